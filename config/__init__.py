@@ -1,0 +1,1 @@
+"""Settings and the default content that ships with spr (questionnaires, example round, participants)."""

@@ -1,0 +1,99 @@
+"""Runtime settings, read from SPR_* environment variables and an optional .env file."""
+
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "SPR_"
+_SECRET_FIELDS = {"secret_key", "smtp_password"}
+
+
+class SettingsError(Exception):
+    """Settings that cannot be used; the message names each variable and what is wrong with it."""
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure. Defaults run a complete round on one machine."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///spr.db",
+        description="SQLAlchemy URL of the store; the default is a SQLite file in the working directory.",
+    )
+    public_base_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("http://127.0.0.1:8000"),
+        description="Address of the portal as participants reach it; personal links start with it.",
+    )
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(
+        default="none", description="none (plain), starttls (upgrade after connecting) or tls (implicit TLS)."
+    )
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: EmailStr = "peer-review@spr.example.org"
+    mail_from_name: str = "Stakeholder Peer Review"
+    mail_reply_to: EmailStr | None = None
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Secret material for signing (at least 32 characters). Generate one with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`.",
+    )
+
+    time_zone: str = "Europe/Berlin"
+    language: Literal["de", "en"] = "de"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters long")
+        return value
+
+    @field_validator("smtp_user", "mail_from_name")
+    @classmethod
+    def _single_line(cls, value: str | None) -> str | None:
+        if value is not None and ("\r" in value or "\n" in value):
+            raise ValueError("must not contain line breaks")
+        return value
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    """Turn a pydantic validation error into lines that name the environment variable at fault."""
+    lines = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else "?"
+        given = problem.get("input")
+        hidden = field in _SECRET_FIELDS or isinstance(given, dict) or given is None
+        shown = "" if hidden else f" (got {given!r})"
+        lines.append(f"{ENV_PREFIX}{field.upper()}: {problem['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def load_settings() -> Settings:
+    """Read the settings afresh, raising SettingsError with a readable message when they are invalid."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError("Invalid settings:\n" + describe_settings_error(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,201 @@
+"""The round file a coordinator writes: what a round asks, of whom, by when, under which rules.
+
+Deadlines are written as a date (the deadline is then at `deadline_time` that day), a local date and time,
+a date and time with an offset, or an ISO 8601 duration such as P21D (counted from the round's creation, at
+`deadline_time`). Local times are in the round's time zone; the store keeps UTC.
+"""
+
+import hashlib
+import itertools
+import json
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from review_model.questionnaire import Text
+from review_model.yaml_documents import DocumentError, Problem, YamlDocument, problems_from_validation
+
+_DURATION = TypeAdapter(timedelta)
+
+
+def _parse_deadline(value: Any) -> datetime | date | timedelta:
+    if isinstance(value, datetime | date | timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("a deadline is a date, a date and time, or a duration such as P21D")
+    text = value.strip()
+    if text.upper().startswith("P"):
+        try:
+            duration = _DURATION.validate_python(text)
+        except ValidationError:
+            raise ValueError(f"{text!r} is not an ISO 8601 duration (e.g. P21D, P6W)") from None
+        if duration <= timedelta(0):
+            raise ValueError(f"{text!r} must be a positive duration")
+        return duration
+    for parse in (datetime.fromisoformat, date.fromisoformat):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not a date (2027-03-15), a date and time (2027-03-15T18:00) or a duration (P21D)")
+
+
+DeadlineSpec = Annotated[datetime | date | timedelta, BeforeValidator(_parse_deadline)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Coordinator(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+
+
+class Deadlines(_Strict):
+    submission_opens: DeadlineSpec | None = None
+    submission: DeadlineSpec
+    review: DeadlineSpec
+    comment: DeadlineSpec
+    publication: DeadlineSpec | None = None
+
+
+class Reminders(_Strict):
+    days_before: list[Annotated[int, Field(ge=1, le=90)]] = Field(default_factory=lambda: [7, 3, 1])
+    max: int = Field(default=3, ge=0, le=10)
+
+    @field_validator("days_before")
+    @classmethod
+    def _distinct(cls, days: list[int]) -> list[int]:
+        if len(set(days)) != len(days):
+            raise ValueError(f"each day may appear once (got {days})")
+        return sorted(days, reverse=True)
+
+
+class LateSubmissions(_Strict):
+    grace_hours: int = Field(default=0, ge=0, le=24 * 14)
+
+
+class AssignmentRules(_Strict):
+    reviewers_per_submission: int = Field(default=3, ge=1, le=20)
+    min_load: int = Field(default=0, ge=0)
+    max_load: int = Field(default=4, ge=1)
+    exclude_same_state: bool = False
+    forbid_mutual_review: bool = True
+    max_per_organisation_kind: int | None = Field(default=None, ge=1)
+    open_review: bool = False
+
+    @model_validator(mode="after")
+    def _loads_in_order(self) -> Self:
+        if self.min_load > self.max_load:
+            raise ValueError(f"min_load {self.min_load} is greater than max_load {self.max_load}")
+        return self
+
+
+class RoundFile(_Strict):
+    """A round as described in its YAML file."""
+
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)
+    title: Text
+    questionnaire: str = Field(min_length=1)
+    time_zone: str | None = None
+    language: str | None = Field(default=None, pattern=r"^(de|en)$")
+    coordinator: Coordinator
+    deadlines: Deadlines
+    deadline_time: time = time(23, 59)
+    reminders: Reminders = Field(default_factory=Reminders)
+    late_submissions: LateSubmissions = Field(default_factory=LateSubmissions)
+    assignment: AssignmentRules = Field(default_factory=AssignmentRules)
+    previous_round: str | None = None
+    participants: str | None = Field(default=None, description="A participants CSV, relative to the round file.")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+        return value
+
+
+class RoundFileError(DocumentError):
+    """A round file that cannot be used, with every reason."""
+
+
+def round_file_from_document(document: YamlDocument) -> RoundFile:
+    """Validate a parsed round file, naming the line of each problem."""
+    if not isinstance(document.data, dict):
+        raise RoundFileError(document.source, [Problem((), "a round file is a mapping (slug, title, deadlines, …)")])
+    try:
+        return RoundFile.model_validate(document.data)
+    except ValidationError as error:
+        raise RoundFileError(document.source, problems_from_validation(error, document)) from None
+
+
+def spec_digest(document: YamlDocument) -> str:
+    """A fingerprint of what the file says (not how it is formatted), to recognise a repeated creation."""
+    canonical = json.dumps(document.data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def resolve_deadline(spec: datetime | date | timedelta, created_at: datetime, zone: ZoneInfo, at: time) -> datetime:
+    """The moment a deadline means, in UTC."""
+    if isinstance(spec, timedelta):
+        day = (created_at.astimezone(zone) + spec).date()
+        return datetime.combine(day, at, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+    if isinstance(spec, datetime):
+        local = spec if spec.tzinfo is not None else spec.replace(tzinfo=zone)
+        return local.astimezone(ZoneInfo("UTC"))
+    return datetime.combine(spec, at, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def resolve_schedule(spec: RoundFile, created_at: datetime, zone: ZoneInfo) -> dict[str, datetime | None]:
+    """Every deadline of the round file as a UTC moment (None where the file leaves one out)."""
+    schedule: dict[str, datetime | None] = {}
+    for name in Deadlines.model_fields:
+        value = getattr(spec.deadlines, name)
+        schedule[name] = None if value is None else resolve_deadline(value, created_at, zone, spec.deadline_time)
+    return schedule
+
+
+def schedule_problems(schedule: dict[str, datetime | None], now: datetime, zone: ZoneInfo) -> list[Problem]:
+    """Deadlines in the past, or out of order, each with the reason."""
+
+    def shown(moment: datetime) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+    problems = []
+    for name, moment in schedule.items():
+        if moment is not None and moment <= now and name != "submission_opens":
+            problems.append(Problem(("deadlines", name), f"{shown(moment)} is in the past (now: {shown(now)})"))
+    order = [(name, schedule[name]) for name in Deadlines.model_fields if schedule[name] is not None]
+    for (earlier_name, earlier), (later_name, later) in itertools.pairwise(order):
+        assert earlier is not None and later is not None
+        if later <= earlier:
+            problems.append(
+                Problem(
+                    ("deadlines", later_name),
+                    f"{shown(later)} must come after deadlines.{earlier_name} ({shown(earlier)})",
+                )
+            )
+    return problems
+
+
+def participants_path(spec: RoundFile, round_file: Path) -> Path | None:
+    """The participants CSV the round file names, relative to the round file."""
+    return None if spec.participants is None else (round_file.parent / spec.participants)

@@ -1,0 +1,218 @@
+"""Creating rounds from round files, finding them, and reading how far they have come."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, cast, func
+from sqlmodel import Session, col, select
+
+from review_model.audit_trail import record_event
+from review_model.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
+from review_model.round_file import (
+    RoundFile,
+    RoundFileError,
+    resolve_schedule,
+    round_file_from_document,
+    schedule_problems,
+    spec_digest,
+)
+from review_model.stage_rules import RoundProgress
+from review_model.tables import (
+    Enrolment,
+    Finding,
+    Recommendation,
+    Review,
+    ReviewAssignment,
+    Round,
+    Submission,
+)
+from review_model.vocabulary import Language, RecommendationStatus, Stage, WorkStatus
+from review_model.yaml_documents import Problem, read_yaml_document
+
+
+class RoundNotFound(LookupError):
+    """No round has the given slug or id."""
+
+
+class RoundExists(Exception):
+    """A round with this slug exists and was created from a different file."""
+
+
+@dataclass(frozen=True)
+class RoundCreation:
+    round: Round
+    created: bool  # False when the same file had created it before
+    spec: RoundFile
+    questionnaire: Questionnaire
+
+
+def create_round_from_file(
+    session: Session, path: Path, *, now: datetime, default_time_zone: str, default_language: str, actor: str
+) -> RoundCreation:
+    """Create the round a round file describes, in the caller's transaction.
+
+    Refuses a file with invalid fields, deadlines in the past or out of order, or an invalid questionnaire,
+    naming every reason. Creating a round again from an unchanged file returns the existing round.
+    """
+    document = read_yaml_document(path)
+    spec = round_file_from_document(document)
+    digest = spec_digest(document)
+
+    existing = session.exec(select(Round).where(Round.slug == spec.slug)).first()
+    if existing is not None:
+        if existing.spec_digest != digest:
+            raise RoundExists(
+                f"round {spec.slug!r} exists already, created from a different file on "
+                f"{existing.created_at:%Y-%m-%d}; give the new round another slug"
+            )
+        return RoundCreation(existing, False, spec, Questionnaire.model_validate(existing.questionnaire_snapshot))
+
+    try:
+        questionnaire = load_questionnaire(spec.questionnaire, base_dir=path.parent)
+    except QuestionnaireError as error:
+        line = document.line_of(("questionnaire",))
+        problems = [Problem(("questionnaire",), f"{spec.questionnaire}: {error}", line)]
+        raise RoundFileError(document.source, problems) from None
+
+    zone_name = spec.time_zone or default_time_zone
+    zone = ZoneInfo(zone_name)
+    schedule = resolve_schedule(spec, now, zone)
+    problems = [Problem(p.path, p.message, document.line_of(p.path)) for p in schedule_problems(schedule, now, zone)]
+    previous_id = None
+    if spec.previous_round is not None:
+        previous = session.exec(select(Round).where(Round.slug == spec.previous_round)).first()
+        if previous is None:
+            problems.append(
+                Problem(
+                    ("previous_round",),
+                    f"no round {spec.previous_round!r}",
+                    document.line_of(("previous_round",)),
+                )
+            )
+        else:
+            previous_id = previous.id
+    if problems:
+        raise RoundFileError(document.source, problems)
+
+    rules = spec.assignment
+    round_ = Round(
+        slug=spec.slug,
+        title=spec.title.de,
+        title_en=spec.title.en,
+        stage=Stage.draft,
+        stage_entered_at=now,
+        time_zone=zone_name,
+        language=Language(spec.language or default_language),
+        coordinator_name=spec.coordinator.name,
+        coordinator_email=spec.coordinator.email.lower(),
+        questionnaire_id=questionnaire.id,
+        questionnaire_version=questionnaire.version,
+        questionnaire_snapshot=questionnaire.model_dump(mode="json", exclude_none=True),
+        submission_opens_at=schedule["submission_opens"],
+        submission_deadline=schedule["submission"],
+        review_deadline=schedule["review"],
+        comment_deadline=schedule["comment"],
+        publication_at=schedule["publication"],
+        reminder_days_before=list(spec.reminders.days_before),
+        max_reminders=spec.reminders.max,
+        late_grace_hours=spec.late_submissions.grace_hours,
+        reviewers_per_submission=rules.reviewers_per_submission,
+        min_reviews_per_reviewer=rules.min_load,
+        max_reviews_per_reviewer=rules.max_load,
+        exclude_same_state=rules.exclude_same_state,
+        forbid_mutual_review=rules.forbid_mutual_review,
+        max_reviewers_per_kind=rules.max_per_organisation_kind,
+        open_review=rules.open_review,
+        previous_round_id=previous_id,
+        spec_digest=digest,
+        created_at=now,
+    )
+    session.add(round_)
+    session.flush()
+    record_event(session, round_.id, actor, "round created", file=path.name, questionnaire=questionnaire.id)
+    return RoundCreation(round_, True, spec, questionnaire)
+
+
+def find_round(session: Session, reference: str) -> Round:
+    """The round with this slug, or with this numeric id."""
+    round_ = session.exec(select(Round).where(Round.slug == reference)).first()
+    if round_ is None and reference.isdigit():
+        round_ = session.get(Round, int(reference))
+    if round_ is None:
+        raise RoundNotFound(f"no round {reference!r} (see `spr round list`)")
+    return round_
+
+
+def list_rounds(session: Session) -> list[Round]:
+    """All rounds, newest first."""
+    return list(session.exec(select(Round).order_by(col(Round.created_at).desc(), col(Round.id).desc())).all())
+
+
+def round_progress(session: Session, round_id: int) -> RoundProgress:
+    """The counts the stage rules decide on, read in a handful of aggregate queries."""
+
+    def count(statement: object) -> int:
+        return int(session.exec(statement).one())  # type: ignore[call-overload]
+
+    respondents = count(
+        select(func.count()).select_from(Enrolment).where(Enrolment.round_id == round_id, col(Enrolment.is_respondent))
+    )
+    invited = count(
+        select(func.count())
+        .select_from(Enrolment)
+        .where(
+            Enrolment.round_id == round_id,
+            col(Enrolment.is_respondent),
+            col(Enrolment.invited_at).is_not(None),
+        )
+    )
+    submitted = count(
+        select(func.count())
+        .select_from(Submission)
+        .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
+    )
+    assignments = count(select(func.count()).select_from(ReviewAssignment).where(ReviewAssignment.round_id == round_id))
+    unconfirmed = count(
+        select(func.count())
+        .select_from(ReviewAssignment)
+        .where(ReviewAssignment.round_id == round_id, col(ReviewAssignment.confirmed_at).is_(None))
+    )
+    reviews_submitted = count(
+        select(func.count())
+        .select_from(Review)
+        .where(Review.round_id == round_id, Review.status == WorkStatus.submitted)
+    )
+    findings = count(select(func.count()).select_from(Finding).where(Finding.round_id == round_id))
+    by_status = dict(
+        session.exec(
+            select(Recommendation.status, func.count())
+            .where(Recommendation.round_id == round_id)
+            .group_by(Recommendation.status)
+        ).all()
+    )
+    return RoundProgress(
+        respondents=respondents,
+        invited=invited,
+        submitted=submitted,
+        assignments=assignments,
+        unconfirmed_assignments=unconfirmed,
+        reviews_due=assignments,
+        reviews_submitted=reviews_submitted,
+        findings=findings,
+        recommendations_draft=by_status.get(RecommendationStatus.draft, 0),
+        recommendations_approved=by_status.get(RecommendationStatus.approved, 0),
+    )
+
+
+def enrolment_counts(session: Session, round_id: int) -> tuple[int, int, int]:
+    """(enrolled, respondents, reviewers) in a round."""
+    enrolled, respondents, reviewers = session.exec(
+        select(
+            func.count(),
+            func.coalesce(func.sum(cast(col(Enrolment.is_respondent), Integer)), 0),
+            func.coalesce(func.sum(cast(col(Enrolment.is_reviewer), Integer)), 0),
+        ).where(Enrolment.round_id == round_id)
+    ).one()
+    return int(enrolled), int(respondents), int(reviewers)

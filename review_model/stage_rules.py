@@ -1,0 +1,182 @@
+"""Which stage may follow which, and what must hold first. Plain functions over plain facts, no I/O.
+
+The round driver asks `due_transition` what to do now; the coordinator's commands ask `transition_blockers`
+for a forced step (closing a stage early), which skips the deadline but never the work a stage needs.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from review_model.vocabulary import Stage
+
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+_NEXT: dict[Stage, Stage] = {stage: STAGE_ORDER[i + 1] for i, stage in enumerate(STAGE_ORDER[:-1])}
+
+# Stages in which people can still be enrolled: late enrolments get their invitation when the driver next runs.
+ENROLMENT_STAGES = frozenset({Stage.draft, Stage.invitation, Stage.submission})
+# Stages whose round settings (deadlines aside) may still be edited.
+EDITABLE_STAGES = frozenset({Stage.draft})
+
+
+class RoundSchedule(Protocol):
+    """What the rules need to know of a round (the Round table has all of it)."""
+
+    stage: Stage
+    submission_deadline: datetime
+    review_deadline: datetime
+    comment_deadline: datetime
+    late_grace_hours: int
+
+
+@dataclass(frozen=True)
+class RoundProgress:
+    """Counts read from the store, the facts the stage guards decide on."""
+
+    respondents: int = 0
+    invited: int = 0
+    submitted: int = 0
+    assignments: int = 0
+    unconfirmed_assignments: int = 0
+    reviews_due: int = 0
+    reviews_submitted: int = 0
+    findings: int = 0
+    recommendations_draft: int = 0
+    recommendations_approved: int = 0
+    has_questionnaire: bool = True
+
+
+def next_stage(stage: Stage) -> Stage | None:
+    """The stage after `stage`, or None at the end."""
+    return _NEXT.get(stage)
+
+
+def enrolment_open(stage: Stage) -> bool:
+    """Whether participants can still be added to a round in this stage."""
+    return stage in ENROLMENT_STAGES
+
+
+def stage_deadline(round_: RoundSchedule, stage: Stage) -> datetime | None:
+    """The deadline that closes `stage`, for the stages that have one."""
+    if stage is Stage.submission:
+        return round_.submission_deadline + timedelta(hours=round_.late_grace_hours)
+    return {Stage.review: round_.review_deadline, Stage.comment: round_.comment_deadline}.get(stage)
+
+
+def accepts_submissions(round_: RoundSchedule, now: datetime) -> bool:
+    """Whether a self-assessment may still be submitted (before the deadline, or within the grace period)."""
+    closes = stage_deadline(round_, Stage.submission)
+    return round_.stage in (Stage.invitation, Stage.submission) and closes is not None and now < closes
+
+
+def is_late(round_: RoundSchedule, moment: datetime) -> bool:
+    """Whether a submission at `moment` came after the deadline proper (inside the grace period)."""
+    return moment > round_.submission_deadline
+
+
+def transition_blockers(
+    round_: RoundSchedule, target: Stage, progress: RoundProgress, now: datetime, *, forced: bool = False
+) -> list[str]:
+    """Every reason why the round cannot move to `target` now; an empty list means it may.
+
+    `forced` is the coordinator closing a stage early: deadlines are waived, the work a stage needs is not.
+    """
+    if target is not next_stage(round_.stage):
+        expected = next_stage(round_.stage)
+        after = f"only to {expected}" if expected else "nowhere: it is the last stage"
+        return [f"a round in stage {round_.stage} can move {after}, not to {target}"]
+    guard = _GUARDS.get(target)
+    return guard(round_, progress, now, forced) if guard else []
+
+
+def due_transition(round_: RoundSchedule, progress: RoundProgress, now: datetime) -> Stage | None:
+    """The stage the round driver should move to now, if any (never out of draft: launching is a decision)."""
+    if round_.stage in (Stage.draft, Stage.published, Stage.archived):
+        return None
+    target = next_stage(round_.stage)
+    if target is None or transition_blockers(round_, target, progress, now):
+        return None
+    return target
+
+
+def _guard_invitation(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
+    reasons = []
+    if not progress.has_questionnaire:
+        reasons.append("the round has no questionnaire")
+    if progress.respondents == 0:
+        reasons.append("no respondents are enrolled (import participants first)")
+    for name in ("submission_deadline", "review_deadline", "comment_deadline"):
+        if getattr(round_, name) <= now:
+            reasons.append(f"{name.replace('_', ' ')} {getattr(round_, name):%Y-%m-%d %H:%M} UTC has passed")
+    return reasons
+
+
+def _guard_submission(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
+    if progress.invited < progress.respondents:
+        return [f"{progress.respondents - progress.invited} of {progress.respondents} respondents are not invited yet"]
+    return []
+
+
+def _guard_assignment(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
+    reasons = []
+    everyone_done = progress.respondents > 0 and progress.submitted >= progress.respondents
+    closes = stage_deadline(round_, Stage.submission)
+    if not (forced or everyone_done or (closes is not None and now >= closes)):
+        reasons.append(f"submission is open until {closes:%Y-%m-%d %H:%M} UTC and not everyone has submitted")
+    if progress.submitted == 0:
+        reasons.append("no self-assessment was submitted (extend the deadline)")
+    return reasons
+
+
+def _guard_review(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
+    if progress.assignments == 0:
+        return ["no reviewers are assigned yet"]
+    if progress.unconfirmed_assignments:
+        return [f"{progress.unconfirmed_assignments} assignments wait for the coordinator's confirmation"]
+    return []
+
+
+def _guard_consolidation(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
+    reasons = []
+    everyone_done = progress.reviews_due > 0 and progress.reviews_submitted >= progress.reviews_due
+    if not (forced or everyone_done or now >= round_.review_deadline):
+        reasons.append(f"review is open until {round_.review_deadline:%Y-%m-%d %H:%M} UTC and reviews are missing")
+    if progress.reviews_submitted == 0:
+        reasons.append("no review was submitted (extend the deadline)")
+    return reasons
+
+
+def _guard_drafting(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
+    return [] if progress.findings else ["no findings are consolidated yet"]
+
+
+def _guard_comment(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
+    reasons = []
+    if progress.recommendations_draft:
+        reasons.append(f"{progress.recommendations_draft} drafted recommendations wait for approval or rejection")
+    if progress.recommendations_approved == 0:
+        reasons.append("no recommendation is approved")
+    return reasons
+
+
+def _guard_published(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
+    if forced or now >= round_.comment_deadline:
+        return []
+    return [f"the right of reply runs until {round_.comment_deadline:%Y-%m-%d %H:%M} UTC"]
+
+
+def _guard_archived(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
+    return [] if forced else ["a published round is archived only by the coordinator"]
+
+
+_GUARDS = {
+    Stage.invitation: _guard_invitation,
+    Stage.submission: _guard_submission,
+    Stage.assignment: _guard_assignment,
+    Stage.review: _guard_review,
+    Stage.consolidation: _guard_consolidation,
+    Stage.drafting: _guard_drafting,
+    Stage.comment: _guard_comment,
+    Stage.published: _guard_published,
+    Stage.archived: _guard_archived,
+}

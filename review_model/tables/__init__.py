@@ -1,0 +1,30 @@
+"""The store's tables. Importing this package registers every table on the shared metadata."""
+
+from review_model.tables.audit import AuditEvent
+from review_model.tables.base import metadata
+from review_model.tables.findings import Finding, Recommendation, Reply
+from review_model.tables.outbox import OutboxMessage
+from review_model.tables.people import ConflictDeclaration, Organisation, Participant
+from review_model.tables.reviews import Review, ReviewAssignment
+from review_model.tables.rounds import Enrolment, Round
+from review_model.tables.submissions import Submission, SubmissionVersion
+from review_model.tables.tokens import AccessToken
+
+__all__ = [
+    "AccessToken",
+    "AuditEvent",
+    "ConflictDeclaration",
+    "Enrolment",
+    "Finding",
+    "Organisation",
+    "OutboxMessage",
+    "Participant",
+    "Recommendation",
+    "Reply",
+    "Review",
+    "ReviewAssignment",
+    "Round",
+    "Submission",
+    "SubmissionVersion",
+    "metadata",
+]

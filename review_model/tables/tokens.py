@@ -1,0 +1,27 @@
+"""Personal links: only the SHA-256 of each token is stored, never the token itself."""
+
+from datetime import datetime
+
+from sqlmodel import Field, Index, SQLModel
+
+from review_model.column_types import UTCDateTime
+from review_model.tables.base import created_at_field, enum_column, timestamp_field
+from review_model.vocabulary import TokenPurpose
+
+
+class AccessToken(SQLModel, table=True):
+    """A link for one enrolment (or review assignment) and one purpose, valid until it expires or is revoked."""
+
+    __tablename__ = "access_tokens"
+    __table_args__ = (Index(None, "enrolment_id", "purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    purpose: TokenPurpose = Field(sa_column=enum_column(TokenPurpose))
+    round_id: int = Field(foreign_key="rounds.id", index=True)
+    enrolment_id: int = Field(foreign_key="enrolments.id")
+    assignment_id: int | None = Field(default=None, foreign_key="review_assignments.id")
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = timestamp_field()
+    last_used_at: datetime | None = timestamp_field()
+    created_at: datetime = created_at_field()

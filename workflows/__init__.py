@@ -1,0 +1,1 @@
+"""Prefect flows for each stage of a round, the round driver, and the `spr` command line."""

@@ -1,0 +1,39 @@
+"""The `spr` command line. Each command imports what it needs when it runs, so `spr --help` stays instant."""
+
+import typer
+
+from workflows.cli import db, participants, questionnaires, rounds
+
+app = typer.Typer(
+    name="spr",
+    help="Run stakeholder peer review rounds: invite, collect self-assessments, assign peer reviewers, "
+    "consolidate findings, draft recommendations, publish.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(rounds.app, name="round")
+app.add_typer(participants.app, name="participants")
+app.add_typer(questionnaires.app, name="questionnaire")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"spr {version('spr')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Settings come from SPR_* environment variables or a .env file in the working directory."""
+
+
+def main() -> None:
+    """Entry point of the `spr` console script."""
+    app()

@@ -1,0 +1,73 @@
+"""How commands talk to people: tables on stdout, problems on stderr, exit codes that mean something."""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NoReturn
+from zoneinfo import ZoneInfo
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+EXIT_PROBLEM = 1
+
+
+def console(stderr: bool = False) -> "Console":
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def fail(message: str) -> NoReturn:
+    """Print a problem on stderr and stop with a non-zero exit code."""
+    console(stderr=True).print(f"[bold red]Error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(EXIT_PROBLEM)
+
+
+def success(message: str) -> None:
+    console().print(f"[green]✓[/] {message}", markup=True)
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    from rich.table import Table
+
+    show_header = any(columns)
+    table = Table(title=title, title_justify="left", header_style="bold", show_header=show_header)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if value is None else str(value) for value in row))
+    console().print(table)
+
+
+def local_time(moment: datetime | None, zone: str) -> str:
+    """A moment as people in the round's time zone read it."""
+    if moment is None:
+        return "—"
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn the errors people can fix (bad files, settings, unknown rounds) into messages and exit code 1."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except Exception as error:
+        if _is_known(error):
+            fail(str(error).rstrip())
+        raise
+
+
+def _is_known(error: Exception) -> bool:
+    from config.settings import SettingsError
+    from review_model.participant_import import ParticipantImportError
+    from review_model.rounds import RoundExists, RoundNotFound
+    from review_model.yaml_documents import DocumentError
+    from workflows.cli.store_access import StoreNotReady
+
+    known = (SettingsError, DocumentError, ParticipantImportError, RoundExists, RoundNotFound, StoreNotReady)
+    return isinstance(error, known)

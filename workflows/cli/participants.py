@@ -1,0 +1,52 @@
+"""`spr participants`: bring people into a round."""
+
+from pathlib import Path
+
+import typer
+
+from workflows.cli.output import reported_errors, success
+from workflows.cli.rounds import print_import_summary
+
+app = typer.Typer(help="Import participants into a round.", no_args_is_help=True)
+
+
+@app.command("import")
+def import_(
+    round_ref: str = typer.Argument(..., metavar="ROUND", help="The round's slug or id."),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="The participants CSV (UTF-8)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file against the store; change nothing."),
+) -> None:
+    """Import participants from a CSV file and enrol them in ROUND.
+
+    Columns: email, name, organisation, organisation_kind (required); state, language (de/en), roles
+    (respondent;reviewer), expertise and conflicts (lists separated by ';'). Comma- or semicolon-separated.
+    A file with any bad row imports nothing and lists every bad row. Importing the same file again changes
+    nothing; a changed name or language updates the person.
+    """
+    with reported_errors():
+        from review_model.audit_trail import record_event
+        from review_model.participant_import import import_participants, read_participants_file
+        from review_model.rounds import find_round
+        from review_model.store import session_scope
+        from workflows.cli.store_access import open_store
+
+        rows = read_participants_file(file)
+        with session_scope(open_store()) as session:
+            round_ = find_round(session, round_ref)
+            summary = import_participants(session, round_, rows, str(file))
+            if dry_run:
+                session.rollback()
+            elif summary.changed:
+                record_event(
+                    session,
+                    round_.id,
+                    "coordinator (command line)",
+                    "participants imported",
+                    file=file.name,
+                    created=summary.participants_created,
+                    updated=summary.participants_updated,
+                    enrolled=summary.enrolled,
+                )
+        if dry_run:
+            success(f"{file.name}: {len(rows)} participants, all valid (dry run: nothing changed).")
+        print_import_summary(summary)

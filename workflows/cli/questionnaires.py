@@ -1,0 +1,48 @@
+"""`spr questionnaire`: check questionnaire files before a round uses them."""
+
+from pathlib import Path
+
+import typer
+
+from workflows.cli.output import console, reported_errors
+
+app = typer.Typer(help="Check questionnaire files.", no_args_is_help=True)
+
+
+@app.command("check")
+def check(
+    files: list[Path] = typer.Argument(
+        None, help="Questionnaire files (YAML). Without any, checks the questionnaires that ship with spr."
+    ),
+) -> None:
+    """Validate questionnaire files: every problem is named with its file, line, item id and reason.
+
+    Missing English labels are reported as warnings (German is shown instead). Exit code 1 if any file is
+    invalid.
+    """
+    with reported_errors():
+        from review_model.questionnaire import QuestionnaireError, questionnaire_from_document, shipped_questionnaires
+        from review_model.yaml_documents import DocumentError, read_yaml_document
+
+        out, err = console(), console(stderr=True)
+        invalid = 0
+        for path in files or shipped_questionnaires():
+            try:
+                questionnaire = questionnaire_from_document(read_yaml_document(path))
+            except (QuestionnaireError, DocumentError) as error:
+                invalid += 1
+                err.print(f"[bold red]✗ {path}[/]: {len(error.problems)} problem(s)", markup=True)
+                for problem in error.problems:
+                    err.print(f"  {problem.describe(str(path))}", markup=False)
+                continue
+            items = sum(1 for _ in questionnaire.items())
+            ratings = sum(1 for _ in questionnaire.rating_cells())
+            out.print(
+                f"[green]✓ {path}[/]: {questionnaire.id} v{questionnaire.version}, "
+                f"{len(questionnaire.sections)} sections, {items} items, {ratings} ratings",
+                markup=True,
+            )
+            for label in questionnaire.missing_english():
+                out.print(f"  warning: no English text for {label}", markup=False)
+        if invalid:
+            raise typer.Exit(1)
