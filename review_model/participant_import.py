@@ -4,9 +4,10 @@ Columns (header row required, any order, case-insensitive; comma or semicolon se
   email, name, organisation, organisation_kind   required
   state      the organisation's federal state (code such as BY, or name such as Bayern)
   language   de or en (default: the round's language)
-  roles      respondent, reviewer, or both separated by ';' (default: both)
-  expertise  fields of action the person can review, separated by ';'
-  conflicts  organisations the person must not review, separated by ';'
+  roles      respondent, reviewer, or both (default: both)
+  expertise  fields of action the person can review
+  conflicts  organisations the person must not review
+Lists inside a field are separated by ';' (by ',' in a semicolon-separated file).
 """
 
 import csv
@@ -125,6 +126,7 @@ def parse_participants(raw: bytes, source: str = "<csv>") -> list[ParticipantRow
 
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    list_separator = "," if delimiter == ";" else ";"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [column.strip().casefold() for column in next(reader)]
@@ -150,7 +152,7 @@ def parse_participants(raw: bytes, source: str = "<csv>") -> list[ParticipantRow
             if len(values) != len(header):
                 errors.append(RowError(line, f"has {len(values)} fields, the header has {len(header)}"))
                 continue
-            row, problems = _check_row(line, dict(zip(header, values, strict=True)))
+            row, problems = _check_row(line, dict(zip(header, values, strict=True)), list_separator)
             errors += [RowError(line, problem) for problem in problems]
             if row is None:
                 continue
@@ -170,7 +172,7 @@ def parse_participants(raw: bytes, source: str = "<csv>") -> list[ParticipantRow
     return rows
 
 
-def _check_row(line: int, record: dict[str, str]) -> tuple[ParticipantRow | None, list[str]]:
+def _check_row(line: int, record: dict[str, str], separator: str) -> tuple[ParticipantRow | None, list[str]]:
     problems: list[str] = []
     value = {key: (text or "").strip() for key, text in record.items()}
 
@@ -207,7 +209,7 @@ def _check_row(line: int, record: dict[str, str]) -> tuple[ParticipantRow | None
         except ValueError:
             problems.append(f"unknown language {value['language']!r} (known: de, en)")
 
-    roles = {part.strip().casefold() for part in value.get("roles", "").split(";") if part.strip()} or set(ROLES)
+    roles = {part.casefold() for part in _list(value.get("roles", ""), separator)} or set(ROLES)
     if roles - set(ROLES):
         problems.append(f"unknown role(s) {', '.join(sorted(roles - set(ROLES)))} (known: respondent, reviewer)")
 
@@ -225,8 +227,8 @@ def _check_row(line: int, record: dict[str, str]) -> tuple[ParticipantRow | None
             language=language,
             is_respondent="respondent" in roles,
             is_reviewer="reviewer" in roles,
-            expertise=_list(value.get("expertise", "")),
-            conflicts=_list(value.get("conflicts", "")),
+            expertise=_list(value.get("expertise", ""), separator),
+            conflicts=_list(value.get("conflicts", ""), separator),
         ),
         [],
     )
@@ -239,8 +241,8 @@ def _federal_state(text: str) -> FederalState | None:
         return _STATE_BY_NAME.get(text.casefold())
 
 
-def _list(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(part.strip() for part in text.split(";") if part.strip()))
+def _list(text: str, separator: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(part.strip() for part in text.split(separator) if part.strip()))
 
 
 def _organisation_disagreements(rows: list[ParticipantRow]) -> list[RowError]:

@@ -45,7 +45,7 @@ def _parse_deadline(value: Any) -> datetime | date | timedelta:
         if duration <= timedelta(0):
             raise ValueError(f"{text!r} must be a positive duration")
         return duration
-    for parse in (datetime.fromisoformat, date.fromisoformat):
+    for parse in (date.fromisoformat, datetime.fromisoformat):  # a bare date means deadline_time that day
         try:
             return parse(text)
         except ValueError:

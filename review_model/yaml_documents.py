@@ -110,11 +110,12 @@ def problems_from_validation(error: Any, document: YamlDocument) -> list[Problem
     problems = []
     for detail in error.errors(include_url=False):
         path = _path_in_document(document.data, tuple(detail["loc"]))
-        message = detail["msg"]
+        message = detail["msg"].removeprefix("Value error, ")
         if detail["type"] == "union_tag_invalid":
             context = detail.get("ctx", {})
             field = str(context.get("discriminator", "type")).strip("'")
             message = f"unknown {field} {context.get('tag')!r} (known: {context.get('expected_tags')})"
+            path = (*path, field)
         elif detail["type"] == "extra_forbidden":
             message = "unknown field (check its spelling)"
         problems.append(Problem(path, message, document.line_of(path)))

@@ -1,5 +1,7 @@
 """The `spr` command line. Each command imports what it needs when it runs, so `spr --help` stays instant."""
 
+from typing import Annotated
+
 import typer
 
 from workflows.cli import db, participants, questionnaires, rounds
@@ -29,7 +31,9 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True, help="Show the version."),
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version.")
+    ] = False,
 ) -> None:
     """Settings come from SPR_* environment variables or a .env file in the working directory."""
 

@@ -11,13 +11,15 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from review_model.questionnaire import Questionnaire
+
 EXIT_PROBLEM = 1
 
 
 def console(stderr: bool = False) -> "Console":
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 def fail(message: str) -> NoReturn:
@@ -47,6 +49,16 @@ def local_time(moment: datetime | None, zone: str) -> str:
     if moment is None:
         return "—"
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def describe_questionnaire(questionnaire: "Questionnaire") -> str:
+    """A questionnaire in one line: id, version, and how much there is to answer."""
+    items = sum(1 for _ in questionnaire.items())
+    ratings = sum(1 for _ in questionnaire.rating_cells())
+    return (
+        f"{questionnaire.id} v{questionnaire.version}, {len(questionnaire.sections)} sections, "
+        f"{items} items, {ratings} ratings"
+    )
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """`spr participants`: bring people into a round."""
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -12,14 +13,19 @@ app = typer.Typer(help="Import participants into a round.", no_args_is_help=True
 
 @app.command("import")
 def import_(
-    round_ref: str = typer.Argument(..., metavar="ROUND", help="The round's slug or id."),
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="The participants CSV (UTF-8)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file against the store; change nothing."),
+    round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The participants CSV (UTF-8).")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the file against the store; change nothing.")
+    ] = False,
 ) -> None:
     """Import participants from a CSV file and enrol them in ROUND.
 
     Columns: email, name, organisation, organisation_kind (required); state, language (de/en), roles
-    (respondent;reviewer), expertise and conflicts (lists separated by ';'). Comma- or semicolon-separated.
+    (respondent;reviewer), expertise and conflicts (lists separated by ';', or by ',' where the file itself
+    is semicolon-separated).
     A file with any bad row imports nothing and lists every bad row. Importing the same file again changes
     nothing; a changed name or language updates the person.
     """

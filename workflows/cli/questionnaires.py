@@ -1,19 +1,21 @@
 """`spr questionnaire`: check questionnaire files before a round uses them."""
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from workflows.cli.output import console, reported_errors
+from workflows.cli.output import console, describe_questionnaire, reported_errors
 
 app = typer.Typer(help="Check questionnaire files.", no_args_is_help=True)
 
 
 @app.command("check")
 def check(
-    files: list[Path] = typer.Argument(
-        None, help="Questionnaire files (YAML). Without any, checks the questionnaires that ship with spr."
-    ),
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Questionnaire files (YAML). Without any, checks the questionnaires that ship with spr."),
+    ] = None,
 ) -> None:
     """Validate questionnaire files: every problem is named with its file, line, item id and reason.
 
@@ -35,13 +37,7 @@ def check(
                 for problem in error.problems:
                     err.print(f"  {problem.describe(str(path))}", markup=False)
                 continue
-            items = sum(1 for _ in questionnaire.items())
-            ratings = sum(1 for _ in questionnaire.rating_cells())
-            out.print(
-                f"[green]✓ {path}[/]: {questionnaire.id} v{questionnaire.version}, "
-                f"{len(questionnaire.sections)} sections, {items} items, {ratings} ratings",
-                markup=True,
-            )
+            out.print(f"[green]✓ {path}[/]: {describe_questionnaire(questionnaire)}", markup=True)
             for label in questionnaire.missing_english():
                 out.print(f"  warning: no English text for {label}", markup=False)
         if invalid:

@@ -1,10 +1,11 @@
 """`spr round`: create rounds from round files, list them, show one."""
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from workflows.cli.output import console, local_time, print_table, reported_errors, success
+from workflows.cli.output import console, describe_questionnaire, local_time, print_table, reported_errors, success
 
 app = typer.Typer(help="Create, list and inspect review rounds.", no_args_is_help=True)
 
@@ -13,10 +14,10 @@ ACTOR = "coordinator (command line)"
 
 @app.command("create")
 def create(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="The round file (YAML)."),
-    import_participants: bool = typer.Option(
-        True, "--import/--no-import", help="Also import the participants CSV the round file names."
-    ),
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The round file (YAML).")],
+    import_participants: Annotated[
+        bool, typer.Option("--import/--no-import", help="Also import the participants CSV the round file names.")
+    ] = True,
 ) -> None:
     """Create a round from a round file: questionnaire, coordinator, deadlines, reminder and assignment rules.
 
@@ -27,7 +28,8 @@ def create(
     with reported_errors():
         from config.settings import get_settings
         from review_model import clock
-        from review_model.participant_import import import_participants as enrol, read_participants_file
+        from review_model.participant_import import import_participants as enrol
+        from review_model.participant_import import read_participants_file
         from review_model.round_file import participants_path
         from review_model.rounds import create_round_from_file
         from review_model.store import session_scope
@@ -68,8 +70,9 @@ def list_() -> None:
 
         with session_scope(open_store()) as session:
             rows = [
-                (r.slug, r.title, r.stage, local_time(r.submission_deadline, r.time_zone), enrolment_counts(session, r.id)[0])
+                (r.slug, r.title, r.stage, local_time(r.submission_deadline, r.time_zone), enrolled)
                 for r in list_rounds(session)
+                for enrolled, _, _ in [enrolment_counts(session, r.id)]
             ]
         if not rows:
             typer.echo("No rounds yet. Create one with `spr round create ROUND.yaml`.")
@@ -78,7 +81,7 @@ def list_() -> None:
 
 
 @app.command("show")
-def show(round_ref: str = typer.Argument(..., metavar="ROUND", help="The round's slug or id.")) -> None:
+def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")]) -> None:
     """Show a round: stage, schedule, rules, questionnaire, participation, and what the next stage waits for."""
     with reported_errors():
         from review_model import clock
@@ -101,20 +104,14 @@ def show(round_ref: str = typer.Argument(..., metavar="ROUND", help="The round's
             ("Stage", f"{r.stage} since {local_time(r.stage_entered_at, tz)}"),
             ("Coordinator", f"{r.coordinator_name} <{r.coordinator_email}>"),
             ("Language, time zone", f"{r.language}, {tz}"),
-            (
-                "Questionnaire",
-                f"{questionnaire.id} v{questionnaire.version}: {len(questionnaire.sections)} sections, "
-                f"{sum(1 for _ in questionnaire.items())} items, {sum(1 for _ in questionnaire.rating_cells())} ratings",
-            ),
+            ("Questionnaire", describe_questionnaire(questionnaire)),
             ("Submission opens", local_time(r.submission_opens_at, tz) if r.submission_opens_at else "at launch"),
             ("Submission deadline", local_time(r.submission_deadline, tz)),
             ("Review deadline", local_time(r.review_deadline, tz)),
             ("Comment deadline", local_time(r.comment_deadline, tz)),
             ("Publication", local_time(r.publication_at, tz) if r.publication_at else "when the comment stage closes"),
-            (
-                "Reminders",
-                f"{', '.join(map(str, r.reminder_days_before)) or 'none'} days before each deadline, at most {r.max_reminders}",
-            ),
+            ("Reminders", f"{', '.join(map(str, r.reminder_days_before)) or 'none'} days before each deadline"),
+            ("", f"at most {r.max_reminders} per person and stage"),
             ("Late submissions", f"accepted for {r.late_grace_hours} h" if r.late_grace_hours else "refused"),
             (
                 "Assignment",

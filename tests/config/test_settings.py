@@ -1,0 +1,44 @@
+import pytest
+
+from config.settings import Settings, SettingsError, load_settings
+
+
+def test_defaults_run_on_one_machine(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for name in ("SPR_DATABASE_URL", "SPR_SMTP_PORT", "SPR_TIME_ZONE", "SPR_LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///spr.db"
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_tls) == ("127.0.0.1", 8025, "none")
+    assert (settings.time_zone, settings.language) == ("Europe/Berlin", "de")
+
+
+def test_environment_and_dotenv_are_read(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("SPR_SMTP_HOST=mail.example\nSPR_LANGUAGE=en\n", encoding="utf-8")
+    monkeypatch.setenv("SPR_SMTP_PORT", "587")
+    settings = load_settings()
+    assert (settings.smtp_host, settings.smtp_port, settings.language) == ("mail.example", 587, "en")
+
+
+def test_errors_name_each_variable_and_hide_secrets(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SPR_SMTP_PORT", "twenty-five")
+    monkeypatch.setenv("SPR_SMTP_TLS", "maybe")
+    monkeypatch.setenv("SPR_TIME_ZONE", "Europe/Atlantis")
+    monkeypatch.setenv("SPR_MAIL_FROM", "not an address")
+    monkeypatch.setenv("SPR_SECRET_KEY", "short-secret")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "SPR_SMTP_PORT: Input should be a valid integer" in message and "'twenty-five'" in message
+    assert "SPR_SMTP_TLS: Input should be 'none', 'starttls' or 'tls'" in message
+    assert "SPR_TIME_ZONE: Value error, unknown time zone 'Europe/Atlantis'" in message
+    assert "SPR_MAIL_FROM:" in message
+    assert "SPR_SECRET_KEY: Value error, must be at least 32 characters long" in message
+    assert "short-secret" not in message
+
+
+def test_header_injection_through_the_sender_name_is_refused():
+    with pytest.raises(ValueError, match="must not contain line breaks"):
+        Settings(mail_from_name="Peer Review\r\nBcc: everyone@example.org")

@@ -1,0 +1,133 @@
+"""Shared fixtures: a fresh store on SQLite and on PostgreSQL for every test that asks for one.
+
+SPR_TEST_DATABASES picks the databases (default "sqlite,postgresql"); SPR_TEST_POSTGRES_URL points at a
+PostgreSQL server whose user may create databases (default: postgres on 127.0.0.1:5432, trust auth).
+Each run creates its own PostgreSQL database and drops it at the end.
+"""
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+
+from config.settings import get_settings
+from review_model.schema_migrations import upgrade_store
+from review_model.store import make_engine
+from review_model.tables import metadata
+
+POSTGRES_URL = os.environ.get("SPR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+DATABASES = [name.strip() for name in os.environ.get("SPR_TEST_DATABASES", "sqlite,postgresql").split(",") if name]
+
+
+class PostgresServer:
+    """Creates and drops throw-away databases on the test PostgreSQL server."""
+
+    def __init__(self, admin_url: str):
+        self.admin_url = make_url(admin_url)
+        self.admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+
+    def create_database(self) -> str:
+        name = f"spr_test_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        return self.admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def drop_database(self, url: str) -> None:
+        name = make_url(url).database
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer(POSTGRES_URL)
+    try:
+        with server.admin.connect():
+            pass
+    except Exception as error:  # the suite is meant to run on both databases: say why it cannot
+        reason = f"PostgreSQL at {POSTGRES_URL} is not reachable ({error})"
+        pytest.exit(f"{reason}; set SPR_TEST_DATABASES=sqlite to run on SQLite alone")
+    yield server
+    server.admin.dispose()
+
+
+@pytest.fixture
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database with nothing in it, on the database under test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store migrated once per run; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "store.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_store(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_store_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A PostgreSQL store migrated once per run; each test starts from empty tables."""
+    url = postgres_server.create_database()
+    engine = make_engine(url)
+    upgrade_store(engine)
+    engine.dispose()
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, migrated, empty store on each database under test."""
+    if request.param == "sqlite":
+        target = tmp_path / "store.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    url = request.getfixturevalue("postgres_store_url")
+    engine = make_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def configured(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """Settings pointing at the test store, as a command run by an operator would see them."""
+    monkeypatch.setenv("SPR_DATABASE_URL", database_url)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield database_url
+    get_settings.cache_clear()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "empty_database_url" in metafunc.fixturenames:
+        metafunc.parametrize("empty_database_url", DATABASES, indirect=True)
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "config" / "examples"

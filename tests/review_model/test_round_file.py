@@ -1,0 +1,129 @@
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from sqlmodel import Session, select
+
+from review_model.round_file import RoundFileError, resolve_deadline
+from review_model.rounds import RoundExists, create_round_from_file, find_round
+from review_model.tables import AuditEvent, Round
+from review_model.vocabulary import Language, Stage
+from review_model.yaml_documents import DocumentError
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2027, 1, 10, 9, 30, tzinfo=UTC)
+
+
+def round_document(**overrides):
+    document = {
+        "slug": "fruehjahr-2027",
+        "title": {"de": "Frühjahrsrunde 2027", "en": "Spring round 2027"},
+        "questionnaire": "smart-city-self-assessment",
+        "coordinator": {"name": "Geschäftsstelle", "email": "Stelle@Peer-Review.example"},
+        "deadlines": {"submission": "2027-02-15", "review": "2027-03-15T12:00", "comment": "P70D"},
+    }
+    document.update(overrides)
+    return document
+
+
+def write_round(tmp_path: Path, document: dict, name: str = "round.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def create(session: Session, path: Path, now: datetime = NOW):
+    return create_round_from_file(
+        session, path, now=now, default_time_zone="Europe/Berlin", default_language="de", actor="test"
+    )
+
+
+def test_deadline_forms_resolve_in_the_round_time_zone():
+    at = time(18, 0)
+    assert resolve_deadline(date(2027, 3, 15), NOW, BERLIN, at) == datetime(2027, 3, 15, 17, 0, tzinfo=UTC)
+    # summer time: 18:00 in Berlin is 16:00 UTC
+    assert resolve_deadline(date(2027, 7, 1), NOW, BERLIN, at) == datetime(2027, 7, 1, 16, 0, tzinfo=UTC)
+    assert resolve_deadline(datetime(2027, 3, 15, 12, 0), NOW, BERLIN, at) == datetime(2027, 3, 15, 11, 0, tzinfo=UTC)
+    aware = datetime(2027, 3, 15, 12, 0, tzinfo=UTC)
+    assert resolve_deadline(aware, NOW, BERLIN, at) == aware
+    assert resolve_deadline(timedelta(days=21), NOW, BERLIN, at) == datetime(2027, 1, 31, 17, 0, tzinfo=UTC)
+
+
+def test_a_round_is_created_in_draft_with_a_questionnaire_snapshot(engine, tmp_path):
+    path = write_round(tmp_path, round_document())
+    with Session(engine) as session:
+        creation = create(session, path)
+        session.commit()
+        assert creation.created
+    with Session(engine) as session:
+        round_ = find_round(session, "fruehjahr-2027")
+        assert round_.stage is Stage.draft
+        assert round_.language is Language.de
+        assert round_.coordinator_email == "stelle@peer-review.example"
+        assert round_.submission_deadline == datetime(2027, 2, 15, 22, 59, tzinfo=UTC)  # 23:59 in Berlin
+        assert round_.review_deadline == datetime(2027, 3, 15, 11, 0, tzinfo=UTC)
+        assert round_.comment_deadline == datetime(2027, 3, 21, 22, 59, tzinfo=UTC)
+        assert round_.reminder_days_before == [7, 3, 1]
+        assert round_.questionnaire_snapshot["id"] == "smart-city-self-assessment"
+        assert find_round(session, str(round_.id)).id == round_.id
+        actions = session.exec(select(AuditEvent.action).where(AuditEvent.round_id == round_.id)).all()
+        assert actions == ["round created"]
+
+
+def test_creating_the_same_file_again_changes_nothing_but_another_file_is_refused(engine, tmp_path):
+    path = write_round(tmp_path, round_document())
+    with Session(engine) as session:
+        first = create(session, path)
+        session.commit()
+        again = create(session, path, now=NOW + timedelta(days=1))
+        assert not again.created and again.round.id == first.round.id
+        changed = write_round(tmp_path, round_document(title={"de": "Andere Runde"}), "other.yaml")
+        with pytest.raises(RoundExists, match="exists already, created from a different file"):
+            create(session, changed)
+        assert len(session.exec(select(Round)).all()) == 1
+
+
+def test_deadlines_out_of_order_or_in_the_past_are_refused_with_the_reason(engine, tmp_path):
+    document = round_document(deadlines={"submission": "2027-03-15", "review": "2027-03-01", "comment": "2027-01-01"})
+    path = write_round(tmp_path, document)
+    with Session(engine) as session, pytest.raises(RoundFileError) as caught:
+        create(session, path)
+    messages = str(caught.value)
+    assert "deadlines.comment: 2027-01-01 23:59 CET is in the past (now: 2027-01-10 10:30 CET)" in messages
+    assert "deadlines.review: 2027-03-01 23:59 CET must come after deadlines.submission (2027-03-15 23:59 CET)" in (
+        messages
+    )
+    assert "round.yaml:" in messages
+    with Session(engine) as session:
+        assert session.exec(select(Round)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"slug": "Frühjahr 2027"}, "slug: String should match pattern"),
+        ({"time_zone": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
+        ({"deadlines": {"submission": "soon", "review": "P1D", "comment": "P2D"}}, "'soon' is not a date"),
+        ({"deadlines": {"submission": "P0D", "review": "P1D", "comment": "P2D"}}, "must be a positive duration"),
+        ({"reminders": {"days_before": [3, 3]}}, "each day may appear once"),
+        ({"assignment": {"min_load": 5, "max_load": 2}}, "min_load 5 is greater than max_load 2"),
+        ({"colour": "blue"}, "colour: unknown field"),
+        ({"questionnaire": "missing-one"}, "no such questionnaire file or shipped id"),
+        ({"previous_round": "herbst-2026"}, "no round 'herbst-2026'"),
+    ],
+)
+def test_invalid_round_files_say_what_and_where(engine, tmp_path, change, expected):
+    path = write_round(tmp_path, round_document(**change))
+    with Session(engine) as session, pytest.raises(DocumentError, match=r"round\.yaml") as caught:
+        create(session, path)
+    assert expected in str(caught.value)
+
+
+def test_a_questionnaire_file_beside_the_round_file_is_found_and_its_problems_reported(engine, tmp_path):
+    (tmp_path / "own.yaml").write_text("id: own\ntitle: {de: Eigen}\nsections: []\n", encoding="utf-8")
+    path = write_round(tmp_path, round_document(questionnaire="own.yaml"))
+    with Session(engine) as session, pytest.raises(RoundFileError) as caught:
+        create(session, path)
+    assert "own.yaml" in str(caught.value) and "sections" in str(caught.value)

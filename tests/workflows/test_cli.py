@@ -1,0 +1,137 @@
+"""The `spr` command line, run as an operator would, against each test store."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import EXAMPLES
+from workflows.cli import app
+
+runner = CliRunner()
+
+
+def spr(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_help_lists_every_command_and_imports_nothing_heavy():
+    code = textwrap.dedent(
+        """
+        import sys
+        from typer.testing import CliRunner
+        from workflows.cli import app
+        result = CliRunner().invoke(app, ["--help"])
+        assert result.exit_code == 0, result.output
+        print(result.output)
+        heavy = [m for m in ("sqlalchemy", "sqlmodel", "prefect", "fastapi", "alembic", "pydantic") if m in sys.modules]
+        print("HEAVY:", heavy)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    for command in ("db", "round", "participants", "questionnaire"):
+        assert command in result.stdout
+    assert "HEAVY: []" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["db", "upgrade"], ["round", "create"], ["round", "list"], ["round", "show"], ["participants", "import"],
+     ["questionnaire", "check"]],
+)  # fmt: skip
+def test_every_command_explains_itself(command):
+    result = spr(*command, "--help")
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()) > 4
+
+
+def test_the_example_round_is_created_with_its_participants_and_shown(configured):
+    assert spr("db", "upgrade").exit_code == 0
+    created = spr("round", "create", str(EXAMPLES / "round.yaml"))
+    assert created.exit_code == 0, created.output
+    assert "Created round beispielrunde" in created.output
+    assert "30 new" in created.output and "30 enrolled" in created.output
+
+    again = spr("round", "create", str(EXAMPLES / "round.yaml"))
+    assert again.exit_code == 0 and "nothing changed" in again.output
+
+    listed = spr("round", "list")
+    assert listed.exit_code == 0 and "beispielrunde" in listed.output and "draft" in listed.output
+
+    shown = spr("round", "show", "beispielrunde")
+    assert shown.exit_code == 0, shown.output
+    assert "smart-city-self-assessment v1" in shown.output
+    assert "30 (20 respondents, 30 reviewers)" in shown.output
+    assert "Ready for invitation." in shown.output
+
+    imported = spr("participants", "import", "beispielrunde", str(EXAMPLES / "participants.csv"))
+    assert imported.exit_code == 0 and "nothing changed" in imported.output
+
+
+def test_an_empty_store_is_created_on_first_use(configured):
+    result = spr("round", "list")
+    assert result.exit_code == 0
+    assert "No rounds yet" in result.output
+
+
+def test_a_bad_participants_file_fails_and_imports_nothing(configured, tmp_path):
+    spr("round", "create", str(EXAMPLES / "round.yaml"), "--no-import")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "email,name,organisation,organisation_kind\nok@x.example,Ok,Org,Bund\nbroken,Bad,Org,Bund\n"
+        "x@x.example,X,Org2,Sportverein\n",
+        encoding="utf-8",
+    )
+    result = spr("participants", "import", "beispielrunde", str(bad))
+    assert result.exit_code == 1
+    assert "nothing imported, 2 problem(s)" in result.output
+    assert "line 3: bad email 'broken'" in result.output
+    assert "line 4: unknown organisation kind 'Sportverein'" in result.output
+    shown = spr("round", "show", "beispielrunde")
+    assert "Enrolled" in shown.output and "0 (0 respondents, 0 reviewers)" in shown.output
+
+
+def test_dry_run_checks_against_the_store_and_changes_nothing(configured):
+    spr("round", "create", str(EXAMPLES / "round.yaml"), "--no-import")
+    result = spr("participants", "import", "beispielrunde", str(EXAMPLES / "participants.csv"), "--dry-run")
+    assert result.exit_code == 0 and "dry run: nothing changed" in result.output
+    assert "0 (0 respondents" in spr("round", "show", "beispielrunde").output
+
+
+def test_unknown_rounds_and_bad_round_files_fail_with_the_reason(configured, tmp_path):
+    missing = spr("round", "show", "no-such-round")
+    assert missing.exit_code == 1 and "no round 'no-such-round'" in missing.output
+    bad = tmp_path / "round.yaml"
+    bad.write_text("slug: x\ntitle: {de: X}\n", encoding="utf-8")
+    result = spr("round", "create", str(bad))
+    assert result.exit_code == 1
+    assert "round.yaml:1: questionnaire: Field required" in result.output.replace("\n", "")
+
+
+def test_questionnaire_check_reports_each_file(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: broken\ntitle: {en: Broken}\nsections: []\n", encoding="utf-8")
+    result = spr("questionnaire", "check", str(EXAMPLES.parent / "questionnaires" / "spr-status.yaml"), str(broken))
+    assert result.exit_code == 1
+    assert "spr-status v1, 8 sections, 17 items, 150 ratings" in result.output
+    assert "broken.yaml:2: title.de: Field required" in result.output
+    assert spr("questionnaire", "check").exit_code == 0
+
+
+def test_an_outdated_store_asks_for_an_upgrade(configured):
+    from sqlalchemy import text
+
+    from review_model.store import make_engine
+
+    spr("db", "upgrade")
+    engine = make_engine(configured)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+    engine.dispose()
+    result = spr("round", "list")
+    assert result.exit_code == 1
+    assert "run `spr db upgrade`" in result.output
+    status = spr("db", "status")
+    assert status.exit_code == 1 and "schema:  0000" in status.output
