@@ -36,9 +36,21 @@ class Settings(BaseSettings):
     )
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
+    smtp_ca_file: str | None = Field(
+        default=None, description="PEM file of the CA that signed the SMTP server's certificate (default: system CAs)."
+    )
+    smtp_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for the SMTP server at each step.")
+    smtp_connections: int = Field(default=4, ge=1, le=64, description="SMTP connections used in parallel.")
+    smtp_rate_limit: float | None = Field(default=None, gt=0, description="At most this many messages per second.")
+    smtp_max_attempts: int = Field(default=8, ge=1, le=50, description="Attempts before a message is marked failed.")
+    smtp_retry_seconds: float = Field(
+        default=60.0, gt=0, description="Wait before the first retry; it doubles with each further attempt."
+    )
     mail_from: EmailStr = "peer-review@spr.example.org"
     mail_from_name: str = "Stakeholder Peer Review"
-    mail_reply_to: EmailStr | None = None
+    mail_reply_to: EmailStr | None = Field(
+        default=None, description="Where replies go; by default the coordinator of the round the message is about."
+    )
 
     secret_key: SecretStr | None = Field(
         default=None,

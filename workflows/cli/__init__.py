@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from workflows.cli import db, participants, questionnaires, rounds
+from workflows.cli import db, mail, participants, questionnaires, rounds
 
 app = typer.Typer(
     name="spr",
@@ -19,6 +19,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(rounds.app, name="round")
 app.add_typer(participants.app, name="participants")
 app.add_typer(questionnaires.app, name="questionnaire")
+app.add_typer(mail.outbox_app, name="outbox")
+app.command("mail-server")(mail.mail_server)
 
 
 def _show_version(value: bool) -> None:

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from review_model.questionnaire import Questionnaire
 
 EXIT_PROBLEM = 1
+# How the audit trail names what a coordinator did from the command line.
+COORDINATOR = "coordinator (command line)"
 
 
 def console(stderr: bool = False) -> "Console":

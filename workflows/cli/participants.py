@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from workflows.cli.output import reported_errors, success
+from workflows.cli.output import COORDINATOR, reported_errors, success
 from workflows.cli.rounds import print_import_summary
 
 app = typer.Typer(help="Import participants into a round.", no_args_is_help=True)
@@ -46,7 +46,7 @@ def import_(
                 record_event(
                     session,
                     round_.id,
-                    "coordinator (command line)",
+                    COORDINATOR,
                     "participants imported",
                     file=file.name,
                     created=summary.participants_created,

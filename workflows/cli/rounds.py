@@ -5,11 +5,17 @@ from typing import Annotated
 
 import typer
 
-from workflows.cli.output import console, describe_questionnaire, local_time, print_table, reported_errors, success
+from workflows.cli.output import (
+    COORDINATOR,
+    console,
+    describe_questionnaire,
+    local_time,
+    print_table,
+    reported_errors,
+    success,
+)
 
 app = typer.Typer(help="Create, list and inspect review rounds.", no_args_is_help=True)
-
-ACTOR = "coordinator (command line)"
 
 
 @app.command("create")
@@ -43,7 +49,7 @@ def create(
                 now=clock.now(),
                 default_time_zone=settings.time_zone,
                 default_language=settings.language,
-                actor=ACTOR,
+                actor=COORDINATOR,
             )
             csv_path = participants_path(creation.spec, file)
             summary = None

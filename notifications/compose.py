@@ -1,0 +1,120 @@
+"""Composing one message: both parts rendered in the reader's language, headers fixed, bytes ready to send."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+
+from notifications.message_kinds import MessageContent
+from notifications.mime import build_alternative_message, encode_address, encode_header_value, single_line
+from notifications.templating import email_template
+
+LANGUAGES = ("de", "en")
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who messages come from. Replies go to `reply_to`, or else to the round's coordinator."""
+
+    address: str
+    name: str
+    reply_to: str | None = None
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2]
+
+
+@dataclass(frozen=True)
+class RoundContext:
+    """What messages say about the round they belong to."""
+
+    round_id: int | None
+    slug: str
+    title_de: str
+    title_en: str | None
+    time_zone: str
+    coordinator_name: str
+    coordinator_email: str
+
+    def title(self, language: str) -> str:
+        return self.title_en if language == "en" and self.title_en else self.title_de
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str
+    language: str
+    participant_id: int | None = None
+    organisation: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message ready for the outbox: its identity, its recipient and its bytes."""
+
+    idempotency_key: str
+    message_id: str
+    round_id: int | None
+    kind: str
+    recipient_email: str
+    recipient_participant_id: int | None
+    subject: str
+    payload: bytes
+
+
+def thread_id(round_: RoundContext, recipient: Recipient, domain: str) -> str:
+    """The Message-ID every message about one person in one round refers to, so mail clients thread them."""
+    who = f"p{recipient.participant_id}" if recipient.participant_id is not None else single_line(recipient.email)
+    return f"<spr-thread.{round_.slug}.{who}@{domain}>"
+
+
+def idempotency_key(round_: RoundContext, stage: str, recipient: Recipient, kind: str, sequence: int) -> str:
+    """round, stage, recipient, kind and sequence: the same message enqueued twice has the same key."""
+    who = f"p{recipient.participant_id}" if recipient.participant_id is not None else recipient.email.lower()
+    return f"r{round_.round_id}/{stage}/{who}/{kind}/{sequence}"
+
+
+def compose_message(
+    content: MessageContent,
+    recipient: Recipient,
+    round_: RoundContext,
+    sender: Sender,
+    *,
+    stage: str,
+    now: datetime,
+    sequence: int = 0,
+) -> OutgoingMessage:
+    """Render `content` for `recipient` and build the complete message, with a Message-ID fixed now."""
+    language = recipient.language if recipient.language in LANGUAGES else "de"
+    text_template = email_template(language, f"{content.kind}.txt")
+    context = {"lang": language, "recipient": recipient, "round": round_, "sender": sender, "c": content}
+    subject = single_line("".join(text_template.blocks["subject"](text_template.new_context(context))))
+    text = text_template.render(context)
+    html = email_template(language, f"{content.kind}.html").render({**context, "subject": subject})
+
+    message_id = f"<{uuid.uuid4().hex}@{sender.domain}>"
+    thread = thread_id(round_, recipient, sender.domain)
+    headers = [
+        ("From", encode_address(sender.name, sender.address)),
+        ("To", encode_address(recipient.name, recipient.email)),
+        ("Reply-To", encode_address(round_.coordinator_name, sender.reply_to or round_.coordinator_email)),
+        ("Subject", encode_header_value(subject)),
+        ("Date", format_datetime(now)),
+        ("Message-ID", message_id),
+        ("In-Reply-To", thread),
+        ("References", thread),
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Auto-Response-Suppress", "All"),
+    ]
+    return OutgoingMessage(
+        idempotency_key=idempotency_key(round_, stage, recipient, content.kind, sequence),
+        message_id=message_id,
+        round_id=round_.round_id,
+        kind=content.kind,
+        recipient_email=recipient.email,
+        recipient_participant_id=recipient.participant_id,
+        subject=subject[:500],
+        payload=build_alternative_message(headers, text, html, language),
+    )

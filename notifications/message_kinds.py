@@ -1,0 +1,150 @@
+"""What each kind of message says: the facts a template needs, one dataclass per kind.
+
+Each kind has a text and an HTML template per language in templates/emails/<language>/<kind>.txt|.html.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+from review_model.questionnaire import Text
+
+
+@dataclass(frozen=True)
+class MessageContent:
+    """The part of a message that differs between kinds."""
+
+    kind: ClassVar[str]
+
+
+@dataclass(frozen=True)
+class ReviewTask:
+    """One submission a reviewer is asked to review, with the link to its review form."""
+
+    organisation: str
+    link: str
+
+
+@dataclass(frozen=True)
+class SummaryAnswer:
+    label: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class SummarySection:
+    title: str
+    answers: tuple[SummaryAnswer, ...]
+
+
+@dataclass(frozen=True)
+class Invitation(MessageContent):
+    kind: ClassVar[str] = "invitation"
+    link: str
+    deadline: datetime
+    questionnaire_title: Text
+    item_count: int
+
+
+@dataclass(frozen=True)
+class Reminder(MessageContent):
+    kind: ClassVar[str] = "reminder"
+    link: str
+    deadline: datetime
+    number: int
+    total: int
+    days_left: int
+    has_draft: bool = False
+
+
+@dataclass(frozen=True)
+class SubmissionReceipt(MessageContent):
+    kind: ClassVar[str] = "submission_receipt"
+    link: str
+    version: int
+    submitted_at: datetime
+    editable_until: datetime
+    summary: tuple[SummarySection, ...] = ()
+
+
+@dataclass(frozen=True)
+class StageClosed(MessageContent):
+    kind: ClassVar[str] = "stage_closed"
+    stage: str
+    closed_at: datetime
+    took_part: bool
+    next_stage: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewRequest(MessageContent):
+    kind: ClassVar[str] = "review_request"
+    deadline: datetime
+    tasks: tuple[ReviewTask, ...]
+
+
+@dataclass(frozen=True)
+class ReviewReminder(MessageContent):
+    kind: ClassVar[str] = "review_reminder"
+    deadline: datetime
+    number: int
+    total: int
+    days_left: int
+    pending: tuple[ReviewTask, ...]
+
+
+@dataclass(frozen=True)
+class ReviewReceipt(MessageContent):
+    kind: ClassVar[str] = "review_receipt"
+    organisation: str
+    submitted_at: datetime
+    link: str
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class CommentInvitation(MessageContent):
+    """The draft findings are ready: the reviewed party may reply before the deadline (right of reply)."""
+
+    kind: ClassVar[str] = "comment_invitation"
+    link: str
+    deadline: datetime
+    finding_count: int
+    recommendation_count: int
+
+
+@dataclass(frozen=True)
+class ReportPublished(MessageContent):
+    kind: ClassVar[str] = "report_published"
+    link: str
+    published_at: datetime
+    recommendation_count: int
+
+
+@dataclass(frozen=True)
+class StatusDigest(MessageContent):
+    """The coordinator's overview of a round."""
+
+    kind: ClassVar[str] = "status_digest"
+    stage: str
+    deadline: datetime | None
+    days_left: int | None
+    counts: dict[str, int] = field(default_factory=dict)
+    failed_messages: int = 0
+
+
+MESSAGE_KINDS: dict[str, type[MessageContent]] = {
+    kind.kind: kind
+    for kind in (
+        Invitation,
+        Reminder,
+        SubmissionReceipt,
+        StageClosed,
+        ReviewRequest,
+        ReviewReminder,
+        ReviewReceipt,
+        CommentInvitation,
+        ReportPublished,
+        StatusDigest,
+    )
+}

@@ -1,0 +1,239 @@
+"""The outbox: enqueue in the caller's transaction, claim batches atomically, record what delivery did.
+
+A message moves queued → sending → sent, or back to queued with a later next attempt, or to failed.
+Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several delivery workers never take the same row;
+SQLite has one writer at a time, so its guarded UPDATE … RETURNING is atomic as it stands. A claim left in
+`sending` by a worker that died goes back to the queue after a timeout.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, col
+
+from notifications.compose import OutgoingMessage
+from notifications.mime import encode_address
+from review_model.tables import Enrolment, OutboxMessage, Participant
+from review_model.vocabulary import OutboxState
+
+_table = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """A message a delivery worker holds; only what sending needs."""
+
+    id: int
+    message_id: str
+    recipient_email: str
+    payload: bytes
+    attempts: int
+
+
+def enqueue_messages(session: Session, messages: Sequence[OutgoingMessage], now: datetime) -> int:
+    """Add messages to the outbox in the session's transaction; returns how many were new.
+
+    A message whose idempotency key is already in the outbox is skipped, so a stage that runs again after
+    a crash enqueues nothing twice.
+    """
+    if not messages:
+        return 0
+    rows = [
+        {
+            "idempotency_key": m.idempotency_key,
+            "message_id": m.message_id,
+            "round_id": m.round_id,
+            "kind": m.kind,
+            "recipient_email": m.recipient_email,
+            "recipient_participant_id": m.recipient_participant_id,
+            "subject": m.subject,
+            "payload": m.payload,
+            "state": OutboxState.queued.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    connection = session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(_table).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_table.c.id)
+    return len(connection.execute(statement, rows).all())
+
+
+def claim_batch(engine: Engine, worker: str, limit: int, now: datetime) -> list[ClaimedMessage]:
+    """Take up to `limit` due messages for `worker`, marking them sending and counting the attempt."""
+    due = (
+        select(_table.c.id)
+        .where(_table.c.state == OutboxState.queued.value, _table.c.next_attempt_at <= now)
+        .order_by(_table.c.next_attempt_at, _table.c.id)
+        .limit(limit)
+    )
+    if engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        update(_table)
+        .where(_table.c.id.in_(due.scalar_subquery()), _table.c.state == OutboxState.queued.value)
+        .values(
+            state=OutboxState.sending.value,
+            claimed_at=now,
+            claimed_by=worker,
+            attempts=_table.c.attempts + 1,
+        )
+        .returning(_table.c.id, _table.c.message_id, _table.c.recipient_email, _table.c.payload, _table.c.attempts)
+    )
+    with engine.begin() as connection:
+        rows = connection.execute(statement).all()
+    return sorted((ClaimedMessage(*row) for row in rows), key=lambda message: message.id)
+
+
+def release_stale_claims(engine: Engine, older_than: timedelta, now: datetime) -> int:
+    """Put messages left in `sending` longer than `older_than` (their worker died) back in the queue."""
+    statement = (
+        update(_table)
+        .where(_table.c.state == OutboxState.sending.value, _table.c.claimed_at < now - older_than)
+        .values(state=OutboxState.queued.value, claimed_by=None, next_attempt_at=now)
+    )
+    with engine.begin() as connection:
+        return connection.execute(statement).rowcount
+
+
+@dataclass(frozen=True)
+class Retry:
+    id: int
+    error: str
+    next_attempt_at: datetime
+
+
+@dataclass(frozen=True)
+class Failure:
+    id: int
+    error: str
+
+
+def record_outcomes(
+    engine: Engine, sent: Sequence[int], retries: Sequence[Retry], failures: Sequence[Failure], now: datetime
+) -> None:
+    """Write what a delivery worker did with its claimed messages, in one transaction.
+
+    Only rows still in `sending` are changed: a row released as stale and claimed again elsewhere keeps
+    its newer state. A failed message marks its recipient's enrolment as bounced.
+    """
+    sending = _table.c.state == OutboxState.sending.value
+    with engine.begin() as connection:
+        if sent:
+            connection.execute(
+                update(_table)
+                .where(_table.c.id.in_(sent), sending)
+                .values(state=OutboxState.sent.value, sent_at=now, last_error=None, claimed_by=None)
+            )
+        if retries:
+            by_id = update(_table).where(_table.c.id == bindparam("row_id"), sending)
+            connection.execute(
+                by_id.values(
+                    state=OutboxState.queued.value,
+                    last_error=bindparam("error"),
+                    next_attempt_at=bindparam("due"),
+                    claimed_by=None,
+                ),
+                [{"row_id": r.id, "error": r.error[:2000], "due": r.next_attempt_at} for r in retries],
+            )
+        if failures:
+            by_id = update(_table).where(_table.c.id == bindparam("row_id"), sending)
+            connection.execute(
+                by_id.values(state=OutboxState.failed.value, last_error=bindparam("error"), claimed_by=None),
+                [{"row_id": f.id, "error": f.error[:2000]} for f in failures],
+            )
+            _mark_bounced(connection, [f.id for f in failures], now)
+
+
+def _mark_bounced(connection: Connection, failed_ids: list[int], now: datetime) -> None:
+    enrolments = Enrolment.__table__  # type: ignore[attr-defined]
+    failed = select(_table.c.round_id, _table.c.recipient_participant_id).where(
+        _table.c.id.in_(failed_ids), _table.c.recipient_participant_id.is_not(None)
+    )
+    for round_id, participant_id in connection.execute(failed).all():
+        connection.execute(
+            update(enrolments)
+            .where(
+                and_(
+                    enrolments.c.round_id == round_id,
+                    enrolments.c.participant_id == participant_id,
+                    enrolments.c.bounced_at.is_(None),
+                )
+            )
+            .values(bounced_at=now)
+        )
+
+
+def next_due_at(engine: Engine) -> datetime | None:
+    """When the earliest queued message is due, or None when the queue is empty."""
+    statement = select(func.min(_table.c.next_attempt_at)).where(_table.c.state == OutboxState.queued.value)
+    with engine.connect() as connection:
+        return connection.execute(statement).scalar_one_or_none()
+
+
+def outbox_counts(session: Session, round_id: int | None = None) -> dict[OutboxState, int]:
+    """How many messages are in each state, for one round or all."""
+    statement = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    if round_id is not None:
+        statement = statement.where(OutboxMessage.round_id == round_id)
+    counts = {state: 0 for state in OutboxState}
+    counts.update({OutboxState(state): n for state, n in session.exec(statement).all()})  # type: ignore[call-overload]
+    return counts
+
+
+def failed_messages(session: Session, round_id: int | None = None, limit: int = 200) -> list[OutboxMessage]:
+    """The failed messages, newest first, with the server's reply in `last_error`."""
+    statement = select(OutboxMessage).where(OutboxMessage.state == OutboxState.failed)
+    if round_id is not None:
+        statement = statement.where(OutboxMessage.round_id == round_id)
+    statement = statement.order_by(col(OutboxMessage.id).desc()).limit(limit)
+    return list(session.exec(statement).scalars().all())  # type: ignore[call-overload]
+
+
+def requeue_failed(
+    session: Session, now: datetime, round_id: int | None = None, message_id: int | None = None
+) -> list[OutboxMessage]:
+    """Send failed messages again, to the recipient's current address; attempts start over.
+
+    The message keeps its Message-ID; only the To header changes when the participant's address was
+    corrected since.
+    """
+    statement = select(OutboxMessage).where(OutboxMessage.state == OutboxState.failed)
+    if round_id is not None:
+        statement = statement.where(OutboxMessage.round_id == round_id)
+    if message_id is not None:
+        statement = statement.where(OutboxMessage.id == message_id)
+    messages = list(session.exec(statement).scalars().all())  # type: ignore[call-overload]
+    for message in messages:
+        if message.recipient_participant_id is not None:
+            person = session.get(Participant, message.recipient_participant_id)
+            if person is not None and person.email != message.recipient_email:
+                message.payload = readdressed(message.payload, person.name, person.email)
+                message.recipient_email = person.email
+        message.state = OutboxState.queued
+        message.attempts = 0
+        message.next_attempt_at = now
+        message.claimed_by = None
+    return messages
+
+
+def readdressed(payload: bytes, name: str, address: str) -> bytes:
+    """The same message with a new To header; every other byte stays as it was."""
+    head, separator, body = payload.partition(b"\r\n\r\n")
+    kept: list[bytes] = []
+    skipping = False
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t") and skipping:
+            continue
+        skipping = line.lower().startswith(b"to:")
+        if skipping:
+            kept.append(f"To: {encode_address(name, address)}".encode("ascii"))
+        else:
+            kept.append(line)
+    return b"\r\n".join(kept) + separator + body

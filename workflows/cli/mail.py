@@ -1,0 +1,134 @@
+"""`spr mail-server` and `spr outbox`: the development SMTP server, and the state of outgoing email."""
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workflows.cli.output import COORDINATOR, fail, local_time, print_table, reported_errors, success
+
+outbox_app = typer.Typer(help="See and steer outgoing email.", no_args_is_help=True)
+
+RoundOption = Annotated[
+    str | None, typer.Argument(metavar="[ROUND]", help="A round's slug or id; all rounds if left out.")
+]
+
+
+def mail_server(
+    host: Annotated[str, typer.Option(help="Address to listen on (keep it on loopback).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on; SPR_SMTP_PORT points spr at it.")] = 8025,
+    maildir: Annotated[
+        Path | None, typer.Option(help="Keep every message in this Maildir folder; --no-maildir keeps none.")
+    ] = Path("maildir"),
+    no_maildir: Annotated[bool, typer.Option("--no-maildir", help="Keep no copies, only print a line each.")] = False,
+    fail: Annotated[
+        list[str] | None,
+        typer.Option(help="ADDRESS=CODE: answer CODE (e.g. 451 or 550) to that recipient, to try out failures."),
+    ] = None,
+) -> None:
+    """Run a development SMTP server that keeps every message it receives and prints a line for each.
+
+    For trying spr out and for tests: nothing is sent on. Stop it with Ctrl-C.
+    """
+    from notifications.dev_mail_server import DevMailServer
+
+    folder = None if no_maildir else maildir
+    server = DevMailServer(
+        host, port, maildir=folder, keep_in_memory=False, on_message=lambda m: print(m.summary(), flush=True)
+    )
+    for rule in fail or []:
+        address, _, code = rule.partition("=")
+        if not code.isdigit() or not 400 <= int(code) < 600:
+            raise typer.BadParameter(f"{rule!r}: expected ADDRESS=CODE with a 4xx or 5xx code", param_hint="--fail")
+        server.catcher.fail(address, int(code))
+    server.start()
+    where = f", keeping messages in {folder}" if folder else ""
+    typer.echo(f"Development SMTP server on {host}:{port}{where}. Ctrl-C stops it.", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@outbox_app.command("status")
+def status(round_ref: RoundOption = None) -> None:
+    """Count outgoing messages per state, and list the failed ones with the server's reply."""
+    with reported_errors():
+        from notifications.outbox import failed_messages, outbox_counts
+        from review_model.rounds import find_round
+        from review_model.store import session_scope
+        from workflows.cli.store_access import open_store
+
+        with session_scope(open_store()) as session:
+            round_id = find_round(session, round_ref).id if round_ref else None
+            counts = outbox_counts(session, round_id)
+            failed = failed_messages(session, round_id)
+        print_table("Outbox", ["State", "Messages"], [(state.value, n) for state, n in counts.items()])
+        if failed:
+            rows = [
+                (m.id, m.recipient_email, m.kind, m.attempts, local_time(m.created_at, "UTC"), m.last_error)
+                for m in failed
+            ]
+            print_table("Failed", ["Id", "Recipient", "Kind", "Attempts", "Queued", "Server reply"], rows)
+            typer.echo("Correct the addresses, then `spr outbox retry` sends them again.")
+
+
+@outbox_app.command("retry")
+def retry(
+    round_ref: RoundOption = None,
+    message: Annotated[int | None, typer.Option("--message", help="Only this message (its id).")] = None,
+) -> None:
+    """Queue failed messages again (after an address was corrected, say); each goes to the current address."""
+    with reported_errors():
+        from notifications.outbox import requeue_failed
+        from review_model import clock
+        from review_model.audit_trail import record_event
+        from review_model.rounds import find_round
+        from review_model.store import session_scope
+        from workflows.cli.store_access import open_store
+
+        with session_scope(open_store()) as session:
+            round_id = find_round(session, round_ref).id if round_ref else None
+            requeued = requeue_failed(session, clock.now(), round_id=round_id, message_id=message)
+            if requeued:
+                record_event(session, round_id, COORDINATOR, "failed messages requeued", count=len(requeued))
+        if message is not None and not requeued:
+            fail(f"no failed message with id {message}")
+        success(f"Queued {len(requeued)} failed message(s) again; they go out with the next delivery.")
+
+
+@outbox_app.command("deliver")
+def deliver(
+    connections: Annotated[
+        int | None, typer.Option(help="SMTP connections in parallel (default SPR_SMTP_CONNECTIONS).")
+    ] = None,
+    wait_for_retries: Annotated[
+        float, typer.Option(help="Keep going while a retry falls due within this many seconds.")
+    ] = 0.0,
+) -> None:
+    """Send every message that is due now through the configured SMTP server, and say what happened."""
+    with reported_errors():
+        from config.settings import get_settings
+        from notifications.delivery import delivery_options_from_settings, run_delivery, smtp_server_from_settings
+        from workflows.cli.store_access import open_store
+
+        settings = get_settings()
+        overrides: dict[str, object] = {"linger_seconds": wait_for_retries}
+        if connections is not None:
+            overrides["connections"] = connections
+        report = run_delivery(
+            open_store(),
+            smtp_server_from_settings(settings),
+            settings.mail_from,
+            delivery_options_from_settings(settings, **overrides),
+        )
+        success(
+            f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed "
+            f"in {report.seconds:.1f} s via {settings.smtp_host}:{settings.smtp_port}."
+        )
+        if report.failed:
+            raise typer.Exit(1)
