@@ -1,5 +1,6 @@
 """Composing one message: both parts rendered in the reader's language, headers fixed, bytes ready to send."""
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,7 +67,10 @@ class OutgoingMessage:
 
 def thread_id(round_: RoundContext, recipient: Recipient, domain: str) -> str:
     """The Message-ID every message about one person in one round refers to, so mail clients thread them."""
-    who = f"p{recipient.participant_id}" if recipient.participant_id is not None else single_line(recipient.email)
+    if recipient.participant_id is not None:
+        who = f"p{recipient.participant_id}"
+    else:  # the address may hold characters a Message-ID cannot
+        who = "a" + hashlib.sha256(recipient.email.lower().encode()).hexdigest()[:20]
     return f"<spr-thread.{round_.slug}.{who}@{domain}>"
 
 
@@ -97,8 +101,8 @@ def compose_message(
     message_id = f"<{uuid.uuid4().hex}@{sender.domain}>"
     thread = thread_id(round_, recipient, sender.domain)
     headers = [
-        ("From", encode_address(sender.name, sender.address)),
-        ("To", encode_address(recipient.name, recipient.email)),
+        ("From", encode_address(sender.name, sender.address, "From")),
+        ("To", encode_address(recipient.name, recipient.email, "To")),
         ("Reply-To", encode_address(round_.coordinator_name, sender.reply_to or round_.coordinator_email)),
         ("Subject", encode_header_value(subject)),
         ("Date", format_datetime(now)),

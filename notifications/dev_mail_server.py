@@ -7,6 +7,7 @@ free port, and tell it to answer 4xx or 5xx for chosen recipients to exercise re
 import mailbox
 import socket
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +19,9 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+# The development server listens on loopback only, where AUTH without TLS exposes nothing.
+warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS", category=UserWarning)
 
 
 @dataclass(frozen=True)
@@ -153,9 +157,7 @@ class DevMailServer:
             options.update(authenticator=_Authenticator(*credentials), auth_required=True, auth_require_tls=False)
         if starttls_context is not None:
             options.update(tls_context=starttls_context, require_starttls=True)
-        self.controller = Controller(
-            self.catcher, hostname=host, port=self.port, ssl_context=tls_context, server_kwargs=options
-        )
+        self.controller = Controller(self.catcher, hostname=host, port=self.port, ssl_context=tls_context, **options)
 
     def start(self) -> "DevMailServer":
         self.controller.start()

@@ -75,9 +75,12 @@ def claim_batch(engine: Engine, worker: str, limit: int, now: datetime) -> list[
     )
     if engine.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    # A materialised CTE is evaluated once. Written as `id IN (SELECT … LIMIT n)`, PostgreSQL may run the
+    # subquery again while updating and claim more than n rows.
+    claimable = due.cte("claimable").prefix_with("MATERIALIZED")
     statement = (
         update(_table)
-        .where(_table.c.id.in_(due.scalar_subquery()), _table.c.state == OutboxState.queued.value)
+        .where(_table.c.id.in_(select(claimable.c.id)), _table.c.state == OutboxState.queued.value)
         .values(
             state=OutboxState.sending.value,
             claimed_at=now,
@@ -129,7 +132,7 @@ def record_outcomes(
             connection.execute(
                 update(_table)
                 .where(_table.c.id.in_(sent), sending)
-                .values(state=OutboxState.sent.value, sent_at=now, last_error=None, claimed_by=None)
+                .values(state=OutboxState.sent.value, sent_at=now, last_error=None)
             )
         if retries:
             by_id = update(_table).where(_table.c.id == bindparam("row_id"), sending)
@@ -233,7 +236,7 @@ def readdressed(payload: bytes, name: str, address: str) -> bytes:
             continue
         skipping = line.lower().startswith(b"to:")
         if skipping:
-            kept.append(f"To: {encode_address(name, address)}".encode("ascii"))
+            kept.append(f"To: {encode_address(name, address, 'To')}".encode("ascii"))
         else:
             kept.append(line)
     return b"\r\n".join(kept) + separator + body

@@ -1,5 +1,7 @@
 """How commands talk to people: tables on stdout, problems on stderr, exit codes that mean something."""
 
+import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,9 +21,12 @@ COORDINATOR = "coordinator (command line)"
 
 
 def console(stderr: bool = False) -> "Console":
+    """A console for people; when the output goes to a file or a pipe, lines are not wrapped at 80."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 
 def fail(message: str) -> NoReturn:

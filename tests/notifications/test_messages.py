@@ -1,0 +1,197 @@
+"""Every kind of message, in both languages, through a real SMTP server."""
+
+import email
+import email.policy
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from notifications.compose import Recipient, compose_message
+from notifications.delivery import run_delivery
+from notifications.message_kinds import (
+    MESSAGE_KINDS,
+    CommentInvitation,
+    Invitation,
+    Reminder,
+    ReportPublished,
+    ReviewReceipt,
+    ReviewReminder,
+    ReviewRequest,
+    ReviewTask,
+    StageClosed,
+    StatusDigest,
+    SubmissionReceipt,
+    SummaryAnswer,
+    SummarySection,
+)
+from notifications.outbox import enqueue_messages
+from review_model import clock
+from review_model.questionnaire import Text
+from tests.notifications.conftest import DEADLINE, ENVELOPE_FROM, NOW, ROUND, SENDER, fast_options, smtp_for
+
+HOSTILE = "<script>alert(1)</script>"
+LINK = "http://127.0.0.1:8000/f/Zm9vYmFy"
+
+SAMPLES = {
+    "invitation": Invitation(LINK, DEADLINE, Text(de="Selbsteinschätzung", en="Self-assessment"), 27),
+    "reminder": Reminder(LINK, DEADLINE, 2, 3, 3, True),
+    "submission_receipt": SubmissionReceipt(
+        LINK, 2, NOW, DEADLINE, (SummarySection("Mobilität", (SummaryAnswer("Ziele", f"Stufe 3 {HOSTILE}"),)),)
+    ),
+    "stage_closed": StageClosed("submission", DEADLINE, True, "assignment"),
+    "review_request": ReviewRequest(DEADLINE, (ReviewTask(f"Stadt {HOSTILE}", LINK),)),
+    "review_reminder": ReviewReminder(DEADLINE, 1, 2, 1, (ReviewTask("Stadt Elbstein", LINK),)),
+    "review_receipt": ReviewReceipt("Stadt Elbstein", NOW, LINK, DEADLINE),
+    "comment_invitation": CommentInvitation(LINK, DEADLINE, 24, 5),
+    "report_published": ReportPublished(LINK, NOW, 12),
+    "status_digest": StatusDigest("submission", DEADLINE, 4, {"invited": 30, "submitted": 12, "bounced": 1}, 1),
+}
+# A word each language's message must contain, to show it was written in that language.
+SIGNS = {"de": ("Guten Tag", "März", "Mit freundlichen Grüßen"), "en": ("Dear", "March", "Kind regards")}
+
+
+def test_every_kind_has_a_sample():
+    assert set(SAMPLES) == set(MESSAGE_KINDS)
+
+
+@pytest.fixture
+def delivered(engine, mail_server):
+    """Compose every kind in both languages, enqueue, deliver; return the parsed messages by (kind, language)."""
+    outgoing = {}
+    for kind in sorted(SAMPLES):
+        for language in ("de", "en"):
+            recipient = Recipient(
+                email=f"{kind}.{language}@stadt.example",
+                name=f"Anna {HOSTILE}",
+                language=language,
+                organisation="Stadt Auenburg",
+            )
+            outgoing[kind, language] = compose_message(
+                SAMPLES[kind], recipient, ROUND, SENDER, stage="submission", now=NOW
+            )
+    with Session(engine) as session:
+        assert enqueue_messages(session, list(outgoing.values()), clock.now()) == len(outgoing)
+        session.commit()
+    report = run_delivery(engine, smtp_for(mail_server), ENVELOPE_FROM, fast_options())
+    assert report.sent == len(outgoing)
+    received = {m.recipients[0]: m for m in mail_server.catcher.received()}
+    return {
+        key: (message, email.message_from_bytes(received[message.recipient_email].data, policy=email.policy.default))
+        for key, message in outgoing.items()
+    }
+
+
+def parts(parsed):
+    assert parsed.get_content_type() == "multipart/alternative"
+    text, html = parsed.iter_parts()
+    assert (text.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
+    return text.get_content(), html.get_content()
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_every_kind_arrives_as_valid_mime_with_both_parts_in_the_reader_language(delivered, language):
+    for kind in SAMPLES:
+        outgoing, parsed = delivered[kind, language]
+        assert parsed.defects == [], kind
+        text, html = parts(parsed)
+        assert parsed["Message-ID"] == outgoing.message_id
+        assert parsed["Subject"] and "\n" not in parsed["Subject"]
+        assert parsed["From"].addresses[0].addr_spec == ENVELOPE_FROM
+        assert parsed["To"].addresses[0].addr_spec == outgoing.recipient_email
+        assert parsed["Reply-To"].addresses[0].addr_spec == ROUND.coordinator_email
+        assert parsed["Content-Language"] == language
+        assert parsed["Auto-Submitted"] == "auto-generated"
+        assert parsed["Date"].datetime == NOW
+        greeting, month, closing = SIGNS[language]
+        assert greeting in text and greeting in html and closing in text
+        if kind not in ("report_published",):
+            assert month in text, kind
+        assert ROUND.coordinator_email in text and ROUND.coordinator_email in html
+        assert html.lstrip().startswith("<!DOCTYPE html>")
+        assert f'lang="{language}"' in html
+
+
+def test_links_work_in_both_parts_and_dates_are_in_the_round_time_zone(delivered):
+    for kind, sample in SAMPLES.items():
+        if not (hasattr(sample, "link") or hasattr(sample, "tasks") or hasattr(sample, "pending")):
+            continue
+        _, parsed = delivered[kind, "de"]
+        text, html = parts(parsed)
+        assert LINK in text, kind
+        assert f'href="{LINK}"' in html, kind
+    text, _ = parts(delivered["invitation", "de"][1])
+    assert "Montag, 15. März 2027, 18:00 Uhr (MEZ)" in text
+    text, _ = parts(delivered["invitation", "en"][1])
+    assert "Monday 15 March 2027, 18:00 (CET)" in text
+
+
+def test_html_escapes_hostile_names_and_answers_and_loads_nothing_remote(delivered):
+    for (kind, _language), (_, parsed) in delivered.items():
+        text, html = parts(parsed)
+        assert "<script>" not in html, kind
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, kind
+        assert HOSTILE in text  # plain text shows what was typed
+        for remote in ("<img", "<link", "<script", "url(", "@import", 'src="http'):
+            assert remote not in html, (kind, remote)
+
+
+def test_messages_about_one_person_in_one_round_form_a_thread(delivered):
+    first, parsed_first = delivered["invitation", "de"]
+    again = compose_message(SAMPLES["reminder"], _recipient_of(first), ROUND, SENDER, stage="submission", now=NOW)
+    parsed_again = email.message_from_bytes(again.payload, policy=email.policy.default)
+    assert parsed_again["References"] == parsed_first["References"] == parsed_first["In-Reply-To"]
+    assert parsed_again["Message-ID"] != parsed_first["Message-ID"]
+    other = delivered["reminder", "de"][1]
+    assert other["References"] != parsed_first["References"]
+
+
+def _recipient_of(message):
+    return Recipient(message.recipient_email, "Anna", "de", None, "Stadt Auenburg")
+
+
+def test_line_breaks_in_names_and_subjects_cannot_inject_headers():
+    from dataclasses import replace
+
+    sneaky_round = replace(ROUND, title_de="Runde\r\nBcc: everyone@example.org", coordinator_name="Stelle\nX-Evil: 1")
+    recipient = Recipient("anna@stadt.example", "Anna\r\nBcc: victim@example.org", "de", 1, "Org\r\nCc: x@y.example")
+    message = compose_message(SAMPLES["invitation"], recipient, sneaky_round, SENDER, stage="invitation", now=NOW)
+    parsed = email.message_from_bytes(message.payload, policy=email.policy.default)
+    assert parsed["Bcc"] is None and parsed["Cc"] is None and parsed["X-Evil"] is None
+    assert [address.addr_spec for address in parsed["To"].addresses] == ["anna@stadt.example"]
+    assert "Bcc: everyone@example.org" in parsed["Subject"]  # kept as text, on the subject line
+    head = message.payload.split(b"\r\n\r\n", 1)[0]
+    assert all(b"\n" not in line and b"\r" not in line for line in head.split(b"\r\n"))
+
+
+def test_long_non_ascii_subjects_are_encoded_and_read_back_whole():
+    from dataclasses import replace
+
+    long_title = "Überörtliche Zusammenarbeit smarter Kommunen in Nordrhein-Westfalen und Thüringen – Runde 2027"
+    message = compose_message(
+        SAMPLES["invitation"],
+        Recipient("a@b.example", "Jürgen Ößwald", "de"),
+        replace(ROUND, title_de=long_title),
+        SENDER,
+        stage="invitation",
+        now=NOW,
+    )
+    head = message.payload.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))
+    parsed = email.message_from_bytes(message.payload, policy=email.policy.default)
+    assert parsed["Subject"] == f"Einladung zur Selbsteinschätzung: {long_title}"
+    assert parsed["To"].addresses[0].display_name == "Jürgen Ößwald"
+
+
+def test_a_repeated_enqueue_adds_nothing(engine):
+    message = compose_message(
+        SAMPLES["invitation"], Recipient("a@b.example", "A", "de"), ROUND, SENDER, stage="invitation", now=NOW
+    )
+    retried = compose_message(
+        SAMPLES["invitation"], Recipient("a@b.example", "A", "de"), ROUND, SENDER, stage="invitation", now=NOW
+    )
+    assert message.idempotency_key == retried.idempotency_key and message.message_id != retried.message_id
+    with Session(engine) as session:
+        assert enqueue_messages(session, [message], NOW) == 1
+        assert enqueue_messages(session, [retried], NOW + timedelta(minutes=1)) == 0
+        session.commit()

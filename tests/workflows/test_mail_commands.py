@@ -1,0 +1,105 @@
+"""`spr mail-server` and `spr outbox`, run as an operator would."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import aiosmtplib
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from notifications.dev_mail_server import DevMailServer, free_port
+from notifications.outbox import enqueue_messages
+from review_model import clock
+from review_model.store import make_engine
+from tests.notifications.conftest import ENVELOPE_FROM, invitation_for
+from workflows.cli import app
+
+runner = CliRunner()
+
+
+def spr(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_outbox_commands_show_failures_and_send_them_again(configured, monkeypatch):
+    engine = make_engine(configured)
+    assert spr("db", "upgrade").exit_code == 0
+    with Session(engine) as session:
+        enqueue_messages(session, [invitation_for(n) for n in range(6)], clock.now())
+        session.commit()
+    with DevMailServer() as server:
+        monkeypatch.setenv("SPR_SMTP_PORT", str(server.port))
+        monkeypatch.setenv("SPR_MAIL_FROM", ENVELOPE_FROM)
+        from config.settings import get_settings
+
+        get_settings.cache_clear()
+        for number in (1, 4):
+            server.catcher.fail(f"person{number}@stadt.example", 550, "5.1.1 Unknown user")
+
+        delivered = spr("outbox", "deliver")
+        assert delivered.exit_code == 1
+        assert "4 sent, 0 to retry later, 2 failed" in delivered.output
+
+        status = spr("outbox", "status")
+        assert status.exit_code == 0
+        assert "failed" in status.output and "person1@stadt.example" in status.output
+        assert "550 5.1.1 Unknown user" in status.output and "person4@stadt.example" in status.output
+
+        server.catcher.recover()
+        missing = spr("outbox", "retry", "--message", "999")
+        assert missing.exit_code == 1 and "no failed message with id 999" in missing.output
+        retried = spr("outbox", "retry")
+        assert retried.exit_code == 0 and "Queued 2 failed message(s) again" in retried.output
+        again = spr("outbox", "deliver")
+        assert again.exit_code == 0 and "2 sent" in again.output
+        assert len(server.catcher.received()) == 6
+    engine.dispose()
+
+
+def test_the_mail_server_command_keeps_messages_and_prints_a_line_each(tmp_path):
+    port = free_port()
+    maildir = tmp_path / "maildir"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workflows.cli", "mail-server", "--port", str(port), "--maildir", str(maildir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        _wait_for_port(port)
+        message = invitation_for(1)
+        import asyncio
+
+        asyncio.run(
+            aiosmtplib.send(
+                message.payload,
+                sender=ENVELOPE_FROM,
+                recipients=[message.recipient_email],
+                hostname="127.0.0.1",
+                port=port,
+            )
+        )
+        line = process.stdout.readline()
+        assert message.message_id in line and "person1@stadt.example" in line
+        assert "Einladung zur Selbsteinschätzung" in line
+        assert len(list((maildir / "new").iterdir())) == 1
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    assert process.returncode == 0
+
+
+def _wait_for_port(port: int) -> None:
+    import socket
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port}")
