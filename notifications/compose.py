@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
+from functools import lru_cache
 
 from notifications.message_kinds import MessageContent
 from notifications.mime import build_alternative_message, encode_address, encode_header_value, single_line
@@ -65,6 +66,11 @@ class OutgoingMessage:
     payload: bytes
 
 
+@lru_cache(maxsize=64)  # a stage stamps a whole batch with one moment
+def _date_header(now: datetime) -> str:
+    return format_datetime(now)
+
+
 def thread_id(round_: RoundContext, recipient: Recipient, domain: str) -> str:
     """The Message-ID every message about one person in one round refers to, so mail clients thread them."""
     if recipient.participant_id is not None:
@@ -105,7 +111,7 @@ def compose_message(
         ("To", encode_address(recipient.name, recipient.email, "To")),
         ("Reply-To", encode_address(round_.coordinator_name, sender.reply_to or round_.coordinator_email)),
         ("Subject", encode_header_value(subject)),
-        ("Date", format_datetime(now)),
+        ("Date", _date_header(now)),
         ("Message-ID", message_id),
         ("In-Reply-To", thread),
         ("References", thread),

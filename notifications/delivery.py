@@ -14,6 +14,7 @@ import socket
 import ssl
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
@@ -22,6 +23,7 @@ import aiosmtplib
 from sqlalchemy.engine import Engine
 
 from config.settings import Settings
+from notifications import event_loops
 from notifications.outbox import (
     ClaimedMessage,
     Failure,
@@ -131,12 +133,19 @@ class _ConnectionTrouble(Exception):
 
 
 async def deliver_outbox(
-    engine: Engine, server: SmtpServer, envelope_from: str, options: DeliveryOptions | None = None
+    engine: Engine,
+    server: SmtpServer,
+    envelope_from: str,
+    options: DeliveryOptions | None = None,
+    *,
+    more_coming: Callable[[], bool] | None = None,
 ) -> DeliveryReport:
     """Send every message that is due now, then return what happened.
 
-    Safe to run in several processes at once: each message is claimed by one worker. A worker that dies
-    leaves its claims in `sending`; the next run puts claims older than `stale_after` back in the queue.
+    `more_coming`, when given, keeps delivery waiting for new messages while it returns True, so that
+    sending overlaps with a stage that is still enqueueing. Safe to run in several processes at once:
+    each message is claimed by one worker. A worker that dies leaves its claims in `sending`; the next run
+    puts claims older than `stale_after` back in the queue.
     """
     options = options or DeliveryOptions()
     started = time.perf_counter()
@@ -148,7 +157,7 @@ async def deliver_outbox(
     workers = [asyncio.create_task(sender.work(queue)) for _ in range(options.connections)]
     flusher = asyncio.create_task(_flush_regularly(outcomes))
     try:
-        await _feed(engine, queue, outcomes, options)
+        await _feed(engine, queue, outcomes, options, more_coming or (lambda: False))
     finally:
         for _ in workers:
             await queue.put(None)
@@ -161,7 +170,11 @@ async def deliver_outbox(
 
 
 async def _feed(
-    engine: Engine, queue: asyncio.Queue[ClaimedMessage | None], outcomes: _Outcomes, options: DeliveryOptions
+    engine: Engine,
+    queue: asyncio.Queue[ClaimedMessage | None],
+    outcomes: _Outcomes,
+    options: DeliveryOptions,
+    more_coming: Callable[[], bool],
 ) -> None:
     linger_until = time.monotonic() + options.linger_seconds
     while True:
@@ -169,6 +182,9 @@ async def _feed(
         for message in batch:
             await queue.put(message)
         if batch:
+            continue
+        if more_coming():
+            await asyncio.sleep(0.05)
             continue
         # Nothing due now: let the messages in hand finish and their retries be recorded, then look again.
         await queue.join()
@@ -301,7 +317,7 @@ def run_delivery(
     engine: Engine, server: SmtpServer, envelope_from: str, options: DeliveryOptions | None = None
 ) -> DeliveryReport:
     """deliver_outbox for callers without an event loop."""
-    return asyncio.run(deliver_outbox(engine, server, envelope_from, options))
+    return event_loops.run(deliver_outbox(engine, server, envelope_from, options))
 
 
 def smtp_server_from_settings(settings: Settings) -> SmtpServer:

@@ -5,20 +5,24 @@ free port, and tell it to answer 4xx or 5xx for chosen recipients to exercise re
 """
 
 import mailbox
+import re
 import socket
 import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
-from email.policy import default
+from email.policy import compat32, default
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from notifications.event_loops import new_event_loop
 
 # The development server listens on loopback only, where AUTH without TLS exposes nothing.
 warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS", category=UserWarning)
@@ -35,19 +39,35 @@ class ReceivedMessage:
 
     @property
     def headers(self) -> Message:
+        """The headers, parsed with the modern policy (addresses and encoded words decoded)."""
         return BytesHeaderParser(policy=default).parsebytes(self.data)
 
     @property
     def message_id(self) -> str:
-        return str(self.headers.get("Message-ID", ""))
+        return str(self._raw_headers().get("Message-ID", ""))
 
     def summary(self) -> str:
         """One line for a log: time, Message-ID, sender, recipients, subject."""
-        headers = self.headers
+        # Read with two regular expressions, not a parser: the server prints this for every message.
+        head = _FOLD.sub(b" ", self.data.split(b"\r\n\r\n", 1)[0])
+        found = {
+            name.lower(): value.decode("ascii", "replace").strip() for name, value in _SUMMARY_HEADER.findall(head)
+        }
+        subject = found.get(b"subject", "")
+        if "=?" in subject:
+            subject = str(make_header(decode_header(subject)))
         return (
-            f"{self.received_at:%H:%M:%S}  {headers.get('Message-ID', '-')}  {self.mail_from} -> "
-            f"{', '.join(self.recipients)}  {headers.get('Subject', '')}"
+            f"{self.received_at:%H:%M:%S}  {found.get(b'message-id', '-')}  {self.mail_from} -> "
+            f"{', '.join(self.recipients)}  {subject}"
         )
+
+    def _raw_headers(self) -> Message:
+        head = self.data.split(b"\r\n\r\n", 1)[0]
+        return BytesHeaderParser(policy=compat32).parsebytes(head)
+
+
+_FOLD = re.compile(rb"\r?\n[ \t]+")
+_SUMMARY_HEADER = re.compile(rb"^(Message-ID|Subject):(.*)$", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass
@@ -157,7 +177,9 @@ class DevMailServer:
             options.update(authenticator=_Authenticator(*credentials), auth_required=True, auth_require_tls=False)
         if starttls_context is not None:
             options.update(tls_context=starttls_context, require_starttls=True)
-        self.controller = Controller(self.catcher, hostname=host, port=self.port, ssl_context=tls_context, **options)
+        self.controller = Controller(
+            self.catcher, hostname=host, port=self.port, ssl_context=tls_context, loop=new_event_loop(), **options
+        )
 
     def start(self) -> "DevMailServer":
         self.controller.start()

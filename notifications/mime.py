@@ -9,6 +9,7 @@ and tests parse every kind of message back with the stdlib parser to prove it va
 import base64
 import uuid
 from email.utils import formataddr
+from functools import lru_cache
 
 CRLF = b"\r\n"
 _LINE_BREAKS = str.maketrans({"\r": " ", "\n": " ", "\x00": " "})
@@ -34,20 +35,21 @@ _WORD_OVERHEAD = len("=?utf-8?b??=")
 
 
 def _encoded_words(value: str, first_line_used: int = 0) -> str:
+    data = value.encode("utf-8")
     budget = (78 - first_line_used - _WORD_OVERHEAD) // 4 * 3  # bytes of UTF-8 that fit the first line
-    words, chunk, size = [], [], 0
-    for char in value:
-        length = len(char.encode("utf-8"))
-        if size + length > budget and chunk:
-            words.append("".join(chunk))
-            chunk, size = [], 0
-            budget = (78 - 1 - _WORD_OVERHEAD) // 4 * 3  # continuation lines start with one space
-        chunk.append(char)
-        size += length
-    words.append("".join(chunk))
-    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word.encode('utf-8')).decode('ascii')}?=" for word in words)
+    words = []
+    while len(data) > budget:
+        cut = budget
+        while data[cut] & 0xC0 == 0x80:  # never split a character: back up to its first byte
+            cut -= 1
+        words.append(data[:cut])
+        data = data[cut:]
+        budget = (78 - 1 - _WORD_OVERHEAD) // 4 * 3  # continuation lines start with one space
+    words.append(data)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
 
 
+@lru_cache(maxsize=256)  # senders and coordinators recur in every message of a round
 def encode_address(name: str | None, address: str, header_name: str = "Reply-To") -> str:
     """`Name <address>` with the name quoted or encoded as it needs to be, folded to keep lines short."""
     name = single_line(name) if name else ""
@@ -66,8 +68,10 @@ def encode_address(name: str | None, address: str, header_name: str = "Reply-To"
 
 
 def _base64_body(text: str) -> bytes:
-    # encodebytes wraps at 76 characters, as RFC 2045 asks; SMTP wants CRLF line ends.
-    return base64.encodebytes(text.encode("utf-8")).replace(b"\n", CRLF)
+    # Lines of 76 characters, as RFC 2045 asks, ending in CRLF as SMTP wants. One b64encode and slicing is
+    # several times faster than base64.encodebytes, which encodes 57 bytes at a time.
+    encoded = base64.b64encode(text.encode("utf-8"))
+    return b"".join(encoded[i : i + 76] + CRLF for i in range(0, len(encoded), 76))
 
 
 def build_alternative_message(headers: list[tuple[str, str]], text: str, html: str, language: str) -> bytes:
