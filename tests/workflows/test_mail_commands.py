@@ -36,25 +36,26 @@ def test_outbox_commands_show_failures_and_send_them_again(configured, monkeypat
         from config.settings import get_settings
 
         get_settings.cache_clear()
-        for number in (1, 4):
+        for number in (1, 3, 4):
             server.catcher.fail(f"person{number}@stadt.example", 550, "5.1.1 Unknown user")
 
         delivered = spr("outbox", "deliver")
         assert delivered.exit_code == 1
-        assert "4 sent, 0 to retry later, 2 failed" in delivered.output
+        assert "3 sent, 0 to retry later, 3 failed" in delivered.output
 
         status = spr("outbox", "status")
         assert status.exit_code == 0
         assert "failed" in status.output and "person1@stadt.example" in status.output
         assert "550 5.1.1 Unknown user" in status.output and "person4@stadt.example" in status.output
+        assert "person3@stadt.example" in status.output and status.output.count("550 5.1.1 Unknown user") == 3
 
         server.catcher.recover()
         missing = spr("outbox", "retry", "--message", "999")
         assert missing.exit_code == 1 and "no failed message with id 999" in missing.output
         retried = spr("outbox", "retry")
-        assert retried.exit_code == 0 and "Queued 2 failed message(s) again" in retried.output
+        assert retried.exit_code == 0 and "Queued 3 failed message(s) again" in retried.output
         again = spr("outbox", "deliver")
-        assert again.exit_code == 0 and "2 sent" in again.output
+        assert again.exit_code == 0 and "3 sent" in again.output
         assert len(server.catcher.received()) == 6
     engine.dispose()
 
