@@ -1,6 +1,9 @@
 """Runtime settings, read from SPR_* environment variables and an optional .env file."""
 
+import os
+import secrets
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -58,6 +61,16 @@ class Settings(BaseSettings):
         "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`.",
     )
 
+    secret_key_file: str = Field(
+        default="spr-secret.key",
+        description="Where the secret key is kept when SPR_SECRET_KEY is not set; created on first use.",
+    )
+    link_grace_days: int = Field(
+        default=14, ge=0, le=365, description="Days a personal link stays readable after its stage's deadline."
+    )
+    portal_host: str = "127.0.0.1"
+    portal_port: int = Field(default=8000, ge=1, le=65535)
+
     time_zone: str = "Europe/Berlin"
     language: Literal["de", "en"] = "de"
 
@@ -103,6 +116,27 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         raise SettingsError("Invalid settings:\n" + describe_settings_error(error)) from None
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The secret key: SPR_SECRET_KEY, or else one generated once and kept in SPR_SECRET_KEY_FILE (mode 0600).
+
+    Personal links are derived from it: changing it makes every link that was sent out invalid.
+    """
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    path = Path(settings.secret_key_file)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_bytes().strip()
+        if len(key) < 32:
+            raise SettingsError(f"SPR_SECRET_KEY_FILE: {path} holds fewer than 32 characters") from None
+        return key
+    key = secrets.token_urlsafe(48).encode()
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(key + b"\n")
+    return key
 
 
 @lru_cache(maxsize=1)

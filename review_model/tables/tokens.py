@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlmodel import Field, Index, SQLModel
+from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from review_model.column_types import UTCDateTime
 from review_model.tables.base import created_at_field, enum_column, timestamp_field
@@ -10,14 +10,21 @@ from review_model.vocabulary import TokenPurpose
 
 
 class AccessToken(SQLModel, table=True):
-    """A link for one enrolment (or review assignment) and one purpose, valid until it expires or is revoked."""
+    """A link for one enrolment (or review assignment) and one purpose, valid until it expires or is revoked.
+
+    The token in the link is derived from `nonce` with the server's secret key (see review_model.tokens), so
+    a reminder can carry the same link again while the store alone never reveals a working link.
+    """
 
     __tablename__ = "access_tokens"
-    __table_args__ = (Index(None, "enrolment_id", "purpose"),)
+    __table_args__ = (UniqueConstraint("enrolment_id", "subject"),)
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
+    nonce: str = Field(max_length=32)
     purpose: TokenPurpose = Field(sa_column=enum_column(TokenPurpose))
+    # What the link opens: the purpose, and for a review the assignment ("review:17"); one link per subject.
+    subject: str = Field(max_length=64)
     round_id: int = Field(foreign_key="rounds.id", index=True)
     enrolment_id: int = Field(foreign_key="enrolments.id")
     assignment_id: int | None = Field(default=None, foreign_key="review_assignments.id")

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from workflows.cli import db, mail, participants, questionnaires, rounds
+from workflows.cli import db, mail, participants, questionnaires, rounds, serve
 
 app = typer.Typer(
     name="spr",
@@ -21,6 +21,7 @@ app.add_typer(participants.app, name="participants")
 app.add_typer(questionnaires.app, name="questionnaire")
 app.add_typer(mail.outbox_app, name="outbox")
 app.command("mail-server")(mail.mail_server)
+app.command("serve")(serve.serve)
 
 
 def _show_version(value: bool) -> None:

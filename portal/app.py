@@ -1,0 +1,100 @@
+"""The portal: the FastAPI application participants and reviewers reach through their personal links."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
+
+from config.settings import Settings, get_settings, secret_key
+from portal.form_pages import FormRequest, handle_form_post, show_form
+from portal.rendering import message_page, words
+from portal.security import BodySizeLimit, SecurityHeaders
+from review_model.store import make_engine
+from review_model.vocabulary import TokenPurpose
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_BODY_BYTES = 512 * 1024  # the longest questionnaire with every text field full stays far below this
+MAX_FORM_FIELDS = 5000
+
+
+@dataclass(frozen=True)
+class Portal:
+    """What every request handler needs."""
+
+    settings: Settings
+    engine: Engine
+    secret: bytes
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The portal application, on the configured store unless an engine is given."""
+    settings = settings or get_settings()
+    portal = Portal(settings, engine or make_engine(settings.database_url), secret_key(settings))
+    app = FastAPI(title="spr portal", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.portal = portal
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, on_too_large=_too_large)
+    app.add_middleware(SecurityHeaders)
+
+    @app.get("/health")
+    def health() -> Response:
+        """Liveness and store check for load balancers and `spr serve`."""
+        try:
+            with portal.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:  # any failure to reach the store means unhealthy
+            return JSONResponse({"status": "unavailable", "database": type(error).__name__}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/")
+    def home(lang: str = "de") -> Response:
+        language = lang if lang in ("de", "en") else "de"
+        return message_page(language, "home_title", words(language)["home_text"], 200)
+
+    @app.get("/static/portal.css")
+    def stylesheet() -> Response:
+        return FileResponse(
+            STATIC_DIR / "portal.css", media_type="text/css", headers={"cache-control": "public, max-age=3600"}
+        )
+
+    for path, purpose in (("/a/{token}", TokenPurpose.self_assessment), ("/r/{token}", TokenPurpose.review)):
+        _add_form_routes(app, portal, path, purpose)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def friendly_errors(request: Request, error: StarletteHTTPException) -> Response:
+        language = request.query_params.get("lang", "de")
+        language = language if language in ("de", "en") else "de"
+        if error.status_code == 404:
+            return message_page(language, "invalid_title", words(language)["invalid_text"], 404)
+        return message_page(language, "forbidden_title", str(error.detail), error.status_code)
+
+    return app
+
+
+def _add_form_routes(app: FastAPI, portal: Portal, path: str, purpose: TokenPurpose) -> None:
+    @app.get(path, name=f"{purpose.value}_form")
+    def form_page(request: Request, token: str, lang: str | None = None, done: str | None = None) -> Response:
+        return show_form(portal, FormRequest(purpose, token, _language(lang), done))
+
+    @app.post(path, name=f"{purpose.value}_post")
+    async def form_post(request: Request, token: str) -> Response:
+        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+        values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+        language = _language((values.get("lang") or [None])[0])
+        return await run_in_threadpool(
+            handle_form_post, portal, FormRequest(purpose, token, language, None), values, request.headers
+        )
+
+
+def _language(value: str | None) -> str | None:
+    return value if value in ("de", "en") else None
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    response = message_page("de", "too_large_title", words("de")["too_large_text"], 413)
+    await response(scope, receive, send)

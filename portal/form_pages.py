@@ -1,0 +1,359 @@
+"""The self-assessment and review forms behind personal links: show, save a draft, submit.
+
+GET never changes answers (mail scanners open links before people do); it only notes the first view.
+POST checks origin and CSRF, reads and checks the answers, and either shows the form again with a message
+beside each problem (everything typed kept) or saves and redirects (Post/Redirect/Get).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from notifications.addressing import answer_summary, recipient_for, round_context, sender_from_settings
+from notifications.compose import compose_message
+from notifications.message_kinds import ReviewReceipt, SubmissionReceipt
+from notifications.outbox import enqueue_messages
+from notifications.templating import format_moment
+from portal.form_view import build_sections, stored_values
+from portal.rendering import message_page, render_page, words
+from portal.security import csrf_ok, csrf_token, same_origin
+from review_model import clock
+from review_model.answers import FormField, FormMode, form_fields, read_answers
+from review_model.questionnaire import Questionnaire
+from review_model.reviews import ReviewClosed, accepts_reviews, find_review, save_review
+from review_model.stage_rules import accepts_submissions, stage_deadline
+from review_model.store import session_scope
+from review_model.submissions import (
+    SubmissionClosed,
+    find_submission,
+    has_unsubmitted_changes,
+    latest_version,
+    record_first_view,
+    save_draft,
+    submit_answers,
+)
+from review_model.tables import (
+    AccessToken,
+    Enrolment,
+    Organisation,
+    Participant,
+    Review,
+    ReviewAssignment,
+    Round,
+    Submission,
+)
+from review_model.tokens import LinkRefused, link_url, resolve_link
+from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+
+if TYPE_CHECKING:
+    from portal.app import Portal
+
+
+@dataclass(frozen=True)
+class FormRequest:
+    purpose: TokenPurpose
+    token: str
+    language: str | None  # None: the participant's own
+    done: str | None = None
+
+
+@dataclass
+class LinkedForm:
+    """Everything one link opens, loaded once per request."""
+
+    access: AccessToken
+    round: Round
+    enrolment: Enrolment
+    participant: Participant
+    organisation: Organisation
+    questionnaire: Questionnaire
+    mode: FormMode
+    fields: list[FormField]
+    work: Submission | Review | None
+    assignment: ReviewAssignment | None = None
+    reviewed_organisation: str | None = None
+    reviewed_answers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def deadline(self) -> datetime:
+        return self.round.submission_deadline if self.mode == "self_assessment" else self.round.review_deadline
+
+    def open_for_answers(self, now: datetime) -> bool:
+        if self.mode == "self_assessment":
+            return accepts_submissions(self.round, now)
+        return accepts_reviews(self.round, now)
+
+
+def show_form(portal: "Portal", request: FormRequest) -> Response:
+    now = clock.now()
+    with session_scope(portal.engine) as session:
+        try:
+            linked = _load(session, request, now)
+        except LinkRefused as refused:
+            return _refused(session, refused, request.language)
+        record_first_view(linked.enrolment, now)
+        language = request.language or linked.participant.language.value
+        readonly = not linked.open_for_answers(now)
+        answers = _answers_to_show(session, linked, readonly)
+        notices = _notices(session, linked, language, request.done, readonly)
+        return _render(portal, linked, language, stored_values(answers, language), {}, answers, notices, readonly)
+
+
+def handle_form_post(
+    portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[str]], headers: Mapping[str, str]
+) -> Response:
+    fallback_language = request.language or "de"
+    if not same_origin(headers):
+        return message_page(fallback_language, "forbidden_title", words(fallback_language)["forbidden_text"], 403)
+    for attempt in range(2):
+        try:
+            return _save(portal, request, values)
+        except IntegrityError:  # two saves of a new draft at once: the second finds the first's row
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _save(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[str]]) -> Response:
+    now = clock.now()
+    with session_scope(portal.engine) as session:
+        try:
+            linked = _load(session, request, now)
+        except LinkRefused as refused:
+            return _refused(session, refused, request.language)
+        language = request.language or linked.participant.language.value
+        if not csrf_ok(portal.secret, linked.access.token_hash, _first(values, "csrf")):
+            return message_page(language, "forbidden_title", words(language)["forbidden_text"], 403)
+        submitting = _first(values, "action") == "submit"
+        check = read_answers(linked.fields, values, language=language, final=submitting)
+        if not check.ok:
+            return _render(portal, linked, language, values, check.errors, check.answers, [], False, status_code=422)
+        try:
+            if linked.mode == "self_assessment":
+                _save_self_assessment(session, portal, linked, check.answers, now, submitting)
+            else:
+                _save_review(session, portal, linked, check.answers, now, submitting)
+        except (SubmissionClosed, ReviewClosed):
+            session.rollback()
+            notice = [{"kind": "error", "text": words(language)["closed_now"]}]
+            return _render(portal, linked, language, values, {}, check.answers, notice, True, status_code=409)
+        linked.access.last_used_at = now
+    done = "submitted" if submitting else "saved"
+    return RedirectResponse(f"?lang={language}&done={done}", status_code=303)
+
+
+def _save_self_assessment(
+    session: Session, portal: "Portal", linked: LinkedForm, answers: dict[str, Any], now: datetime, submitting: bool
+) -> None:
+    if not submitting:
+        save_draft(session, linked.round, linked.enrolment, answers, now)
+        return
+    submission = submit_answers(session, linked.round, linked.enrolment, answers, now)
+    language = linked.participant.language.value
+    closes = stage_deadline(linked.round, Stage.submission) or linked.round.submission_deadline
+    receipt = SubmissionReceipt(
+        link=_link(portal, linked),
+        version=submission.version,
+        submitted_at=now,
+        editable_until=closes,
+        summary=answer_summary(linked.questionnaire, linked.fields, answers, language),
+    )
+    _enqueue(session, portal, linked, receipt, "submission", submission.version, now)
+
+
+def _save_review(
+    session: Session, portal: "Portal", linked: LinkedForm, answers: dict[str, Any], now: datetime, submitting: bool
+) -> None:
+    assert linked.assignment is not None and linked.reviewed_organisation is not None
+    review = save_review(session, linked.round, linked.assignment, answers, now, submit=submitting)
+    if submitting:
+        receipt = ReviewReceipt(linked.reviewed_organisation, now, _link(portal, linked), linked.round.review_deadline)
+        _enqueue(session, portal, linked, receipt, f"review-{linked.assignment.id}", review.version, now)
+
+
+def _enqueue(
+    session: Session, portal: "Portal", linked: LinkedForm, content: Any, stage: str, sequence: int, now: datetime
+) -> None:
+    message = compose_message(
+        content,
+        recipient_for(linked.participant, linked.organisation),
+        round_context(linked.round),
+        sender_from_settings(portal.settings),
+        stage=stage,
+        now=now,
+        sequence=sequence,
+    )
+    enqueue_messages(session, [message], now)
+
+
+def _link(portal: "Portal", linked: LinkedForm) -> str:
+    from review_model.tokens import derive_token
+
+    return link_url(
+        str(portal.settings.public_base_url), linked.access.purpose, derive_token(portal.secret, linked.access.nonce)
+    )
+
+
+def _load(session: Session, request: FormRequest, now: datetime) -> LinkedForm:
+    access = resolve_link(session, request.token, request.purpose, now)
+    enrolment = session.get(Enrolment, access.enrolment_id)
+    round_ = session.get(Round, access.round_id)
+    assert enrolment is not None and round_ is not None
+    participant = session.get(Participant, enrolment.participant_id)
+    assert participant is not None
+    organisation = session.get(Organisation, participant.organisation_id)
+    assert organisation is not None
+    questionnaire = _questionnaire(round_)
+    if request.purpose is TokenPurpose.self_assessment:
+        return LinkedForm(
+            access, round_, enrolment, participant, organisation, questionnaire, "self_assessment",
+            _fields(round_, "self_assessment"), find_submission(session, enrolment.id),
+        )  # fmt: skip
+    assignment = session.get(ReviewAssignment, access.assignment_id)
+    if assignment is None:
+        raise LinkRefused("unknown")
+    reviewed = session.get(Submission, assignment.submission_id)
+    assert reviewed is not None
+    reviewed_enrolment = session.get(Enrolment, reviewed.enrolment_id)
+    reviewed_person = session.get(Participant, reviewed_enrolment.participant_id) if reviewed_enrolment else None
+    reviewed_organisation = session.get(Organisation, reviewed_person.organisation_id) if reviewed_person else None
+    version = latest_version(session, reviewed.id)
+    return LinkedForm(
+        access, round_, enrolment, participant, organisation, questionnaire, "review", _fields(round_, "review"),
+        find_review(session, assignment.id), assignment,
+        reviewed_organisation.name if reviewed_organisation else "?",
+        dict(version.answers) if version else {},
+    )  # fmt: skip
+
+
+_QUESTIONNAIRES: dict[tuple[int, str], Questionnaire] = {}
+_FIELDS: dict[tuple[int, str, str], list[FormField]] = {}
+
+
+def _questionnaire(round_: Round) -> Questionnaire:
+    # A round's snapshot never changes; parsing it once per process saves work on every request.
+    key = (round_.id or 0, round_.spec_digest)
+    questionnaire = _QUESTIONNAIRES.get(key)
+    if questionnaire is None:
+        questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
+        if len(_QUESTIONNAIRES) > 64:
+            _QUESTIONNAIRES.clear()
+            _FIELDS.clear()
+        _QUESTIONNAIRES[key] = questionnaire
+    return questionnaire
+
+
+def _fields(round_: Round, mode: FormMode) -> list[FormField]:
+    key = (round_.id or 0, round_.spec_digest, mode)
+    fields = _FIELDS.get(key)
+    if fields is None:
+        fields = _FIELDS[key] = form_fields(_questionnaire(round_), mode)
+    return fields
+
+
+def _answers_to_show(session: Session, linked: LinkedForm, readonly: bool) -> dict[str, Any]:
+    work = linked.work
+    if work is None:
+        return {}
+    if readonly and isinstance(work, Submission) and work.status is WorkStatus.submitted:
+        latest = latest_version(session, work.id)
+        return dict(latest.answers) if latest else dict(work.answers)
+    return dict(work.answers)
+
+
+def _notices(
+    session: Session, linked: LinkedForm, language: str, done: str | None, readonly: bool
+) -> list[dict[str, str]]:
+    t = words(language)
+    notices = []
+    work = linked.work
+    if done == "saved":
+        notices.append({"kind": "ok", "text": t["saved"]})
+    elif done == "submitted" and work is not None:
+        key = "submitted" if linked.mode == "self_assessment" else "review_submitted"
+        notices.append({"kind": "ok", "text": t[key].format(version=work.version)})
+    if readonly:
+        notices.append(
+            {"kind": "info", "text": t["readonly" if linked.mode == "self_assessment" else "readonly_review"]}
+        )
+    elif work is not None and work.status is WorkStatus.submitted and done != "submitted":
+        when = format_moment(work.submitted_at, linked.round.time_zone, language) if work.submitted_at else "—"
+        notices.append({"kind": "info", "text": t["status_submitted"].format(when=when, version=work.version)})
+        if isinstance(work, Submission) and has_unsubmitted_changes(session, work):
+            notices.append({"kind": "info", "text": t["status_unsubmitted_changes"]})
+    elif work is not None and work.updated_at is not None and done != "saved":
+        notices.append(
+            {
+                "kind": "info",
+                "text": t["status_draft"].format(when=format_moment(work.updated_at, linked.round.time_zone, language)),
+            }
+        )
+    return notices
+
+
+def _render(
+    portal: "Portal",
+    linked: LinkedForm,
+    language: str,
+    values: Mapping[str, Sequence[str]],
+    errors: Mapping[str, str],
+    answers: Mapping[str, Any],
+    notices: list[dict[str, str]],
+    readonly: bool,
+    status_code: int = 200,
+) -> Response:
+    t = words(language)
+    sections = build_sections(
+        linked.questionnaire, linked.fields, linked.mode, language, values, errors, answers, linked.reviewed_answers
+    )
+    if linked.mode == "self_assessment":
+        heading = t["self_assessment"]
+        subheading = t["for_organisation"].format(organisation=linked.organisation.name)
+    else:
+        heading = t["review_of"].format(organisation=linked.reviewed_organisation)
+        subheading = t["review"]
+    title = linked.round.title_en if language == "en" and linked.round.title_en else linked.round.title
+    return render_page(
+        "form.html",
+        language,
+        status_code,
+        mode=linked.mode,
+        heading=heading,
+        subheading=subheading,
+        round_title=title,
+        deadline=format_moment(linked.deadline, linked.round.time_zone, language),
+        notices=notices,
+        error_count=len(errors),
+        sections=sections,
+        complete_count=sum(section.complete for section in sections),
+        readonly=readonly,
+        submitted_before=linked.work is not None and linked.work.status is WorkStatus.submitted,
+        csrf=csrf_token(portal.secret, linked.access.token_hash),
+        other_lang="en" if language == "de" else "de",
+        coordinator_name=linked.round.coordinator_name,
+        coordinator_email=linked.round.coordinator_email,
+    )
+
+
+def _refused(session: Session, refused: LinkRefused, language: str | None) -> Response:
+    language = language or "de"
+    t = words(language)
+    if refused.reason == "expired" and refused.access is not None:
+        round_ = session.get(Round, refused.access.round_id)
+        if round_ is not None:
+            deadline = format_moment(refused.access.expires_at, round_.time_zone, language)
+            text = t["expired_text"].format(
+                deadline=deadline, name=round_.coordinator_name, email=round_.coordinator_email
+            )
+            return message_page(language, "expired_title", text, 410)
+    return message_page(language, "invalid_title", t["invalid_text"], 404)
+
+
+def _first(values: Mapping[str, Sequence[str]], key: str) -> str | None:
+    found = values.get(key)
+    return found[0] if found else None

@@ -1,0 +1,244 @@
+"""What a form page shows, built from the questionnaire snapshot, the answers and any errors.
+
+The template only lays this out; every decision (what is checked, which label, what the reviewed party
+said) is made here.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from review_model.answers import FormField, FormMode, section_progress, shown_answer
+from review_model.questionnaire import MatrixItem, Questionnaire, ScaleItem
+
+FormValues = Mapping[str, Sequence[str]]
+
+
+@dataclass
+class Choice:
+    value: str
+    label: str
+    description: str | None
+    checked: bool
+
+
+@dataclass
+class InputView:
+    key: str
+    kind: str
+    label: str
+    required: bool = False
+    error: str | None = None
+    value: str = ""
+    choices: list[Choice] = field(default_factory=list)
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    shown: str = ""  # the answer as text, for read-only pages
+    reviewed: str | None = None  # what the reviewed party answered here (review forms)
+
+
+@dataclass
+class RowView:
+    id: str
+    label: str
+    help: str | None
+    cells: list[InputView]
+    comment: InputView | None
+
+
+@dataclass
+class ItemView:
+    id: str
+    type: str
+    label: str
+    help: str | None
+    required: bool
+    main: InputView | None = None
+    comment: InputView | None = None
+    columns: list[str] = field(default_factory=list)
+    rows: list[RowView] = field(default_factory=list)
+
+
+@dataclass
+class SectionView:
+    id: str
+    title: str
+    description: str | None
+    items: list[ItemView]
+    complete: bool
+    context: list[tuple[str, str]] = field(default_factory=list)  # the reviewed party's other answers
+
+
+def stored_values(answers: Mapping[str, Any], language: str) -> dict[str, list[str]]:
+    """Stored answers as the form shows them (numbers written the way the reader writes them)."""
+    values: dict[str, list[str]] = {}
+    for key, value in answers.items():
+        if isinstance(value, list):
+            values[key] = [str(entry) for entry in value]
+        elif isinstance(value, float):
+            text = str(int(value)) if value.is_integer() else str(value)
+            values[key] = [text.replace(".", ",") if language == "de" else text]
+        else:
+            values[key] = [str(value)]
+    return values
+
+
+def build_sections(
+    questionnaire: Questionnaire,
+    fields: Sequence[FormField],
+    mode: FormMode,
+    language: str,
+    values: FormValues,
+    errors: Mapping[str, str],
+    answers_for_progress: Mapping[str, Any],
+    reviewed_answers: Mapping[str, Any] | None = None,
+) -> list[SectionView]:
+    """The sections of the form, each with its items and inputs, filled with `values`."""
+    by_key = {spec.key: spec for spec in fields}
+    progress = {p.section_id: p.complete for p in section_progress(fields, answers_for_progress)}
+    reviewed = reviewed_answers or {}
+    own_fields = None
+    if mode == "review":
+        from review_model.answers import form_fields
+
+        own_fields = {spec.key: spec for spec in form_fields(questionnaire, "self_assessment")}
+    sections = []
+    for section in questionnaire.sections:
+        items: list[ItemView] = []
+        context: list[tuple[str, str]] = []
+        for item in section.items:
+            if item.id not in by_key and not isinstance(item, MatrixItem):
+                if own_fields is not None and item.id in own_fields:  # shown to reviewers as context
+                    spec = own_fields[item.id]
+                    context.append(
+                        (item.label.in_language(language), shown_answer(spec, reviewed.get(item.id), language))
+                    )
+                continue
+            view = _item_view(item, by_key, language, values, errors, reviewed, mode)
+            items.append(view)
+        if not items and not context:
+            continue
+        sections.append(
+            SectionView(
+                id=section.id,
+                title=section.title.in_language(language),
+                description=section.description.in_language(language) if section.description else None,
+                items=items,
+                complete=progress.get(section.id, False),
+                context=context,
+            )
+        )
+    return sections
+
+
+def _item_view(
+    item: Any,
+    by_key: Mapping[str, FormField],
+    language: str,
+    values: FormValues,
+    errors: Mapping[str, str],
+    reviewed: Mapping[str, Any],
+    mode: FormMode,
+) -> ItemView:
+    view = ItemView(
+        id=item.id,
+        type=item.type,
+        label=item.label.in_language(language),
+        help=item.help.in_language(language) if item.help else None,
+        required=item.required,
+    )
+    if isinstance(item, MatrixItem):
+        view.columns = [column.label.in_language(language) for column in item.columns]
+        for row in item.rows:
+            row_label = row.label.in_language(language)
+            cells = [
+                _input(by_key[f"{item.id}/{row.id}/{column.id}"], f"{row_label}: {column.label.in_language(language)}",
+                       language, values, errors, reviewed, mode)
+                for column in item.columns
+            ]  # fmt: skip
+            comment_key = f"{item.id}/{row.id}/comment"
+            comment = _comment(by_key, comment_key, row_label, language, values, errors, reviewed, mode)
+            help_text = row.help.in_language(language) if row.help else None
+            view.rows.append(RowView(row.id, row_label, help_text, cells, comment))
+        return view
+    view.main = _input(by_key[item.id], view.label, language, values, errors, reviewed, mode)
+    if isinstance(item, ScaleItem) and item.comment:
+        view.comment = _comment(by_key, f"{item.id}/comment", view.label, language, values, errors, reviewed, mode)
+    return view
+
+
+def _comment(
+    by_key: Mapping[str, FormField],
+    key: str,
+    about: str,
+    language: str,
+    values: FormValues,
+    errors: Mapping[str, str],
+    reviewed: Mapping[str, Any],
+    mode: FormMode,
+) -> InputView | None:
+    spec = by_key.get(key)
+    if spec is None:
+        return None
+    label = f"{_COMMENT[language]}: {about}"
+    return _input(spec, label, language, values, errors, reviewed, mode)
+
+
+_COMMENT = {"de": "Kommentar", "en": "Comment"}
+
+
+def _input(
+    spec: FormField,
+    label: str,
+    language: str,
+    values: FormValues,
+    errors: Mapping[str, str],
+    reviewed: Mapping[str, Any],
+    mode: FormMode,
+) -> InputView:
+    typed = [value for value in values.get(spec.key, ()) if value != ""]
+    view = InputView(
+        key=spec.key,
+        kind=spec.kind,
+        label=label,
+        required=spec.required,
+        error=errors.get(spec.key),
+        value=typed[0] if typed else "",
+        max_length=spec.max_length if spec.kind in ("text", "comment") else None,
+    )
+    if spec.kind == "scale" and spec.scale is not None:
+        descriptions = getattr(spec.item, "level_descriptions", {}) or {}
+        for level in spec.scale.levels:
+            description = descriptions.get(level.value) or level.description
+            view.choices.append(
+                Choice(
+                    str(level.value),
+                    level.label.in_language(language),
+                    description.in_language(language) if description else None,
+                    str(level.value) in typed,
+                )
+            )
+    elif spec.kind in ("single_choice", "multiple_choice"):
+        view.choices = [
+            Choice(option.value, option.label.in_language(language), None, option.value in typed)
+            for option in spec.item.options
+        ]
+    elif spec.kind == "number":
+        view.minimum, view.maximum = spec.item.minimum, spec.item.maximum
+    view.shown = _shown_typed(spec, typed, language)
+    if mode == "review":
+        view.reviewed = shown_answer(spec, reviewed.get(spec.key), language)
+    return view
+
+
+def _shown_typed(spec: FormField, typed: list[str], language: str) -> str:
+    if not typed:
+        return "—"
+    if spec.kind in ("scale", "single_choice", "multiple_choice"):
+        value: Any = (
+            [int(t) if t.lstrip("-").isdigit() else t for t in typed] if spec.kind != "multiple_choice" else typed
+        )
+        value = value if spec.kind == "multiple_choice" else value[0]
+        return shown_answer(spec, value, language)
+    return typed[0]
