@@ -31,8 +31,7 @@ class InputView:
     error: str | None = None
     value: str = ""
     choices: list[Choice] = field(default_factory=list)
-    minimum: float | None = None
-    maximum: float | None = None
+    bounds: str = ""  # the range a number must lie in, as the reader writes numbers
     max_length: int | None = None
     shown: str = ""  # the answer as text, for read-only pages
     reviewed: str | None = None  # what the reviewed party answered here (review forms)
@@ -225,11 +224,24 @@ def _input(
             for option in spec.item.options
         ]
     elif spec.kind == "number":
-        view.minimum, view.maximum = spec.item.minimum, spec.item.maximum
+        view.bounds = _bounds(spec.item.minimum, spec.item.maximum, language)
     view.shown = _shown_typed(spec, typed, language)
     if mode == "review":
         view.reviewed = shown_answer(spec, reviewed.get(spec.key), language)
     return view
+
+
+def _bounds(minimum: float | None, maximum: float | None, language: str) -> str:
+    if minimum is None and maximum is None:
+        return ""
+
+    def number(value: float | None) -> str:
+        if value is None:
+            return ""
+        text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+        return text.replace(",", "\u202f") if language == "de" else text
+
+    return f"{number(minimum)} – {number(maximum)}".strip()
 
 
 def _shown_typed(spec: FormField, typed: list[str], language: str) -> str:
