@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     )
     portal_host: str = "127.0.0.1"
     portal_port: int = Field(default=8000, ge=1, le=65535)
+    portal_threads: int = Field(
+        default=4,
+        ge=1,
+        le=200,
+        description="Requests the portal works on at once; more wait their turn in order (fewer threads "
+        "fighting over one interpreter answer each request sooner).",
+    )
 
     time_zone: str = "Europe/Berlin"
     language: Literal["de", "en"] = "de"

@@ -1,8 +1,11 @@
 """The portal: the FastAPI application participants and reviewers reach through their personal links."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy import text
@@ -36,7 +39,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     """The portal application, on the configured store unless an engine is given."""
     settings = settings or get_settings()
     portal = Portal(settings, engine or make_engine(settings.database_url), secret_key(settings))
-    app = FastAPI(title="spr portal", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Handlers run in worker threads; Python runs one at a time, so a few threads answer each
+        # request sooner than forty taking turns, and the rest wait in order.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.portal_threads
+        yield
+
+    app = FastAPI(title="spr portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.portal = portal
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, on_too_large=_too_large)
     app.add_middleware(SecurityHeaders)

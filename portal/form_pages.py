@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, select
 
 from notifications.addressing import answer_summary, recipient_for, round_context, sender_from_settings
 from notifications.compose import compose_message
@@ -98,6 +99,8 @@ def show_form(portal: "Portal", request: FormRequest) -> Response:
             return _refused(session, refused, request.language)
         record_first_view(linked.enrolment, now)
         language = request.language or linked.participant.language.value
+        if request.done == "submitted" and linked.work is not None and linked.work.status is WorkStatus.submitted:
+            return _confirmation(linked, language)
         readonly = not linked.open_for_answers(now)
         answers = _answers_to_show(session, linked, readonly)
         notices = _notices(session, linked, language, request.done, readonly)
@@ -201,32 +204,35 @@ def _link(portal: "Portal", linked: LinkedForm) -> str:
 
 def _load(session: Session, request: FormRequest, now: datetime) -> LinkedForm:
     access = resolve_link(session, request.token, request.purpose, now)
-    enrolment = session.get(Enrolment, access.enrolment_id)
-    round_ = session.get(Round, access.round_id)
-    assert enrolment is not None and round_ is not None
-    participant = session.get(Participant, enrolment.participant_id)
-    assert participant is not None
-    organisation = session.get(Organisation, participant.organisation_id)
-    assert organisation is not None
+    enrolment, participant, organisation, round_ = session.exec(
+        select(Enrolment, Participant, Organisation, Round)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .join(Round, col(Round.id) == Enrolment.round_id)
+        .where(Enrolment.id == access.enrolment_id)
+        .options(defer(Round.questionnaire_snapshot))  # parsed once per process, see _questionnaire
+    ).one()
     questionnaire = _questionnaire(round_)
     if request.purpose is TokenPurpose.self_assessment:
         return LinkedForm(
             access, round_, enrolment, participant, organisation, questionnaire, "self_assessment",
             _fields(round_, "self_assessment"), find_submission(session, enrolment.id),
         )  # fmt: skip
-    assignment = session.get(ReviewAssignment, access.assignment_id)
-    if assignment is None:
+    found = session.exec(
+        select(ReviewAssignment, Submission, Organisation)
+        .join(Submission, col(Submission.id) == ReviewAssignment.submission_id)
+        .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .where(ReviewAssignment.id == access.assignment_id)
+    ).first()
+    if found is None:
         raise LinkRefused("unknown")
-    reviewed = session.get(Submission, assignment.submission_id)
-    assert reviewed is not None
-    reviewed_enrolment = session.get(Enrolment, reviewed.enrolment_id)
-    reviewed_person = session.get(Participant, reviewed_enrolment.participant_id) if reviewed_enrolment else None
-    reviewed_organisation = session.get(Organisation, reviewed_person.organisation_id) if reviewed_person else None
+    assignment, reviewed, reviewed_organisation = found
     version = latest_version(session, reviewed.id)
     return LinkedForm(
         access, round_, enrolment, participant, organisation, questionnaire, "review", _fields(round_, "review"),
-        find_review(session, assignment.id), assignment,
-        reviewed_organisation.name if reviewed_organisation else "?",
+        find_review(session, assignment.id), assignment, reviewed_organisation.name,
         dict(version.answers) if version else {},
     )  # fmt: skip
 
@@ -337,6 +343,23 @@ def _render(
         other_lang="en" if language == "de" else "de",
         coordinator_name=linked.round.coordinator_name,
         coordinator_email=linked.round.coordinator_email,
+    )
+
+
+def _confirmation(linked: LinkedForm, language: str) -> Response:
+    """A short page after submitting: what arrived, and how to change it."""
+    t = words(language)
+    work = linked.work
+    assert work is not None
+    text = t["submitted" if linked.mode == "self_assessment" else "review_submitted"].format(version=work.version)
+    return render_page(
+        "confirmation.html",
+        language,
+        title=t["thank_you"],
+        text=text,
+        edit_href=f"?lang={language}",
+        edit_label=t["edit_answers"],
+        deadline=format_moment(linked.deadline, linked.round.time_zone, language),
     )
 
 

@@ -6,20 +6,15 @@ said) is made here.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+
+from markupsafe import Markup
 
 from review_model.answers import FormField, FormMode, section_progress, shown_answer
 from review_model.questionnaire import MatrixItem, Questionnaire, ScaleItem
 
 FormValues = Mapping[str, Sequence[str]]
-
-
-@dataclass
-class Choice:
-    value: str
-    label: str
-    description: str | None
-    checked: bool
 
 
 @dataclass
@@ -30,7 +25,7 @@ class InputView:
     required: bool = False
     error: str | None = None
     value: str = ""
-    choices: list[Choice] = field(default_factory=list)
+    choices_html: str = ""  # radio buttons, check boxes or <option>s: Markup from choice_markup
     bounds: str = ""  # the range a number must lie in, as the reader writes numbers
     max_length: int | None = None
     shown: str = ""  # the answer as text, for read-only pages
@@ -206,29 +201,43 @@ def _input(
         value=typed[0] if typed else "",
         max_length=spec.max_length if spec.kind in ("text", "comment") else None,
     )
-    if spec.kind == "scale" and spec.scale is not None:
-        descriptions = getattr(spec.item, "level_descriptions", {}) or {}
-        for level in spec.scale.levels:
-            description = descriptions.get(level.value) or level.description
-            view.choices.append(
-                Choice(
-                    str(level.value),
-                    level.label.in_language(language),
-                    description.in_language(language) if description else None,
-                    str(level.value) in typed,
-                )
-            )
-    elif spec.kind in ("single_choice", "multiple_choice"):
-        view.choices = [
-            Choice(option.value, option.label.in_language(language), None, option.value in typed)
-            for option in spec.item.options
-        ]
+    if spec.options:
+        options = tuple(
+            (option.value, option.label.in_language(language),
+             option.description.in_language(language) if option.description else None)
+            for option in spec.options
+        )  # fmt: skip
+        control = "checkbox" if spec.kind == "multiple_choice" else "radio"
+        if spec.kind == "scale" and "/" in spec.key:
+            control = "select"  # matrix cells are drop-downs, one per column
+        view.choices_html = choice_markup(spec.key, control, options, tuple(typed), language)
     elif spec.kind == "number":
         view.bounds = _bounds(spec.item.minimum, spec.item.maximum, language)
     view.shown = _shown_typed(spec, typed, language)
     if mode == "review":
         view.reviewed = shown_answer(spec, reviewed.get(spec.key), language)
     return view
+
+
+@lru_cache(maxsize=20_000)
+def choice_markup(
+    key: str, control: str, options: tuple[tuple[str, str, str | None], ...], checked: tuple[str, ...], language: str
+) -> Markup:
+    """The inputs of one field, rendered by templates/forms/_choices.html with autoescape and remembered.
+
+    A field has only a handful of distinct states (which answer is checked), and a form has hundreds of
+    inputs: rendering each state once saves most of the cost of a page view.
+    """
+    module = choices_module(language)
+    macro = module.options if control == "select" else module.choices
+    return Markup(macro(key, control, options, checked))
+
+
+@lru_cache(maxsize=2)
+def choices_module(language: str) -> Any:
+    from portal.rendering import page_environment, words
+
+    return page_environment().get_template("_choices.html").make_module({"t": words(language)})
 
 
 def _bounds(minimum: float | None, maximum: float | None, language: str) -> str:

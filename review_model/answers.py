@@ -19,12 +19,22 @@ from review_model.questionnaire import (
     Scale,
     ScaleItem,
     Section,
+    Text,
     TextItem,
 )
 
 FormMode = Literal["self_assessment", "review"]
 FieldKind = Literal["scale", "single_choice", "multiple_choice", "number", "text", "comment"]
 COMMENT_MAX_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class FieldOption:
+    """One answer to choose: a scale level (with its description for this item) or a choice option."""
+
+    value: str
+    label: Text
+    description: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,7 @@ class FormField:
     required: bool = False
     scale: Scale | None = None
     max_length: int = COMMENT_MAX_LENGTH
+    options: tuple[FieldOption, ...] = ()
 
 
 @dataclass
@@ -58,7 +69,8 @@ def form_fields(questionnaire: Questionnaire, mode: FormMode = "self_assessment"
     for section, item in questionnaire.items():
         if isinstance(item, ScaleItem):
             scale = questionnaire.scales[item.scale_name]
-            fields.append(FormField(item.id, "scale", section.id, item, item.required, scale))
+            options = _levels(scale, item.level_descriptions)
+            fields.append(FormField(item.id, "scale", section.id, item, item.required, scale, options=options))
             if item.comment:
                 fields.append(FormField(f"{item.id}/comment", "comment", section.id, item))
         elif isinstance(item, MatrixItem):
@@ -66,7 +78,8 @@ def form_fields(questionnaire: Questionnaire, mode: FormMode = "self_assessment"
                 for column in item.columns:
                     key = f"{item.id}/{row.id}/{column.id}"
                     scale = questionnaire.scales[column.scale_name]
-                    fields.append(FormField(key, "scale", section.id, item, item.required, scale))
+                    options = _levels(scale, {})
+                    fields.append(FormField(key, "scale", section.id, item, item.required, scale, options=options))
                 if item.comment:
                     fields.append(FormField(f"{item.id}/{row.id}/comment", "comment", section.id, item))
         elif mode == "self_assessment":
@@ -74,9 +87,17 @@ def form_fields(questionnaire: Questionnaire, mode: FormMode = "self_assessment"
     return fields
 
 
+def _levels(scale: Scale, descriptions: Mapping[int, Text]) -> tuple[FieldOption, ...]:
+    return tuple(
+        FieldOption(str(level.value), level.label, descriptions.get(level.value) or level.description)
+        for level in scale.levels
+    )
+
+
 def _plain_field(section: Section, item: Any) -> FormField:
     if isinstance(item, ChoiceItem):
-        return FormField(item.id, item.type, section.id, item, item.required)
+        options = tuple(FieldOption(option.value, option.label) for option in item.options)
+        return FormField(item.id, item.type, section.id, item, item.required, options=options)
     if isinstance(item, NumberItem):
         return FormField(item.id, "number", section.id, item, item.required)
     assert isinstance(item, TextItem)

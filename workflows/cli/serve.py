@@ -32,4 +32,5 @@ def serve(
             log_level="warning",
             server_header=False,
             proxy_headers=True,
+            timeout_keep_alive=30,
         )
