@@ -80,7 +80,7 @@ def thread_id(round_: RoundContext, recipient: Recipient, domain: str) -> str:
     return f"<spr-thread.{round_.slug}.{who}@{domain}>"
 
 
-def idempotency_key(round_: RoundContext, stage: str, recipient: Recipient, kind: str, sequence: int) -> str:
+def idempotency_key(round_: RoundContext, stage: str, recipient: Recipient, kind: str, sequence: int | str) -> str:
     """round, stage, recipient, kind and sequence: the same message enqueued twice has the same key."""
     who = f"p{recipient.participant_id}" if recipient.participant_id is not None else recipient.email.lower()
     return f"r{round_.round_id}/{stage}/{who}/{kind}/{sequence}"
@@ -94,7 +94,7 @@ def compose_message(
     *,
     stage: str,
     now: datetime,
-    sequence: int = 0,
+    sequence: int | str = 0,
 ) -> OutgoingMessage:
     """Render `content` for `recipient` and build the complete message, with a Message-ID fixed now."""
     language = recipient.language if recipient.language in LANGUAGES else "de"

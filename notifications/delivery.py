@@ -313,6 +313,27 @@ def _dropped(smtp: aiosmtplib.SMTP | None) -> None:
     return None
 
 
+async def check_smtp(server: SmtpServer) -> str | None:
+    """Connect, greet and log in as delivery would; None when that works, else what went wrong."""
+    smtp = aiosmtplib.SMTP(
+        hostname=server.host,
+        port=server.port,
+        timeout=min(server.timeout, 10.0),
+        use_tls=server.tls == "tls",
+        start_tls=server.tls == "starttls",
+        tls_context=server.tls_context(),
+    )
+    try:
+        await smtp.connect()
+        if server.user:
+            await smtp.login(server.user, server.password or "")
+        await smtp.quit()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+        smtp.close()
+        return f"the SMTP server {server.describe()} cannot be reached: {error}"
+    return None
+
+
 def run_delivery(
     engine: Engine, server: SmtpServer, envelope_from: str, options: DeliveryOptions | None = None
 ) -> DeliveryReport:

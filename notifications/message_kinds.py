@@ -68,6 +68,16 @@ class SubmissionReceipt(MessageContent):
 
 
 @dataclass(frozen=True)
+class DeadlineExtended(MessageContent):
+    """The coordinator moved a deadline; the same link works until then."""
+
+    kind: ClassVar[str] = "deadline_extended"
+    link: str
+    deadline: datetime
+    previous_deadline: datetime
+
+
+@dataclass(frozen=True)
 class StageClosed(MessageContent):
     kind: ClassVar[str] = "stage_closed"
     stage: str
@@ -138,6 +148,7 @@ MESSAGE_KINDS: dict[str, type[MessageContent]] = {
     for kind in (
         Invitation,
         Reminder,
+        DeadlineExtended,
         SubmissionReceipt,
         StageClosed,
         ReviewRequest,

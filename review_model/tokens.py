@@ -13,8 +13,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from review_model.tables import AccessToken
 from review_model.vocabulary import TokenPurpose
@@ -82,23 +83,52 @@ def issue_link(
     access = session.exec(
         select(AccessToken).where(AccessToken.enrolment_id == enrolment_id, AccessToken.subject == subject)
     ).first()
+    token, access = _ensure_link(
+        session, secret, access, expires_at, round_id=round_id, enrolment_id=enrolment_id, purpose=purpose,
+        subject=subject, assignment_id=assignment_id,
+    )  # fmt: skip
+    session.flush()
+    return IssuedLink(token, access)
+
+
+def issue_links(
+    session: Session,
+    secret: bytes,
+    *,
+    round_id: int,
+    enrolment_ids: list[int],
+    purpose: TokenPurpose,
+    expires_at: datetime,
+) -> dict[int, str]:
+    """issue_link for many enrolments at once: one query finds the existing links, new ones go in together."""
+    subject = link_subject(purpose)
+    existing = {
+        access.enrolment_id: access
+        for access in session.exec(
+            select(AccessToken).where(AccessToken.subject == subject, col(AccessToken.enrolment_id).in_(enrolment_ids))
+        ).all()
+    }
+    tokens = {
+        enrolment_id: _ensure_link(
+            session, secret, existing.get(enrolment_id), expires_at, round_id=round_id, enrolment_id=enrolment_id,
+            purpose=purpose, subject=subject, assignment_id=None,
+        )[0]
+        for enrolment_id in enrolment_ids
+    }  # fmt: skip
+    session.flush()
+    return tokens
+
+
+def _ensure_link(
+    session: Session, secret: bytes, access: AccessToken | None, expires_at: datetime, **new: Any
+) -> tuple[str, AccessToken]:
     if access is not None and access.revoked_at is None:
-        if access.expires_at < expires_at:
-            access.expires_at = expires_at
-        return IssuedLink(derive_token(secret, access.nonce), access)
+        access.expires_at = max(access.expires_at, expires_at)
+        return derive_token(secret, access.nonce), access
     nonce = secrets.token_hex(16)
     token = derive_token(secret, nonce)
     if access is None:
-        access = AccessToken(
-            token_hash=hash_token(token),
-            nonce=nonce,
-            purpose=purpose,
-            subject=subject,
-            round_id=round_id,
-            enrolment_id=enrolment_id,
-            assignment_id=assignment_id,
-            expires_at=expires_at,
-        )
+        access = AccessToken(token_hash=hash_token(token), nonce=nonce, expires_at=expires_at, **new)
         session.add(access)
     else:
         access.token_hash, access.nonce, access.expires_at, access.revoked_at = (
@@ -107,8 +137,19 @@ def issue_link(
             expires_at,
             None,
         )
-    session.flush()
-    return IssuedLink(token, access)
+    return token, access
+
+
+def extend_links(session: Session, round_id: int, purpose: TokenPurpose, expires_at: datetime) -> int:
+    """Move the expiry of every unrevoked link of this purpose in the round out to `expires_at`."""
+    links = session.exec(
+        select(AccessToken).where(
+            AccessToken.round_id == round_id, AccessToken.purpose == purpose, col(AccessToken.revoked_at).is_(None)
+        )
+    ).all()
+    for access in links:
+        access.expires_at = max(access.expires_at, expires_at)
+    return len(links)
 
 
 def resolve_link(session: Session, token: str, purpose: TokenPurpose, now: datetime) -> AccessToken:

@@ -12,6 +12,7 @@ from notifications.delivery import run_delivery
 from notifications.message_kinds import (
     MESSAGE_KINDS,
     CommentInvitation,
+    DeadlineExtended,
     Invitation,
     Reminder,
     ReportPublished,
@@ -40,6 +41,7 @@ SAMPLES = {
         LINK, 2, NOW, DEADLINE, (SummarySection("Mobilität", (SummaryAnswer("Ziele", f"Stufe 3 {HOSTILE}"),)),)
     ),
     "stage_closed": StageClosed("submission", DEADLINE, True, "assignment"),
+    "deadline_extended": DeadlineExtended(LINK, DEADLINE, NOW),
     "review_request": ReviewRequest(DEADLINE, (ReviewTask(f"Stadt {HOSTILE}", LINK),)),
     "review_reminder": ReviewReminder(DEADLINE, 1, 2, 1, (ReviewTask("Stadt Elbstein", LINK),)),
     "review_receipt": ReviewReceipt("Stadt Elbstein", NOW, LINK, DEADLINE),

@@ -1,0 +1,125 @@
+"""The round driver: do whatever is due now for a round, and repeat until nothing is.
+
+`advance_round` reads the round from the store and acts on it: invite whoever has no invitation yet, send
+the reminders that are due, move to the next stage when the rules say so, deliver the outbox. Running it
+twice in a row does nothing the second time; a crash at any point is healed by the next run, because
+every step is idempotent (invitations skip the invited, the outbox skips known messages, transitions
+check the stage first).
+
+The steps run through `run_step`: plain calls by default, Prefect tasks in workflows.flows.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from notifications.delivery import DeliveryReport, deliver_outbox
+from notifications.event_loops import run as run_async
+from review_model import clock
+from review_model.audit_trail import record_event
+from review_model.rounds import round_progress
+from review_model.stage_rules import due_transition
+from review_model.tables import Round
+from review_model.vocabulary import Stage
+from workflows.stages.context import StageContext
+from workflows.stages.invitation import BATCH_SIZE, invite, uninvited
+from workflows.stages.people import batches
+from workflows.stages.submission import close_submission_stage, send_due_reminders
+
+ACTOR = "round driver"
+RunStep = Callable[..., Any]  # run_step(label, function, *arguments) -> the function's result
+
+
+def run_directly(label: str, function: Callable[..., Any], *arguments: Any) -> Any:
+    return function(*arguments)
+
+
+@dataclass
+class AdvanceReport:
+    """What one run of the driver did to a round."""
+
+    round_slug: str
+    stage_before: Stage
+    stage_after: Stage
+    invitations: int = 0
+    reminders: int = 0
+    stage_messages: int = 0
+    transitions: list[str] = field(default_factory=list)
+    delivery: DeliveryReport | None = None
+
+    @property
+    def did_anything(self) -> bool:
+        sent = self.delivery.handled if self.delivery else 0
+        return bool(self.invitations or self.reminders or self.stage_messages or self.transitions or sent)
+
+    def summary(self) -> str:
+        parts = [f"{self.stage_before}" + (f" → {self.stage_after}" if self.transitions else "")]
+        if self.invitations:
+            parts.append(f"{self.invitations} invitations queued")
+        if self.reminders:
+            parts.append(f"{self.reminders} reminders queued")
+        if self.stage_messages:
+            parts.append(f"{self.stage_messages} stage messages queued")
+        if self.delivery is not None and self.delivery.handled:
+            parts.append(f"{self.delivery.sent} sent, {self.delivery.retried} to retry, {self.delivery.failed} failed")
+        return " · ".join(parts) if len(parts) > 1 or self.transitions else f"{self.stage_before} · nothing due"
+
+
+def advance_round(
+    context: StageContext, round_id: int, *, run_step: RunStep = run_directly, deliver: bool = True
+) -> AdvanceReport:
+    """Do everything that is due for the round now (see the module's description)."""
+    round_ = _load(context, round_id)
+    report = AdvanceReport(round_.slug, round_.stage, round_.stage)
+    for _ in range(len(Stage)):  # each pass moves at most one stage forward
+        round_ = _load(context, round_id)
+        if round_.stage in (Stage.invitation, Stage.submission):
+            with Session(context.engine) as session:
+                pending = uninvited(session, round_id)
+            chunks = batches(pending, BATCH_SIZE)
+            for number, chunk in enumerate(chunks, 1):
+                label = f"Round {round_.slug} · invitations · batch {number}/{len(chunks)} ({len(chunk)} people)"
+                report.invitations += run_step(label, invite, context, round_id, chunk)
+            label = f"Round {round_.slug} · reminders"
+            report.reminders += run_step(label, send_due_reminders, context, round_id)
+        if not _take_due_transition(context, round_id, report, run_step):
+            break
+    report.stage_after = _load(context, round_id).stage
+    if deliver:
+        report.delivery = run_step(f"Round {round_.slug} · delivery", deliver_now, context)
+    return report
+
+
+def _take_due_transition(context: StageContext, round_id: int, report: AdvanceReport, run_step: RunStep) -> bool:
+    with Session(context.engine) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        before, slug = round_.stage, round_.slug
+        target = due_transition(round_, round_progress(session, round_id), clock.now())
+        if target is Stage.submission:
+            round_.stage, round_.stage_entered_at = Stage.submission, clock.now()
+            record_event(session, round_id, ACTOR, "submission stage opened")
+            session.commit()
+    if target is Stage.assignment:
+        label = f"Round {slug} · closing the submission stage"
+        report.stage_messages += run_step(label, close_submission_stage, context, round_id, ACTOR)
+    elif target is not Stage.submission:
+        # Later stages (reviewer assignment onwards) have no automatic transition in this version.
+        return False
+    report.transitions.append(f"{before} → {target}")
+    return True
+
+
+def deliver_now(context: StageContext) -> DeliveryReport:
+    """Send what is due in the outbox."""
+    return run_async(deliver_outbox(context.engine, context.smtp, context.sender.address, context.delivery))
+
+
+def _load(context: StageContext, round_id: int) -> Round:
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        if round_ is None:
+            raise LookupError(f"no round with id {round_id}")
+        return round_

@@ -1,0 +1,49 @@
+"""Everything a stage needs besides the store's contents: the engine, the secret, the sender, the SMTP server."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from config.settings import Settings, secret_key
+from notifications.addressing import sender_from_settings
+from notifications.compose import Sender
+from notifications.delivery import (
+    DeliveryOptions,
+    SmtpServer,
+    delivery_options_from_settings,
+    smtp_server_from_settings,
+)
+from review_model.tables import Round
+from review_model.tokens import link_url
+from review_model.vocabulary import TokenPurpose
+
+
+@dataclass(frozen=True)
+class StageContext:
+    engine: Engine
+    secret: bytes
+    sender: Sender
+    public_base_url: str
+    link_grace: timedelta
+    smtp: SmtpServer
+    delivery: DeliveryOptions
+
+    @classmethod
+    def from_settings(cls, settings: Settings, engine: Engine) -> "StageContext":
+        return cls(
+            engine=engine,
+            secret=secret_key(settings),
+            sender=sender_from_settings(settings),
+            public_base_url=str(settings.public_base_url),
+            link_grace=timedelta(days=settings.link_grace_days),
+            smtp=smtp_server_from_settings(settings),
+            delivery=delivery_options_from_settings(settings),
+        )
+
+    def link(self, purpose: TokenPurpose, token: str) -> str:
+        return link_url(self.public_base_url, purpose, token)
+
+    def link_expiry(self, round_: Round, deadline: datetime) -> datetime:
+        """Links stay readable for the grace period after their stage's deadline (and any late period)."""
+        return deadline + timedelta(hours=round_.late_grace_hours) + self.link_grace

@@ -1,0 +1,76 @@
+"""The invitation stage: every respondent gets a personal link and an invitation, in batches."""
+
+from sqlmodel import Session, col, select
+
+from notifications.addressing import round_context
+from notifications.compose import compose_message
+from notifications.message_kinds import Invitation
+from notifications.outbox import enqueue_messages
+from review_model import clock
+from review_model.questionnaire import Questionnaire
+from review_model.tables import Enrolment, Round
+from review_model.tokens import issue_links
+from review_model.vocabulary import TokenPurpose
+from workflows.stages.context import StageContext
+from workflows.stages.people import respondents
+
+BATCH_SIZE = 500
+
+
+def uninvited(engine_session: Session, round_id: int) -> list[int]:
+    """Enrolment ids of respondents who have no invitation yet (everyone at launch, latecomers later)."""
+    return list(
+        engine_session.exec(
+            select(Enrolment.id)
+            .where(Enrolment.round_id == round_id, col(Enrolment.is_respondent), col(Enrolment.invited_at).is_(None))
+            .order_by(col(Enrolment.id))
+        ).all()
+    )
+
+
+def invite(context: StageContext, round_id: int, enrolment_ids: list[int]) -> int:
+    """Issue links and queue invitations for these respondents, in one transaction; returns how many were queued.
+
+    Safe to repeat: links are reused, the outbox ignores a message it already has, and people already
+    invited are skipped.
+    """
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        people = [p for p in respondents(session, round_id, enrolment_ids) if p.enrolment.invited_at is None]
+        if not people:
+            return 0
+        tokens = issue_links(
+            session,
+            context.secret,
+            round_id=round_id,
+            enrolment_ids=[p.enrolment.id for p in people],
+            purpose=TokenPurpose.self_assessment,
+            expires_at=context.link_expiry(round_, round_.submission_deadline),
+        )
+        questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
+        item_count = sum(1 for _ in questionnaire.items())
+        about = round_context(round_)
+        messages = [
+            compose_message(
+                Invitation(
+                    context.link(TokenPurpose.self_assessment, tokens[p.enrolment.id]),
+                    round_.submission_deadline,
+                    questionnaire.title,
+                    item_count,
+                ),
+                p.recipient,
+                about,
+                context.sender,
+                stage="invitation",
+                now=now,
+            )
+            for p in people
+        ]
+        queued = enqueue_messages(session, messages, now)
+        for p in people:
+            p.enrolment.invited_at = now
+            session.add(p.enrolment)
+        session.commit()
+        return queued

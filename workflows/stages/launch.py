@@ -1,0 +1,43 @@
+"""Launching a round: every check first, then the move from draft to invitation."""
+
+from sqlmodel import Session
+
+from notifications.delivery import check_smtp
+from notifications.event_loops import run as run_async
+from review_model import clock
+from review_model.audit_trail import record_event
+from review_model.questionnaire import Questionnaire
+from review_model.rounds import round_progress
+from review_model.stage_rules import transition_blockers
+from review_model.tables import Round
+from review_model.vocabulary import Stage
+from workflows.stages.context import StageContext
+
+
+def launch_blockers(context: StageContext, round_id: int) -> list[str]:
+    """Every reason the round cannot be launched now: questionnaire, participants, deadlines, SMTP."""
+    with Session(context.engine) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        if round_.stage is not Stage.draft:
+            return [f"round {round_.slug} was launched already (stage {round_.stage})"]
+        reasons = transition_blockers(round_, Stage.invitation, round_progress(session, round_id), clock.now())
+        try:
+            Questionnaire.model_validate(round_.questionnaire_snapshot)
+        except ValueError as error:
+            reasons.append(f"the questionnaire snapshot is invalid: {error}")
+    smtp_problem = run_async(check_smtp(context.smtp))
+    if smtp_problem:
+        reasons.append(smtp_problem)
+    return reasons
+
+
+def open_invitation_stage(context: StageContext, round_id: int, actor: str) -> None:
+    """Move a checked round from draft to invitation; the round driver then sends the invitations."""
+    now = clock.now()
+    with Session(context.engine) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None and round_.stage is Stage.draft
+        round_.stage, round_.stage_entered_at, round_.launched_at = Stage.invitation, now, now
+        record_event(session, round_id, actor, "round launched")
+        session.commit()

@@ -1,0 +1,192 @@
+"""The submission stage: reminders by the round's policy or on demand, extending the deadline, closing."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from notifications.addressing import round_context
+from notifications.compose import compose_message
+from notifications.message_kinds import DeadlineExtended, Reminder, StageClosed
+from notifications.outbox import enqueue_messages
+from review_model import clock
+from review_model.audit_trail import record_event
+from review_model.reminders import days_left, reminder_due
+from review_model.stage_rules import stage_deadline
+from review_model.tables import Round
+from review_model.tokens import extend_links, issue_links
+from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+from workflows.stages.context import StageContext
+from workflows.stages.people import Respondent, respondents
+
+
+def still_to_answer(person: Respondent) -> bool:
+    """Invited, not submitted, not opted out, and reachable."""
+    enrolment = person.enrolment
+    submitted = person.submission is not None and person.submission.status is WorkStatus.submitted
+    return (
+        enrolment.invited_at is not None
+        and not submitted
+        and enrolment.opted_out_at is None
+        and enrolment.bounced_at is None
+    )
+
+
+def send_due_reminders(context: StageContext, round_id: int) -> int:
+    """Queue the reminders the round's policy says are due now; returns how many."""
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        if round_.stage not in (Stage.invitation, Stage.submission):
+            return 0
+        due = []
+        for person in respondents(session, round_id):
+            if not still_to_answer(person):
+                continue
+            number = reminder_due(
+                round_.submission_deadline, round_.reminder_days_before, round_.max_reminders,
+                person.enrolment.reminders_sent, now,
+            )  # fmt: skip
+            if number is not None:
+                due.append((person, number, str(number)))
+        return _queue_reminders(session, context, round_, due, now)
+
+
+def remind_now(context: StageContext, round_id: int, email: str | None = None) -> int:
+    """The coordinator's "remind now": everyone still to answer, or one person; returns how many."""
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        chosen = [
+            (person, person.enrolment.reminders_sent + 1, f"now-{now:%Y%m%d%H%M%S}")
+            for person in respondents(session, round_id)
+            if still_to_answer(person) and (email is None or person.recipient.email == email.lower())
+        ]
+        return _queue_reminders(session, context, round_, chosen, now)
+
+
+def _queue_reminders(
+    session: Session,
+    context: StageContext,
+    round_: Round,
+    due: list[tuple[Respondent, int, str]],
+    now: datetime,
+) -> int:
+    if not due:
+        return 0
+    tokens = issue_links(
+        session,
+        context.secret,
+        round_id=round_.id,
+        enrolment_ids=[person.enrolment.id for person, _, _ in due],
+        purpose=TokenPurpose.self_assessment,
+        expires_at=context.link_expiry(round_, round_.submission_deadline),
+    )
+    about, left = round_context(round_), days_left(round_.submission_deadline, now)
+    messages = []
+    for person, number, sequence in due:
+        content = Reminder(
+            context.link(TokenPurpose.self_assessment, tokens[person.enrolment.id]),
+            round_.submission_deadline,
+            number,
+            max(round_.max_reminders, number),
+            left,
+            has_draft=person.submission is not None and bool(person.submission.answers),
+        )
+        messages.append(compose_message(content, person.recipient, about, context.sender, stage="submission",
+                                        now=now, sequence=sequence))  # fmt: skip
+        person.enrolment.reminders_sent = number
+        person.enrolment.last_reminded_at = now
+        session.add(person.enrolment)
+    queued = enqueue_messages(session, messages, now)
+    session.commit()
+    return queued
+
+
+class ExtensionRefused(Exception):
+    """The deadline cannot be moved as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Extension:
+    previous: datetime
+    deadline: datetime
+    links_extended: int
+    told: int
+
+
+def extend_submission_deadline(context: StageContext, round_id: int, until: datetime, actor: str) -> Extension:
+    """Move the submission deadline, extend the links, and tell everyone who has not submitted."""
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        if round_.stage not in (Stage.draft, Stage.invitation, Stage.submission):
+            raise ExtensionRefused(f"round {round_.slug} is in stage {round_.stage}: the submission stage is over")
+        if until <= now:
+            raise ExtensionRefused(f"{until:%Y-%m-%d %H:%M} UTC is in the past")
+        if until <= round_.submission_deadline:
+            raise ExtensionRefused(f"{until:%Y-%m-%d %H:%M} UTC is not later than the current deadline")
+        if until >= round_.review_deadline:
+            review = f"{round_.review_deadline:%Y-%m-%d %H:%M} UTC"
+            raise ExtensionRefused(f"{until:%Y-%m-%d %H:%M} UTC is not before the review deadline ({review})")
+        previous, round_.submission_deadline = round_.submission_deadline, until
+        extended = extend_links(session, round_id, TokenPurpose.self_assessment, context.link_expiry(round_, until))
+        waiting = [person for person in respondents(session, round_id) if still_to_answer(person)]
+        tokens = issue_links(
+            session, context.secret, round_id=round_id, enrolment_ids=[p.enrolment.id for p in waiting],
+            purpose=TokenPurpose.self_assessment, expires_at=context.link_expiry(round_, until),
+        )  # fmt: skip
+        about = round_context(round_)
+        messages = [
+            compose_message(
+                DeadlineExtended(context.link(TokenPurpose.self_assessment, tokens[p.enrolment.id]), until, previous),
+                p.recipient, about, context.sender, stage="submission", now=now,
+                sequence=f"{until:%Y%m%d%H%M}",
+            )
+            for p in waiting
+        ]  # fmt: skip
+        told = enqueue_messages(session, messages, now)
+        record_event(session, round_id, actor, "submission deadline extended", previous=previous.isoformat(),
+                     deadline=until.isoformat())  # fmt: skip
+        session.commit()
+        return Extension(previous, until, extended, told)
+
+
+def close_submission_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
+    """Move the round to reviewer assignment and tell each respondent; returns the messages queued.
+
+    The caller has checked the stage rules (transition_blockers); this is the transition itself.
+    """
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        if round_.stage is not Stage.submission:
+            return 0
+        round_.stage, round_.stage_entered_at = Stage.assignment, now
+        about = round_context(round_)
+        closed_at = min(now, stage_deadline(round_, Stage.submission) or now)
+        messages = [
+            compose_message(
+                StageClosed(
+                    "submission",
+                    closed_at,
+                    took_part=person.submission is not None and person.submission.status is WorkStatus.submitted,
+                    next_stage="review",
+                ),
+                person.recipient,
+                about,
+                context.sender,
+                stage="submission",
+                now=now,
+            )
+            for person in respondents(session, round_id)
+            if person.enrolment.invited_at is not None and person.enrolment.bounced_at is None
+        ]
+        queued = enqueue_messages(session, messages, now)
+        record_event(session, round_id, actor, "submission stage closed", forced=forced, messages=queued)
+        session.commit()
+        return queued
