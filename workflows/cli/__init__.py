@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from workflows.cli import db, mail, participants, questionnaires, rounds, serve
+from workflows.cli import coordination, db, mail, participants, questionnaires, rounds, serve
 
 app = typer.Typer(
     name="spr",
@@ -16,7 +16,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+for command in (coordination.launch, coordination.advance, coordination.remind, coordination.extend):
+    rounds.app.command(command.__name__)(command)
+rounds.app.command("close-stage")(coordination.close_stage)
 app.add_typer(rounds.app, name="round")
+app.command("status")(coordination.status)
 app.add_typer(participants.app, name="participants")
 app.add_typer(questionnaires.app, name="questionnaire")
 app.add_typer(mail.outbox_app, name="outbox")

@@ -1,0 +1,43 @@
+"""How many people of a round are where: the coordinator's status at a glance."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, case, cast, func
+from sqlmodel import Session, col, select
+
+from review_model.tables import Enrolment, Submission
+from review_model.vocabulary import WorkStatus
+
+
+@dataclass(frozen=True)
+class Participation:
+    respondents: int
+    invited: int
+    opened: int
+    drafts: int
+    submitted: int
+    bounced: int
+    reminders: int
+
+
+def participation(session: Session, round_id: int) -> Participation:
+    """Counts over the round's respondents, in one query."""
+
+    def flag(condition: object) -> object:
+        return func.coalesce(func.sum(cast(case((condition, 1), else_=0), Integer)), 0)
+
+    row = session.exec(
+        select(
+            func.count(),
+            flag(col(Enrolment.invited_at).is_not(None)),
+            flag(col(Enrolment.first_opened_at).is_not(None)),
+            flag(Submission.status == WorkStatus.draft),
+            flag(Submission.status == WorkStatus.submitted),
+            flag(col(Enrolment.bounced_at).is_not(None)),
+            func.coalesce(func.sum(Enrolment.reminders_sent), 0),
+        )
+        .select_from(Enrolment)
+        .outerjoin(Submission, col(Submission.enrolment_id) == Enrolment.id)
+        .where(Enrolment.round_id == round_id, col(Enrolment.is_respondent))
+    ).one()
+    return Participation(*(int(value) for value in row))

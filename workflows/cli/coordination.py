@@ -1,0 +1,194 @@
+"""The coordinator's commands for a running round: launch, advance, remind, close a stage, extend, status."""
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from workflows.cli.output import COORDINATOR, fail, local_time, print_table, reported_errors, success
+
+RoundArgument = Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")]
+
+
+def _round(reference: str) -> tuple[int, str]:
+    from review_model.rounds import find_round
+    from review_model.store import session_scope
+    from workflows.cli.store_access import open_store
+
+    with session_scope(open_store()) as session:
+        round_ = find_round(session, reference)
+        return round_.id, round_.slug
+
+
+def _context():
+    from config.settings import get_settings
+    from workflows.cli.store_access import open_store
+    from workflows.stages.context import StageContext
+
+    return StageContext.from_settings(get_settings(), open_store())
+
+
+def launch(round_ref: RoundArgument) -> None:
+    """Check the round and launch it: send every respondent their invitation with a personal link.
+
+    Checks first — questionnaire, participants, deadlines in the future, SMTP server reachable — and refuses
+    with every reason it found. Runs as a Prefect flow.
+    """
+    with reported_errors():
+        round_id, slug = _round(round_ref)
+        from workflows.flows import LaunchRefused, launch_round_flow
+
+        try:
+            report = launch_round_flow(round_id, slug, COORDINATOR)
+        except LaunchRefused as refused:
+            fail(f"round {slug} cannot be launched:\n" + "\n".join(f"  - {reason}" for reason in refused.reasons))
+        success(f"Round {slug} launched: {report.summary()}.")
+
+
+def advance(round_ref: RoundArgument) -> None:
+    """Do whatever is due for the round now: invitations, reminders, closing a stage, delivering email.
+
+    Safe to run at any time and as often as you like; `spr serve` runs it every few minutes by itself.
+    """
+    with reported_errors():
+        round_id, slug = _round(round_ref)
+        from workflows.flows import advance_round_flow
+
+        report = advance_round_flow(round_id, slug)
+        success(f"Round {slug}: {report.summary()}.")
+
+
+def remind(
+    round_ref: RoundArgument,
+    participant: Annotated[str | None, typer.Option(help="Only this person (their email address).")] = None,
+) -> None:
+    """Remind now everyone who has not submitted yet (or one person), outside the reminder schedule."""
+    with reported_errors():
+        round_id, slug = _round(round_ref)
+        from workflows.round_driver import deliver_now
+        from workflows.stages.submission import remind_now
+
+        context = _context()
+        queued = remind_now(context, round_id, participant)
+        if participant and not queued:
+            fail(f"{participant} is not a respondent of {slug} who still has to submit")
+        report = deliver_now(context)
+        success(f"{queued} reminder(s) queued; {report.sent} sent, {report.retried} to retry, {report.failed} failed.")
+
+
+def close_stage(round_ref: RoundArgument) -> None:
+    """Close the submission stage now, before its deadline (the round moves on to reviewer assignment)."""
+    with reported_errors():
+        round_id, slug = _round(round_ref)
+        from sqlmodel import Session
+
+        from review_model import clock
+        from review_model.rounds import round_progress
+        from review_model.stage_rules import next_stage, transition_blockers
+        from review_model.tables import Round
+        from review_model.vocabulary import Stage
+        from workflows.round_driver import deliver_now
+        from workflows.stages.submission import close_submission_stage
+
+        context = _context()
+        with Session(context.engine) as session:
+            round_ = session.get(Round, round_id)
+            target = next_stage(round_.stage)
+            if round_.stage is not Stage.submission or target is None:
+                fail(f"round {slug} is in stage {round_.stage}; only the submission stage can be closed early")
+            blockers = transition_blockers(round_, target, round_progress(session, round_id), clock.now(), forced=True)
+        if blockers:
+            fail(f"the submission stage of {slug} cannot close: " + "; ".join(blockers))
+        queued = close_submission_stage(context, round_id, COORDINATOR, forced=True)
+        delivered = deliver_now(context)
+        success(f"Submission stage of {slug} closed; {queued} messages queued, {delivered.sent} sent.")
+
+
+def extend(
+    round_ref: RoundArgument,
+    until: Annotated[
+        str, typer.Option(help="The new deadline: 2027-03-22 (at the round's deadline time) or 2027-03-22T18:00.")
+    ],
+) -> None:
+    """Move the submission deadline, keep the links working until then, and tell everyone not yet done."""
+    with reported_errors():
+        round_id, slug = _round(round_ref)
+        from datetime import date, time
+        from zoneinfo import ZoneInfo
+
+        from sqlmodel import Session
+
+        from review_model.tables import Round
+        from workflows.round_driver import deliver_now
+        from workflows.stages.submission import ExtensionRefused, extend_submission_deadline
+
+        context = _context()
+        with Session(context.engine) as session:
+            round_ = session.get(Round, round_id)
+            zone = ZoneInfo(round_.time_zone)
+            at = round_.submission_deadline.astimezone(zone).time()
+        try:
+            moment = (
+                datetime.fromisoformat(until) if "T" in until else datetime.combine(date.fromisoformat(until), time())
+            )
+        except ValueError:
+            fail(f"--until {until!r} is not a date (2027-03-22) or a date and time (2027-03-22T18:00)")
+        if "T" not in until:
+            moment = datetime.combine(moment.date(), at)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        try:
+            extension = extend_submission_deadline(context, round_id, moment, COORDINATOR)
+        except ExtensionRefused as refused:
+            fail(f"the deadline of {slug} cannot move: {refused}")
+        delivered = deliver_now(context)
+        success(
+            f"Submission deadline of {slug} moved from {local_time(extension.previous, str(zone))} to "
+            f"{local_time(extension.deadline, str(zone))}; {extension.links_extended} links extended, "
+            f"{extension.told} participants told ({delivered.sent} sent)."
+        )
+
+
+def status(round_ref: RoundArgument) -> None:
+    """Where a round stands: invited, opened, drafts, submitted, bounced, reminders, days left, email."""
+    with reported_errors():
+        from rich.progress_bar import ProgressBar
+
+        from notifications.outbox import outbox_counts
+        from review_model import clock
+        from review_model.participation import participation
+        from review_model.reminders import days_left
+        from review_model.rounds import find_round
+        from review_model.stage_rules import stage_deadline
+        from review_model.store import session_scope
+        from workflows.cli.output import console
+        from workflows.cli.store_access import open_store
+
+        with session_scope(open_store()) as session:
+            round_ = find_round(session, round_ref)
+            counts = participation(session, round_.id)
+            mail = outbox_counts(session, round_.id)
+        out = console()
+        out.print(f"[bold]{round_.title}[/] ({round_.slug}) · stage [bold]{round_.stage}[/]", markup=True)
+        deadline = stage_deadline(round_, round_.stage)
+        if deadline is not None:
+            out.print(
+                f"Deadline {local_time(deadline, round_.time_zone)} · {days_left(deadline, clock.now())} days left"
+            )
+        rows = [
+            ("Respondents", counts.respondents),
+            ("Invited", counts.invited),
+            ("Opened their link", counts.opened),
+            ("Draft saved", counts.drafts),
+            ("Submitted", counts.submitted),
+            ("Email bounced", counts.bounced),
+            ("Reminders sent", counts.reminders),
+        ]
+        print_table(None, ["", ""], rows)
+        if counts.respondents:
+            out.print(ProgressBar(total=counts.respondents, completed=counts.submitted, width=40))
+            out.print(
+                f"{counts.submitted} of {counts.respondents} submitted ({counts.submitted / counts.respondents:.0%})"
+            )
+        failed = sum(n for state, n in mail.items() if state.value == "failed")
+        pending = sum(n for state, n in mail.items() if state.value in ("queued", "sending"))
+        out.print(f"Email: {pending} waiting, {failed} failed" + (" (see `spr outbox status`)" if failed else ""))
