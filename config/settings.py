@@ -78,6 +78,10 @@ class Settings(BaseSettings):
         "fighting over one interpreter answer each request sooner).",
     )
 
+    advance_interval_seconds: float = Field(
+        default=300.0, ge=5, description="How often `spr serve` advances every active round."
+    )
+
     time_zone: str = "Europe/Berlin"
     language: Literal["de", "en"] = "de"
 

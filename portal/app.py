@@ -1,6 +1,6 @@
 """The portal: the FastAPI application participants and reviewers reach through their personal links."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +33,18 @@ class Portal:
     settings: Settings
     engine: Engine
     secret: bytes
+    # Told the round's id after each submission, so the round can be advanced soon (spr serve's scheduler).
+    on_submission: Callable[[int], None] | None = None
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    on_submission: Callable[[int], None] | None = None,
+) -> FastAPI:
     """The portal application, on the configured store unless an engine is given."""
     settings = settings or get_settings()
-    portal = Portal(settings, engine or make_engine(settings.database_url), secret_key(settings))
+    portal = Portal(settings, engine or make_engine(settings.database_url), secret_key(settings), on_submission)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

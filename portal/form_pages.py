@@ -146,6 +146,9 @@ def _save(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[
             notice = [{"kind": "error", "text": words(language)["closed_now"]}]
             return _render(portal, linked, language, values, {}, check.answers, notice, True, status_code=409)
         linked.access.last_used_at = now
+        round_id = linked.round.id
+    if submitting and portal.on_submission is not None and round_id is not None:
+        portal.on_submission(round_id)
     done = "submitted" if submitting else "saved"
     return RedirectResponse(f"?lang={language}&done={done}", status_code=303)
 

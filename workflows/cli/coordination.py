@@ -1,6 +1,6 @@
 """The coordinator's commands for a running round: launch, advance, remind, close a stage, extend, status."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -36,6 +36,11 @@ def launch(round_ref: RoundArgument) -> None:
     """
     with reported_errors():
         round_id, slug = _round(round_ref)
+        from workflows.stages.launch import launch_blockers
+
+        reasons = launch_blockers(_context(), round_id)  # before Prefect starts: a refusal is quick
+        if reasons:
+            fail(f"round {slug} cannot be launched:\n" + "\n".join(f"  - {reason}" for reason in reasons))
         from workflows.flows import LaunchRefused, launch_round_flow
 
         try:
@@ -171,9 +176,11 @@ def status(round_ref: RoundArgument) -> None:
         out.print(f"[bold]{round_.title}[/] ({round_.slug}) · stage [bold]{round_.stage}[/]", markup=True)
         deadline = stage_deadline(round_, round_.stage)
         if deadline is not None:
-            out.print(
-                f"Deadline {local_time(deadline, round_.time_zone)} · {days_left(deadline, clock.now())} days left"
-            )
+            grace = round_.late_grace_hours if round_.stage.value in ("invitation", "submission") else 0
+            proper = deadline - timedelta(hours=grace)
+            late = f" (late answers taken for {grace} h more)" if grace else ""
+            left = days_left(proper, clock.now())
+            out.print(f"Deadline {local_time(proper, round_.time_zone)}{late} · {left} days left")
         rows = [
             ("Respondents", counts.respondents),
             ("Invited", counts.invited),
