@@ -147,3 +147,15 @@ def postgres_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     empty_every_table(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect API and database for the whole run (flow heartbeats stay off, as by default)."""
+    import os
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield

@@ -40,6 +40,9 @@ def send_due_reminders(context: StageContext, round_id: int) -> int:
         assert round_ is not None
         if round_.stage not in (Stage.invitation, Stage.submission):
             return 0
+        policy = (round_.submission_deadline, round_.reminder_days_before, round_.max_reminders)
+        if reminder_due(*policy, 0, now) is None:
+            return 0  # no reminder time has come yet: nobody to look at
         due = []
         for person in respondents(session, round_id):
             if not still_to_answer(person):

@@ -1,0 +1,93 @@
+"""The Prefect flows and the commands that run them, against a temporary Prefect API."""
+
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from config.settings import get_settings
+from review_model.tables import Enrolment, Round
+from review_model.vocabulary import Stage
+from tests.workflows.conftest import SECRET
+from workflows.cli import app
+
+runner = CliRunner()
+
+
+def configure(monkeypatch, world) -> None:
+    monkeypatch.setenv("SPR_SECRET_KEY", SECRET)
+    monkeypatch.setenv("SPR_SMTP_PORT", str(world.mail.port))
+    monkeypatch.setenv("SPR_PUBLIC_BASE_URL", "http://testserver")
+    get_settings.cache_clear()
+
+
+def test_launch_and_advance_run_as_prefect_flows_with_few_named_task_runs(
+    prefect_harness, round_world, configured, monkeypatch
+):
+    from prefect.client.orchestration import get_client
+
+    world = round_world
+    configure(monkeypatch, world)
+    launched = runner.invoke(app, ["round", "launch", "fruehjahr-2027"], catch_exceptions=False)
+    assert launched.exit_code == 0, launched.output
+    assert "launched: invitation → submission · 4 invitations queued · 4 sent" in launched.output
+    assert len(world.received("Einladung")) + len(world.received("Invitation")) == 4
+
+    advanced = runner.invoke(app, ["round", "advance", "fruehjahr-2027"], catch_exceptions=False)
+    assert advanced.exit_code == 0 and "submission · nothing due" in advanced.output
+
+    with get_client(sync_client=True) as client:
+        runs = {run.name: run for run in client.read_flow_runs()}
+        launch_run = next(run for name, run in runs.items() if "launched" in name)
+        task_names = sorted(task.name for task in client.read_task_runs() if task.flow_run_id == launch_run.id)
+    assert "Round fruehjahr-2027 · launched · invitation → submission · 4 invitations queued" in launch_run.name
+    assert "Round fruehjahr-2027 · invitations · batch 1/1 (4 people)" in task_names
+    assert "Round fruehjahr-2027 · delivery" in task_names
+    assert len(task_names) <= 6
+    with Session(world.engine) as session:
+        assert session.get(Round, world.round_id).stage is Stage.submission
+
+
+def test_launch_is_refused_before_prefect_starts(round_world, configured, monkeypatch):
+    world = round_world
+    configure(monkeypatch, world)
+    with Session(world.engine) as session:
+        for enrolment in session.exec(select(Enrolment)).all():
+            session.delete(enrolment)
+        session.commit()
+    refused = runner.invoke(app, ["round", "launch", "fruehjahr-2027"], catch_exceptions=False)
+    assert refused.exit_code == 1
+    assert "cannot be launched" in refused.output and "no respondents are enrolled" in refused.output
+
+
+def test_status_remind_extend_and_close_stage(round_world, configured, monkeypatch):
+    from workflows.round_driver import advance_round
+    from workflows.stages.launch import open_invitation_stage
+
+    world = round_world
+    configure(monkeypatch, world)
+    open_invitation_stage(world.context, world.round_id, "test")
+    advance_round(world.context, world.round_id)
+
+    status = runner.invoke(app, ["status", "fruehjahr-2027"], catch_exceptions=False)
+    assert status.exit_code == 0
+    assert "stage submission" in status.output and "0 of 4 submitted (0%)" in status.output
+    assert "days left" in status.output
+
+    reminded = runner.invoke(app, ["round", "remind", "fruehjahr-2027", "--participant", "dora@talbach.example"])
+    assert reminded.exit_code == 0 and "1 reminder(s) queued; 1 sent" in reminded.output
+    nobody = runner.invoke(app, ["round", "remind", "fruehjahr-2027", "--participant", "nobody@x.example"])
+    assert nobody.exit_code == 1
+
+    with Session(world.engine) as session:
+        deadline = session.get(Round, world.round_id).submission_deadline
+    later = deadline.date().toordinal() + 5
+    from datetime import date
+
+    until = date.fromordinal(later).isoformat()
+    extended = runner.invoke(app, ["round", "extend", "fruehjahr-2027", "--until", until], catch_exceptions=False)
+    assert extended.exit_code == 0, extended.output
+    assert "4 participants told (4 sent)" in extended.output
+    backwards = runner.invoke(app, ["round", "extend", "fruehjahr-2027", "--until", "2020-01-01"])
+    assert backwards.exit_code == 1 and "in the past" in backwards.output
+
+    early = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"])
+    assert early.exit_code == 1 and "no self-assessment was submitted" in early.output
