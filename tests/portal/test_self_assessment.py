@@ -170,3 +170,23 @@ def test_a_get_changes_no_answers_and_only_notes_the_first_view(world):
 def test_progress_counts_complete_sections(world):
     world.post(ANNA, {"facts.art": "land", "facts.staerken": "Viel"})
     assert "1 von 2 Abschnitten vollständig" in world.client.get(world.form(ANNA)).text
+
+
+def test_a_submission_wakes_the_round_scheduler(world):
+    from fastapi.testclient import TestClient
+
+    from config.settings import Settings
+    from portal.app import create_app
+    from tests.portal.conftest import SECRET
+
+    woken: list[int] = []
+    settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
+    with TestClient(create_app(settings, world.engine, on_submission=woken.append)) as client:
+        page = client.get(world.form(ANNA)).text
+        csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        draft = client.post(world.form(ANNA), data={"csrf": csrf, "action": "save", **COMPLETE}, follow_redirects=False)
+        assert draft.status_code == 303 and woken == []  # a draft changes nothing that is due
+        done = client.post(
+            world.form(ANNA), data={"csrf": csrf, "action": "submit", **COMPLETE}, follow_redirects=False
+        )
+        assert done.status_code == 303 and woken == [world.round_id]
