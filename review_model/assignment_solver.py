@@ -1,0 +1,193 @@
+"""Reviewer assignment as a minimum-cost network flow, solved exactly with OR-Tools.
+
+Each submission needs k reviewers; each reviewer takes between a minimum and a maximum number of reviews;
+only the listed (submission, reviewer) pairs may be assigned (conflicts are pairs left out); the total
+affinity of the chosen pairs is as large as possible. With diversity rules, a submission's reviewers pass
+through one node per organisation kind, whose capacity caps how many of that kind it gets:
+
+    source ─k─▶ submission ─(m per kind)─▶ (submission, kind) ─1, −affinity─▶ reviewer ─[min, max]─▶ sink
+
+All of this is a network, so the optimum is exact and integral. The model is built from numpy arrays (no
+loop over pairs in Python). Affinities are scaled to integers (SCALE) for the solver; totals are reported
+from the original values.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.graph.python import min_cost_flow
+
+SCALE = 10_000  # affinities are resolved to 1/10,000 in the optimisation
+
+
+@dataclass(frozen=True)
+class AssignmentProblem:
+    """An instance: labels, the assignable pairs with their affinity, and the rules."""
+
+    submissions: list[str]
+    reviewers: list[str]
+    pair_submission: NDArray[np.int64]  # index into submissions, one entry per assignable pair
+    pair_reviewer: NDArray[np.int64]
+    pair_affinity: NDArray[np.float64]
+    reviewers_per_submission: NDArray[np.int64]  # k per submission
+    min_load: NDArray[np.int64]  # per reviewer
+    max_load: NDArray[np.int64]
+    # Diversity (optional): a kind per reviewer and per submission, at most `max_per_kind` reviewers of one
+    # kind per submission, and at least one reviewer of another kind than the submission's where possible.
+    reviewer_kind: NDArray[np.int64] | None = None
+    submission_kind: NDArray[np.int64] | None = None
+    max_per_kind: int | None = None
+
+    @property
+    def diverse(self) -> bool:
+        return self.reviewer_kind is not None and self.submission_kind is not None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The chosen pairs (indices into the problem's pair arrays) and what they add up to."""
+
+    pairs: NDArray[np.int64]
+    total_affinity: float
+    loads: NDArray[np.int64]  # reviews per reviewer
+
+
+class AssignmentInfeasible(Exception):
+    """No assignment meets every rule; nothing is assigned. `reasons` says which submissions and why."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("no complete assignment exists:\n" + "\n".join(f"  - {reason}" for reason in reasons))
+        self.reasons = reasons
+
+
+def solve_assignment(problem: AssignmentProblem) -> Assignment:
+    """The assignment of maximum total affinity, or AssignmentInfeasible with every reason found."""
+    reasons = _obvious_infeasibility(problem)
+    if reasons:
+        raise AssignmentInfeasible(reasons)
+    network = _Network(problem)
+    status = network.solver.solve()
+    if status != network.solver.OPTIMAL:
+        raise AssignmentInfeasible(_uncoverable(problem) or ["the loads and conflicts cannot all be met at once"])
+    chosen = np.nonzero(network.solver.flows(network.pair_arcs) > 0)[0]
+    loads = np.bincount(problem.pair_reviewer[chosen], minlength=len(problem.reviewers))
+    return Assignment(chosen, float(problem.pair_affinity[chosen].sum()), loads)
+
+
+class _Network:
+    """The flow network of a problem, with the arcs that stand for pairs remembered."""
+
+    def __init__(self, problem: AssignmentProblem, with_min_loads: bool = True):
+        n_sub, n_rev = len(problem.submissions), len(problem.reviewers)
+        k = problem.reviewers_per_submission.astype(np.int64)
+        source, first_sub = 0, 1
+        first_group = first_sub + n_sub
+        groups, group_of_pair, group_sub, group_kind = _groups(problem)
+        first_rev = first_group + len(groups)
+        sink = first_rev + n_rev
+        heads_of_pairs = first_group + group_of_pair if problem.diverse else first_sub + problem.pair_submission
+        tails, heads, capacities, costs = [], [], [], []
+
+        def arcs(tail: NDArray, head: NDArray, capacity: NDArray, cost: NDArray | int = 0) -> None:
+            tails.append(np.asarray(tail, dtype=np.int64))
+            heads.append(np.asarray(head, dtype=np.int64))
+            capacities.append(np.asarray(capacity, dtype=np.int64))
+            costs.append(np.broadcast_to(np.asarray(cost, dtype=np.int64), np.shape(tail)))
+
+        arcs(np.full(n_sub, source), first_sub + np.arange(n_sub), k)
+        if problem.diverse:
+            arcs(
+                first_sub + group_sub,
+                first_group + np.arange(len(groups)),
+                _group_capacity(problem, group_sub, group_kind),
+            )
+        pair_cost = -np.rint(problem.pair_affinity * SCALE).astype(np.int64)
+        pair_arc_start = sum(len(t) for t in tails)
+        arcs(heads_of_pairs, first_rev + problem.pair_reviewer, np.ones(len(pair_cost), dtype=np.int64), pair_cost)
+        minimum = problem.min_load if with_min_loads else np.zeros(n_rev, dtype=np.int64)
+        # A reviewer's minimum load is a lower bound on its arc to the sink: the minimum is demanded of the
+        # reviewer node and the sink receives that much less (the standard transformation).
+        arcs(first_rev + np.arange(n_rev), np.full(n_rev, sink), problem.max_load - minimum)
+
+        self.solver = min_cost_flow.SimpleMinCostFlow()
+        all_arcs = self.solver.add_arcs_with_capacity_and_unit_cost(
+            np.concatenate(tails), np.concatenate(heads), np.concatenate(capacities), np.concatenate(costs)
+        )
+        self.pair_arcs = all_arcs[pair_arc_start : pair_arc_start + len(pair_cost)]
+        supplies = np.zeros(sink + 1, dtype=np.int64)
+        supplies[source] = k.sum()
+        supplies[first_rev : first_rev + n_rev] = -minimum
+        supplies[sink] = -(k.sum() - minimum.sum())
+        self.solver.set_nodes_supplies(np.arange(sink + 1), supplies)
+
+
+def _groups(problem: AssignmentProblem) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """One node per (submission, reviewer kind) that has pairs: ids, each pair's group, each group's ends."""
+    if not problem.diverse:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    assert problem.reviewer_kind is not None
+    kinds = problem.reviewer_kind[problem.pair_reviewer]
+    n_kinds = int(problem.reviewer_kind.max(initial=0)) + 1
+    keys = problem.pair_submission * n_kinds + kinds
+    groups, group_of_pair = np.unique(keys, return_inverse=True)
+    return groups, group_of_pair, groups // n_kinds, groups % n_kinds
+
+
+def _group_capacity(problem: AssignmentProblem, group_sub: NDArray, group_kind: NDArray) -> NDArray:
+    k = problem.reviewers_per_submission[group_sub]
+    cap = np.minimum(k, problem.max_per_kind) if problem.max_per_kind else k.copy()
+    assert problem.submission_kind is not None
+    same = group_kind == problem.submission_kind[group_sub]
+    # "At least one of another kind where possible": where the submission has any eligible reviewer of
+    # another kind, its own kind may fill at most k - 1 places.
+    other_kind_available = np.zeros(len(problem.submissions), dtype=bool)
+    np.logical_or.at(other_kind_available, group_sub[~same], True)
+    limit = same & other_kind_available[group_sub]
+    cap[limit] = np.minimum(cap[limit], k[limit] - 1)
+    return np.maximum(cap, 0)
+
+
+def _obvious_infeasibility(problem: AssignmentProblem) -> list[str]:
+    """Reasons that can be read off the counts, each naming the submissions concerned."""
+    reasons = []
+    k = problem.reviewers_per_submission
+    eligible = np.bincount(problem.pair_submission, minlength=len(problem.submissions))
+    if problem.diverse:
+        groups, group_of_pair, group_sub, group_kind = _groups(problem)
+        group_size = np.bincount(group_of_pair, minlength=len(groups))
+        reachable = np.minimum(group_size, _group_capacity(problem, group_sub, group_kind))
+        eligible = np.bincount(group_sub, weights=reachable, minlength=len(problem.submissions)).astype(np.int64)
+    short = np.nonzero(eligible < k)[0]
+    for index in short[:50]:
+        rules = " under the diversity rules" if problem.diverse else " after conflicts"
+        reasons.append(
+            f"submission {problem.submissions[index]}: {eligible[index]} eligible reviewer(s){rules}, {k[index]} needed"
+        )
+    if len(short) > 50:
+        reasons.append(f"… and {len(short) - 50} more submissions with too few eligible reviewers")
+    needed, most, least = int(k.sum()), int(problem.max_load.sum()), int(problem.min_load.sum())
+    if most < needed:
+        reasons.append(f"the reviewers' maximum loads add up to {most} reviews, but {needed} are needed")
+    if least > needed:
+        reasons.append(f"the reviewers' minimum loads add up to {least} reviews, but only {needed} are to be given")
+    if np.any(problem.min_load > problem.max_load):
+        reasons.append("some reviewers have a minimum load above their maximum")
+    return reasons
+
+
+def _uncoverable(problem: AssignmentProblem) -> list[str]:
+    """Which submissions cannot all be covered at once, found by a maximum flow without minimum loads."""
+    network = _Network(problem, with_min_loads=False)
+    network.solver.solve_max_flow_with_min_cost()
+    flows = network.solver.flows(network.pair_arcs)
+    covered = np.bincount(problem.pair_submission, weights=flows, minlength=len(problem.submissions))
+    short = np.nonzero(covered < problem.reviewers_per_submission)[0]
+    if len(short) == 0:
+        return ["every submission can be covered, but not while every reviewer gets their minimum load"]
+    names = ", ".join(problem.submissions[i] for i in short[:20]) + (" …" if len(short) > 20 else "")
+    return [
+        f"{len(short)} submission(s) cannot be covered together: {names} — the reviewers eligible for them "
+        "have too little capacity left (raise maximum loads or resolve conflicts)"
+    ]
