@@ -96,22 +96,11 @@ def check_rules(problem: AssignmentProblem, chosen: np.ndarray) -> None:
         assert np.bincount(keys).max(initial=0) <= problem.max_per_kind
 
 
+@pytest.mark.parametrize("diverse", [False, True], ids=["plain", "diversity rules"])
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems())
-def test_the_optimum_is_exact_and_every_rule_holds(problem):
-    expected = exact_optimum(problem)
-    if expected is None:
-        with pytest.raises(AssignmentInfeasible):
-            solve_assignment(problem)
-        return
-    assignment = solve_assignment(problem)
-    check_rules(problem, assignment.pairs)
-    assert np.rint(problem.pair_affinity[assignment.pairs] * SCALE).sum() == expected
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems(diverse=True))
-def test_diversity_rules_hold_and_the_optimum_is_still_exact(problem):
+@given(data=st.data())
+def test_the_optimum_is_exact_and_every_rule_holds(diverse, data):
+    problem = data.draw(problems(diverse=diverse))
     expected = exact_optimum(problem)
     if expected is None:
         with pytest.raises(AssignmentInfeasible):
