@@ -26,6 +26,12 @@ from review_model.vocabulary import Stage
 from workflows.stages.context import StageContext
 from workflows.stages.invitation import BATCH_SIZE, invite, uninvited
 from workflows.stages.people import batches
+from workflows.stages.review import (
+    close_review_stage,
+    open_review_stage,
+    propose_if_missing,
+    send_due_review_reminders,
+)
 from workflows.stages.submission import close_submission_stage, send_due_reminders
 
 ACTOR = "round driver"
@@ -45,6 +51,7 @@ class AdvanceReport:
     stage_after: Stage
     invitations: int = 0
     reminders: int = 0
+    assignments: int = 0
     stage_messages: int = 0
     transitions: list[str] = field(default_factory=list)
     delivery: DeliveryReport | None = None
@@ -52,7 +59,9 @@ class AdvanceReport:
     @property
     def did_anything(self) -> bool:
         sent = self.delivery.handled if self.delivery else 0
-        return bool(self.invitations or self.reminders or self.stage_messages or self.transitions or sent)
+        return bool(
+            self.invitations or self.reminders or self.assignments or self.stage_messages or self.transitions or sent
+        )
 
     def summary(self) -> str:
         parts = [f"{self.stage_before}" + (f" → {self.stage_after}" if self.transitions else "")]
@@ -60,6 +69,8 @@ class AdvanceReport:
             parts.append(f"{self.invitations} invitations queued")
         if self.reminders:
             parts.append(f"{self.reminders} reminders queued")
+        if self.assignments:
+            parts.append(f"{self.assignments} review assignments proposed")
         if self.stage_messages:
             parts.append(f"{self.stage_messages} stage messages queued")
         if self.delivery is not None and self.delivery.handled:
@@ -84,6 +95,12 @@ def advance_round(
                 report.invitations += run_step(label, invite, context, round_id, chunk)
             label = f"Round {round_.slug} · reminders"
             report.reminders += run_step(label, send_due_reminders, context, round_id)
+        elif round_.stage is Stage.assignment:
+            label = f"Round {round_.slug} · assignment proposal"
+            report.assignments += run_step(label, propose_if_missing, context, round_id, ACTOR)
+        elif round_.stage is Stage.review:
+            label = f"Round {round_.slug} · review reminders"
+            report.reminders += run_step(label, send_due_review_reminders, context, round_id)
         if not _take_due_transition(context, round_id, report, run_step):
             break
     report.stage_after = _load(context, round_id).stage
@@ -105,8 +122,14 @@ def _take_due_transition(context: StageContext, round_id: int, report: AdvanceRe
     if target is Stage.assignment:
         label = f"Round {slug} · closing the submission stage"
         report.stage_messages += run_step(label, close_submission_stage, context, round_id, ACTOR)
+    elif target is Stage.review:
+        label = f"Round {slug} · review requests"
+        report.stage_messages += run_step(label, open_review_stage, context, round_id, ACTOR)
+    elif target is Stage.consolidation:
+        label = f"Round {slug} · closing the review stage"
+        report.stage_messages += run_step(label, close_review_stage, context, round_id, ACTOR)
     elif target is not Stage.submission:
-        # Later stages (reviewer assignment onwards) have no automatic transition in this version.
+        # Consolidation onwards has no automatic transition in this version.
         return False
     report.transitions.append(f"{before} → {target}")
     return True

@@ -49,3 +49,135 @@ def solve(
             f"{covered} of {covered} submissions covered with {k} reviewers each; loads "
             f"{lightest}–{heaviest}; {seconds:.2f} s"
         )
+
+
+RoundArgument = Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")]
+
+
+@app.command("compute")
+def compute(round_ref: RoundArgument) -> None:
+    """Propose the round's reviewer assignment (the best total affinity under every rule), for you to check.
+
+    Replaces an earlier proposal; a confirmed assignment is never replaced. When no complete assignment
+    exists, says which submissions cannot be covered and why, and stores nothing.
+    """
+    with reported_errors():
+        from review_model import clock
+        from review_model.assignment_solver import AssignmentInfeasible
+        from review_model.audit_trail import record_event
+        from review_model.round_assignment import propose_assignment
+        from review_model.rounds import find_round
+        from review_model.store import session_scope
+        from review_model.vocabulary import Stage
+        from workflows.cli.output import COORDINATOR
+        from workflows.cli.store_access import open_store
+
+        with session_scope(open_store()) as session:
+            round_ = find_round(session, round_ref)
+            if round_.stage is not Stage.assignment:
+                fail(f"round {round_.slug} is in stage {round_.stage}; reviewers are assigned in the assignment stage")
+            try:
+                assignment = propose_assignment(session, round_, clock.now())
+            except (AssignmentInfeasible, ValueError) as error:
+                fail(str(error))
+            record_event(session, round_.id, COORDINATOR, "assignment proposed", pairs=len(assignment.pairs))
+            lightest, heaviest = (
+                (int(assignment.loads.min()), int(assignment.loads.max())) if len(assignment.loads) else (0, 0)
+            )
+        success(
+            f"Proposed {len(assignment.pairs)} review assignments for {round_.slug}: total affinity "
+            f"{assignment.total_affinity:.2f}, loads {lightest}–{heaviest}. Check them with `spr assignment show "
+            f"{round_.slug}`, then `spr assignment confirm {round_.slug}`."
+        )
+
+
+@app.command("show")
+def show(round_ref: RoundArgument) -> None:
+    """The round's assignment: for each reviewed organisation, its reviewers with their affinity."""
+    with reported_errors():
+        from workflows.cli.output import print_table
+
+        rows = _assignment_rows(round_ref)
+        if not rows:
+            fail("no assignment yet: run `spr assignment compute ROUND` in the assignment stage")
+        print_table("Assignment", ["Reviewed", "Reviewer", "Reviewer's organisation", "Affinity", "Confirmed"], rows)
+
+
+@app.command("export")
+def export(
+    round_ref: RoundArgument,
+    out: Annotated[Path, typer.Option(help="CSV file to write.")] = Path("assignment.csv"),
+) -> None:
+    """Write the round's assignment as CSV (reviewed organisation, reviewer, organisation, affinity, confirmed)."""
+    with reported_errors():
+        import csv
+
+        rows = _assignment_rows(round_ref)
+        with out.open("w", encoding="utf-8", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(["reviewed", "reviewer", "reviewer_organisation", "affinity", "confirmed"])
+            writer.writerows(rows)
+        success(f"{len(rows)} assignments written to {out}.")
+
+
+@app.command("confirm")
+def confirm(round_ref: RoundArgument) -> None:
+    """Confirm the proposed assignment; the round driver then opens the review stage and sends the requests."""
+    with reported_errors():
+        from sqlmodel import col, select
+
+        from review_model import clock
+        from review_model.audit_trail import record_event
+        from review_model.rounds import find_round
+        from review_model.store import session_scope
+        from review_model.tables import ReviewAssignment
+        from workflows.cli.output import COORDINATOR
+        from workflows.cli.store_access import open_store
+
+        with session_scope(open_store()) as session:
+            round_ = find_round(session, round_ref)
+            pending = session.exec(
+                select(ReviewAssignment).where(
+                    ReviewAssignment.round_id == round_.id, col(ReviewAssignment.confirmed_at).is_(None)
+                )
+            ).all()
+            if not pending:
+                fail(f"round {round_.slug} has no proposed assignment to confirm")
+            now = clock.now()
+            for assignment in pending:
+                assignment.confirmed_at = now
+            record_event(session, round_.id, COORDINATOR, "assignment confirmed", pairs=len(pending))
+        success(f"Confirmed {len(pending)} assignments for {round_.slug}.")
+
+
+def _assignment_rows(round_ref: str) -> list[tuple]:
+    from sqlalchemy.orm import aliased
+    from sqlmodel import col, select
+
+    from review_model.rounds import find_round
+    from review_model.store import session_scope
+    from review_model.tables import Enrolment, Organisation, Participant, ReviewAssignment, Submission
+    from workflows.cli.store_access import open_store
+
+    reviewed_enrolment, reviewed_person, reviewed_org = aliased(Enrolment), aliased(Participant), aliased(Organisation)
+    with session_scope(open_store()) as session:
+        round_ = find_round(session, round_ref)
+        rows = session.exec(
+            select(
+                reviewed_org.name,
+                Participant.email,
+                Organisation.name,
+                ReviewAssignment.affinity,
+                ReviewAssignment.confirmed_at,
+            )
+            .join(Submission, col(Submission.id) == ReviewAssignment.submission_id)
+            .join(reviewed_enrolment, reviewed_enrolment.id == Submission.enrolment_id)
+            .join(reviewed_person, reviewed_person.id == reviewed_enrolment.participant_id)
+            .join(reviewed_org, reviewed_org.id == reviewed_person.organisation_id)
+            .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
+            .join(Participant, col(Participant.id) == Enrolment.participant_id)
+            .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+            .where(ReviewAssignment.round_id == round_.id)
+            .order_by(reviewed_org.name, col(ReviewAssignment.affinity).desc())
+        ).all()
+    return [(r[0], r[1], r[2], f"{r[3]:.3f}", "yes" if r[4] else "no") for r in rows]

@@ -1,0 +1,160 @@
+"""Reviewer assignment inside a round: who may review whom, how well they fit, and the stored result.
+
+Eligible pairs: a submitted self-assessment and an enrolled reviewer of another organisation, without a
+declared conflict, and from another federal state when the round excludes the same state.
+
+Affinity (0 to 1), documented for coordinators:
+    affinity = 0.7 × expertise overlap + 0.3 × same kind of organisation
+where the expertise overlap is the Jaccard index of the fields of action the reviewer declared and those the
+reviewed party's respondent declared (people in the same fields review each other best), and "same kind"
+is 1 when both organisations are of one kind (peers of the same kind, the round's default preference).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from sqlmodel import Session, col, delete, select
+
+from review_model.assignment_solver import Assignment, AssignmentProblem, solve_assignment
+from review_model.tables import (
+    ConflictDeclaration,
+    Enrolment,
+    Organisation,
+    Participant,
+    ReviewAssignment,
+    Round,
+    Submission,
+)
+from review_model.vocabulary import AssignmentOrigin, WorkStatus
+
+EXPERTISE_WEIGHT, SAME_KIND_WEIGHT = 0.7, 0.3
+
+
+@dataclass(frozen=True)
+class RoundAssignmentProblem:
+    problem: AssignmentProblem
+    submission_ids: list[int]
+    reviewer_enrolment_ids: list[int]
+
+
+def round_assignment_problem(session: Session, round_: Round) -> RoundAssignmentProblem:
+    """The assignment problem of a round, from its submitted self-assessments and its reviewers."""
+    subs = session.exec(
+        select(
+            Submission.id,
+            Participant.expertise,
+            Organisation.id,
+            Organisation.kind,
+            Organisation.state,
+            Organisation.name,
+        )
+        .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .where(Submission.round_id == round_.id, Submission.status == WorkStatus.submitted)
+        .order_by(col(Submission.id))
+    ).all()
+    revs = session.exec(
+        select(
+            Enrolment.id,
+            Participant.id,
+            Participant.expertise,
+            Participant.email,
+            Organisation.id,
+            Organisation.kind,
+            Organisation.state,
+            Enrolment.min_reviews,
+            Enrolment.max_reviews,
+        )
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .where(Enrolment.round_id == round_.id, col(Enrolment.is_reviewer))
+        .order_by(col(Enrolment.id))
+    ).all()
+    fields = sorted({field for row in subs for field in row[1]} | {field for row in revs for field in row[2]})
+    bit = {field: 1 << index for index, field in enumerate(fields)}
+
+    def mask(expertise: list[str]) -> int:
+        return sum(bit[field] for field in set(expertise))
+
+    kinds = {kind: index for index, kind in enumerate(sorted({r[3] for r in subs} | {r[5] for r in revs}))}
+    sub_org = np.array([r[2] for r in subs], dtype=np.int64)
+    sub_kind = np.array([kinds[r[3]] for r in subs], dtype=np.int64)
+    sub_state = np.array([r[4].value if r[4] else "" for r in subs], dtype=object)
+    sub_skill = np.array([mask(r[1]) for r in subs], dtype=np.uint64)
+    rev_org = np.array([r[4] for r in revs], dtype=np.int64)
+    rev_kind = np.array([kinds[r[5]] for r in revs], dtype=np.int64)
+    rev_state = np.array([r[6].value if r[6] else "" for r in revs], dtype=object)
+    rev_skill = np.array([mask(r[2]) for r in revs], dtype=np.uint64)
+
+    eligible = sub_org[:, None] != rev_org[None, :]
+    if round_.exclude_same_state:
+        eligible &= ~((sub_state[:, None] == rev_state[None, :]) & (sub_state[:, None] != ""))
+    participant_column = {participant_id: j for j, (_, participant_id, *_rest) in enumerate(revs)}
+    org_rows: dict[int, list[int]] = {}
+    for i, org in enumerate(sub_org.tolist()):
+        org_rows.setdefault(org, []).append(i)
+    declared = session.exec(
+        select(ConflictDeclaration.participant_id, ConflictDeclaration.organisation_id).where(
+            col(ConflictDeclaration.participant_id).in_(list(participant_column))
+        )
+    ).all()
+    for participant_id, organisation_id in declared:
+        eligible[org_rows.get(organisation_id, []), participant_column[participant_id]] = False
+
+    shared = np.bitwise_count(sub_skill[:, None] & rev_skill[None, :]).astype(np.float64)
+    either = np.bitwise_count(sub_skill[:, None] | rev_skill[None, :]).astype(np.float64)
+    overlap = np.divide(shared, either, out=np.zeros_like(shared), where=either > 0)
+    affinity = EXPERTISE_WEIGHT * overlap + SAME_KIND_WEIGHT * (sub_kind[:, None] == rev_kind[None, :])
+    pair_sub, pair_rev = np.nonzero(eligible)
+
+    n_rev = len(revs)
+    min_load = np.array([r[7] if r[7] is not None else round_.min_reviews_per_reviewer for r in revs], dtype=np.int64)
+    max_load = np.array([r[8] if r[8] is not None else round_.max_reviews_per_reviewer for r in revs], dtype=np.int64)
+    diverse = round_.max_reviewers_per_kind is not None
+    problem = AssignmentProblem(
+        submissions=[r[5] for r in subs],
+        reviewers=[r[3] for r in revs],
+        pair_submission=pair_sub.astype(np.int64),
+        pair_reviewer=pair_rev.astype(np.int64),
+        pair_affinity=np.round(affinity[pair_sub, pair_rev], 4),
+        reviewers_per_submission=np.full(len(subs), round_.reviewers_per_submission, dtype=np.int64),
+        min_load=min_load if n_rev else np.zeros(0, dtype=np.int64),
+        max_load=max_load if n_rev else np.zeros(0, dtype=np.int64),
+        reviewer_kind=rev_kind if diverse else None,
+        submission_kind=sub_kind if diverse else None,
+        max_per_kind=round_.max_reviewers_per_kind,
+    )
+    return RoundAssignmentProblem(problem, [r[0] for r in subs], [r[0] for r in revs])
+
+
+def propose_assignment(session: Session, round_: Round, now: datetime) -> Assignment:
+    """Solve the round's assignment and store it as a proposal for the coordinator, replacing any earlier one.
+
+    Raises AssignmentInfeasible (nothing stored) when no complete assignment exists. Confirmed assignments are
+    never replaced.
+    """
+    if session.exec(
+        select(ReviewAssignment.id).where(
+            ReviewAssignment.round_id == round_.id, col(ReviewAssignment.confirmed_at).is_not(None)
+        )
+    ).first():
+        raise ValueError(f"the assignment of round {round_.slug} is confirmed already")
+    instance = round_assignment_problem(session, round_)
+    assignment = solve_assignment(instance.problem)
+    session.exec(delete(ReviewAssignment).where(ReviewAssignment.round_id == round_.id))  # type: ignore[call-overload]
+    problem = instance.problem
+    session.add_all(
+        ReviewAssignment(
+            round_id=round_.id,
+            submission_id=instance.submission_ids[int(problem.pair_submission[pair])],
+            reviewer_enrolment_id=instance.reviewer_enrolment_ids[int(problem.pair_reviewer[pair])],
+            affinity=float(problem.pair_affinity[pair]),
+            origin=AssignmentOrigin.solver,
+            created_at=now,
+        )
+        for pair in assignment.pairs.tolist()
+    )
+    session.flush()
+    return assignment

@@ -1,0 +1,89 @@
+"""From the submission deadline through assignment and review to consolidation, with time moved by freezegun."""
+
+import email
+import email.policy
+import re
+from collections import Counter
+from datetime import timedelta
+
+from freezegun import freeze_time
+from sqlmodel import Session, select
+
+from review_model.tables import Review, ReviewAssignment, Round
+from review_model.vocabulary import Stage, WorkStatus
+from tests.workflows.test_submission_stage import link_in, submit
+from workflows.round_driver import advance_round
+from workflows.stages.launch import open_invitation_stage
+
+REVIEW_LINK = re.compile(r"http://testserver(/r/[A-Za-z0-9_-]{43})")
+NAMES = {"anna": "Anna Keller", "ben": "Ben Hansen", "cara": "Cara Wolf", "dora": "Dora Roth"}
+
+
+def text_of(message) -> str:
+    return email.message_from_bytes(message.data, policy=email.policy.default).get_body(("plain",)).get_content()
+
+
+def review_all(world, path: str) -> None:
+    page = world.portal.get(path).text
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    ratings = {key: "3" for key in re.findall(r'name="([a-z_]+\.[a-z]+)" id="f-', page)}
+    response = world.portal.post(path, data={"csrf": csrf, "action": "submit", **ratings}, follow_redirects=False)
+    assert response.status_code == 303, response.text[:300]
+
+
+def test_assignment_and_review_stage_end_to_end(round_world):
+    world = round_world
+    with Session(world.engine) as session:
+        round_ = session.get(Round, world.round_id)
+        deadline, review_deadline = round_.submission_deadline, round_.review_deadline
+    with freeze_time(deadline - timedelta(days=10), real_asyncio=True) as frozen:
+        open_invitation_stage(world.context, world.round_id, "test")
+        advance_round(world.context, world.round_id)
+        for message in world.received():
+            submit(world, link_in(message))
+        # Everyone has submitted: the stage closes early, and the driver proposes an assignment.
+        closing = advance_round(world.context, world.round_id)
+        assert closing.transitions == ["submission → assignment"] and closing.assignments == 12
+        assert closing.stage_after is Stage.assignment
+        assert not advance_round(world.context, world.round_id).did_anything  # waits for the coordinator
+
+        with Session(world.engine) as session:
+            for assignment in session.exec(select(ReviewAssignment)).all():
+                assignment.confirmed_at = deadline - timedelta(days=9)
+            session.commit()
+        frozen.move_to(deadline - timedelta(days=9))
+        opening = advance_round(world.context, world.round_id)
+        assert opening.transitions == ["assignment → review"] and opening.stage_messages == 4
+
+        requests = [m for m in world.received() if ("Peer Review" in m.summary() and "Bitte" in m.summary())
+                    or "Peer review request" in m.summary()]  # fmt: skip
+        assert len(requests) == 4
+        for request in requests:
+            body = text_of(request)
+            links = REVIEW_LINK.findall(body)
+            assert len(links) == 3
+            me = request.recipients[0].split("@")[0]
+            assert all(name not in body for who, name in NAMES.items() if who != me)  # no other reviewer named
+        anna = next(m for m in requests if m.recipients[0].startswith("anna"))
+        for path in REVIEW_LINK.findall(text_of(anna)):
+            review_all(world, path)
+
+        frozen.move_to(review_deadline - timedelta(days=7) + timedelta(minutes=1))
+        reminded = advance_round(world.context, world.round_id)
+        assert reminded.reminders == 3  # everyone but Anna, who has reviewed everything
+        assert advance_round(world.context, world.round_id).reminders == 0
+
+        frozen.move_to(review_deadline + timedelta(minutes=1))
+        closed = advance_round(world.context, world.round_id)
+        assert closed.transitions == ["review → consolidation"] and closed.stage_messages == 4
+        sent = len(world.received())
+        frozen.move_to(review_deadline + timedelta(days=3))
+        assert not advance_round(world.context, world.round_id).did_anything
+        assert len(world.received()) == sent
+
+    with Session(world.engine) as session:
+        reviews = session.exec(select(Review)).all()
+        assert len(reviews) == 3 and {r.status for r in reviews} == {WorkStatus.submitted}
+    reminders = Counter(m.recipients[0].split("@")[0] for m in world.received() if "Erinnerung" in m.summary()
+                        or "Reminder" in m.summary())  # fmt: skip
+    assert reminders == {"ben": 1, "cara": 1, "dora": 1}

@@ -1,0 +1,173 @@
+"""The assignment and review stages: propose the assignment, ask reviewers, remind them, close the stage."""
+
+from collections import defaultdict
+
+from sqlalchemy import func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from notifications.addressing import round_context
+from notifications.compose import Recipient, compose_message
+from notifications.message_kinds import ReviewReminder, ReviewRequest, ReviewTask, StageClosed
+from notifications.outbox import enqueue_messages
+from review_model import clock
+from review_model.assignment_solver import AssignmentInfeasible
+from review_model.audit_trail import record_event
+from review_model.reminders import days_left, reminder_due
+from review_model.round_assignment import propose_assignment
+from review_model.tables import (
+    Enrolment,
+    Organisation,
+    OutboxMessage,
+    Participant,
+    Review,
+    ReviewAssignment,
+    Round,
+    Submission,
+)
+from review_model.tokens import issue_link
+from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+from workflows.stages.context import StageContext
+
+
+def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
+    """In the assignment stage, compute a proposal when there is none; returns the pairs proposed (0 if none).
+
+    An infeasible round gets an audit entry with the reasons; the coordinator sees them in `spr assignment
+    compute`, which reports the same reasons.
+    """
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        if round_.stage is not Stage.assignment:
+            return 0
+        exists = session.exec(select(ReviewAssignment.id).where(ReviewAssignment.round_id == round_id)).first()
+        if exists is not None:
+            return 0
+        try:
+            assignment = propose_assignment(session, round_, now)
+        except AssignmentInfeasible as infeasible:
+            session.rollback()
+            record_event(session, round_id, actor, "assignment infeasible", reasons=infeasible.reasons)
+            session.commit()
+            return 0
+        record_event(session, round_id, actor, "assignment proposed", pairs=len(assignment.pairs))
+        session.commit()
+        return len(assignment.pairs)
+
+
+def open_review_stage(context: StageContext, round_id: int, actor: str) -> int:
+    """Move to the review stage and send each reviewer one request listing their submissions and links."""
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        if round_.stage is not Stage.assignment:
+            return 0
+        round_.stage, round_.stage_entered_at = Stage.review, now
+        messages = [
+            compose_message(
+                ReviewRequest(round_.review_deadline, tuple(tasks)),
+                recipient,
+                round_context(round_),
+                context.sender,
+                stage="review",
+                now=now,
+            )
+            for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=False).items()
+        ]
+        queued = enqueue_messages(session, messages, now)
+        record_event(session, round_id, actor, "review stage opened", requests=queued)
+        session.commit()
+        return queued
+
+
+def send_due_review_reminders(context: StageContext, round_id: int) -> int:
+    """Remind reviewers with reviews still open, on the round's reminder days before the review deadline."""
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        policy = (round_.review_deadline, round_.reminder_days_before, round_.max_reminders)
+        if round_.stage is not Stage.review or reminder_due(*policy, 0, now) is None:
+            return 0
+        sent = dict(
+            session.exec(
+                select(OutboxMessage.recipient_participant_id, func.count())
+                .where(OutboxMessage.round_id == round_id, OutboxMessage.kind == ReviewReminder.kind)
+                .group_by(OutboxMessage.recipient_participant_id)
+            ).all()
+        )
+        messages = []
+        for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=True).items():
+            number = reminder_due(*policy, sent.get(recipient.participant_id, 0), now)
+            if number is None:
+                continue
+            content = ReviewReminder(round_.review_deadline, number, round_.max_reminders,
+                                     days_left(round_.review_deadline, now), tuple(tasks))  # fmt: skip
+            messages.append(compose_message(content, recipient, round_context(round_), context.sender,
+                                            stage="review", now=now, sequence=number))  # fmt: skip
+        queued = enqueue_messages(session, messages, now)
+        session.commit()
+        return queued
+
+
+def close_review_stage(context: StageContext, round_id: int, actor: str) -> int:
+    """Move to consolidation and tell each reviewer the review stage has closed."""
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        if round_.stage is not Stage.review:
+            return 0
+        round_.stage, round_.stage_entered_at = Stage.consolidation, now
+        everything = _tasks_by_reviewer(session, context, round_, pending_only=False)
+        open_ = _tasks_by_reviewer(session, context, round_, pending_only=True)
+        messages = [
+            compose_message(
+                StageClosed(
+                    "review", min(now, round_.review_deadline), recipient not in open_, "consolidation"
+                ),
+                recipient,
+                round_context(round_),
+                context.sender,
+                stage="review",
+                now=now,
+            )
+            for recipient in everything
+        ]
+        queued = enqueue_messages(session, messages, now)
+        record_event(session, round_id, actor, "review stage closed", messages=queued)
+        session.commit()
+        return queued
+
+
+def _tasks_by_reviewer(
+    session: Session, context: StageContext, round_: Round, *, pending_only: bool
+) -> dict[Recipient, list[ReviewTask]]:
+    """Each reviewer's review tasks: the reviewed organisation and the link to the review form."""
+    reviewed_enrolment, reviewed_person, reviewed_org = aliased(Enrolment), aliased(Participant), aliased(Organisation)
+    statement = (
+        select(ReviewAssignment, Enrolment, Participant, Organisation, reviewed_org.name, Review.status)
+        .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .join(Submission, col(Submission.id) == ReviewAssignment.submission_id)
+        .join(reviewed_enrolment, reviewed_enrolment.id == Submission.enrolment_id)
+        .join(reviewed_person, reviewed_person.id == reviewed_enrolment.participant_id)
+        .join(reviewed_org, reviewed_org.id == reviewed_person.organisation_id)
+        .outerjoin(Review, col(Review.assignment_id) == ReviewAssignment.id)
+        .where(ReviewAssignment.round_id == round_.id, col(ReviewAssignment.confirmed_at).is_not(None))
+        .order_by(col(ReviewAssignment.id))
+    )
+    tasks: dict[Recipient, list[ReviewTask]] = defaultdict(list)
+    expires = context.link_expiry(round_, round_.review_deadline)
+    for assignment, enrolment, person, organisation, reviewed_name, status in session.exec(statement).all():
+        if pending_only and (status is WorkStatus.submitted or enrolment.bounced_at is not None):
+            continue
+        issued = issue_link(session, context.secret, round_id=round_.id, enrolment_id=enrolment.id,
+                            purpose=TokenPurpose.review, expires_at=expires, assignment_id=assignment.id)  # fmt: skip
+        recipient = Recipient(person.email, person.name, person.language.value, person.id, organisation.name)
+        tasks[recipient].append(ReviewTask(reviewed_name, context.link(TokenPurpose.review, issued.token)))
+    return tasks
