@@ -38,6 +38,12 @@ class AssignmentProblem:
     reviewer_kind: NDArray[np.int64] | None = None
     submission_kind: NDArray[np.int64] | None = None
     max_per_kind: int | None = None
+    # No mutual reviews (optional): an organisation per reviewer and per submission; if organisation A reviews
+    # B, B must not review A. Not a flow constraint: when the flow's optimum breaks it, CP-SAT solves the
+    # same model with it added.
+    reviewer_organisation: NDArray[np.int64] | None = None
+    submission_organisation: NDArray[np.int64] | None = None
+    forbid_mutual: bool = False
 
     @property
     def diverse(self) -> bool:
@@ -71,6 +77,8 @@ def solve_assignment(problem: AssignmentProblem) -> Assignment:
     if status != network.solver.OPTIMAL:
         raise AssignmentInfeasible(_uncoverable(problem) or ["the loads and conflicts cannot all be met at once"])
     chosen = np.nonzero(network.solver.flows(network.pair_arcs) > 0)[0]
+    if problem.forbid_mutual and _mutual_pairs(problem, chosen):
+        chosen = _solve_without_mutual_reviews(problem)
     loads = np.bincount(problem.pair_reviewer[chosen], minlength=len(problem.reviewers))
     return Assignment(chosen, float(problem.pair_affinity[chosen].sum()), loads)
 
@@ -120,6 +128,58 @@ class _Network:
         supplies[first_rev : first_rev + n_rev] = -minimum
         supplies[sink] = -(k.sum() - minimum.sum())
         self.solver.set_nodes_supplies(np.arange(sink + 1), supplies)
+
+
+def _ordered_organisation_pairs(problem: AssignmentProblem) -> NDArray[np.int64]:
+    """For each pair, (reviewer's organisation, reviewed organisation) as two columns."""
+    assert problem.reviewer_organisation is not None and problem.submission_organisation is not None
+    return np.column_stack(
+        (problem.reviewer_organisation[problem.pair_reviewer], problem.submission_organisation[problem.pair_submission])
+    )
+
+
+def _mutual_pairs(problem: AssignmentProblem, chosen: NDArray[np.int64]) -> bool:
+    directions = {tuple(row) for row in _ordered_organisation_pairs(problem)[chosen].tolist()}
+    return any((b, a) in directions for a, b in directions)
+
+
+def _solve_without_mutual_reviews(problem: AssignmentProblem) -> NDArray[np.int64]:
+    """The same model as the flow, plus "no two organisations review each other", as a CP-SAT programme."""
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    n_pairs = len(problem.pair_affinity)
+    x = [model.new_bool_var(f"x{p}") for p in range(n_pairs)]
+    for s, k in enumerate(problem.reviewers_per_submission.tolist()):
+        model.add(sum(x[p] for p in np.nonzero(problem.pair_submission == s)[0].tolist()) == k)
+    for r in range(len(problem.reviewers)):
+        load = sum(x[p] for p in np.nonzero(problem.pair_reviewer == r)[0].tolist())
+        model.add_linear_constraint(load, int(problem.min_load[r]), int(problem.max_load[r]))
+    if problem.diverse:
+        _, group_of_pair, group_sub, group_kind = _groups(problem)
+        for g, cap in enumerate(_group_capacity(problem, group_sub, group_kind).tolist()):
+            model.add(sum(x[p] for p in np.nonzero(group_of_pair == g)[0].tolist()) <= cap)
+    directions: dict[tuple[int, int], list[int]] = {}
+    for p, (a, b) in enumerate(_ordered_organisation_pairs(problem).tolist()):
+        directions.setdefault((a, b), []).append(p)
+    uses = {key: model.new_bool_var(f"y{key}") for key in directions}
+    for key, members in directions.items():
+        for p in members:
+            model.add_implication(x[p], uses[key])
+        reverse = (key[1], key[0])
+        if reverse in uses and key < reverse:
+            model.add(uses[key] + uses[reverse] <= 1)
+    model.maximize(sum(int(c) * x[p] for p, c in enumerate(np.rint(problem.pair_affinity * SCALE).tolist())))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    solver.parameters.max_time_in_seconds = 120.0
+    status = solver.solve(model)
+    if status != cp_model.OPTIMAL:
+        reason = (
+            "no assignment avoids mutual reviews" if status == cp_model.INFEASIBLE else "the solver ran out of time"
+        )
+        raise AssignmentInfeasible([f"{reason} under the round's rules (allow mutual reviews, or raise loads)"])
+    return np.array([p for p in range(n_pairs) if solver.boolean_value(x[p])], dtype=np.int64)
 
 
 def _groups(problem: AssignmentProblem) -> tuple[NDArray, NDArray, NDArray, NDArray]:

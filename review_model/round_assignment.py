@@ -125,6 +125,9 @@ def round_assignment_problem(session: Session, round_: Round) -> RoundAssignment
         reviewer_kind=rev_kind if diverse else None,
         submission_kind=sub_kind if diverse else None,
         max_per_kind=round_.max_reviewers_per_kind,
+        reviewer_organisation=rev_org,
+        submission_organisation=sub_org,
+        forbid_mutual=round_.forbid_mutual_review,
     )
     return RoundAssignmentProblem(problem, [r[0] for r in subs], [r[0] for r in revs])
 

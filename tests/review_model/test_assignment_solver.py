@@ -16,7 +16,7 @@ from review_model.assignment_solver import (
 
 
 @st.composite
-def problems(draw: st.DrawFn, diverse: bool = False) -> AssignmentProblem:
+def problems(draw: st.DrawFn, diverse: bool = False, mutual: bool = False) -> AssignmentProblem:
     n_sub = draw(st.integers(1, 7))
     n_rev = draw(st.integers(2, 9))
     allowed = draw(st.lists(st.booleans(), min_size=n_sub * n_rev, max_size=n_sub * n_rev))
@@ -34,6 +34,10 @@ def problems(draw: st.DrawFn, diverse: bool = False) -> AssignmentProblem:
             "submission_kind": np.array(draw(st.lists(st.integers(0, 2), min_size=n_sub, max_size=n_sub))),
             "max_per_kind": draw(st.sampled_from([None, 1, 2])),
         }
+    if mutual:  # a few organisations, each both reviewed and reviewing
+        kinds["submission_organisation"] = np.array(draw(st.lists(st.integers(0, 3), min_size=n_sub, max_size=n_sub)))
+        kinds["reviewer_organisation"] = np.array(draw(st.lists(st.integers(0, 3), min_size=n_rev, max_size=n_rev)))
+        kinds["forbid_mutual"] = True
     return AssignmentProblem(
         submissions=[f"s{i}" for i in range(n_sub)],
         reviewers=[f"r{i}" for i in range(n_rev)],
@@ -75,10 +79,32 @@ def exact_optimum(problem: AssignmentProblem) -> float | None:
                     cap = min(cap, k - 1)
                 constrain(mine & (kind == c), 0, cap)
     cost = -np.rint(problem.pair_affinity * SCALE)
+    matrix = np.array(rows)
+    if problem.forbid_mutual:  # y[a→b] ≥ x for every pair from a to b; y[a→b] + y[b→a] ≤ 1
+        directions = sorted({(int(problem.reviewer_organisation[r]), int(problem.submission_organisation[s]))
+                             for s, r in zip(problem.pair_submission, problem.pair_reviewer, strict=True)})  # fmt: skip
+        index = {key: i for i, key in enumerate(directions)}
+        extra = np.zeros((len(matrix), len(directions)))
+        link_rows = []
+        for p, (s, r) in enumerate(zip(problem.pair_submission, problem.pair_reviewer, strict=True)):
+            row = np.zeros(n_pairs + len(directions))
+            (
+                row[p],
+                row[n_pairs + index[(int(problem.reviewer_organisation[r]), int(problem.submission_organisation[s]))]],
+            ) = 1, -1
+            link_rows.append((row, -np.inf, 0))
+        for (a, b), i in index.items():
+            if (b, a) in index and (a, b) < (b, a):
+                row = np.zeros(n_pairs + len(directions))
+                row[n_pairs + i] = row[n_pairs + index[(b, a)]] = 1
+                link_rows.append((row, -np.inf, 1))
+        matrix = np.vstack([np.hstack([matrix, extra]), *[row for row, _, _ in link_rows]])
+        lows, highs = lows + [low for _, low, _ in link_rows], highs + [high for _, _, high in link_rows]
+        cost = np.concatenate([cost, np.zeros(len(directions))])
     result = milp(
         cost,
-        constraints=LinearConstraint(csr_matrix(np.array(rows)), lows, highs),
-        integrality=np.ones(n_pairs),
+        constraints=LinearConstraint(csr_matrix(matrix), lows, highs),
+        integrality=np.ones(len(cost)),
         bounds=Bounds(0, 1),
     )
     return None if result.status == 2 else -result.fun
@@ -94,13 +120,19 @@ def check_rules(problem: AssignmentProblem, chosen: np.ndarray) -> None:
         kinds = problem.reviewer_kind[problem.pair_reviewer[chosen]]
         keys = problem.pair_submission[chosen] * 10 + kinds
         assert np.bincount(keys).max(initial=0) <= problem.max_per_kind
+    if problem.forbid_mutual:
+        directions = {(int(problem.reviewer_organisation[problem.pair_reviewer[p]]),
+                       int(problem.submission_organisation[problem.pair_submission[p]])) for p in chosen}  # fmt: skip
+        assert not any((b, a) in directions and a != b for a, b in directions)
 
 
-@pytest.mark.parametrize("diverse", [False, True], ids=["plain", "diversity rules"])
+@pytest.mark.parametrize(
+    ("diverse", "mutual"), [(False, False), (True, False), (True, True)], ids=["plain", "diversity", "no mutual"]
+)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_the_optimum_is_exact_and_every_rule_holds(diverse, data):
-    problem = data.draw(problems(diverse=diverse))
+def test_the_optimum_is_exact_and_every_rule_holds(diverse, mutual, data):
+    problem = data.draw(problems(diverse=diverse, mutual=mutual))
     expected = exact_optimum(problem)
     if expected is None:
         with pytest.raises(AssignmentInfeasible):
@@ -142,3 +174,16 @@ def test_the_best_pairs_win():
     assignment = solve_assignment(problem)
     # S0-R0 (0.9) + S1-R1 (0.2) = 1.1 beats S0-R1 + S1-R0 = 0.9
     assert sorted(assignment.pairs.tolist()) == [0, 3] and assignment.total_affinity == pytest.approx(1.1)
+
+
+def test_no_two_organisations_review_each_other_when_the_round_forbids_it():
+    base = AssignmentProblem(
+        ["s0", "s1"], ["r0", "r1", "r2"], np.array([0, 0, 1, 1]), np.array([1, 2, 0, 2]),
+        np.array([0.9, 0.1, 0.9, 0.1]), np.array([1, 1]), np.zeros(3, dtype=np.int64), np.full(3, 2),
+        reviewer_organisation=np.array([0, 1, 2]), submission_organisation=np.array([0, 1]),
+    )  # fmt: skip
+    # Left alone, organisations 0 and 1 would review each other (0.9 + 0.9).
+    assert solve_assignment(base).total_affinity == pytest.approx(1.8)
+    strict = AssignmentProblem(**{**base.__dict__, "forbid_mutual": True})
+    assignment = solve_assignment(strict)
+    assert sorted(assignment.pairs.tolist()) == [1, 2] and assignment.total_affinity == pytest.approx(1.0)
