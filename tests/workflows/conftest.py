@@ -49,7 +49,9 @@ def write_round_file(folder: Path, submission: str, review: str, comment: str, g
         "coordinator: {name: Geschäftsstelle, email: gs@peer-review.example}\n"
         f"deadlines: {{submission: '{submission}', review: '{review}', comment: '{comment}'}}\n"
         "reminders: {days_before: [7, 3, 1], max: 3}\n"
-        f"late_submissions: {{grace_hours: {grace_hours}}}\n",
+        f"late_submissions: {{grace_hours: {grace_hours}}}\n"
+        # four organisations, three reviewers each: everyone reviews everyone, so mutual reviews are unavoidable
+        "assignment: {forbid_mutual_review: false}\n",
         encoding="utf-8",
     )
     return path
