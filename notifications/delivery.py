@@ -8,6 +8,7 @@ message never holds up the others.
 """
 
 import asyncio
+import logging
 import os
 import random
 import socket
@@ -15,7 +16,7 @@ import ssl
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Literal
 
@@ -34,6 +35,8 @@ from notifications.outbox import (
     release_stale_claims,
 )
 from review_model import clock
+
+log = logging.getLogger("spr.delivery")
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,8 @@ class DeliveryReport:
 class _Outcomes:
     """Results waiting to be written to the store, flushed in batches."""
 
-    def __init__(self, engine: Engine, report: DeliveryReport):
-        self.engine, self.report = engine, report
+    def __init__(self, engine: Engine, worker: str, report: DeliveryReport):
+        self.engine, self.worker, self.report = engine, worker, report
         self.sent: list[int] = []
         self.retries: list[Retry] = []
         self.failures: list[Failure] = []
@@ -106,7 +109,17 @@ class _Outcomes:
                 return
             sent, retries, failures = self.sent, self.retries, self.failures
             self.sent, self.retries, self.failures = [], [], []
-            await asyncio.to_thread(record_outcomes, self.engine, sent, retries, failures, clock.now())
+            try:
+                await asyncio.to_thread(record_outcomes, self.engine, self.worker, sent, retries, failures, clock.now())
+            except Exception:
+                # Keep the results: they are written with the next flush (a message already handed to the
+                # server must not be sent again because its "sent" could not be recorded just now).
+                self.sent, self.retries, self.failures = (
+                    sent + self.sent,
+                    retries + self.retries,
+                    failures + self.failures,
+                )
+                raise
             self.report.sent += len(sent)
             self.report.retried += len(retries)
             self.report.failed += len(failures)
@@ -151,8 +164,12 @@ async def deliver_outbox(
     started = time.perf_counter()
     report = DeliveryReport()
     report.released_stale = await asyncio.to_thread(release_stale_claims, engine, options.stale_after, clock.now())
-    outcomes = _Outcomes(engine, report)
-    queue: asyncio.Queue[ClaimedMessage | None] = asyncio.Queue(maxsize=options.batch_size * 2)
+    if options.rate_limit:
+        # Claim no more than can go out well within the stale timeout, or another run would send it again.
+        affordable = int(options.rate_limit * options.stale_after.total_seconds() / 4)
+        options = replace(options, batch_size=max(1, min(options.batch_size, affordable)))
+    outcomes = _Outcomes(engine, options.worker, report)
+    queue: asyncio.Queue[ClaimedMessage | None] = asyncio.Queue(maxsize=options.batch_size)
     sender = _Sender(server, envelope_from, options, outcomes, server.tls_context())
     workers = [asyncio.create_task(sender.work(queue)) for _ in range(options.connections)]
     flusher = asyncio.create_task(_flush_regularly(outcomes))
@@ -164,7 +181,13 @@ async def deliver_outbox(
         await asyncio.gather(*workers, return_exceptions=True)
         flusher.cancel()
         await asyncio.gather(flusher, return_exceptions=True)
-        await outcomes.flush()
+        for attempt in range(5):
+            try:
+                await outcomes.flush()
+                break
+            except Exception:
+                log.exception("recording delivery results failed (attempt %d of 5)", attempt + 1)
+                await asyncio.sleep(0.5 * (attempt + 1))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -202,7 +225,10 @@ async def _flush_regularly(outcomes: _Outcomes) -> None:
     while True:
         await asyncio.sleep(0.1)
         if outcomes.pending():
-            await outcomes.flush()
+            try:
+                await outcomes.flush()
+            except Exception:  # kept for the next flush; the store may be busy for a moment
+                log.exception("recording delivery results failed; trying again")
 
 
 class _Sender:
@@ -249,7 +275,7 @@ class _Sender:
             await smtp.sendmail(self.envelope_from, [message.recipient_email], message.payload)
         except aiosmtplib.SMTPRecipientsRefused as error:
             refusal = error.recipients[0]
-            self._answered(message, refusal.code, refusal.message)
+            self._answered(message, refusal.code, refusal.message, recipient=True)
         except aiosmtplib.SMTPResponseException as error:
             self._answered(message, error.code, error.message)
             if error.code in (421, 554) or not (smtp and smtp.is_connected):
@@ -290,10 +316,10 @@ class _Sender:
             raise _ConnectionTrouble(self.unreachable_reason) from error
         return smtp
 
-    def _answered(self, message: ClaimedMessage, code: int, text: str) -> None:
+    def _answered(self, message: ClaimedMessage, code: int, text: str, *, recipient: bool = False) -> None:
         reply = f"{code} {text}".strip()
         if 500 <= code < 600:
-            self.outcomes.failures.append(Failure(message.id, reply))
+            self.outcomes.failures.append(Failure(message.id, reply, recipient_refused=recipient))
         else:
             self._retry(message, reply)
 

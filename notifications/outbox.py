@@ -116,26 +116,34 @@ class Retry:
 class Failure:
     id: int
     error: str
+    # The server refused the recipient (5xx to RCPT TO): the address itself is bad. Other failures (a refused
+    # sender, an unreachable server) say nothing about the recipient.
+    recipient_refused: bool = False
 
 
 def record_outcomes(
-    engine: Engine, sent: Sequence[int], retries: Sequence[Retry], failures: Sequence[Failure], now: datetime
+    engine: Engine,
+    worker: str,
+    sent: Sequence[int],
+    retries: Sequence[Retry],
+    failures: Sequence[Failure],
+    now: datetime,
 ) -> None:
     """Write what a delivery worker did with its claimed messages, in one transaction.
 
-    Only rows still in `sending` are changed: a row released as stale and claimed again elsewhere keeps
-    its newer state. A failed message marks its recipient's enrolment as bounced.
+    Only rows this worker still holds are changed: a claim released as stale and taken by another worker
+    belongs to that worker now. A recipient refused by the server marks their enrolment as bounced.
     """
-    sending = _table.c.state == OutboxState.sending.value
+    held = and_(_table.c.state == OutboxState.sending.value, _table.c.claimed_by == worker)
     with engine.begin() as connection:
         if sent:
             connection.execute(
                 update(_table)
-                .where(_table.c.id.in_(sent), sending)
+                .where(_table.c.id.in_(sent), held)
                 .values(state=OutboxState.sent.value, sent_at=now, last_error=None)
             )
         if retries:
-            by_id = update(_table).where(_table.c.id == bindparam("row_id"), sending)
+            by_id = update(_table).where(_table.c.id == bindparam("row_id"), held)
             connection.execute(
                 by_id.values(
                     state=OutboxState.queued.value,
@@ -146,12 +154,14 @@ def record_outcomes(
                 [{"row_id": r.id, "error": r.error[:2000], "due": r.next_attempt_at} for r in retries],
             )
         if failures:
-            by_id = update(_table).where(_table.c.id == bindparam("row_id"), sending)
+            by_id = update(_table).where(_table.c.id == bindparam("row_id"), held)
             connection.execute(
                 by_id.values(state=OutboxState.failed.value, last_error=bindparam("error"), claimed_by=None),
                 [{"row_id": f.id, "error": f.error[:2000]} for f in failures],
             )
-            _mark_bounced(connection, [f.id for f in failures], now)
+            refused = [f.id for f in failures if f.recipient_refused]
+            if refused:
+                _mark_bounced(connection, refused, now)
 
 
 def _mark_bounced(connection: Connection, failed_ids: list[int], now: datetime) -> None:
@@ -223,7 +233,18 @@ def requeue_failed(
         message.attempts = 0
         message.next_attempt_at = now
         message.claimed_by = None
+        if message.recipient_participant_id is not None and message.round_id is not None:
+            _clear_bounce(session, message.round_id, message.recipient_participant_id)
     return messages
+
+
+def _clear_bounce(session: Session, round_id: int, participant_id: int) -> None:
+    """A message sent again means the address is worth trying: the person counts as reachable until it fails."""
+    enrolment = session.scalars(
+        select(Enrolment).where(Enrolment.round_id == round_id, Enrolment.participant_id == participant_id)
+    ).first()
+    if enrolment is not None:
+        enrolment.bounced_at = None
 
 
 def readdressed(payload: bytes, name: str, address: str) -> bytes:

@@ -210,7 +210,10 @@ def _input(
         control = "checkbox" if spec.kind == "multiple_choice" else "radio"
         if spec.kind == "scale" and "/" in spec.key:
             control = "select"  # matrix cells are drop-downs, one per column
-        view.choices_html = choice_markup(spec.key, control, options, tuple(typed), language)
+        # Only real options are remembered: whatever else was posted must not grow the cache.
+        offered = {option[0] for option in options}
+        checked = tuple(value for value in typed if value in offered)[: 1 if control != "checkbox" else None]
+        view.choices_html = choice_markup(spec.key, control, options, checked, language)
     elif spec.kind == "number":
         view.bounds = _bounds(spec.item.minimum, spec.item.maximum, language)
     view.shown = _shown_typed(spec, typed, language)

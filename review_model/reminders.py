@@ -9,17 +9,24 @@ def reminder_times(deadline: datetime, days_before: list[int]) -> list[datetime]
 
 
 def reminder_due(
-    deadline: datetime, days_before: list[int], max_reminders: int, sent: int, now: datetime
+    deadline: datetime,
+    days_before: list[int],
+    max_reminders: int,
+    sent: int,
+    now: datetime,
+    since: datetime | None = None,
 ) -> int | None:
     """The number of the reminder to send now to someone who has had `sent`, or None.
 
-    When the driver did not run for a while and several reminder times have passed, one reminder goes out,
-    counted as the latest one due: nobody gets a burst of reminders. Never after the deadline, never more
-    than `max_reminders`.
+    Only reminder times after `since` (when the person was asked: their invitation, or the opening of the
+    review stage) count, so an invitation and a reminder never arrive together. When the driver did not run
+    for a while and several reminder times have passed, one reminder goes out, counted as the latest one
+    due: nobody gets a burst of reminders. Never after the deadline, never more than `max_reminders`.
     """
     if now >= deadline:
         return None
-    passed = sum(1 for moment in reminder_times(deadline, days_before) if moment <= now)
+    times = reminder_times(deadline, days_before)
+    passed = sum(1 for moment in times if moment <= now and (since is None or moment > since))
     due = min(passed, max_reminders)
     return due if due > sent else None
 

@@ -83,6 +83,31 @@ def test_retries_give_up_after_the_last_attempt(engine, mail_server):
     assert failed.last_error == "gave up after 3 attempts: 421 Service not available"
 
 
+def test_only_a_refused_recipient_counts_as_bounced(engine, mail_server):
+    from notifications.outbox import Failure, claim_batch, record_outcomes
+
+    enqueue(engine, 2)
+    [first, second] = claim_batch(engine, "w", 2, clock.now())
+    record_outcomes(engine, "w", [], [], [Failure(first.id, "550 no such user", recipient_refused=True),
+                                          Failure(second.id, "554 sender refused")], clock.now())  # fmt: skip
+    assert states(engine) == {OutboxState.failed: 2}
+
+
+def test_a_worker_records_only_the_claims_it_still_holds(engine):
+    from notifications.outbox import claim_batch, record_outcomes
+
+    enqueue(engine, 1)
+    [slow] = claim_batch(engine, "slow", 1, clock.now())
+    later = clock.now() + dt.timedelta(minutes=11)
+    release_stale_claims(engine, dt.timedelta(minutes=10), later)
+    [again] = claim_batch(engine, "fast", 1, later)
+    record_outcomes(engine, "fast", [again.id], [], [], later)
+    from notifications.outbox import Failure
+
+    record_outcomes(engine, "slow", [], [], [Failure(slow.id, "550 from the slow worker", True)], later)
+    assert states(engine) == {OutboxState.sent: 1}
+
+
 def test_an_unreachable_server_costs_retries_not_failures(engine):
     enqueue(engine, 20)
     nobody = SmtpServer(port=free_port(), timeout=2.0)
@@ -207,6 +232,7 @@ def test_a_failed_message_marks_the_enrolment_bounced_and_can_be_sent_to_a_corre
         [requeued] = requeue_failed(session, clock.now(), round_id=round_.id)
         assert requeued.recipient_email == "anna.keller@stadt.example" and requeued.attempts == 0
         session.commit()
+        assert session.exec(select(Enrolment)).one().bounced_at is None  # worth trying again
     assert run_delivery(engine, smtp_for(mail_server), ENVELOPE_FROM, fast_options()).sent == 1
     [arrived] = mail_server.catcher.received()
     assert arrived.recipients == ("anna.keller@stadt.example",)

@@ -143,3 +143,20 @@ def test_submission_window_and_lateness():
 
 def test_enrolment_closes_with_the_submission_stage():
     assert [stage for stage in Stage if enrolment_open(stage)] == [Stage.draft, Stage.invitation, Stage.submission]
+
+
+def test_reminders_count_only_times_after_the_person_was_asked():
+    from review_model.reminders import reminder_due
+
+    deadline = NOW + timedelta(days=10)
+    policy = (deadline, [7, 3, 1], 3)
+    assert reminder_due(*policy, 0, deadline - timedelta(days=7, minutes=1)) is None
+    assert reminder_due(*policy, 0, deadline - timedelta(days=7) + timedelta(minutes=1)) == 1
+    # invited two days before the deadline: the 7- and 3-day reminders are not theirs
+    invited = deadline - timedelta(days=2)
+    assert reminder_due(*policy, 0, invited + timedelta(minutes=1), since=invited) is None
+    assert reminder_due(*policy, 0, deadline - timedelta(hours=23), since=invited) == 1
+    # a driver that slept through two reminder times sends one reminder, not two
+    assert reminder_due(*policy, 0, deadline - timedelta(days=2)) == 2
+    assert reminder_due(*policy, 3, deadline - timedelta(hours=1)) is None
+    assert reminder_due(*policy, 0, deadline) is None

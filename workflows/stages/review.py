@@ -101,7 +101,7 @@ def send_due_review_reminders(context: StageContext, round_id: int) -> int:
         )
         messages = []
         for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=True).items():
-            number = reminder_due(*policy, sent.get(recipient.participant_id, 0), now)
+            number = reminder_due(*policy, sent.get(recipient.participant_id, 0), now, since=round_.stage_entered_at)
             if number is None:
                 continue
             content = ReviewReminder(round_.review_deadline, number, round_.max_reminders,
@@ -126,9 +126,7 @@ def close_review_stage(context: StageContext, round_id: int, actor: str) -> int:
         open_ = _tasks_by_reviewer(session, context, round_, pending_only=True)
         messages = [
             compose_message(
-                StageClosed(
-                    "review", min(now, round_.review_deadline), recipient not in open_, "consolidation"
-                ),
+                StageClosed("review", min(now, round_.review_deadline), recipient not in open_, "consolidation"),
                 recipient,
                 round_context(round_),
                 context.sender,

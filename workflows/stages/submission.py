@@ -47,10 +47,8 @@ def send_due_reminders(context: StageContext, round_id: int) -> int:
         for person in respondents(session, round_id):
             if not still_to_answer(person):
                 continue
-            number = reminder_due(
-                round_.submission_deadline, round_.reminder_days_before, round_.max_reminders,
-                person.enrolment.reminders_sent, now,
-            )  # fmt: skip
+            sent, invited = person.enrolment.reminders_sent, person.enrolment.invited_at
+            number = reminder_due(*policy, sent, now, since=invited)
             if number is not None:
                 due.append((person, number, str(number)))
         return _queue_reminders(session, context, round_, due, now)
