@@ -57,6 +57,8 @@ class Assignment:
     pairs: NDArray[np.int64]
     total_affinity: float
     loads: NDArray[np.int64]  # reviews per reviewer
+    # Submissions that get no reviewer of another kind although one exists (the loads left no other way).
+    without_other_kind: int = 0
 
 
 class AssignmentInfeasible(Exception):
@@ -80,7 +82,18 @@ def solve_assignment(problem: AssignmentProblem) -> Assignment:
     if problem.forbid_mutual and _mutual_pairs(problem, chosen):
         chosen = _solve_without_mutual_reviews(problem)
     loads = np.bincount(problem.pair_reviewer[chosen], minlength=len(problem.reviewers))
-    return Assignment(chosen, float(problem.pair_affinity[chosen].sum()), loads)
+    return Assignment(chosen, float(problem.pair_affinity[chosen].sum()), loads, _without_other_kind(problem, chosen))
+
+
+def _without_other_kind(problem: AssignmentProblem, chosen: NDArray[np.int64]) -> int:
+    if not problem.diverse:
+        return 0
+    assert problem.reviewer_kind is not None and problem.submission_kind is not None
+    own = problem.reviewer_kind[problem.pair_reviewer] == problem.submission_kind[problem.pair_submission]
+    has_other = np.zeros(len(problem.submissions), dtype=bool)
+    np.logical_or.at(has_other, problem.pair_submission[~own], True)
+    others_chosen = np.bincount(problem.pair_submission[chosen][~own[chosen]], minlength=len(problem.submissions))
+    return int(np.sum(has_other & (others_chosen == 0) & (problem.reviewers_per_submission > 0)))
 
 
 class _Network:
@@ -104,13 +117,14 @@ class _Network:
             costs.append(np.broadcast_to(np.asarray(cost, dtype=np.int64), np.shape(tail)))
 
         arcs(np.full(n_sub, source), first_sub + np.arange(n_sub), k)
-        if problem.diverse:
-            arcs(
-                first_sub + group_sub,
-                first_group + np.arange(len(groups)),
-                _group_capacity(problem, group_sub, group_kind),
-            )
         pair_cost = -np.rint(problem.pair_affinity * SCALE).astype(np.int64)
+        self.penalty = int(np.abs(pair_cost).sum()) + 1  # worse than losing every affinity there is
+        if problem.diverse:
+            free, penalised = _group_capacity(problem, group_sub, group_kind)
+            group_nodes = first_group + np.arange(len(groups))
+            arcs(first_sub + group_sub, group_nodes, free)
+            soft = penalised > 0
+            arcs(first_sub + group_sub[soft], group_nodes[soft], penalised[soft], self.penalty)
         pair_arc_start = sum(len(t) for t in tails)
         arcs(heads_of_pairs, first_rev + problem.pair_reviewer, np.ones(len(pair_cost), dtype=np.int64), pair_cost)
         minimum = problem.min_load if with_min_loads else np.zeros(n_rev, dtype=np.int64)
@@ -155,10 +169,18 @@ def _solve_without_mutual_reviews(problem: AssignmentProblem) -> NDArray[np.int6
     for r in range(len(problem.reviewers)):
         load = sum(x[p] for p in np.nonzero(problem.pair_reviewer == r)[0].tolist())
         model.add_linear_constraint(load, int(problem.min_load[r]), int(problem.max_load[r]))
+    exceptions = []
     if problem.diverse:
         _, group_of_pair, group_sub, group_kind = _groups(problem)
-        for g, cap in enumerate(_group_capacity(problem, group_sub, group_kind).tolist()):
-            model.add(sum(x[p] for p in np.nonzero(group_of_pair == g)[0].tolist()) <= cap)
+        free, penalised = _group_capacity(problem, group_sub, group_kind)
+        for g, (room, extra) in enumerate(zip(free.tolist(), penalised.tolist(), strict=True)):
+            members = sum(x[p] for p in np.nonzero(group_of_pair == g)[0].tolist())
+            if extra:
+                exception = model.new_bool_var(f"v{g}")
+                exceptions.append(exception)
+                model.add(members <= room + extra * exception)
+            else:
+                model.add(members <= room)
     directions: dict[tuple[int, int], list[int]] = {}
     for p, (a, b) in enumerate(_ordered_organisation_pairs(problem).tolist()):
         directions.setdefault((a, b), []).append(p)
@@ -169,7 +191,9 @@ def _solve_without_mutual_reviews(problem: AssignmentProblem) -> NDArray[np.int6
         reverse = (key[1], key[0])
         if reverse in uses and key < reverse:
             model.add(uses[key] + uses[reverse] <= 1)
-    model.maximize(sum(int(c) * x[p] for p, c in enumerate(np.rint(problem.pair_affinity * SCALE).tolist())))
+    scaled = np.rint(problem.pair_affinity * SCALE).astype(np.int64)
+    penalty = int(np.abs(scaled).sum()) + 1
+    model.maximize(sum(int(c) * x[p] for p, c in enumerate(scaled.tolist())) - penalty * sum(exceptions))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 2
     solver.parameters.max_time_in_seconds = 120.0
@@ -195,18 +219,24 @@ def _groups(problem: AssignmentProblem) -> tuple[NDArray, NDArray, NDArray, NDAr
     return groups, group_of_pair, groups // n_kinds, groups % n_kinds
 
 
-def _group_capacity(problem: AssignmentProblem, group_sub: NDArray, group_kind: NDArray) -> NDArray:
+def _group_capacity(problem: AssignmentProblem, group_sub: NDArray, group_kind: NDArray) -> tuple[NDArray, NDArray]:
+    """Each (submission, kind) group's capacity: the part free to use, and the part that costs a penalty.
+
+    At most `max_per_kind` of one kind (a hard cap). "At least one of another kind where possible" is soft:
+    where a submission has eligible reviewers of another kind, its own kind's last place carries a penalty
+    larger than any affinity, so the optimum gives it a reviewer of another kind whenever the loads allow,
+    and still finds an assignment when they don't.
+    """
     k = problem.reviewers_per_submission[group_sub]
     cap = np.minimum(k, problem.max_per_kind) if problem.max_per_kind else k.copy()
     assert problem.submission_kind is not None
     same = group_kind == problem.submission_kind[group_sub]
-    # "At least one of another kind where possible": where the submission has any eligible reviewer of
-    # another kind, its own kind may fill at most k - 1 places.
     other_kind_available = np.zeros(len(problem.submissions), dtype=bool)
     np.logical_or.at(other_kind_available, group_sub[~same], True)
     limit = same & other_kind_available[group_sub]
-    cap[limit] = np.minimum(cap[limit], k[limit] - 1)
-    return np.maximum(cap, 0)
+    free = cap.copy()
+    free[limit] = np.minimum(cap[limit], np.maximum(k[limit] - 1, 0))
+    return np.maximum(free, 0), np.maximum(cap - free, 0)
 
 
 def _obvious_infeasibility(problem: AssignmentProblem) -> list[str]:
@@ -217,7 +247,8 @@ def _obvious_infeasibility(problem: AssignmentProblem) -> list[str]:
     if problem.diverse:
         groups, group_of_pair, group_sub, group_kind = _groups(problem)
         group_size = np.bincount(group_of_pair, minlength=len(groups))
-        reachable = np.minimum(group_size, _group_capacity(problem, group_sub, group_kind))
+        free, penalised = _group_capacity(problem, group_sub, group_kind)
+        reachable = np.minimum(group_size, free + penalised)
         eligible = np.bincount(group_sub, weights=reachable, minlength=len(problem.submissions)).astype(np.int64)
     short = np.nonzero(eligible < k)[0]
     for index in short[:50]:

@@ -67,6 +67,7 @@ def exact_optimum(problem: AssignmentProblem) -> float | None:
         constrain(problem.pair_submission == s, k, k)
     for r in range(len(problem.reviewers)):
         constrain(problem.pair_reviewer == r, problem.min_load[r], problem.max_load[r])
+    soft_rows = []  # "at least one of another kind where possible": a slack variable with a large penalty
     if problem.diverse:
         kind = problem.reviewer_kind[problem.pair_reviewer]
         for s, k in enumerate(problem.reviewers_per_submission):
@@ -75,11 +76,25 @@ def exact_optimum(problem: AssignmentProblem) -> float | None:
             others_exist = bool(np.any(mine & (kind != own)))
             for c in np.unique(kind[mine]):
                 cap = min(k, problem.max_per_kind) if problem.max_per_kind else k
-                if c == own and others_exist:
-                    cap = min(cap, k - 1)
-                constrain(mine & (kind == c), 0, cap)
+                if c == own and others_exist and cap > k - 1:
+                    soft_rows.append((mine & (kind == c), k - 1, cap - (k - 1)))
+                else:
+                    constrain(mine & (kind == c), 0, cap)
     cost = -np.rint(problem.pair_affinity * SCALE)
-    matrix = np.array(rows)
+    penalty = np.abs(cost).sum() + 1
+    matrix = np.array(rows) if rows else np.zeros((0, n_pairs))
+    if soft_rows:  # own kind ≤ (k - 1) + extra · v, and v costs the penalty
+        extra_columns = np.zeros((len(matrix), len(soft_rows)))
+        added = []
+        for i, (member, free, extra) in enumerate(soft_rows):
+            row = np.concatenate([member.astype(float), np.zeros(len(soft_rows))])
+            row[n_pairs + i] = -extra
+            added.append(row)
+            lows.append(-np.inf)
+            highs.append(free)
+        matrix = np.vstack([np.hstack([matrix, extra_columns]), *added])
+        cost = np.concatenate([cost, np.full(len(soft_rows), penalty)])
+    width = len(cost)
     if problem.forbid_mutual:  # y[a→b] ≥ x for every pair from a to b; y[a→b] + y[b→a] ≤ 1
         directions = sorted({(int(problem.reviewer_organisation[r]), int(problem.submission_organisation[s]))
                              for s, r in zip(problem.pair_submission, problem.pair_reviewer, strict=True)})  # fmt: skip
@@ -87,16 +102,16 @@ def exact_optimum(problem: AssignmentProblem) -> float | None:
         extra = np.zeros((len(matrix), len(directions)))
         link_rows = []
         for p, (s, r) in enumerate(zip(problem.pair_submission, problem.pair_reviewer, strict=True)):
-            row = np.zeros(n_pairs + len(directions))
+            row = np.zeros(width + len(directions))
             (
                 row[p],
-                row[n_pairs + index[(int(problem.reviewer_organisation[r]), int(problem.submission_organisation[s]))]],
+                row[width + index[(int(problem.reviewer_organisation[r]), int(problem.submission_organisation[s]))]],
             ) = 1, -1
             link_rows.append((row, -np.inf, 0))
         for (a, b), i in index.items():
             if (b, a) in index and (a, b) < (b, a):
-                row = np.zeros(n_pairs + len(directions))
-                row[n_pairs + i] = row[n_pairs + index[(b, a)]] = 1
+                row = np.zeros(width + len(directions))
+                row[width + i] = row[width + index[(b, a)]] = 1
                 link_rows.append((row, -np.inf, 1))
         matrix = np.vstack([np.hstack([matrix, extra]), *[row for row, _, _ in link_rows]])
         lows, highs = lows + [low for _, low, _ in link_rows], highs + [high for _, _, high in link_rows]
@@ -140,7 +155,9 @@ def test_the_optimum_is_exact_and_every_rule_holds(diverse, mutual, data):
         return
     assignment = solve_assignment(problem)
     check_rules(problem, assignment.pairs)
-    assert np.rint(problem.pair_affinity[assignment.pairs] * SCALE).sum() == expected
+    scaled = np.rint(problem.pair_affinity * SCALE)
+    penalty = scaled.sum() + 1
+    assert scaled[assignment.pairs].sum() - penalty * assignment.without_other_kind == expected
 
 
 def small(k=2, min_load=0, max_load=2, pairs=((0, 0), (0, 1), (1, 0), (1, 1)), n_sub=2, n_rev=2):
@@ -187,3 +204,15 @@ def test_no_two_organisations_review_each_other_when_the_round_forbids_it():
     strict = AssignmentProblem(**{**base.__dict__, "forbid_mutual": True})
     assignment = solve_assignment(strict)
     assert sorted(assignment.pairs.tolist()) == [1, 2] and assignment.total_affinity == pytest.approx(1.0)
+
+
+def test_another_kind_where_possible_yields_to_the_loads_instead_of_failing():
+    # A and B (kind 0) need two reviewers each; r1 is the only one of another kind and takes one review.
+    problem = AssignmentProblem(
+        ["A", "B"], ["r1", "r2", "r3"], np.array([0, 0, 0, 1, 1, 1]), np.array([0, 1, 2, 0, 1, 2]),
+        np.array([0.5, 0.5, 0.1, 0.5, 0.5, 0.5]), np.array([2, 2]), np.zeros(3, dtype=np.int64),
+        np.array([1, 2, 2]), reviewer_kind=np.array([1, 0, 0]), submission_kind=np.array([0, 0]),
+    )  # fmt: skip
+    assignment = solve_assignment(problem)
+    assert assignment.without_other_kind == 1  # one submission gets r1; the other cannot
+    assert np.bincount(problem.pair_reviewer[assignment.pairs], minlength=3).tolist()[0] == 1
