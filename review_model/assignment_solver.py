@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
 SCALE = 10_000  # affinities are resolved to 1/10,000 in the optimisation
+CP_SAT_SECONDS = 60.0  # the "no mutual reviews" programme returns its best assignment after this long
 
 
 @dataclass(frozen=True)

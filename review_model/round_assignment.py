@@ -26,7 +26,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.vocabulary import AssignmentOrigin, WorkStatus
+from review_model.vocabulary import AssignmentOrigin, Stage, WorkStatus
 
 EXPERTISE_WEIGHT, SAME_KIND_WEIGHT = 0.7, 0.3
 
@@ -161,3 +161,60 @@ def propose_assignment(session: Session, round_: Round, now: datetime) -> Assign
     )
     session.flush()
     return assignment
+
+
+class SwapRefused(Exception):
+    """The change would break a rule of the round; the message says which."""
+
+
+def swap_reviewer(
+    session: Session, round_: Round, submission_id: int, remove_email: str, add_email: str, now: datetime
+) -> None:
+    """Replace one reviewer of a submission by another, keeping every rule of the round; the swap needs confirming."""
+    if round_.stage is not Stage.assignment:
+        raise SwapRefused(f"round {round_.slug} is in stage {round_.stage}; assignments change only before review")
+    instance = round_assignment_problem(session, round_)
+    problem = instance.problem
+    if submission_id not in instance.submission_ids:
+        raise SwapRefused("that submission is not part of the round's assignment")
+    reviewers = {email.lower(): index for index, email in enumerate(problem.reviewers)}
+    if remove_email.lower() not in reviewers or add_email.lower() not in reviewers:
+        raise SwapRefused("both people must be reviewers enrolled in the round")
+    s = instance.submission_ids.index(submission_id)
+    removed, added = reviewers[remove_email.lower()], reviewers[add_email.lower()]
+    allowed = (problem.pair_submission == s) & (problem.pair_reviewer == added)
+    if not allowed.any():
+        raise SwapRefused(f"{add_email} may not review this submission (own organisation, declared conflict or state)")
+    assignments = session.exec(select(ReviewAssignment).where(ReviewAssignment.round_id == round_.id)).all()
+    by_pair = {(a.submission_id, a.reviewer_enrolment_id): a for a in assignments}
+    old = by_pair.get((submission_id, instance.reviewer_enrolment_ids[removed]))
+    if old is None:
+        raise SwapRefused(f"{remove_email} does not review this submission")
+    if (submission_id, instance.reviewer_enrolment_ids[added]) in by_pair:
+        raise SwapRefused(f"{add_email} reviews this submission already")
+    load = sum(1 for a in assignments if a.reviewer_enrolment_id == instance.reviewer_enrolment_ids[added])
+    if load + 1 > problem.max_load[added]:
+        raise SwapRefused(
+            f"{add_email} would get {load + 1} reviews, more than the maximum of {problem.max_load[added]}"
+        )
+    remaining = sum(1 for a in assignments if a.reviewer_enrolment_id == old.reviewer_enrolment_id) - 1
+    if remaining < problem.min_load[removed]:
+        raise SwapRefused(
+            f"{remove_email} would keep {remaining} reviews, fewer than the minimum of {problem.min_load[removed]}"
+        )
+    session.delete(old)
+    session.flush()
+    session.add(
+        ReviewAssignment(
+            round_id=round_.id,
+            submission_id=submission_id,
+            reviewer_enrolment_id=instance.reviewer_enrolment_ids[added],
+            affinity=float(problem.pair_affinity[allowed][0]),
+            origin=AssignmentOrigin.manual,
+            created_at=now,
+        )
+    )  # fmt: skip
+    for assignment in assignments:  # a changed assignment is confirmed again as a whole
+        if assignment is not old:
+            assignment.confirmed_at = None
+    session.flush()

@@ -103,3 +103,45 @@ def test_same_state_exclusion_and_confirmed_assignments_stay(engine, example_rou
         session.commit()
         with pytest.raises(ValueError, match="confirmed already"):
             propose_assignment(session, round_, NOW)
+
+
+def test_a_swap_keeps_every_rule_and_needs_confirming_again(engine, example_round):
+    from review_model.round_assignment import SwapRefused, swap_reviewer
+
+    with Session(engine) as session:
+        round_ = session.get(Round, example_round.id)
+        propose_assignment(session, round_, NOW)
+        for assignment in session.exec(select(ReviewAssignment)).all():
+            assignment.confirmed_at = NOW
+        session.commit()
+        everyone = session.exec(select(ReviewAssignment).order_by(ReviewAssignment.id)).all()
+        load_of = {}
+        for a in everyone:
+            load_of[a.reviewer_enrolment_id] = load_of.get(a.reviewer_enrolment_id, 0) + 1
+        first = next(a for a in everyone if load_of[a.reviewer_enrolment_id] >= 2)  # may give one away
+        reviewer = session.get(Participant, session.get(Enrolment, first.reviewer_enrolment_id).participant_id)
+        reviewed_org = session.get(
+            Participant,
+            session.get(Enrolment, session.get(Submission, first.submission_id).enrolment_id).participant_id,
+        ).organisation_id
+        colleague = session.exec(select(Participant).where(Participant.organisation_id == reviewed_org)).first()
+        with pytest.raises(SwapRefused, match="may not review this submission"):
+            swap_reviewer(session, round_, first.submission_id, reviewer.email, colleague.email, NOW)
+        assigned = {a.reviewer_enrolment_id for a in session.exec(select(ReviewAssignment)).all()
+                    if a.submission_id == first.submission_id}  # fmt: skip
+        instance = round_assignment_problem(session, round_)
+        loads = {}
+        for a in session.exec(select(ReviewAssignment)).all():
+            loads[a.reviewer_enrolment_id] = loads.get(a.reviewer_enrolment_id, 0) + 1
+        s = instance.submission_ids.index(first.submission_id)
+        candidates = [
+            instance.reviewer_enrolment_ids[r]
+            for r in instance.problem.pair_reviewer[instance.problem.pair_submission == s]
+        ]
+        free = next(e for e in candidates if e not in assigned and loads.get(e, 0) < 4)
+        other = session.get(Participant, session.get(Enrolment, free).participant_id)
+        swap_reviewer(session, round_, first.submission_id, reviewer.email, other.email, NOW)
+        session.commit()
+        rows = session.exec(select(ReviewAssignment).where(ReviewAssignment.submission_id == first.submission_id)).all()
+        assert free in {a.reviewer_enrolment_id for a in rows}
+        assert all(a.confirmed_at is None for a in session.exec(select(ReviewAssignment)).all())

@@ -181,3 +181,50 @@ def _assignment_rows(round_ref: str) -> list[tuple]:
             .order_by(reviewed_org.name, col(ReviewAssignment.affinity).desc())
         ).all()
     return [(r[0], r[1], r[2], f"{r[3]:.3f}", "yes" if r[4] else "no") for r in rows]
+
+
+@app.command("swap")
+def swap(
+    round_ref: RoundArgument,
+    reviewed: Annotated[
+        str, typer.Option(help="The reviewed organisation (its name, as `spr assignment show` prints it).")
+    ],
+    remove: Annotated[str, typer.Option(help="Email of the reviewer to take off.")],
+    add: Annotated[str, typer.Option(help="Email of the reviewer to put on.")],
+) -> None:
+    """Replace one reviewer of a submission by another; every rule of the round is checked. Confirm again after."""
+    with reported_errors():
+        from sqlmodel import col, select
+
+        from review_model import clock
+        from review_model.audit_trail import record_event
+        from review_model.round_assignment import SwapRefused, swap_reviewer
+        from review_model.rounds import find_round
+        from review_model.store import session_scope
+        from review_model.tables import Enrolment, Organisation, Participant, Submission
+        from workflows.cli.output import COORDINATOR
+        from workflows.cli.store_access import open_store
+
+        with session_scope(open_store()) as session:
+            round_ = find_round(session, round_ref)
+            found = session.exec(
+                select(Submission.id)
+                .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+                .join(Participant, col(Participant.id) == Enrolment.participant_id)
+                .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+                .where(Submission.round_id == round_.id, Organisation.name == reviewed)
+            ).all()
+            if len(found) != 1:
+                fail(
+                    f"{reviewed!r} names {len(found)} submissions in {round_.slug}; give the organisation's exact name"
+                )
+            try:
+                swap_reviewer(session, round_, found[0], remove, add, clock.now())
+            except SwapRefused as refused:
+                fail(str(refused))
+            record_event(
+                session, round_.id, COORDINATOR, "reviewer swapped", reviewed=reviewed, removed=remove, added=add
+            )
+        success(
+            f"{add} now reviews {reviewed} instead of {remove}. Confirm with `spr assignment confirm {round_.slug}`."
+        )
