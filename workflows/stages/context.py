@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from config.settings import Settings, secret_key
 from notifications.addressing import sender_from_settings
@@ -16,7 +17,7 @@ from notifications.delivery import (
 )
 from review_model.tables import Round
 from review_model.tokens import link_url
-from review_model.vocabulary import TokenPurpose
+from review_model.vocabulary import Stage, TokenPurpose
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,16 @@ class StageContext:
     def link_expiry(self, round_: Round, deadline: datetime) -> datetime:
         """Links stay readable for the grace period after their stage's deadline (and any late period)."""
         return deadline + timedelta(hours=round_.late_grace_hours) + self.link_grace
+
+
+def move_stage(session: Session, round_id: int, expected: Stage, target: Stage, now: datetime) -> Round | None:
+    """Move the round from `expected` to `target`; None (and nothing changed) when it is not in `expected`.
+
+    Checking the stage inside the transaction makes a repeated or concurrent transition a no-op.
+    """
+    round_ = session.get(Round, round_id)
+    assert round_ is not None
+    if round_.stage is not expected:
+        return None
+    round_.stage, round_.stage_entered_at = target, now
+    return round_

@@ -27,7 +27,7 @@ from review_model.tables import (
 )
 from review_model.tokens import issue_link
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
-from workflows.stages.context import StageContext
+from workflows.stages.context import StageContext, move_stage
 
 
 def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
@@ -61,11 +61,9 @@ def open_review_stage(context: StageContext, round_id: int, actor: str) -> int:
     """Move to the review stage and send each reviewer one request listing their submissions and links."""
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
-        if round_.stage is not Stage.assignment:
+        round_ = move_stage(session, round_id, Stage.assignment, Stage.review, now)
+        if round_ is None:
             return 0
-        round_.stage, round_.stage_entered_at = Stage.review, now
         messages = [
             compose_message(
                 ReviewRequest(round_.review_deadline, tuple(tasks)),
@@ -117,11 +115,9 @@ def close_review_stage(context: StageContext, round_id: int, actor: str) -> int:
     """Move to consolidation and tell each reviewer the review stage has closed."""
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
-        if round_.stage is not Stage.review:
+        round_ = move_stage(session, round_id, Stage.review, Stage.consolidation, now)
+        if round_ is None:
             return 0
-        round_.stage, round_.stage_entered_at = Stage.consolidation, now
         everything = _tasks_by_reviewer(session, context, round_, pending_only=False)
         open_ = _tasks_by_reviewer(session, context, round_, pending_only=True)
         messages = [

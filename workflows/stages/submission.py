@@ -16,7 +16,7 @@ from review_model.stage_rules import stage_deadline
 from review_model.tables import Round
 from review_model.tokens import extend_links, issue_links
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
-from workflows.stages.context import StageContext
+from workflows.stages.context import StageContext, move_stage
 from workflows.stages.people import Respondent, respondents
 
 
@@ -163,11 +163,9 @@ def close_submission_stage(context: StageContext, round_id: int, actor: str, *, 
     """
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
-        if round_.stage is not Stage.submission:
+        round_ = move_stage(session, round_id, Stage.submission, Stage.assignment, now)
+        if round_ is None:
             return 0
-        round_.stage, round_.stage_entered_at = Stage.assignment, now
         about = round_context(round_)
         closed_at = min(now, stage_deadline(round_, Stage.submission) or now)
         messages = [
