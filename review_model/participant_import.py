@@ -7,6 +7,7 @@ Columns (header row required, any order, case-insensitive; comma or semicolon se
   roles      respondent, reviewer, or both (default: both)
   expertise  fields of action the person can review
   conflicts  organisations the person must not review
+  preferences  organisations the person would like to review (raises the affinity of those pairs)
 Lists inside a field are separated by ';' (by ',' in a semicolon-separated file).
 """
 
@@ -20,7 +21,7 @@ from sqlmodel import Session, select
 
 from review_model import clock
 from review_model.stage_rules import enrolment_open
-from review_model.tables import ConflictDeclaration, Enrolment, Organisation, Participant, Round
+from review_model.tables import ConflictDeclaration, Enrolment, Organisation, Participant, ReviewPreference, Round
 from review_model.vocabulary import (
     FEDERAL_STATE_NAMES,
     ORGANISATION_KIND_ALIASES,
@@ -30,7 +31,7 @@ from review_model.vocabulary import (
 )
 
 REQUIRED_COLUMNS = ("email", "name", "organisation", "organisation_kind")
-OPTIONAL_COLUMNS = ("state", "language", "roles", "expertise", "conflicts")
+OPTIONAL_COLUMNS = ("state", "language", "roles", "expertise", "conflicts", "preferences")
 ROLES = ("respondent", "reviewer")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -72,6 +73,7 @@ class ParticipantRow:
     is_reviewer: bool
     expertise: tuple[str, ...]
     conflicts: tuple[str, ...]
+    preferences: tuple[str, ...] = ()
 
 
 @dataclass
@@ -229,6 +231,7 @@ def _check_row(line: int, record: dict[str, str], separator: str) -> tuple[Parti
             is_reviewer="reviewer" in roles,
             expertise=_list(value.get("expertise", ""), separator),
             conflicts=_list(value.get("conflicts", ""), separator),
+            preferences=_list(value.get("preferences", ""), separator),
         ),
         [],
     )
@@ -292,9 +295,10 @@ def import_participants(session: Session, round_: Round, rows: list[ParticipantR
             )
     named_in_file = {row.organisation for row in rows}
     for row in rows:
-        unknown = [name for name in row.conflicts if name not in organisations and name not in named_in_file]
-        if unknown:
-            errors.append(RowError(row.line, f"conflict with unknown organisation(s): {', '.join(unknown)}"))
+        for column, names in (("conflict", row.conflicts), ("preference", row.preferences)):
+            unknown = [name for name in names if name not in organisations and name not in named_in_file]
+            if unknown:
+                errors.append(RowError(row.line, f"{column} with unknown organisation(s): {', '.join(unknown)}"))
     if errors:
         raise ParticipantImportError(source, errors)
 
@@ -337,6 +341,7 @@ def import_participants(session: Session, round_: Round, rows: list[ParticipantR
 
     _enrol(session, round_, rows, people, summary)
     _declare_conflicts(session, rows, people, organisations, summary)
+    _record_preferences(session, rows, people, organisations)
     return summary
 
 
@@ -388,3 +393,19 @@ def _declare_conflicts(
                 )
                 existing.add(pair)
                 summary.conflicts_added += 1
+
+
+def _record_preferences(
+    session: Session, rows: list[ParticipantRow], people: dict[str, Participant], organisations: dict[str, Organisation]
+) -> None:
+    ids = [people[row.email].id for row in rows if row.preferences]
+    if not ids:
+        return
+    stated = session.exec(select(ReviewPreference).where(ReviewPreference.participant_id.in_(ids))).all()
+    existing = {(p.participant_id, p.organisation_id) for p in stated}
+    for row in rows:
+        for name in row.preferences:
+            pair = (people[row.email].id, organisations[name].id)
+            if pair not in existing:
+                session.add(ReviewPreference(participant_id=pair[0], organisation_id=pair[1]))
+                existing.add(pair)

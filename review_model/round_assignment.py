@@ -4,10 +4,12 @@ Eligible pairs: a submitted self-assessment and an enrolled reviewer of another 
 declared conflict, and from another federal state when the round excludes the same state.
 
 Affinity (0 to 1), documented for coordinators:
-    affinity = 0.7 × expertise overlap + 0.3 × same kind of organisation
+    affinity = 0.6 × expertise overlap + 0.25 × same kind of organisation + 0.15 × stated preference
 where the expertise overlap is the Jaccard index of the fields of action the reviewer declared and those the
-reviewed party's respondent declared (people in the same fields review each other best), and "same kind"
-is 1 when both organisations are of one kind (peers of the same kind, the round's default preference).
+reviewed party's respondent declared (people in the same fields review each other best), "same kind" is 1
+when both organisations are of one kind (peers of the same kind, the round's default preference), and the
+stated preference is 1 when the reviewer asked to review that organisation (the `preferences` column of
+the participants file).
 """
 
 from dataclasses import dataclass
@@ -23,12 +25,13 @@ from review_model.tables import (
     Organisation,
     Participant,
     ReviewAssignment,
+    ReviewPreference,
     Round,
     Submission,
 )
 from review_model.vocabulary import AssignmentOrigin, Stage, WorkStatus
 
-EXPERTISE_WEIGHT, SAME_KIND_WEIGHT = 0.7, 0.3
+EXPERTISE_WEIGHT, SAME_KIND_WEIGHT, PREFERENCE_WEIGHT = 0.6, 0.25, 0.15
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,16 @@ def round_assignment_problem(session: Session, round_: Round) -> RoundAssignment
     shared = np.bitwise_count(sub_skill[:, None] & rev_skill[None, :]).astype(np.float64)
     either = np.bitwise_count(sub_skill[:, None] | rev_skill[None, :]).astype(np.float64)
     overlap = np.divide(shared, either, out=np.zeros_like(shared), where=either > 0)
-    affinity = EXPERTISE_WEIGHT * overlap + SAME_KIND_WEIGHT * (sub_kind[:, None] == rev_kind[None, :])
+    preferred = np.zeros_like(overlap)
+    wishes = session.exec(
+        select(ReviewPreference.participant_id, ReviewPreference.organisation_id).where(
+            col(ReviewPreference.participant_id).in_(list(participant_column))
+        )
+    ).all()
+    for participant_id, organisation_id in wishes:
+        preferred[org_rows.get(organisation_id, []), participant_column[participant_id]] = 1.0
+    same_kind = sub_kind[:, None] == rev_kind[None, :]
+    affinity = EXPERTISE_WEIGHT * overlap + SAME_KIND_WEIGHT * same_kind + PREFERENCE_WEIGHT * preferred
     pair_sub, pair_rev = np.nonzero(eligible)
 
     n_rev = len(revs)

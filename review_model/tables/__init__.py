@@ -4,7 +4,7 @@ from review_model.tables.audit import AuditEvent
 from review_model.tables.base import metadata
 from review_model.tables.findings import Finding, Recommendation, Reply
 from review_model.tables.outbox import OutboxMessage
-from review_model.tables.people import ConflictDeclaration, Organisation, Participant
+from review_model.tables.people import ConflictDeclaration, Organisation, Participant, ReviewPreference
 from review_model.tables.reviews import Review, ReviewAssignment
 from review_model.tables.rounds import Enrolment, Round
 from review_model.tables.submissions import Submission, SubmissionVersion
@@ -23,6 +23,7 @@ __all__ = [
     "Reply",
     "Review",
     "ReviewAssignment",
+    "ReviewPreference",
     "Round",
     "Submission",
     "SubmissionVersion",

@@ -51,3 +51,15 @@ class ConflictDeclaration(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisations.id")
     note: str | None = Field(default=None, max_length=500)
     created_at: datetime = created_at_field()
+
+
+class ReviewPreference(SQLModel, table=True):
+    """A person would like to review an organisation (a coordinator's or their own wish); raises the affinity."""
+
+    __tablename__ = "review_preferences"
+    __table_args__ = (UniqueConstraint("participant_id", "organisation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participants.id", index=True)
+    organisation_id: int = Field(foreign_key="organisations.id")
+    created_at: datetime = created_at_field()

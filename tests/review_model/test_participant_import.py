@@ -159,9 +159,9 @@ def test_disagreements_with_the_store_import_nothing(engine, round_):
         import_participants(session, round_, parse_participants(GOOD.encode()), "people.csv")
         session.commit()
     text = (
-        HEADER
-        + "new@x.example,New Person,Stadt Auenburg,Land,BY,de,,,\n"
-        + "other@x.example,Other,Neue Stadt,Kommune,,de,,,Nirgendwo e. V.\n"
+        HEADER.replace("conflicts", "conflicts,preferences")
+        + "new@x.example,New Person,Stadt Auenburg,Land,BY,de,,,,\n"
+        + "other@x.example,Other,Neue Stadt,Kommune,,de,,,Nirgendwo e. V.,Atlantis\n"
     )
     with Session(engine) as session:
         with pytest.raises(ParticipantImportError) as caught:
@@ -170,6 +170,7 @@ def test_disagreements_with_the_store_import_nothing(engine, round_):
     assert [str(e) for e in caught.value.errors] == [
         "line 2: organisation 'Stadt Auenburg' is registered as Kommune (BY), not Land (BY)",
         "line 3: conflict with unknown organisation(s): Nirgendwo e. V.",
+        "line 3: preference with unknown organisation(s): Atlantis",
     ]
     with Session(engine) as session:
         assert len(session.exec(select(Participant)).all()) == 3

@@ -145,3 +145,22 @@ def test_a_swap_keeps_every_rule_and_needs_confirming_again(engine, example_roun
         rows = session.exec(select(ReviewAssignment).where(ReviewAssignment.submission_id == first.submission_id)).all()
         assert free in {a.reviewer_enrolment_id for a in rows}
         assert all(a.confirmed_at is None for a in session.exec(select(ReviewAssignment)).all())
+
+
+def test_a_stated_preference_raises_the_affinity(engine, example_round):
+    """Anna (Kommune; mobility, energy) asked to review Hansestadt Nordhaven (Kommune; society, health)."""
+    with Session(engine) as session:
+        instance = round_assignment_problem(session, session.get(Round, example_round.id))
+        anna = session.exec(
+            select(Enrolment).join(Participant).where(Participant.email == "anna.keller@auenburg.example")
+        ).one()
+    problem = instance.problem
+    column = instance.reviewer_enrolment_ids.index(anna.id)
+
+    def affinity(organisation: str) -> float:
+        row = problem.submissions.index(organisation)
+        mask = (problem.pair_submission == row) & (problem.pair_reviewer == column)
+        return float(problem.pair_affinity[mask][0])
+
+    assert affinity("Hansestadt Nordhaven") == pytest.approx(0.25 + 0.15)  # same kind, stated preference
+    assert affinity("Stadt Elbstein") == pytest.approx(0.25)  # same kind only
