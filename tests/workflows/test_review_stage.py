@@ -87,3 +87,11 @@ def test_assignment_and_review_stage_end_to_end(round_world):
     reminders = Counter(m.recipients[0].split("@")[0] for m in world.received() if "Erinnerung" in m.summary()
                         or "Reminder" in m.summary())  # fmt: skip
     assert reminders == {"ben": 1, "cara": 1, "dora": 1}
+    # No email names anyone but its recipient: reviewers stay unknown to the reviewed and to each other.
+    for message in world.received():
+        parsed = email.message_from_bytes(message.data, policy=email.policy.default)
+        whole = text_of(message) + parsed.get_body(("html",)).get_content()
+        me = message.recipients[0].split("@")[0]
+        for who, name in NAMES.items():
+            if who != me:
+                assert name not in whole and f"{who}@" not in whole, (message.summary(), who)
