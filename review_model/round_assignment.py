@@ -41,8 +41,13 @@ class RoundAssignmentProblem:
     reviewer_enrolment_ids: list[int]
 
 
-def round_assignment_problem(session: Session, round_: Round) -> RoundAssignmentProblem:
-    """The assignment problem of a round, from its submitted self-assessments and its reviewers."""
+def round_assignment_problem(
+    session: Session, round_: Round, reviewers_for: dict[str, int] | None = None
+) -> RoundAssignmentProblem:
+    """The assignment problem of a round, from its submitted self-assessments and its reviewers.
+
+    `reviewers_for` overrides the round's reviewers per submission for named reviewed organisations.
+    """
     subs = session.exec(
         select(
             Submission.id,
@@ -131,7 +136,9 @@ def round_assignment_problem(session: Session, round_: Round) -> RoundAssignment
         pair_submission=pair_sub.astype(np.int64),
         pair_reviewer=pair_rev.astype(np.int64),
         pair_affinity=np.round(affinity[pair_sub, pair_rev], 4),
-        reviewers_per_submission=np.full(len(subs), round_.reviewers_per_submission, dtype=np.int64),
+        reviewers_per_submission=np.array(
+            [(reviewers_for or {}).get(r[5], round_.reviewers_per_submission) for r in subs], dtype=np.int64
+        ),
         min_load=min_load if n_rev else np.zeros(0, dtype=np.int64),
         max_load=max_load if n_rev else np.zeros(0, dtype=np.int64),
         reviewer_kind=rev_kind if diverse else None,
@@ -144,7 +151,9 @@ def round_assignment_problem(session: Session, round_: Round) -> RoundAssignment
     return RoundAssignmentProblem(problem, [r[0] for r in subs], [r[0] for r in revs])
 
 
-def propose_assignment(session: Session, round_: Round, now: datetime) -> Assignment:
+def propose_assignment(
+    session: Session, round_: Round, now: datetime, reviewers_for: dict[str, int] | None = None
+) -> Assignment:
     """Solve the round's assignment and store it as a proposal for the coordinator, replacing any earlier one.
 
     Raises AssignmentInfeasible (nothing stored) when no complete assignment exists. Confirmed assignments are
@@ -156,7 +165,7 @@ def propose_assignment(session: Session, round_: Round, now: datetime) -> Assign
         )
     ).first():
         raise ValueError(f"the assignment of round {round_.slug} is confirmed already")
-    instance = round_assignment_problem(session, round_)
+    instance = round_assignment_problem(session, round_, reviewers_for)
     assignment = solve_assignment(instance.problem)
     session.exec(delete(ReviewAssignment).where(ReviewAssignment.round_id == round_.id))  # type: ignore[call-overload]
     problem = instance.problem

@@ -164,3 +164,16 @@ def test_a_stated_preference_raises_the_affinity(engine, example_round):
 
     assert affinity("Hansestadt Nordhaven") == pytest.approx(0.25 + 0.15)  # same kind, stated preference
     assert affinity("Stadt Elbstein") == pytest.approx(0.25)  # same kind only
+
+
+def test_a_submission_can_get_more_reviewers_than_the_round_default(engine, example_round):
+    with Session(engine) as session:
+        round_ = session.get(Round, example_round.id)
+        round_.forbid_mutual_review = False
+        propose_assignment(session, round_, NOW, {"Stadt Auenburg": 5})
+        session.commit()
+        per_org = {}
+        for reviewed_org, _, _, _ in organisations_of(session, round_.id):
+            name = session.get(Organisation, reviewed_org).name
+            per_org[name] = per_org.get(name, 0) + 1
+    assert per_org["Stadt Auenburg"] == 5 and per_org["Stadt Elbstein"] == 3

@@ -39,3 +39,40 @@ def test_infeasible_and_malformed_instances_fail_with_the_reason(tmp_path):
     bad = write(tmp_path / "bad.csv", [["submission", "reviewer", "affinity"], ["a", "x", "viel"]])
     broken = runner.invoke(app, ["assignment", "solve", "--scores", str(bad), "--out", str(tmp_path / "o.csv")])
     assert broken.exit_code == 1 and "bad.csv:2: affinity 'viel' is not a number" in broken.output
+
+
+def test_compute_show_export_and_confirm_a_round_assignment(configured, tmp_path):
+    from sqlmodel import Session, select
+
+    from review_model.store import make_engine
+    from review_model.tables import Enrolment, ReviewAssignment, Round, Submission
+    from review_model.vocabulary import Stage, WorkStatus
+    from tests.conftest import EXAMPLES
+
+    assert runner.invoke(app, ["round", "create", str(EXAMPLES / "round.yaml")]).exit_code == 0
+    too_early = runner.invoke(app, ["assignment", "compute", "beispielrunde"])
+    assert too_early.exit_code == 1 and "reviewers are assigned in the assignment stage" in too_early.output
+    engine = make_engine(configured)
+    with Session(engine) as session:
+        round_ = session.exec(select(Round)).one()
+        for enrolment in session.exec(select(Enrolment).where(Enrolment.is_respondent)).all():
+            session.add(
+                Submission(round_id=round_.id, enrolment_id=enrolment.id, status=WorkStatus.submitted, version=1)
+            )
+        round_.stage = Stage.assignment
+        session.commit()
+    computed = runner.invoke(app, ["assignment", "compute", "beispielrunde", "--reviewers", "Stadt Rheinau=4"])
+    assert computed.exit_code == 0, computed.output
+    assert "Proposed 61 review assignments" in computed.output
+    shown = runner.invoke(app, ["assignment", "show", "beispielrunde"])
+    assert shown.exit_code == 0 and "Stadt Rheinau" in shown.output and " no " in shown.output
+    out = tmp_path / "assignment.csv"
+    assert runner.invoke(app, ["assignment", "export", "beispielrunde", "--out", str(out)]).exit_code == 0
+    assert len(out.read_text().splitlines()) == 62
+    confirmed = runner.invoke(app, ["assignment", "confirm", "beispielrunde"])
+    assert confirmed.exit_code == 0 and "Confirmed 61 assignments" in confirmed.output
+    with Session(engine) as session:
+        assert all(a.confirmed_at is not None for a in session.exec(select(ReviewAssignment)).all())
+    again = runner.invoke(app, ["assignment", "compute", "beispielrunde"])
+    assert again.exit_code == 1 and "confirmed already" in again.output
+    engine.dispose()

@@ -55,7 +55,13 @@ RoundArgument = Annotated[str, typer.Argument(metavar="ROUND", help="The round's
 
 
 @app.command("compute")
-def compute(round_ref: RoundArgument) -> None:
+def compute(
+    round_ref: RoundArgument,
+    reviewers: Annotated[
+        list[str] | None,
+        typer.Option("--reviewers", help="ORGANISATION=N: N reviewers for that organisation's submission."),
+    ] = None,
+) -> None:
     """Propose the round's reviewer assignment (the best total affinity under every rule), for you to check.
 
     Replaces an earlier proposal; a confirmed assignment is never replaced. When no complete assignment
@@ -72,12 +78,18 @@ def compute(round_ref: RoundArgument) -> None:
         from workflows.cli.output import COORDINATOR
         from workflows.cli.store_access import open_store
 
+        overrides = {}
+        for entry in reviewers or []:
+            name, _, number = entry.rpartition("=")
+            if not name or not number.isdigit() or int(number) < 1:
+                fail(f"--reviewers {entry!r}: expected ORGANISATION=N with N at least 1")
+            overrides[name] = int(number)
         with session_scope(open_store()) as session:
             round_ = find_round(session, round_ref)
             if round_.stage is not Stage.assignment:
                 fail(f"round {round_.slug} is in stage {round_.stage}; reviewers are assigned in the assignment stage")
             try:
-                assignment = propose_assignment(session, round_, clock.now())
+                assignment = propose_assignment(session, round_, clock.now(), overrides)
             except (AssignmentInfeasible, ValueError) as error:
                 fail(str(error))
             record_event(session, round_.id, COORDINATOR, "assignment proposed", pairs=len(assignment.pairs))
