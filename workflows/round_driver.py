@@ -23,7 +23,8 @@ from review_model.rounds import round_progress
 from review_model.stage_rules import due_transition
 from review_model.tables import Round
 from review_model.vocabulary import Stage
-from workflows.stages.context import StageContext
+from workflows.stages.consolidation import consolidate_round
+from workflows.stages.context import StageContext, move_stage
 from workflows.stages.invitation import BATCH_SIZE, invite, uninvited
 from workflows.stages.people import batches
 from workflows.stages.review import (
@@ -52,6 +53,7 @@ class AdvanceReport:
     invitations: int = 0
     reminders: int = 0
     assignments: int = 0
+    findings: int = 0
     stage_messages: int = 0
     transitions: list[str] = field(default_factory=list)
     delivery: DeliveryReport | None = None
@@ -60,7 +62,13 @@ class AdvanceReport:
     def did_anything(self) -> bool:
         sent = self.delivery.handled if self.delivery else 0
         return bool(
-            self.invitations or self.reminders or self.assignments or self.stage_messages or self.transitions or sent
+            self.invitations
+            or self.reminders
+            or self.assignments
+            or self.findings
+            or self.stage_messages
+            or self.transitions
+            or sent
         )
 
     def summary(self) -> str:
@@ -71,6 +79,8 @@ class AdvanceReport:
             parts.append(f"{self.reminders} reminders queued")
         if self.assignments:
             parts.append(f"{self.assignments} review assignments proposed")
+        if self.findings:
+            parts.append(f"{self.findings} findings consolidated")
         if self.stage_messages:
             parts.append(f"{self.stage_messages} stage messages queued")
         if self.delivery is not None and self.delivery.handled:
@@ -101,6 +111,9 @@ def advance_round(
         elif round_.stage is Stage.review:
             label = f"Round {round_.slug} · review reminders"
             report.reminders += run_step(label, send_due_review_reminders, context, round_id)
+        elif round_.stage is Stage.consolidation:
+            label = f"Round {round_.slug} · consolidation"
+            report.findings += run_step(label, consolidate_round, context, round_id, ACTOR)
         if not _take_due_transition(context, round_id, report, run_step):
             break
     report.stage_after = _load(context, round_id).stage
@@ -128,8 +141,13 @@ def _take_due_transition(context: StageContext, round_id: int, report: AdvanceRe
     elif target is Stage.consolidation:
         label = f"Round {slug} · closing the review stage"
         report.stage_messages += run_step(label, close_review_stage, context, round_id, ACTOR)
+    elif target is Stage.drafting:
+        with Session(context.engine) as session:
+            if move_stage(session, round_id, Stage.consolidation, Stage.drafting, clock.now()) is not None:
+                record_event(session, round_id, ACTOR, "drafting stage opened")
+                session.commit()
     elif target is not Stage.submission:
-        # Consolidation onwards has no automatic transition in this version.
+        # Drafting onwards waits for recommendations, which this version does not draft yet.
         return False
     report.transitions.append(f"{before} → {target}")
     return True

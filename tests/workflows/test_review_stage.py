@@ -9,8 +9,8 @@ from datetime import timedelta
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
-from review_model.tables import Review, ReviewAssignment, Round
-from review_model.vocabulary import Stage, WorkStatus
+from review_model.tables import Finding, Review, ReviewAssignment, Round
+from review_model.vocabulary import FindingScope, Stage, WorkStatus
 from tests.workflows.test_submission_stage import link_in, submit
 from workflows.round_driver import advance_round
 from workflows.stages.launch import open_invitation_stage
@@ -75,7 +75,8 @@ def test_assignment_and_review_stage_end_to_end(round_world):
 
         frozen.move_to(review_deadline + timedelta(minutes=1))
         closed = advance_round(world.context, world.round_id)
-        assert closed.transitions == ["review → consolidation"] and closed.stage_messages == 4
+        assert closed.transitions == ["review → consolidation", "consolidation → drafting"]
+        assert closed.stage_messages == 4 and closed.findings > 0 and closed.stage_after is Stage.drafting
         sent = len(world.received())
         frozen.move_to(review_deadline + timedelta(days=3))
         assert not advance_round(world.context, world.round_id).did_anything
@@ -84,6 +85,10 @@ def test_assignment_and_review_stage_end_to_end(round_world):
     with Session(world.engine) as session:
         reviews = session.exec(select(Review)).all()
         assert len(reviews) == 3 and {r.status for r in reviews} == {WorkStatus.submitted}
+        findings = session.exec(select(Finding).where(Finding.scope == FindingScope.item)).all()
+        assert len(findings) == 4 * 24  # four parties, 24 ratings each
+        reviewed_by_anna = [f for f in findings if f.n_reviews == 1]
+        assert reviewed_by_anna and all(f.peer_mean == 3.0 and f.self_score == 2.0 for f in reviewed_by_anna)
     reminders = Counter(m.recipients[0].split("@")[0] for m in world.received() if "Erinnerung" in m.summary()
                         or "Reminder" in m.summary())  # fmt: skip
     assert reminders == {"ben": 1, "cara": 1, "dora": 1}
