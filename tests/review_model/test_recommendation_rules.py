@@ -1,0 +1,64 @@
+"""Recommendation rules fire exactly when they should, with their evidence."""
+
+import pytest
+
+from review_model.recommendation_rules import GroupFinding, draft_recommendations, load_rules
+from review_model.vocabulary import ActionLevel, FindingScope
+from review_model.yaml_documents import DocumentError
+
+RULES = load_rules()
+FIELD = FindingScope.field_of_action
+
+
+def field(party: str, key: str, peer_mean: float | None, self_score: float | None = None) -> GroupFinding:
+    gap = None if peer_mean is None or self_score is None else peer_mean - self_score
+    return GroupFinding(party, FIELD, key, {"peer_mean": peer_mean, "self_score": self_score, "gap": gap})
+
+
+def fired(findings) -> dict[str, list]:
+    drafts = {}
+    for draft in draft_recommendations(RULES, findings):
+        drafts.setdefault(draft.rule.id, []).append(draft)
+    return drafts
+
+
+def test_a_weak_field_fires_at_its_share_and_not_below():
+    # 1 of 3 parties below 2.0: share 0.33 < 0.34 -> nothing; 2 of 3: fires
+    assert "field-weak-across-parties" not in fired(
+        [field("A", "mobilitaet", 1.5), field("B", "mobilitaet", 2.0), field("C", "mobilitaet", 3.0)]
+    )
+    [draft] = fired([field("A", "mobilitaet", 1.5), field("B", "mobilitaet", 1.0), field("C", "mobilitaet", 3.0)])[
+        "field-weak-across-parties"
+    ]
+    assert draft.rule.action_level is ActionLevel.laender and draft.key == "mobilitaet"
+    assert "bei 2 von 3 Organisationen" in draft.text_de and "(Mittel 1.25)" in draft.text_de
+    assert "at 2 of 3 organisations" in draft.text_en
+    assert draft.evidence["parties"] == ["A", "B"] and draft.evidence["values"] == [1.5, 1.0]
+
+
+def test_a_strong_field_and_overrating_fire_on_their_own_figures():
+    strong = [field("A", "energie", 3.5), field("B", "energie", 3.2), field("C", "energie", 2.0)]
+    assert [d.key for d in fired(strong)["field-strong-across-parties"]] == ["energie"]
+    overrating = [field("A", "gesundheit", 2.0, 3.5), field("B", "gesundheit", 2.5, 2.5)]
+    overrating += [field("C", "gesundheit", 2, 2), field("D", "gesundheit", 2, 2)]
+    [draft] = fired(overrating)["self-assessment-above-peers"]
+    assert draft.rule.action_level is ActionLevel.kommunen and draft.evidence["count"] == 1
+
+
+def test_missing_figures_do_not_count_and_other_scopes_are_ignored():
+    findings = [field("A", "mobilitaet", None), field("B", "mobilitaet", 1.0),
+                GroupFinding("A", FindingScope.strategy_level, "technisch", {"peer_mean": 0.5})]  # fmt: skip
+    drafts = fired(findings)
+    assert drafts["field-weak-across-parties"][0].evidence["total"] == 1
+    assert "regulatory-level-critical" not in drafts  # only the legal level is that rule's business
+
+
+def test_an_invalid_rules_file_names_the_line(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "rules:\n  - id: x\n    action_level: bund\n    scope: field_of_action\n    below: 1\n    above: 2\n"
+        "    text: {de: t}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DocumentError, match="give exactly one of below or above"):
+        load_rules(path)
