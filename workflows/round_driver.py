@@ -25,6 +25,7 @@ from review_model.tables import Round
 from review_model.vocabulary import Stage
 from workflows.stages.consolidation import consolidate_round
 from workflows.stages.context import StageContext, move_stage
+from workflows.stages.drafting import draft_round
 from workflows.stages.invitation import BATCH_SIZE, invite, uninvited
 from workflows.stages.people import batches
 from workflows.stages.review import (
@@ -54,6 +55,7 @@ class AdvanceReport:
     reminders: int = 0
     assignments: int = 0
     findings: int = 0
+    recommendations: int = 0
     stage_messages: int = 0
     transitions: list[str] = field(default_factory=list)
     delivery: DeliveryReport | None = None
@@ -66,6 +68,7 @@ class AdvanceReport:
             or self.reminders
             or self.assignments
             or self.findings
+            or self.recommendations
             or self.stage_messages
             or self.transitions
             or sent
@@ -81,6 +84,8 @@ class AdvanceReport:
             parts.append(f"{self.assignments} review assignments proposed")
         if self.findings:
             parts.append(f"{self.findings} findings consolidated")
+        if self.recommendations:
+            parts.append(f"{self.recommendations} recommendations drafted")
         if self.stage_messages:
             parts.append(f"{self.stage_messages} stage messages queued")
         if self.delivery is not None and self.delivery.handled:
@@ -114,6 +119,9 @@ def advance_round(
         elif round_.stage is Stage.consolidation:
             label = f"Round {round_.slug} · consolidation"
             report.findings += run_step(label, consolidate_round, context, round_id, ACTOR)
+        elif round_.stage is Stage.drafting:
+            label = f"Round {round_.slug} · drafting recommendations"
+            report.recommendations += run_step(label, draft_round, context, round_id, ACTOR)
         if not _take_due_transition(context, round_id, report, run_step):
             break
     report.stage_after = _load(context, round_id).stage
@@ -147,7 +155,7 @@ def _take_due_transition(context: StageContext, round_id: int, report: AdvanceRe
                 record_event(session, round_id, ACTOR, "drafting stage opened")
                 session.commit()
     elif target is not Stage.submission:
-        # Drafting onwards waits for recommendations, which this version does not draft yet.
+        # The comment stage onwards (right of reply, publication) is not automated in this version.
         return False
     report.transitions.append(f"{before} → {target}")
     return True

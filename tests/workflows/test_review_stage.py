@@ -9,8 +9,8 @@ from datetime import timedelta
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
-from review_model.tables import Finding, Review, ReviewAssignment, Round
-from review_model.vocabulary import FindingScope, Stage, WorkStatus
+from review_model.tables import Finding, Recommendation, Review, ReviewAssignment, Round
+from review_model.vocabulary import FindingScope, RecommendationStatus, Stage, WorkStatus
 from tests.workflows.test_submission_stage import link_in, submit
 from workflows.round_driver import advance_round
 from workflows.stages.launch import open_invitation_stage
@@ -26,7 +26,7 @@ def text_of(message) -> str:
 def review_all(world, path: str) -> None:
     page = world.portal.get(path).text
     csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-    ratings = {key: "3" for key in re.findall(r'name="([a-z_]+\.[a-z]+)" id="f-', page)}
+    ratings = {key: "0" for key in re.findall(r'name="([a-z_]+\.[a-z]+)" id="f-', page)}
     response = world.portal.post(path, data={"csrf": csrf, "action": "submit", **ratings}, follow_redirects=False)
     assert response.status_code == 303, response.text[:300]
 
@@ -77,6 +77,9 @@ def test_assignment_and_review_stage_end_to_end(round_world):
         closed = advance_round(world.context, world.round_id)
         assert closed.transitions == ["review → consolidation", "consolidation → drafting"]
         assert closed.stage_messages == 4 and closed.findings > 0 and closed.stage_after is Stage.drafting
+        # Anna rated the three parties she reviewed at 0 where they rated themselves 2: every field of action is
+        # weak in the peers' eyes (6 drafts for the Länder) and overrated by the parties (6 for the Kommunen).
+        assert closed.recommendations == 12
         sent = len(world.received())
         frozen.move_to(review_deadline + timedelta(days=3))
         assert not advance_round(world.context, world.round_id).did_anything
@@ -88,7 +91,10 @@ def test_assignment_and_review_stage_end_to_end(round_world):
         findings = session.exec(select(Finding).where(Finding.scope == FindingScope.item)).all()
         assert len(findings) == 4 * 24  # four parties, 24 ratings each
         reviewed_by_anna = [f for f in findings if f.n_reviews == 1]
-        assert reviewed_by_anna and all(f.peer_mean == 3.0 and f.self_score == 2.0 for f in reviewed_by_anna)
+        assert reviewed_by_anna and all(f.peer_mean == 0.0 and f.self_score == 2.0 for f in reviewed_by_anna)
+        drafts = session.exec(select(Recommendation)).all()
+        assert Counter(d.action_level.value for d in drafts) == {"laender": 6, "kommunen": 6}
+        assert all(d.status is RecommendationStatus.draft and d.evidence["count"] == 3 for d in drafts)
     reminders = Counter(m.recipients[0].split("@")[0] for m in world.received() if "Erinnerung" in m.summary()
                         or "Reminder" in m.summary())  # fmt: skip
     assert reminders == {"ben": 1, "cara": 1, "dora": 1}
@@ -100,3 +106,36 @@ def test_assignment_and_review_stage_end_to_end(round_world):
         for who, name in NAMES.items():
             if who != me:
                 assert name not in whole and f"{who}@" not in whole, (message.summary(), who)
+
+
+def test_the_coordinator_approves_and_rejects_drafts(round_world, configured):
+    from typer.testing import CliRunner
+
+    from review_model.tables import Recommendation
+    from review_model.vocabulary import ActionLevel
+    from workflows.cli import app
+
+    with Session(round_world.engine) as session:
+        for text in ("Erste Empfehlung", "Zweite Empfehlung"):
+            evidence = {"count": 2, "total": 4, "parties": ["A", "B"]}
+            session.add(
+                Recommendation(
+                    round_id=round_world.round_id,
+                    rule_id="r",
+                    action_level=ActionLevel.bund,
+                    text_de=text,
+                    evidence=evidence,
+                )
+            )
+        session.commit()
+        first, second = (r.id for r in session.exec(select(Recommendation).order_by(Recommendation.id)).all())
+    runner = CliRunner()
+    listed = runner.invoke(app, ["recommendations", "list", "fruehjahr-2027"])
+    assert listed.exit_code == 0 and "Erste Empfehlung" in listed.output and "2 of 4: A, B" in listed.output
+    assert runner.invoke(app, ["recommendations", "approve", "fruehjahr-2027", str(first)]).exit_code == 0
+    assert runner.invoke(app, ["recommendations", "reject", "fruehjahr-2027", str(second)]).exit_code == 0
+    unknown = runner.invoke(app, ["recommendations", "approve", "fruehjahr-2027", "999"])
+    assert unknown.exit_code == 1 and "no recommendation 999" in unknown.output
+    with Session(round_world.engine) as session:
+        statuses = [r.status for r in session.exec(select(Recommendation).order_by(Recommendation.id)).all()]
+    assert statuses == [RecommendationStatus.approved, RecommendationStatus.rejected]

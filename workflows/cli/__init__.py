@@ -4,7 +4,17 @@ from typing import Annotated
 
 import typer
 
-from workflows.cli import assignment, coordination, db, mail, participants, questionnaires, rounds, serve
+from workflows.cli import (
+    assignment,
+    coordination,
+    db,
+    mail,
+    participants,
+    questionnaires,
+    recommendations,
+    rounds,
+    serve,
+)
 
 app = typer.Typer(
     name="spr",
@@ -25,6 +35,7 @@ app.add_typer(participants.app, name="participants")
 app.add_typer(questionnaires.app, name="questionnaire")
 app.add_typer(mail.outbox_app, name="outbox")
 app.add_typer(assignment.app, name="assignment")
+app.add_typer(recommendations.app, name="recommendations")
 app.command("mail-server")(mail.mail_server)
 app.command("serve")(serve.serve)
 

@@ -1,0 +1,51 @@
+"""The drafting stage: the recommendation rules read the findings and draft recommendations for approval."""
+
+from sqlmodel import Session, col, select
+
+from review_model import clock
+from review_model.audit_trail import record_event
+from review_model.recommendation_rules import GroupFinding, RuleSet, draft_recommendations, load_rules
+from review_model.tables import Enrolment, Finding, Organisation, Participant, Recommendation, Round, Submission
+from review_model.vocabulary import FindingScope, RecommendationStatus, Stage
+from workflows.stages.context import StageContext
+
+
+def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet | None = None) -> int:
+    """Draft the round's recommendations once (they then wait for the coordinator); returns how many."""
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        if round_.stage is not Stage.drafting:
+            return 0
+        if session.exec(select(Recommendation.id).where(Recommendation.round_id == round_id)).first() is not None:
+            return 0
+        rows = session.exec(
+            select(Finding, Organisation.name)
+            .join(Submission, col(Submission.id) == Finding.submission_id)
+            .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+            .join(Participant, col(Participant.id) == Enrolment.participant_id)
+            .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+            .where(Finding.round_id == round_id, Finding.scope != FindingScope.item)
+        ).all()
+        findings = [
+            GroupFinding(
+                party,
+                finding.scope,
+                finding.key,
+                {"peer_mean": finding.peer_mean, "self_score": finding.self_score, "gap": finding.details.get("gap")},
+            )
+            for finding, party in rows
+        ]
+        drafts = draft_recommendations(rules or load_rules(), findings)
+        session.add_all(
+            Recommendation(
+                round_id=round_id, rule_id=draft.rule.id, action_level=draft.rule.action_level,
+                priority=draft.rule.priority, text_de=draft.text_de, text_en=draft.text_en,
+                status=RecommendationStatus.draft, evidence=draft.evidence, created_at=now,
+            )
+            for draft in drafts
+        )  # fmt: skip
+        record_event(session, round_id, actor, "recommendations drafted", drafts=len(drafts))
+        session.commit()
+        return len(drafts)
