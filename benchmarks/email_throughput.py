@@ -61,6 +61,15 @@ def wait_for(port: int) -> None:
     sys.exit(f"the mail server did not start on port {port}")
 
 
+def start_mail_server(port: int, log: Path) -> subprocess.Popen:
+    """`spr mail-server` in its own process, keeping no copies, its line per message going to `log`."""
+    with log.open("w", encoding="utf-8") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "workflows.cli", "mail-server", "--port", str(port), "--no-maildir"],
+            stdout=out, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+
 def create_round(engine, n: int) -> int:
     """A round with n enrolled participants from 50 organisations (set-up, not timed)."""
     questionnaire = load_questionnaire("smart-city-self-assessment")
@@ -187,11 +196,7 @@ def main() -> None:
     round_id = create_round(engine, args.n)
 
     port, log = free_port(), workdir / "mail-server.log"
-    with log.open("w", encoding="utf-8") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "workflows.cli", "mail-server", "--port", str(port), "--no-maildir"],
-            stdout=out, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+    server = start_mail_server(port, log)
     wait_for(port)
     smtp = SmtpServer(port=port)
     options = DeliveryOptions(connections=args.connections, batch_size=500)

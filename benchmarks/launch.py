@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from email_throughput import create_round, free_port, wait_for, wait_for_lines
+from email_throughput import create_round, free_port, start_mail_server, wait_for, wait_for_lines
 
 from review_model.schema_migrations import upgrade_store
 from review_model.store import make_engine
@@ -46,11 +46,7 @@ def main() -> None:
     engine.dispose()
 
     port, log = free_port(), workdir / "mail-server.log"
-    with log.open("w", encoding="utf-8") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "workflows.cli", "mail-server", "--port", str(port), "--no-maildir"],
-            stdout=out, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+    server = start_mail_server(port, log)
     environment = {
         **os.environ,
         "SPR_DATABASE_URL": database_url,

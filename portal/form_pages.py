@@ -48,7 +48,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.tokens import LinkRefused, link_url, resolve_link
+from review_model.tokens import LinkRefused, derive_token, link_url, resolve_link
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
 
 if TYPE_CHECKING:
@@ -198,8 +198,6 @@ def _enqueue(
 
 
 def _link(portal: "Portal", linked: LinkedForm) -> str:
-    from review_model.tokens import derive_token
-
     return link_url(
         str(portal.settings.public_base_url), linked.access.purpose, derive_token(portal.secret, linked.access.nonce)
     )

@@ -381,31 +381,38 @@ def _declare_conflicts(
     organisations: dict[str, Organisation],
     summary: ImportSummary,
 ) -> None:
-    ids = [people[row.email].id for row in rows if row.conflicts]
-    declared = session.exec(select(ConflictDeclaration).where(ConflictDeclaration.participant_id.in_(ids))).all()
-    existing = {(c.participant_id, c.organisation_id) for c in declared}
-    for row in rows:
-        for name in row.conflicts:
-            pair = (people[row.email].id, organisations[name].id)
-            if pair not in existing:
-                session.add(
-                    ConflictDeclaration(participant_id=pair[0], organisation_id=pair[1], note="declared on import")
-                )
-                existing.add(pair)
-                summary.conflicts_added += 1
+    summary.conflicts_added += _link_to_organisations(
+        session, ConflictDeclaration, rows, "conflicts", people, organisations, note="declared on import"
+    )
 
 
 def _record_preferences(
     session: Session, rows: list[ParticipantRow], people: dict[str, Participant], organisations: dict[str, Organisation]
 ) -> None:
-    ids = [people[row.email].id for row in rows if row.preferences]
+    _link_to_organisations(session, ReviewPreference, rows, "preferences", people, organisations)
+
+
+def _link_to_organisations(
+    session: Session,
+    table: type[ConflictDeclaration] | type[ReviewPreference],
+    rows: list[ParticipantRow],
+    column: str,
+    people: dict[str, Participant],
+    organisations: dict[str, Organisation],
+    **extra: str,
+) -> int:
+    """Add the (person, organisation) rows a list column names that are not stored yet; returns how many."""
+    ids = [people[row.email].id for row in rows if getattr(row, column)]
     if not ids:
-        return
-    stated = session.exec(select(ReviewPreference).where(ReviewPreference.participant_id.in_(ids))).all()
-    existing = {(p.participant_id, p.organisation_id) for p in stated}
+        return 0
+    stored = session.exec(select(table).where(table.participant_id.in_(ids))).all()
+    existing = {(link.participant_id, link.organisation_id) for link in stored}
+    added = 0
     for row in rows:
-        for name in row.preferences:
+        for name in getattr(row, column):
             pair = (people[row.email].id, organisations[name].id)
             if pair not in existing:
-                session.add(ReviewPreference(participant_id=pair[0], organisation_id=pair[1]))
+                session.add(table(participant_id=pair[0], organisation_id=pair[1], **extra))
                 existing.add(pair)
+                added += 1
+    return added
