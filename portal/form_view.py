@@ -259,10 +259,10 @@ def _bounds(minimum: float | None, maximum: float | None, language: str) -> str:
 def _shown_typed(spec: FormField, typed: list[str], language: str) -> str:
     if not typed:
         return "—"
-    if spec.kind in ("scale", "single_choice", "multiple_choice"):
-        value: Any = (
-            [int(t) if t.lstrip("-").isdigit() else t for t in typed] if spec.kind != "multiple_choice" else typed
-        )
-        value = value if spec.kind == "multiple_choice" else value[0]
-        return shown_answer(spec, value, language)
+    if spec.kind == "multiple_choice":
+        return shown_answer(spec, typed, language)
+    if spec.kind == "scale":  # levels are stored as numbers
+        return shown_answer(spec, int(typed[0]) if typed[0].lstrip("-").isdigit() else typed[0], language)
+    if spec.kind == "single_choice":
+        return shown_answer(spec, typed[0], language)
     return typed[0]

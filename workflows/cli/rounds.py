@@ -62,7 +62,7 @@ def create(
         else:
             success(f"Round {round_.slug} exists already, created from this file; nothing changed.")
         if summary is not None:
-            _print_import_summary(summary)
+            print_import_summary(summary)
         typer.echo(f"Next: check it with `spr round show {round_.slug}`.")
 
 
@@ -141,7 +141,8 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
                 typer.echo(f"Ready for {following}.")
 
 
-def _print_import_summary(summary: object) -> None:
+def print_import_summary(summary: object) -> None:
+    """Say what a participant import changed."""
     from review_model.participant_import import ImportSummary
 
     assert isinstance(summary, ImportSummary)
@@ -154,6 +155,3 @@ def _print_import_summary(summary: object) -> None:
         f"{summary.enrolled} enrolled, {summary.enrolments_updated} with changed roles; "
         f"{summary.conflicts_added} declared conflicts."
     )
-
-
-print_import_summary = _print_import_summary
