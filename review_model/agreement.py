@@ -12,23 +12,27 @@ import numpy as np
 Level = Literal["nominal", "ordinal", "interval"]
 
 
-def krippendorff_alpha(units: Sequence[Sequence[float | None]], level: Level = "ordinal") -> float | None:
-    """Alpha over units (each the values its raters gave, None where a rater gave none); None if undefined.
+def krippendorff_alpha(units: Sequence[Sequence[float | None]] | np.ndarray, level: Level = "ordinal") -> float | None:
+    """Alpha over units (each the values its raters gave, None or NaN where a rater gave none); None if undefined.
 
-    1 is perfect agreement, 0 agreement at chance; units with fewer than two values do not count.
+    1 is perfect agreement, 0 agreement at chance; units with fewer than two values do not count. `units` may
+    be a units × raters array with NaN for missing values, which is how a large round passes them.
     """
-    pairable = [[value for value in unit if value is not None] for unit in units]
-    pairable = [unit for unit in pairable if len(unit) >= 2]
-    if not pairable:
+    ratings = _as_array(units)
+    present = ~np.isnan(ratings)
+    pairable = present.sum(axis=1) >= 2
+    ratings, present = ratings[pairable], present[pairable]
+    if not len(ratings):
         return None
-    values = np.array(sorted({value for unit in pairable for value in unit}), dtype=np.float64)
-    index = {value: i for i, value in enumerate(values.tolist())}
+    values = np.unique(ratings[present])
     size = len(values)
-    coincidence = np.zeros((size, size))
-    for unit in pairable:
-        counts = np.bincount([index[value] for value in unit], minlength=size).astype(np.float64)
-        # every ordered pair of different raters in the unit, weighted 1 / (m - 1)
-        coincidence += (np.outer(counts, counts) - np.diag(counts)) / (len(unit) - 1)
+    # counts[u, v]: how many raters gave unit u the value v
+    counts = np.zeros((len(ratings), size))
+    rows = np.nonzero(present)[0]
+    np.add.at(counts, (rows, np.searchsorted(values, ratings[present])), 1.0)
+    # every ordered pair of different raters in a unit, weighted 1 / (m - 1)
+    weights = 1.0 / (counts.sum(axis=1) - 1.0)
+    coincidence = (counts * weights[:, None]).T @ counts - np.diag((counts * weights[:, None]).sum(axis=0))
     totals = coincidence.sum(axis=1)
     n = totals.sum()
     distance = _distance(values, totals, level)
@@ -37,6 +41,16 @@ def krippendorff_alpha(units: Sequence[Sequence[float | None]], level: Level = "
     if expected == 0:
         return None
     return float(1 - observed / expected)
+
+
+def _as_array(units: Sequence[Sequence[float | None]] | np.ndarray) -> np.ndarray:
+    if isinstance(units, np.ndarray):
+        return units.astype(np.float64, copy=False).reshape(len(units), -1)
+    width = max((len(unit) for unit in units), default=0)
+    ratings = np.full((len(units), width), np.nan)
+    for row, unit in enumerate(units):
+        ratings[row, : len(unit)] = [np.nan if value is None else value for value in unit]
+    return ratings
 
 
 def _distance(values: np.ndarray, totals: np.ndarray, level: Level) -> np.ndarray:

@@ -1,16 +1,19 @@
-"""Consolidation: from a party's self-assessment and its peer reviews to figures per item and per group.
+"""Consolidation: from the parties' self-assessments and their peer reviews to figures per item and per group.
 
-Pure functions over answers (dicts of rating-cell key to level value); the consolidation stage stores the
-results as findings.
+A round's ratings are held as arrays, parties × rating cells for the self-assessments and parties × reviews ×
+cells for the peer reviews, so a round of ten thousand parties consolidates in well under a second. The
+consolidation stage stores the results as findings; the report reads them back.
 """
 
-import statistics
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from review_model.agreement import krippendorff_alpha
-from review_model.questionnaire import Questionnaire
+from review_model.questionnaire import Questionnaire, RatingCell
 
 # Peers disagree on an item when their ratings lie this many levels apart or more.
 DISAGREEMENT_SPREAD = 2
@@ -22,24 +25,16 @@ class ItemFigures:
 
     key: str
     tags: dict[str, str]
+    scale: str
     self_score: float | None
     peer_scores: tuple[float, ...]
+    peer_median: float | None
+    peer_mean: float | None
+    spread: float | None
 
     @property
     def n_reviews(self) -> int:
         return len(self.peer_scores)
-
-    @property
-    def peer_median(self) -> float | None:
-        return float(statistics.median(self.peer_scores)) if self.peer_scores else None
-
-    @property
-    def peer_mean(self) -> float | None:
-        return float(statistics.fmean(self.peer_scores)) if self.peer_scores else None
-
-    @property
-    def spread(self) -> float | None:
-        return float(max(self.peer_scores) - min(self.peer_scores)) if self.peer_scores else None
 
     @property
     def disagreement(self) -> bool:
@@ -48,17 +43,23 @@ class ItemFigures:
     @property
     def gap(self) -> float | None:
         """Peers' mean minus the party's own rating: negative when the party sees itself better than its peers do."""
-        if self.self_score is None or self.peer_mean is None:
-            return None
-        return self.peer_mean - self.self_score
+        return None if self.self_score is None or self.peer_mean is None else self.peer_mean - self.self_score
+
+
+@dataclass(frozen=True)
+class GroupKey:
+    """Items that share a tag value on one scale: an objective's traffic lights, a field of action's maturity."""
+
+    tag: str
+    value: str
+    scale: str
 
 
 @dataclass(frozen=True)
 class GroupFigures:
-    """Items that share a tag value (an objective, a strategy level, a field of action), taken together."""
+    """A group's means for one reviewed party: the party's own ratings, and its peers' mean ratings."""
 
-    tag: str
-    value: str
+    group: GroupKey
     items: int
     self_mean: float | None
     peer_mean: float | None
@@ -68,49 +69,143 @@ class GroupFigures:
         return None if self.self_mean is None or self.peer_mean is None else self.peer_mean - self.self_mean
 
 
+class RoundFigures:
+    """Every reviewed party's ratings side by side, with the figures consolidation derives from them.
+
+    Party `p` is the p-th entry of the answers passed in; missing ratings are NaN in the arrays.
+    """
+
+    def __init__(
+        self,
+        questionnaire: Questionnaire,
+        own_answers: Sequence[Mapping[str, Any]],
+        peer_answers: Sequence[Sequence[Mapping[str, Any]]],
+    ):
+        self.cells: list[RatingCell] = list(questionnaire.rating_cells())
+        keys = [cell.key for cell in self.cells]
+        reviews = max((len(peers) for peers in peer_answers), default=0)
+        self.own = np.array([[_number(answers.get(key)) for key in keys] for answers in own_answers], dtype=float)
+        self.own = self.own.reshape(len(own_answers), len(keys))
+        self.peers = np.full((len(peer_answers), reviews, len(keys)), np.nan)
+        comment_keys = list(dict.fromkeys(cell.comment_key for cell in self.cells))
+        # Per party, what its reviewers wrote in the comment fields, by comment key.
+        self.peer_comments: list[dict[str, list[str]]] = []
+        for party, peers in enumerate(peer_answers):
+            comments: dict[str, list[str]] = {}
+            for review, answers in enumerate(peers):
+                self.peers[party, review] = [_number(answers.get(key)) for key in keys]
+                for key in comment_keys:
+                    text = answers.get(key)
+                    if isinstance(text, str) and text.strip():
+                        comments.setdefault(key, []).append(text.strip())
+            self.peer_comments.append(comments)
+        rated = ~np.isnan(self.peers)
+        self.n_reviews = rated.sum(axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: cells nobody rated stay NaN
+            self.peer_mean = np.nanmean(self.peers, axis=1)
+            self.peer_median = np.nanmedian(self.peers, axis=1)
+            self.spread = np.nanmax(self.peers, axis=1) - np.nanmin(self.peers, axis=1)
+        self.gap = self.peer_mean - self.own
+        self.disagreement = np.nan_to_num(self.spread, nan=0.0) >= DISAGREEMENT_SPREAD
+
+    @property
+    def parties(self) -> int:
+        return self.own.shape[0]
+
+    def items(self, party: int) -> list[ItemFigures]:
+        """Every rating cell of one party, in questionnaire order."""
+        return [
+            ItemFigures(
+                cell.key,
+                dict(cell.tags),
+                cell.scale,
+                _optional(self.own[party, c]),
+                tuple(float(v) for v in self.peers[party, :, c] if not np.isnan(v)),
+                _optional(self.peer_median[party, c]),
+                _optional(self.peer_mean[party, c]),
+                _optional(self.spread[party, c]),
+            )
+            for c, cell in enumerate(self.cells)
+        ]
+
+    def groups(self, tags: Sequence[str] | None = None) -> dict[GroupKey, list[int]]:
+        """The groups of cells (by tag value and scale), in questionnaire order, with their cell indexes."""
+        found: dict[GroupKey, list[int]] = {}
+        for index, cell in enumerate(self.cells):
+            for tag, value in cell.tags.items():
+                if tags is None or tag in tags:
+                    found.setdefault(GroupKey(tag, value, cell.scale), []).append(index)
+        return found
+
+    def group_means(self, columns: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Per party, the mean own rating and the mean of the peers' means over `columns` (NaN where none)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmean(self.own[:, columns], axis=1), np.nanmean(self.peer_mean[:, columns], axis=1)
+
+    def group_evidence(self, party: int, columns: Sequence[int], weakest: int = 3) -> dict[str, list]:
+        """What stands behind a party's group figure: its lowest-rated items and its reviewers' comments on them."""
+        means = self.peer_mean[party, columns]
+        order = [columns[i] for i in np.argsort(means, kind="stable") if not np.isnan(means[i])][:weakest]
+        seen = dict.fromkeys(self.cells[c].comment_key for c in columns)
+        comments = [{"item": key, "text": text} for key in seen for text in self.peer_comments[party].get(key, ())]
+        return {"weakest": [self.cells[c].key for c in order], "comments": comments}
+
+    def roll_ups(self, party: int, tags: Sequence[str] | None = None) -> list[GroupFigures]:
+        """One party's means per group (per strategy level, per field of action, ...)."""
+        result = []
+        for group, columns in self.groups(tags).items():
+            own, peer = self.group_means(columns)
+            result.append(GroupFigures(group, len(columns), _optional(own[party]), _optional(peer[party])))
+        return result
+
+    def agreement_by_scale(self) -> dict[str, float | None]:
+        """Krippendorff's alpha (ordinal) per scale: each party's cell is a unit, its reviewers the raters."""
+        by_scale: dict[str, list[int]] = {}
+        for index, cell in enumerate(self.cells):
+            by_scale.setdefault(cell.scale, []).append(index)
+        return {
+            scale: krippendorff_alpha(
+                self.peers[:, :, columns].transpose(0, 2, 1).reshape(-1, self.peers.shape[1]), "ordinal"
+            )
+            for scale, columns in by_scale.items()
+        }
+
+
 def consolidate_party(
     questionnaire: Questionnaire, own: Mapping[str, Any], peers: Sequence[Mapping[str, Any]]
 ) -> list[ItemFigures]:
     """Every rating cell of one reviewed party, in questionnaire order."""
-    figures = []
-    for cell in questionnaire.rating_cells():
-        mine = own.get(cell.key)
-        theirs = tuple(float(answers[cell.key]) for answers in peers if isinstance(answers.get(cell.key), int | float))
-        figures.append(
-            ItemFigures(cell.key, dict(cell.tags), float(mine) if isinstance(mine, int | float) else None, theirs)
-        )
-    return figures
+    return RoundFigures(questionnaire, [own], [peers]).items(0)
 
 
-def roll_up(items: Sequence[ItemFigures], tag: str) -> list[GroupFigures]:
-    """Means per value of `tag` (e.g. per strategy level), over the items that carry it."""
-    groups: dict[str, list[ItemFigures]] = {}
-    for item in items:
-        if tag in item.tags:
-            groups.setdefault(item.tags[tag], []).append(item)
-    result = []
-    for value, members in groups.items():
-        own = [item.self_score for item in members if item.self_score is not None]
-        peer = [item.peer_mean for item in members if item.peer_mean is not None]
-        result.append(
-            GroupFigures(
-                tag,
-                value,
-                len(members),
-                statistics.fmean(own) if own else None,
-                statistics.fmean(peer) if peer else None,
-            )
-        )
-    return result
+def status_dimensions(cells: Sequence[RatingCell]) -> tuple[str | None, str | None]:
+    """The two tags a status matrix is drawn over: columns (objectives, fields of action) and rows (levels).
+
+    They are the first two tags the rating cells carry, in questionnaire order: the section's tag first.
+    """
+    names: list[str] = []
+    for cell in cells:
+        names += [tag for tag in cell.tags if tag not in names]
+    return (names[0] if names else None), (names[1] if len(names) > 1 else None)
 
 
-def agreement_by_scale(
-    questionnaire: Questionnaire, peer_answers_by_party: Sequence[Sequence[Mapping[str, Any]]]
-) -> dict[str, float | None]:
-    """Krippendorff's alpha (ordinal) per scale across the round: each party's cell is a unit, its peers the raters."""
-    units: dict[str, list[list[float | None]]] = {}
-    for peers in peer_answers_by_party:
-        for cell in questionnaire.rating_cells():
-            values = [answers.get(cell.key) for answers in peers]
-            units.setdefault(cell.scale, []).append([float(v) if isinstance(v, int | float) else None for v in values])
-    return {scale: krippendorff_alpha(scale_units, "ordinal") for scale, scale_units in units.items()}
+def matrix_cells(cells: Sequence[RatingCell]) -> Iterator[tuple[str, str, str, list[int]]]:
+    """The status matrix's cells: (column value, row value, scale, cell indexes), in questionnaire order."""
+    column_tag, row_tag = status_dimensions(cells)
+    found: dict[tuple[str, str, str], list[int]] = {}
+    for index, cell in enumerate(cells):
+        if column_tag in cell.tags:
+            key = (cell.tags[column_tag], cell.tags.get(row_tag or "", ""), cell.scale)
+            found.setdefault(key, []).append(index)
+    for (column, row, scale), columns in found.items():
+        yield column, row, scale, columns
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else np.nan
+
+
+def _optional(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)

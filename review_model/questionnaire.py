@@ -53,6 +53,8 @@ class Scale(_Strict):
     """Ordered levels, lowest value first; higher values mean better."""
 
     levels: list[Level] = Field(min_length=2)
+    # Mean ratings below this are critical (traffic light) or low (maturity); default: the scale's midpoint.
+    critical_below: float | None = None
 
     @model_validator(mode="after")
     def _distinct_ascending_values(self) -> Self:
@@ -66,6 +68,17 @@ class Scale(_Strict):
     @property
     def values(self) -> list[int]:
         return [level.value for level in self.levels]
+
+    @property
+    def critical_threshold(self) -> float:
+        """Mean ratings below this count as critical."""
+        if self.critical_below is not None:
+            return self.critical_below
+        return (self.levels[0].value + self.levels[-1].value) / 2
+
+    def level_near(self, value: float) -> Level:
+        """The level closest to a mean rating (ties go to the lower, more cautious level)."""
+        return min(self.levels, key=lambda level: (abs(level.value - value), level.value))
 
 
 class Option(_Strict):
@@ -173,6 +186,11 @@ class RatingCell:
     scale: str
     tags: dict[str, str]
 
+    @property
+    def comment_key(self) -> str:
+        """The answer key of the comment that goes with this rating (an item's, or a matrix row's)."""
+        return f"{self.key}/comment" if self.key == self.item_id else f"{self.key.rsplit('/', 1)[0]}/comment"
+
 
 class Questionnaire(_Strict):
     """A questionnaire file, validated. A round keeps a snapshot of it (`model_dump(mode="json")`)."""
@@ -209,6 +227,17 @@ class Questionnaire(_Strict):
                     for column in item.columns:
                         tags = {**section.tags, **item.tags, **row.tags}
                         yield RatingCell(f"{item.id}/{row.id}/{column.id}", item.id, column.scale_name, tags)
+
+    def tag_labels(self) -> dict[tuple[str, str], Text]:
+        """A label for every tag value: the title of the section, item or row that first carries it."""
+        labels: dict[tuple[str, str], Text] = {}
+        for section, item in self.items():
+            rows = item.rows if isinstance(item, MatrixItem) else []
+            for owner in (section, item, *rows):
+                label = owner.title if isinstance(owner, Section) else owner.label
+                for tag, value in owner.tags.items():
+                    labels.setdefault((tag, value), label)
+        return labels
 
     def missing_english(self) -> list[str]:
         """Paths of labels that have no English text (German is shown there instead)."""

@@ -1,8 +1,10 @@
 """Recommendation rules as data: which findings lead to which drafted recommendation, for whom, and why."""
 
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -23,6 +25,8 @@ class Rule(BaseModel):
     priority: int = Field(default=2, ge=1, le=3)
     scope: FindingScope
     key: str = "*"
+    # The rating scale the rule reads (a group rated on two scales has findings on each); None: any.
+    scale: str | None = None
     figure: Figure = "peer_mean"
     below: float | None = None
     above: float | None = None
@@ -57,12 +61,18 @@ def load_rules(path: Path = DEFAULT_RULES) -> RuleSet:
 
 @dataclass(frozen=True)
 class GroupFinding:
-    """What a rule reads: one party's figure for one key of one scope."""
+    """What a rule reads: one party's figures for one key of one scope, on one scale.
+
+    `details` may carry the evidence behind the figures: "weakest" (item keys, lowest-rated first) and
+    "comments" (what reviewers wrote, as {"item", "text"}).
+    """
 
     party: str
     scope: FindingScope
     key: str
     figures: dict[str, float | None]
+    scale: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,37 +84,68 @@ class Draft:
     evidence: dict
 
 
-def draft_recommendations(rules: RuleSet, findings: list[GroupFinding]) -> list[Draft]:
-    """Every recommendation the rules call for, with the parties and figures that triggered it."""
+# How much evidence a draft carries: the items named most often, and quotes from reviewers' comments.
+EVIDENCE_ITEMS = 3
+EVIDENCE_QUOTES = 3
+
+
+def draft_recommendations(
+    rules: RuleSet, findings: list[GroupFinding], labels: Mapping[tuple[str, str], Text] | None = None
+) -> list[Draft]:
+    """Every recommendation the rules call for, with the parties, figures, items and quotes that triggered it.
+
+    `labels` names the groups in the texts (by scope and key, as `Questionnaire.tag_labels` gives them);
+    without one, a text shows the key.
+    """
     drafts = []
     for rule in rules.rules:
-        by_key: dict[str, list[GroupFinding]] = {}
+        by_key: dict[tuple[str, str | None], list[GroupFinding]] = {}
         for finding in findings:
-            if finding.scope == rule.scope and (rule.key == "*" or finding.key == rule.key):
-                by_key.setdefault(finding.key, []).append(finding)
-        for key, group in sorted(by_key.items()):
+            if (
+                finding.scope == rule.scope
+                and (rule.key == "*" or finding.key == rule.key)
+                and (rule.scale is None or finding.scale == rule.scale)
+            ):
+                by_key.setdefault((finding.key, finding.scale), []).append(finding)
+        for (key, scale), group in sorted(by_key.items(), key=lambda entry: (entry[0][0], entry[0][1] or "")):
             measured = [f for f in group if f.figures.get(rule.figure) is not None]
             meeting = [f for f in measured if rule.met_by(f.figures[rule.figure])]
             if not measured or len(meeting) / len(measured) < rule.min_share:
                 continue
             value = round(sum(f.figures[rule.figure] for f in meeting) / len(meeting), 2)  # type: ignore[misc]
-            values = {"key": key, "count": len(meeting), "total": len(measured), "value": value}
+            values = {"count": len(meeting), "total": len(measured), "value": value}
+            label = (labels or {}).get((rule.scope.value, key))
+            name_de, name_en = (label.de, label.in_language("en")) if label else (key, key)
             drafts.append(
                 Draft(
                     rule,
                     key,
-                    rule.text.de.format(**values),
-                    rule.text.en.format(**values) if rule.text.en else None,
+                    rule.text.de.format(key=name_de, **values),
+                    rule.text.en.format(key=name_en, **values) if rule.text.en else None,
                     {
                         "rule": rule.id,
                         "scope": rule.scope.value,
                         "key": key,
+                        "scale": scale,
                         "figure": rule.figure,
                         "parties": [f.party for f in meeting],
                         "values": [f.figures[rule.figure] for f in meeting],
                         "count": len(meeting),
                         "total": len(measured),
+                        **_supporting_evidence(meeting),
                     },
                 )
             )
     return drafts
+
+
+def _supporting_evidence(meeting: list[GroupFinding]) -> dict[str, list]:
+    """The items most often among the meeting parties' weakest, and the first few reviewer comments on them."""
+    named = Counter(item for f in meeting for item in f.details.get("weakest", ()))
+    items = [item for item, _ in named.most_common(EVIDENCE_ITEMS)]
+    quotes = [
+        {"party": f.party, "item": comment["item"], "text": comment["text"]}
+        for f in meeting
+        for comment in f.details.get("comments", ())
+    ][:EVIDENCE_QUOTES]
+    return {"items": items, "quotes": quotes}

@@ -73,6 +73,23 @@ def latest_version(session: Session, submission_id: int) -> SubmissionVersion | 
     ).first()
 
 
+def submitted_answers(session: Session, round_id: int) -> list[tuple[int, dict[str, Any]]]:
+    """Every submitted self-assessment of the round as last submitted: (submission id, answers), by id."""
+    return [
+        (submission_id, answers)
+        for submission_id, answers in session.exec(
+            select(Submission.id, SubmissionVersion.answers)
+            .join(SubmissionVersion, col(SubmissionVersion.submission_id) == Submission.id)
+            .where(
+                Submission.round_id == round_id,
+                Submission.status == WorkStatus.submitted,
+                SubmissionVersion.version == Submission.version,
+            )
+            .order_by(col(Submission.id))
+        ).all()
+    ]
+
+
 def has_unsubmitted_changes(session: Session, submission: Submission) -> bool:
     """Whether the working copy differs from the last submitted version."""
     if submission.status is not WorkStatus.submitted:

@@ -150,6 +150,7 @@ class FindingScope(StrEnum):
     objective = "objective"
     strategy_level = "strategy_level"
     field_of_action = "field_of_action"
+    guideline = "guideline"
     round = "round"
 
 

@@ -2,7 +2,7 @@
 
 from review_model.tables.audit import AuditEvent
 from review_model.tables.base import metadata
-from review_model.tables.findings import Finding, Recommendation, Reply
+from review_model.tables.findings import Finding, PublishedReport, Recommendation, Reply
 from review_model.tables.outbox import OutboxMessage
 from review_model.tables.people import ConflictDeclaration, Organisation, Participant, ReviewPreference
 from review_model.tables.reviews import Review, ReviewAssignment
@@ -19,6 +19,7 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "Participant",
+    "PublishedReport",
     "Recommendation",
     "Reply",
     "Review",

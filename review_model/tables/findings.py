@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Field, Index, SQLModel
+from sqlmodel import Field, Index, LargeBinary, SQLModel, UniqueConstraint
 
 from review_model.tables.base import created_at_field, enum_column, json_field, timestamp_field
 from review_model.vocabulary import ActionLevel, FindingScope, RecommendationStatus
@@ -13,7 +13,7 @@ class Finding(SQLModel, table=True):
     """Consolidated ratings of one item or group of items, for one reviewed party or the whole round."""
 
     __tablename__ = "findings"
-    __table_args__ = (Index(None, "round_id", "submission_id", "scope", "key", unique=True),)
+    __table_args__ = (Index(None, "round_id", "submission_id", "scope", "key", "scale", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="rounds.id")
@@ -22,6 +22,8 @@ class Finding(SQLModel, table=True):
     scope: FindingScope = Field(sa_column=enum_column(FindingScope))
     # The item id, or the name of the group (an objective, a strategy level, a field of action).
     key: str = Field(max_length=200)
+    # The rating scale the figures are on; a group rated on two scales has a finding per scale.
+    scale: str | None = Field(default=None, max_length=100)
     self_score: float | None = None
     peer_median: float | None = None
     peer_mean: float | None = None
@@ -55,9 +57,13 @@ class Recommendation(SQLModel, table=True):
 
 
 class Reply(SQLModel, table=True):
-    """A reviewed party's comment on its draft findings; printed in the report exactly as written."""
+    """A reviewed party's comment on its draft findings; printed in the report exactly as written.
+
+    It counts once the party has sent its reply (`Submission.reply_submitted_at`); until then it is a draft.
+    """
 
     __tablename__ = "replies"
+    __table_args__ = (UniqueConstraint("submission_id", "finding_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="rounds.id", index=True)
@@ -68,3 +74,18 @@ class Reply(SQLModel, table=True):
     text: str
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()
+
+
+class PublishedReport(SQLModel, table=True):
+    """The report as published, one document per format and language; it never changes afterwards."""
+
+    __tablename__ = "published_reports"
+    __table_args__ = (UniqueConstraint("round_id", "format", "language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="rounds.id")
+    format: str = Field(max_length=10)
+    language: str = Field(max_length=5)
+    media_type: str = Field(max_length=100)
+    content: bytes = Field(sa_type=LargeBinary)
+    published_at: datetime = created_at_field()

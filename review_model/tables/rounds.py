@@ -72,6 +72,8 @@ class Enrolment(SQLModel, table=True):
     participant_id: int = Field(foreign_key="participants.id", index=True)
     is_respondent: bool = True
     is_reviewer: bool = True
+    # Decision-makers receive the published report; they answer no form.
+    is_decision_maker: bool = False
     # Per-person bounds on the number of reviews; None means the round's default.
     min_reviews: int | None = None
     max_reviews: int | None = None

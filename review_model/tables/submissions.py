@@ -26,6 +26,8 @@ class Submission(SQLModel, table=True):
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()
     submitted_at: datetime | None = timestamp_field()
+    # When the reviewed party sent its reply to the draft findings (right of reply); None while it has not.
+    reply_submitted_at: datetime | None = timestamp_field()
 
 
 class SubmissionVersion(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from review_model.consolidation import agreement_by_scale, consolidate_party, roll_up
+from review_model.consolidation import GroupKey, RoundFigures, consolidate_party
 from review_model.questionnaire import load_questionnaire
 
 QUESTIONNAIRE = load_questionnaire("smart-city-self-assessment")
@@ -30,15 +30,42 @@ def test_item_figures_by_hand():
 def test_roll_ups_per_field_of_action_and_guideline():
     own = {"mobilitaet.ziele": 4, "mobilitaet.teilhabe": 2, "verwaltung.ziele": 1}
     peers = [{"mobilitaet.ziele": 2, "mobilitaet.teilhabe": 2, "verwaltung.ziele": 3}]
-    items = consolidate_party(QUESTIONNAIRE, own, peers)
-    fields = {group.value: group for group in roll_up(items, "field_of_action")}
+    figures = RoundFigures(QUESTIONNAIRE, [own], [peers])
+    fields = {group.group.value: group for group in figures.roll_ups(0, ["field_of_action"])}
     assert fields["mobilitaet"].items == 4 and fields["mobilitaet"].self_mean == 3.0
     assert fields["mobilitaet"].peer_mean == 2.0 and fields["mobilitaet"].gap == -1.0
-    guidelines = {group.value: group for group in roll_up(items, "guideline")}
+    assert fields["mobilitaet"].group == GroupKey("field_of_action", "mobilitaet", "maturity")
+    guidelines = {group.group.value: group for group in figures.roll_ups(0, ["guideline"])}
     assert guidelines["ziele"].self_mean == pytest.approx(2.5) and guidelines["ziele"].peer_mean == pytest.approx(2.5)
+
+
+def test_roll_ups_keep_scales_apart():
+    status = load_questionnaire("spr-status")
+    own = {"bildung.infrastruktur/rechtlich/status": 3, "bildung.infrastruktur/rechtlich/fortschritt": 1}
+    peers = [{"bildung.infrastruktur/rechtlich/status": 1, "bildung.infrastruktur/rechtlich/fortschritt": 4}]
+    groups = {
+        (g.group.value, g.group.scale): g for g in RoundFigures(status, [own], [peers]).roll_ups(0, ["strategy_level"])
+    }
+    assert (groups["rechtlich", "traffic_light"].self_mean, groups["rechtlich", "traffic_light"].peer_mean) == (3, 1)
+    assert (groups["rechtlich", "progress"].self_mean, groups["rechtlich", "progress"].peer_mean) == (1, 4)
+
+
+def test_group_evidence_names_the_weakest_items_and_quotes_reviewers():
+    peers = [
+        {"mobilitaet.ziele": 3, "mobilitaet.teilhabe": 0, "mobilitaet.infrastruktur": 1,
+         "mobilitaet.teilhabe/comment": "Keine Beteiligung der Bürger."},
+        {"mobilitaet.ziele": 3, "mobilitaet.teilhabe": 1, "mobilitaet.infrastruktur": 2,
+         "mobilitaet.teilhabe/comment": "  "},
+    ]  # fmt: skip
+    figures = RoundFigures(QUESTIONNAIRE, [{}], [peers])
+    [columns] = [c for g, c in figures.groups(["field_of_action"]).items() if g.value == "mobilitaet"]
+    evidence = figures.group_evidence(0, columns, weakest=2)
+    assert evidence["weakest"] == ["mobilitaet.teilhabe", "mobilitaet.infrastruktur"]
+    assert evidence["comments"] == [{"item": "mobilitaet.teilhabe/comment", "text": "Keine Beteiligung der Bürger."}]
 
 
 def test_agreement_per_scale_across_parties():
     keys = [cell.key for cell in QUESTIONNAIRE.rating_cells()]
     agreeing = [[{key: level for key in keys}, {key: level for key in keys}] for level in (0, 2, 4)]
-    assert agreement_by_scale(QUESTIONNAIRE, agreeing)["maturity"] == pytest.approx(1.0)
+    figures = RoundFigures(QUESTIONNAIRE, [{}] * 3, agreeing)
+    assert figures.agreement_by_scale()["maturity"] == pytest.approx(1.0)

@@ -139,3 +139,23 @@ def test_the_coordinator_approves_and_rejects_drafts(round_world, configured):
     with Session(round_world.engine) as session:
         statuses = [r.status for r in session.exec(select(Recommendation).order_by(Recommendation.id)).all()]
     assert statuses == [RecommendationStatus.approved, RecommendationStatus.rejected]
+    # Editing an approved recommendation sends it back to draft: nobody approved the new wording yet.
+    edited = runner.invoke(
+        app, ["recommendations", "edit", "fruehjahr-2027", str(first), "--de", "Neue Fassung", "--priority", "1"]
+    )
+    assert edited.exit_code == 0 and "approve it again" in edited.output
+    with Session(round_world.engine) as session:
+        recommendation = session.get(Recommendation, first)
+        assert (recommendation.text_de, recommendation.priority) == ("Neue Fassung", 1)
+        assert recommendation.status is RecommendationStatus.draft
+    assert (
+        "Nothing changed"
+        in runner.invoke(app, ["recommendations", "edit", "fruehjahr-2027", str(first), "--de", "Neue Fassung"]).output
+    )
+
+
+def test_an_edited_document_gives_both_texts():
+    from workflows.cli.recommendations import parse_edited_texts
+
+    document = "# help\n[de]\nZeile eins\nZeile zwei\n\n[en]\n# a note\nLine one\n"
+    assert parse_edited_texts(document) == ("Zeile eins\nZeile zwei", "Line one")

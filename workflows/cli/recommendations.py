@@ -1,10 +1,15 @@
 """`spr recommendations`: the coordinator reviews the drafted recommendations; nothing unapproved is published."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from workflows.cli.output import COORDINATOR, fail, print_table, reported_errors, success
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from review_model.tables import Recommendation, Round
 
 app = typer.Typer(help="Review the drafted recommendations of a round.", no_args_is_help=True)
 RoundArgument = Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")]
@@ -39,28 +44,36 @@ def list_(round_ref: RoundArgument) -> None:
         print_table("Recommendations", ["Id", "For", "Priority", "Status", "Text", "Evidence"], rows)
 
 
-def _decide(round_ref: str, ids: list[int], approve: bool) -> None:
+def _chosen(session: "Session", round_ref: str, ids: list[int]) -> tuple["Round", list["Recommendation"]]:
+    """The round and the recommendations named by id; fails on unknown or published ones."""
     from sqlmodel import col, select
 
+    from review_model.rounds import find_round
+    from review_model.tables import Recommendation
+    from review_model.vocabulary import RecommendationStatus
+
+    round_ = find_round(session, round_ref)
+    chosen = session.exec(
+        select(Recommendation).where(Recommendation.round_id == round_.id, col(Recommendation.id).in_(ids))
+    ).all()
+    missing = sorted(set(ids) - {r.id for r in chosen})
+    if missing:
+        fail(f"round {round_.slug} has no recommendation {', '.join(map(str, missing))}")
+    if any(r.status is RecommendationStatus.published for r in chosen):
+        fail("published recommendations no longer change")
+    return round_, list(chosen)
+
+
+def _decide(round_ref: str, ids: list[int], approve: bool) -> None:
     from review_model import clock
     from review_model.audit_trail import record_event
-    from review_model.rounds import find_round
     from review_model.store import session_scope
-    from review_model.tables import Recommendation
     from review_model.vocabulary import RecommendationStatus
     from workflows.cli.store_access import open_store
 
     status = RecommendationStatus.approved if approve else RecommendationStatus.rejected
     with session_scope(open_store()) as session:
-        round_ = find_round(session, round_ref)
-        chosen = session.exec(
-            select(Recommendation).where(Recommendation.round_id == round_.id, col(Recommendation.id).in_(ids))
-        ).all()
-        missing = sorted(set(ids) - {r.id for r in chosen})
-        if missing:
-            fail(f"round {round_.slug} has no recommendation {', '.join(map(str, missing))}")
-        if any(r.status is RecommendationStatus.published for r in chosen):
-            fail("published recommendations no longer change")
+        round_, chosen = _chosen(session, round_ref, ids)
         now = clock.now()
         for recommendation in chosen:
             recommendation.status, recommendation.decided_at, recommendation.decided_by = status, now, COORDINATOR
@@ -80,3 +93,82 @@ def reject(round_ref: RoundArgument, ids: Annotated[list[int], typer.Argument(he
     """Reject drafted recommendations; they stay in the store but never reach the report."""
     with reported_errors():
         _decide(round_ref, ids, approve=False)
+
+
+EDITOR_HELP = """# Recommendation {id} to {level}, priority {priority}. Edit the texts below the markers;
+# lines starting with # are ignored. Leave the English part empty to show the German text there.
+"""
+
+
+@app.command("edit")
+def edit(
+    round_ref: RoundArgument,
+    recommendation_id: Annotated[int, typer.Argument(metavar="ID", help="The recommendation's id.")],
+    de: Annotated[str | None, typer.Option("--de", help="The new German text.")] = None,
+    en: Annotated[str | None, typer.Option("--en", help="The new English text.")] = None,
+    priority: Annotated[int | None, typer.Option(min=1, max=3, help="1 (highest) to 3.")] = None,
+) -> None:
+    """Change a recommendation's text or priority; without --de/--en/--priority, open both texts in $EDITOR.
+
+    An approved recommendation goes back to draft and needs approving again, so nothing reaches the report
+    in a wording nobody approved. The audit trail keeps the previous wording.
+    """
+    with reported_errors():
+        from review_model.audit_trail import record_event
+        from review_model.store import session_scope
+        from review_model.vocabulary import RecommendationStatus
+        from workflows.cli.store_access import open_store
+
+        with session_scope(open_store()) as session:
+            round_, [recommendation] = _chosen(session, round_ref, [recommendation_id])
+            before = {"text_de": recommendation.text_de, "text_en": recommendation.text_en,
+                      "priority": recommendation.priority}  # fmt: skip
+            if de is None and en is None and priority is None:
+                de, en = _edit_in_editor(recommendation)
+            if de is not None:
+                if not de.strip():
+                    fail("the German text cannot be empty")
+                recommendation.text_de = de.strip()
+            if en is not None:
+                recommendation.text_en = en.strip() or None
+            if priority is not None:
+                recommendation.priority = priority
+            after = {"text_de": recommendation.text_de, "text_en": recommendation.text_en,
+                     "priority": recommendation.priority}  # fmt: skip
+            if after == before:
+                typer.echo("Nothing changed.")
+                return
+            reopened = recommendation.status is RecommendationStatus.approved
+            if reopened:
+                recommendation.status, recommendation.decided_at, recommendation.decided_by = (
+                    RecommendationStatus.draft, None, None)  # fmt: skip
+            record_event(session, round_.id, COORDINATOR, "recommendation edited", id=recommendation_id,
+                         before=before, after=after)  # fmt: skip
+        success(f"Recommendation {recommendation_id} edited" + (": approve it again." if reopened else "."))
+
+
+def _edit_in_editor(recommendation: "Recommendation") -> tuple[str, str]:
+    header = EDITOR_HELP.format(id=recommendation.id, level=recommendation.action_level.value,
+                                priority=recommendation.priority)  # fmt: skip
+    document = f"{header}[de]\n{recommendation.text_de}\n\n[en]\n{recommendation.text_en or ''}\n"
+    edited = typer.edit(document, extension=".txt")
+    if edited is None:
+        fail("the editor was closed without saving; nothing changed")
+    return parse_edited_texts(edited)
+
+
+def parse_edited_texts(document: str) -> tuple[str, str]:
+    """The German and English texts from an edited document with [de] and [en] markers."""
+    parts: dict[str, list[str]] = {}
+    current = None
+    for line in document.splitlines():
+        if line.startswith("#"):
+            continue
+        if line.strip() in ("[de]", "[en]"):
+            current = line.strip()[1:-1]
+            parts[current] = []
+        elif current is not None:
+            parts[current].append(line)
+    if "de" not in parts:
+        fail("the edited text has no [de] marker; nothing changed")
+    return "\n".join(parts["de"]).strip(), "\n".join(parts.get("en", [])).strip()

@@ -4,6 +4,7 @@ from sqlmodel import Session, col, select
 
 from review_model import clock
 from review_model.audit_trail import record_event
+from review_model.questionnaire import Questionnaire
 from review_model.recommendation_rules import GroupFinding, RuleSet, draft_recommendations, load_rules
 from review_model.tables import Enrolment, Finding, Organisation, Participant, Recommendation, Round, Submission
 from review_model.vocabulary import FindingScope, RecommendationStatus, Stage
@@ -26,7 +27,7 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
             .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
             .join(Participant, col(Participant.id) == Enrolment.participant_id)
             .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-            .where(Finding.round_id == round_id, Finding.scope != FindingScope.item)
+            .where(Finding.round_id == round_id, col(Finding.scope).not_in([FindingScope.item, FindingScope.round]))
         ).all()
         findings = [
             GroupFinding(
@@ -34,10 +35,13 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
                 finding.scope,
                 finding.key,
                 {"peer_mean": finding.peer_mean, "self_score": finding.self_score, "gap": finding.details.get("gap")},
+                finding.scale,
+                finding.details,
             )
             for finding, party in rows
         ]
-        drafts = draft_recommendations(rules or load_rules(), findings)
+        labels = Questionnaire.model_validate(round_.questionnaire_snapshot).tag_labels()
+        drafts = draft_recommendations(rules or load_rules(), findings, labels)
         session.add_all(
             Recommendation(
                 round_id=round_id, rule_id=draft.rule.id, action_level=draft.rule.action_level,
