@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     link_grace_days: int = Field(
         default=14, ge=0, le=365, description="Days a personal link stays readable after its stage's deadline."
     )
+    min_reply_days: int = Field(
+        default=7,
+        ge=0,
+        le=90,
+        description="Days the reviewed parties have at least for their reply: when the comment stage opens "
+        "later than planned, its deadline moves out to give them this long.",
+    )
     portal_host: str = "127.0.0.1"
     portal_port: int = Field(default=8000, ge=1, le=65535)
     portal_threads: int = Field(

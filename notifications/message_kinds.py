@@ -124,6 +124,18 @@ class CommentInvitation(MessageContent):
 
 
 @dataclass(frozen=True)
+class ReplyReminder(MessageContent):
+    """The right of reply runs out soon and the party has not sent a reply (nor said it has none)."""
+
+    kind: ClassVar[str] = "reply_reminder"
+    link: str
+    deadline: datetime
+    number: int
+    total: int
+    days_left: int
+
+
+@dataclass(frozen=True)
 class ReportPublished(MessageContent):
     kind: ClassVar[str] = "report_published"
     link: str
@@ -155,6 +167,7 @@ MESSAGE_KINDS: dict[str, type[MessageContent]] = {
         ReviewReminder,
         ReviewReceipt,
         CommentInvitation,
+        ReplyReminder,
         ReportPublished,
         StatusDigest,
     )

@@ -17,8 +17,10 @@ from starlette.types import Receive, Scope, Send
 from config.settings import Settings, get_settings, secret_key
 from portal.form_pages import FormRequest, handle_form_post, show_form
 from portal.rendering import message_page, words
+from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
+from portal.report_pages import published_report
 from portal.security import BodySizeLimit, SecurityHeaders
-from review_model.store import make_engine
+from review_model.store import make_engine, session_scope
 from review_model.vocabulary import TokenPurpose
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -81,6 +83,16 @@ def create_app(
 
     for path, purpose in (("/a/{token}", TokenPurpose.self_assessment), ("/r/{token}", TokenPurpose.review)):
         _add_form_routes(app, portal, path, purpose)
+    _add_reply_routes(app, portal)
+
+    @app.get("/reports/{slug}")
+    def report_home(slug: str, lang: str | None = None) -> Response:
+        return report_file(slug, "report.html", lang)
+
+    @app.get("/reports/{slug}/{file_name}")
+    def report_file(slug: str, file_name: str, lang: str | None = None) -> Response:
+        with session_scope(portal.engine) as session:
+            return published_report(session, slug, file_name, _language(lang) or "de")
 
     @app.exception_handler(StarletteHTTPException)
     async def friendly_errors(request: Request, error: StarletteHTTPException) -> Response:
@@ -105,6 +117,21 @@ def _add_form_routes(app: FastAPI, portal: Portal, path: str, purpose: TokenPurp
         language = _language((values.get("lang") or [None])[0])
         return await run_in_threadpool(
             handle_form_post, portal, FormRequest(purpose, token, language, None), values, request.headers
+        )
+
+
+def _add_reply_routes(app: FastAPI, portal: Portal) -> None:
+    @app.get("/c/{token}", name="reply_form")
+    def reply_page(token: str, lang: str | None = None, done: str | None = None) -> Response:
+        return show_reply_page(portal, ReplyRequest(token, _language(lang), done))
+
+    @app.post("/c/{token}", name="reply_post")
+    async def reply_post(request: Request, token: str) -> Response:
+        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+        values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+        language = _language((values.get("lang") or [None])[0])
+        return await run_in_threadpool(
+            handle_reply_post, portal, ReplyRequest(token, language), values, request.headers
         )
 
 

@@ -5,7 +5,7 @@ POST checks origin and CSRF, reads and checks the answers, and either shows the 
 beside each problem (everything typed kept) or saves and redirects (Post/Redirect/Get).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -110,13 +110,18 @@ def show_form(portal: "Portal", request: FormRequest) -> Response:
 def handle_form_post(
     portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[str]], headers: Mapping[str, str]
 ) -> Response:
-    fallback_language = request.language or "de"
+    return guarded_post(headers, request.language, lambda: _save(portal, request, values))
+
+
+def guarded_post(headers: Mapping[str, str], language: str | None, save: Callable[[], Response]) -> Response:
+    """Refuse a POST from another site; run `save` again once if a concurrent first save won the race."""
+    fallback_language = language or "de"
     if not same_origin(headers):
         return message_page(fallback_language, "forbidden_title", words(fallback_language)["forbidden_text"], 403)
     for attempt in range(2):
         try:
-            return _save(portal, request, values)
-        except IntegrityError:  # two saves of a new draft at once: the second finds the first's row
+            return save()
+        except IntegrityError:  # two saves of a new row at once: the second finds the first's row
             if attempt:
                 raise
     raise AssertionError("unreachable")
@@ -203,8 +208,11 @@ def _link(portal: "Portal", linked: LinkedForm) -> str:
     )
 
 
-def _load(session: Session, request: FormRequest, now: datetime) -> LinkedForm:
-    access = resolve_link(session, request.token, request.purpose, now)
+def link_holder(
+    session: Session, token: str, purpose: TokenPurpose, now: datetime
+) -> tuple[AccessToken, Enrolment, Participant, Organisation, Round]:
+    """Who a personal link belongs to, in which round; LinkRefused for a link that opens nothing."""
+    access = resolve_link(session, token, purpose, now)
     enrolment, participant, organisation, round_ = session.exec(
         select(Enrolment, Participant, Organisation, Round)
         .join(Participant, col(Participant.id) == Enrolment.participant_id)
@@ -213,6 +221,11 @@ def _load(session: Session, request: FormRequest, now: datetime) -> LinkedForm:
         .where(Enrolment.id == access.enrolment_id)
         .options(defer(Round.questionnaire_snapshot))  # parsed once per process, see _questionnaire
     ).one()
+    return access, enrolment, participant, organisation, round_
+
+
+def _load(session: Session, request: FormRequest, now: datetime) -> LinkedForm:
+    access, enrolment, participant, organisation, round_ = link_holder(session, request.token, request.purpose, now)
     questionnaire = _questionnaire(round_)
     if request.purpose is TokenPurpose.self_assessment:
         return LinkedForm(

@@ -185,6 +185,15 @@ def round_progress(session: Session, round_id: int) -> RoundProgress:
         .where(Review.round_id == round_id, Review.status == WorkStatus.submitted)
     )
     findings = count(select(func.count()).select_from(Finding).where(Finding.round_id == round_id))
+    replies_pending = count(
+        select(func.count())
+        .select_from(Submission)
+        .where(
+            Submission.round_id == round_id,
+            Submission.status == WorkStatus.submitted,
+            col(Submission.reply_submitted_at).is_(None),
+        )
+    )
     by_status = dict(
         session.exec(
             select(Recommendation.status, func.count())
@@ -203,6 +212,7 @@ def round_progress(session: Session, round_id: int) -> RoundProgress:
         findings=findings,
         recommendations_draft=by_status.get(RecommendationStatus.draft, 0),
         recommendations_approved=by_status.get(RecommendationStatus.approved, 0),
+        replies_pending=replies_pending,
     )
 
 

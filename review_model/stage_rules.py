@@ -26,6 +26,7 @@ class RoundSchedule(Protocol):
     submission_deadline: datetime
     review_deadline: datetime
     comment_deadline: datetime
+    publication_at: datetime | None
     late_grace_hours: int
 
 
@@ -43,6 +44,8 @@ class RoundProgress:
     findings: int = 0
     recommendations_draft: int = 0
     recommendations_approved: int = 0
+    # Reviewed parties that have not sent their reply (nor said they have none).
+    replies_pending: int = 0
     has_questionnaire: bool = True
 
 
@@ -160,9 +163,17 @@ def _guard_comment(round_: RoundSchedule, progress: RoundProgress, now: datetime
 
 
 def _guard_published(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
-    if forced or now >= round_.comment_deadline:
-        return []
-    return [f"the right of reply runs until {round_.comment_deadline:%Y-%m-%d %H:%M} UTC"]
+    """Publication waits for the end of the right of reply, and for the planned publication date if later.
+
+    Closing early (`forced`) waives the planned date, and the comment deadline once every party has sent
+    its reply: a party still thinking about it was promised time until the deadline.
+    """
+    reasons = []
+    if now < round_.comment_deadline and not (forced and progress.replies_pending == 0):
+        reasons.append(f"the right of reply runs until {round_.comment_deadline:%Y-%m-%d %H:%M} UTC")
+    if not forced and round_.publication_at is not None and now < round_.publication_at:
+        reasons.append(f"publication is planned for {round_.publication_at:%Y-%m-%d %H:%M} UTC")
+    return reasons
 
 
 def _guard_archived(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:

@@ -23,11 +23,13 @@ from review_model.rounds import round_progress
 from review_model.stage_rules import due_transition
 from review_model.tables import Round
 from review_model.vocabulary import Stage
+from workflows.stages.comment import open_comment_stage, send_due_reply_reminders
 from workflows.stages.consolidation import consolidate_round
 from workflows.stages.context import StageContext, move_stage
 from workflows.stages.drafting import draft_round
 from workflows.stages.invitation import BATCH_SIZE, invite, uninvited
 from workflows.stages.people import batches
+from workflows.stages.publication import publish_round
 from workflows.stages.review import (
     close_review_stage,
     open_review_stage,
@@ -122,6 +124,9 @@ def advance_round(
         elif round_.stage is Stage.drafting:
             label = f"Round {round_.slug} · drafting recommendations"
             report.recommendations += run_step(label, draft_round, context, round_id, ACTOR)
+        elif round_.stage is Stage.comment:
+            label = f"Round {round_.slug} · reply reminders"
+            report.reminders += run_step(label, send_due_reply_reminders, context, round_id)
         if not _take_due_transition(context, round_id, report, run_step):
             break
     report.stage_after = _load(context, round_id).stage
@@ -154,8 +159,13 @@ def _take_due_transition(context: StageContext, round_id: int, report: AdvanceRe
             if move_stage(session, round_id, Stage.consolidation, Stage.drafting, clock.now()) is not None:
                 record_event(session, round_id, ACTOR, "drafting stage opened")
                 session.commit()
+    elif target is Stage.comment:
+        label = f"Round {slug} · right of reply"
+        report.stage_messages += run_step(label, open_comment_stage, context, round_id, ACTOR)
+    elif target is Stage.published:
+        label = f"Round {slug} · publication"
+        report.stage_messages += run_step(label, publish_round, context, round_id, ACTOR)
     elif target is not Stage.submission:
-        # The comment stage onwards (right of reply, publication) is not automated in this version.
         return False
     report.transitions.append(f"{before} → {target}")
     return True

@@ -25,6 +25,7 @@ class FakeRound:
     submission_deadline: datetime = NOW + timedelta(days=14)
     review_deadline: datetime = NOW + timedelta(days=28)
     comment_deadline: datetime = NOW + timedelta(days=42)
+    publication_at: datetime | None = None
     late_grace_hours: int = 0
 
 
@@ -115,11 +116,19 @@ def test_drafting_needs_findings_and_comment_needs_every_draft_decided():
     assert due_transition(FakeRound(Stage.drafting), decided, NOW) is Stage.comment
 
 
-def test_publication_waits_for_the_right_of_reply_unless_forced():
+def test_publication_waits_for_the_right_of_reply_and_the_planned_date():
     round_ = FakeRound(Stage.comment)
     assert due_transition(round_, RoundProgress(), NOW) is None
     assert due_transition(round_, RoundProgress(), round_.comment_deadline) is Stage.published
+    # Closing early needs every party's reply sent; it also waives a planned publication date.
+    waiting = RoundProgress(replies_pending=1)
+    assert transition_blockers(round_, Stage.published, waiting, NOW, forced=True) == [
+        f"the right of reply runs until {round_.comment_deadline:%Y-%m-%d %H:%M} UTC"
+    ]
     assert transition_blockers(round_, Stage.published, RoundProgress(), NOW, forced=True) == []
+    planned = replace(round_, publication_at=round_.comment_deadline + timedelta(days=7))
+    assert due_transition(planned, RoundProgress(), round_.comment_deadline) is None
+    assert due_transition(planned, RoundProgress(), planned.publication_at) is Stage.published
 
 
 def test_the_driver_never_launches_publishes_or_archives_by_itself():

@@ -12,6 +12,7 @@ from workflows.cli import (
     participants,
     questionnaires,
     recommendations,
+    report,
     rounds,
     serve,
 )
@@ -36,6 +37,7 @@ app.add_typer(questionnaires.app, name="questionnaire")
 app.add_typer(mail.outbox_app, name="outbox")
 app.add_typer(assignment.app, name="assignment")
 app.add_typer(recommendations.app, name="recommendations")
+app.command("report")(report.report)
 app.command("mail-server")(mail.mail_server)
 app.command("serve")(serve.serve)
 

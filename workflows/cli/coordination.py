@@ -82,7 +82,8 @@ def remind(
 
 
 def close_stage(round_ref: RoundArgument) -> None:
-    """Close the submission stage now, before its deadline (the round moves on to reviewer assignment)."""
+    """Close the current stage now, before its deadline: submission (on to reviewer assignment), review (on to
+    consolidation) or comment (publication, once every reviewed party has sent its reply)."""
     with reported_errors():
         round_id, slug = _round(round_ref)
         from sqlmodel import Session
@@ -93,20 +94,28 @@ def close_stage(round_ref: RoundArgument) -> None:
         from review_model.tables import Round
         from review_model.vocabulary import Stage
         from workflows.round_driver import deliver_now
+        from workflows.stages.publication import publish_round
+        from workflows.stages.review import close_review_stage
         from workflows.stages.submission import close_submission_stage
 
+        closers = {
+            Stage.submission: lambda: close_submission_stage(context, round_id, COORDINATOR, forced=True),
+            Stage.review: lambda: close_review_stage(context, round_id, COORDINATOR),
+            Stage.comment: lambda: publish_round(context, round_id, COORDINATOR),
+        }
         context = _context()
         with Session(context.engine) as session:
             round_ = session.get(Round, round_id)
-            target = next_stage(round_.stage)
-            if round_.stage is not Stage.submission or target is None:
-                fail(f"round {slug} is in stage {round_.stage}; only the submission stage can be closed early")
+            stage, target = round_.stage, next_stage(round_.stage)
+            if stage not in closers or target is None:
+                fail(f"round {slug} is in stage {stage}; only submission, review and comment close early")
             blockers = transition_blockers(round_, target, round_progress(session, round_id), clock.now(), forced=True)
         if blockers:
-            fail(f"the submission stage of {slug} cannot close: " + "; ".join(blockers))
-        queued = close_submission_stage(context, round_id, COORDINATOR, forced=True)
+            fail(f"the {stage} stage of {slug} cannot close: " + "; ".join(blockers))
+        queued = closers[stage]()
         delivered = deliver_now(context)
-        success(f"Submission stage of {slug} closed; {queued} messages queued, {delivered.sent} sent.")
+        success(f"The {stage} stage of {slug} closed ({stage} → {target}); {queued} messages queued, "
+                f"{delivered.sent} sent.")  # fmt: skip
 
 
 def extend(

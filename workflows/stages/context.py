@@ -29,6 +29,8 @@ class StageContext:
     link_grace: timedelta
     smtp: SmtpServer
     delivery: DeliveryOptions
+    # The reviewed parties get at least this long for their reply, however late the comment stage opens.
+    min_reply: timedelta = timedelta(days=7)
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine) -> "StageContext":
@@ -40,6 +42,7 @@ class StageContext:
             link_grace=timedelta(days=settings.link_grace_days),
             smtp=smtp_server_from_settings(settings),
             delivery=delivery_options_from_settings(settings),
+            min_reply=timedelta(days=settings.min_reply_days),
         )
 
     def link(self, purpose: TokenPurpose, token: str) -> str:

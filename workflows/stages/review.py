@@ -2,14 +2,13 @@
 
 from collections import defaultdict
 
-from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from notifications.addressing import round_context
 from notifications.compose import Recipient, compose_message
 from notifications.message_kinds import ReviewReminder, ReviewRequest, ReviewTask, StageClosed
-from notifications.outbox import enqueue_messages
+from notifications.outbox import enqueue_messages, messages_sent_by_recipient
 from review_model import clock
 from review_model.assignment_solver import AssignmentInfeasible
 from review_model.audit_trail import record_event
@@ -18,7 +17,6 @@ from review_model.round_assignment import propose_assignment
 from review_model.tables import (
     Enrolment,
     Organisation,
-    OutboxMessage,
     Participant,
     Review,
     ReviewAssignment,
@@ -90,13 +88,7 @@ def send_due_review_reminders(context: StageContext, round_id: int) -> int:
         policy = (round_.review_deadline, round_.reminder_days_before, round_.max_reminders)
         if round_.stage is not Stage.review or reminder_due(*policy, 0, now) is None:
             return 0
-        sent = dict(
-            session.exec(
-                select(OutboxMessage.recipient_participant_id, func.count())
-                .where(OutboxMessage.round_id == round_id, OutboxMessage.kind == ReviewReminder.kind)
-                .group_by(OutboxMessage.recipient_participant_id)
-            ).all()
-        )
+        sent = messages_sent_by_recipient(session, round_id, ReviewReminder.kind)
         messages = []
         for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=True).items():
             number = reminder_due(*policy, sent.get(recipient.participant_id, 0), now, since=round_.stage_entered_at)

@@ -1,0 +1,218 @@
+"""Consolidating a large round: N parties × 3 reviews × 40 items → findings, drafted recommendations, HTML report.
+
+A store (SQLite, one file) is filled first, untimed: N organisations, each with a submitted self-assessment
+and three submitted peer reviews of 40 maturity ratings (8 fields of action × 5 guidelines) with the odd
+comment. Then a fresh process runs the stages exactly as the round driver does — consolidation (findings
+stored), drafting (recommendations stored) — approves the drafts and renders the HTML report; it reports
+the seconds of each step and its peak memory (maximum resident set size of that process). Runs repeat;
+medians are printed.
+
+Usage: python benchmarks/consolidation.py [--parties 10000] [--repeat 3]
+The last line printed is one JSON object with the figures.
+"""
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from review_model import clock
+from review_model.questionnaire import Questionnaire
+from review_model.schema_migrations import upgrade_store
+from review_model.store import make_engine
+from review_model.tables import (
+    Enrolment,
+    Organisation,
+    Participant,
+    Recommendation,
+    Review,
+    ReviewAssignment,
+    Round,
+    Submission,
+    SubmissionVersion,
+)
+from review_model.vocabulary import OrganisationKind, RecommendationStatus, Stage, WorkStatus
+
+FIELDS = ["verwaltung", "it", "energie", "mobilitaet", "bildung", "gesundheit", "wirtschaft", "sicherheit"]
+GUIDELINES = ["ziele", "teilhabe", "infrastruktur", "ressourcen", "daten"]
+REVIEWS = 3
+
+
+def questionnaire() -> Questionnaire:
+    """40 maturity ratings (8 fields of action × 5 guidelines), each with a comment field."""
+    levels = [{"value": v, "label": {"de": f"Stufe {v}", "en": f"Level {v}"},
+               "description": {"de": f"Beschreibung {v}", "en": f"Description {v}"}} for v in range(5)]  # fmt: skip
+    return Questionnaire.model_validate({
+        "id": "benchmark", "title": {"de": "Benchmark", "en": "Benchmark"},
+        "scales": {"maturity": {"levels": levels}},
+        "sections": [
+            {"id": field, "title": {"de": field.title(), "en": field.title()}, "tags": {"field_of_action": field},
+             "items": [{"id": f"{field}.{g}", "type": "maturity", "comment": True, "tags": {"guideline": g},
+                        "label": {"de": g.title(), "en": g.title()}} for g in GUIDELINES]}
+            for field in FIELDS
+        ],
+    })  # fmt: skip
+
+
+def fill_store(database_url: str, parties: int) -> int:
+    """The round at the close of its review stage (set-up, not timed)."""
+    engine = make_engine(database_url)
+    upgrade_store(engine)
+    form = questionnaire()
+    keys = [cell.key for cell in form.rating_cells()]
+    rng = random.Random(7)
+    now = clock.now()
+    with Session(engine) as session:
+        round_ = Round(
+            slug="benchmark", title="Benchmark-Runde", coordinator_name="Geschäftsstelle",
+            coordinator_email="gs@peer-review.example", questionnaire_id=form.id,
+            questionnaire_snapshot=form.model_dump(mode="json", exclude_none=True), stage=Stage.consolidation,
+            submission_deadline=now - timedelta(days=30), review_deadline=now - timedelta(days=1),
+            comment_deadline=now + timedelta(days=14), spec_digest="benchmark",
+        )  # fmt: skip
+        session.add(round_)
+        session.flush()
+        rid = round_.id
+        kinds = list(OrganisationKind)
+        session.execute(insert(Organisation), [
+            {"name": f"Organisation {i:05d}", "kind": kinds[i % len(kinds)], "created_at": now}
+            for i in range(parties)])  # fmt: skip
+        org_ids = session.execute(select(Organisation.id).order_by(Organisation.id)).scalars().all()
+        session.execute(insert(Participant), [
+            {"email": f"p{i}@org{i}.example", "name": f"Person {i}", "organisation_id": oid, "language": "de",
+             "expertise": [], "created_at": now} for i, oid in enumerate(org_ids)])  # fmt: skip
+        person_ids = session.execute(select(Participant.id).order_by(Participant.id)).scalars().all()
+        session.execute(insert(Enrolment), [
+            {"round_id": rid, "participant_id": pid, "is_respondent": True, "is_reviewer": True,
+             "reminders_sent": 0, "created_at": now} for pid in person_ids])  # fmt: skip
+        enrolment_ids = session.execute(select(Enrolment.id).order_by(Enrolment.id)).scalars().all()
+        # Each party has a maturity profile; its peers rate near it, sometimes far off.
+        profiles = [rng.uniform(0.3, 3.7) for _ in range(parties)]
+        own = [{key: min(4, max(0, round(p + rng.uniform(-0.5, 1.5)))) for key in keys} for p in profiles]
+        session.execute(
+            insert(Submission),
+            [
+                {
+                    "round_id": rid,
+                    "enrolment_id": eid,
+                    "status": WorkStatus.submitted,
+                    "answers": answers,
+                    "version": 1,
+                    "late": False,
+                    "created_at": now,
+                    "submitted_at": now,
+                }
+                for eid, answers in zip(enrolment_ids, own, strict=True)
+            ],
+        )
+        submission_ids = session.execute(select(Submission.id).order_by(Submission.id)).scalars().all()
+        session.execute(
+            insert(SubmissionVersion),
+            [
+                {"submission_id": sid, "version": 1, "answers": answers, "submitted_at": now}
+                for sid, answers in zip(submission_ids, own, strict=True)
+            ],
+        )
+        assignments = [
+            {"round_id": rid, "submission_id": sid, "reviewer_enrolment_id": enrolment_ids[(i + k + 1) % parties],
+             "affinity": 0.5, "origin": "solver", "created_at": now, "confirmed_at": now}
+            for i, sid in enumerate(submission_ids) for k in range(REVIEWS)
+        ]  # fmt: skip
+        session.execute(insert(ReviewAssignment), assignments)
+        assignment_rows = session.execute(
+            select(ReviewAssignment.id, ReviewAssignment.submission_id).order_by(ReviewAssignment.id)
+        ).all()
+        profile_of = dict(zip(submission_ids, profiles, strict=True))
+        reviews = []
+        for aid, sid in assignment_rows:
+            answers = {key: min(4, max(0, round(profile_of[sid] + rng.gauss(0, 0.8)))) for key in keys}
+            if rng.random() < 0.2:
+                answers[f"{rng.choice(keys)}/comment"] = "Die Umsetzung steht noch am Anfang; es fehlt Personal."
+            reviews.append({"round_id": rid, "assignment_id": aid, "status": WorkStatus.submitted, "answers": answers,
+                            "version": 1, "created_at": now, "submitted_at": now})  # fmt: skip
+        session.execute(insert(Review), reviews)
+        session.commit()
+    engine.dispose()
+    return rid
+
+
+def measure(database_url: str, round_id: int) -> dict:
+    """One run of consolidation, drafting and rendering, in this process (called in a fresh one)."""
+    from config.settings import Settings
+    from reports.contents import assemble_report
+    from reports.rendering import render_html
+    from workflows.stages.consolidation import consolidate_round
+    from workflows.stages.context import StageContext
+    from workflows.stages.drafting import draft_round
+
+    engine = make_engine(database_url)
+    context = StageContext.from_settings(Settings(database_url=database_url, secret_key="b" * 40), engine)
+    times = {}
+    started = time.perf_counter()
+    findings = consolidate_round(context, round_id, "benchmark")
+    times["consolidation_s"] = time.perf_counter() - started
+    with Session(engine) as session:
+        session.execute(update(Round).where(Round.id == round_id).values(stage=Stage.drafting))
+        session.commit()
+    step = time.perf_counter()
+    drafts = draft_round(context, round_id, "benchmark")
+    times["drafting_s"] = time.perf_counter() - step
+    with Session(engine) as session:
+        session.execute(update(Recommendation).values(status=RecommendationStatus.approved))
+        session.commit()
+    step = time.perf_counter()
+    with Session(engine) as session:
+        html = render_html(assemble_report(session, round_id, "de"))
+    times["report_s"] = time.perf_counter() - step
+    times["total_s"] = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {**times, "findings": findings, "recommendations": drafts, "html_mb": len(html.encode()) / 1e6,
+            "peak_mb": peak_mb}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parties", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--measure", nargs=2, metavar=("DATABASE_URL", "ROUND_ID"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure[0], int(args.measure[1]))))
+        return
+
+    workdir = Path(tempfile.mkdtemp(prefix="spr-consolidation-"))
+    runs = []
+    for run in range(args.repeat):
+        # A fresh copy of the store each run, so every run consolidates from scratch.
+        database_url = f"sqlite:///{workdir / f'store-{run}.db'}"
+        round_id = fill_store(database_url, args.parties)
+        measured = subprocess.run(
+            [sys.executable, __file__, "--measure", database_url, str(round_id)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        result = json.loads(measured.stdout.strip().splitlines()[-1])
+        runs.append(result)
+        print(f"run {run + 1}: consolidation {result['consolidation_s']:.2f} s, drafting {result['drafting_s']:.2f} s, "
+              f"report {result['report_s']:.2f} s ({result['html_mb']:.1f} MB HTML), total {result['total_s']:.2f} s, "
+              f"peak {result['peak_mb']:.0f} MB; {result['findings']:,} findings, "
+              f"{result['recommendations']} recommendations")  # fmt: skip
+        (workdir / f"store-{run}.db").unlink()
+    figures = {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}
+    print(f"median of {len(runs)}: total {figures['total_s']:.2f} s (goal ≤ 10 s), peak {figures['peak_mb']:.0f} MB "
+          f"(goal ≤ 1024 MB)")  # fmt: skip
+    print(json.dumps({"benchmark": "consolidation", "parties": args.parties, "reviews_per_party": REVIEWS,
+                      "items": len(FIELDS) * len(GUIDELINES), "runs": len(runs), **figures}))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+"""The right of reply behind a reviewed party's personal link (/c/<token>): its draft findings, and its replies.
+
+As with the forms, GET shows and never changes replies (it only notes the first view); POST checks origin
+and CSRF, then keeps the replies as a draft or sends them, and redirects (Post/Redirect/Get). The rules
+(who may answer what, until when, what is stored) are review_model.replies'; this module only shows them.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from notifications.templating import format_moment
+from portal.form_pages import _first, _questionnaire, _refused, guarded_post, link_holder
+from portal.rendering import message_page, render_page, words
+from portal.security import csrf_ok, csrf_token
+from review_model import clock
+from review_model.questionnaire import Questionnaire
+from review_model.replies import (
+    MAX_REPLY_LENGTH,
+    RepliesClosed,
+    ReplyTarget,
+    ReplyTooLong,
+    accepts_replies,
+    replies_by_finding,
+    reply_targets,
+    save_replies,
+)
+from review_model.store import session_scope
+from review_model.submissions import find_submission, record_first_view
+from review_model.tables import AccessToken, Enrolment, Finding, Organisation, Participant, Round, Submission
+from review_model.tokens import LinkRefused
+from review_model.vocabulary import TokenPurpose
+
+if TYPE_CHECKING:
+    from portal.app import Portal
+
+FIELD_PREFIX = "reply-"
+Texts = Mapping[int | None, str]  # by finding id; None: the reply to the findings as a whole
+
+
+@dataclass(frozen=True)
+class ReplyRequest:
+    token: str
+    language: str | None  # None: the participant's own
+    done: str | None = None
+
+
+@dataclass
+class LinkedReply:
+    """Everything one reply link opens, loaded once per request."""
+
+    access: AccessToken
+    round: Round
+    enrolment: Enrolment
+    participant: Participant
+    organisation: Organisation
+    submission: Submission
+    questionnaire: Questionnaire
+    targets: list[ReplyTarget]
+
+
+@dataclass(frozen=True)
+class FindingView:
+    scale: str
+    own: str
+    peers: str
+    gap: str
+
+
+@dataclass(frozen=True)
+class TargetView:
+    name: str  # the textarea's name
+    label: str
+    findings: list[FindingView]
+    comments: list[str]
+    text: str
+    error: str | None
+
+
+def field_name(finding_id: int | None) -> str:
+    """The form field that carries the reply to a target."""
+    return f"{FIELD_PREFIX}{'general' if finding_id is None else finding_id}"
+
+
+def show_reply_page(portal: "Portal", request: ReplyRequest) -> Response:
+    """The party's draft findings and its replies, editable until the comment deadline."""
+    now = clock.now()
+    with session_scope(portal.engine) as session:
+        try:
+            linked = _load(session, request.token, now)
+        except LinkRefused as refused:
+            return _refused(session, refused, request.language)
+        record_first_view(linked.enrolment, now)
+        language = request.language or linked.participant.language.value
+        readonly = not accepts_replies(linked.round, now)
+        saved = _saved_texts(session, linked)
+        notices = _notices(linked, language, request.done, readonly, has_drafts=bool(saved))
+        return _render(portal, linked, language, saved, notices, readonly)
+
+
+def handle_reply_post(
+    portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence[str]], headers: Mapping[str, str]
+) -> Response:
+    """Keep the party's replies as a draft (action=save) or send them (action=send)."""
+    return guarded_post(headers, request.language, lambda: _save(portal, request, values))
+
+
+def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence[str]]) -> Response:
+    now = clock.now()
+    with session_scope(portal.engine) as session:
+        try:
+            linked = _load(session, request.token, now)
+        except LinkRefused as refused:
+            return _refused(session, refused, request.language)
+        language = request.language or linked.participant.language.value
+        t = words(language)
+        if not csrf_ok(portal.secret, linked.access.token_hash, _first(values, "csrf")):
+            return message_page(language, "forbidden_title", t["forbidden_text"], 403)
+        typed = _typed_texts(linked, values)
+        if typed is None:  # a field for a finding that is not one of this party's targets: a forged form
+            return message_page(language, "invalid_title", t["invalid_text"], 404)
+        sending = _first(values, "action") == "send"
+        try:
+            save_replies(session, linked.round, linked.submission, linked.enrolment.id, typed, now, send=sending)
+        except ReplyTooLong as too_long:
+            session.rollback()
+            shown = {**_saved_texts(session, linked), **typed}
+            errors = {too_long.finding_id: t["reply_too_long"].format(max=MAX_REPLY_LENGTH)}
+            notice = [{"kind": "error", "text": t["errors"].format(count=1)}]
+            return _render(portal, linked, language, shown, notice, False, errors, status_code=422)
+        except RepliesClosed:
+            session.rollback()
+            shown = {**_saved_texts(session, linked), **typed}  # shown, so nothing typed is lost
+            notice = [{"kind": "error", "text": t["closed_now"]}]
+            return _render(portal, linked, language, shown, notice, True, status_code=409)
+        linked.access.last_used_at = now
+        round_id = linked.round.id
+    if sending and portal.on_submission is not None and round_id is not None:
+        portal.on_submission(round_id)
+    return RedirectResponse(f"?lang={language}&done={'sent' if sending else 'saved'}", status_code=303)
+
+
+def _load(session: Session, token: str, now: datetime) -> LinkedReply:
+    access, enrolment, participant, organisation, round_ = link_holder(session, token, TokenPurpose.reply, now)
+    submission = find_submission(session, enrolment.id)
+    if submission is None or submission.id is None:  # only a reviewed party has findings to answer
+        raise LinkRefused("unknown")
+    questionnaire = _questionnaire(round_)
+    targets = reply_targets(session, questionnaire, submission.id)
+    return LinkedReply(access, round_, enrolment, participant, organisation, submission, questionnaire, targets)
+
+
+def _saved_texts(session: Session, linked: LinkedReply) -> dict[int | None, str]:
+    assert linked.submission.id is not None
+    return {finding_id: reply.text for finding_id, reply in replies_by_finding(session, linked.submission.id).items()}
+
+
+def _typed_texts(linked: LinkedReply, values: Mapping[str, Sequence[str]]) -> dict[int | None, str] | None:
+    """The replies a form sent, by finding id; None when it names a finding the party may not answer."""
+    targets = {field_name(target.finding_id): target.finding_id for target in linked.targets}
+    typed: dict[int | None, str] = {}
+    for name, sent in values.items():
+        if not name.startswith(FIELD_PREFIX):
+            continue  # csrf, action, lang, and whatever else a browser adds
+        if name not in targets:
+            return None
+        typed[targets[name]] = sent[0] if sent else ""
+    return typed
+
+
+def _notices(
+    linked: LinkedReply, language: str, done: str | None, readonly: bool, has_drafts: bool
+) -> list[dict[str, str]]:
+    t = words(language)
+    sent_at = linked.submission.reply_submitted_at
+    notices = []
+    if done == "saved":
+        notices.append({"kind": "ok", "text": t["reply_saved"]})
+    elif done == "sent" and sent_at is not None:
+        notices.append({"kind": "ok", "text": t["reply_sent"]})
+    if sent_at is not None and done != "sent":
+        when = format_moment(sent_at, linked.round.time_zone, language)
+        key = "reply_status_sent_closed" if readonly else "reply_status_sent"
+        notices.append({"kind": "info", "text": t[key].format(when=when)})
+    if readonly:
+        notices.append({"kind": "info", "text": t["reply_readonly"]})
+        if sent_at is None and has_drafts:
+            notices.append({"kind": "info", "text": t["reply_unsent_closed"]})
+    elif sent_at is None and has_drafts and done != "saved":
+        notices.append({"kind": "info", "text": t["reply_draft"]})
+    return notices
+
+
+def _render(
+    portal: "Portal",
+    linked: LinkedReply,
+    language: str,
+    texts: Texts,
+    notices: list[dict[str, str]],
+    readonly: bool,
+    errors: Mapping[int | None, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    t = words(language)
+    errors = errors or {}
+    labels = linked.questionnaire.tag_labels()
+    groups, general = [], None
+    for target in linked.targets:
+        if target.finding_id is None:
+            general = TargetView(field_name(None), t["reply_general"], [], [], texts.get(None, ""), errors.get(None))
+            continue
+        # A group's key is the value of the tag its scope is named after (an objective's id, say).
+        label = labels.get((target.findings[0].scope.value, target.key or ""))
+        groups.append(
+            TargetView(
+                field_name(target.finding_id),
+                label.in_language(language) if label else target.key or "",
+                [_finding_view(linked.questionnaire, finding, language) for finding in target.findings],
+                _comments(target.findings),
+                texts.get(target.finding_id, ""),
+                errors.get(target.finding_id),
+            )
+        )
+    title = linked.round.title_en if language == "en" and linked.round.title_en else linked.round.title
+    return render_page(
+        "reply.html",
+        language,
+        status_code,
+        heading=t["reply_heading"],
+        subheading=t["for_organisation"].format(organisation=linked.organisation.name),
+        round_title=title,
+        deadline=format_moment(linked.round.comment_deadline, linked.round.time_zone, language),
+        notices=notices,
+        groups=groups,
+        general=general,
+        readonly=readonly,
+        sent_before=linked.submission.reply_submitted_at is not None,
+        max_length=MAX_REPLY_LENGTH,
+        csrf=csrf_token(portal.secret, linked.access.token_hash),
+        other_lang="en" if language == "de" else "de",
+        coordinator_name=linked.round.coordinator_name,
+        coordinator_email=linked.round.coordinator_email,
+    )
+
+
+def _finding_view(questionnaire: Questionnaire, finding: Finding, language: str) -> FindingView:
+    t = words(language)
+    scale = questionnaire.scales.get(finding.scale or "")
+
+    def rating(mean: float | None) -> str:
+        if mean is None:
+            return "—"
+        shown = _number(mean, language)
+        return f"{shown} – {scale.level_near(mean).label.in_language(language)}" if scale else shown
+
+    gap = finding.details.get("gap")
+    return FindingView(
+        t.get(f"scale_{finding.scale}", finding.scale or ""),  # questionnaires name scales but give them no label
+        rating(finding.self_score),
+        rating(finding.peer_mean),
+        "—" if not isinstance(gap, int | float) else _signed(gap, language),
+    )
+
+
+def _comments(findings: Sequence[Finding]) -> list[str]:
+    """The reviewers' comments on a group, each once: a group on two scales lists the same comments twice."""
+    seen: set[str] = set()
+    comments: list[str] = []
+    for finding in findings:
+        fresh = [entry for entry in finding.details.get("comments", []) if entry.get("item") not in seen]
+        comments += [str(entry.get("text", "")) for entry in fresh]
+        seen |= {entry.get("item") for entry in fresh}
+    return comments
+
+
+def _number(value: float, language: str) -> str:
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if language == "de" else text
+
+
+def _signed(value: float, language: str) -> str:
+    rounded = round(value, 1)
+    sign = "+" if rounded > 0 else "−" if rounded < 0 else "±"
+    return sign + _number(abs(rounded), language)

@@ -1,0 +1,30 @@
+"""Published reports: anyone with the address may read them, in each language and format."""
+
+from fastapi.responses import Response
+from sqlmodel import Session, col, select
+
+from portal.rendering import message_page, words
+from reports.documents import FILE_NAMES
+from review_model.tables import PublishedReport, Round
+
+# The report carries its styles and charts inline; nothing else may load.
+REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'"
+
+
+def published_report(session: Session, slug: str, file_name: str, language: str) -> Response:
+    """The published document `file_name` (report.html, report.pdf, scores.csv, scores.json) of round `slug`."""
+    formats = {name: format for format, name in FILE_NAMES.items()}
+    format = formats.get(file_name)
+    found = None
+    if format is not None:
+        found = session.exec(
+            select(PublishedReport)
+            .join(Round, col(Round.id) == PublishedReport.round_id)
+            .where(Round.slug == slug, PublishedReport.format == format, PublishedReport.language == language)
+        ).first()
+    if found is None:
+        return message_page(language, "invalid_title", words(language)["report_missing"], 404)
+    headers = {"content-security-policy": REPORT_POLICY, "cache-control": "public, max-age=300"}
+    if format != "html":
+        headers["content-disposition"] = f'attachment; filename="{slug}-{file_name}"'
+    return Response(found.content, media_type=found.media_type, headers=headers)

@@ -1,0 +1,550 @@
+"""What the report says, read from the store: every figure and label it shows, in one language.
+
+The templates only lay this out. Reading uses plain column queries (no ORM objects), so a round of ten
+thousand parties assembles in a second or two.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from review_model import clock
+from review_model.consolidation import DISAGREEMENT_SPREAD, status_dimensions
+from review_model.questionnaire import MatrixItem, Questionnaire, Scale, ScaleItem, Text
+from review_model.replies import sent_replies
+from review_model.round_overview import (
+    MatrixCell,
+    PartyGroup,
+    Progress,
+    Ranked,
+    benchmark_ranking,
+    critical_counts,
+    progress_since,
+    status_matrices,
+)
+from review_model.tables import (
+    Enrolment,
+    Finding,
+    Organisation,
+    Participant,
+    Recommendation,
+    Review,
+    ReviewAssignment,
+    Round,
+    Submission,
+)
+from review_model.vocabulary import ActionLevel, FindingScope, OrganisationKind, RecommendationStatus, WorkStatus
+
+GROUP_SCOPES = (
+    FindingScope.objective,
+    FindingScope.strategy_level,
+    FindingScope.field_of_action,
+    FindingScope.guideline,
+)
+ACTION_LEVEL_ORDER = list(ActionLevel)
+# Disagreements shown per party in its profile; the CSV and JSON exports hold all of them.
+DISAGREEMENTS_PER_PARTY = 5
+
+
+@dataclass(frozen=True)
+class LevelView:
+    value: int
+    label: str
+    description: str | None
+    tone: int
+
+
+@dataclass(frozen=True)
+class ScaleView:
+    name: str
+    levels: list[LevelView]
+    critical_below: float
+    low: int
+    high: int
+
+    def tone(self, value: float | None) -> int | None:
+        """0 (worst) to 4 (best): the colour a mean rating is drawn in."""
+        if value is None:
+            return None
+        return round(4 * (value - self.low) / ((self.high - self.low) or 1))
+
+    def level_label(self, value: float | None) -> str:
+        if value is None:
+            return "–"
+        return min(self.levels, key=lambda level: (abs(level.value - value), level.value)).label
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """A group (a field of action, a strategy level) on one scale: own and peers' means, for a party or all."""
+
+    tag: str
+    key: str
+    label: str
+    scale: str
+    self_mean: float | None
+    peer_mean: float | None
+    parties: int = 0
+    critical_parties: int = 0
+
+    @property
+    def gap(self) -> float | None:
+        return None if self.self_mean is None or self.peer_mean is None else self.peer_mean - self.self_mean
+
+
+@dataclass(frozen=True)
+class MatrixView:
+    scale: str
+    column_title: str
+    row_title: str
+    column_plural: str
+    columns: list[tuple[str, str]]  # (key, label)
+    rows: list[tuple[str, str]]
+    cells: dict[tuple[str, str], MatrixCell]
+    counts: list[tuple[str, int, int]]  # (row label, critical, measured)
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    item: str
+    scale: str
+    self_score: float | None
+    peer_scores: list[float]
+    spread: float
+
+
+@dataclass
+class PartyProfile:
+    submission_id: int
+    name: str
+    kind: str
+    state: str | None
+    groups: list[GroupRow] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
+    disagreement_count: int = 0
+    progress: list[Progress] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReplyView:
+    party: str
+    about: str | None  # the group's label; None for the reply to the findings as a whole
+    figures: list[GroupRow]
+    text: str
+
+
+@dataclass(frozen=True)
+class RecommendationView:
+    id: int
+    action_level: str
+    priority: int
+    text: str
+    evidence_count: int
+    evidence_total: int
+    items: list[str]
+    quotes: list[dict[str, str]]
+
+
+@dataclass
+class Report:
+    """Everything the report shows, in one language."""
+
+    language: str
+    round_slug: str
+    title: str
+    questionnaire_title: str
+    questionnaire_version: int
+    coordinator: str
+    time_zone: str
+    generated_at: datetime
+    published_at: datetime | None
+    deadlines: dict[str, datetime]
+    scales: dict[str, ScaleView]
+    primary_scale: str
+    column_tag: str | None
+    participation: dict[str, int]
+    agreement: dict[str, float | None]
+    matrices: list[MatrixView]
+    priorities: list[GroupRow]
+    ranking_columns: list[tuple[str, str]]
+    ranking: list[tuple[str, dict[str, Ranked]]]
+    round_progress: list[tuple[str, Progress]]
+    previous_round: str | None
+    profiles: list[PartyProfile]
+    frequent_disagreements: list[tuple[str, str, int, int]]  # (item, scale, parties disagreeing, parties rated)
+    recommendations: dict[str, list[RecommendationView]]
+    replies: list[ReplyView]
+    kinds: dict[str, int] = field(default_factory=dict)
+    tag_titles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def recommendation_count(self) -> int:
+        return sum(len(found) for found in self.recommendations.values())
+
+
+def assemble_report(session: Session, round_id: int, language: str, *, published_at: datetime | None = None) -> Report:
+    """Read a consolidated round from the store and put together its report in `language` ("de" or "en").
+
+    `published_at` marks the published edition; a round already published keeps its publication date.
+    """
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise LookupError(f"no round with id {round_id}")
+    questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
+    cells = list(questionnaire.rating_cells())
+    column_tag, row_tag = status_dimensions(cells)
+    tags = questionnaire.tag_labels()
+
+    def tag_label(tag: str, key: str) -> str:
+        label = tags.get((tag, key))
+        return label.in_language(language) if label else key
+
+    scales = {name: _scale_view(name, scale, language) for name, scale in questionnaire.scales.items()}
+    primary_scale = cells[0].scale if cells else next(iter(scales), "")
+    parties = _parties(session, round_id, language)
+    groups = _party_groups(session, round_id, parties)
+    profiles = {submission_id: profile for submission_id, (profile, _) in parties.items()}
+    for party_id, row in groups:
+        profiles[party_id].groups.append(_labelled(row, tag_label))
+    item_labels = cell_labels(questionnaire, language)
+    disagreement_counts: Counter[tuple[str, str]] = Counter()
+    for submission_id, key, scale, self_score, spread, details in session.exec(
+        select(Finding.submission_id, Finding.key, Finding.scale, Finding.self_score, Finding.spread, Finding.details)
+        .where(Finding.round_id == round_id, Finding.scope == FindingScope.item, col(Finding.disagreement))
+        .order_by(col(Finding.spread).desc(), col(Finding.id))
+    ).all():
+        profile = profiles[submission_id]
+        profile.disagreement_count += 1
+        disagreement_counts[(key, scale)] += 1
+        if len(profile.disagreements) < DISAGREEMENTS_PER_PARTY:
+            profile.disagreements.append(
+                Disagreement(item_labels.get(key, key), scale, self_score, details.get("peer_scores", []), spread)
+            )
+    rated = dict(
+        session.exec(
+            select(Finding.key, func.count())
+            .where(Finding.round_id == round_id, Finding.scope == FindingScope.item, Finding.n_reviews >= 2)
+            .group_by(Finding.key)
+        ).all()
+    )
+    frequent = sorted(
+        ((item_labels.get(key, key), scale, n, rated.get(key, 0)) for (key, scale), n in disagreement_counts.items()),
+        key=lambda entry: (-entry[2], entry[0]),
+    )[:10]
+    round_rows = session.exec(
+        select(Finding).where(Finding.round_id == round_id, Finding.scope == FindingScope.round)
+    ).all()
+    agreement = next((f.details.get("alpha", {}) for f in round_rows if f.key == "agreement"), {})
+    matrix_cells = [
+        MatrixCell(f.details["column"], f.details["row"], f.scale or "", f.peer_mean, f.n_reviews)
+        for f in round_rows
+        if f.key.startswith("matrix:")
+    ]
+    party_groups = [
+        PartyGroup(profiles[pid].name, row.tag, row.key, row.scale, row.self_mean, row.peer_mean) for pid, row in groups
+    ]
+    matrices = [
+        _matrix_view(matrix, scales[matrix.scale], column_tag, row_tag, tag_label, questionnaire, language)
+        for matrix in status_matrices(matrix_cells)
+    ]
+    priorities = _priorities(round_rows, party_groups, column_tag, scales, tag_label)
+    ranking_columns, ranking = _ranking(party_groups, column_tag, primary_scale, tag_label)
+    previous_name, round_progress = None, []
+    if round_.previous_round_id is not None and column_tag is not None:
+        previous = session.get(Round, round_.previous_round_id)
+        if previous is not None:
+            previous_name = previous.title_en if language == "en" and previous.title_en else previous.title
+            before = [
+                PartyGroup(profile.name, row.tag, row.key, row.scale, row.self_mean, row.peer_mean)
+                for profile, row in _previous_groups(session, previous.id)
+            ]
+            per_party, round_wide = progress_since(before, party_groups, column_tag)
+            by_name = {profile.name: profile for profile in profiles.values()}
+            for change in per_party:
+                by_name[change.party or ""].progress.append(change)
+            round_progress = [(tag_label(column_tag, p.value), p) for p in round_wide]
+    return Report(
+        language=language,
+        round_slug=round_.slug,
+        title=round_.title_en if language == "en" and round_.title_en else round_.title,
+        questionnaire_title=questionnaire.title.in_language(language),
+        questionnaire_version=questionnaire.version,
+        coordinator=f"{round_.coordinator_name} <{round_.coordinator_email}>",
+        time_zone=round_.time_zone,
+        generated_at=clock.now(),
+        published_at=published_at
+        or (round_.stage_entered_at if round_.stage.value in ("published", "archived") else None),
+        deadlines={
+            "submission": round_.submission_deadline,
+            "review": round_.review_deadline,
+            "comment": round_.comment_deadline,
+        },
+        scales=scales,
+        primary_scale=primary_scale,
+        column_tag=column_tag,
+        participation=_participation(session, round_id),
+        agreement=agreement,
+        matrices=matrices,
+        priorities=priorities,
+        ranking_columns=ranking_columns,
+        ranking=ranking,
+        round_progress=round_progress,
+        previous_round=previous_name,
+        profiles=list(profiles.values()),
+        frequent_disagreements=frequent,
+        recommendations=_recommendations(session, round_id, language),
+        replies=_replies(session, round_id, profiles, groups, tag_label),
+        kinds=dict(Counter(profile.kind for profile in profiles.values())),
+        tag_titles={tag: names[0] for tag, names in TAG_TITLES[language].items()},
+    )
+
+
+def cell_labels(questionnaire: Questionnaire, language: str) -> dict[str, str]:
+    """A readable name for every rating cell: the item, and for a matrix its row and column."""
+    labels = {}
+    for _, item in questionnaire.items():
+        if isinstance(item, ScaleItem):
+            labels[item.id] = item.label.in_language(language)
+        elif isinstance(item, MatrixItem):
+            for row in item.rows:
+                for column in item.columns:
+                    labels[f"{item.id}/{row.id}/{column.id}"] = " · ".join(
+                        text.in_language(language) for text in (item.label, row.label, column.label)
+                    )
+    return labels
+
+
+def _scale_view(name: str, scale: Scale, language: str) -> ScaleView:
+    low, high = scale.levels[0].value, scale.levels[-1].value
+    levels = [
+        LevelView(
+            level.value,
+            level.label.in_language(language),
+            level.description.in_language(language) if level.description else None,
+            round(4 * (level.value - low) / ((high - low) or 1)),
+        )
+        for level in scale.levels
+    ]
+    return ScaleView(name, levels, scale.critical_threshold, low, high)
+
+
+def _parties(session: Session, round_id: int, language: str) -> dict[int, tuple[PartyProfile, int]]:
+    """Every reviewed party (a submitted self-assessment) by submission id, with its organisation's id."""
+    found = {}
+    for submission_id, name, kind, state, organisation_id in session.exec(
+        select(Submission.id, Organisation.name, Organisation.kind, Organisation.state, Organisation.id)
+        .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
+        .order_by(col(Organisation.name))
+    ).all():
+        kind_label = OrganisationKind(kind).label_en if language == "en" else OrganisationKind(kind).label_de
+        found[submission_id] = (
+            PartyProfile(submission_id, name, kind_label, state.value if state else None),
+            organisation_id,
+        )
+    return found
+
+
+def _party_groups(session: Session, round_id: int, parties: dict) -> list[tuple[int, GroupRow]]:
+    return [
+        (submission_id, GroupRow(scope.value, key, key, scale or "", self_score, peer_mean))
+        for submission_id, scope, key, scale, self_score, peer_mean in session.exec(
+            select(
+                Finding.submission_id, Finding.scope, Finding.key, Finding.scale, Finding.self_score, Finding.peer_mean
+            )
+            .where(Finding.round_id == round_id, col(Finding.scope).in_(GROUP_SCOPES))
+            .order_by(col(Finding.id))
+        ).all()
+        if submission_id in parties
+    ]
+
+
+def _previous_groups(session: Session, round_id: int) -> list[tuple[PartyProfile, GroupRow]]:
+    parties = _parties(session, round_id, "de")
+    return [(parties[pid][0], row) for pid, row in _party_groups(session, round_id, parties)]
+
+
+def _labelled(row: GroupRow, tag_label: Any) -> GroupRow:
+    return GroupRow(row.tag, row.key, tag_label(row.tag, row.key), row.scale, row.self_mean, row.peer_mean)
+
+
+def _matrix_view(matrix, scale: ScaleView, column_tag, row_tag, tag_label, questionnaire, language) -> MatrixView:  # type: ignore[no-untyped-def]
+    counts = [
+        (tag_label(row_tag or "", c.of), c.critical, c.total) for c in critical_counts(matrix, scale.critical_below)
+    ]
+    return MatrixView(
+        scale=matrix.scale,
+        column_title=_tag_title(column_tag, language),
+        row_title=_tag_title(row_tag, language),
+        column_plural=_tag_title(column_tag, language, plural=True),
+        columns=[(key, tag_label(column_tag or "", key)) for key in matrix.columns],
+        rows=[(key, tag_label(row_tag or "", key)) for key in matrix.rows],
+        cells=matrix.cells,
+        counts=counts,
+    )
+
+
+TAG_TITLES = {
+    "de": {
+        "objective": ("Zielbild", "Zielbildern"),
+        "strategy_level": ("Strategieebene", "Strategieebenen"),
+        "field_of_action": ("Handlungsfeld", "Handlungsfeldern"),
+        "guideline": ("Leitlinie", "Leitlinien"),
+    },
+    "en": {
+        "objective": ("Objective", "objectives"),
+        "strategy_level": ("Strategy level", "strategy levels"),
+        "field_of_action": ("Field of action", "fields of action"),
+        "guideline": ("Guideline", "guidelines"),
+    },
+}
+
+
+def _tag_title(tag: str | None, language: str, plural: bool = False) -> str:
+    """What a tag's groups are called: "Handlungsfeld", or in a count "in 4 von 6 Handlungsfeldern"."""
+    names = TAG_TITLES[language].get(tag or "")
+    return (names[1] if plural else names[0]) if names else (tag or "")
+
+
+def _priorities(round_rows, party_groups, column_tag, scales, tag_label) -> list[GroupRow]:  # type: ignore[no-untyped-def]
+    """The round's groups of the matrix's column dimension, weakest (by peers' mean) first."""
+    critical: Counter[tuple[str, str]] = Counter()
+    measured: Counter[tuple[str, str]] = Counter()
+    for group in party_groups:
+        if group.tag == column_tag and group.peer_mean is not None:
+            measured[(group.value, group.scale)] += 1
+            if group.peer_mean < scales[group.scale].critical_below:
+                critical[(group.value, group.scale)] += 1
+    rows = []
+    for finding in round_rows:
+        if not finding.key.startswith(f"group:{column_tag}="):
+            continue
+        key = finding.key.split("=", 1)[1]
+        rows.append(
+            GroupRow(
+                column_tag,
+                key,
+                tag_label(column_tag, key),
+                finding.scale or "",
+                finding.self_score,
+                finding.peer_mean,
+                measured[(key, finding.scale)],
+                critical[(key, finding.scale)],
+            )
+        )
+    return sorted(
+        rows,
+        key=lambda r: (
+            list(scales).index(r.scale) if r.scale in scales else 0,
+            r.peer_mean if r.peer_mean is not None else float("inf"),
+        ),
+    )
+
+
+def _ranking(party_groups, column_tag, scale, tag_label):  # type: ignore[no-untyped-def]
+    """Per party, its rank in each group; parties ordered by their mean rank."""
+    if column_tag is None:
+        return [], []
+    ranked = benchmark_ranking(party_groups, column_tag, scale)
+    columns = [(key, tag_label(column_tag, key)) for key in ranked]
+    by_party: dict[str, dict[str, Ranked]] = {}
+    for key, entries in ranked.items():
+        for entry in entries:
+            by_party.setdefault(entry.party, {})[key] = entry
+    ordered = sorted(by_party.items(), key=lambda item: (sum(r.rank for r in item[1].values()) / len(item[1]), item[0]))
+    return columns, ordered
+
+
+def _participation(session: Session, round_id: int) -> dict[str, int]:
+    def count(statement: Any) -> int:
+        return int(session.exec(statement).one())
+
+    enrolled = select(func.count()).select_from(Enrolment).where(Enrolment.round_id == round_id)
+    return {
+        "respondents": count(enrolled.where(col(Enrolment.is_respondent))),
+        "reviewers": count(enrolled.where(col(Enrolment.is_reviewer))),
+        "submitted": count(
+            select(func.count())
+            .select_from(Submission)
+            .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
+        ),
+        "reviews_due": count(
+            select(func.count()).select_from(ReviewAssignment).where(ReviewAssignment.round_id == round_id)
+        ),
+        "reviews_submitted": count(
+            select(func.count())
+            .select_from(Review)
+            .where(Review.round_id == round_id, Review.status == WorkStatus.submitted)
+        ),
+        "replies": count(
+            select(func.count())
+            .select_from(Submission)
+            .where(Submission.round_id == round_id, col(Submission.reply_submitted_at).is_not(None))
+        ),
+        "disagreement_spread": DISAGREEMENT_SPREAD,
+    }
+
+
+def _recommendations(session: Session, round_id: int, language: str) -> dict[str, list[RecommendationView]]:
+    """Approved (or published) recommendations only, per action level, highest priority first."""
+    found: dict[str, list[RecommendationView]] = {}
+    for r in session.exec(
+        select(Recommendation)
+        .where(
+            Recommendation.round_id == round_id,
+            col(Recommendation.status).in_([RecommendationStatus.approved, RecommendationStatus.published]),
+        )
+        .order_by(col(Recommendation.priority), col(Recommendation.id))
+    ).all():
+        text = r.text_en if language == "en" and r.text_en else r.text_de
+        found.setdefault(r.action_level.value, []).append(
+            RecommendationView(
+                r.id or 0,
+                r.action_level.value,
+                r.priority,
+                text,
+                r.evidence.get("count", 0),
+                r.evidence.get("total", 0),
+                list(r.evidence.get("items", [])),
+                list(r.evidence.get("quotes", [])),
+            )
+        )
+    return {level.value: found[level.value] for level in ACTION_LEVEL_ORDER if level.value in found}
+
+
+def _replies(session, round_id, profiles, groups, tag_label) -> list[ReplyView]:  # type: ignore[no-untyped-def]
+    """Every sent reply, exactly as written, with the figures of the findings it answers."""
+    by_finding: dict[int, tuple[str, str]] = dict(
+        (fid, (scope.value, key))
+        for fid, scope, key in session.exec(
+            select(Finding.id, Finding.scope, Finding.key).where(
+                Finding.round_id == round_id, col(Finding.scope).in_(GROUP_SCOPES)
+            )
+        ).all()
+    )
+    rows_of: dict[tuple[int, str, str], list[GroupRow]] = {}
+    for submission_id, row in groups:
+        rows_of.setdefault((submission_id, row.tag, row.key), []).append(_labelled(row, tag_label))
+    views = []
+    for submission_id, texts in sent_replies(session, round_id).items():
+        profile = profiles.get(submission_id)
+        if profile is None:
+            continue
+        for finding_id, text in sorted(texts.items(), key=lambda item: (item[0] is not None, item[0] or 0)):
+            if finding_id is None:
+                views.append(ReplyView(profile.name, None, [], text))
+            elif finding_id in by_finding:
+                tag, key = by_finding[finding_id]
+                views.append(
+                    ReplyView(profile.name, tag_label(tag, key), rows_of.get((submission_id, tag, key), []), text)
+                )
+    return sorted(views, key=lambda view: view.party)
+
+
+__all__ = ["Report", "Text", "assemble_report", "cell_labels"]

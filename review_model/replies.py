@@ -1,0 +1,142 @@
+"""The right of reply: a reviewed party comments on its draft findings before publication.
+
+A party may reply to the findings as a whole and to each group of findings (each objective or field of
+action). Replies are kept exactly as written (line breaks as the browser sends them aside) and printed in
+the report beside the findings they answer; nobody edits them. They count once the party has sent them;
+until the comment deadline it may change and send them again.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from review_model.consolidation import status_dimensions
+from review_model.questionnaire import Questionnaire
+from review_model.tables import Finding, Reply, Round, Submission
+from review_model.vocabulary import FindingScope, Stage
+
+MAX_REPLY_LENGTH = 10_000
+# The scope replies attach to, for each tag a status matrix's columns can carry.
+REPLY_SCOPES = {
+    "objective": FindingScope.objective,
+    "field_of_action": FindingScope.field_of_action,
+    "strategy_level": FindingScope.strategy_level,
+    "guideline": FindingScope.guideline,
+}
+
+
+class RepliesClosed(Exception):
+    """The round no longer takes replies (not in the comment stage, or its deadline has passed)."""
+
+
+class ReplyTooLong(ValueError):
+    """A reply longer than MAX_REPLY_LENGTH characters; `finding_id` says which (None: the general one)."""
+
+    def __init__(self, finding_id: int | None):
+        super().__init__(finding_id)
+        self.finding_id = finding_id
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """Something a party can answer: a group of its findings (`finding_id` is its first finding), or all."""
+
+    finding_id: int | None
+    key: str | None
+    findings: tuple[Finding, ...]
+
+
+def accepts_replies(round_: Round, now: datetime) -> bool:
+    """Whether replies may still be sent or changed."""
+    return round_.stage is Stage.comment and now < round_.comment_deadline
+
+
+def reply_scope(questionnaire: Questionnaire) -> FindingScope | None:
+    """The scope of the groups a party replies to: the status matrix's columns (objectives, fields of action)."""
+    column_tag, _ = status_dimensions(list(questionnaire.rating_cells()))
+    return REPLY_SCOPES.get(column_tag or "")
+
+
+def reply_targets(session: Session, questionnaire: Questionnaire, submission_id: int) -> list[ReplyTarget]:
+    """The general reply, then one target per group of the party's findings, in questionnaire order."""
+    scope = reply_scope(questionnaire)
+    targets = [ReplyTarget(None, None, ())]
+    if scope is None:
+        return targets
+    findings = session.exec(
+        select(Finding).where(Finding.submission_id == submission_id, Finding.scope == scope).order_by(col(Finding.id))
+    ).all()
+    by_key: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_key.setdefault(finding.key, []).append(finding)
+    return targets + [ReplyTarget(group[0].id, key, tuple(group)) for key, group in by_key.items()]
+
+
+def replies_by_finding(session: Session, submission_id: int) -> dict[int | None, Reply]:
+    """The party's replies (sent or not), by the finding they answer (None: the general reply)."""
+    return {
+        reply.finding_id: reply for reply in session.exec(select(Reply).where(Reply.submission_id == submission_id))
+    }
+
+
+def save_replies(
+    session: Session,
+    round_: Round,
+    submission: Submission,
+    author_enrolment_id: int,
+    texts: Mapping[int | None, str],
+    now: datetime,
+    *,
+    send: bool,
+) -> None:
+    """Keep the party's replies (by finding id, None for the general one); `send` makes them count.
+
+    Once a party has sent its reply, every later change counts at once (there is no separate draft of a
+    sent reply). An empty text removes that reply. Texts are stored as written, with the browser's CRLF line
+    breaks turned back into plain newlines. Only the targets `reply_targets` offers may be answered; all
+    texts are checked before anything changes.
+    """
+    if not accepts_replies(round_, now):
+        raise RepliesClosed
+    # One save at a time per party, so two first saves cannot both add a general reply.
+    session.exec(select(Submission.id).where(Submission.id == submission.id).with_for_update()).one()
+    questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
+    allowed = {target.finding_id for target in reply_targets(session, questionnaire, submission.id)}
+    if set(texts) - allowed:
+        raise ValueError("a reply may only answer the party's own groups of findings")
+    cleaned = {finding_id: raw.replace("\r\n", "\n") for finding_id, raw in texts.items()}
+    for finding_id, text in cleaned.items():
+        if len(text) > MAX_REPLY_LENGTH:
+            raise ReplyTooLong(finding_id)
+    existing = replies_by_finding(session, submission.id)
+    for finding_id, text in cleaned.items():
+        reply = existing.get(finding_id)
+        if not text.strip():
+            if reply is not None:
+                session.delete(reply)
+            continue
+        if reply is None:
+            session.add(
+                Reply(round_id=round_.id, submission_id=submission.id, finding_id=finding_id,
+                      author_enrolment_id=author_enrolment_id, text=text, created_at=now)
+            )  # fmt: skip
+        elif reply.text != text:
+            reply.text, reply.updated_at, reply.author_enrolment_id = text, now, author_enrolment_id
+    if send or submission.reply_submitted_at is not None:
+        submission.reply_submitted_at = now
+    session.flush()
+
+
+def sent_replies(session: Session, round_id: int) -> dict[int, dict[int | None, str]]:
+    """Every reply that counts (its party sent it), by submission and then by finding."""
+    found: dict[int, dict[int | None, str]] = {}
+    for reply in session.exec(
+        select(Reply)
+        .join(Submission, col(Submission.id) == Reply.submission_id)
+        .where(Reply.round_id == round_id, col(Submission.reply_submitted_at).is_not(None))
+        .order_by(col(Reply.id))
+    ).all():
+        found.setdefault(reply.submission_id, {})[reply.finding_id] = reply.text
+    return found

@@ -1,0 +1,157 @@
+"""From the close of the review stage to publication, with time moved by freezegun: the right of reply,
+its reminders, the report kept in the store and read on the portal, and the emails that say so."""
+
+import re
+import shutil
+import subprocess
+from datetime import timedelta
+
+import pytest
+from freezegun import freeze_time
+from sqlmodel import Session, select
+
+from review_model.tables import Organisation, PublishedReport, Recommendation, ReviewAssignment, Round, Submission
+from review_model.vocabulary import RecommendationStatus, Stage
+from tests.workflows.test_review_stage import REVIEW_LINK, text_of
+from tests.workflows.test_submission_stage import link_in, submit
+from workflows.round_driver import advance_round
+from workflows.stages.launch import open_invitation_stage
+
+REPLY_LINK = re.compile(r"http://testserver(/c/[A-Za-z0-9_-]{43})")
+HOSTILE = '<script>alert("x")</script> & <b>fett</b>'
+REPLY = f"Wir widersprechen.\n{HOSTILE}\nZweite Zeile – „Zitat“"
+
+
+def review_with_variety(world, path: str, level: str) -> None:
+    page = world.portal.get(path).text
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    ratings = {key: level for key in re.findall(r'name="([a-z_]+\.[a-z]+)" id="f-', page)}
+    ratings["mobilitaet.teilhabe/comment"] = f"Kaum Beteiligung {HOSTILE}"
+    response = world.portal.post(path, data={"csrf": csrf, "action": "submit", **ratings}, follow_redirects=False)
+    assert response.status_code == 303, response.text[:300]
+
+
+def bring_to_drafting(world) -> None:
+    """Everyone submits, the coordinator confirms the assignment, every reviewer reviews; the stage closes."""
+    with Session(world.engine) as session:
+        round_ = session.get(Round, world.round_id)
+        deadline = round_.submission_deadline
+    open_invitation_stage(world.context, world.round_id, "test")
+    advance_round(world.context, world.round_id)
+    for message in world.received():
+        submit(world, link_in(message))
+    advance_round(world.context, world.round_id)
+    with Session(world.engine) as session:
+        for assignment in session.exec(select(ReviewAssignment)).all():
+            assignment.confirmed_at = deadline - timedelta(days=10)
+        session.commit()
+    advance_round(world.context, world.round_id)
+    for number, request in enumerate(m for m in world.received() if REVIEW_LINK.search(text_of(m))):
+        for path in REVIEW_LINK.findall(text_of(request)):
+            review_with_variety(world, path, str(number % 2))  # 0 and 1: low, and reviewers disagree by one
+
+
+def reply(world, path: str, general: str, action: str = "send") -> None:
+    page = world.portal.get(path).text
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    response = world.portal.post(
+        path, data={"csrf": csrf, "action": action, "reply-general": general}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text[:500]
+
+
+def test_from_review_close_to_publication(round_world):
+    world = round_world
+    with Session(world.engine) as session:
+        round_ = session.get(Round, world.round_id)
+        deadline, review_deadline, comment_deadline = (
+            round_.submission_deadline, round_.review_deadline, round_.comment_deadline)  # fmt: skip
+    with freeze_time(deadline - timedelta(days=10), real_asyncio=True) as frozen:
+        bring_to_drafting(world)
+        frozen.move_to(review_deadline + timedelta(minutes=1))
+        closed = advance_round(world.context, world.round_id)
+        assert closed.stage_after is Stage.drafting and closed.recommendations > 0
+        # Nothing moves on while drafts wait for the coordinator.
+        assert advance_round(world.context, world.round_id).stage_after is Stage.drafting
+        with Session(world.engine) as session:
+            drafts = session.exec(select(Recommendation)).all()
+            for draft in drafts:
+                draft.status = RecommendationStatus.approved if draft.id % 2 else RecommendationStatus.rejected
+            approved = sum(1 for d in drafts if d.id % 2)
+            session.commit()
+
+        before = len(world.received())
+        opened = advance_round(world.context, world.round_id)
+        assert opened.transitions == ["drafting → comment"] and opened.stage_messages == 4
+        invitations = world.received()[before:]
+        links = {m.recipients[0].split("@")[0]: REPLY_LINK.search(text_of(m)).group(1) for m in invitations
+                 if REPLY_LINK.search(text_of(m))}  # fmt: skip
+        assert set(links) == {"anna", "ben", "cara", "dora"}
+        reply(world, links["anna"], REPLY)
+        reply(world, links["ben"], "")  # Ben has nothing to add: no reminders for him either
+        reply(world, links["cara"], "Nur ein Entwurf", action="save")  # saved, not sent: not printed
+
+        frozen.move_to(comment_deadline - timedelta(days=7) + timedelta(minutes=1))
+        reminded = advance_round(world.context, world.round_id)
+        assert reminded.reminders == 2  # Cara (a draft is not a reply) and Dora
+        assert advance_round(world.context, world.round_id).reminders == 0
+
+        frozen.move_to(comment_deadline + timedelta(minutes=1))
+        before = len(world.received())
+        published = advance_round(world.context, world.round_id)
+        assert published.transitions == ["comment → published"] and published.stage_messages == 4
+        announcements = world.received()[before:]
+        assert len(announcements) == 4
+        assert all("http://testserver/reports/fruehjahr-2027" in text_of(m) for m in announcements)
+        assert not advance_round(world.context, world.round_id).did_anything
+
+    with Session(world.engine) as session:
+        statuses = [r.status for r in session.exec(select(Recommendation)).all()]
+        assert statuses.count(RecommendationStatus.published) == approved
+        assert RecommendationStatus.approved not in statuses
+        stored = {(d.format, d.language) for d in session.exec(select(PublishedReport)).all()}
+        assert {("html", "de"), ("html", "en"), ("csv", "de"), ("json", "en")} <= stored
+        assert session.exec(select(Submission.reply_submitted_at)).all().count(None) == 2
+
+    page = world.portal.get("/reports/fruehjahr-2027/report.html?lang=de")
+    assert page.status_code == 200 and "default-src 'none'" in page.headers["content-security-policy"]
+    html = page.text
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;fett" in html
+    assert "Wir widersprechen." in html and "Nur ein Entwurf" not in html
+    for section in ("Gesamtbild", "So lesen Sie die Bewertungen", "Priorisierte Handlungsfelder", "Benchmark",
+                    "Profile der Organisationen", "Wo die Gutachter uneins waren", "Empfehlungen nach Handlungsebene",
+                    "Stellungnahmen", "Methode und Beteiligung"):  # fmt: skip
+        assert section in html
+    english = world.portal.get("/reports/fruehjahr-2027/report.html?lang=en").text
+    assert "Where reviewers disagreed" in english
+    assert world.portal.get("/reports/fruehjahr-2027/scores.csv?lang=de").text.startswith("organisation,kind,item")
+    assert world.portal.get("/reports/nothing-here/report.html").status_code == 404
+
+
+def test_hostile_names_and_replies_are_text_in_the_pdf(round_world, tmp_path):
+    pytest.importorskip("weasyprint")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
+    from reports.documents import render_report
+
+    with Session(round_world.engine) as session:
+        organisation = session.exec(select(Organisation).where(Organisation.name == "Stadt Auenburg")).one()
+        organisation.name = f"Stadt {HOSTILE}"
+        session.commit()
+    test_from_review_close_to_publication(round_world)
+    with Session(round_world.engine) as session:
+        pdf = session.exec(
+            select(PublishedReport).where(PublishedReport.format == "pdf", PublishedReport.language == "de")
+        ).one()
+        html = render_report(session, round_world.round_id, "html", "de").content.decode()
+    assert "<script>" not in html and "Stadt &lt;script&gt;" in html
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf.content)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    for section in ("Gesamtbild", "So lesen Sie die Bewertungen", "Priorisierte Handlungsfelder",
+                    "Status nach Leitlinie und Handlungsfeld", "Benchmark", "Profile der Organisationen",
+                    "Wo die Gutachter uneins waren", "Empfehlungen nach Handlungsebene", "Stellungnahmen",
+                    "Methode und Beteiligung"):  # fmt: skip
+        assert section in text, section
+    assert '<script>alert("x")</script>' in text  # printed as the text it is, never run
+    assert "Wir widersprechen." in text

@@ -1,0 +1,117 @@
+"""The comment stage: each reviewed party gets its draft findings and may reply before the deadline."""
+
+from sqlmodel import Session, col, func, select
+
+from notifications.addressing import round_context
+from notifications.compose import compose_message
+from notifications.message_kinds import CommentInvitation, ReplyReminder
+from notifications.outbox import enqueue_messages, messages_sent_by_recipient
+from review_model import clock
+from review_model.audit_trail import record_event
+from review_model.questionnaire import Questionnaire
+from review_model.reminders import days_left, reminder_due
+from review_model.replies import reply_scope
+from review_model.tables import Finding, Recommendation, Round
+from review_model.tokens import issue_links
+from review_model.vocabulary import RecommendationStatus, Stage, TokenPurpose
+from workflows.stages.context import StageContext, move_stage
+from workflows.stages.people import Respondent, respondents
+
+
+def open_comment_stage(context: StageContext, round_id: int, actor: str) -> int:
+    """Move to the comment stage and send each reviewed party its reply link; returns the messages queued.
+
+    When drafting took longer than planned, the comment deadline moves out so that the parties still have
+    `context.min_reply` for their reply.
+    """
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = move_stage(session, round_id, Stage.drafting, Stage.comment, now)
+        if round_ is None:
+            return 0
+        earliest = now + context.min_reply
+        if round_.comment_deadline < earliest:
+            planned, round_.comment_deadline = round_.comment_deadline, earliest
+            record_event(session, round_id, actor, "comment deadline moved so the parties have time to reply",
+                         planned=planned.isoformat(), moved_to=earliest.isoformat())  # fmt: skip
+        approved = session.exec(
+            select(func.count())
+            .select_from(Recommendation)
+            .where(Recommendation.round_id == round_id, Recommendation.status == RecommendationStatus.approved)
+        ).one()
+        parties = reviewed_parties(session, round_id)
+        groups = _groups_per_submission(session, round_)
+        links = _reply_links(session, context, round_, parties)
+        messages = [
+            compose_message(
+                CommentInvitation(links[party.enrolment.id], round_.comment_deadline,
+                                  groups.get(party.submission.id, 0), approved),  # type: ignore[union-attr]
+                party.recipient, round_context(round_), context.sender, stage="comment", now=now,
+            )
+            for party in parties
+        ]  # fmt: skip
+        queued = enqueue_messages(session, messages, now)
+        record_event(session, round_id, actor, "comment stage opened", invitations=queued)
+        session.commit()
+        return queued
+
+
+def send_due_reply_reminders(context: StageContext, round_id: int) -> int:
+    """Remind the parties that have not sent a reply, on the round's reminder days before the comment deadline."""
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        policy = (round_.comment_deadline, round_.reminder_days_before, round_.max_reminders)
+        if round_.stage is not Stage.comment or reminder_due(*policy, 0, now) is None:
+            return 0
+        sent = messages_sent_by_recipient(session, round_id, ReplyReminder.kind)
+        waiting = [
+            party for party in reviewed_parties(session, round_id)
+            if party.submission.reply_submitted_at is None  # type: ignore[union-attr]
+            and party.enrolment.bounced_at is None and party.enrolment.opted_out_at is None
+        ]  # fmt: skip
+        links = _reply_links(session, context, round_, waiting)
+        messages = []
+        for party in waiting:
+            number = reminder_due(*policy, sent.get(party.recipient.participant_id, 0), now,
+                                  since=round_.stage_entered_at)  # fmt: skip
+            if number is None:
+                continue
+            content = ReplyReminder(links[party.enrolment.id], round_.comment_deadline, number, round_.max_reminders,
+                                    days_left(round_.comment_deadline, now))  # fmt: skip
+            messages.append(compose_message(content, party.recipient, round_context(round_), context.sender,
+                                            stage="comment", now=now, sequence=number))  # fmt: skip
+        queued = enqueue_messages(session, messages, now)
+        session.commit()
+        return queued
+
+
+def reviewed_parties(session: Session, round_id: int) -> list[Respondent]:
+    """The respondents whose self-assessment was submitted and consolidated: the parties with a right of reply."""
+    return [
+        person for person in respondents(session, round_id)
+        if person.submission is not None and person.submission.submitted_at is not None
+    ]  # fmt: skip
+
+
+def _reply_links(session: Session, context: StageContext, round_: Round, parties: list[Respondent]) -> dict[int, str]:
+    tokens = issue_links(
+        session, context.secret, round_id=round_.id, enrolment_ids=[p.enrolment.id for p in parties],
+        purpose=TokenPurpose.reply, expires_at=context.link_expiry(round_, round_.comment_deadline),
+    )  # fmt: skip
+    return {enrolment_id: context.link(TokenPurpose.reply, token) for enrolment_id, token in tokens.items()}
+
+
+def _groups_per_submission(session: Session, round_: Round) -> dict[int, int]:
+    """How many groups of findings (objectives, fields of action) each party can reply to."""
+    scope = reply_scope(Questionnaire.model_validate(round_.questionnaire_snapshot))
+    if scope is None:
+        return {}
+    return dict(
+        session.exec(
+            select(Finding.submission_id, func.count(func.distinct(Finding.key)))
+            .where(Finding.round_id == round_.id, Finding.scope == scope, col(Finding.submission_id).is_not(None))
+            .group_by(Finding.submission_id)
+        ).all()
+    )

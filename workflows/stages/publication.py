@@ -1,0 +1,88 @@
+"""Publication: the report is rendered once, kept in the store, and everyone in the round gets the link."""
+
+from sqlmodel import Session, col, select
+
+from notifications.addressing import round_context
+from notifications.compose import Recipient, compose_message
+from notifications.message_kinds import ReportPublished
+from notifications.outbox import enqueue_messages
+from reports.documents import FORMATS, ReportDocument, render_report
+from reports.rendering import PdfUnavailable
+from review_model import clock
+from review_model.audit_trail import record_event
+from review_model.tables import Enrolment, Organisation, Participant, PublishedReport, Recommendation, Round
+from review_model.vocabulary import Language, RecommendationStatus, Stage
+from workflows.stages.context import StageContext, move_stage
+
+
+def report_link(context: StageContext, slug: str) -> str:
+    """Where the published report can be read."""
+    return f"{context.public_base_url.rstrip('/')}/reports/{slug}"
+
+
+def publish_round(context: StageContext, round_id: int, actor: str) -> int:
+    """Close the comment stage: render and keep the report, publish the approved recommendations, and tell
+    every participant and decision-maker where to read it. Returns the messages queued.
+
+    Rendering happens before the write transaction, so a long PDF never holds the store's write lock.
+    """
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        if round_.stage is not Stage.comment:
+            return 0
+        documents, missing = [], []
+        for language in Language:
+            for format in FORMATS:
+                try:
+                    documents.append(render_report(session, round_id, format, language.value, published_at=now))
+                except PdfUnavailable as unavailable:
+                    missing.append(str(unavailable))
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = move_stage(session, round_id, Stage.comment, Stage.published, now)
+        if round_ is None:
+            return 0
+        session.add_all(_stored(round_id, document, now) for document in documents)
+        published = session.exec(
+            select(Recommendation).where(
+                Recommendation.round_id == round_id, Recommendation.status == RecommendationStatus.approved
+            )
+        ).all()
+        for recommendation in published:
+            recommendation.status = RecommendationStatus.published
+        content = ReportPublished(report_link(context, round_.slug), now, len(published))
+        messages = [
+            compose_message(content, recipient, round_context(round_), context.sender, stage="published", now=now)
+            for recipient in _readers(session, round_id)
+        ]
+        queued = enqueue_messages(session, messages, now)
+        if missing:
+            record_event(session, round_id, actor, "report published without PDF", reason=missing[0])
+        record_event(session, round_id, actor, "report published", recommendations=len(published),
+                     formats=sorted({d.format for d in documents}), messages=queued)  # fmt: skip
+        session.commit()
+        return queued
+
+
+def _stored(round_id: int, document: ReportDocument, now) -> PublishedReport:  # type: ignore[no-untyped-def]
+    return PublishedReport(round_id=round_id, format=document.format, language=document.language,
+                           media_type=document.media_type, content=document.content, published_at=now)  # fmt: skip
+
+
+def _readers(session: Session, round_id: int) -> list[Recipient]:
+    """Everyone enrolled (respondents, reviewers, decision-makers) whose address works and who did not opt out."""
+    return [
+        Recipient(person.email, person.name, person.language.value, person.id, organisation.name)
+        for person, organisation in session.exec(
+            select(Participant, Organisation)
+            .join(Enrolment, col(Enrolment.participant_id) == Participant.id)
+            .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+            .where(
+                Enrolment.round_id == round_id,
+                col(Enrolment.bounced_at).is_(None),
+                col(Enrolment.opted_out_at).is_(None),
+            )
+            .order_by(col(Enrolment.id))
+        ).all()
+    ]
