@@ -1,11 +1,11 @@
 """Consolidating a large round: N parties × 3 reviews × 40 items → findings, drafted recommendations, HTML report.
 
-A store (SQLite, one file) is filled first, untimed: N organisations, each with a submitted self-assessment
+A store (SQLite, one file) is filled once, untimed: N organisations, each with a submitted self-assessment
 and three submitted peer reviews of 40 maturity ratings (8 fields of action × 5 guidelines) with the odd
 comment. Then a fresh process runs the stages exactly as the round driver does — consolidation (findings
 stored), drafting (recommendations stored) — approves the drafts and renders the HTML report; it reports
-the seconds of each step and its peak memory (maximum resident set size of that process). Runs repeat;
-medians are printed.
+the seconds of each step and its peak memory (maximum resident set size of that process). Each run starts
+from a fresh copy of the filled store; medians are printed.
 
 Usage: python benchmarks/consolidation.py [--parties 10000] [--repeat 3]
 The last line printed is one JSON object with the figures.
@@ -15,6 +15,7 @@ import argparse
 import json
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -191,13 +192,15 @@ def main() -> None:
         return
 
     workdir = Path(tempfile.mkdtemp(prefix="spr-consolidation-"))
+    filled = workdir / "filled.db"
+    round_id = fill_store(f"sqlite:///{filled}", args.parties)
     runs = []
     for run in range(args.repeat):
-        # A fresh copy of the store each run, so every run consolidates from scratch.
-        database_url = f"sqlite:///{workdir / f'store-{run}.db'}"
-        round_id = fill_store(database_url, args.parties)
+        # A fresh copy of the filled store each run, so every run consolidates from scratch.
+        copy = workdir / f"store-{run}.db"
+        shutil.copyfile(filled, copy)
         measured = subprocess.run(
-            [sys.executable, __file__, "--measure", database_url, str(round_id)],
+            [sys.executable, __file__, "--measure", f"sqlite:///{copy}", str(round_id)],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         result = json.loads(measured.stdout.strip().splitlines()[-1])
@@ -206,7 +209,8 @@ def main() -> None:
               f"report {result['report_s']:.2f} s ({result['html_mb']:.1f} MB HTML), total {result['total_s']:.2f} s, "
               f"peak {result['peak_mb']:.0f} MB; {result['findings']:,} findings, "
               f"{result['recommendations']} recommendations")  # fmt: skip
-        (workdir / f"store-{run}.db").unlink()
+        copy.unlink()
+    shutil.rmtree(workdir)
     figures = {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}
     print(f"median of {len(runs)}: total {figures['total_s']:.2f} s (goal ≤ 10 s), peak {figures['peak_mb']:.0f} MB "
           f"(goal ≤ 1024 MB)")  # fmt: skip

@@ -7,7 +7,7 @@ thousand parties assembles in a second or two.
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -61,7 +61,7 @@ class LevelView:
 @dataclass(frozen=True)
 class ScaleView:
     name: str
-    levels: list[LevelView]
+    levels: tuple[LevelView, ...]
     critical_below: float
     low: int
     high: int
@@ -78,8 +78,7 @@ class ScaleView:
         return min(self.levels, key=lambda level: (abs(level.value - value), level.value)).label
 
 
-@dataclass(frozen=True)
-class GroupRow:
+class GroupRow(NamedTuple):
     """A group (a field of action, a strategy level) on one scale: own and peers' means, for a party or all."""
 
     tag: str
@@ -108,8 +107,7 @@ class MatrixView:
     counts: list[tuple[str, int, int]]  # (row label, critical, measured)
 
 
-@dataclass(frozen=True)
-class Disagreement:
+class Disagreement(NamedTuple):
     item: str
     scale: str
     self_score: float | None
@@ -199,53 +197,40 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
     column_tag, row_tag = status_dimensions(cells)
     tags = questionnaire.tag_labels()
 
+    names = {key: label.in_language(language) for key, label in tags.items()}
+
     def tag_label(tag: str, key: str) -> str:
-        label = tags.get((tag, key))
-        return label.in_language(language) if label else key
+        return names.get((tag, key), key)
 
     scales = {name: _scale_view(name, scale, language) for name, scale in questionnaire.scales.items()}
     primary_scale = cells[0].scale if cells else next(iter(scales), "")
     parties = _parties(session, round_id, language)
-    groups = _party_groups(session, round_id, parties)
+    groups = _party_groups(session, round_id, parties, names)
     profiles = {submission_id: profile for submission_id, (profile, _) in parties.items()}
     for party_id, row in groups:
-        profiles[party_id].groups.append(_labelled(row, tag_label))
-    item_labels = cell_labels(questionnaire, language)
-    disagreement_counts: Counter[tuple[str, str]] = Counter()
-    for submission_id, key, scale, self_score, spread, details in session.exec(
-        select(Finding.submission_id, Finding.key, Finding.scale, Finding.self_score, Finding.spread, Finding.details)
-        .where(Finding.round_id == round_id, Finding.scope == FindingScope.item, col(Finding.disagreement))
-        .order_by(col(Finding.spread).desc(), col(Finding.id))
-    ).all():
-        profile = profiles[submission_id]
-        profile.disagreement_count += 1
-        disagreement_counts[(key, scale)] += 1
-        if len(profile.disagreements) < DISAGREEMENTS_PER_PARTY:
-            profile.disagreements.append(
-                Disagreement(item_labels.get(key, key), scale, self_score, details.get("peer_scores", []), spread)
-            )
-    rated = dict(
-        session.exec(
-            select(Finding.key, func.count())
-            .where(Finding.round_id == round_id, Finding.scope == FindingScope.item, Finding.n_reviews >= 2)
-            .group_by(Finding.key)
-        ).all()
-    )
-    frequent = sorted(
-        ((item_labels.get(key, key), scale, n, rated.get(key, 0)) for (key, scale), n in disagreement_counts.items()),
-        key=lambda entry: (-entry[2], entry[0]),
-    )[:10]
+        profiles[party_id].groups.append(row)
+    labels = cell_labels(questionnaire, language)
+    _add_disagreements(session, round_id, profiles, labels)
     round_rows = session.exec(
         select(Finding).where(Finding.round_id == round_id, Finding.scope == FindingScope.round)
     ).all()
+    frequent = [
+        (labels.get(entry["item"], entry["item"]), entry["scale"], entry["disagreeing"], entry["rated"])
+        for f in round_rows
+        if f.key == "disagreements"
+        for entry in f.details.get("items", [])[:10]
+    ]
     agreement = next((f.details.get("alpha", {}) for f in round_rows if f.key == "agreement"), {})
     matrix_cells = [
         MatrixCell(f.details["column"], f.details["row"], f.scale or "", f.peer_mean, f.n_reviews)
         for f in round_rows
         if f.key.startswith("matrix:")
     ]
+    # Ranking, priorities and progress read the groups of the matrix's columns (the fields of action).
     party_groups = [
-        PartyGroup(profiles[pid].name, row.tag, row.key, row.scale, row.self_mean, row.peer_mean) for pid, row in groups
+        PartyGroup(profiles[pid].name, row.tag, row.key, row.scale, row.self_mean, row.peer_mean)
+        for pid, row in groups
+        if row.tag == column_tag
     ]
     matrices = [
         _matrix_view(matrix, scales[matrix.scale], column_tag, row_tag, tag_label, questionnaire, language)
@@ -303,6 +288,33 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
     )
 
 
+def _add_disagreements(
+    session: Session, round_id: int, profiles: dict[int, PartyProfile], labels: dict[str, str]
+) -> None:
+    """Each party's count of disagreements and its largest ones, as consolidation kept them."""
+    for submission_id, details in (
+        session.connection()
+        .execute(
+            select(Finding.submission_id, Finding.details).where(
+                Finding.round_id == round_id, Finding.scope == FindingScope.party
+            )
+        )
+        .all()
+    ):
+        profile = profiles.get(submission_id)
+        if profile is None:
+            continue
+        profile.disagreement_count += details.get("disagreements", 0)
+        profile.disagreements += [
+            Disagreement(labels.get(d["item"], d["item"]), "", d["self"], d["peers"], d["spread"])
+            for d in details.get("largest", [])
+        ]
+    for profile in profiles.values():
+        if len(profile.disagreements) > 1:
+            profile.disagreements.sort(key=lambda d: -d.spread)
+            del profile.disagreements[DISAGREEMENTS_PER_PARTY:]
+
+
 def cell_labels(questionnaire: Questionnaire, language: str) -> dict[str, str]:
     """A readable name for every rating cell: the item, and for a matrix its row and column."""
     labels = {}
@@ -320,7 +332,7 @@ def cell_labels(questionnaire: Questionnaire, language: str) -> dict[str, str]:
 
 def _scale_view(name: str, scale: Scale, language: str) -> ScaleView:
     low, high = scale.levels[0].value, scale.levels[-1].value
-    levels = [
+    levels = tuple(
         LevelView(
             level.value,
             level.label.in_language(language),
@@ -328,21 +340,25 @@ def _scale_view(name: str, scale: Scale, language: str) -> ScaleView:
             round(4 * (level.value - low) / ((high - low) or 1)),
         )
         for level in scale.levels
-    ]
+    )
     return ScaleView(name, levels, scale.critical_threshold, low, high)
 
 
 def _parties(session: Session, round_id: int, language: str) -> dict[int, tuple[PartyProfile, int]]:
     """Every reviewed party (a submitted self-assessment) by submission id, with its organisation's id."""
     found = {}
-    for submission_id, name, kind, state, organisation_id in session.exec(
-        select(Submission.id, Organisation.name, Organisation.kind, Organisation.state, Organisation.id)
-        .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
-        .join(Participant, col(Participant.id) == Enrolment.participant_id)
-        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-        .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
-        .order_by(col(Organisation.name))
-    ).all():
+    for submission_id, name, kind, state, organisation_id in (
+        session.connection()
+        .execute(
+            select(Submission.id, Organisation.name, Organisation.kind, Organisation.state, Organisation.id)
+            .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+            .join(Participant, col(Participant.id) == Enrolment.participant_id)
+            .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+            .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
+            .order_by(col(Organisation.name))
+        )
+        .all()
+    ):
         kind_label = OrganisationKind(kind).label_en if language == "en" else OrganisationKind(kind).label_de
         found[submission_id] = (
             PartyProfile(submission_id, name, kind_label, state.value if state else None),
@@ -351,27 +367,28 @@ def _parties(session: Session, round_id: int, language: str) -> dict[int, tuple[
     return found
 
 
-def _party_groups(session: Session, round_id: int, parties: dict) -> list[tuple[int, GroupRow]]:
-    return [
-        (submission_id, GroupRow(scope.value, key, key, scale or "", self_score, peer_mean))
-        for submission_id, scope, key, scale, self_score, peer_mean in session.exec(
-            select(
-                Finding.submission_id, Finding.scope, Finding.key, Finding.scale, Finding.self_score, Finding.peer_mean
-            )
-            .where(Finding.round_id == round_id, col(Finding.scope).in_(GROUP_SCOPES))
-            .order_by(col(Finding.id))
-        ).all()
-        if submission_id in parties
-    ]
+def _party_groups(
+    session: Session, round_id: int, parties: dict, names: dict[tuple[str, str], str] | None = None
+) -> list[tuple[int, GroupRow]]:
+    """Every party's group findings, named from `names` (by tag and key; the key where there is none)."""
+    names = names or {}
+    tags = {scope: scope.value for scope in FindingScope}
+    found = []
+    for submission_id, scope, key, scale, self_score, peer_mean in session.connection().execute(
+        select(Finding.submission_id, Finding.scope, Finding.key, Finding.scale, Finding.self_score, Finding.peer_mean)
+        .where(Finding.round_id == round_id, col(Finding.scope).in_(GROUP_SCOPES))
+        .order_by(col(Finding.id))
+    ):
+        if submission_id in parties:
+            tag = tags[scope]
+            found.append((submission_id, GroupRow(tag, key, names.get((tag, key), key), scale or "", self_score,
+                                                  peer_mean)))  # fmt: skip
+    return found
 
 
 def _previous_groups(session: Session, round_id: int) -> list[tuple[PartyProfile, GroupRow]]:
     parties = _parties(session, round_id, "de")
     return [(parties[pid][0], row) for pid, row in _party_groups(session, round_id, parties)]
-
-
-def _labelled(row: GroupRow, tag_label: Any) -> GroupRow:
-    return GroupRow(row.tag, row.key, tag_label(row.tag, row.key), row.scale, row.self_mean, row.peer_mean)
 
 
 def _matrix_view(matrix, scale: ScaleView, column_tag, row_tag, tag_label, questionnaire, language) -> MatrixView:  # type: ignore[no-untyped-def]
@@ -520,19 +537,23 @@ def _recommendations(session: Session, round_id: int, language: str) -> dict[str
 
 def _replies(session, round_id, profiles, groups, tag_label) -> list[ReplyView]:  # type: ignore[no-untyped-def]
     """Every sent reply, exactly as written, with the figures of the findings it answers."""
-    by_finding: dict[int, tuple[str, str]] = dict(
-        (fid, (scope.value, key))
-        for fid, scope, key in session.exec(
-            select(Finding.id, Finding.scope, Finding.key).where(
-                Finding.round_id == round_id, col(Finding.scope).in_(GROUP_SCOPES)
-            )
-        ).all()
-    )
+    sent = sent_replies(session, round_id)
+    answered = {finding_id for texts in sent.values() for finding_id in texts if finding_id is not None}
+    by_finding: dict[int, tuple[str, str]] = {}
+    if answered:
+        by_finding = {
+            fid: (scope.value, key)
+            for fid, scope, key in session.exec(
+                select(Finding.id, Finding.scope, Finding.key).where(col(Finding.id).in_(answered))
+            ).all()
+        }
+    wanted = {(submission_id, tag, key) for submission_id in sent for tag, key in by_finding.values()}
     rows_of: dict[tuple[int, str, str], list[GroupRow]] = {}
     for submission_id, row in groups:
-        rows_of.setdefault((submission_id, row.tag, row.key), []).append(_labelled(row, tag_label))
+        if (submission_id, row.tag, row.key) in wanted:
+            rows_of.setdefault((submission_id, row.tag, row.key), []).append(row)
     views = []
-    for submission_id, texts in sent_replies(session, round_id).items():
+    for submission_id, texts in sent.items():
         profile = profiles.get(submission_id)
         if profile is None:
             continue

@@ -10,35 +10,41 @@ from sqlmodel import Session, col, select
 
 from reports.contents import cell_labels
 from review_model.questionnaire import Questionnaire
-from review_model.tables import Enrolment, Finding, Organisation, Participant, Round, Submission
-from review_model.vocabulary import FindingScope
+from review_model.round_ratings import load_round_ratings
+from review_model.tables import Enrolment, Organisation, Participant, Round, Submission
 
 COLUMNS = ("organisation", "kind", "item", "label", "scale", "self", "peer_scores", "reviews", "peer_median",
            "peer_mean", "spread", "disagreement", "gap")  # fmt: skip
 
 
 def item_scores(session: Session, round_id: int, language: str) -> Iterator[dict[str, Any]]:
-    """Every rating cell of every reviewed party, in party and questionnaire order."""
+    """Every rating cell of every reviewed party, in party (organisation name) and questionnaire order."""
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise LookupError(f"no round with id {round_id}")
-    labels = cell_labels(Questionnaire.model_validate(round_.questionnaire_snapshot), language)
-    rows = session.exec(
-        select(Organisation.name, Organisation.kind, Finding.key, Finding.scale, Finding.self_score, Finding.details,
-               Finding.n_reviews, Finding.peer_median, Finding.peer_mean, Finding.spread, Finding.disagreement)
-        .join(Submission, col(Submission.id) == Finding.submission_id)
-        .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
-        .join(Participant, col(Participant.id) == Enrolment.participant_id)
-        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-        .where(Finding.round_id == round_id, Finding.scope == FindingScope.item)
-        .order_by(col(Organisation.name), col(Finding.id))
-    )  # fmt: skip
-    for name, kind, key, scale, own, details, n, median, mean, spread, disagreement in rows:
-        yield {
-            "organisation": name, "kind": kind.value, "item": key, "label": labels.get(key, key), "scale": scale,
-            "self": own, "peer_scores": details.get("peer_scores", []), "reviews": n, "peer_median": median,
-            "peer_mean": mean, "spread": spread, "disagreement": disagreement, "gap": details.get("gap"),
-        }  # fmt: skip
+    questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
+    labels = cell_labels(questionnaire, language)
+    ratings = load_round_ratings(session, round_id, questionnaire)
+    parties = dict(
+        (submission_id, (name, kind))
+        for submission_id, name, kind in session.exec(
+            select(Submission.id, Organisation.name, Organisation.kind)
+            .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+            .join(Participant, col(Participant.id) == Enrolment.participant_id)
+            .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+            .where(Submission.round_id == round_id)
+        ).all()
+    )
+    order = sorted(range(len(ratings.submission_ids)), key=lambda p: parties[ratings.submission_ids[p]][0])
+    for party in order:
+        name, kind = parties[ratings.submission_ids[party]]
+        for item in ratings.figures.items(party):
+            yield {
+                "organisation": name, "kind": kind.value, "item": item.key, "label": labels.get(item.key, item.key),
+                "scale": item.scale, "self": item.self_score, "peer_scores": list(item.peer_scores),
+                "reviews": item.n_reviews, "peer_median": item.peer_median, "peer_mean": item.peer_mean,
+                "spread": item.spread, "disagreement": item.disagreement, "gap": item.gap,
+            }  # fmt: skip
 
 
 def scores_csv(session: Session, round_id: int, language: str) -> str:

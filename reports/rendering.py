@@ -1,5 +1,6 @@
 """Rendering the report: HTML from templates/reports (autoescaped, self-contained), PDF from that HTML."""
 
+from datetime import datetime
 from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -7,25 +8,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from config.paths import TEMPLATES_DIR
 from notifications.templating import format_moment
 from reports.contents import Report
+from reports.profiles import profile_cards
+from reports.rendering_numbers import number, signed
 from reports.wording import WORDING
 
 
 class PdfUnavailable(RuntimeError):
     """WeasyPrint (the optional `pdf` extra) or the system libraries it needs are not installed."""
-
-
-def number(value: float | None, language: str, digits: int = 1) -> str:
-    """A figure as its readers write it: 2,5 in German, 2.5 in English; a dash when there is none."""
-    if value is None:
-        return "–"
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if language == "de" else text
-
-
-def signed(value: float | None, language: str) -> str:
-    if value is None:
-        return "–"
-    return ("+" if value > 0 else "") + number(value, language)
 
 
 @lru_cache(maxsize=1)
@@ -46,12 +35,12 @@ def render_html(report: Report) -> str:
     """The report as one self-contained HTML document (styles and charts inline, nothing fetched)."""
     language = report.language
 
-    def when(moment) -> str:  # type: ignore[no-untyped-def]
+    def when(moment: datetime) -> str:
         return format_moment(moment, report.time_zone, language)
 
-    return (
-        report_environment().get_template("report.html").render(r=report, lang=language, t=WORDING[language], when=when)
-    )
+    words = WORDING[language]
+    template = report_environment().get_template("report.html")
+    return template.render(r=report, lang=language, t=words, when=when, profiles=profile_cards(report, words))
 
 
 def render_pdf(html: str) -> bytes:

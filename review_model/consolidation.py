@@ -84,16 +84,19 @@ class RoundFigures:
         self.cells: list[RatingCell] = list(questionnaire.rating_cells())
         keys = [cell.key for cell in self.cells]
         reviews = max((len(peers) for peers in peer_answers), default=0)
-        self.own = np.array([[_number(answers.get(key)) for key in keys] for answers in own_answers], dtype=float)
-        self.own = self.own.reshape(len(own_answers), len(keys))
+        self.own = _ratings([[answers.get(key) for key in keys] for answers in own_answers], len(keys))
+        reviews_of = [len(peers) for peers in peer_answers]
+        flat = _ratings([[answers.get(key) for key in keys] for peers in peer_answers for answers in peers], len(keys))
         self.peers = np.full((len(peer_answers), reviews, len(keys)), np.nan)
+        starts = np.cumsum([0, *reviews_of])
+        for party, count in enumerate(reviews_of):
+            self.peers[party, :count] = flat[starts[party] : starts[party] + count]
         comment_keys = list(dict.fromkeys(cell.comment_key for cell in self.cells))
         # Per party, what its reviewers wrote in the comment fields, by comment key.
         self.peer_comments: list[dict[str, list[str]]] = []
-        for party, peers in enumerate(peer_answers):
+        for peers in peer_answers:
             comments: dict[str, list[str]] = {}
-            for review, answers in enumerate(peers):
-                self.peers[party, review] = [_number(answers.get(key)) for key in keys]
+            for answers in peers:
                 for key in comment_keys:
                     text = answers.get(key)
                     if isinstance(text, str) and text.strip():
@@ -144,13 +147,24 @@ class RoundFigures:
             warnings.simplefilter("ignore", RuntimeWarning)
             return np.nanmean(self.own[:, columns], axis=1), np.nanmean(self.peer_mean[:, columns], axis=1)
 
-    def group_evidence(self, party: int, columns: Sequence[int], weakest: int = 3) -> dict[str, list]:
-        """What stands behind a party's group figure: its lowest-rated items and its reviewers' comments on them."""
-        means = self.peer_mean[party, columns]
-        order = [columns[i] for i in np.argsort(means, kind="stable") if not np.isnan(means[i])][:weakest]
-        seen = dict.fromkeys(self.cells[c].comment_key for c in columns)
-        comments = [{"item": key, "text": text} for key in seen for text in self.peer_comments[party].get(key, ())]
-        return {"weakest": [self.cells[c].key for c in order], "comments": comments}
+    def group_evidence(self, columns: Sequence[int], weakest: int = 3) -> list[dict[str, list]]:
+        """Per party, what stands behind its group figure: its lowest-rated items (by its peers' mean) and
+        what its reviewers wrote in the comment fields of the group's items."""
+        means = self.peer_mean[:, columns]
+        # NaN (not rated) sorts last; a stable sort keeps questionnaire order among equal means.
+        order = np.argsort(means, axis=1, kind="stable")[:, :weakest]
+        names = np.array([self.cells[c].key for c in columns], dtype=object)[order].tolist()
+        unrated = np.isnan(np.take_along_axis(means, order, axis=1))
+        for party in np.flatnonzero(unrated.any(axis=1)).tolist():
+            names[party] = [name for name, missing in zip(names[party], unrated[party], strict=True) if not missing]
+        evidence: list[dict[str, list]] = [{"weakest": found, "comments": []} for found in names]
+        wanted = set(self.cells[c].comment_key for c in columns)
+        for party, comments in enumerate(self.peer_comments):
+            if comments:  # most parties have no comments at all
+                evidence[party]["comments"] = [
+                    {"item": key, "text": text} for key, texts in comments.items() if key in wanted for text in texts
+                ]
+        return evidence
 
     def roll_ups(self, party: int, tags: Sequence[str] | None = None) -> list[GroupFigures]:
         """One party's means per group (per strategy level, per field of action, ...)."""
@@ -160,11 +174,30 @@ class RoundFigures:
             result.append(GroupFigures(group, len(columns), _optional(own[party]), _optional(peer[party])))
         return result
 
-    def agreement_by_scale(self) -> dict[str, float | None]:
-        """Krippendorff's alpha (ordinal) per scale: each party's cell is a unit, its reviewers the raters."""
+    def columns_by_scale(self) -> dict[str, list[int]]:
+        """The cell indexes rated on each scale, scales in questionnaire order."""
         by_scale: dict[str, list[int]] = {}
         for index, cell in enumerate(self.cells):
             by_scale.setdefault(cell.scale, []).append(index)
+        return by_scale
+
+    def largest_disagreements(self, columns: Sequence[int], limit: int) -> list[list[dict[str, Any]]]:
+        """Per party, the items among `columns` its peers disagreed on most (largest spread first)."""
+        found = []
+        for party in range(self.parties):
+            flagged = [c for c in columns if self.disagreement[party, c]]
+            flagged.sort(key=lambda c: -self.spread[party, c])
+            found.append([
+                {"item": self.cells[c].key, "self": _optional(self.own[party, c]),
+                 "peers": [v for v in self.peers[party, :, c].tolist() if v == v],
+                 "spread": float(self.spread[party, c])}
+                for c in flagged[:limit]
+            ])  # fmt: skip
+        return found
+
+    def agreement_by_scale(self) -> dict[str, float | None]:
+        """Krippendorff's alpha (ordinal) per scale: each party's cell is a unit, its reviewers the raters."""
+        by_scale = self.columns_by_scale()
         return {
             scale: krippendorff_alpha(
                 self.peers[:, :, columns].transpose(0, 2, 1).reshape(-1, self.peers.shape[1]), "ordinal"
@@ -201,6 +234,15 @@ def matrix_cells(cells: Sequence[RatingCell]) -> Iterator[tuple[str, str, str, l
             found.setdefault(key, []).append(index)
     for (column, row, scale), columns in found.items():
         yield column, row, scale, columns
+
+
+def _ratings(rows: list[list[Any]], width: int) -> np.ndarray:
+    """Answers as a float array, NaN where there is no rating. One conversion for the whole round; only if
+    some answer is not a number (a hand-edited store, say) does it go value by value."""
+    try:
+        return np.array(rows, dtype=float).reshape(len(rows), width)
+    except (TypeError, ValueError):
+        return np.array([[_number(value) for value in row] for row in rows], dtype=float).reshape(len(rows), width)
 
 
 def _number(value: Any) -> float:

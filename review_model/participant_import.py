@@ -4,7 +4,8 @@ Columns (header row required, any order, case-insensitive; comma or semicolon se
   email, name, organisation, organisation_kind   required
   state      the organisation's federal state (code such as BY, or name such as Bayern)
   language   de or en (default: the round's language)
-  roles      respondent, reviewer, or both (default: both)
+  roles      respondent, reviewer, or both (default: both); decision-maker for those who only receive the
+             published report
   expertise  fields of action the person can review
   conflicts  organisations the person must not review
   preferences  organisations the person would like to review (raises the affinity of those pairs)
@@ -33,6 +34,7 @@ from review_model.vocabulary import (
 REQUIRED_COLUMNS = ("email", "name", "organisation", "organisation_kind")
 OPTIONAL_COLUMNS = ("state", "language", "roles", "expertise", "conflicts", "preferences")
 ROLES = ("respondent", "reviewer")
+ROLE_ALIASES = {"decision-maker": "decision_maker", "decision_maker": "decision_maker", "entscheider": "decision_maker"}
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 _STATE_BY_NAME = {name.casefold(): state for state, name in FEDERAL_STATE_NAMES.items()}
@@ -71,6 +73,7 @@ class ParticipantRow:
     language: Language | None
     is_respondent: bool
     is_reviewer: bool
+    is_decision_maker: bool
     expertise: tuple[str, ...]
     conflicts: tuple[str, ...]
     preferences: tuple[str, ...] = ()
@@ -211,9 +214,11 @@ def _check_row(line: int, record: dict[str, str], separator: str) -> tuple[Parti
         except ValueError:
             problems.append(f"unknown language {value['language']!r} (known: de, en)")
 
-    roles = {part.casefold() for part in _list(value.get("roles", ""), separator)} or set(ROLES)
-    if roles - set(ROLES):
-        problems.append(f"unknown role(s) {', '.join(sorted(roles - set(ROLES)))} (known: respondent, reviewer)")
+    named = {part.casefold() for part in _list(value.get("roles", ""), separator)}
+    roles = {ROLE_ALIASES.get(role, role) for role in named} or set(ROLES)
+    if roles - {*ROLES, "decision_maker"}:
+        unknown = ", ".join(sorted(roles - {*ROLES, "decision_maker"}))
+        problems.append(f"unknown role(s) {unknown} (known: respondent, reviewer, decision-maker)")
 
     if problems:
         return None, problems
@@ -229,6 +234,7 @@ def _check_row(line: int, record: dict[str, str], separator: str) -> tuple[Parti
             language=language,
             is_respondent="respondent" in roles,
             is_reviewer="reviewer" in roles,
+            is_decision_maker="decision_maker" in roles,
             expertise=_list(value.get("expertise", ""), separator),
             conflicts=_list(value.get("conflicts", ""), separator),
             preferences=_list(value.get("preferences", ""), separator),
@@ -366,12 +372,15 @@ def _enrol(
                     participant_id=participant_id,
                     is_respondent=row.is_respondent,
                     is_reviewer=row.is_reviewer,
+                    is_decision_maker=row.is_decision_maker,
                 )
             )
             summary.enrolled += 1
-        elif (enrolment.is_respondent, enrolment.is_reviewer) != (row.is_respondent, row.is_reviewer):
-            enrolment.is_respondent, enrolment.is_reviewer = row.is_respondent, row.is_reviewer
-            summary.enrolments_updated += 1
+        else:
+            roles = (row.is_respondent, row.is_reviewer, row.is_decision_maker)
+            if (enrolment.is_respondent, enrolment.is_reviewer, enrolment.is_decision_maker) != roles:
+                enrolment.is_respondent, enrolment.is_reviewer, enrolment.is_decision_maker = roles
+                summary.enrolments_updated += 1
 
 
 def _declare_conflicts(

@@ -98,14 +98,13 @@ def draft_recommendations(
     without one, a text shows the key.
     """
     drafts = []
+    by_scope: dict[FindingScope, list[GroupFinding]] = {}
+    for finding in findings:
+        by_scope.setdefault(finding.scope, []).append(finding)
     for rule in rules.rules:
         by_key: dict[tuple[str, str | None], list[GroupFinding]] = {}
-        for finding in findings:
-            if (
-                finding.scope == rule.scope
-                and (rule.key == "*" or finding.key == rule.key)
-                and (rule.scale is None or finding.scale == rule.scale)
-            ):
+        for finding in by_scope.get(rule.scope, ()):
+            if (rule.key == "*" or finding.key == rule.key) and (rule.scale is None or finding.scale == rule.scale):
                 by_key.setdefault((finding.key, finding.scale), []).append(finding)
         for (key, scale), group in sorted(by_key.items(), key=lambda entry: (entry[0][0], entry[0][1] or "")):
             measured = [f for f in group if f.figures.get(rule.figure) is not None]

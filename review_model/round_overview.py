@@ -6,10 +6,10 @@ the same logic without a store.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class PartyGroup:
+class PartyGroup(NamedTuple):
     """One party's figures for one group (a field of action, an objective, a strategy level) on one scale."""
 
     party: str
@@ -51,8 +51,7 @@ class CriticalCount:
     total: int
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(NamedTuple):
     party: str
     peer_mean: float
     rank: int

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
@@ -98,3 +98,24 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows (dicts with the same keys) in the session's transaction, quickly.
+
+    On SQLite the values go through each column's own bind processor once and then straight to the
+    driver's executemany, which takes a third of the time SQLAlchemy's general path takes for a hundred
+    thousand findings; elsewhere the general path is used (psycopg batches well by itself).
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    processors = [table.c[name].type.bind_processor(connection.dialect) for name in names]
+    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+    steps = list(zip(names, processors, strict=True))
+    values = [tuple(row[name] if process is None else process(row[name]) for name, process in steps) for row in rows]
+    connection.exec_driver_sql(statement, values)

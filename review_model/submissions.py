@@ -77,7 +77,8 @@ def submitted_answers(session: Session, round_id: int) -> list[tuple[int, dict[s
     """Every submitted self-assessment of the round as last submitted: (submission id, answers), by id."""
     return [
         (submission_id, answers)
-        for submission_id, answers in session.exec(
+        for submission_id, answers in session.connection()
+        .execute(
             select(Submission.id, SubmissionVersion.answers)
             .join(SubmissionVersion, col(SubmissionVersion.submission_id) == Submission.id)
             .where(
@@ -86,7 +87,8 @@ def submitted_answers(session: Session, round_id: int) -> list[tuple[int, dict[s
                 SubmissionVersion.version == Submission.version,
             )
             .order_by(col(Submission.id))
-        ).all()
+        )
+        .all()
     ]
 
 

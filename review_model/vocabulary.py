@@ -151,6 +151,7 @@ class FindingScope(StrEnum):
     strategy_level = "strategy_level"
     field_of_action = "field_of_action"
     guideline = "guideline"
+    party = "party"
     round = "round"
 
 

@@ -59,7 +59,7 @@ def test_group_evidence_names_the_weakest_items_and_quotes_reviewers():
     ]  # fmt: skip
     figures = RoundFigures(QUESTIONNAIRE, [{}], [peers])
     [columns] = [c for g, c in figures.groups(["field_of_action"]).items() if g.value == "mobilitaet"]
-    evidence = figures.group_evidence(0, columns, weakest=2)
+    [evidence] = figures.group_evidence(columns, weakest=2)
     assert evidence["weakest"] == ["mobilitaet.teilhabe", "mobilitaet.infrastruktur"]
     assert evidence["comments"] == [{"item": "mobilitaet.teilhabe/comment", "text": "Keine Beteiligung der Bürger."}]
 

@@ -85,7 +85,7 @@ def test_every_bad_row_is_listed_with_its_line_and_reason():
         "wissenschaft, zivilgesellschaft)",
         "line 4: unknown language 'fr' (known: de, en)",
         "line 5: unknown federal state 'Atlantis' (use a code such as BY or a name such as Bayern)",
-        "line 6: unknown role(s) author (known: respondent, reviewer)",
+        "line 6: unknown role(s) author (known: respondent, reviewer, decision-maker)",
         "line 8: name is empty",
         "line 9: organisation 'Stadt B2' is Land here but Kommune on line 7",
         "line 10: has 3 fields, the header has 9",
@@ -196,3 +196,15 @@ def test_the_example_participants_file_is_valid_and_varied():
 def test_a_file_that_cannot_be_read_is_reported(tmp_path: Path):
     with pytest.raises(ParticipantImportError, match="cannot be read"):
         read_participants_file(tmp_path / "missing.csv")
+
+
+def test_decision_makers_only_receive_the_report(engine, round_):
+    text = GOOD + "dora@bmwk.example,Dora Fink,Bundesministerium,Bund,,de,decision-maker,,\n"
+    with Session(engine) as session:
+        import_participants(session, round_, parse_participants(text.encode()), "people.csv")
+        session.commit()
+        dora = session.exec(select(Enrolment).join(Participant).where(Participant.email == "dora@bmwk.example")).one()
+        assert (dora.is_respondent, dora.is_reviewer, dora.is_decision_maker) == (False, False, True)
+    with pytest.raises(ParticipantImportError) as refused:
+        parse_participants((HEADER + "x@y.example,X,Y,Bund,,de,chef,,\n").encode())
+    assert "unknown role(s) chef (known: respondent, reviewer, decision-maker)" in str(refused.value.errors[0])

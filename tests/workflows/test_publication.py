@@ -155,3 +155,43 @@ def test_hostile_names_and_replies_are_text_in_the_pdf(round_world, tmp_path):
         assert section in text, section
     assert '<script>alert("x")</script>' in text  # printed as the text it is, never run
     assert "Wir widersprechen." in text
+
+
+def test_the_report_command_writes_each_format(round_world, configured, tmp_path):
+    from typer.testing import CliRunner
+
+    from workflows.cli import app
+
+    runner = CliRunner()
+    too_early = runner.invoke(app, ["report", "fruehjahr-2027"])
+    assert too_early.exit_code == 1 and "no findings yet" in too_early.output
+    test_from_review_close_to_publication(round_world)
+    written = runner.invoke(app, ["report", "fruehjahr-2027", "--format", "csv", "--output", str(tmp_path)])
+    assert written.exit_code == 0 and "published edition" in written.output, written.output
+    scores = (tmp_path / "fruehjahr-2027-scores-de.csv").read_text(encoding="utf-8").splitlines()
+    assert scores[0].startswith("organisation,kind,item,label,scale,self,peer_scores")
+    assert len(scores) == 1 + 4 * 24  # every rating of every party
+    english = runner.invoke(app, ["report", "fruehjahr-2027", "--lang", "en", "--format", "json", "-o", "-"])
+    assert english.exit_code == 0 and '"round": "fruehjahr-2027"' in english.output
+
+
+def test_a_late_comment_stage_still_gives_the_parties_time(round_world):
+    world = round_world
+    with Session(world.engine) as session:
+        round_ = session.get(Round, world.round_id)
+        deadline, comment_deadline = round_.submission_deadline, round_.comment_deadline
+    with freeze_time(deadline - timedelta(days=10), real_asyncio=True) as frozen:
+        bring_to_drafting(world)
+        frozen.move_to(comment_deadline - timedelta(days=2))  # the coordinator approves very late
+        advance_round(world.context, world.round_id)
+        with Session(world.engine) as session:
+            for draft in session.exec(select(Recommendation)).all():
+                draft.status = RecommendationStatus.approved
+            session.commit()
+        opened = advance_round(world.context, world.round_id)
+        assert opened.transitions == ["drafting → comment"]
+        with Session(world.engine) as session:
+            moved = session.get(Round, world.round_id).comment_deadline
+        assert moved == comment_deadline - timedelta(days=2) + world.context.min_reply
+        frozen.move_to(comment_deadline + timedelta(hours=1))
+        assert advance_round(world.context, world.round_id).stage_after is Stage.comment  # not yet

@@ -9,6 +9,8 @@ from datetime import timedelta
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
+from review_model.questionnaire import Questionnaire
+from review_model.round_ratings import load_round_ratings
 from review_model.tables import Finding, Recommendation, Review, ReviewAssignment, Round
 from review_model.vocabulary import FindingScope, RecommendationStatus, Stage, WorkStatus
 from tests.workflows.test_submission_stage import link_in, submit
@@ -88,10 +90,14 @@ def test_assignment_and_review_stage_end_to_end(round_world):
     with Session(world.engine) as session:
         reviews = session.exec(select(Review)).all()
         assert len(reviews) == 3 and {r.status for r in reviews} == {WorkStatus.submitted}
-        findings = session.exec(select(Finding).where(Finding.scope == FindingScope.item)).all()
+        questionnaire = Questionnaire.model_validate(session.get(Round, world.round_id).questionnaire_snapshot)
+        ratings = load_round_ratings(session, world.round_id, questionnaire)
+        findings = [item for party in range(4) for item in ratings.figures.items(party)]
         assert len(findings) == 4 * 24  # four parties, 24 ratings each
         reviewed_by_anna = [f for f in findings if f.n_reviews == 1]
         assert reviewed_by_anna and all(f.peer_mean == 0.0 and f.self_score == 2.0 for f in reviewed_by_anna)
+        fields = session.exec(select(Finding).where(Finding.scope == FindingScope.field_of_action)).all()
+        assert len(fields) == 4 * 6 and {f.details["disagreements"] for f in fields} == {0}
         drafts = session.exec(select(Recommendation)).all()
         assert Counter(d.action_level.value for d in drafts) == {"laender": 6, "kommunen": 6}
         assert all(d.status is RecommendationStatus.draft and d.evidence["count"] == 3 for d in drafts)

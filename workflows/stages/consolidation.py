@@ -5,18 +5,21 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert
-from sqlmodel import Session, col, select
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
 
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.consolidation import RoundFigures, matrix_cells, status_dimensions
 from review_model.questionnaire import Questionnaire
-from review_model.submissions import submitted_answers
-from review_model.tables import Finding, Review, ReviewAssignment, Round
-from review_model.vocabulary import FindingScope, Stage, WorkStatus
+from review_model.round_ratings import load_round_ratings
+from review_model.store import insert_rows
+from review_model.tables import Finding, Round
+from review_model.vocabulary import FindingScope, Stage
 from workflows.stages.context import StageContext
 
+# Per party, the disagreements kept with its findings (the report shows these; exports have them all).
+DISAGREEMENTS_KEPT = 5
 # The tags that roll up into findings of their own, and the scope each is stored under.
 ROLL_UPS = {
     "objective": FindingScope.objective,
@@ -38,50 +41,34 @@ def consolidate_round(context: StageContext, round_id: int, actor: str) -> int:
         if done:
             return 0
         questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
-        submissions = submitted_answers(session, round_id)
-        peers: dict[int, list[dict]] = {submission_id: [] for submission_id, _ in submissions}
-        for submission_id, answers in session.exec(
-            select(ReviewAssignment.submission_id, Review.answers)
-            .join(Review, col(Review.assignment_id) == ReviewAssignment.id)
-            .where(ReviewAssignment.round_id == round_id, Review.status == WorkStatus.submitted)
-            .order_by(col(Review.id))
-        ).all():
-            if submission_id in peers:
-                peers[submission_id].append(answers)
-        figures = RoundFigures(questionnaire, [answers for _, answers in submissions], list(peers.values()))
-        rows = finding_rows(round_id, [submission_id for submission_id, _ in submissions], figures, now)
+        ratings = load_round_ratings(session, round_id, questionnaire)
+        rows = finding_rows(round_id, ratings.submission_ids, ratings.figures, now)
         session.exec(delete(Finding).where(Finding.round_id == round_id))  # type: ignore[call-overload]
-        session.execute(insert(Finding), rows)
+        insert_rows(session, Finding.__table__, rows)  # type: ignore[attr-defined]
         record_event(session, round_id, actor, "findings consolidated", findings=len(rows))
         session.commit()
         return len(rows)
 
 
 def finding_rows(round_id: int, submission_ids: list[int], figures: RoundFigures, now: datetime) -> list[dict]:
-    """The findings of a consolidated round, as rows: items and roll-ups per party, then the round's own."""
+    """The findings of a consolidated round, as rows: each party's groups, then the round's own.
+
+    Per-item figures are not stored (see review_model.round_ratings); a party's group findings carry
+    the number of items its peers disagreed on.
+    """
     rows = []
-    own, peer_mean, peer_median = _lists(figures.own), _lists(figures.peer_mean), _lists(figures.peer_median)
-    spread, gap, n_reviews = _lists(figures.spread), _lists(figures.gap), figures.n_reviews.tolist()
-    disagreement = figures.disagreement.tolist()
-    for party, submission_id in enumerate(submission_ids):
-        for c, cell in enumerate(figures.cells):
-            rows.append({
-                **_base(round_id, submission_id, FindingScope.item, cell.key, cell.scale, now),
-                "self_score": own[party][c], "peer_median": peer_median[party][c], "peer_mean": peer_mean[party][c],
-                "spread": spread[party][c], "n_reviews": n_reviews[party][c], "disagreement": disagreement[party][c],
-                "details": {"gap": gap[party][c],
-                            "peer_scores": [v for v in figures.peers[party, :, c].tolist() if v == v]},
-            })  # fmt: skip
     for group, columns in figures.groups(tuple(ROLL_UPS)).items():
         own_means, peer_means = (_list(a) for a in figures.group_means(columns))
+        disagreements = figures.disagreement[:, columns].sum(axis=1).tolist()
+        evidence = figures.group_evidence(columns)
         scope = ROLL_UPS[group.tag]
         for party, submission_id in enumerate(submission_ids):
-            row = _base(round_id, submission_id, scope, group.value, group.scale, now)
-            row |= {"self_score": own_means[party], "peer_mean": peer_means[party]}
-            row["details"] = {"items": len(columns), "gap": _difference(peer_means[party], own_means[party]),
-                              **figures.group_evidence(party, columns)}  # fmt: skip
-            rows.append(row)
+            details = {"items": len(columns), "gap": _difference(peer_means[party], own_means[party]),
+                       "disagreements": disagreements[party], **evidence[party]}  # fmt: skip
+            rows.append(_finding(round_id, submission_id, scope, group.value, group.scale, now, details,
+                                 self_score=own_means[party], peer_mean=peer_means[party]))  # fmt: skip
         rows.append(_round_group(round_id, f"group:{group.tag}={group.value}", group.scale, own_means, peer_means, now))
+    rows += _party_rows(round_id, submission_ids, figures, now)
     column_tag, row_tag = status_dimensions(figures.cells)
     for column, row_value, scale, columns in matrix_cells(figures.cells):
         own_means, peer_means = (_list(a) for a in figures.group_means(columns))
@@ -89,7 +76,29 @@ def finding_rows(round_id: int, submission_ids: list[int], figures: RoundFigures
         row["details"] |= {"column_tag": column_tag, "column": column, "row_tag": row_tag, "row": row_value}
         rows.append(row)
     agreement = figures.agreement_by_scale()
-    rows.append(_base(round_id, None, FindingScope.round, "agreement", None, now) | {"details": {"alpha": agreement}})
+    rows.append(_finding(round_id, None, FindingScope.round, "agreement", None, now, {"alpha": agreement}))
+    return rows
+
+
+def _party_rows(round_id: int, submission_ids: list[int], figures: RoundFigures, now: datetime) -> list[dict]:
+    """Per party and scale, the overall means and where its peers disagreed most; then the items the round's
+    peers disagreed on most often."""
+    rows = []
+    for scale, columns in figures.columns_by_scale().items():
+        own_means, peer_means = (_list(a) for a in figures.group_means(columns))
+        counts = figures.disagreement[:, columns].sum(axis=1).tolist()
+        largest = figures.largest_disagreements(columns, DISAGREEMENTS_KEPT)
+        for party, submission_id in enumerate(submission_ids):
+            details = {"items": len(columns), "disagreements": counts[party], "largest": largest[party]}
+            rows.append(_finding(round_id, submission_id, FindingScope.party, "overall", scale, now, details,
+                                 self_score=own_means[party], peer_mean=peer_means[party],
+                                 disagreement=counts[party] > 0))  # fmt: skip
+    disagreeing = figures.disagreement.sum(axis=0).tolist()
+    rated = (figures.n_reviews >= 2).sum(axis=0).tolist()
+    frequent = sorted((c for c in range(len(figures.cells)) if disagreeing[c]), key=lambda c: -disagreeing[c])
+    details = {"items": [{"item": figures.cells[c].key, "scale": figures.cells[c].scale, "disagreeing": disagreeing[c],
+                          "rated": rated[c]} for c in frequent[:DISAGREEMENTS_KEPT * 2]]}  # fmt: skip
+    rows.append(_finding(round_id, None, FindingScope.round, "disagreements", None, now, details))
     return rows
 
 
@@ -99,28 +108,32 @@ def _round_group(
     """A group across the round: the mean and median over the parties' group means."""
     measured = [value for value in peer if value is not None]
     own_measured = [value for value in own if value is not None]
-    return _base(round_id, None, FindingScope.round, key, scale, now) | {
-        "self_score": statistics.fmean(own_measured) if own_measured else None,
-        "peer_mean": statistics.fmean(measured) if measured else None,
-        "peer_median": statistics.median(measured) if measured else None,
-        "spread": max(measured) - min(measured) if measured else None,
-        "n_reviews": len(measured),
-        "details": {},
-    }
+    return _finding(
+        round_id, None, FindingScope.round, key, scale, now, {},
+        self_score=statistics.fmean(own_measured) if own_measured else None,
+        peer_mean=statistics.fmean(measured) if measured else None,
+        peer_median=statistics.median(measured) if measured else None,
+        spread=max(measured) - min(measured) if measured else None,
+        n_reviews=len(measured),
+    )  # fmt: skip
 
 
-def _base(
-    round_id: int, submission_id: int | None, scope: FindingScope, key: str, scale: str | None, now: datetime
+def _finding(
+    round_id: int,
+    submission_id: int | None,
+    scope: FindingScope,
+    key: str,
+    scale: str | None,
+    now: datetime,
+    details: dict[str, Any],
+    **figures: Any,
 ) -> dict[str, Any]:
+    """A findings row; `figures` fills in whichever of the figure columns apply."""
     return {
         "round_id": round_id, "submission_id": submission_id, "scope": scope, "key": key, "scale": scale,
         "self_score": None, "peer_median": None, "peer_mean": None, "spread": None, "n_reviews": 0,
-        "disagreement": False, "details": {}, "computed_at": now,
+        "disagreement": False, "details": details, "computed_at": now, **figures,
     }  # fmt: skip
-
-
-def _lists(array: np.ndarray) -> list[list[float | None]]:
-    return [[None if v != v else v for v in row] for row in array.tolist()]
 
 
 def _list(array: np.ndarray) -> list[float | None]:

@@ -7,7 +7,7 @@ from review_model.audit_trail import record_event
 from review_model.questionnaire import Questionnaire
 from review_model.recommendation_rules import GroupFinding, RuleSet, draft_recommendations, load_rules
 from review_model.tables import Enrolment, Finding, Organisation, Participant, Recommendation, Round, Submission
-from review_model.vocabulary import FindingScope, RecommendationStatus, Stage
+from review_model.vocabulary import RecommendationStatus, Stage
 from workflows.stages.context import StageContext
 
 
@@ -21,27 +21,26 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
             return 0
         if session.exec(select(Recommendation.id).where(Recommendation.round_id == round_id)).first() is not None:
             return 0
-        rows = session.exec(
-            select(Finding, Organisation.name)
+        rules = rules or load_rules()
+        # Core rows, not ORM ones, of only the scopes some rule reads: a large round has a hundred thousand
+        # group findings, and decoding their evidence is most of the work here.
+        rows = session.connection().execute(
+            select(Finding.scope, Finding.key, Finding.scale, Finding.peer_mean, Finding.self_score, Finding.details,
+                   Organisation.name)
             .join(Submission, col(Submission.id) == Finding.submission_id)
             .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
             .join(Participant, col(Participant.id) == Enrolment.participant_id)
             .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-            .where(Finding.round_id == round_id, col(Finding.scope).not_in([FindingScope.item, FindingScope.round]))
-        ).all()
+            .where(Finding.round_id == round_id, col(Finding.scope).in_({rule.scope for rule in rules.rules}))
+        ).all()  # fmt: skip
         findings = [
             GroupFinding(
-                party,
-                finding.scope,
-                finding.key,
-                {"peer_mean": finding.peer_mean, "self_score": finding.self_score, "gap": finding.details.get("gap")},
-                finding.scale,
-                finding.details,
+                party, scope, key, {"peer_mean": peer, "self_score": own, "gap": details.get("gap")}, scale, details
             )
-            for finding, party in rows
+            for scope, key, scale, peer, own, details, party in rows
         ]
         labels = Questionnaire.model_validate(round_.questionnaire_snapshot).tag_labels()
-        drafts = draft_recommendations(rules or load_rules(), findings, labels)
+        drafts = draft_recommendations(rules, findings, labels)
         session.add_all(
             Recommendation(
                 round_id=round_id, rule_id=draft.rule.id, action_level=draft.rule.action_level,

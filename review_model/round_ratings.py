@@ -1,0 +1,48 @@
+"""A consolidated round's ratings, read from the store: every submitted self-assessment beside its peer reviews.
+
+Per-item figures are derived from these on demand rather than stored row by row: the answers no longer
+change once the review stage has closed, and a round of ten thousand parties would otherwise keep
+hundreds of thousands of rows that say nothing the answers do not. The groups' figures, which replies and
+recommendations refer to, are stored as findings.
+"""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from review_model.consolidation import RoundFigures
+from review_model.questionnaire import Questionnaire
+from review_model.submissions import submitted_answers
+from review_model.tables import Review, ReviewAssignment
+from review_model.vocabulary import WorkStatus
+
+
+@dataclass(frozen=True)
+class RoundRatings:
+    """Party `p` of `figures` is the submission `submission_ids[p]`."""
+
+    submission_ids: list[int]
+    figures: RoundFigures
+
+    def party(self, submission_id: int) -> int:
+        return self.submission_ids.index(submission_id)
+
+
+def load_round_ratings(session: Session, round_id: int, questionnaire: Questionnaire) -> RoundRatings:
+    """The submitted self-assessments (as last submitted) and the submitted reviews of each, by submission id."""
+    submissions = submitted_answers(session, round_id)
+    peers: dict[int, list[dict]] = {submission_id: [] for submission_id, _ in submissions}
+    for submission_id, answers in (
+        session.connection()
+        .execute(
+            select(ReviewAssignment.submission_id, Review.answers)
+            .join(Review, col(Review.assignment_id) == ReviewAssignment.id)
+            .where(ReviewAssignment.round_id == round_id, Review.status == WorkStatus.submitted)
+            .order_by(col(Review.id))
+        )
+        .all()
+    ):
+        if submission_id in peers:
+            peers[submission_id].append(answers)
+    figures = RoundFigures(questionnaire, [answers for _, answers in submissions], list(peers.values()))
+    return RoundRatings([submission_id for submission_id, _ in submissions], figures)
