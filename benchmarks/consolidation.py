@@ -147,7 +147,7 @@ def fill_store(database_url: str, parties: int) -> int:
     return rid
 
 
-def measure(database_url: str, round_id: int) -> dict:
+def measure(database_url: str, round_id: int, pdf: bool = False) -> dict:
     """One run of consolidation, drafting and rendering, in this process (called in a fresh one)."""
     from config.settings import Settings
     from reports.contents import assemble_report
@@ -176,6 +176,12 @@ def measure(database_url: str, round_id: int) -> dict:
         html = render_html(assemble_report(session, round_id, "de"))
     times["report_s"] = time.perf_counter() - step
     times["total_s"] = time.perf_counter() - started
+    if pdf:  # not part of the goal: publication leaves the PDF out beyond PDF_MAX_PARTIES parties
+        from reports.rendering import render_pdf
+
+        step = time.perf_counter()
+        times["pdf_mb"] = len(render_pdf(html)) / 1e6
+        times["pdf_s"] = time.perf_counter() - step
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {**times, "findings": findings, "recommendations": drafts, "html_mb": len(html.encode()) / 1e6,
             "peak_mb": peak_mb}  # fmt: skip
@@ -185,10 +191,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parties", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pdf", action="store_true", help="also time the PDF of the report (WeasyPrint)")
     parser.add_argument("--measure", nargs=2, metavar=("DATABASE_URL", "ROUND_ID"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure[0], int(args.measure[1]))))
+        print(json.dumps(measure(args.measure[0], int(args.measure[1]), args.pdf)))
         return
 
     workdir = Path(tempfile.mkdtemp(prefix="spr-consolidation-"))
@@ -199,8 +206,9 @@ def main() -> None:
         # A fresh copy of the filled store each run, so every run consolidates from scratch.
         copy = workdir / f"store-{run}.db"
         shutil.copyfile(filled, copy)
+        options = ["--pdf"] if args.pdf else []
         measured = subprocess.run(
-            [sys.executable, __file__, "--measure", f"sqlite:///{copy}", str(round_id)],
+            [sys.executable, __file__, "--measure", f"sqlite:///{copy}", str(round_id), *options],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         result = json.loads(measured.stdout.strip().splitlines()[-1])
@@ -208,7 +216,8 @@ def main() -> None:
         print(f"run {run + 1}: consolidation {result['consolidation_s']:.2f} s, drafting {result['drafting_s']:.2f} s, "
               f"report {result['report_s']:.2f} s ({result['html_mb']:.1f} MB HTML), total {result['total_s']:.2f} s, "
               f"peak {result['peak_mb']:.0f} MB; {result['findings']:,} findings, "
-              f"{result['recommendations']} recommendations")  # fmt: skip
+              f"{result['recommendations']} recommendations"
+              + (f"; PDF {result['pdf_s']:.1f} s, {result['pdf_mb']:.1f} MB" if args.pdf else ""))  # fmt: skip
         copy.unlink()
     shutil.rmtree(workdir)
     figures = {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}

@@ -20,7 +20,7 @@ from portal.rendering import message_page, words
 from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
 from portal.report_pages import published_report
 from portal.security import BodySizeLimit, SecurityHeaders
-from review_model.store import make_engine, session_scope
+from review_model.store import make_engine, reading_session
 from review_model.vocabulary import TokenPurpose
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -91,7 +91,7 @@ def create_app(
 
     @app.get("/reports/{slug}/{file_name}")
     def report_file(slug: str, file_name: str, lang: str | None = None) -> Response:
-        with session_scope(portal.engine) as session:
+        with reading_session(portal.engine) as session:
             return published_report(session, slug, file_name, _language(lang) or "de")
 
     @app.exception_handler(StarletteHTTPException)

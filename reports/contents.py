@@ -5,7 +5,7 @@ thousand parties assembles in a second or two.
 """
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -212,7 +212,9 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
     labels = cell_labels(questionnaire, language)
     _add_disagreements(session, round_id, profiles, labels)
     round_rows = session.exec(
-        select(Finding).where(Finding.round_id == round_id, Finding.scope == FindingScope.round)
+        select(Finding)
+        .where(Finding.round_id == round_id, Finding.scope == FindingScope.round)
+        .order_by(col(Finding.id))  # questionnaire order: the status matrix's rows and columns follow it
     ).all()
     frequent = [
         (labels.get(entry["item"], entry["item"]), entry["scale"], entry["disagreeing"], entry["rated"])
@@ -250,7 +252,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
             per_party, round_wide = progress_since(before, party_groups, column_tag)
             by_name = {profile.name: profile for profile in profiles.values()}
             for change in per_party:
-                by_name[change.party or ""].progress.append(change)
+                by_name[change.party or ""].progress.append(replace(change, value=tag_label(column_tag, change.value)))
             round_progress = [(tag_label(column_tag, p.value), p) for p in round_wide]
     return Report(
         language=language,
@@ -281,7 +283,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         previous_round=previous_name,
         profiles=list(profiles.values()),
         frequent_disagreements=frequent,
-        recommendations=_recommendations(session, round_id, language),
+        recommendations=_recommendations(session, round_id, language, labels),
         replies=_replies(session, round_id, profiles, groups, tag_label),
         kinds=dict(Counter(profile.kind for profile in profiles.values())),
         tag_titles={tag: names[0] for tag, names in TAG_TITLES[language].items()},
@@ -345,20 +347,34 @@ def _scale_view(name: str, scale: Scale, language: str) -> ScaleView:
 
 
 def _parties(session: Session, round_id: int, language: str) -> dict[int, tuple[PartyProfile, int]]:
-    """Every reviewed party (a submitted self-assessment) by submission id, with its organisation's id."""
+    """Every reviewed party (a submitted self-assessment) by submission id, with its organisation's id.
+
+    A party is named after its organisation; where two people of one organisation each answered, the
+    person's name is added, so rankings and comparisons never merge them.
+    """
     found = {}
-    for submission_id, name, kind, state, organisation_id in (
+    rows = (
         session.connection()
         .execute(
-            select(Submission.id, Organisation.name, Organisation.kind, Organisation.state, Organisation.id)
+            select(
+                Submission.id,
+                Organisation.name,
+                Organisation.kind,
+                Organisation.state,
+                Organisation.id,
+                Participant.name,
+            )
             .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
             .join(Participant, col(Participant.id) == Enrolment.participant_id)
             .join(Organisation, col(Organisation.id) == Participant.organisation_id)
             .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
-            .order_by(col(Organisation.name))
+            .order_by(col(Organisation.name), col(Submission.id))
         )
         .all()
-    ):
+    )
+    shared = {name for name, n in Counter(row[1] for row in rows).items() if n > 1}
+    for submission_id, organisation, kind, state, organisation_id, person in rows:
+        name = f"{organisation} ({person})" if organisation in shared else organisation
         kind_label = OrganisationKind(kind).label_en if language == "en" else OrganisationKind(kind).label_de
         found[submission_id] = (
             PartyProfile(submission_id, name, kind_label, state.value if state else None),
@@ -436,12 +452,12 @@ def _priorities(round_rows, party_groups, column_tag, scales, tag_label) -> list
     for group in party_groups:
         if group.tag == column_tag and group.peer_mean is not None:
             measured[(group.value, group.scale)] += 1
-            if group.peer_mean < scales[group.scale].critical_below:
+            if group.scale in scales and group.peer_mean < scales[group.scale].critical_below:
                 critical[(group.value, group.scale)] += 1
     rows = []
     for finding in round_rows:
-        if not finding.key.startswith(f"group:{column_tag}="):
-            continue
+        if not finding.key.startswith(f"group:{column_tag}=") or finding.scale not in scales:
+            continue  # (findings consolidated before scales were recorded have none)
         key = finding.key.split("=", 1)[1]
         rows.append(
             GroupRow(
@@ -508,8 +524,11 @@ def _participation(session: Session, round_id: int) -> dict[str, int]:
     }
 
 
-def _recommendations(session: Session, round_id: int, language: str) -> dict[str, list[RecommendationView]]:
-    """Approved (or published) recommendations only, per action level, highest priority first."""
+def _recommendations(
+    session: Session, round_id: int, language: str, labels: dict[str, str]
+) -> dict[str, list[RecommendationView]]:
+    """Approved (or published) recommendations only, per action level, highest priority first; the items
+    in their evidence named as the questionnaire names them."""
     found: dict[str, list[RecommendationView]] = {}
     for r in session.exec(
         select(Recommendation)
@@ -528,7 +547,7 @@ def _recommendations(session: Session, round_id: int, language: str) -> dict[str
                 text,
                 r.evidence.get("count", 0),
                 r.evidence.get("total", 0),
-                list(r.evidence.get("items", [])),
+                [labels.get(item, item) for item in r.evidence.get("items", [])],
                 list(r.evidence.get("quotes", [])),
             )
         )

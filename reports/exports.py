@@ -47,13 +47,24 @@ def item_scores(session: Session, round_id: int, language: str) -> Iterator[dict
             }  # fmt: skip
 
 
+TEXT_COLUMNS = ("organisation", "kind", "item", "label", "scale")
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def scores_csv(session: Session, round_id: int, language: str) -> str:
-    """The per-item scores as CSV (comma-separated, UTF-8, one row per party and item; peer scores joined by ;)."""
+    """The per-item scores as CSV (comma-separated, UTF-8 with a byte order mark so spreadsheet programs read
+    umlauts right, one row per party and item; peer scores joined by ;). Text that a spreadsheet would take
+    for a formula (an organisation named "=HYPERLINK(...)") is prefixed with an apostrophe."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in item_scores(session, round_id, language):
         row["peer_scores"] = ";".join(f"{score:g}" for score in row["peer_scores"])
+        for column in TEXT_COLUMNS:
+            if str(row[column]).startswith(FORMULA_STARTS):
+                row[column] = "'" + str(row[column])
         writer.writerow({key: "" if value is None else value for key, value in row.items()})
     return out.getvalue()
 

@@ -1,5 +1,6 @@
 """Rendering the report: HTML from templates/reports (autoescaped, self-contained), PDF from that HTML."""
 
+import logging
 from datetime import datetime
 from functools import lru_cache
 
@@ -52,4 +53,12 @@ def render_pdf(html: str) -> bytes:
             "PDF needs WeasyPrint: pip install 'spr[pdf]' (and the Pango libraries, e.g. apt-get install "
             f"libpango-1.0-0 libpangoft2-1.0-0) ({missing})"
         ) from None
-    return HTML(string=html).write_pdf()
+    # WeasyPrint warns about fonts and subsetting libraries of the machine; that is not the reader's concern.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    return HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
+
+
+def _fetch_nothing(url: str, *args: object, **kwargs: object) -> dict:
+    """The report is self-contained: whatever a URL in it names is not fetched."""
+    raise ValueError(f"the report loads nothing from elsewhere ({url[:60]})")

@@ -44,6 +44,7 @@ WORDING: dict[str, dict[str, str]] = {
         "no_recommendations": "Keine Empfehlung wurde freigegeben.",
         "evidence": "Grundlage: {count} von {total} Organisationen",
         "evidence_items": "Betroffene Punkte",
+        "peer_comment_on": "Kommentar einer Gutachterin oder eines Gutachters zu {party}",
         "replies": "Stellungnahmen",
         "replies_intro": "Die Stellungnahmen der begutachteten Organisationen, unverändert abgedruckt, neben den "
         "Befunden, auf die sie sich beziehen.",
@@ -133,6 +134,7 @@ WORDING: dict[str, dict[str, str]] = {
         "no_recommendations": "No recommendation was approved.",
         "evidence": "Based on {count} of {total} organisations",
         "evidence_items": "Points concerned",
+        "peer_comment_on": "a peer reviewer's comment on {party}",
         "replies": "Replies",
         "replies_intro": "The replies of the reviewed organisations, printed unchanged, beside the findings they "
         "answer.",

@@ -83,7 +83,8 @@ class RoundFigures:
     ):
         self.cells: list[RatingCell] = list(questionnaire.rating_cells())
         keys = [cell.key for cell in self.cells]
-        reviews = max((len(peers) for peers in peer_answers), default=0)
+        # At least one review slot, so that a round without any review still has (all-missing) figures.
+        reviews = max((len(peers) for peers in peer_answers), default=0) or 1
         self.own = _ratings([[answers.get(key) for key in keys] for answers in own_answers], len(keys))
         reviews_of = [len(peers) for peers in peer_answers]
         flat = _ratings([[answers.get(key) for key in keys] for peers in peer_answers for answers in peers], len(keys))
@@ -246,7 +247,11 @@ def _ratings(rows: list[list[Any]], width: int) -> np.ndarray:
 
 
 def _number(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else np.nan
+    """A rating as numpy's conversion reads it (numbers, and numbers written as text); NaN for anything else."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
 
 
 def _optional(value: float) -> float | None:

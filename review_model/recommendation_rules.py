@@ -14,7 +14,8 @@ from review_model.vocabulary import ActionLevel, FindingScope
 from review_model.yaml_documents import DocumentError, problems_from_validation, read_yaml_document
 
 DEFAULT_RULES = CONFIG_DIR / "recommendation_rules.yaml"
-Figure = Literal["peer_mean", "self_score", "gap", "peer_median", "spread"]
+# The figures a group finding has for every party: its peers' mean, its own mean, and the gap between them.
+Figure = Literal["peer_mean", "self_score", "gap"]
 
 
 class Rule(BaseModel):

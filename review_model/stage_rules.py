@@ -154,12 +154,11 @@ def _guard_drafting(round_: RoundSchedule, progress: RoundProgress, now: datetim
 
 
 def _guard_comment(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
-    reasons = []
+    """The right of reply opens once every drafted recommendation is decided. A round whose findings gave
+    no recommendation, or whose drafts were all rejected, goes on without: its report says so."""
     if progress.recommendations_draft:
-        reasons.append(f"{progress.recommendations_draft} drafted recommendations wait for approval or rejection")
-    if progress.recommendations_approved == 0:
-        reasons.append("no recommendation is approved")
-    return reasons
+        return [f"{progress.recommendations_draft} drafted recommendations wait for approval or rejection"]
+    return []
 
 
 def _guard_published(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:

@@ -62,7 +62,11 @@ def _serialise_sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        if options.get("spr_read_only"):
+            connection.exec_driver_sql("BEGIN")  # a snapshot to read; writers go on meanwhile (WAL)
             return
         if owner[0] == threading.get_ident():
             # A second connection inside this thread's own transaction: waiting for the lock would wait for
@@ -86,6 +90,15 @@ def _serialise_sqlite_transactions(engine: Engine) -> None:
 
     event.listen(engine, "commit", _release)
     event.listen(engine, "rollback", _release)
+
+
+@contextmanager
+def reading_session(engine: Engine) -> Iterator[Session]:
+    """A session that only reads: on SQLite it takes no write lock, so rendering a report or sending a large
+    document never holds up the portal's writes. Nothing done in it is committed: closing the session hands
+    its connection back, which ends the transaction, and what was read stays readable."""
+    with Session(engine.execution_options(spr_read_only=True), expire_on_commit=False) as session:
+        yield session
 
 
 @contextmanager
@@ -114,7 +127,9 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         connection.execute(table.insert(), rows)
         return
     names = list(rows[0])
-    processors = [table.c[name].type.bind_processor(connection.dialect) for name in names]
+    dialect = connection.dialect
+    # The dialect's own processors (for a TypeDecorator, its process_bind_param and then its SQLite type's).
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
     statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
     steps = list(zip(names, processors, strict=True))
     values = [tuple(row[name] if process is None else process(row[name]) for name, process in steps) for row in rows]

@@ -3,23 +3,17 @@
 Runs headless Chromium (Debian's package) through Playwright; screenshots are kept in test-artifacts/.
 """
 
-import os
 import re
-import shutil
-import threading
-import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlmodel import Session, select
 
 from config.settings import Settings
 from notifications.addressing import recipient_for, round_context, sender_from_settings
 from notifications.compose import compose_message
 from notifications.delivery import SmtpServer, run_delivery
-from notifications.dev_mail_server import DevMailServer, free_port
+from notifications.dev_mail_server import DevMailServer
 from notifications.message_kinds import Invitation
 from notifications.outbox import enqueue_messages
 from portal.app import create_app
@@ -27,39 +21,11 @@ from review_model.questionnaire import Text
 from review_model.tables import Enrolment, Organisation, Participant, Round, Submission, SubmissionVersion
 from review_model.tokens import issue_link, link_url
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, PortalServer, require_chromium
 from tests.portal.conftest import SECRET
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
 if CHROMIUM is None:
-    if os.environ.get("CI"):
-        raise RuntimeError("the browser test needs Debian's chromium package (.ci/run installs it)")
-    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-
-class PortalServer:
-    """The portal on uvicorn in a background thread, on a free loopback port."""
-
-    def __init__(self, app):
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "PortalServer":
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+    require_chromium()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the page, not the database

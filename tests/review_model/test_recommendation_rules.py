@@ -2,6 +2,7 @@
 
 import pytest
 
+from review_model.questionnaire import Text
 from review_model.recommendation_rules import GroupFinding, draft_recommendations, load_rules
 from review_model.vocabulary import ActionLevel, FindingScope
 from review_model.yaml_documents import DocumentError
@@ -62,3 +63,48 @@ def test_an_invalid_rules_file_names_the_line(tmp_path):
     )
     with pytest.raises(DocumentError, match="give exactly one of below or above"):
         load_rules(path)
+
+
+def level(party: str, key: str, scale: str, peer_mean: float, details: dict | None = None) -> GroupFinding:
+    return GroupFinding(party, FindingScope.strategy_level, key, {"peer_mean": peer_mean}, scale, details or {})
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "key", "action_level"),
+    [("regulatory-level-critical", "rechtlich", ActionLevel.bund),
+     ("business-level-critical", "business", ActionLevel.wirtschaft),
+     ("technical-level-critical", "technisch", ActionLevel.wissenschaft)],
+)  # fmt: skip
+def test_a_critical_strategy_level_fires_on_the_traffic_light_only(rule_id, key, action_level):
+    # half the parties below 1.5 fires (min share 0.5); 1.5 itself is not below; progress ratings never count
+    assert rule_id not in fired([level("A", key, "traffic_light", 1.5), level("B", key, "traffic_light", 1.4),
+                                 level("C", key, "traffic_light", 3.0)])  # fmt: skip
+    [draft] = fired([level("A", key, "traffic_light", 1.0), level("B", key, "traffic_light", 1.4),
+                     level("C", key, "progress", 0.0), level("D", key, "traffic_light", 3.0)])[rule_id]  # fmt: skip
+    assert draft.rule.action_level is action_level
+    assert (draft.evidence["count"], draft.evidence["total"], draft.evidence["scale"]) == (2, 3, "traffic_light")
+
+
+def test_slow_progress_per_objective_reads_the_progress_scale():
+    findings = [GroupFinding(p, FindingScope.objective, "bildung", {"peer_mean": v}, "progress") for p, v in
+                (("A", 1.0), ("B", 1.2), ("C", 3.0))]  # fmt: skip
+    findings.append(GroupFinding("A", FindingScope.objective, "bildung", {"peer_mean": 0.0}, "traffic_light"))
+    [draft] = fired(findings)["objective-progress-slow"]
+    assert draft.rule.action_level is ActionLevel.kommunen and draft.evidence["parties"] == ["A", "B"]
+
+
+def test_texts_name_the_group_and_evidence_names_items_and_quotes_reviewers():
+    labels = {("field_of_action", "mobilitaet"): Text(de="Mobilität", en="Mobility")}
+    comments = [{"item": "mobilitaet.teilhabe/comment", "text": "Kaum Beteiligung."}]
+    findings = [
+        GroupFinding("A", FIELD, "mobilitaet", {"peer_mean": 1.0}, "maturity",
+                     {"weakest": ["mobilitaet.teilhabe", "mobilitaet.ziele"], "comments": comments}),
+        GroupFinding("B", FIELD, "mobilitaet", {"peer_mean": 1.5}, "maturity",
+                     {"weakest": ["mobilitaet.teilhabe", "mobilitaet.daten"], "comments": []}),
+    ]  # fmt: skip
+    [draft] = [d for d in draft_recommendations(RULES, findings, labels) if d.rule.id == "field-weak-across-parties"]
+    assert "„Mobilität“" in draft.text_de and '"Mobility"' in draft.text_en
+    assert draft.evidence["items"][0] == "mobilitaet.teilhabe"  # the item named by both parties comes first
+    assert draft.evidence["quotes"] == [
+        {"party": "A", "item": "mobilitaet.teilhabe/comment", "text": "Kaum Beteiligung."}
+    ]

@@ -36,7 +36,7 @@ def test_launch_and_advance_run_as_prefect_flows_with_few_named_task_runs(
 
     with get_client(sync_client=True) as client:
         runs = {run.name: run for run in client.read_flow_runs()}
-        launch_run = next(run for name, run in runs.items() if "launched" in name)
+        launch_run = next(run for name, run in runs.items() if "launched" in name and "fruehjahr-2027" in name)
         task_names = sorted(task.name for task in client.read_task_runs() if task.flow_run_id == launch_run.id)
     assert "Round fruehjahr-2027 · launched · invitation → submission · 4 invitations queued" in launch_run.name
     assert "Round fruehjahr-2027 · invitations · batch 1/1 (4 people)" in task_names

@@ -124,7 +124,9 @@ def test_from_review_close_to_publication(round_world):
         assert section in html
     english = world.portal.get("/reports/fruehjahr-2027/report.html?lang=en").text
     assert "Where reviewers disagreed" in english
-    assert world.portal.get("/reports/fruehjahr-2027/scores.csv?lang=de").text.startswith("organisation,kind,item")
+    assert world.portal.get("/reports/fruehjahr-2027/scores.csv?lang=de").text.startswith(
+        "\ufefforganisation,kind,item"
+    )
     assert world.portal.get("/reports/nothing-here/report.html").status_code == 404
 
 
@@ -169,7 +171,7 @@ def test_the_report_command_writes_each_format(round_world, configured, tmp_path
     written = runner.invoke(app, ["report", "fruehjahr-2027", "--format", "csv", "--output", str(tmp_path)])
     assert written.exit_code == 0 and "published edition" in written.output, written.output
     scores = (tmp_path / "fruehjahr-2027-scores-de.csv").read_text(encoding="utf-8").splitlines()
-    assert scores[0].startswith("organisation,kind,item,label,scale,self,peer_scores")
+    assert scores[0].startswith("\ufefforganisation,kind,item,label,scale,self,peer_scores")
     assert len(scores) == 1 + 4 * 24  # every rating of every party
     english = runner.invoke(app, ["report", "fruehjahr-2027", "--lang", "en", "--format", "json", "-o", "-"])
     assert english.exit_code == 0 and '"round": "fruehjahr-2027"' in english.output
@@ -195,3 +197,15 @@ def test_a_late_comment_stage_still_gives_the_parties_time(round_world):
         assert moved == comment_deadline - timedelta(days=2) + world.context.min_reply
         frozen.move_to(comment_deadline + timedelta(hours=1))
         assert advance_round(world.context, world.round_id).stage_after is Stage.comment  # not yet
+
+
+def test_the_scores_csv_never_hands_a_spreadsheet_a_formula(round_world):
+    with Session(round_world.engine) as session:
+        organisation = session.exec(select(Organisation).where(Organisation.name == "Stadt Elbstein")).one()
+        organisation.name = '=HYPERLINK("http://elsewhere.example","Elbstein")'
+        session.commit()
+    test_from_review_close_to_publication(round_world)
+    scores = round_world.portal.get("/reports/fruehjahr-2027/scores.csv?lang=de").content.decode("utf-8")
+    assert scores.startswith("\ufefforganisation,")  # a byte order mark, so spreadsheets read umlauts right
+    rows = [line for line in scores.splitlines() if "HYPERLINK" in line]
+    assert rows and all(row.startswith("\"'=HYPERLINK(") for row in rows)

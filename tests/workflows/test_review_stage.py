@@ -121,9 +121,14 @@ def test_the_coordinator_approves_and_rejects_drafts(round_world, configured):
     from review_model.vocabulary import ActionLevel
     from workflows.cli import app
 
+    runner = CliRunner()
+    too_early = runner.invoke(app, ["recommendations", "approve", "fruehjahr-2027", "1"])
+    assert too_early.exit_code == 1 and "decided in the drafting stage" in too_early.output
     with Session(round_world.engine) as session:
+        session.get(Round, round_world.round_id).stage = Stage.drafting
+        quotes = [{"party": "A", "item": "x", "text": "Erstes Zitat"}, {"party": "B", "item": "y", "text": "Zweites"}]
         for text in ("Erste Empfehlung", "Zweite Empfehlung"):
-            evidence = {"count": 2, "total": 4, "parties": ["A", "B"]}
+            evidence = {"count": 2, "total": 4, "parties": ["A", "B"], "quotes": quotes}
             session.add(
                 Recommendation(
                     round_id=round_world.round_id,
@@ -135,9 +140,9 @@ def test_the_coordinator_approves_and_rejects_drafts(round_world, configured):
             )
         session.commit()
         first, second = (r.id for r in session.exec(select(Recommendation).order_by(Recommendation.id)).all())
-    runner = CliRunner()
     listed = runner.invoke(app, ["recommendations", "list", "fruehjahr-2027"])
     assert listed.exit_code == 0 and "Erste Empfehlung" in listed.output and "2 of 4: A, B" in listed.output
+    assert "quote 2 (a reviewer on B): „Zweites“" in listed.output
     assert runner.invoke(app, ["recommendations", "approve", "fruehjahr-2027", str(first)]).exit_code == 0
     assert runner.invoke(app, ["recommendations", "reject", "fruehjahr-2027", str(second)]).exit_code == 0
     unknown = runner.invoke(app, ["recommendations", "approve", "fruehjahr-2027", "999"])

@@ -8,6 +8,7 @@ from workflows.cli import (
     assignment,
     coordination,
     db,
+    demo,
     mail,
     participants,
     questionnaires,
@@ -37,6 +38,7 @@ app.add_typer(questionnaires.app, name="questionnaire")
 app.add_typer(mail.outbox_app, name="outbox")
 app.add_typer(assignment.app, name="assignment")
 app.add_typer(recommendations.app, name="recommendations")
+app.command("demo")(demo.demo)
 app.command("report")(report.report)
 app.command("mail-server")(mail.mail_server)
 app.command("serve")(serve.serve)

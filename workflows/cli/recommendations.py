@@ -42,25 +42,35 @@ def list_(round_ref: RoundArgument) -> None:
             for r in found
         ]  # fmt: skip
         print_table("Recommendations", ["Id", "For", "Priority", "Status", "Text", "Evidence"], rows)
+        for r in found:
+            for number, quote in enumerate(r.evidence.get("quotes", []), 1):
+                typer.echo(f"  #{r.id} quote {number} (a reviewer on {quote['party']}): „{quote['text']}“")
+        if any(r.evidence.get("quotes") for r in found):
+            typer.echo("Quotes are printed as reviewers' comments; leave one out with `spr recommendations edit "
+                       "ROUND ID --remove-quote N`.")  # fmt: skip
 
 
 def _chosen(session: "Session", round_ref: str, ids: list[int]) -> tuple["Round", list["Recommendation"]]:
-    """The round and the recommendations named by id; fails on unknown or published ones."""
+    """The round and the recommendations named by id; fails on unknown ones, and outside the drafting stage.
+
+    Recommendations are decided in the drafting stage only: once the right of reply has opened, the parties
+    have been told what was approved, and the report must say the same.
+    """
     from sqlmodel import col, select
 
     from review_model.rounds import find_round
     from review_model.tables import Recommendation
-    from review_model.vocabulary import RecommendationStatus
+    from review_model.vocabulary import Stage
 
     round_ = find_round(session, round_ref)
+    if round_.stage is not Stage.drafting:
+        fail(f"round {round_.slug} is in stage {round_.stage}: recommendations are decided in the drafting stage")
     chosen = session.exec(
         select(Recommendation).where(Recommendation.round_id == round_.id, col(Recommendation.id).in_(ids))
     ).all()
     missing = sorted(set(ids) - {r.id for r in chosen})
     if missing:
         fail(f"round {round_.slug} has no recommendation {', '.join(map(str, missing))}")
-    if any(r.status is RecommendationStatus.published for r in chosen):
-        fail("published recommendations no longer change")
     return round_, list(chosen)
 
 
@@ -107,24 +117,42 @@ def edit(
     de: Annotated[str | None, typer.Option("--de", help="The new German text.")] = None,
     en: Annotated[str | None, typer.Option("--en", help="The new English text.")] = None,
     priority: Annotated[int | None, typer.Option(min=1, max=3, help="1 (highest) to 3.")] = None,
+    remove_quote: Annotated[
+        list[int], typer.Option("--remove-quote", help="Leave out the reviewer comment quoted as number N.")
+    ] = [],  # noqa: B006 - Typer needs a list default here
 ) -> None:
-    """Change a recommendation's text or priority; without --de/--en/--priority, open both texts in $EDITOR.
+    """Change a recommendation's text, priority or quotes; without options, open both texts in $EDITOR.
 
     An approved recommendation goes back to draft and needs approving again, so nothing reaches the report
     in a wording nobody approved. The audit trail keeps the previous wording.
     """
     with reported_errors():
         from review_model.audit_trail import record_event
-        from review_model.store import session_scope
+        from review_model.store import reading_session, session_scope
         from review_model.vocabulary import RecommendationStatus
         from workflows.cli.store_access import open_store
 
-        with session_scope(open_store()) as session:
+        engine = open_store()
+        if de is None and en is None and priority is None and not remove_quote:
+            # The editor may stay open for minutes: read first, write afterwards, hold no lock meanwhile.
+            with reading_session(engine) as session:
+                _, [shown] = _chosen(session, round_ref, [recommendation_id])
+            de, en = _edit_in_editor(shown)
+        with session_scope(engine) as session:
             round_, [recommendation] = _chosen(session, round_ref, [recommendation_id])
-            before = {"text_de": recommendation.text_de, "text_en": recommendation.text_en,
-                      "priority": recommendation.priority}  # fmt: skip
-            if de is None and en is None and priority is None:
-                de, en = _edit_in_editor(recommendation)
+            before = {
+                "text_de": recommendation.text_de,
+                "text_en": recommendation.text_en,
+                "priority": recommendation.priority,
+                "quotes": recommendation.evidence.get("quotes", []),
+            }
+            quotes = list(before["quotes"])
+            for number in sorted(set(remove_quote), reverse=True):
+                if not 1 <= number <= len(quotes):
+                    fail(f"recommendation {recommendation_id} has {len(quotes)} quote(s); there is no quote {number}")
+                del quotes[number - 1]
+            if quotes != before["quotes"]:
+                recommendation.evidence = {**recommendation.evidence, "quotes": quotes}
             if de is not None:
                 if not de.strip():
                     fail("the German text cannot be empty")
@@ -134,7 +162,7 @@ def edit(
             if priority is not None:
                 recommendation.priority = priority
             after = {"text_de": recommendation.text_de, "text_en": recommendation.text_en,
-                     "priority": recommendation.priority}  # fmt: skip
+                     "priority": recommendation.priority, "quotes": quotes}  # fmt: skip
             if after == before:
                 typer.echo("Nothing changed.")
                 return

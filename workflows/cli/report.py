@@ -44,11 +44,11 @@ def report(
         from reports.documents import ReportDocument, render_report
         from reports.rendering import PdfUnavailable
         from review_model.rounds import find_round
-        from review_model.store import session_scope
+        from review_model.store import reading_session
         from review_model.tables import Finding, PublishedReport
         from workflows.cli.store_access import open_store
 
-        with session_scope(open_store()) as session:
+        with reading_session(open_store()) as session:
             round_ = find_round(session, round_ref)
             if session.exec(select(Finding.id).where(Finding.round_id == round_.id)).first() is None:
                 fail(f"round {round_.slug} has no findings yet: the report follows the review stage")

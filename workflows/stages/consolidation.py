@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from review_model import clock
@@ -13,7 +12,7 @@ from review_model.audit_trail import record_event
 from review_model.consolidation import RoundFigures, matrix_cells, status_dimensions
 from review_model.questionnaire import Questionnaire
 from review_model.round_ratings import load_round_ratings
-from review_model.store import insert_rows
+from review_model.store import insert_rows, reading_session
 from review_model.tables import Finding, Round
 from review_model.vocabulary import FindingScope, Stage
 from workflows.stages.context import StageContext
@@ -30,24 +29,32 @@ ROLL_UPS = {
 
 
 def consolidate_round(context: StageContext, round_id: int, actor: str) -> int:
-    """Compute and store the findings of every reviewed party and of the round (once); returns how many."""
+    """Compute and store the findings of every reviewed party and of the round (once); returns how many.
+
+    The answers are read and the figures computed without holding the store's write lock (a large round
+    takes seconds); the write that follows checks the stage again, so a concurrent run changes nothing.
+    """
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with reading_session(context.engine) as session:
         round_ = session.get(Round, round_id)
         assert round_ is not None
-        if round_.stage is not Stage.consolidation:
-            return 0
-        done = session.exec(select(func.count()).select_from(Finding).where(Finding.round_id == round_id)).one()
-        if done:
+        if round_.stage is not Stage.consolidation or _has_findings(session, round_id):
             return 0
         questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
         ratings = load_round_ratings(session, round_id, questionnaire)
-        rows = finding_rows(round_id, ratings.submission_ids, ratings.figures, now)
-        session.exec(delete(Finding).where(Finding.round_id == round_id))  # type: ignore[call-overload]
+    rows = finding_rows(round_id, ratings.submission_ids, ratings.figures, now)
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        if round_ is None or round_.stage is not Stage.consolidation or _has_findings(session, round_id):
+            return 0
         insert_rows(session, Finding.__table__, rows)  # type: ignore[attr-defined]
         record_event(session, round_id, actor, "findings consolidated", findings=len(rows))
         session.commit()
         return len(rows)
+
+
+def _has_findings(session: Session, round_id: int) -> bool:
+    return session.exec(select(Finding.id).where(Finding.round_id == round_id).limit(1)).first() is not None
 
 
 def finding_rows(round_id: int, submission_ids: list[int], figures: RoundFigures, now: datetime) -> list[dict]:

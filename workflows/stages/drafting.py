@@ -6,20 +6,22 @@ from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.questionnaire import Questionnaire
 from review_model.recommendation_rules import GroupFinding, RuleSet, draft_recommendations, load_rules
+from review_model.store import reading_session
 from review_model.tables import Enrolment, Finding, Organisation, Participant, Recommendation, Round, Submission
 from review_model.vocabulary import RecommendationStatus, Stage
 from workflows.stages.context import StageContext
 
 
 def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet | None = None) -> int:
-    """Draft the round's recommendations once (they then wait for the coordinator); returns how many."""
+    """Draft the round's recommendations once (they then wait for the coordinator); returns how many.
+
+    Findings are read and the rules applied without the store's write lock; the write checks again.
+    """
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with reading_session(context.engine) as session:
         round_ = session.get(Round, round_id)
         assert round_ is not None
-        if round_.stage is not Stage.drafting:
-            return 0
-        if session.exec(select(Recommendation.id).where(Recommendation.round_id == round_id)).first() is not None:
+        if round_.stage is not Stage.drafting or _has_recommendations(session, round_id):
             return 0
         rules = rules or load_rules()
         # Core rows, not ORM ones, of only the scopes some rule reads: a large round has a hundred thousand
@@ -32,6 +34,7 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
             .join(Participant, col(Participant.id) == Enrolment.participant_id)
             .join(Organisation, col(Organisation.id) == Participant.organisation_id)
             .where(Finding.round_id == round_id, col(Finding.scope).in_({rule.scope for rule in rules.rules}))
+            .order_by(col(Finding.id))  # the same evidence (first parties, first quotes) on every run
         ).all()  # fmt: skip
         findings = [
             GroupFinding(
@@ -40,7 +43,11 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
             for scope, key, scale, peer, own, details, party in rows
         ]
         labels = Questionnaire.model_validate(round_.questionnaire_snapshot).tag_labels()
-        drafts = draft_recommendations(rules, findings, labels)
+    drafts = draft_recommendations(rules, findings, labels)
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        if round_ is None or round_.stage is not Stage.drafting or _has_recommendations(session, round_id):
+            return 0
         session.add_all(
             Recommendation(
                 round_id=round_id, rule_id=draft.rule.id, action_level=draft.rule.action_level,
@@ -52,3 +59,7 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
         record_event(session, round_id, actor, "recommendations drafted", drafts=len(drafts))
         session.commit()
         return len(drafts)
+
+
+def _has_recommendations(session: Session, round_id: int) -> bool:
+    return session.exec(select(Recommendation.id).where(Recommendation.round_id == round_id)).first() is not None

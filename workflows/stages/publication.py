@@ -1,6 +1,6 @@
 """Publication: the report is rendered once, kept in the store, and everyone in the round gets the link."""
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from notifications.addressing import round_context
 from notifications.compose import Recipient, compose_message
@@ -10,9 +10,22 @@ from reports.documents import FORMATS, ReportDocument, render_report
 from reports.rendering import PdfUnavailable
 from review_model import clock
 from review_model.audit_trail import record_event
-from review_model.tables import Enrolment, Organisation, Participant, PublishedReport, Recommendation, Round
-from review_model.vocabulary import Language, RecommendationStatus, Stage
+from review_model.store import reading_session
+from review_model.tables import (
+    Enrolment,
+    Organisation,
+    Participant,
+    PublishedReport,
+    Recommendation,
+    Round,
+    Submission,
+)
+from review_model.vocabulary import Language, RecommendationStatus, Stage, WorkStatus
 from workflows.stages.context import StageContext, move_stage
+
+# Beyond this many parties the PDF runs to hundreds of pages per language and takes minutes to lay out
+# (see benchmarks/README.md); it is left out then, and the printable HTML stands in for it.
+PDF_MAX_PARTIES = 1000
 
 
 def report_link(context: StageContext, slug: str) -> str:
@@ -27,18 +40,30 @@ def publish_round(context: StageContext, round_id: int, actor: str) -> int:
     Rendering happens before the write transaction, so a long PDF never holds the store's write lock.
     """
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with reading_session(context.engine) as session:
         round_ = session.get(Round, round_id)
         assert round_ is not None
         if round_.stage is not Stage.comment:
             return 0
         documents, missing = [], []
+        parties = session.exec(
+            select(func.count())
+            .select_from(Submission)
+            .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
+        ).one()
         for language in Language:
             for format in FORMATS:
+                if format == "pdf" and parties > PDF_MAX_PARTIES:
+                    missing.append(f"{parties} parties: a PDF of more than {PDF_MAX_PARTIES} is left out")
+                    continue
                 try:
                     documents.append(render_report(session, round_id, format, language.value, published_at=now))
                 except PdfUnavailable as unavailable:
                     missing.append(str(unavailable))
+                except Exception as failed:  # a PDF that cannot be made must not hold up publication
+                    if format != "pdf":
+                        raise
+                    missing.append(f"the PDF could not be rendered: {type(failed).__name__}: {failed}")
     with Session(context.engine, expire_on_commit=False) as session:
         round_ = move_stage(session, round_id, Stage.comment, Stage.published, now)
         if round_ is None:

@@ -1,0 +1,32 @@
+"""The store's fast insert path writes what the ORM writes."""
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from review_model.store import insert_rows, reading_session
+from review_model.tables import Finding, Round
+from review_model.vocabulary import FindingScope
+
+MOMENT = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+
+
+def test_insert_rows_round_trips_timestamps_json_and_enums(engine):
+    with Session(engine) as session:
+        round_ = Round(slug="r", title="R", coordinator_name="C", coordinator_email="c@x.example",
+                       questionnaire_id="q", submission_deadline=MOMENT, review_deadline=MOMENT,
+                       comment_deadline=MOMENT, spec_digest="d")  # fmt: skip
+        session.add(round_)
+        session.commit()
+        row = {"round_id": round_.id, "submission_id": None, "scope": FindingScope.round, "key": "k",
+               "scale": "maturity", "self_score": 1.5, "peer_median": None, "peer_mean": 2.0, "spread": None,
+               "n_reviews": 2, "disagreement": True, "details": {"ü": [1, None]}, "computed_at": MOMENT}  # fmt: skip
+        insert_rows(session, Finding.__table__, [row])
+        session.add(Finding(**{**row, "key": "by the ORM"}))
+        session.commit()
+    with reading_session(engine) as session:
+        fast, _ = session.exec(select(Finding).order_by(Finding.id)).all()
+        assert (fast.computed_at, fast.details, fast.scope, fast.disagreement) == (
+            MOMENT, {"ü": [1, None]}, FindingScope.round, True)  # fmt: skip
+        raw = session.connection().exec_driver_sql("SELECT computed_at FROM findings ORDER BY id").all()
+        assert raw[0] == raw[1]  # stored exactly as the ORM stores it

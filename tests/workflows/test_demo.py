@@ -1,0 +1,77 @@
+"""`spr demo` end to end on a smaller round, and the published report in a real browser."""
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from config.settings import Settings
+from portal.app import create_app
+from review_model.store import make_engine, reading_session
+from review_model.tables import Recommendation
+from review_model.vocabulary import RecommendationStatus
+from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, PortalServer, require_chromium
+from workflows.demo.run import run_demo
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, prefect_harness):
+    lines: list[str] = []
+    summary = run_demo(tmp_path_factory.mktemp("demo"), participants=12, seed=7, say=lines.append)
+    return summary, lines
+
+
+def test_the_demo_runs_the_example_round_to_publication(demo):
+    summary, lines = demo
+    said = "\n".join(lines)
+    for step in "①②③④⑤⑥⑦⑧⑨":
+        assert step in said
+    assert "taken automatically" in said  # the coordinator's steps are said to be automatic
+    assert summary.invited >= 8 and summary.submissions >= 6 and summary.reviews >= summary.submissions
+    assert summary.emails["invitation"] == summary.invited and summary.emails["report_published"] == 12
+    assert summary.recommendations_approved > 0 and summary.replies > 0
+    names = {path.name for path in summary.report_files}
+    assert {"report-de.html", "report-en.html", "scores-de.csv", "scores-en.json"} <= names
+
+    # The recommendations come from the answers: they are the rules' drafts from this round's findings.
+    engine = make_engine(f"sqlite:///{summary.folder / 'spr-demo.db'}")
+    with reading_session(engine) as session:
+        published = session.exec(
+            select(Recommendation).where(Recommendation.status == RecommendationStatus.published)
+        ).all()
+    engine.dispose()
+    html = (summary.folder / "report" / "report-de.html").read_text(encoding="utf-8")
+    assert len(published) == summary.recommendations_approved
+    assert all(r.text_de in html and r.evidence["count"] >= 1 for r in published)
+    scores = json.loads((summary.folder / "report" / "scores-en.json").read_text(encoding="utf-8"))
+    assert {row["organisation"] for row in scores["items"]} and scores["round"] == "beispielrunde"
+
+
+def test_the_published_report_in_a_real_browser(demo):
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    summary, _ = demo
+    database_url = f"sqlite:///{summary.folder / 'spr-demo.db'}"
+    engine = make_engine(database_url)
+    settings = Settings(database_url=database_url, secret_key="a-browser-test-secret-" + "x" * 20)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with PortalServer(create_app(settings, engine)) as portal, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        elsewhere: list[str] = []
+        page.on("request", lambda request: None if "127.0.0.1" in request.url else elsewhere.append(request.url))
+        page.goto(f"http://127.0.0.1:{portal.port}/reports/beispielrunde")
+        assert page.title().endswith("Bericht")
+        page.screenshot(path=str(ARTIFACTS / "report-overview.png"))
+        # The styles apply under the report's Content-Security-Policy: a critical cell is red.
+        colour = page.locator("table.matrix td.tone").first.evaluate("cell => getComputedStyle(cell).backgroundColor")
+        assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
+        assert page.locator("section#profiles svg").count() >= 6
+        page.locator("#recommendations").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "report-recommendations.png"))
+        page.goto(f"http://127.0.0.1:{portal.port}/reports/beispielrunde/report.html?lang=en")
+        assert page.locator("h2", has_text="Where reviewers disagreed").count() == 1
+        browser.close()
+    engine.dispose()
+    assert elsewhere == []  # the report loads nothing from anywhere else

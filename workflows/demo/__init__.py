@@ -1,0 +1,1 @@
+"""`spr demo`: a whole round on loopback, answered by simulated participants who follow their emails."""

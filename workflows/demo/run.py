@@ -1,0 +1,365 @@
+"""A whole round in a minute or two: the example round, answered by simulated participants over HTTP.
+
+Everything is real except the people and the calendar: a fresh SQLite store, the development SMTP server
+and the portal on loopback, the Prefect flows on Prefect's temporary local API. Participants act only on
+the emails they receive, following the links in them; the demo's own clock jumps from one moment of the
+round to the next (reminder days, deadlines), and the coordinator's decisions (confirming the reviewers,
+approving the recommendations) are taken automatically and said so.
+"""
+
+import email
+import email.policy
+import os
+import random
+import re
+import secrets
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from config.paths import EXAMPLES_DIR
+from notifications.dev_mail_server import DevMailServer, ReceivedMessage, free_port
+from review_model import clock
+from review_model.tables import (
+    Finding,
+    OutboxMessage,
+    Participant,
+    PublishedReport,
+    Recommendation,
+    Review,
+    ReviewAssignment,
+    Round,
+    Submission,
+)
+from review_model.vocabulary import RecommendationStatus, Stage, WorkStatus
+from workflows.demo.personas import Persona, personas_for, reply_text, review_answers, self_assessment_answers
+from workflows.demo.web_forms import open_form, send_form
+
+Say = Callable[[str], None]
+FIELDS = ["verwaltung", "it_kommunikation", "energie_umwelt", "mobilitaet", "gesellschaft_bildung", "gesundheit"]
+
+
+@dataclass
+class DemoSummary:
+    """What happened, for the closing lines."""
+
+    folder: Path
+    report_files: list[Path] = field(default_factory=list)
+    emails: Counter[str] = field(default_factory=Counter)
+    invited: int = 0
+    submissions: int = 0
+    reviews: int = 0
+    reviews_assigned: int = 0
+    findings: int = 0
+    recommendations_approved: int = 0
+    replies: int = 0
+    seconds: float = 0.0
+
+
+class _Round:
+    """The demo's view of the running round: its servers, its people, and what arrived by email."""
+
+    def __init__(self, slug: str, mail: DevMailServer, engine, say: Say, rng: random.Random):  # type: ignore[no-untyped-def]
+        self.slug, self.mail, self.engine, self.say, self.rng = slug, mail, engine, say, rng
+        self.seen = 0
+        with Session(engine) as session:
+            round_ = session.exec(select(Round).where(Round.slug == slug)).one()
+            self.id: int = round_.id  # type: ignore[assignment]
+            people = session.exec(select(Participant)).all()
+            self.organisation_of = {p.email: p.organisation.name for p in people}
+        self.personas: dict[str, Persona] = personas_for(sorted(set(self.organisation_of.values())), FIELDS, rng)
+
+    def schedule(self) -> Round:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.get(Round, self.id)  # type: ignore[return-value]
+
+    def new_mail(self) -> list[ReceivedMessage]:
+        received = self.mail.catcher.received()
+        fresh, self.seen = received[self.seen :], len(received)
+        return fresh
+
+    def advance(self) -> str:
+        from workflows.flows import advance_round_flow
+
+        return advance_round_flow(self.id, self.slug).summary()
+
+    def travel(self, moment: datetime, why: str) -> None:
+        clock.travel_to(moment)
+        self.say(f"  ⏩ {moment.astimezone(_zone(self.schedule())):%d.%m.%Y %H:%M} – {why}")
+
+
+def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027, say: Say = print) -> DemoSummary:
+    """Run the example round from creation to publication in `folder`; returns what happened."""
+    started = time.perf_counter()
+    folder = folder.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    for leftover in folder.glob("spr-demo.db*"):
+        leftover.unlink()
+    shutil.rmtree(folder / "report", ignore_errors=True)
+    mail_port, portal_port = free_port(), free_port()
+    # The demo's settings live in the environment while it runs (the Prefect flows read them there).
+    previous_environment = dict(os.environ)
+    os.environ.update({
+        "SPR_DATABASE_URL": f"sqlite:///{folder / 'spr-demo.db'}", "SPR_SMTP_HOST": "127.0.0.1",
+        "SPR_SMTP_PORT": str(mail_port), "SPR_SMTP_TLS": "none", "SPR_SMTP_USER": "", "SPR_SMTP_PASSWORD": "",
+        "SPR_PUBLIC_BASE_URL": f"http://127.0.0.1:{portal_port}", "SPR_SECRET_KEY": secrets.token_urlsafe(48),
+        "SPR_SMTP_RETRY_SECONDS": "1",
+    })  # fmt: skip
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from config.settings import get_settings
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    from review_model.schema_migrations import upgrade_store
+    from review_model.store import make_engine
+
+    engine = make_engine(settings.database_url)
+    upgrade_store(engine)
+    summary = DemoSummary(folder)
+    rng = random.Random(seed)
+    try:
+        with DevMailServer(port=mail_port) as mail, _Portal(settings, engine, portal_port):
+            say(f"spr demo · store {folder / 'spr-demo.db'} · portal http://127.0.0.1:{portal_port} · "
+                f"mail server 127.0.0.1:{mail_port}")  # fmt: skip
+            slug = _create_round(engine, participants, say)
+            world = _Round(slug, mail, engine, say, rng)
+            invitations = _launch(world, summary)
+            _submission_stage(world, invitations)
+            _review_stage(world, summary)
+            _drafting(world, summary)
+            _comment_stage(world, summary)
+            _write_report(world, summary)
+            _count(world, summary)
+    finally:
+        clock.back_to_real_time()
+        engine.dispose()
+        os.environ.clear()
+        os.environ.update(previous_environment)
+        get_settings.cache_clear()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _create_round(engine, participants: int | None, say: Say) -> str:  # type: ignore[no-untyped-def]
+    from review_model.participant_import import import_participants, read_participants_file
+    from review_model.rounds import create_round_from_file
+
+    with Session(engine, expire_on_commit=False) as session:
+        creation = create_round_from_file(
+            session, EXAMPLES_DIR / "round.yaml", now=clock.now(), default_time_zone="Europe/Berlin",
+            default_language="de", actor="demo",
+        )  # fmt: skip
+        rows = read_participants_file(EXAMPLES_DIR / "participants.csv")[:participants]
+        # A shortened list keeps only conflicts and preferences among the organisations still in it.
+        present = {row.organisation for row in rows}
+        rows = [
+            replace(row, conflicts=[o for o in row.conflicts if o in present],
+                    preferences=[o for o in row.preferences if o in present])
+            for row in rows
+        ]  # fmt: skip
+        import_participants(session, creation.round, rows, "participants.csv")
+        session.commit()
+        round_ = creation.round
+        say(f"① The coordinator creates the round “{round_.title}” with {len(rows)} participants "
+            f"(questionnaire {round_.questionnaire_id}).")  # fmt: skip
+        return round_.slug
+
+
+def _launch(world: _Round, summary: DemoSummary) -> list[ReceivedMessage]:
+    from workflows.flows import launch_round_flow
+
+    world.say("② Launch: a Prefect flow checks the round and sends the invitations (Prefect starts its local API).")
+    report = launch_round_flow(world.id, world.slug, "demo (coordinator)")
+    invitations = [m for m in world.new_mail() if _links(m, "a")]
+    summary.invited = len(invitations)
+    world.say(f"  {report.summary()}; {len(invitations)} invitations arrived.")
+    return invitations
+
+
+def _submission_stage(world: _Round, invitations: list[ReceivedMessage]) -> None:
+    round_ = world.schedule()
+    world.say("③ Self-assessment: participants follow the link in their invitation and fill in the form.")
+    world.rng.shuffle(invitations)
+    early, late = invitations[: len(invitations) * 2 // 3], invitations[len(invitations) * 2 // 3 :]
+    world.travel(round_.stage_entered_at + timedelta(days=2), "two days after the invitations")
+    _self_assess(world, early)
+    world.say(f"  {len(early)} self-assessments submitted.")
+    world.travel(round_.submission_deadline - timedelta(days=7) + timedelta(minutes=5), "a week before the deadline")
+    world.say(f"  {world.advance()}")
+    # Those who submitted got receipts; a link to the form arriving for one who did not is a reminder.
+    waiting = {m.recipients[0] for m in late}
+    reminders = [m for m in world.new_mail() if _links(m, "a") and m.recipients[0] in waiting]
+    stragglers = reminders[: max(len(reminders) - 2, 0)]
+    _self_assess(world, stragglers)
+    world.say(f"  {len(reminders)} reminders arrived; {len(stragglers)} answer theirs, "
+              f"{len(late) - len(stragglers)} never answer.")  # fmt: skip
+    grace = timedelta(hours=round_.late_grace_hours)
+    world.travel(round_.submission_deadline + grace + timedelta(minutes=5), "the deadline (and its grace) passed")
+    world.say(f"  {world.advance()}")
+
+
+def _self_assess(world: _Round, invitations: list[ReceivedMessage]) -> None:
+    for message in invitations:
+        persona = world.personas[world.organisation_of[message.recipients[0]]]
+        page = open_form(_links(message, "a")[0])
+        status = send_form(page, {**self_assessment_answers(page, persona, world.rng), "action": "submit"})
+        if status != 303:
+            raise RuntimeError(f"the portal refused a self-assessment ({status})")
+
+
+def _review_stage(world: _Round, summary: DemoSummary) -> None:
+    with Session(world.engine) as session:
+        pairs = session.exec(select(ReviewAssignment).where(ReviewAssignment.round_id == world.id)).all()
+        for pair in pairs:
+            pair.confirmed_at = clock.now()
+        session.commit()
+    summary.reviews_assigned = len(pairs)
+    world.say(f"④ Reviewer assignment: the solver proposed {len(pairs)} review pairs without conflicts of interest; "
+              "the coordinator confirms them (taken automatically).")  # fmt: skip
+    world.say(f"  {world.advance()}")
+    requests = [m for m in world.new_mail() if _links(m, "r")]
+    world.say(f"⑤ Peer review: {len(requests)} reviewers get their requests and rate the same points.")
+    round_ = world.schedule()
+    world.travel(round_.stage_entered_at + timedelta(days=3), "three days into the review stage")
+    done = sum(_review(world, message, leave_one=world.rng.random() > 0.85) for message in requests)
+    world.say(f"  {done} of {len(pairs)} reviews submitted.")
+    world.travel(round_.review_deadline - timedelta(days=3) + timedelta(minutes=5), "three days before the deadline")
+    world.say(f"  {world.advance()}")
+    reminders = [m for m in world.new_mail() if _review_tasks(m)]  # receipts carry a link, but no task list
+    late = sum(_review(world, message, leave_one=False) for message in reminders[::2])
+    world.say(f"  {len(reminders)} review reminders arrived; {late} more reviews follow them.")
+    world.travel(round_.review_deadline + timedelta(minutes=5), "the review deadline passed")
+    world.say(f"  {world.advance()}")
+    world.say("⑥ Consolidation and drafting: findings per party and group, recommendations drafted by the rules.")
+
+
+def _review(world: _Round, message: ReceivedMessage, *, leave_one: bool) -> int:
+    """A reviewer works through the links in a request or reminder; returns the reviews submitted."""
+    tasks = _review_tasks(message)
+    for organisation, link in tasks[:-1] if leave_one else tasks:
+        page = open_form(link)
+        answers = review_answers(page, world.personas[organisation], world.rng)
+        if send_form(page, {**answers, "action": "submit"}) != 303:
+            raise RuntimeError("the portal refused a review")
+    return len(tasks) - 1 if leave_one else len(tasks)
+
+
+def _drafting(world: _Round, summary: DemoSummary) -> None:
+    with Session(world.engine) as session:
+        drafts = session.exec(select(Recommendation).where(Recommendation.round_id == world.id)).all()
+        for draft in drafts:
+            draft.status, draft.decided_at, draft.decided_by = (RecommendationStatus.approved, clock.now(),
+                                                                "demo (coordinator)")  # fmt: skip
+        session.commit()
+    world.say(f"⑦ The coordinator approves all {len(drafts)} drafted recommendations (taken automatically).")
+    world.travel(clock.now() + timedelta(days=1), "the next day")
+    world.say(f"  {world.advance()}")
+
+
+def _comment_stage(world: _Round, summary: DemoSummary) -> None:
+    invitations = [m for m in world.new_mail() if _links(m, "c")]
+    world.say(f"⑧ Right of reply: {len(invitations)} reviewed organisations get their draft findings.")
+    for index, message in enumerate(invitations):
+        page = open_form(_links(message, "c")[0])
+        if index % 3 == 0:
+            send_form(page, {"reply-general": reply_text(world.rng), "action": "send"})
+        elif index % 3 == 1:
+            send_form(page, {"action": "send"})  # nothing to add
+    world.say(f"  {len(invitations[::3])} reply, {len(invitations[1::3])} have nothing to add, the rest stay silent.")
+    round_ = world.schedule()
+    world.travel(round_.comment_deadline - timedelta(days=3) + timedelta(minutes=5), "three days before the deadline")
+    world.say(f"  {world.advance()}")
+    publication = max(round_.comment_deadline, round_.publication_at or round_.comment_deadline)
+    world.travel(publication + timedelta(minutes=5), "the right of reply ended; publication day")
+    world.say(f"⑨ Publication: {world.advance()}")
+
+
+def _write_report(world: _Round, summary: DemoSummary) -> None:
+    target = summary.folder / "report"
+    target.mkdir(parents=True, exist_ok=True)
+    with Session(world.engine) as session:
+        for document in session.exec(select(PublishedReport).where(PublishedReport.round_id == world.id)).all():
+            stem, suffix = {"html": ("report", "html"), "pdf": ("report", "pdf"), "csv": ("scores", "csv"),
+                            "json": ("scores", "json")}[document.format]  # fmt: skip
+            path = target / f"{stem}-{document.language}.{suffix}"
+            path.write_bytes(document.content)
+            summary.report_files.append(path)
+
+
+def _count(world: _Round, summary: DemoSummary) -> None:
+    with Session(world.engine) as session:
+
+        def count(model: type, *conditions: object) -> int:
+            return session.exec(select(func.count()).select_from(model).where(*conditions)).one()
+
+        kinds = select(OutboxMessage.kind, func.count()).where(OutboxMessage.round_id == world.id)
+        summary.emails = Counter(dict(session.exec(kinds.group_by(OutboxMessage.kind)).all()))
+        summary.submissions = count(Submission, Submission.round_id == world.id,
+                                    Submission.status == WorkStatus.submitted)  # fmt: skip
+        summary.reviews = count(Review, Review.round_id == world.id, Review.status == WorkStatus.submitted)
+        summary.findings = count(Finding, Finding.round_id == world.id)
+        summary.recommendations_approved = count(Recommendation, Recommendation.round_id == world.id,
+                                                 Recommendation.status == RecommendationStatus.published)  # fmt: skip
+        summary.replies = count(Submission, Submission.round_id == world.id,
+                                col(Submission.reply_submitted_at).is_not(None))  # fmt: skip
+        stage = session.get(Round, world.id).stage  # type: ignore[union-attr]
+    if stage is not Stage.published:
+        raise RuntimeError(f"the demo round ended in stage {stage}, not published")
+
+
+_LINK = re.compile(r"(https?://\S+/(a|r|c)/[A-Za-z0-9_-]{43})")
+_TASK = re.compile(r"^- (.+):\n\s+(https?://\S+/r/[A-Za-z0-9_-]{43})", re.MULTILINE)
+
+
+def _text(message: ReceivedMessage) -> str:
+    parsed = email.message_from_bytes(message.data, policy=email.policy.default)
+    return parsed.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def _links(message: ReceivedMessage, kind: str) -> list[str]:
+    return [link for link, found in _LINK.findall(_text(message)) if found == kind]
+
+
+def _review_tasks(message: ReceivedMessage) -> list[tuple[str, str]]:
+    """(reviewed organisation, link) for each review a request asks for."""
+    return [(organisation.strip(), link) for organisation, link in _TASK.findall(_text(message))]
+
+
+def _zone(round_: Round):  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(round_.time_zone)
+
+
+class _Portal:
+    """`spr serve`'s portal (without its scheduler: the demo advances the round itself) in a thread."""
+
+    def __init__(self, settings, engine, port: int):  # type: ignore[no-untyped-def]
+        import uvicorn
+
+        from portal.app import create_app
+
+        config = uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="spr-demo-portal", daemon=True)
+
+    def __enter__(self) -> "_Portal":
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the portal did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
