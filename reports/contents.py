@@ -125,6 +125,8 @@ class PartyProfile:
     disagreements: list[Disagreement] = field(default_factory=list)
     disagreement_count: int = 0
     progress: list[Progress] = field(default_factory=list)
+    # Only in a round held as open review: who reviewed this party (organisations, with the reviewer's name).
+    reviewers: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,8 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         profiles[party_id].groups.append(row)
     labels = cell_labels(questionnaire, language)
     _add_disagreements(session, round_id, profiles, labels)
+    if round_.open_review:
+        _add_reviewers(session, round_id, profiles)
     round_rows = session.exec(
         select(Finding)
         .where(Finding.round_id == round_id, Finding.scope == FindingScope.round)
@@ -315,6 +319,21 @@ def _add_disagreements(
         if len(profile.disagreements) > 1:
             profile.disagreements.sort(key=lambda d: -d.spread)
             del profile.disagreements[DISAGREEMENTS_PER_PARTY:]
+
+
+def _add_reviewers(session: Session, round_id: int, profiles: dict[int, PartyProfile]) -> None:
+    """In an open review, each party's reviewers: those whose review was submitted."""
+    for submission_id, person, organisation in session.exec(
+        select(ReviewAssignment.submission_id, Participant.name, Organisation.name)
+        .join(Review, col(Review.assignment_id) == ReviewAssignment.id)
+        .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .where(ReviewAssignment.round_id == round_id, Review.status == WorkStatus.submitted)
+        .order_by(col(Organisation.name))
+    ).all():
+        if submission_id in profiles:
+            profiles[submission_id].reviewers.append(f"{organisation} ({person})")
 
 
 def cell_labels(questionnaire: Questionnaire, language: str) -> dict[str, str]:

@@ -56,6 +56,9 @@ def _card(
             f'{number(group.peer_mean, language)}</td><td class="num">{signed(group.gap, language)}</td></tr>'
         )
     parts.append("</tbody></table>")
+    if profile.reviewers:
+        names = "; ".join(_escaped(name) for name in profile.reviewers)
+        parts.append(f'<p class="muted">{_escaped(words["reviewed_by"])}: {names}</p>')
     if profile.progress:
         changes = ", ".join(f"{_escaped(c.value)} {signed(c.change, language)}" for c in profile.progress)
         parts.append(f'<p class="muted">{_escaped(words["previous_change"])}: {changes}</p>')

@@ -45,6 +45,7 @@ WORDING: dict[str, dict[str, str]] = {
         "evidence": "Grundlage: {count} von {total} Organisationen",
         "evidence_items": "Betroffene Punkte",
         "peer_comment_on": "Kommentar einer Gutachterin oder eines Gutachters zu {party}",
+        "reviewed_by": "Begutachtet von (offenes Verfahren)",
         "replies": "Stellungnahmen",
         "replies_intro": "Die Stellungnahmen der begutachteten Organisationen, unverändert abgedruckt, neben den "
         "Befunden, auf die sie sich beziehen.",
@@ -135,6 +136,7 @@ WORDING: dict[str, dict[str, str]] = {
         "evidence": "Based on {count} of {total} organisations",
         "evidence_items": "Points concerned",
         "peer_comment_on": "a peer reviewer's comment on {party}",
+        "reviewed_by": "Reviewed by (open review)",
         "replies": "Replies",
         "replies_intro": "The replies of the reviewed organisations, printed unchanged, beside the findings they "
         "answer.",

@@ -209,3 +209,17 @@ def test_the_scores_csv_never_hands_a_spreadsheet_a_formula(round_world):
     assert scores.startswith("\ufefforganisation,")  # a byte order mark, so spreadsheets read umlauts right
     rows = [line for line in scores.splitlines() if "HYPERLINK" in line]
     assert rows and all(row.startswith("\"'=HYPERLINK(") for row in rows)
+
+
+def test_reviewers_are_named_only_in_an_open_review(round_world):
+    from reports.documents import render_report
+
+    test_from_review_close_to_publication(round_world)
+    with Session(round_world.engine) as session:
+        anonymous = render_report(session, round_world.round_id, "html", "de").content.decode()
+        assert "Begutachtet von" not in anonymous
+        assert not any(name in anonymous for name in ("Anna Keller", "Ben Hansen", "Cara Wolf", "Dora Roth"))
+        session.get(Round, round_world.round_id).open_review = True
+        session.commit()
+        named = render_report(session, round_world.round_id, "html", "de").content.decode()
+    assert "Begutachtet von (offenes Verfahren)" in named and "Anna Keller" in named
