@@ -176,13 +176,14 @@ def measure(database_url: str, round_id: int, pdf: bool = False) -> dict:
         html = render_html(assemble_report(session, round_id, "de"))
     times["report_s"] = time.perf_counter() - step
     times["total_s"] = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if pdf:  # not part of the goal: publication leaves the PDF out beyond PDF_MAX_PARTIES parties
         from reports.rendering import render_pdf
 
         step = time.perf_counter()
         times["pdf_mb"] = len(render_pdf(html)) / 1e6
         times["pdf_s"] = time.perf_counter() - step
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        times["pdf_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {**times, "findings": findings, "recommendations": drafts, "html_mb": len(html.encode()) / 1e6,
             "peak_mb": peak_mb}  # fmt: skip
 
@@ -217,7 +218,8 @@ def main() -> None:
               f"report {result['report_s']:.2f} s ({result['html_mb']:.1f} MB HTML), total {result['total_s']:.2f} s, "
               f"peak {result['peak_mb']:.0f} MB; {result['findings']:,} findings, "
               f"{result['recommendations']} recommendations"
-              + (f"; PDF {result['pdf_s']:.1f} s, {result['pdf_mb']:.1f} MB" if args.pdf else ""))  # fmt: skip
+              + (f"; PDF {result['pdf_s']:.1f} s, {result['pdf_mb']:.1f} MB, peak with it "
+                 f"{result['pdf_peak_mb']:.0f} MB" if args.pdf else ""))  # fmt: skip
         copy.unlink()
     shutil.rmtree(workdir)
     figures = {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}

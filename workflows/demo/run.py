@@ -82,9 +82,11 @@ class _Round:
             return session.get(Round, self.id)  # type: ignore[return-value]
 
     def new_mail(self) -> list[ReceivedMessage]:
+        """What arrived since last asked, by recipient: delivery runs in parallel, so arrival order varies,
+        and the seeded choices must meet the same people in the same order on every run."""
         received = self.mail.catcher.received()
         fresh, self.seen = received[self.seen :], len(received)
-        return fresh
+        return sorted(fresh, key=lambda message: (message.recipients[0], message.summary()))
 
     def advance(self) -> str:
         from workflows.flows import advance_round_flow

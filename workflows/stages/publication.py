@@ -23,9 +23,9 @@ from review_model.tables import (
 from review_model.vocabulary import Language, RecommendationStatus, Stage, WorkStatus
 from workflows.stages.context import StageContext, move_stage
 
-# Beyond this many parties the PDF runs to hundreds of pages per language and takes minutes to lay out
-# (see benchmarks/README.md); it is left out then, and the printable HTML stands in for it.
-PDF_MAX_PARTIES = 1000
+# WeasyPrint needs about 0.13 s and 2.6 MB per party (1,000 parties: 130 s and 2.6 GB per language, see
+# benchmarks/README.md). Beyond this many parties the PDF is left out and the printable HTML stands in.
+PDF_MAX_PARTIES = 200
 
 
 def report_link(context: StageContext, slug: str) -> str:
