@@ -7,12 +7,13 @@ stored), drafting (recommendations stored) — approves the drafts and renders t
 the seconds of each step and its peak memory (maximum resident set size of that process). Each run starts
 from a fresh copy of the filled store; medians are printed.
 
-Usage: python benchmarks/consolidation.py [--parties 10000] [--repeat 3]
+Usage: python benchmarks/consolidation.py [--parties 10000] [--repeat 3] [--postgres] [--pdf]
 The last line printed is one JSON object with the figures.
 """
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
@@ -21,10 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlmodel import Session
 
 from review_model import clock
@@ -44,6 +46,7 @@ from review_model.tables import (
 )
 from review_model.vocabulary import OrganisationKind, RecommendationStatus, Stage, WorkStatus
 
+POSTGRES_ADMIN_URL = os.environ.get("SPR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 FIELDS = ["verwaltung", "it", "energie", "mobilitaet", "bildung", "gesundheit", "wirtschaft", "sicherheit"]
 GUIDELINES = ["ziele", "teilhabe", "infrastruktur", "ressourcen", "daten"]
 REVIEWS = 3
@@ -188,44 +191,92 @@ def measure(database_url: str, round_id: int, pdf: bool = False) -> dict:
             "peak_mb": peak_mb}  # fmt: skip
 
 
+class SqliteStores:
+    """The filled store as a file, copied for each run."""
+
+    def __init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="spr-consolidation-"))
+        self.filled_url = f"sqlite:///{self.workdir / 'filled.db'}"
+
+    def copy(self, run: int) -> str:
+        shutil.copyfile(self.workdir / "filled.db", self.workdir / f"store-{run}.db")
+        return f"sqlite:///{self.workdir / f'store-{run}.db'}"
+
+    def drop(self, run: int) -> None:
+        (self.workdir / f"store-{run}.db").unlink()
+
+    def close(self) -> None:
+        shutil.rmtree(self.workdir)
+
+
+class PostgresStores:
+    """The filled store as a PostgreSQL database, copied for each run with CREATE DATABASE ... TEMPLATE."""
+
+    def __init__(self) -> None:
+        self.admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        self.prefix = f"spr_bench_{uuid.uuid4().hex[:8]}"
+        self._execute(f'CREATE DATABASE "{self.prefix}_filled"')
+        self.filled_url = self._url(f"{self.prefix}_filled")
+
+    def copy(self, run: int) -> str:
+        self._execute(f'CREATE DATABASE "{self.prefix}_{run}" TEMPLATE "{self.prefix}_filled"')
+        return self._url(f"{self.prefix}_{run}")
+
+    def drop(self, run: int) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{self.prefix}_{run}" WITH (FORCE)')
+
+    def close(self) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{self.prefix}_filled" WITH (FORCE)')
+        self.admin.dispose()
+
+    def _url(self, name: str) -> str:
+        return self.admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def _execute(self, statement: str) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(statement))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parties", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pdf", action="store_true", help="also time the PDF of the report (WeasyPrint)")
+    parser.add_argument("--postgres", action="store_true", help="use throw-away PostgreSQL databases")
     parser.add_argument("--measure", nargs=2, metavar=("DATABASE_URL", "ROUND_ID"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure[0], int(args.measure[1]), args.pdf)))
         return
 
-    workdir = Path(tempfile.mkdtemp(prefix="spr-consolidation-"))
-    filled = workdir / "filled.db"
-    round_id = fill_store(f"sqlite:///{filled}", args.parties)
-    runs = []
-    for run in range(args.repeat):
-        # A fresh copy of the filled store each run, so every run consolidates from scratch.
-        copy = workdir / f"store-{run}.db"
-        shutil.copyfile(filled, copy)
-        options = ["--pdf"] if args.pdf else []
-        measured = subprocess.run(
-            [sys.executable, __file__, "--measure", f"sqlite:///{copy}", str(round_id), *options],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        result = json.loads(measured.stdout.strip().splitlines()[-1])
-        runs.append(result)
-        print(f"run {run + 1}: consolidation {result['consolidation_s']:.2f} s, drafting {result['drafting_s']:.2f} s, "
-              f"report {result['report_s']:.2f} s ({result['html_mb']:.1f} MB HTML), total {result['total_s']:.2f} s, "
-              f"peak {result['peak_mb']:.0f} MB; {result['findings']:,} findings, "
-              f"{result['recommendations']} recommendations"
-              + (f"; PDF {result['pdf_s']:.1f} s, {result['pdf_mb']:.1f} MB, peak with it "
-                 f"{result['pdf_peak_mb']:.0f} MB" if args.pdf else ""))  # fmt: skip
-        copy.unlink()
-    shutil.rmtree(workdir)
+    stores = PostgresStores() if args.postgres else SqliteStores()
+    try:
+        round_id = fill_store(stores.filled_url, args.parties)
+        runs = []
+        for run in range(args.repeat):
+            # A fresh copy of the filled store each run, so every run consolidates from scratch.
+            copy_url = stores.copy(run)
+            options = ["--pdf"] if args.pdf else []
+            measured = subprocess.run(
+                [sys.executable, __file__, "--measure", copy_url, str(round_id), *options],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            result = json.loads(measured.stdout.strip().splitlines()[-1])
+            runs.append(result)
+            print(f"run {run + 1}: consolidation {result['consolidation_s']:.2f} s, drafting "
+                  f"{result['drafting_s']:.2f} s, report {result['report_s']:.2f} s ({result['html_mb']:.1f} MB "
+                  f"HTML), total {result['total_s']:.2f} s, peak {result['peak_mb']:.0f} MB; "
+                  f"{result['findings']:,} findings, {result['recommendations']} recommendations"
+                  + (f"; PDF {result['pdf_s']:.1f} s, {result['pdf_mb']:.1f} MB, peak with it "
+                     f"{result['pdf_peak_mb']:.0f} MB" if args.pdf else ""))  # fmt: skip
+            stores.drop(run)
+    finally:
+        stores.close()
     figures = {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}
     print(f"median of {len(runs)}: total {figures['total_s']:.2f} s (goal ≤ 10 s), peak {figures['peak_mb']:.0f} MB "
           f"(goal ≤ 1024 MB)")  # fmt: skip
-    print(json.dumps({"benchmark": "consolidation", "parties": args.parties, "reviews_per_party": REVIEWS,
+    print(json.dumps({"benchmark": "consolidation", "db": "postgresql" if args.postgres else "sqlite",
+                      "parties": args.parties, "reviews_per_party": REVIEWS,
                       "items": len(FIELDS) * len(GUIDELINES), "runs": len(runs), **figures}))  # fmt: skip
 
 

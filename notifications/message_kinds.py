@@ -124,6 +124,17 @@ class CommentInvitation(MessageContent):
 
 
 @dataclass(frozen=True)
+class ReplyReceipt(MessageContent):
+    """The party's reply arrived (or its word that it has none); it may change it until the deadline."""
+
+    kind: ClassVar[str] = "reply_receipt"
+    link: str
+    sent_at: datetime
+    deadline: datetime
+    replies: int  # non-empty replies; 0: the party has nothing to add
+
+
+@dataclass(frozen=True)
 class ReplyReminder(MessageContent):
     """The right of reply runs out soon and the party has not sent a reply (nor said it has none)."""
 
@@ -167,6 +178,7 @@ MESSAGE_KINDS: dict[str, type[MessageContent]] = {
         ReviewReminder,
         ReviewReceipt,
         CommentInvitation,
+        ReplyReceipt,
         ReplyReminder,
         ReportPublished,
         StatusDigest,

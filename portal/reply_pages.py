@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
+from notifications.message_kinds import ReplyReceipt
 from notifications.templating import format_moment
-from portal.form_pages import _first, _questionnaire, _refused, guarded_post, link_holder
+from portal.form_pages import _enqueue, _first, _link, _questionnaire, _refused, guarded_post, link_holder
 from portal.rendering import message_page, render_page, words
 from portal.security import csrf_ok, csrf_token
 from review_model import clock
@@ -31,7 +32,16 @@ from review_model.replies import (
 )
 from review_model.store import session_scope
 from review_model.submissions import find_submission, record_first_view
-from review_model.tables import AccessToken, Enrolment, Finding, Organisation, Participant, Round, Submission
+from review_model.tables import (
+    AccessToken,
+    Enrolment,
+    Finding,
+    Organisation,
+    OutboxMessage,
+    Participant,
+    Round,
+    Submission,
+)
 from review_model.tokens import LinkRefused
 from review_model.vocabulary import TokenPurpose
 
@@ -137,6 +147,8 @@ def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence
             shown = {**_saved_texts(session, linked), **typed}  # shown, so nothing typed is lost
             notice = [{"kind": "error", "text": t["closed_now"]}]
             return _render(portal, linked, language, shown, notice, True, status_code=409)
+        if linked.submission.reply_submitted_at is not None:  # it counts: confirm what arrived
+            _send_receipt(session, portal, linked, now)
         linked.access.last_used_at = now
         round_id = linked.round.id
     if sending and portal.on_submission is not None and round_id is not None:
@@ -152,6 +164,23 @@ def _load(session: Session, token: str, now: datetime) -> LinkedReply:
     questionnaire = _questionnaire(round_)
     targets = reply_targets(session, questionnaire, submission.id)
     return LinkedReply(access, round_, enrolment, participant, organisation, submission, questionnaire, targets)
+
+
+def _send_receipt(session: Session, portal: "Portal", linked: LinkedReply, now: datetime) -> None:
+    """A receipt for each time the reply is sent or changed, numbered so that none replaces another."""
+    assert linked.submission.id is not None
+    replies = sum(1 for reply in replies_by_finding(session, linked.submission.id).values() if reply.text.strip())
+    earlier = session.exec(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.round_id == linked.round.id,
+            OutboxMessage.recipient_participant_id == linked.participant.id,
+            OutboxMessage.kind == ReplyReceipt.kind,
+        )
+    ).one()
+    receipt = ReplyReceipt(_link(portal, linked), now, linked.round.comment_deadline, replies)  # type: ignore[arg-type]
+    _enqueue(session, portal, linked, receipt, "comment", earlier + 1, now)  # type: ignore[arg-type]
 
 
 def _saved_texts(session: Session, linked: LinkedReply) -> dict[int | None, str]:

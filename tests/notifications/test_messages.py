@@ -15,6 +15,7 @@ from notifications.message_kinds import (
     DeadlineExtended,
     Invitation,
     Reminder,
+    ReplyReceipt,
     ReplyReminder,
     ReportPublished,
     ReviewReceipt,
@@ -48,6 +49,7 @@ SAMPLES = {
     "review_receipt": ReviewReceipt("Stadt Elbstein", NOW, LINK, DEADLINE),
     "comment_invitation": CommentInvitation(LINK, DEADLINE, 24, 5),
     "reply_reminder": ReplyReminder(LINK, DEADLINE, 1, 2, 3),
+    "reply_receipt": ReplyReceipt(LINK, NOW, DEADLINE, 2),
     "report_published": ReportPublished(LINK, NOW, 12),
     "status_digest": StatusDigest("submission", DEADLINE, 4, {"invited": 30, "submitted": 12, "bounced": 1}, 1),
 }

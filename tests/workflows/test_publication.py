@@ -10,7 +10,15 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
-from review_model.tables import Organisation, PublishedReport, Recommendation, ReviewAssignment, Round, Submission
+from review_model.tables import (
+    Organisation,
+    OutboxMessage,
+    PublishedReport,
+    Recommendation,
+    ReviewAssignment,
+    Round,
+    Submission,
+)
 from review_model.vocabulary import RecommendationStatus, Stage
 from tests.workflows.test_review_stage import REVIEW_LINK, text_of
 from tests.workflows.test_submission_stage import link_in, submit
@@ -112,6 +120,10 @@ def test_from_review_close_to_publication(round_world):
         stored = {(d.format, d.language) for d in session.exec(select(PublishedReport)).all()}
         assert {("html", "de"), ("html", "en"), ("csv", "de"), ("json", "en")} <= stored
         assert session.exec(select(Submission.reply_submitted_at)).all().count(None) == 2
+        receipts = session.exec(
+            select(OutboxMessage.recipient_email).where(OutboxMessage.kind == "reply_receipt")
+        ).all()
+        assert sorted(r.split("@")[0] for r in receipts) == ["anna", "ben"]  # a sent reply, and "nothing to add"
 
     page = world.portal.get("/reports/fruehjahr-2027/report.html?lang=de")
     assert page.status_code == 200 and "default-src 'none'" in page.headers["content-security-policy"]
