@@ -116,21 +116,30 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert many rows (dicts with the same keys) in the session's transaction, quickly.
 
-    On SQLite the values go through each column's own bind processor once and then straight to the
-    driver's executemany, which takes a third of the time SQLAlchemy's general path takes for a hundred
-    thousand findings; elsewhere the general path is used (psycopg batches well by itself).
+    The values go through each column's own converter for this database once, and then straight to the
+    driver: SQLite's executemany, PostgreSQL's COPY. For a hundred thousand findings that takes a fraction
+    of SQLAlchemy's general path (most of which is per-row bookkeeping).
     """
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        connection.execute(table.insert(), rows)
-        return
-    names = list(rows[0])
     dialect = connection.dialect
-    # The dialect's own processors (for a TypeDecorator, its process_bind_param and then its SQLite type's).
+    names = list(rows[0])
+    # The dialect's own processors (for a TypeDecorator, its process_bind_param and then its impl's).
     processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
-    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
     steps = list(zip(names, processors, strict=True))
     values = [tuple(row[name] if process is None else process(row[name]) for name, process in steps) for row in rows]
-    connection.exec_driver_sql(statement, values)
+    if dialect.name == "sqlite":
+        statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+        connection.exec_driver_sql(statement, values)
+    elif dialect.driver == "psycopg":
+        driver_connection = connection.connection.driver_connection
+        assert driver_connection is not None
+        with (
+            driver_connection.cursor() as cursor,
+            cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy,
+        ):
+            for row in values:
+                copy.write_row(row)
+    else:
+        connection.execute(table.insert(), rows)
