@@ -1,7 +1,7 @@
 """Recommendation rules as data: which findings lead to which drafted recommendation, for whom, and why."""
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -74,6 +74,8 @@ class GroupFinding:
     figures: dict[str, float | None]
     scale: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+    # The finding's row, for reading its details later (see draft_recommendations' load_details).
+    finding_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -90,15 +92,22 @@ EVIDENCE_ITEMS = 3
 EVIDENCE_QUOTES = 3
 
 
+DetailsLoader = Callable[[set[int]], Mapping[int, Mapping[str, Any]]]
+
+
 def draft_recommendations(
-    rules: RuleSet, findings: list[GroupFinding], labels: Mapping[tuple[str, str], Text] | None = None
+    rules: RuleSet,
+    findings: list[GroupFinding],
+    labels: Mapping[tuple[str, str], Text] | None = None,
+    load_details: DetailsLoader | None = None,
 ) -> list[Draft]:
     """Every recommendation the rules call for, with the parties, figures, items and quotes that triggered it.
 
     `labels` names the groups in the texts (by scope and key, as `Questionnaire.tag_labels` gives them);
-    without one, a text shows the key.
+    without one, a text shows the key. `load_details`, given the finding ids of the parties that triggered
+    some rule, returns their details; a large round then reads the evidence of those parties only.
     """
-    drafts = []
+    fired = []
     by_scope: dict[FindingScope, list[GroupFinding]] = {}
     for finding in findings:
         by_scope.setdefault(finding.scope, []).append(finding)
@@ -110,42 +119,51 @@ def draft_recommendations(
         for (key, scale), group in sorted(by_key.items(), key=lambda entry: (entry[0][0], entry[0][1] or "")):
             measured = [f for f in group if f.figures.get(rule.figure) is not None]
             meeting = [f for f in measured if rule.met_by(f.figures[rule.figure])]
-            if not measured or len(meeting) / len(measured) < rule.min_share:
-                continue
-            value = round(sum(f.figures[rule.figure] for f in meeting) / len(meeting), 2)  # type: ignore[misc]
-            values = {"count": len(meeting), "total": len(measured), "value": value}
-            label = (labels or {}).get((rule.scope.value, key))
-            name_de, name_en = (label.de, label.in_language("en")) if label else (key, key)
-            drafts.append(
-                Draft(
-                    rule,
-                    key,
-                    rule.text.de.format(key=name_de, **values),
-                    rule.text.en.format(key=name_en, **values) if rule.text.en else None,
-                    {
-                        "rule": rule.id,
-                        "scope": rule.scope.value,
-                        "key": key,
-                        "scale": scale,
-                        "figure": rule.figure,
-                        "parties": [f.party for f in meeting],
-                        "values": [f.figures[rule.figure] for f in meeting],
-                        "count": len(meeting),
-                        "total": len(measured),
-                        **_supporting_evidence(meeting),
-                    },
-                )
+            if measured and len(meeting) / len(measured) >= rule.min_share:
+                fired.append((rule, key, scale, meeting, len(measured)))
+    loaded = None
+    if load_details is not None:
+        wanted = {f.finding_id for *_, meeting, _ in fired for f in meeting if f.finding_id is not None}
+        loaded = load_details(wanted) if wanted else {}
+    drafts = []
+    for rule, key, scale, meeting, total in fired:
+        value = round(sum(f.figures[rule.figure] for f in meeting) / len(meeting), 2)  # type: ignore[misc]
+        values = {"count": len(meeting), "total": total}
+        label = (labels or {}).get((rule.scope.value, key))
+        name_de, name_en = (label.de, label.in_language("en")) if label else (key, key)
+        # Each text writes the figure as its readers do: 1,25 in German, 1.25 in English.
+        value_de, value_en = f"{value:.2f}".replace(".", ","), f"{value:.2f}"
+        details = [loaded.get(f.finding_id or 0, {}) if loaded is not None else f.details for f in meeting]
+        drafts.append(
+            Draft(
+                rule,
+                key,
+                rule.text.de.format(key=name_de, value=value_de, **values),
+                rule.text.en.format(key=name_en, value=value_en, **values) if rule.text.en else None,
+                {
+                    "rule": rule.id,
+                    "scope": rule.scope.value,
+                    "key": key,
+                    "scale": scale,
+                    "figure": rule.figure,
+                    "parties": [f.party for f in meeting],
+                    "values": [f.figures[rule.figure] for f in meeting],
+                    "count": len(meeting),
+                    "total": total,
+                    **_supporting_evidence(meeting, details),
+                },
             )
+        )
     return drafts
 
 
-def _supporting_evidence(meeting: list[GroupFinding]) -> dict[str, list]:
+def _supporting_evidence(meeting: list[GroupFinding], details: list[Mapping[str, Any]]) -> dict[str, list]:
     """The items most often among the meeting parties' weakest, and the first few reviewer comments on them."""
-    named = Counter(item for f in meeting for item in f.details.get("weakest", ()))
+    named = Counter(item for found in details for item in found.get("weakest", ()))
     items = [item for item, _ in named.most_common(EVIDENCE_ITEMS)]
-    quotes = [
-        {"party": f.party, "item": comment["item"], "text": comment["text"]}
-        for f in meeting
-        for comment in f.details.get("comments", ())
-    ][:EVIDENCE_QUOTES]
+    quotes: list[dict[str, str]] = []
+    for f, found in zip(meeting, details, strict=True):
+        for comment in found.get("comments", ()):
+            if len(quotes) < EVIDENCE_QUOTES and all(comment["text"] != q["text"] for q in quotes):
+                quotes.append({"party": f.party, "item": comment["item"], "text": comment["text"]})
     return {"items": items, "quotes": quotes}

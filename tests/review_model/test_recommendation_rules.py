@@ -32,8 +32,8 @@ def test_a_weak_field_fires_at_its_share_and_not_below():
         "field-weak-across-parties"
     ]
     assert draft.rule.action_level is ActionLevel.laender and draft.key == "mobilitaet"
-    assert "bei 2 von 3 Organisationen" in draft.text_de and "(Mittel 1.25)" in draft.text_de
-    assert "at 2 of 3 organisations" in draft.text_en
+    assert "bei 2 von 3 Organisationen" in draft.text_de and "(Mittel 1,25)" in draft.text_de
+    assert "at 2 of 3 organisations" in draft.text_en and "(mean 1.25)" in draft.text_en
     assert draft.evidence["parties"] == ["A", "B"] and draft.evidence["values"] == [1.5, 1.0]
 
 

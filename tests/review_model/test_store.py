@@ -9,6 +9,8 @@ from review_model.tables import Finding, Round
 from review_model.vocabulary import FindingScope
 
 MOMENT = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+# Text that COPY and JSON must both carry through: tabs, line breaks, backslashes, quotes, umlauts.
+DETAILS = {"ü": [1, None, 2.5], "comment": 'Tab\there, line\nbreak\r\n, back\\slash, "quoted" \\N'}
 
 
 def test_insert_rows_round_trips_timestamps_json_and_enums(engine):
@@ -18,15 +20,16 @@ def test_insert_rows_round_trips_timestamps_json_and_enums(engine):
                        comment_deadline=MOMENT, spec_digest="d")  # fmt: skip
         session.add(round_)
         session.commit()
-        row = {"round_id": round_.id, "submission_id": None, "scope": FindingScope.round, "key": "k",
+        row = {"round_id": round_.id, "submission_id": None, "scope": FindingScope.round, "key": "k\\ü\t",
                "scale": "maturity", "self_score": 1.5, "peer_median": None, "peer_mean": 2.0, "spread": None,
-               "n_reviews": 2, "disagreement": True, "details": {"ü": [1, None]}, "computed_at": MOMENT}  # fmt: skip
+               "n_reviews": 2, "disagreement": True, "details": DETAILS, "computed_at": MOMENT}  # fmt: skip
         insert_rows(session, Finding.__table__, [row])
         session.add(Finding(**{**row, "key": "by the ORM"}))
         session.commit()
     with reading_session(engine) as session:
         fast, _ = session.exec(select(Finding).order_by(Finding.id)).all()
         assert (fast.computed_at, fast.details, fast.scope, fast.disagreement) == (
-            MOMENT, {"ü": [1, None]}, FindingScope.round, True)  # fmt: skip
+            MOMENT, DETAILS, FindingScope.round, True)  # fmt: skip
         raw = session.connection().exec_driver_sql("SELECT computed_at FROM findings ORDER BY id").all()
         assert raw[0] == raw[1]  # stored exactly as the ORM stores it
+        assert fast.key == "k\\ü\t"

@@ -1,5 +1,7 @@
 """The drafting stage: the recommendation rules read the findings and draft recommendations for approval."""
 
+from sqlalchemy import Integer, any_, bindparam
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from review_model import clock
@@ -24,10 +26,10 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
         if round_.stage is not Stage.drafting or _has_recommendations(session, round_id):
             return 0
         rules = rules or load_rules()
-        # Core rows, not ORM ones, of only the scopes some rule reads: a large round has a hundred thousand
-        # group findings, and decoding their evidence is most of the work here.
+        # Core rows, not ORM ones, of only the scopes some rule reads, and without their evidence: a large
+        # round has a hundred thousand group findings, and decoding their details was most of the work.
         rows = session.connection().execute(
-            select(Finding.scope, Finding.key, Finding.scale, Finding.peer_mean, Finding.self_score, Finding.details,
+            select(Finding.id, Finding.scope, Finding.key, Finding.scale, Finding.peer_mean, Finding.self_score,
                    Organisation.name)
             .join(Submission, col(Submission.id) == Finding.submission_id)
             .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
@@ -37,13 +39,12 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
             .order_by(col(Finding.id))  # the same evidence (first parties, first quotes) on every run
         ).all()  # fmt: skip
         findings = [
-            GroupFinding(
-                party, scope, key, {"peer_mean": peer, "self_score": own, "gap": details.get("gap")}, scale, details
-            )
-            for scope, key, scale, peer, own, details, party in rows
-        ]
+            GroupFinding(party, scope, key, {"peer_mean": peer, "self_score": own, "gap": _gap(peer, own)}, scale,
+                         finding_id=finding_id)
+            for finding_id, scope, key, scale, peer, own, party in rows
+        ]  # fmt: skip
         labels = Questionnaire.model_validate(round_.questionnaire_snapshot).tag_labels()
-    drafts = draft_recommendations(rules, findings, labels)
+        drafts = draft_recommendations(rules, findings, labels, lambda ids: _details(session, ids))
     with Session(context.engine, expire_on_commit=False) as session:
         round_ = session.get(Round, round_id)
         if round_ is None or round_.stage is not Stage.drafting or _has_recommendations(session, round_id):
@@ -63,3 +64,21 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
 
 def _has_recommendations(session: Session, round_id: int) -> bool:
     return session.exec(select(Recommendation.id).where(Recommendation.round_id == round_id)).first() is not None
+
+
+def _gap(peer: float | None, own: float | None) -> float | None:
+    return None if peer is None or own is None else peer - own
+
+
+def _details(session: Session, finding_ids: set[int]) -> dict[int, dict]:
+    """The details (evidence) of the given findings: on PostgreSQL in one query with the ids as one array
+    parameter, elsewhere in chunks SQLite's parameter limit allows."""
+    ordered, found = sorted(finding_ids), {}
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        ids = bindparam("ids", ordered, type_=postgresql.ARRAY(Integer))
+        return dict(connection.execute(select(Finding.id, Finding.details).where(col(Finding.id) == any_(ids))).all())
+    for start in range(0, len(ordered), 5000):
+        chunk = ordered[start : start + 5000]
+        found.update(connection.execute(select(Finding.id, Finding.details).where(col(Finding.id).in_(chunk))).all())
+    return found
