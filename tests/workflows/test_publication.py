@@ -187,6 +187,9 @@ def test_the_report_command_writes_each_format(round_world, configured, tmp_path
     assert len(scores) == 1 + 4 * 24  # every rating of every party
     english = runner.invoke(app, ["report", "fruehjahr-2027", "--lang", "en", "--format", "json", "-o", "-"])
     assert english.exit_code == 0 and '"round": "fruehjahr-2027"' in english.output
+    status = runner.invoke(app, ["status", "fruehjahr-2027"])
+    assert status.exit_code == 0 and "Replies sent" in status.output and "2 of 4 reviewed parties" in status.output
+    assert "/reports/fruehjahr-2027" in status.output and "published" in status.output
 
 
 def test_a_late_comment_stage_still_gives_the_parties_time(round_world):

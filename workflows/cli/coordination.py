@@ -1,11 +1,17 @@
 """The coordinator's commands for a running round: launch, advance, remind, close a stage, extend, status."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from workflows.cli.output import COORDINATOR, fail, local_time, print_table, reported_errors, success
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from review_model.tables import Round
 
 RoundArgument = Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")]
 
@@ -163,7 +169,8 @@ def extend(
 
 
 def status(round_ref: RoundArgument) -> None:
-    """Where a round stands: invited, opened, drafts, submitted, bounced, reminders, days left, email."""
+    """Where a round stands: invited, opened, drafts, submitted, bounced, reminders, days left, email; from the
+    review stage on also reviews, recommendations and replies, and once published, where the report is."""
     with reported_errors():
         from rich.progress_bar import ProgressBar
 
@@ -181,6 +188,7 @@ def status(round_ref: RoundArgument) -> None:
             round_ = find_round(session, round_ref)
             counts = participation(session, round_.id)
             mail = outbox_counts(session, round_.id)
+            later = _later_stages(session, round_)
         out = console()
         out.print(f"[bold]{round_.title}[/] ({round_.slug}) · stage [bold]{round_.stage}[/]", markup=True)
         deadline = stage_deadline(round_, round_.stage)
@@ -200,11 +208,58 @@ def status(round_ref: RoundArgument) -> None:
             ("Reminders sent", counts.reminders),
         ]
         print_table(None, ["", ""], rows)
-        if counts.respondents:
-            out.print(ProgressBar(total=counts.respondents, completed=counts.submitted, width=40))
-            out.print(
-                f"{counts.submitted} of {counts.respondents} submitted ({counts.submitted / counts.respondents:.0%})"
-            )
+        done, total, what = counts.submitted, counts.respondents, "submitted"
+        if later:
+            print_table(None, ["", ""], later.rows)
+            done, total, what = later.done, later.total, later.what
+        if total:
+            out.print(ProgressBar(total=total, completed=done, width=40))
+            out.print(f"{done} of {total} {what} ({done / total:.0%})")
+        if round_.stage.value in ("published", "archived"):
+            from config.settings import get_settings
+
+            base = str(get_settings().public_base_url).rstrip("/")
+            out.print(f"Report: {base}/reports/{round_.slug}  (or `spr report {round_.slug}`)")
         failed = sum(n for state, n in mail.items() if state.value == "failed")
         pending = sum(n for state, n in mail.items() if state.value in ("queued", "sending"))
         out.print(f"Email: {pending} waiting, {failed} failed" + (" (see `spr outbox status`)" if failed else ""))
+
+
+@dataclass(frozen=True)
+class _LaterStages:
+    rows: list[tuple[str, object]]
+    done: int
+    total: int
+    what: str
+
+
+def _later_stages(session: "Session", round_: "Round") -> _LaterStages | None:
+    """From the review stage on: reviews, recommendations by status, replies; the current stage's progress."""
+    from sqlmodel import func, select
+
+    from review_model.rounds import round_progress
+    from review_model.stage_rules import STAGE_ORDER
+    from review_model.tables import Recommendation
+    from review_model.vocabulary import Stage
+
+    if STAGE_ORDER.index(round_.stage) < STAGE_ORDER.index(Stage.review):
+        return None
+    progress = round_progress(session, round_.id)
+    decided = dict(
+        session.exec(
+            select(Recommendation.status, func.count())
+            .where(Recommendation.round_id == round_.id)
+            .group_by(Recommendation.status)
+        ).all()
+    )
+    replies_sent = progress.submitted - progress.replies_pending
+    rows: list[tuple[str, object]] = [("Reviews submitted", f"{progress.reviews_submitted} of {progress.reviews_due}")]
+    if decided:
+        rows.append(("Recommendations", ", ".join(f"{n} {status.value}" for status, n in sorted(decided.items()))))
+    if STAGE_ORDER.index(round_.stage) >= STAGE_ORDER.index(Stage.comment):
+        rows.append(("Replies sent", f"{replies_sent} of {progress.submitted} reviewed parties"))
+    if round_.stage is Stage.review:
+        return _LaterStages(rows, progress.reviews_submitted, progress.reviews_due, "reviews submitted")
+    if round_.stage is Stage.comment:
+        return _LaterStages(rows, replies_sent, progress.submitted, "parties replied")
+    return _LaterStages(rows, 0, 0, "")
