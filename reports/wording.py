@@ -26,6 +26,8 @@ WORDING: dict[str, dict[str, str]] = {
         "Organisationen).",
         "matrix": "Status nach {rows} und {columns}",
         "matrix_none": "Statusmatrix",
+        "matrix_count": "Zählung: Felder der Zeile, deren Mittel unter {threshold} liegt (kritisch), von den "
+        "bewerteten Feldern der Zeile.",
         "matrix_intro": "Mittel der Peer-Bewertungen über alle Organisationen, je Feld der Matrix.",
         "counts": "Zählung",
         "ranking": "Benchmark",
@@ -117,6 +119,7 @@ WORDING: dict[str, dict[str, str]] = {
         "priorities_intro": "The round's groups, greatest need for action first (peers' mean over all organisations).",
         "matrix": "Status per {rows} and {columns}",
         "matrix_none": "Status matrix",
+        "matrix_count": "Count: the row's cells whose mean is below {threshold} (critical), of the row's rated cells.",
         "matrix_intro": "Mean peer rating over all organisations, per cell of the matrix.",
         "counts": "Count",
         "ranking": "Benchmark",
