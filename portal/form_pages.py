@@ -97,7 +97,8 @@ def show_form(portal: "Portal", request: FormRequest) -> Response:
             linked = _load(session, request, now)
         except LinkRefused as refused:
             return _refused(session, refused, request.language)
-        record_first_view(linked.enrolment, now)
+        if linked.mode == "self_assessment":  # "opened their link" in `spr status` means the invitation's
+            record_first_view(linked.enrolment, now)
         language = request.language or linked.participant.language.value
         if request.done == "submitted" and linked.work is not None and linked.work.status is WorkStatus.submitted:
             return _confirmation(linked, language)

@@ -1,6 +1,6 @@
 """The right of reply behind a reviewed party's personal link (/c/<token>): its draft findings, and its replies.
 
-As with the forms, GET shows and never changes replies (it only notes the first view); POST checks origin
+As with the forms, GET shows and never changes anything; POST checks origin
 and CSRF, then keeps the replies as a draft or sends them, and redirects (Post/Redirect/Get). The rules
 (who may answer what, until when, what is stored) are review_model.replies'; this module only shows them.
 """
@@ -31,7 +31,7 @@ from review_model.replies import (
     save_replies,
 )
 from review_model.store import session_scope
-from review_model.submissions import find_submission, record_first_view
+from review_model.submissions import find_submission
 from review_model.tables import (
     AccessToken,
     Enrolment,
@@ -104,7 +104,6 @@ def show_reply_page(portal: "Portal", request: ReplyRequest) -> Response:
             linked = _load(session, request.token, now)
         except LinkRefused as refused:
             return _refused(session, refused, request.language)
-        record_first_view(linked.enrolment, now)
         language = request.language or linked.participant.language.value
         readonly = not accepts_replies(linked.round, now)
         saved = _saved_texts(session, linked)
@@ -135,7 +134,9 @@ def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence
             return message_page(language, "invalid_title", t["invalid_text"], 404)
         sending = _first(values, "action") == "send"
         try:
-            save_replies(session, linked.round, linked.submission, linked.enrolment.id, typed, now, send=sending)
+            counts = save_replies(
+                session, linked.round, linked.submission, linked.enrolment.id, typed, now, send=sending
+            )
         except ReplyTooLong as too_long:
             session.rollback()
             shown = {**_saved_texts(session, linked), **typed}
@@ -147,7 +148,7 @@ def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence
             shown = {**_saved_texts(session, linked), **typed}  # shown, so nothing typed is lost
             notice = [{"kind": "error", "text": t["closed_now"]}]
             return _render(portal, linked, language, shown, notice, True, status_code=409)
-        if linked.submission.reply_submitted_at is not None:  # it counts: confirm what arrived
+        if counts:  # a first send, or a change to a sent reply: confirm what arrived
             _send_receipt(session, portal, linked, now)
         linked.access.last_used_at = now
         round_id = linked.round.id

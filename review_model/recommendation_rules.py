@@ -38,6 +38,13 @@ class Rule(BaseModel):
     def _one_condition(self) -> Self:
         if (self.below is None) == (self.above is None):
             raise ValueError("give exactly one of below or above")
+        for text in (self.text.de, self.text.en):
+            try:  # {value} arrives already written as a number, so it takes no format spec
+                (text or "").format(key="k", count=1, total=2, value="1,5")
+            except (KeyError, IndexError, ValueError) as wrong:
+                raise ValueError(
+                    f"the text may use only {{key}}, {{count}}, {{total}} and {{value}} (without a format): {wrong}"
+                ) from None
         return self
 
     def met_by(self, value: float | None) -> bool:

@@ -90,8 +90,10 @@ def save_replies(
     now: datetime,
     *,
     send: bool,
-) -> None:
+) -> bool:
     """Keep the party's replies (by finding id, None for the general one); `send` makes them count.
+    Returns whether what counts changed (a first send, or a change to a sent reply), which is when the
+    party gets a receipt.
 
     Once a party has sent its reply, every later change counts at once (there is no separate draft of a
     sent reply). An empty text removes that reply. Texts are stored as written, with the browser's CRLF line
@@ -111,22 +113,29 @@ def save_replies(
         if len(text) > MAX_REPLY_LENGTH:
             raise ReplyTooLong(finding_id)
     existing = replies_by_finding(session, submission.id)
+    changed = False
     for finding_id, text in cleaned.items():
         reply = existing.get(finding_id)
         if not text.strip():
             if reply is not None:
                 session.delete(reply)
+                changed = True
             continue
         if reply is None:
             session.add(
                 Reply(round_id=round_.id, submission_id=submission.id, finding_id=finding_id,
                       author_enrolment_id=author_enrolment_id, text=text, created_at=now)
             )  # fmt: skip
+            changed = True
         elif reply.text != text:
             reply.text, reply.updated_at, reply.author_enrolment_id = text, now, author_enrolment_id
-    if send or submission.reply_submitted_at is not None:
+            changed = True
+    first_send = send and submission.reply_submitted_at is None
+    counts = first_send or (submission.reply_submitted_at is not None and changed)
+    if counts:
         submission.reply_submitted_at = now
     session.flush()
+    return counts
 
 
 def sent_replies(session: Session, round_id: int) -> dict[int, dict[int | None, str]]:

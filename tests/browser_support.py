@@ -39,7 +39,9 @@ class PortalServer:
     def __enter__(self) -> "PortalServer":
         self.thread.start()
         deadline = time.monotonic() + 20
-        while not self.server.started and time.monotonic() < deadline:
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the portal did not start")
             time.sleep(0.05)
         return self
 

@@ -108,3 +108,14 @@ def test_texts_name_the_group_and_evidence_names_items_and_quotes_reviewers():
     assert draft.evidence["quotes"] == [
         {"party": "A", "item": "mobilitaet.teilhabe/comment", "text": "Kaum Beteiligung."}
     ]
+
+
+def test_a_text_with_an_unknown_placeholder_is_refused_when_the_rules_are_read(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "rules:\n  - id: x\n    action_level: bund\n    scope: field_of_action\n    below: 1\n"
+        "    text: {de: 'Mittel {value:.1f} bei {parties}'}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DocumentError, match=r"only \{key\}, \{count\}, \{total\} and \{value\}"):
+        load_rules(path)

@@ -1,6 +1,7 @@
 """`spr demo` end to end on a smaller round, and the published report in a real browser."""
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
 from sqlmodel import select
@@ -60,7 +61,7 @@ def test_the_published_report_in_a_real_browser(demo):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         elsewhere: list[str] = []
-        page.on("request", lambda request: None if "127.0.0.1" in request.url else elsewhere.append(request.url))
+        page.on("request", lambda r: None if urlsplit(r.url).hostname == "127.0.0.1" else elsewhere.append(r.url))
         page.goto(f"http://127.0.0.1:{portal.port}/reports/beispielrunde")
         assert page.title().endswith("Bericht")
         page.screenshot(path=str(ARTIFACTS / "report-overview.png"))

@@ -37,7 +37,8 @@ def demo(
         typer.echo(
             f"Invited {summary.invited}; self-assessments {summary.submissions}; reviews {summary.reviews} of "
             f"{summary.reviews_assigned}; findings {summary.findings}; recommendations published "
-            f"{summary.recommendations_approved}; replies {summary.replies}."
+            f"{summary.recommendations_approved}; parties that replied (or said they had nothing to add) "
+            f"{summary.replies}."
         )
         store = f"sqlite:///{summary.folder / 'spr-demo.db'}"
         typer.echo(f"Open {summary.folder / 'report' / 'report-de.html'} in a browser, or look around with "

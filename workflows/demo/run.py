@@ -13,7 +13,6 @@ import os
 import random
 import re
 import secrets
-import shutil
 import threading
 import time
 from collections import Counter
@@ -28,6 +27,7 @@ from sqlmodel import Session, col, select
 from config.paths import EXAMPLES_DIR
 from notifications.dev_mail_server import DevMailServer, ReceivedMessage, free_port
 from review_model import clock
+from review_model.audit_trail import record_event
 from review_model.tables import (
     Finding,
     OutboxMessage,
@@ -44,6 +44,11 @@ from workflows.demo.personas import Persona, personas_for, reply_text, review_an
 from workflows.demo.web_forms import open_form, send_form
 
 Say = Callable[[str], None]
+COORDINATOR = "demo (the coordinator's step, taken automatically)"
+# The files the demo writes into FOLDER/report (and removes again before the next run).
+REPORT_FILES = {("html", "de"): "report-de.html", ("html", "en"): "report-en.html", ("pdf", "de"): "report-de.pdf",
+                ("pdf", "en"): "report-en.pdf", ("csv", "de"): "scores-de.csv", ("csv", "en"): "scores-en.csv",
+                ("json", "de"): "scores-de.json", ("json", "en"): "scores-en.json"}  # fmt: skip
 FIELDS = ["verwaltung", "it_kommunikation", "energie_umwelt", "mobilitaet", "gesellschaft_bildung", "gesundheit"]
 
 
@@ -103,13 +108,20 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
     started = time.perf_counter()
     folder = folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    for leftover in folder.glob("spr-demo.db*"):
-        leftover.unlink()
-    shutil.rmtree(folder / "report", ignore_errors=True)
+    # An earlier demo's store and report go; nothing else in the folder is touched.
+    for leftover in [*folder.glob("spr-demo.db*"), *(folder / "report" / name for name in REPORT_FILES.values())]:
+        leftover.unlink(missing_ok=True)
     mail_port, portal_port = free_port(), free_port()
-    # The demo's settings live in the environment while it runs (the Prefect flows read them there).
+    # The demo's settings live in the environment while it runs (the Prefect flows read them there): its
+    # own, not whatever SPR_* variables the shell has, and Prefect's temporary local API, not a profile's.
     previous_environment = dict(os.environ)
+    for inherited in [key for key in os.environ if key.startswith("SPR_")]:
+        del os.environ[inherited]
+    loopback = ",".join(filter(None, [os.environ.get("NO_PROXY", ""), "127.0.0.1,localhost"]))
     os.environ.update({
+        "NO_PROXY": loopback, "no_proxy": loopback,  # Prefect's client talks to its local API through no proxy
+        "PREFECT_API_URL": "", "PREFECT_SERVER_EPHEMERAL_ENABLED": "true",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         "SPR_DATABASE_URL": f"sqlite:///{folder / 'spr-demo.db'}", "SPR_SMTP_HOST": "127.0.0.1",
         "SPR_SMTP_PORT": str(mail_port), "SPR_SMTP_TLS": "none", "SPR_SMTP_USER": "", "SPR_SMTP_PASSWORD": "",
         "SPR_PUBLIC_BASE_URL": f"http://127.0.0.1:{portal_port}", "SPR_SECRET_KEY": secrets.token_urlsafe(48),
@@ -117,17 +129,17 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
     })  # fmt: skip
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from config.settings import get_settings
-
-    get_settings.cache_clear()
-    settings = get_settings()
     from review_model.schema_migrations import upgrade_store
     from review_model.store import make_engine
 
-    engine = make_engine(settings.database_url)
-    upgrade_store(engine)
     summary = DemoSummary(folder)
     rng = random.Random(seed)
+    engine = None
     try:
+        get_settings.cache_clear()
+        settings = get_settings()
+        engine = make_engine(settings.database_url)
+        upgrade_store(engine)
         with DevMailServer(port=mail_port) as mail, _Portal(settings, engine, portal_port):
             say(f"spr demo · store {folder / 'spr-demo.db'} · portal http://127.0.0.1:{portal_port} · "
                 f"mail server 127.0.0.1:{mail_port}")  # fmt: skip
@@ -142,7 +154,8 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
             _count(world, summary)
     finally:
         clock.back_to_real_time()
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
         os.environ.clear()
         os.environ.update(previous_environment)
         get_settings.cache_clear()
@@ -212,9 +225,14 @@ def _self_assess(world: _Round, invitations: list[ReceivedMessage]) -> None:
     for message in invitations:
         persona = world.personas[world.organisation_of[message.recipients[0]]]
         page = open_form(_links(message, "a")[0])
-        status = send_form(page, {**self_assessment_answers(page, persona, world.rng), "action": "submit"})
-        if status != 303:
-            raise RuntimeError(f"the portal refused a self-assessment ({status})")
+        _check(send_form(page, {**self_assessment_answers(page, persona, world.rng), "action": "submit"}),
+               "a self-assessment")  # fmt: skip
+
+
+def _check(status: int, what: str) -> None:
+    """A form post answers 303 (saved, see the page again); anything else means the portal refused it."""
+    if status != 303:
+        raise RuntimeError(f"the portal refused {what} (HTTP {status})")
 
 
 def _review_stage(world: _Round, summary: DemoSummary) -> None:
@@ -222,6 +240,7 @@ def _review_stage(world: _Round, summary: DemoSummary) -> None:
         pairs = session.exec(select(ReviewAssignment).where(ReviewAssignment.round_id == world.id)).all()
         for pair in pairs:
             pair.confirmed_at = clock.now()
+        record_event(session, world.id, COORDINATOR, "assignment confirmed", pairs=len(pairs))
         session.commit()
     summary.reviews_assigned = len(pairs)
     world.say(f"④ Reviewer assignment: the solver proposed {len(pairs)} review pairs without conflicts of interest; "
@@ -249,8 +268,7 @@ def _review(world: _Round, message: ReceivedMessage, *, leave_one: bool) -> int:
     for organisation, link in tasks[:-1] if leave_one else tasks:
         page = open_form(link)
         answers = review_answers(page, world.personas[organisation], world.rng)
-        if send_form(page, {**answers, "action": "submit"}) != 303:
-            raise RuntimeError("the portal refused a review")
+        _check(send_form(page, {**answers, "action": "submit"}), "a review")
     return len(tasks) - 1 if leave_one else len(tasks)
 
 
@@ -258,8 +276,8 @@ def _drafting(world: _Round, summary: DemoSummary) -> None:
     with Session(world.engine) as session:
         drafts = session.exec(select(Recommendation).where(Recommendation.round_id == world.id)).all()
         for draft in drafts:
-            draft.status, draft.decided_at, draft.decided_by = (RecommendationStatus.approved, clock.now(),
-                                                                "demo (coordinator)")  # fmt: skip
+            draft.status, draft.decided_at, draft.decided_by = RecommendationStatus.approved, clock.now(), COORDINATOR
+        record_event(session, world.id, COORDINATOR, "recommendations approved", ids=[d.id for d in drafts])
         session.commit()
     world.say(f"⑦ The coordinator approves all {len(drafts)} drafted recommendations (taken automatically).")
     world.travel(clock.now() + timedelta(days=1), "the next day")
@@ -272,9 +290,9 @@ def _comment_stage(world: _Round, summary: DemoSummary) -> None:
     for index, message in enumerate(invitations):
         page = open_form(_links(message, "c")[0])
         if index % 3 == 0:
-            send_form(page, {"reply-general": reply_text(world.rng), "action": "send"})
+            _check(send_form(page, {"reply-general": reply_text(world.rng), "action": "send"}), "a reply")
         elif index % 3 == 1:
-            send_form(page, {"action": "send"})  # nothing to add
+            _check(send_form(page, {"action": "send"}), "a reply")  # nothing to add
     world.say(f"  {len(invitations[::3])} reply, {len(invitations[1::3])} have nothing to add, the rest stay silent.")
     round_ = world.schedule()
     world.travel(round_.comment_deadline - timedelta(days=3) + timedelta(minutes=5), "three days before the deadline")
@@ -289,9 +307,7 @@ def _write_report(world: _Round, summary: DemoSummary) -> None:
     target.mkdir(parents=True, exist_ok=True)
     with Session(world.engine) as session:
         for document in session.exec(select(PublishedReport).where(PublishedReport.round_id == world.id)).all():
-            stem, suffix = {"html": ("report", "html"), "pdf": ("report", "pdf"), "csv": ("scores", "csv"),
-                            "json": ("scores", "json")}[document.format]  # fmt: skip
-            path = target / f"{stem}-{document.language}.{suffix}"
+            path = target / REPORT_FILES[(document.format, document.language)]
             path.write_bytes(document.content)
             summary.report_files.append(path)
 

@@ -56,9 +56,13 @@ class _FormReader(HTMLParser):
             self._select = None
 
 
+# Loopback only: no proxy from the environment may stand between the demo and its own portal.
+_READER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def open_form(url: str) -> FormPage:
     """GET a form page and read its fields."""
-    with urllib.request.urlopen(url, timeout=30) as response:
+    with _READER.open(url, timeout=30) as response:
         html = response.read().decode("utf-8")
     page = FormPage(url)
     _FormReader(page).feed(html)
@@ -70,7 +74,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # the 303 after a POST is the answer we want to see
 
 
-_POSTER = urllib.request.build_opener(_NoRedirect)
+_POSTER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
 
 
 def send_form(page: FormPage, values: dict[str, str | list[str]]) -> int:

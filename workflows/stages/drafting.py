@@ -78,7 +78,7 @@ def _details(session: Session, finding_ids: set[int]) -> dict[int, dict]:
     if connection.dialect.name == "postgresql":
         ids = bindparam("ids", ordered, type_=postgresql.ARRAY(Integer))
         return dict(connection.execute(select(Finding.id, Finding.details).where(col(Finding.id) == any_(ids))).all())
-    for start in range(0, len(ordered), 5000):
-        chunk = ordered[start : start + 5000]
+    for start in range(0, len(ordered), 900):  # below SQLite's oldest limit of 999 parameters
+        chunk = ordered[start : start + 900]
         found.update(connection.execute(select(Finding.id, Finding.details).where(col(Finding.id).in_(chunk))).all())
     return found
