@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from review_model import clock
-from review_model.consolidation import DISAGREEMENT_SPREAD, status_dimensions
+from review_model.consolidation import DISAGREEMENT_SPREAD, gap, status_dimensions
 from review_model.questionnaire import MatrixItem, Questionnaire, Scale, ScaleItem, Text
 from review_model.replies import sent_replies
 from review_model.round_overview import (
@@ -92,7 +92,7 @@ class GroupRow(NamedTuple):
 
     @property
     def gap(self) -> float | None:
-        return None if self.self_mean is None or self.peer_mean is None else self.peer_mean - self.self_mean
+        return gap(self.peer_mean, self.self_mean)
 
 
 @dataclass(frozen=True)

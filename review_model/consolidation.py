@@ -19,6 +19,11 @@ from review_model.questionnaire import Questionnaire, RatingCell
 DISAGREEMENT_SPREAD = 2
 
 
+def gap(peer_mean: float | None, own: float | None) -> float | None:
+    """Peers' mean minus the party's own rating: negative when the party sees itself better than its peers do."""
+    return None if peer_mean is None or own is None else peer_mean - own
+
+
 @dataclass(frozen=True)
 class ItemFigures:
     """One rating cell of one reviewed party: its own rating beside its peers'."""
@@ -42,8 +47,7 @@ class ItemFigures:
 
     @property
     def gap(self) -> float | None:
-        """Peers' mean minus the party's own rating: negative when the party sees itself better than its peers do."""
-        return None if self.self_score is None or self.peer_mean is None else self.peer_mean - self.self_score
+        return gap(self.peer_mean, self.self_score)
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class GroupFigures:
 
     @property
     def gap(self) -> float | None:
-        return None if self.self_mean is None or self.peer_mean is None else self.peer_mean - self.self_mean
+        return gap(self.peer_mean, self.self_mean)
 
 
 class RoundFigures:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from review_model import clock
 from review_model.audit_trail import record_event
-from review_model.consolidation import RoundFigures, matrix_cells, status_dimensions
+from review_model.consolidation import RoundFigures, gap, matrix_cells, status_dimensions
 from review_model.questionnaire import Questionnaire
 from review_model.round_ratings import load_round_ratings
 from review_model.store import insert_rows, reading_session
@@ -70,7 +70,7 @@ def finding_rows(round_id: int, submission_ids: list[int], figures: RoundFigures
         evidence = figures.group_evidence(columns)
         scope = ROLL_UPS[group.tag]
         for party, submission_id in enumerate(submission_ids):
-            details = {"items": len(columns), "gap": _difference(peer_means[party], own_means[party]),
+            details = {"items": len(columns), "gap": gap(peer_means[party], own_means[party]),
                        "disagreements": disagreements[party], **evidence[party]}  # fmt: skip
             rows.append(_finding(round_id, submission_id, scope, group.value, group.scale, now, details,
                                  self_score=own_means[party], peer_mean=peer_means[party]))  # fmt: skip
@@ -145,7 +145,3 @@ def _finding(
 
 def _list(array: np.ndarray) -> list[float | None]:
     return [None if v != v else v for v in array.tolist()]
-
-
-def _difference(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a - b

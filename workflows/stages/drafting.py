@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from review_model import clock
 from review_model.audit_trail import record_event
+from review_model.consolidation import gap
 from review_model.questionnaire import Questionnaire
 from review_model.recommendation_rules import GroupFinding, RuleSet, draft_recommendations, load_rules
 from review_model.store import reading_session
@@ -39,7 +40,7 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
             .order_by(col(Finding.id))  # the same evidence (first parties, first quotes) on every run
         ).all()  # fmt: skip
         findings = [
-            GroupFinding(party, scope, key, {"peer_mean": peer, "self_score": own, "gap": _gap(peer, own)}, scale,
+            GroupFinding(party, scope, key, {"peer_mean": peer, "self_score": own, "gap": gap(peer, own)}, scale,
                          finding_id=finding_id)
             for finding_id, scope, key, scale, peer, own, party in rows
         ]  # fmt: skip
@@ -64,10 +65,6 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
 
 def _has_recommendations(session: Session, round_id: int) -> bool:
     return session.exec(select(Recommendation.id).where(Recommendation.round_id == round_id)).first() is not None
-
-
-def _gap(peer: float | None, own: float | None) -> float | None:
-    return None if peer is None or own is None else peer - own
 
 
 def _details(session: Session, finding_ids: set[int]) -> dict[int, dict]:
