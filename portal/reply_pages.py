@@ -18,6 +18,7 @@ from notifications.templating import format_moment
 from portal.form_pages import _enqueue, _first, _link, _questionnaire, _refused, guarded_post, link_holder
 from portal.rendering import message_page, render_page, words
 from portal.security import csrf_ok, csrf_token
+from reports.rendering_numbers import number
 from review_model import clock
 from review_model.questionnaire import Questionnaire
 from review_model.replies import (
@@ -284,7 +285,7 @@ def _finding_view(questionnaire: Questionnaire, finding: Finding, language: str)
     def rating(mean: float | None) -> str:
         if mean is None:
             return "—"
-        shown = _number(mean, language)
+        shown = number(mean, language)
         return f"{shown} – {scale.level_near(mean).label.in_language(language)}" if scale else shown
 
     gap = finding.details.get("gap")
@@ -307,12 +308,7 @@ def _comments(findings: Sequence[Finding]) -> list[str]:
     return comments
 
 
-def _number(value: float, language: str) -> str:
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if language == "de" else text
-
-
 def _signed(value: float, language: str) -> str:
     rounded = round(value, 1)
     sign = "+" if rounded > 0 else "−" if rounded < 0 else "±"
-    return sign + _number(abs(rounded), language)
+    return sign + number(abs(rounded), language)

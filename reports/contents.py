@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from review_model import clock
 from review_model.consolidation import DISAGREEMENT_SPREAD, gap, status_dimensions
-from review_model.questionnaire import MatrixItem, Questionnaire, Scale, ScaleItem, Text
+from review_model.questionnaire import MatrixItem, Questionnaire, Scale, ScaleItem, nearest_level
 from review_model.replies import sent_replies
 from review_model.round_overview import (
     MatrixCell,
@@ -73,9 +73,7 @@ class ScaleView:
         return round(4 * (value - self.low) / ((self.high - self.low) or 1))
 
     def level_label(self, value: float | None) -> str:
-        if value is None:
-            return "–"
-        return min(self.levels, key=lambda level: (abs(level.value - value), level.value)).label
+        return "–" if value is None else nearest_level(self.levels, value).label
 
 
 class GroupRow(NamedTuple):
@@ -239,7 +237,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         if row.tag == column_tag
     ]
     matrices = [
-        _matrix_view(matrix, scales[matrix.scale], column_tag, row_tag, tag_label, questionnaire, language)
+        _matrix_view(matrix, scales[matrix.scale], column_tag, row_tag, tag_label, language)
         for matrix in status_matrices(matrix_cells)
     ]
     priorities = _priorities(round_rows, party_groups, column_tag, scales, tag_label)
@@ -426,7 +424,7 @@ def _previous_groups(session: Session, round_id: int) -> list[tuple[PartyProfile
     return [(parties[pid][0], row) for pid, row in _party_groups(session, round_id, parties)]
 
 
-def _matrix_view(matrix, scale: ScaleView, column_tag, row_tag, tag_label, questionnaire, language) -> MatrixView:  # type: ignore[no-untyped-def]
+def _matrix_view(matrix, scale: ScaleView, column_tag, row_tag, tag_label, language) -> MatrixView:  # type: ignore[no-untyped-def]
     counts = [
         (tag_label(row_tag or "", c.of), c.critical, c.total) for c in critical_counts(matrix, scale.critical_below)
     ]
@@ -604,6 +602,3 @@ def _replies(session, round_id, profiles, groups, tag_label) -> list[ReplyView]:
                     ReplyView(profile.name, tag_label(tag, key), rows_of.get((submission_id, tag, key), []), text)
                 )
     return sorted(views, key=lambda view: view.party)
-
-
-__all__ = ["Report", "Text", "assemble_report", "cell_labels"]

@@ -6,10 +6,10 @@ multiple_choice, number, text, and matrix (rows × rating columns, as in the SPR
 building block is rated on every strategy level). Every label is German, with English beside it.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
@@ -78,7 +78,19 @@ class Scale(_Strict):
 
     def level_near(self, value: float) -> Level:
         """The level closest to a mean rating (ties go to the lower, more cautious level)."""
-        return min(self.levels, key=lambda level: (abs(level.value - value), level.value))
+        return nearest_level(self.levels, value)
+
+
+class _Valued(Protocol):
+    value: int
+
+
+LevelLike = TypeVar("LevelLike", bound=_Valued)
+
+
+def nearest_level(levels: Sequence[LevelLike], value: float) -> LevelLike:
+    """Of levels with a `value`, the one closest to a mean rating; ties go to the lower, more cautious one."""
+    return min(levels, key=lambda level: (abs(level.value - value), level.value))
 
 
 class Option(_Strict):
