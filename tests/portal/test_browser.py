@@ -17,11 +17,12 @@ from notifications.dev_mail_server import DevMailServer
 from notifications.message_kinds import Invitation
 from notifications.outbox import enqueue_messages
 from portal.app import create_app
+from portal.background import PortalThread
 from review_model.questionnaire import Text
 from review_model.tables import Enrolment, Organisation, Participant, Round, Submission, SubmissionVersion
 from review_model.tokens import issue_link, link_url
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
-from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, PortalServer, require_chromium
+from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, require_chromium
 from tests.portal.conftest import SECRET
 
 if CHROMIUM is None:
@@ -33,7 +34,7 @@ def test_a_participant_fills_the_form_from_the_emailed_link(world, database_url)
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
-    with DevMailServer() as mail, PortalServer(create_app(_settings(0), world.engine)) as portal:
+    with DevMailServer() as mail, PortalThread(create_app(_settings(0), world.engine)) as portal:
         base_url = f"http://127.0.0.1:{portal.port}"
         settings = _settings(portal.port)
         link = _invite(world, settings, mail, "anna@auenburg.example")

@@ -8,10 +8,11 @@ from sqlmodel import select
 
 from config.settings import Settings
 from portal.app import create_app
+from portal.background import PortalThread
 from review_model.store import make_engine, reading_session
 from review_model.tables import Recommendation
 from review_model.vocabulary import RecommendationStatus
-from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, PortalServer, require_chromium
+from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, require_chromium
 from workflows.demo.run import run_demo
 
 
@@ -57,7 +58,7 @@ def test_the_published_report_in_a_real_browser(demo):
     engine = make_engine(database_url)
     settings = Settings(database_url=database_url, secret_key="a-browser-test-secret-" + "x" * 20)
     ARTIFACTS.mkdir(exist_ok=True)
-    with PortalServer(create_app(settings, engine)) as portal, sync_playwright() as playwright:
+    with PortalThread(create_app(settings, engine)) as portal, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         elsewhere: list[str] = []

@@ -13,7 +13,6 @@ import os
 import random
 import re
 import secrets
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -26,6 +25,8 @@ from sqlmodel import Session, col, select
 
 from config.paths import EXAMPLES_DIR
 from notifications.dev_mail_server import DevMailServer, ReceivedMessage, free_port
+from portal.app import create_app
+from portal.background import PortalThread
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.tables import (
@@ -140,7 +141,7 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
         settings = get_settings()
         engine = make_engine(settings.database_url)
         upgrade_store(engine)
-        with DevMailServer(port=mail_port) as mail, _Portal(settings, engine, portal_port):
+        with DevMailServer(port=mail_port) as mail, PortalThread(create_app(settings, engine), portal_port):
             say(f"spr demo · store {folder / 'spr-demo.db'} · portal http://127.0.0.1:{portal_port} · "
                 f"mail server 127.0.0.1:{mail_port}")  # fmt: skip
             slug = _create_round(engine, participants, say)
@@ -355,29 +356,3 @@ def _zone(round_: Round):  # type: ignore[no-untyped-def]
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(round_.time_zone)
-
-
-class _Portal:
-    """`spr serve`'s portal (without its scheduler: the demo advances the round itself) in a thread."""
-
-    def __init__(self, settings, engine, port: int):  # type: ignore[no-untyped-def]
-        import uvicorn
-
-        from portal.app import create_app
-
-        config = uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="spr-demo-portal", daemon=True)
-
-    def __enter__(self) -> "_Portal":
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the portal did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
