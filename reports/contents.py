@@ -7,9 +7,8 @@ thousand parties assembles in a second or two.
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from review_model import clock
@@ -26,6 +25,7 @@ from review_model.round_overview import (
     progress_since,
     status_matrices,
 )
+from review_model.rounds import enrolment_counts, round_progress
 from review_model.tables import (
     Enrolment,
     Finding,
@@ -512,31 +512,15 @@ def _ranking(party_groups, column_tag, scale, tag_label):  # type: ignore[no-unt
 
 
 def _participation(session: Session, round_id: int) -> dict[str, int]:
-    def count(statement: Any) -> int:
-        return int(session.exec(statement).one())
-
-    enrolled = select(func.count()).select_from(Enrolment).where(Enrolment.round_id == round_id)
+    progress = round_progress(session, round_id)
+    _, _, reviewers = enrolment_counts(session, round_id)
     return {
-        "respondents": count(enrolled.where(col(Enrolment.is_respondent))),
-        "reviewers": count(enrolled.where(col(Enrolment.is_reviewer))),
-        "submitted": count(
-            select(func.count())
-            .select_from(Submission)
-            .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
-        ),
-        "reviews_due": count(
-            select(func.count()).select_from(ReviewAssignment).where(ReviewAssignment.round_id == round_id)
-        ),
-        "reviews_submitted": count(
-            select(func.count())
-            .select_from(Review)
-            .where(Review.round_id == round_id, Review.status == WorkStatus.submitted)
-        ),
-        "replies": count(
-            select(func.count())
-            .select_from(Submission)
-            .where(Submission.round_id == round_id, col(Submission.reply_submitted_at).is_not(None))
-        ),
+        "respondents": progress.respondents,
+        "reviewers": reviewers,
+        "submitted": progress.submitted,
+        "reviews_due": progress.reviews_due,
+        "reviews_submitted": progress.reviews_submitted,
+        "replies": progress.submitted - progress.replies_pending,  # only submitted parties can reply
         "disagreement_spread": DISAGREEMENT_SPREAD,
     }
 
