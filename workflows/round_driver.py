@@ -42,6 +42,16 @@ ACTOR = "round driver"
 RunStep = Callable[..., Any]  # run_step(label, function, *arguments) -> the function's result
 
 
+# The step that moves a round into each stage, and sends what goes with it; it returns the messages queued.
+STAGE_STEPS: dict[Stage, tuple[str, Callable[[StageContext, int, str], int]]] = {
+    Stage.assignment: ("closing the submission stage", close_submission_stage),
+    Stage.review: ("review requests", open_review_stage),
+    Stage.consolidation: ("closing the review stage", close_review_stage),
+    Stage.comment: ("right of reply", open_comment_stage),
+    Stage.published: ("publication", publish_round),
+}
+
+
 def run_directly(label: str, function: Callable[..., Any], *arguments: Any) -> Any:
     return function(*arguments)
 
@@ -145,26 +155,14 @@ def _take_due_transition(context: StageContext, round_id: int, report: AdvanceRe
             round_.stage, round_.stage_entered_at = Stage.submission, clock.now()
             record_event(session, round_id, ACTOR, "submission stage opened")
             session.commit()
-    if target is Stage.assignment:
-        label = f"Round {slug} · closing the submission stage"
-        report.stage_messages += run_step(label, close_submission_stage, context, round_id, ACTOR)
-    elif target is Stage.review:
-        label = f"Round {slug} · review requests"
-        report.stage_messages += run_step(label, open_review_stage, context, round_id, ACTOR)
-    elif target is Stage.consolidation:
-        label = f"Round {slug} · closing the review stage"
-        report.stage_messages += run_step(label, close_review_stage, context, round_id, ACTOR)
+    if target in STAGE_STEPS:
+        what, step = STAGE_STEPS[target]
+        report.stage_messages += run_step(f"Round {slug} · {what}", step, context, round_id, ACTOR)
     elif target is Stage.drafting:
         with Session(context.engine) as session:
             if move_stage(session, round_id, Stage.consolidation, Stage.drafting, clock.now()) is not None:
                 record_event(session, round_id, ACTOR, "drafting stage opened")
                 session.commit()
-    elif target is Stage.comment:
-        label = f"Round {slug} · right of reply"
-        report.stage_messages += run_step(label, open_comment_stage, context, round_id, ACTOR)
-    elif target is Stage.published:
-        label = f"Round {slug} · publication"
-        report.stage_messages += run_step(label, publish_round, context, round_id, ACTOR)
     elif target is not Stage.submission:
         return False
     report.transitions.append(f"{before} → {target}")

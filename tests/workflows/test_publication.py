@@ -238,3 +238,39 @@ def test_reviewers_are_named_only_in_an_open_review(round_world):
         session.commit()
         named = render_report(session, round_world.round_id, "html", "de").content.decode()
     assert "Begutachtet von (offenes Verfahren)" in named and "Anna Keller" in named
+
+
+def test_the_coordinator_publishes_early_once_every_party_has_replied(round_world, configured, monkeypatch):
+    from typer.testing import CliRunner
+
+    from tests.workflows.test_flows import configure
+    from workflows.cli import app
+
+    world = round_world
+    configure(monkeypatch, world)
+    runner = CliRunner()
+    with Session(world.engine) as session:
+        deadline = session.get(Round, world.round_id).submission_deadline
+    with freeze_time(deadline - timedelta(days=10), real_asyncio=True):
+        bring_to_drafting(world)
+        closed = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"])  # the review stage, early
+        assert closed.exit_code == 0 and "(review → consolidation)" in closed.output, closed.output
+        advance_round(world.context, world.round_id)
+        with Session(world.engine) as session:
+            for draft in session.exec(select(Recommendation)).all():
+                draft.status = RecommendationStatus.approved
+            session.commit()
+        before = len(world.received())
+        advance_round(world.context, world.round_id)
+        links = [
+            REPLY_LINK.search(text_of(m)).group(1) for m in world.received()[before:] if REPLY_LINK.search(text_of(m))
+        ]
+        for link in links[:-1]:
+            reply(world, link, "")
+        waiting = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"])
+        assert waiting.exit_code == 1 and "right of reply runs until" in waiting.output
+        reply(world, links[-1], "Einverstanden.")
+        published = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"])
+        assert published.exit_code == 0 and "(comment → published)" in published.output, published.output
+    with Session(world.engine) as session:
+        assert session.get(Round, world.round_id).stage is Stage.published

@@ -99,26 +99,24 @@ def close_stage(round_ref: RoundArgument) -> None:
         from review_model.stage_rules import next_stage, transition_blockers
         from review_model.tables import Round
         from review_model.vocabulary import Stage
-        from workflows.round_driver import deliver_now
-        from workflows.stages.publication import publish_round
-        from workflows.stages.review import close_review_stage
-        from workflows.stages.submission import close_submission_stage
+        from workflows.round_driver import STAGE_STEPS, deliver_now
 
-        closers = {
-            Stage.submission: lambda: close_submission_stage(context, round_id, COORDINATOR, forced=True),
-            Stage.review: lambda: close_review_stage(context, round_id, COORDINATOR),
-            Stage.comment: lambda: publish_round(context, round_id, COORDINATOR),
-        }
+        closes_early = (Stage.submission, Stage.review, Stage.comment)
         context = _context()
         with Session(context.engine) as session:
             round_ = session.get(Round, round_id)
             stage, target = round_.stage, next_stage(round_.stage)
-            if stage not in closers or target is None:
+            if stage not in closes_early or target is None:
                 fail(f"round {slug} is in stage {stage}; only submission, review and comment close early")
             blockers = transition_blockers(round_, target, round_progress(session, round_id), clock.now(), forced=True)
         if blockers:
             fail(f"the {stage} stage of {slug} cannot close: " + "; ".join(blockers))
-        queued = closers[stage]()
+        if stage is Stage.submission:  # before its deadline, only when forced
+            from workflows.stages.submission import close_submission_stage
+
+            queued = close_submission_stage(context, round_id, COORDINATOR, forced=True)
+        else:
+            queued = STAGE_STEPS[target][1](context, round_id, COORDINATOR)
         delivered = deliver_now(context)
         success(f"The {stage} stage of {slug} closed ({stage} → {target}); {queued} messages queued, "
                 f"{delivered.sent} sent.")  # fmt: skip
