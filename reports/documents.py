@@ -10,6 +10,9 @@ from sqlmodel import Session
 from reports.contents import assemble_report
 from reports.exports import scores_csv, scores_json
 from reports.rendering import render_html, render_pdf
+from review_model.questionnaire import Questionnaire
+from review_model.round_ratings import RoundRatings, load_round_ratings
+from review_model.tables import Round
 
 ReportFormat = Literal["html", "pdf", "csv", "json"]
 FORMATS: tuple[ReportFormat, ...] = ("html", "pdf", "csv", "json")
@@ -37,6 +40,39 @@ class ReportDocument:
         return f"{slug}-{stem}-{self.language}.{suffix}"
 
 
+class ReportRenderer:
+    """One round's report in any format and language, each ingredient made once: the round's ratings, which
+    every score export reads, and each language's HTML, which its PDF is made from."""
+
+    def __init__(self, session: Session, round_id: int, *, published_at: datetime | None = None):
+        self.session, self.round_id, self.published_at = session, round_id, published_at
+        self._html: dict[str, str] = {}
+        self._ratings: RoundRatings | None = None
+
+    def document(self, format: ReportFormat, language: str) -> ReportDocument:
+        """The report (or score export) in `format` and `language`."""
+        if format in ("csv", "json"):
+            export = scores_csv if format == "csv" else scores_json
+            return ReportDocument(format, language, export(self.session, self.round_id, language, self._loaded())
+                                  .encode("utf-8"))  # fmt: skip
+        html = self._html.get(language)
+        if html is None:
+            report = assemble_report(self.session, self.round_id, language, published_at=self.published_at)
+            html = self._html[language] = render_html(report)
+        if format == "html":
+            return ReportDocument(format, language, html.encode("utf-8"))
+        return ReportDocument(format, language, render_pdf(html))
+
+    def _loaded(self) -> RoundRatings:
+        if self._ratings is None:
+            round_ = self.session.get(Round, self.round_id)
+            if round_ is None:
+                raise LookupError(f"no round with id {self.round_id}")
+            questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
+            self._ratings = load_round_ratings(self.session, self.round_id, questionnaire)
+        return self._ratings
+
+
 def render_report(
     session: Session, round_id: int, format: ReportFormat, language: str, *, published_at: datetime | None = None
 ) -> ReportDocument:
@@ -44,11 +80,4 @@ def render_report(
 
     `published_at` marks it as the published edition; without it, the HTML and PDF say "draft".
     """
-    if format == "csv":
-        return ReportDocument(format, language, scores_csv(session, round_id, language).encode("utf-8"))
-    if format == "json":
-        return ReportDocument(format, language, scores_json(session, round_id, language).encode("utf-8"))
-    html = render_html(assemble_report(session, round_id, language, published_at=published_at))
-    if format == "html":
-        return ReportDocument(format, language, html.encode("utf-8"))
-    return ReportDocument(format, language, render_pdf(html))
+    return ReportRenderer(session, round_id, published_at=published_at).document(format, language)

@@ -10,21 +10,26 @@ from sqlmodel import Session, col, select
 
 from reports.contents import cell_labels
 from review_model.questionnaire import Questionnaire
-from review_model.round_ratings import load_round_ratings
+from review_model.round_ratings import RoundRatings, load_round_ratings
 from review_model.tables import Enrolment, Organisation, Participant, Round, Submission
 
 COLUMNS = ("organisation", "kind", "item", "label", "scale", "self", "peer_scores", "reviews", "peer_median",
            "peer_mean", "spread", "disagreement", "gap")  # fmt: skip
 
 
-def item_scores(session: Session, round_id: int, language: str) -> Iterator[dict[str, Any]]:
-    """Every rating cell of every reviewed party, in party (organisation name) and questionnaire order."""
+def item_scores(
+    session: Session, round_id: int, language: str, ratings: RoundRatings | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every rating cell of every reviewed party, in party (organisation name) and questionnaire order.
+
+    `ratings` are the round's ratings if already read (they are the same for every language and format).
+    """
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise LookupError(f"no round with id {round_id}")
     questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
     labels = cell_labels(questionnaire, language)
-    ratings = load_round_ratings(session, round_id, questionnaire)
+    ratings = ratings or load_round_ratings(session, round_id, questionnaire)
     parties = dict(
         (submission_id, (name, kind))
         for submission_id, name, kind in session.exec(
@@ -52,7 +57,7 @@ TEXT_COLUMNS = ("organisation", "kind", "item", "label", "scale")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def scores_csv(session: Session, round_id: int, language: str) -> str:
+def scores_csv(session: Session, round_id: int, language: str, ratings: RoundRatings | None = None) -> str:
     """The per-item scores as CSV (comma-separated, UTF-8 with a byte order mark so spreadsheet programs read
     umlauts right, one row per party and item; peer scores joined by ;). Text that a spreadsheet would take
     for a formula (an organisation named "=HYPERLINK(...)") is prefixed with an apostrophe."""
@@ -60,7 +65,7 @@ def scores_csv(session: Session, round_id: int, language: str) -> str:
     out.write("\ufeff")
     writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for row in item_scores(session, round_id, language):
+    for row in item_scores(session, round_id, language, ratings):
         row["peer_scores"] = ";".join(f"{score:g}" for score in row["peer_scores"])
         for column in TEXT_COLUMNS:
             if str(row[column]).startswith(FORMULA_STARTS):
@@ -69,13 +74,13 @@ def scores_csv(session: Session, round_id: int, language: str) -> str:
     return out.getvalue()
 
 
-def scores_json(session: Session, round_id: int, language: str) -> str:
+def scores_json(session: Session, round_id: int, language: str, ratings: RoundRatings | None = None) -> str:
     """The per-item scores as one JSON document: the round, then a list of rows."""
     round_ = session.get(Round, round_id)
     assert round_ is not None
     document = {
         "round": round_.slug,
         "questionnaire": {"id": round_.questionnaire_id, "version": round_.questionnaire_version},
-        "items": list(item_scores(session, round_id, language)),
+        "items": list(item_scores(session, round_id, language, ratings)),
     }
     return json.dumps(document, ensure_ascii=False, indent=1)

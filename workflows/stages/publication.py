@@ -6,7 +6,7 @@ from notifications.addressing import round_context
 from notifications.compose import Recipient, compose_message
 from notifications.message_kinds import ReportPublished
 from notifications.outbox import enqueue_messages
-from reports.documents import FORMATS, ReportDocument, render_report
+from reports.documents import FORMATS, ReportDocument, ReportRenderer
 from reports.rendering import PdfUnavailable
 from review_model import clock
 from review_model.audit_trail import record_event
@@ -51,13 +51,14 @@ def publish_round(context: StageContext, round_id: int, actor: str) -> int:
             .select_from(Submission)
             .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
         ).one()
+        renderer = ReportRenderer(session, round_id, published_at=now)
         for language in Language:
             for format in FORMATS:
                 if format == "pdf" and parties > PDF_MAX_PARTIES:
                     missing.append(f"{parties} parties: a PDF of more than {PDF_MAX_PARTIES} is left out")
                     continue
                 try:
-                    documents.append(render_report(session, round_id, format, language.value, published_at=now))
+                    documents.append(renderer.document(format, language.value))
                 except PdfUnavailable as unavailable:
                     missing.append(str(unavailable))
                 except Exception as failed:  # a PDF that cannot be made must not hold up publication
