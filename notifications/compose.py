@@ -1,6 +1,11 @@
-"""Composing one message: both parts rendered in the reader's language, headers fixed, bytes ready to send."""
+"""Composing one message: both parts rendered in the reader's language, headers fixed, bytes ready to send.
+
+A message that cannot be built (an address with no sendable form, a template that fails on someone's
+data) comes back as a failed message that says why, so it never stops the batch, stage or round it is in.
+"""
 
 import hashlib
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +15,9 @@ from functools import lru_cache
 from notifications.message_kinds import MessageContent
 from notifications.mime import build_alternative_message, encode_address, encode_header_value, single_line
 from notifications.templating import email_template
+from notifications.wire_addresses import wire_domain
+
+log = logging.getLogger("spr.compose")
 
 LANGUAGES = ("de", "en")
 
@@ -24,7 +32,8 @@ class Sender:
 
     @property
     def domain(self) -> str:
-        return self.address.rpartition("@")[2]
+        """The sender's domain in ASCII, as Message-IDs need it."""
+        return wire_domain(self.address)
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,8 @@ class OutgoingMessage:
     recipient_participant_id: int | None
     subject: str
     payload: bytes
+    # Why the message could not be built; it is then kept in the outbox as failed, with no payload.
+    error: str | None = None
 
 
 @lru_cache(maxsize=64)  # a stage stamps a whole batch with one moment
@@ -96,7 +107,31 @@ def compose_message(
     now: datetime,
     sequence: int | str = 0,
 ) -> OutgoingMessage:
-    """Render `content` for `recipient` and build the complete message, with a Message-ID fixed now."""
+    """Render `content` for `recipient` and build the complete message, with a Message-ID fixed now.
+
+    Never raises for one message's sake: when it cannot be built, the result carries the reason in `error`.
+    """
+    key = idempotency_key(round_, stage, recipient, content.kind, sequence)
+    try:
+        return _compose(content, recipient, round_, sender, key, now)
+    except Exception as error:  # one message must not stop the others: it is recorded as failed instead
+        log.exception("message %s could not be built", key)
+        return OutgoingMessage(
+            idempotency_key=key,
+            message_id=f"<{uuid.uuid4().hex}@unbuilt.invalid>",
+            round_id=round_.round_id,
+            kind=content.kind,
+            recipient_email=recipient.email,
+            recipient_participant_id=recipient.participant_id,
+            subject="",
+            payload=b"",
+            error=f"the message could not be built: {error}",
+        )
+
+
+def _compose(
+    content: MessageContent, recipient: Recipient, round_: RoundContext, sender: Sender, key: str, now: datetime
+) -> OutgoingMessage:
     language = recipient.language if recipient.language in LANGUAGES else "de"
     text_template = email_template(language, f"{content.kind}.txt")
     context = {"lang": language, "recipient": recipient, "round": round_, "sender": sender, "c": content}
@@ -119,7 +154,7 @@ def compose_message(
         ("X-Auto-Response-Suppress", "All"),
     ]
     return OutgoingMessage(
-        idempotency_key=idempotency_key(round_, stage, recipient, content.kind, sequence),
+        idempotency_key=key,
         message_id=message_id,
         round_id=round_.round_id,
         kind=content.kind,

@@ -5,6 +5,9 @@ TLS context (aiosmtplib would otherwise build one per connection, ~25 ms each). 
 message is written back in batches. Connection errors, timeouts and 4xx replies are retried with
 exponential backoff; a 5xx reply to a message fails it for good and keeps the server's reply. One failed
 message never holds up the others.
+
+Domains go to the server in IDNA form; a message with a non-ASCII local part (or UTF-8 headers) is sent
+with SMTPUTF8 when the server offers it, and otherwise fails with that reason.
 """
 
 import asyncio
@@ -34,6 +37,7 @@ from notifications.outbox import (
     record_outcomes,
     release_stale_claims,
 )
+from notifications.wire_addresses import UnsendableAddress, needs_smtputf8, wire_address
 from review_model import clock
 
 log = logging.getLogger("spr.delivery")
@@ -242,7 +246,8 @@ class _Sender:
         outcomes: _Outcomes,
         tls_context: ssl.SSLContext | None,
     ):
-        self.server, self.envelope_from, self.options, self.outcomes = server, envelope_from, options, outcomes
+        self.server, self.options, self.outcomes = server, options, outcomes
+        self.envelope_from = wire_address(envelope_from)
         self.tls_context = tls_context
         self.limiter = _RateLimiter(options.rate_limit) if options.rate_limit else None
         # After a failed connection attempt, others do not try again for a moment: an unreachable server
@@ -267,12 +272,22 @@ class _Sender:
                     smtp.close()
 
     async def _send(self, smtp: aiosmtplib.SMTP | None, message: ClaimedMessage) -> aiosmtplib.SMTP | None:
+        try:
+            recipient = wire_address(message.recipient_email)
+        except UnsendableAddress as error:
+            self.outcomes.failures.append(Failure(message.id, str(error)))
+            return smtp
+        utf8 = needs_smtputf8(recipient) or needs_smtputf8(self.envelope_from) or not message.payload.isascii()
         if self.limiter is not None:
             await self.limiter.wait()
         try:
             if smtp is None or not smtp.is_connected:
                 smtp = await self._connect()
-            await smtp.sendmail(self.envelope_from, [message.recipient_email], message.payload)
+            options = ["SMTPUTF8"] if utf8 else []
+            await smtp.sendmail(self.envelope_from, [recipient], message.payload, mail_options=options)
+        except aiosmtplib.SMTPNotSupported:  # SMTPUTF8 was asked for and is not offered; nothing was sent
+            reason = "the mail server does not accept non-ASCII addresses (no SMTPUTF8)"
+            self.outcomes.failures.append(Failure(message.id, f"{reason}: {message.recipient_email}"))
         except aiosmtplib.SMTPRecipientsRefused as error:
             refusal = error.recipients[0]
             self._answered(message, refusal.code, refusal.message, recipient=True)

@@ -154,7 +154,8 @@ class DevMailServer:
     """The development server, running in a background thread until stopped.
 
     `credentials` switches on AUTH (PLAIN and LOGIN, allowed without TLS as this is loopback only);
-    `tls_context` serves implicit TLS, `starttls_context` offers STARTTLS.
+    `tls_context` serves implicit TLS, `starttls_context` offers STARTTLS. SMTPUTF8 (non-ASCII addresses)
+    is offered unless `smtputf8` is False, as some servers do.
     """
 
     def __init__(
@@ -168,11 +169,12 @@ class DevMailServer:
         credentials: tuple[str, str] | None = None,
         tls_context: Any = None,
         starttls_context: Any = None,
+        smtputf8: bool = True,
     ):
         self.host = host
         self.port = port or free_port(host)
         self.catcher = MailCatcher(maildir=maildir, on_message=on_message, keep_in_memory=keep_in_memory)
-        options: dict[str, Any] = {"data_size_limit": 50 * 1024 * 1024, "enable_SMTPUTF8": True}
+        options: dict[str, Any] = {"data_size_limit": 50 * 1024 * 1024, "enable_SMTPUTF8": smtputf8}
         if credentials is not None:
             options.update(authenticator=_Authenticator(*credentials), auth_required=True, auth_require_tls=False)
         if starttls_context is not None:

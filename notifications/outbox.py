@@ -38,7 +38,7 @@ def enqueue_messages(session: Session, messages: Sequence[OutgoingMessage], now:
     """Add messages to the outbox in the session's transaction; returns how many were new.
 
     A message whose idempotency key is already in the outbox is skipped, so a stage that runs again after
-    a crash enqueues nothing twice.
+    a crash enqueues nothing twice. A message that could not be built goes in as failed, with its reason.
     """
     if not messages:
         return 0
@@ -52,7 +52,8 @@ def enqueue_messages(session: Session, messages: Sequence[OutgoingMessage], now:
             "recipient_participant_id": m.recipient_participant_id,
             "subject": m.subject,
             "payload": m.payload,
-            "state": OutboxState.queued.value,
+            "state": (OutboxState.queued if m.error is None else OutboxState.failed).value,
+            "last_error": m.error,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
@@ -217,7 +218,8 @@ def requeue_failed(
     The message keeps its Message-ID; only the To header changes when the participant's address was
     corrected since.
     """
-    statement = select(OutboxMessage).where(OutboxMessage.state == OutboxState.failed)
+    # A message that could not be built has nothing to send; it stays failed, with its reason.
+    statement = select(OutboxMessage).where(OutboxMessage.state == OutboxState.failed, OutboxMessage.payload != b"")
     if round_id is not None:
         statement = statement.where(OutboxMessage.round_id == round_id)
     if message_id is not None:
@@ -257,7 +259,7 @@ def readdressed(payload: bytes, name: str, address: str) -> bytes:
             continue
         skipping = line.lower().startswith(b"to:")
         if skipping:
-            kept.append(f"To: {encode_address(name, address, 'To')}".encode("ascii"))
+            kept.append(f"To: {encode_address(name, address, 'To')}".encode())  # UTF-8 only for SMTPUTF8 addresses
         else:
             kept.append(line)
     return b"\r\n".join(kept) + separator + body

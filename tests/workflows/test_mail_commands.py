@@ -104,3 +104,24 @@ def _wait_for_port(port: int) -> None:
                 return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listens on port {port}")
+
+
+def test_outbox_status_says_why_a_non_ascii_address_could_not_be_sent(configured, monkeypatch):
+    from tests.notifications.test_international_addresses import invitation_to
+
+    engine = make_engine(configured)
+    assert spr("db", "upgrade").exit_code == 0
+    with Session(engine) as session:
+        enqueue_messages(session, [invitation_to("müller@stadt.example"), invitation_for(1)], clock.now())
+        session.commit()
+    with DevMailServer(smtputf8=False) as server:
+        monkeypatch.setenv("SPR_SMTP_PORT", str(server.port))
+        monkeypatch.setenv("SPR_MAIL_FROM", ENVELOPE_FROM)
+        monkeypatch.setenv("COLUMNS", "250")  # the reason on one line
+        from config.settings import get_settings
+
+        get_settings.cache_clear()
+        assert "1 sent, 0 to retry later, 1 failed" in spr("outbox", "deliver").output
+    status = spr("outbox", "status").output
+    assert "the mail server does not accept non-ASCII addresses (no SMTPUTF8): müller@stadt.example" in status
+    engine.dispose()
