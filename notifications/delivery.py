@@ -2,9 +2,12 @@
 
 Batches are claimed from the store and sent over a few reused connections in parallel, all sharing one
 TLS context (aiosmtplib would otherwise build one per connection, ~25 ms each). What happened to each
-message is written back in batches. Connection errors, timeouts and 4xx replies are retried with
-exponential backoff; a 5xx reply to a message fails it for good and keeps the server's reply. One failed
-message never holds up the others.
+message is written to the store before its connection takes the next one (outcomes that arrive together
+from several connections share a transaction), and while it cannot be written nothing new goes to the
+server: a worker that dies leaves at most one sent but unrecorded message per connection, which goes out
+again after the claim timeout (with the same Message-ID). Connection errors, timeouts and 4xx replies are
+retried with exponential backoff; a 5xx reply to a message fails it for good and keeps the server's reply.
+One failed message never holds up the others.
 
 Domains go to the server in IDNA form; a message with a non-ASCII local part (or UTF-8 headers) is sent
 with SMTPUTF8 when the server offers it, and otherwise fails with that reason.
@@ -76,6 +79,10 @@ class DeliveryOptions:
     stale_after: timedelta = timedelta(minutes=10)
     # Keep running while a retry falls due within this many seconds (0: stop once nothing is due now).
     linger_seconds: float = 0.0
+    # When outcomes cannot be written, try again after this long (doubling up to 5 s), and give up after
+    # record_patience, well before stale_after, after which another worker would send the claimed messages.
+    record_retry_seconds: float = 0.1
+    record_patience: timedelta = timedelta(minutes=2)
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
 
 
@@ -88,45 +95,81 @@ class DeliveryReport:
     failed: int = 0
     released_stale: int = 0
     seconds: float = 0.0
+    stopped: str | None = None  # why delivery stopped before the queue was done, if it did
 
     @property
     def handled(self) -> int:
         return self.sent + self.retried + self.failed
 
 
-class _Outcomes:
-    """Results waiting to be written to the store, flushed in batches."""
+Outcome = int | Retry | Failure  # a message id alone: sent
 
-    def __init__(self, engine: Engine, worker: str, report: DeliveryReport):
-        self.engine, self.worker, self.report = engine, worker, report
-        self.sent: list[int] = []
-        self.retries: list[Retry] = []
-        self.failures: list[Failure] = []
-        self.lock = asyncio.Lock()
 
-    def pending(self) -> int:
-        return len(self.sent) + len(self.retries) + len(self.failures)
+class _RecordingUnavailable(Exception):
+    """Outcomes could not be written for longer than the delivery options allow."""
 
-    async def flush(self) -> None:
-        async with self.lock:
-            if not self.pending():
-                return
-            sent, retries, failures = self.sent, self.retries, self.failures
-            self.sent, self.retries, self.failures = [], [], []
-            try:
-                await asyncio.to_thread(record_outcomes, self.engine, self.worker, sent, retries, failures, clock.now())
-            except Exception:
-                # Keep the results: they are written with the next flush (a message already handed to the
-                # server must not be sent again because its "sent" could not be recorded just now).
-                self.sent, self.retries, self.failures = (
-                    sent + self.sent,
-                    retries + self.retries,
-                    failures + self.failures,
-                )
-                raise
-            self.report.sent += len(sent)
-            self.report.retried += len(retries)
-            self.report.failed += len(failures)
+
+class _Recorder:
+    """Writes each outcome promptly; outcomes that arrive while a write runs go into the next one.
+
+    `record` returns once the outcome is in the store. While the store cannot be written, outcomes wait
+    (and so do the connections that sent them); after `record_patience` the recorder gives up, and
+    delivery stops handing messages to the server.
+    """
+
+    def __init__(self, engine: Engine, options: DeliveryOptions, report: DeliveryReport):
+        self.engine, self.options, self.report = engine, options, report
+        self.waiting: list[tuple[Outcome, asyncio.Future[None]]] = []
+        self.arrived = asyncio.Event()
+        self.failed: str | None = None  # why recording gave up, once it has
+
+    async def record(self, outcome: Outcome) -> None:
+        if self.failed is not None:
+            raise _RecordingUnavailable(self.failed)
+        done = asyncio.get_running_loop().create_future()
+        self.waiting.append((outcome, done))
+        self.arrived.set()
+        await done
+
+    async def run(self) -> None:
+        while True:
+            await self.arrived.wait()
+            self.arrived.clear()
+            batch: list[tuple[Outcome, asyncio.Future[None]]] = []
+            delay, give_up_at = self.options.record_retry_seconds, None
+            while True:
+                batch, self.waiting = batch + self.waiting, []
+                try:
+                    await asyncio.to_thread(self._write, [outcome for outcome, _ in batch])
+                    break
+                except Exception as error:
+                    give_up_at = give_up_at or time.monotonic() + self.options.record_patience.total_seconds()
+                    if time.monotonic() >= give_up_at:
+                        self._give_up(batch, error)
+                        return
+                    log.warning("recording delivery results failed (%s); nothing more is sent until it works", error)
+                    await asyncio.sleep(delay)
+                    delay = min(5.0, delay * 2)
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
+    def _write(self, outcomes: list[Outcome]) -> None:
+        sent = [o for o in outcomes if isinstance(o, int)]
+        retries = [o for o in outcomes if isinstance(o, Retry)]
+        failures = [o for o in outcomes if isinstance(o, Failure)]
+        record_outcomes(self.engine, self.options.worker, sent, retries, failures, clock.now())
+        self.report.sent += len(sent)
+        self.report.retried += len(retries)
+        self.report.failed += len(failures)
+
+    def _give_up(self, batch: list[tuple[Outcome, asyncio.Future[None]]], error: Exception) -> None:
+        self.failed = f"delivery results could not be recorded: {type(error).__name__}: {error}"
+        log.error("%s; delivery stops, %d outcomes are handled again after the claim timeout", self.failed, len(batch))
+        for _, done in batch + self.waiting:
+            if not done.done():
+                done.set_exception(_RecordingUnavailable(self.failed))
+        self.waiting = []
 
 
 class _RateLimiter:
@@ -172,26 +215,20 @@ async def deliver_outbox(
         # Claim no more than can go out well within the stale timeout, or another run would send it again.
         affordable = int(options.rate_limit * options.stale_after.total_seconds() / 4)
         options = replace(options, batch_size=max(1, min(options.batch_size, affordable)))
-    outcomes = _Outcomes(engine, options.worker, report)
+    recorder = _Recorder(engine, options, report)
     queue: asyncio.Queue[ClaimedMessage | None] = asyncio.Queue(maxsize=options.batch_size)
-    sender = _Sender(server, envelope_from, options, outcomes, server.tls_context())
+    sender = _Sender(server, envelope_from, options, recorder, server.tls_context())
+    recording = asyncio.create_task(recorder.run())
     workers = [asyncio.create_task(sender.work(queue)) for _ in range(options.connections)]
-    flusher = asyncio.create_task(_flush_regularly(outcomes))
     try:
-        await _feed(engine, queue, outcomes, options, more_coming or (lambda: False))
+        await _feed(engine, queue, recorder, options, more_coming or (lambda: False))
     finally:
         for _ in workers:
             await queue.put(None)
         await asyncio.gather(*workers, return_exceptions=True)
-        flusher.cancel()
-        await asyncio.gather(flusher, return_exceptions=True)
-        for attempt in range(5):
-            try:
-                await outcomes.flush()
-                break
-            except Exception:
-                log.exception("recording delivery results failed (attempt %d of 5)", attempt + 1)
-                await asyncio.sleep(0.5 * (attempt + 1))
+        recording.cancel()
+        await asyncio.gather(recording, return_exceptions=True)
+    report.stopped = recorder.failed
     report.seconds = time.perf_counter() - started
     return report
 
@@ -199,12 +236,12 @@ async def deliver_outbox(
 async def _feed(
     engine: Engine,
     queue: asyncio.Queue[ClaimedMessage | None],
-    outcomes: _Outcomes,
+    recorder: _Recorder,
     options: DeliveryOptions,
     more_coming: Callable[[], bool],
 ) -> None:
     linger_until = time.monotonic() + options.linger_seconds
-    while True:
+    while recorder.failed is None:
         batch = await asyncio.to_thread(claim_batch, engine, options.worker, options.batch_size, clock.now())
         for message in batch:
             await queue.put(message)
@@ -213,9 +250,10 @@ async def _feed(
         if more_coming():
             await asyncio.sleep(0.05)
             continue
-        # Nothing due now: let the messages in hand finish and their retries be recorded, then look again.
+        # Nothing due now: let the messages in hand finish (their outcomes are recorded by then), then look again.
         await queue.join()
-        await outcomes.flush()
+        if recorder.failed is not None:
+            return
         due = await asyncio.to_thread(next_due_at, engine)
         if due is None:
             return
@@ -223,16 +261,6 @@ async def _feed(
         if wait > 0 and time.monotonic() + wait > linger_until:
             return
         await asyncio.sleep(max(0.0, wait))
-
-
-async def _flush_regularly(outcomes: _Outcomes) -> None:
-    while True:
-        await asyncio.sleep(0.1)
-        if outcomes.pending():
-            try:
-                await outcomes.flush()
-            except Exception:  # kept for the next flush; the store may be busy for a moment
-                log.exception("recording delivery results failed; trying again")
 
 
 class _Sender:
@@ -243,10 +271,10 @@ class _Sender:
         server: SmtpServer,
         envelope_from: str,
         options: DeliveryOptions,
-        outcomes: _Outcomes,
+        recorder: _Recorder,
         tls_context: ssl.SSLContext | None,
     ):
-        self.server, self.options, self.outcomes = server, options, outcomes
+        self.server, self.options, self.recorder = server, options, recorder
         self.envelope_from = wire_address(envelope_from)
         self.tls_context = tls_context
         self.limiter = _RateLimiter(options.rate_limit) if options.rate_limit else None
@@ -260,7 +288,13 @@ class _Sender:
         try:
             while (message := await queue.get()) is not None:
                 try:
-                    smtp = await self._send(smtp, message)
+                    if self.recorder.failed is None:  # else the message stays claimed, and is sent later
+                        smtp, outcome = await self._send(smtp, message)
+                        # Recorded before this connection takes another message: a worker that dies now
+                        # has at most this one message sent but not recorded.
+                        await self.recorder.record(outcome)
+                except _RecordingUnavailable:
+                    pass
                 finally:
                     queue.task_done()
             queue.task_done()
@@ -271,12 +305,13 @@ class _Sender:
                 except (aiosmtplib.SMTPException, OSError):
                     smtp.close()
 
-    async def _send(self, smtp: aiosmtplib.SMTP | None, message: ClaimedMessage) -> aiosmtplib.SMTP | None:
+    async def _send(
+        self, smtp: aiosmtplib.SMTP | None, message: ClaimedMessage
+    ) -> tuple[aiosmtplib.SMTP | None, Outcome]:
         try:
             recipient = wire_address(message.recipient_email)
         except UnsendableAddress as error:
-            self.outcomes.failures.append(Failure(message.id, str(error)))
-            return smtp
+            return smtp, Failure(message.id, str(error))
         utf8 = needs_smtputf8(recipient) or needs_smtputf8(self.envelope_from) or not message.payload.isascii()
         if self.limiter is not None:
             await self.limiter.wait()
@@ -287,26 +322,21 @@ class _Sender:
             await smtp.sendmail(self.envelope_from, [recipient], message.payload, mail_options=options)
         except aiosmtplib.SMTPNotSupported:  # SMTPUTF8 was asked for and is not offered; nothing was sent
             reason = "the mail server does not accept non-ASCII addresses (no SMTPUTF8)"
-            self.outcomes.failures.append(Failure(message.id, f"{reason}: {message.recipient_email}"))
+            return smtp, Failure(message.id, f"{reason}: {message.recipient_email}")
         except aiosmtplib.SMTPRecipientsRefused as error:
             refusal = error.recipients[0]
-            self._answered(message, refusal.code, refusal.message, recipient=True)
+            return smtp, self._answered(message, refusal.code, refusal.message, recipient=True)
         except aiosmtplib.SMTPResponseException as error:
-            self._answered(message, error.code, error.message)
             if error.code in (421, 554) or not (smtp and smtp.is_connected):
                 smtp = _dropped(smtp)
+            return smtp, self._answered(message, error.code, error.message)
         except _ConnectionTrouble as error:
-            self._retry(message, str(error))
-            smtp = None
+            return None, self._retry(message, str(error))
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-            self._retry(message, f"connection lost: {type(error).__name__}: {error}")
-            smtp = _dropped(smtp)
+            return _dropped(smtp), self._retry(message, f"connection lost: {type(error).__name__}: {error}")
         except Exception as error:  # a surprise with one message must not stop the others
-            self._retry(message, f"unexpected error: {type(error).__name__}: {error}")
-            smtp = _dropped(smtp)
-        else:
-            self.outcomes.sent.append(message.id)
-        return smtp
+            return _dropped(smtp), self._retry(message, f"unexpected error: {type(error).__name__}: {error}")
+        return smtp, message.id
 
     async def _connect(self) -> aiosmtplib.SMTP:
         if time.monotonic() < self.unreachable_until:
@@ -331,21 +361,19 @@ class _Sender:
             raise _ConnectionTrouble(self.unreachable_reason) from error
         return smtp
 
-    def _answered(self, message: ClaimedMessage, code: int, text: str, *, recipient: bool = False) -> None:
+    def _answered(self, message: ClaimedMessage, code: int, text: str, *, recipient: bool = False) -> Outcome:
         reply = f"{code} {text}".strip()
         if 500 <= code < 600:
-            self.outcomes.failures.append(Failure(message.id, reply, recipient_refused=recipient))
-        else:
-            self._retry(message, reply)
+            return Failure(message.id, reply, recipient_refused=recipient)
+        return self._retry(message, reply)
 
-    def _retry(self, message: ClaimedMessage, error: str) -> None:
+    def _retry(self, message: ClaimedMessage, error: str) -> Outcome:
         options = self.options
         if message.attempts >= options.max_attempts:
-            self.outcomes.failures.append(Failure(message.id, f"gave up after {message.attempts} attempts: {error}"))
-            return
+            return Failure(message.id, f"gave up after {message.attempts} attempts: {error}")
         delay = min(options.retry_max_seconds, options.retry_seconds * 2 ** (message.attempts - 1))
         delay *= random.uniform(0.9, 1.1)  # spread retries so they do not arrive as one wave
-        self.outcomes.retries.append(Retry(message.id, error, clock.now() + timedelta(seconds=delay)))
+        return Retry(message.id, error, clock.now() + timedelta(seconds=delay))
 
 
 def _dropped(smtp: aiosmtplib.SMTP | None) -> None:

@@ -6,15 +6,24 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from sqlmodel import Session, select
 
 from notifications.delivery import SmtpServer, deliver_outbox, run_delivery
 from notifications.dev_mail_server import DevMailServer, free_port
-from notifications.outbox import claim_batch, enqueue_messages, outbox_counts, release_stale_claims, requeue_failed
+from notifications.outbox import (
+    claim_batch,
+    enqueue_messages,
+    outbox_counts,
+    record_outcomes,
+    release_stale_claims,
+    requeue_failed,
+)
 from review_model import clock
 from review_model.tables import Enrolment, Organisation, OutboxMessage, Participant, Round
 from review_model.vocabulary import Language, OrganisationKind, OutboxState
@@ -111,7 +120,7 @@ def test_a_worker_records_only_the_claims_it_still_holds(engine):
 def test_an_unreachable_server_costs_retries_not_failures(engine):
     enqueue(engine, 20)
     nobody = SmtpServer(port=free_port(), timeout=2.0)
-    report = run_delivery(engine, nobody, ENVELOPE_FROM, fast_options(retry_seconds=60))
+    report = run_delivery(engine, nobody, ENVELOPE_FROM, fast_options(retry_seconds=60, retry_max_seconds=60))
     assert (report.sent, report.retried, report.failed) == (0, 20, 0)
     with Session(engine) as session:
         errors = set(session.exec(select(OutboxMessage.last_error)).all())
@@ -255,3 +264,81 @@ def test_tls_and_authentication(engine, tls_certificate, mode):
         report = run_delivery(engine, good, ENVELOPE_FROM, fast_options(linger_seconds=130, retry_seconds=60))
         assert report.sent == 5
         assert len(server.catcher.received()) == 5
+
+
+class FlakyRecording:
+    """record_outcomes failing its first `failures` calls (None: every call), as on a full disk.
+
+    Notes the ids whose "sent" reached the store; the server's callback compares them with what it got.
+    """
+
+    def __init__(self, failures: int | None):
+        self.left = failures
+        self.recorded: set[int] = set()
+        self.lock = threading.Lock()
+
+    def __call__(self, engine, worker, sent, retries, failures, now):
+        with self.lock:
+            if self.left is None or self.left > 0:
+                self.left = None if self.left is None else self.left - 1
+                raise OSError(28, "No space left on device")
+        record_outcomes(engine, worker, sent, retries, failures, now)
+        with self.lock:
+            self.recorded.update(sent)
+
+
+def watch_unrecorded(engine, server: DevMailServer, recording: FlakyRecording) -> list[int]:
+    """For each message the server gets: how many it has got whose "sent" is not yet recorded (itself included)."""
+    with Session(engine) as session:
+        row_of = dict(session.exec(select(OutboxMessage.message_id, OutboxMessage.id)).all())
+    arrived: set[int] = set()
+    unrecorded: list[int] = []
+
+    def on_message(message) -> None:
+        with recording.lock:
+            arrived.add(row_of[message.message_id])
+            unrecorded.append(len(arrived - recording.recorded))
+
+    server.catcher.on_message = on_message
+    return unrecorded
+
+
+def test_while_results_cannot_be_recorded_no_new_message_goes_out(engine, mail_server, monkeypatch):
+    ids = enqueue(engine, 200)
+    recording = FlakyRecording(failures=4)
+    monkeypatch.setattr("notifications.delivery.record_outcomes", recording)
+    unrecorded = watch_unrecorded(engine, mail_server, recording)
+    options = fast_options(connections=3, batch_size=50, record_retry_seconds=0.02)
+
+    report = run_delivery(engine, smtp_for(mail_server), ENVELOPE_FROM, options)
+
+    assert report.sent == 200 and report.stopped is None
+    # Each connection waits for its message's outcome to be recorded before it takes the next one.
+    assert len(unrecorded) == 200 and max(unrecorded) <= 3
+    received = Counter(message.message_id for message in mail_server.catcher.received())
+    assert set(received) == set(ids) and set(received.values()) == {1}
+    assert states(engine) == {OutboxState.sent: 200}
+    assert run_delivery(engine, smtp_for(mail_server), ENVELOPE_FROM, options).handled == 0
+
+
+def test_when_recording_never_works_only_messages_in_flight_go_out_twice(engine, mail_server, monkeypatch):
+    ids = enqueue(engine, 200)
+    recording = FlakyRecording(failures=None)
+    monkeypatch.setattr("notifications.delivery.record_outcomes", recording)
+    options = fast_options(connections=3, batch_size=50, record_retry_seconds=0.02)
+    stuck = replace(options, record_patience=dt.timedelta(seconds=0.3))
+
+    report = run_delivery(engine, smtp_for(mail_server), ENVELOPE_FROM, stuck)
+    assert report.stopped and "No space left on device" in report.stopped
+    in_flight = len(mail_server.catcher.received())
+    assert 1 <= in_flight <= 3  # one message per connection at most, sent but not recorded
+
+    # The store works again (the worker is restarted after the claim timeout).
+    monkeypatch.setattr("notifications.delivery.record_outcomes", record_outcomes)
+    again = run_delivery(engine, smtp_for(mail_server), ENVELOPE_FROM, replace(options, stale_after=dt.timedelta(0)))
+    assert again.sent == 200
+    received = Counter(message.message_id for message in mail_server.catcher.received())
+    assert set(received) == set(ids)
+    assert sum(n - 1 for n in received.values()) == in_flight  # the duplicates are the messages that were in flight
+    assert states(engine) == {OutboxState.sent: 200}
+    assert run_delivery(engine, smtp_for(mail_server), ENVELOPE_FROM, options).handled == 0
