@@ -10,7 +10,7 @@ from notifications.compose import Recipient, compose_message
 from notifications.delivery import run_delivery
 from notifications.dev_mail_server import DevMailServer
 from notifications.message_kinds import Invitation
-from notifications.outbox import enqueue_messages, failed_messages
+from notifications.outbox import enqueue_messages, failed_messages, requeue_failed
 from review_model import clock
 from review_model.questionnaire import Text
 from review_model.tables import OutboxMessage
@@ -82,3 +82,5 @@ def test_a_message_that_cannot_be_built_is_kept_as_failed_and_the_others_go_out(
     assert rows[PLAIN].state is OutboxState.sent
     assert rows["schnee@☃.example"].state is OutboxState.failed
     assert rows["schnee@☃.example"].last_error == unbuildable.error
+    with Session(engine) as session:  # nothing to send again: it stays failed, with its reason
+        assert requeue_failed(session, clock.now()) == []
