@@ -349,7 +349,6 @@ def _render(
         round_title=title,
         deadline=format_moment(linked.deadline, linked.round.time_zone, language),
         notices=notices,
-        error_count=len(errors),
         sections=sections,
         complete_count=sum(section.complete for section in sections),
         readonly=readonly,

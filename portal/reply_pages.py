@@ -91,6 +91,11 @@ class TargetView:
     text: str
     error: str | None
 
+    @property
+    def target(self) -> str:
+        """The id of the textarea, which an error summary links to."""
+        return f"f-{self.name}"
+
 
 def field_name(finding_id: int | None) -> str:
     """The form field that carries the reply to a target."""
