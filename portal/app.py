@@ -19,7 +19,7 @@ from portal.form_pages import FormRequest, handle_form_post, show_form
 from portal.rendering import message_page, words
 from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
 from portal.report_pages import published_report
-from portal.security import BodySizeLimit, SecurityHeaders
+from portal.security import BodySizeLimit, RefuseNul, SecurityHeaders
 from review_model.store import make_engine, reading_session
 from review_model.vocabulary import TokenPurpose
 
@@ -58,6 +58,7 @@ def create_app(
     app = FastAPI(title="spr portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.portal = portal
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, on_too_large=_too_large)
+    app.add_middleware(RefuseNul, on_refused=_no_such_page)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/health")
@@ -137,6 +138,11 @@ def _add_reply_routes(app: FastAPI, portal: Portal) -> None:
 
 def _language(value: str | None) -> str | None:
     return value if value in ("de", "en") else None
+
+
+async def _no_such_page(scope: Scope, receive: Receive, send: Send) -> None:
+    response = message_page("de", "invalid_title", words("de")["invalid_text"], 404)
+    await response(scope, receive, send)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:

@@ -90,6 +90,12 @@ def stored_values(answers: Mapping[str, Any], language: str) -> dict[str, list[s
     return values
 
 
+def shown_text(text: str) -> str:
+    """Typed text as a page shows it again: a NUL (refused by read_answers) as U+FFFD, as a browser would show
+    it, so the page stays valid HTML and the person sees what to remove."""
+    return text.replace("\x00", "\ufffd")
+
+
 def build_sections(
     questionnaire: Questionnaire,
     fields: Sequence[FormField],
@@ -210,7 +216,7 @@ def _input(
     reviewed: Mapping[str, Any],
     mode: FormMode,
 ) -> InputView:
-    typed = [value for value in values.get(spec.key, ()) if value != ""]
+    typed = [shown_text(value) for value in values.get(spec.key, ()) if value != ""]
     view = InputView(
         key=spec.key,
         kind=spec.kind,
@@ -283,8 +289,10 @@ def _shown_typed(spec: FormField, typed: list[str], language: str) -> str:
         return "—"
     if spec.kind == "multiple_choice":
         return shown_answer(spec, typed, language)
-    if spec.kind == "scale":  # levels are stored as numbers
-        return shown_answer(spec, int(typed[0]) if typed[0].lstrip("-").isdigit() else typed[0], language)
+    if spec.kind == "scale":  # levels are stored as numbers; whatever else was posted is shown as it came
+        assert spec.scale is not None
+        levels = {str(level.value): level.value for level in spec.scale.levels}
+        return shown_answer(spec, levels.get(typed[0], typed[0]), language)
     if spec.kind == "single_choice":
         return shown_answer(spec, typed[0], language)
     return typed[0]

@@ -16,6 +16,7 @@ from sqlmodel import Session, func, select
 from notifications.message_kinds import ReplyReceipt
 from notifications.templating import format_moment
 from portal.form_pages import _enqueue, _first, _link, _questionnaire, _refused, guarded_post, link_holder
+from portal.form_view import shown_text
 from portal.rendering import message_page, render_page, words
 from portal.security import csrf_ok, csrf_token
 from reports.rendering_numbers import number
@@ -24,6 +25,7 @@ from review_model.questionnaire import Questionnaire
 from review_model.replies import (
     MAX_REPLY_LENGTH,
     RepliesClosed,
+    ReplyRefused,
     ReplyTarget,
     ReplyTooLong,
     accepts_replies,
@@ -143,12 +145,16 @@ def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence
             counts = save_replies(
                 session, linked.round, linked.submission, linked.enrolment.id, typed, now, send=sending
             )
-        except ReplyTooLong as too_long:
+        except ReplyRefused as refused:
             session.rollback()
             shown = {**_saved_texts(session, linked), **typed}
-            errors = {too_long.finding_id: t["reply_too_long"].format(max=MAX_REPLY_LENGTH)}
-            notice = [{"kind": "error", "text": t["errors"].format(count=1)}]
-            return _render(portal, linked, language, shown, notice, False, errors, status_code=422)
+            problem = (
+                t["reply_too_long"].format(max=MAX_REPLY_LENGTH)
+                if isinstance(refused, ReplyTooLong)
+                else t["reply_nul"]
+            )
+            errors = {refused.finding_id: problem}
+            return _render(portal, linked, language, shown, [], False, errors, status_code=422)
         except RepliesClosed:
             session.rollback()
             shown = {**_saved_texts(session, linked), **typed}  # shown, so nothing typed is lost
@@ -247,7 +253,9 @@ def _render(
     groups, general = [], None
     for target in linked.targets:
         if target.finding_id is None:
-            general = TargetView(field_name(None), t["reply_general"], [], [], texts.get(None, ""), errors.get(None))
+            general = TargetView(
+                field_name(None), t["reply_general"], [], [], shown_text(texts.get(None, "")), errors.get(None)
+            )
             continue
         # A group's key is the value of the tag its scope is named after (an objective's id, say).
         label = labels.get((target.findings[0].scope.value, target.key or ""))
@@ -257,7 +265,7 @@ def _render(
                 label.in_language(language) if label else target.key or "",
                 [_finding_view(linked.questionnaire, finding, language) for finding in target.findings],
                 _comments(target.findings),
-                texts.get(target.finding_id, ""),
+                shown_text(texts.get(target.finding_id, "")),
                 errors.get(target.finding_id),
             )
         )

@@ -74,6 +74,7 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "scale_traffic_light": "Ampel",
         "scale_maturity": "Reifegrad",
         "scale_progress": "Umsetzungsstand",
+        "reply_nul": "Der Text enthält ein unzulässiges Steuerzeichen (als \ufffd angezeigt). Bitte entfernen Sie es.",
     },
     "en": {
         "portal": "Stakeholder peer review",
@@ -148,5 +149,6 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "scale_traffic_light": "Traffic light",
         "scale_maturity": "Maturity",
         "scale_progress": "Implementation progress",
+        "reply_nul": "The text contains a control character that is not allowed (shown as \ufffd). Please remove it.",
     },
 }
