@@ -15,6 +15,7 @@ from sqlmodel import Session, func, select
 
 from notifications.message_kinds import ReplyReceipt
 from notifications.templating import format_moment
+from portal.failures import form_kept, unsaved_notice
 from portal.form_pages import _enqueue, _first, _link, _questionnaire, _refused, guarded_post, link_holder
 from portal.form_view import shown_text
 from portal.rendering import message_page, render_page, words
@@ -33,7 +34,7 @@ from review_model.replies import (
     reply_targets,
     save_replies,
 )
-from review_model.store import session_scope
+from review_model.store import reading_session, session_scope
 from review_model.submissions import find_submission
 from review_model.tables import (
     AccessToken,
@@ -123,7 +124,9 @@ def handle_reply_post(
     portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence[str]], headers: Mapping[str, str]
 ) -> Response:
     """Keep the party's replies as a draft (action=save) or send them (action=send)."""
-    return guarded_post(headers, request.language, lambda: _save(portal, request, values))
+    return guarded_post(
+        headers, request.language, lambda: _save(portal, request, values), lambda: _unsaved(portal, request, values)
+    )
 
 
 def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence[str]]) -> Response:
@@ -167,6 +170,14 @@ def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence
     if sending and portal.on_submission is not None and round_id is not None:
         portal.on_submission(round_id)
     return RedirectResponse(f"?lang={language}&done={'sent' if sending else 'saved'}", status_code=303)
+
+
+def _unsaved(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence[str]]) -> Response:
+    with reading_session(portal.engine) as session:
+        linked = _load(session, request.token, clock.now())
+        language = request.language or linked.participant.language.value
+        shown = {**_saved_texts(session, linked), **(_typed_texts(linked, values) or {})}
+        return form_kept(_render(portal, linked, language, shown, unsaved_notice(language), False, status_code=503))
 
 
 def _load(session: Session, token: str, now: datetime) -> LinkedReply:
