@@ -17,6 +17,7 @@ from portal.security import SECURITY_HEADERS
 from review_model.store import make_engine
 from review_model.tables import Submission
 from tests.portal.conftest import COMPLETE, SECRET
+from tests.portal.test_reply_form import replies  # noqa: F401 (the fixture, used through `request`)
 
 ANNA = "anna@auenburg.example"
 BEN = "ben@nordhaven.example"
@@ -62,6 +63,23 @@ def test_a_failing_save_shows_the_form_again_with_everything_typed(world, monkey
     monkeypatch.undo()
     with Session(world.engine) as session:
         assert session.exec(select(Submission)).first() is None
+
+
+def test_a_failing_reply_shows_the_reply_page_again_with_the_typed_text(world, request, monkeypatch):
+    reply_world = request.getfixturevalue("replies")
+    csrf = reply_world.csrf()
+
+    def disk_full(self) -> None:
+        raise OperationalError("COMMIT", {}, sqlite3.OperationalError("database or disk is full"))
+
+    monkeypatch.setattr(Session, "commit", disk_full)
+    data = {"csrf": csrf, "action": "send", "lang": "en", "reply-general": "Lange überlegt"}
+    response = reply_world.world.client.post(reply_world.link, data=data, follow_redirects=False)
+    assert response.status_code == 503 and "Your typed answers were not saved" in response.text
+    assert_secured(response)
+    assert ">\nLange überlegt</textarea>" in response.text
+    monkeypatch.undo()
+    assert reply_world.stored()[1] == {}
 
 
 def test_a_read_only_store_keeps_the_typed_form_and_fails_health(world, read_only_engine):
