@@ -5,6 +5,10 @@ were not saved; where the store can still be read, the form pages show the form 
 (portal.form_pages.guarded_post).
 """
 
+import errno
+import shutil
+from pathlib import Path
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import text
@@ -20,6 +24,7 @@ from portal.security import SECURITY_HEADERS
 # OperationalErrors, as are SQLite's "readonly database" and "database or disk is full".)
 STORE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError, InternalError, PoolTimeout)
 RETRY_AFTER_SECONDS = 120
+MIN_FREE_BYTES = 10 * 1024 * 1024  # a save takes kilobytes; with less than this left, saves soon fail
 
 
 def request_language(request: Request) -> str:
@@ -57,11 +62,17 @@ def server_error_page(language: str) -> HTMLResponse:
 
 
 def check_store_writable(engine: Engine) -> None:
-    """Raise unless the store can be read and written: a row is rewritten unchanged and rolled back.
+    """Raise unless the store can be read and written: a row is rewritten unchanged and rolled back, and a
+    SQLite file has room left beside it.
 
-    A read-only file or database, or a store whose file system refuses writes, fails here; SELECT 1 alone
-    passes on all of them.
+    A read-only file or database fails the write; SELECT 1 alone passes on it. A full disk does not fail a
+    write that is rolled back (SQLite keeps it in memory until the commit), hence the free space.
     """
     with engine.connect() as connection, connection.begin() as transaction:
         connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
         transaction.rollback()
+    path = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if path and path != ":memory:" and not path.startswith("file:"):
+        free = shutil.disk_usage(Path(path).resolve().parent).free
+        if free < MIN_FREE_BYTES:
+            raise OSError(errno.ENOSPC, f"{free} bytes free beside the store")

@@ -95,6 +95,17 @@ def test_a_read_only_store_keeps_the_typed_form_and_fails_health(world, read_onl
     assert world.client.get("/health").status_code == 200  # the same store, writable
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_health_fails_when_the_disk_beside_a_sqlite_store_is_full(world, monkeypatch):
+    from types import SimpleNamespace
+
+    import portal.failures
+
+    monkeypatch.setattr(portal.failures.shutil, "disk_usage", lambda _path: SimpleNamespace(free=4096))
+    health = world.client.get("/health")
+    assert health.status_code == 503 and health.json() == {"status": "unavailable", "database": "OSError"}
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_an_unreachable_database_gives_a_friendly_503_in_the_participants_language(world, database_url):
     down = make_engine(
