@@ -8,18 +8,24 @@ from pathlib import Path
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from config.settings import Settings, get_settings, secret_key
+from portal.failures import (
+    STORE_UNAVAILABLE,
+    check_store_writable,
+    request_language,
+    server_error_page,
+    unavailable_page,
+)
 from portal.form_pages import FormRequest, handle_form_post, show_form
 from portal.rendering import message_page, words
 from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
 from portal.report_pages import published_report
-from portal.security import BodySizeLimit, SecurityHeaders
+from portal.security import BodySizeLimit, RefuseNul, SecurityHeaders
 from review_model.store import make_engine, reading_session
 from review_model.vocabulary import TokenPurpose
 
@@ -58,15 +64,15 @@ def create_app(
     app = FastAPI(title="spr portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.portal = portal
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, on_too_large=_too_large)
+    app.add_middleware(RefuseNul, on_refused=_no_such_page)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/health")
     def health() -> Response:
-        """Liveness and store check for load balancers and `spr serve`."""
+        """Liveness and store check for load balancers and `spr serve`: 503 unless the store takes writes."""
         try:
-            with portal.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception as error:  # any failure to reach the store means unhealthy
+            check_store_writable(portal.engine)
+        except Exception as error:  # a store that cannot be reached or written to cannot keep answers
             return JSONResponse({"status": "unavailable", "database": type(error).__name__}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
@@ -102,6 +108,16 @@ def create_app(
             return message_page(language, "invalid_title", words(language)["invalid_text"], 404)
         return message_page(language, "forbidden_title", str(error.detail), error.status_code)
 
+    async def store_unavailable(request: Request, _error: Exception) -> Response:
+        return unavailable_page(request_language(request))
+
+    for kind in STORE_UNAVAILABLE:
+        app.add_exception_handler(kind, store_unavailable)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, _error: Exception) -> Response:
+        return server_error_page(request_language(request))
+
     return app
 
 
@@ -115,6 +131,7 @@ def _add_form_routes(app: FastAPI, portal: Portal, path: str, purpose: TokenPurp
         form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
         values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
         language = _language((values.get("lang") or [None])[0])
+        request.state.language = language  # for the failure pages
         return await run_in_threadpool(
             handle_form_post, portal, FormRequest(purpose, token, language, None), values, request.headers
         )
@@ -130,6 +147,7 @@ def _add_reply_routes(app: FastAPI, portal: Portal) -> None:
         form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
         values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
         language = _language((values.get("lang") or [None])[0])
+        request.state.language = language  # for the failure pages
         return await run_in_threadpool(
             handle_reply_post, portal, ReplyRequest(token, language), values, request.headers
         )
@@ -137,6 +155,11 @@ def _add_reply_routes(app: FastAPI, portal: Portal) -> None:
 
 def _language(value: str | None) -> str | None:
     return value if value in ("de", "en") else None
+
+
+async def _no_such_page(scope: Scope, receive: Receive, send: Send) -> None:
+    response = message_page("de", "invalid_title", words("de")["invalid_text"], 404)
+    await response(scope, receive, send)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:

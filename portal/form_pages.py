@@ -20,6 +20,7 @@ from notifications.compose import compose_message
 from notifications.message_kinds import ReviewReceipt, SubmissionReceipt
 from notifications.outbox import enqueue_messages
 from notifications.templating import format_moment
+from portal.failures import STORE_UNAVAILABLE, form_kept, unsaved_notice
 from portal.form_view import build_sections, stored_values
 from portal.rendering import message_page, render_page, words
 from portal.security import csrf_ok, csrf_token, same_origin
@@ -28,7 +29,7 @@ from review_model.answers import FormField, FormMode, form_fields, read_answers
 from review_model.questionnaire import Questionnaire
 from review_model.reviews import ReviewClosed, accepts_reviews, find_review, save_review
 from review_model.stage_rules import accepts_submissions, stage_deadline
-from review_model.store import session_scope
+from review_model.store import reading_session, session_scope
 from review_model.submissions import (
     SubmissionClosed,
     find_submission,
@@ -111,11 +112,16 @@ def show_form(portal: "Portal", request: FormRequest) -> Response:
 def handle_form_post(
     portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[str]], headers: Mapping[str, str]
 ) -> Response:
-    return guarded_post(headers, request.language, lambda: _save(portal, request, values))
+    return guarded_post(
+        headers, request.language, lambda: _save(portal, request, values), lambda: _unsaved(portal, request, values)
+    )
 
 
-def guarded_post(headers: Mapping[str, str], language: str | None, save: Callable[[], Response]) -> Response:
-    """Refuse a POST from another site; run `save` again once if a concurrent first save won the race."""
+def guarded_post(
+    headers: Mapping[str, str], language: str | None, save: Callable[[], Response], unsaved: Callable[[], Response]
+) -> Response:
+    """Refuse a POST from another site; run `save` again once if a concurrent first save won the race; if the
+    store fails (down, read-only, full), `unsaved` shows the form again with everything typed."""
     fallback_language = language or "de"
     if not same_origin(headers):
         return message_page(fallback_language, "forbidden_title", words(fallback_language)["forbidden_text"], 403)
@@ -125,6 +131,8 @@ def guarded_post(headers: Mapping[str, str], language: str | None, save: Callabl
         except IntegrityError:  # two saves of a new row at once: the second finds the first's row
             if attempt:
                 raise
+        except STORE_UNAVAILABLE:
+            return unsaved()  # raises in turn if the store cannot even be read: the portal's 503 page
     raise AssertionError("unreachable")
 
 
@@ -157,6 +165,15 @@ def _save(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[
         portal.on_submission(round_id)
     done = "submitted" if submitting else "saved"
     return RedirectResponse(f"?lang={language}&done={done}", status_code=303)
+
+
+def _unsaved(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[str]]) -> Response:
+    with reading_session(portal.engine) as session:
+        linked = _load(session, request, clock.now())
+        language = request.language or linked.participant.language.value
+        answers = read_answers(linked.fields, values, language=language, final=False).answers
+        notices = unsaved_notice(language)
+        return form_kept(_render(portal, linked, language, values, {}, answers, notices, False, status_code=503))
 
 
 def _save_self_assessment(
@@ -349,7 +366,6 @@ def _render(
         round_title=title,
         deadline=format_moment(linked.deadline, linked.round.time_zone, language),
         notices=notices,
-        error_count=len(errors),
         sections=sections,
         complete_count=sum(section.complete for section in sections),
         readonly=readonly,

@@ -30,6 +30,8 @@ class InputView:
     max_length: int | None = None
     shown: str = ""  # the answer as text, for read-only pages
     reviewed: str | None = None  # what the reviewed party answered here (review forms)
+    about: str = ""  # a comment's question, read out after its short visible label
+    target: str = ""  # the id of the control an error summary links to
 
 
 @dataclass
@@ -53,6 +55,11 @@ class ItemView:
     columns: list[str] = field(default_factory=list)
     rows: list[RowView] = field(default_factory=list)
 
+    @property
+    def errors(self) -> list[InputView]:
+        fields = [self.main, self.comment] + [field for row in self.rows for field in (*row.cells, row.comment)]
+        return [field for field in fields if field is not None and field.error]
+
 
 @dataclass
 class SectionView:
@@ -62,6 +69,11 @@ class SectionView:
     items: list[ItemView]
     complete: bool
     context: list[tuple[str, str]] = field(default_factory=list)  # the reviewed party's other answers
+
+    @property
+    def errors(self) -> list[InputView]:
+        """The inputs with an error, in the order of the form: the error summary links to each."""
+        return [field for item in self.items for field in item.errors]
 
 
 def stored_values(answers: Mapping[str, Any], language: str) -> dict[str, list[str]]:
@@ -76,6 +88,12 @@ def stored_values(answers: Mapping[str, Any], language: str) -> dict[str, list[s
         else:
             values[key] = [str(value)]
     return values
+
+
+def shown_text(text: str) -> str:
+    """Typed text as a page shows it again: a NUL (refused by read_answers) as U+FFFD, as a browser would show
+    it, so the page stays valid HTML and the person sees what to remove."""
+    return text.replace("\x00", "\ufffd")
 
 
 def build_sections(
@@ -152,7 +170,8 @@ def _item_view(
                 for column in item.columns
             ]  # fmt: skip
             comment_key = f"{item.id}/{row.id}/comment"
-            comment = _comment(by_key, comment_key, row_label, language, values, errors, reviewed, mode)
+            about = f"{view.label} – {row_label}"  # row labels repeat from one matrix to the next
+            comment = _comment(by_key, comment_key, about, language, values, errors, reviewed, mode)
             help_text = row.help.in_language(language) if row.help else None
             view.rows.append(RowView(row.id, row_label, help_text, cells, comment))
         return view
@@ -175,11 +194,17 @@ def _comment(
     spec = by_key.get(key)
     if spec is None:
         return None
-    label = f"{_COMMENT[language]}: {about}"
-    return _input(spec, label, language, values, errors, reviewed, mode)
+    from portal.rendering import words
+
+    # Shown as "Comment (optional)" beside its question, and read out with the question named, since a form has
+    # many of them: a screen reader's list of fields must tell them apart.
+    about = _COMMENT_ON[language].format(question=about)
+    view = _input(spec, f"{words(language)['comment']} {about}", language, values, errors, reviewed, mode)
+    view.about = about
+    return view
 
 
-_COMMENT = {"de": "Kommentar", "en": "Comment"}
+_COMMENT_ON = {"de": "zu „{question}“", "en": "on “{question}”"}
 
 
 def _input(
@@ -191,7 +216,7 @@ def _input(
     reviewed: Mapping[str, Any],
     mode: FormMode,
 ) -> InputView:
-    typed = [value for value in values.get(spec.key, ()) if value != ""]
+    typed = [shown_text(value) for value in values.get(spec.key, ()) if value != ""]
     view = InputView(
         key=spec.key,
         kind=spec.kind,
@@ -200,6 +225,7 @@ def _input(
         error=errors.get(spec.key),
         value=typed[0] if typed else "",
         max_length=spec.max_length if spec.kind in ("text", "comment") else None,
+        target=f"f-{spec.key}",
     )
     if spec.options:
         options = tuple(
@@ -214,6 +240,8 @@ def _input(
         offered = {option[0] for option in options}
         checked = tuple(value for value in typed if value in offered)[: 1 if control != "checkbox" else None]
         view.choices_html = choice_markup(spec.key, control, options, checked, language)
+        if control != "select":  # a group of radio buttons or check boxes: its first one takes the focus
+            view.target = f"f-{spec.key}-{options[0][0]}"
     elif spec.kind == "number":
         view.bounds = _bounds(spec.item.minimum, spec.item.maximum, language)
     view.shown = _shown_typed(spec, typed, language)
@@ -261,8 +289,10 @@ def _shown_typed(spec: FormField, typed: list[str], language: str) -> str:
         return "—"
     if spec.kind == "multiple_choice":
         return shown_answer(spec, typed, language)
-    if spec.kind == "scale":  # levels are stored as numbers
-        return shown_answer(spec, int(typed[0]) if typed[0].lstrip("-").isdigit() else typed[0], language)
+    if spec.kind == "scale":  # levels are stored as numbers; whatever else was posted is shown as it came
+        assert spec.scale is not None
+        levels = {str(level.value): level.value for level in spec.scale.levels}
+        return shown_answer(spec, levels.get(typed[0], typed[0]), language)
     if spec.kind == "single_choice":
         return shown_answer(spec, typed[0], language)
     return typed[0]

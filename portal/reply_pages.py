@@ -15,7 +15,9 @@ from sqlmodel import Session, func, select
 
 from notifications.message_kinds import ReplyReceipt
 from notifications.templating import format_moment
+from portal.failures import form_kept, unsaved_notice
 from portal.form_pages import _enqueue, _first, _link, _questionnaire, _refused, guarded_post, link_holder
+from portal.form_view import shown_text
 from portal.rendering import message_page, render_page, words
 from portal.security import csrf_ok, csrf_token
 from reports.rendering_numbers import number
@@ -24,6 +26,7 @@ from review_model.questionnaire import Questionnaire
 from review_model.replies import (
     MAX_REPLY_LENGTH,
     RepliesClosed,
+    ReplyRefused,
     ReplyTarget,
     ReplyTooLong,
     accepts_replies,
@@ -31,7 +34,7 @@ from review_model.replies import (
     reply_targets,
     save_replies,
 )
-from review_model.store import session_scope
+from review_model.store import reading_session, session_scope
 from review_model.submissions import find_submission
 from review_model.tables import (
     AccessToken,
@@ -91,6 +94,11 @@ class TargetView:
     text: str
     error: str | None
 
+    @property
+    def target(self) -> str:
+        """The id of the textarea, which an error summary links to."""
+        return f"f-{self.name}"
+
 
 def field_name(finding_id: int | None) -> str:
     """The form field that carries the reply to a target."""
@@ -116,7 +124,9 @@ def handle_reply_post(
     portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence[str]], headers: Mapping[str, str]
 ) -> Response:
     """Keep the party's replies as a draft (action=save) or send them (action=send)."""
-    return guarded_post(headers, request.language, lambda: _save(portal, request, values))
+    return guarded_post(
+        headers, request.language, lambda: _save(portal, request, values), lambda: _unsaved(portal, request, values)
+    )
 
 
 def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence[str]]) -> Response:
@@ -138,12 +148,16 @@ def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence
             counts = save_replies(
                 session, linked.round, linked.submission, linked.enrolment.id, typed, now, send=sending
             )
-        except ReplyTooLong as too_long:
+        except ReplyRefused as refused:
             session.rollback()
             shown = {**_saved_texts(session, linked), **typed}
-            errors = {too_long.finding_id: t["reply_too_long"].format(max=MAX_REPLY_LENGTH)}
-            notice = [{"kind": "error", "text": t["errors"].format(count=1)}]
-            return _render(portal, linked, language, shown, notice, False, errors, status_code=422)
+            problem = (
+                t["reply_too_long"].format(max=MAX_REPLY_LENGTH)
+                if isinstance(refused, ReplyTooLong)
+                else t["reply_nul"]
+            )
+            errors = {refused.finding_id: problem}
+            return _render(portal, linked, language, shown, [], False, errors, status_code=422)
         except RepliesClosed:
             session.rollback()
             shown = {**_saved_texts(session, linked), **typed}  # shown, so nothing typed is lost
@@ -156,6 +170,14 @@ def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence
     if sending and portal.on_submission is not None and round_id is not None:
         portal.on_submission(round_id)
     return RedirectResponse(f"?lang={language}&done={'sent' if sending else 'saved'}", status_code=303)
+
+
+def _unsaved(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence[str]]) -> Response:
+    with reading_session(portal.engine) as session:
+        linked = _load(session, request.token, clock.now())
+        language = request.language or linked.participant.language.value
+        shown = {**_saved_texts(session, linked), **(_typed_texts(linked, values) or {})}
+        return form_kept(_render(portal, linked, language, shown, unsaved_notice(language), False, status_code=503))
 
 
 def _load(session: Session, token: str, now: datetime) -> LinkedReply:
@@ -242,7 +264,9 @@ def _render(
     groups, general = [], None
     for target in linked.targets:
         if target.finding_id is None:
-            general = TargetView(field_name(None), t["reply_general"], [], [], texts.get(None, ""), errors.get(None))
+            general = TargetView(
+                field_name(None), t["reply_general"], [], [], shown_text(texts.get(None, "")), errors.get(None)
+            )
             continue
         # A group's key is the value of the tag its scope is named after (an objective's id, say).
         label = labels.get((target.findings[0].scope.value, target.key or ""))
@@ -252,7 +276,7 @@ def _render(
                 label.in_language(language) if label else target.key or "",
                 [_finding_view(linked.questionnaire, finding, language) for finding in target.findings],
                 _comments(target.findings),
-                texts.get(target.finding_id, ""),
+                shown_text(texts.get(target.finding_id, "")),
                 errors.get(target.finding_id),
             )
         )

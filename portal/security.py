@@ -41,6 +41,20 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class RefuseNul:
+    """Answers an address with a NUL byte (%00) with `on_refused`: no page has one, PostgreSQL refuses it in a
+    query, and SQLite would look it up as it came."""
+
+    def __init__(self, app: ASGIApp, on_refused: Any):
+        self.app, self.on_refused = app, on_refused
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
+            await self.on_refused(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 class BodyTooLarge(Exception):
     pass
 

@@ -74,6 +74,11 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "scale_traffic_light": "Ampel",
         "scale_maturity": "Reifegrad",
         "scale_progress": "Umsetzungsstand",
+        "reply_nul": "Der Text enthält ein unzulässiges Steuerzeichen (als \ufffd angezeigt). Bitte entfernen Sie es.",
+        "unavailable_title": "Gerade nicht erreichbar",
+        "error_title": "Etwas ist schiefgegangen",
+        "unavailable_text": "Ihre Eingaben wurden nicht gespeichert. Bitte versuchen Sie es in einigen Minuten noch einmal.",
+        "unavailable_back": "Mit der Zurück-Taste Ihres Browsers kommen Sie zu Ihren Eingaben zurück.",
     },
     "en": {
         "portal": "Stakeholder peer review",
@@ -148,5 +153,10 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "scale_traffic_light": "Traffic light",
         "scale_maturity": "Maturity",
         "scale_progress": "Implementation progress",
+        "reply_nul": "The text contains a control character that is not allowed (shown as \ufffd). Please remove it.",
+        "unavailable_title": "Temporarily unavailable",
+        "error_title": "Something went wrong",
+        "unavailable_text": "Your typed answers were not saved. Please try again in a few minutes.",
+        "unavailable_back": "Your browser's back button takes you back to what you typed.",
     },
 }

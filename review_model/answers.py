@@ -5,7 +5,6 @@ Answer keys: an item's id (scale, choice, number and text items); `<item>/commen
 answers the rating fields (and their comments) of the questionnaire the reviewed party answered.
 """
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,9 @@ from review_model.questionnaire import (
 FormMode = Literal["self_assessment", "review"]
 FieldKind = Literal["scale", "single_choice", "multiple_choice", "number", "text", "comment"]
 COMMENT_MAX_LENGTH = 2000
+NUMBER_MAX_LENGTH = 40  # longer than any number written with separators; longer text is not read at all
+# Beyond this a float no longer holds every whole number; no question asks for more where it sets no maximum.
+NUMBER_MAX_MAGNITUDE = 10**15
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,9 @@ def read_answers(
             if final and spec.required:
                 check.errors[spec.key] = _MESSAGES["required"][language]
             continue
+        if any("\x00" in value for value in values):  # no store keeps it (PostgreSQL refuses it in text)
+            check.errors[spec.key] = _MESSAGES["nul"][language]
+            continue
         value, problem = _parse(spec, values, language)
         if problem:
             check.errors[spec.key] = problem
@@ -152,27 +157,35 @@ def _parse_number(item: NumberItem, text: str, language: str) -> tuple[Any, str 
         number = _read_number(text, language)
     except ValueError:
         return None, _MESSAGES["number"][language]
-    if not math.isfinite(number):
-        return None, _MESSAGES["number"][language]
     if item.integer:
         if not number.is_integer():
             return None, _MESSAGES["integer"][language]
         number = int(number)
-    if item.minimum is not None and number < item.minimum:
-        return None, _MESSAGES["minimum"][language].format(limit=_shown(item.minimum))
-    if item.maximum is not None and number > item.maximum:
-        return None, _MESSAGES["maximum"][language].format(limit=_shown(item.maximum))
+    minimum = -NUMBER_MAX_MAGNITUDE if item.minimum is None else item.minimum
+    maximum = NUMBER_MAX_MAGNITUDE if item.maximum is None else item.maximum
+    if number < minimum:
+        return None, _MESSAGES["minimum"][language].format(limit=_shown(minimum))
+    if number > maximum:
+        return None, _MESSAGES["maximum"][language].format(limit=_shown(maximum))
     return number, None
 
 
 def _read_number(text: str, language: str) -> float:
-    """A number as people write it: German 1.234,5 or 2,5; English 1,234.5 or 2.5; spaces between groups."""
+    """A number as people write it: German 1.234,5 or 2,5; English 1,234.5 or 2.5; spaces between groups.
+
+    Only ASCII digits, a sign and these separators: Python's float() would also take `²`-like digits of other
+    scripts, `1_000`, `1e999`, `inf` and `nan`, and text of any length.
+    """
+    if len(text) > NUMBER_MAX_LENGTH:
+        raise ValueError("too long to be a number")
     compact = re.sub(r"[\s\u00a0\u202f']", "", text)
     group, decimal = (".", ",") if language == "de" else (",", ".")
-    if re.fullmatch(rf"[-+]?\d{{1,3}}(\{group}\d{{3}})+(\{decimal}\d+)?", compact):
+    if re.fullmatch(rf"[-+]?[0-9]{{1,3}}(\{group}[0-9]{{3}})+(\{decimal}[0-9]+)?", compact):
         compact = compact.replace(group, "")
     if decimal == "," or "." not in compact:
         compact = compact.replace(",", ".")
+    if not re.fullmatch(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", compact):
+        raise ValueError("not a number")
     return float(compact)
 
 
@@ -187,6 +200,10 @@ _MESSAGES = {
         "en": "Please choose one of the answers offered.",
     },
     "number": {"de": "Bitte geben Sie eine Zahl ein.", "en": "Please enter a number."},
+    "nul": {
+        "de": "Der Text enthält ein unzulässiges Steuerzeichen (als \ufffd angezeigt). Bitte entfernen Sie es.",
+        "en": "The text contains a control character that is not allowed (shown as \ufffd). Please remove it.",
+    },
     "integer": {"de": "Bitte geben Sie eine ganze Zahl ein.", "en": "Please enter a whole number."},
     "minimum": {
         "de": "Die Zahl darf nicht kleiner als {limit} sein.",

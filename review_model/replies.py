@@ -31,12 +31,20 @@ class RepliesClosed(Exception):
     """The round no longer takes replies (not in the comment stage, or its deadline has passed)."""
 
 
-class ReplyTooLong(ValueError):
-    """A reply longer than MAX_REPLY_LENGTH characters; `finding_id` says which (None: the general one)."""
+class ReplyRefused(ValueError):
+    """A reply that cannot be kept as written; `finding_id` says which (None: the general one)."""
 
     def __init__(self, finding_id: int | None):
         super().__init__(finding_id)
         self.finding_id = finding_id
+
+
+class ReplyTooLong(ReplyRefused):
+    """A reply longer than MAX_REPLY_LENGTH characters."""
+
+
+class ReplyHasNul(ReplyRefused):
+    """A reply with a NUL character, which no store keeps (PostgreSQL refuses it in text)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,8 @@ def save_replies(
     for finding_id, text in cleaned.items():
         if len(text) > MAX_REPLY_LENGTH:
             raise ReplyTooLong(finding_id)
+        if "\x00" in text:
+            raise ReplyHasNul(finding_id)
     existing = replies_by_finding(session, submission.id)
     changed = False
     for finding_id, text in cleaned.items():

@@ -190,6 +190,18 @@ def test_unknown_fields_are_ignored_and_too_long_a_reply_keeps_what_was_typed(re
     assert replies.stored()[1] == {None: "Kurz"}  # nothing of the refused form was kept
 
 
+def test_a_nul_byte_in_a_reply_is_refused_with_the_typed_text_kept(replies):
+    assert replies.post({"reply-general": "Kurz"}).status_code == 303
+    field = f"reply-{replies.findings['technisch']}"
+    response = replies.post({"reply-general": "Geändert", field: "vor\x00nach"}, action="send")
+    assert response.status_code == 422 and "unzulässiges Steuerzeichen" in response.text
+    assert f'id="e-{field}"' in response.text and f'<a href="#f-{field}">' in response.text  # the summary links it
+    assert "\nvor\ufffdnach</textarea>" in response.text and "\nGeändert</textarea>" in response.text
+    assert "\x00" not in response.text
+    submission, stored = replies.stored()
+    assert stored == {None: "Kurz"} and submission.reply_submitted_at is None
+
+
 def test_a_post_without_csrf_or_from_elsewhere_is_forbidden(replies):
     client = replies.world.client
     response = client.post(replies.link, data={"action": "send", "reply-general": "x"}, follow_redirects=False)
