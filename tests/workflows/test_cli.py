@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES
+from tests.review_model.hostile_files import HOSTILE_ROUND_FILES
 from workflows.cli import app
 
 runner = CliRunner()
@@ -135,3 +136,13 @@ def test_an_outdated_store_asks_for_an_upgrade(configured):
     assert "run `spr db upgrade`" in result.output
     status = spr("db", "status")
     assert status.exit_code == 1 and "schema:  0000" in status.output
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_ROUND_FILES, ids=lambda hostile: hostile.name)
+def test_hostile_round_files_fail_with_the_reason_and_create_nothing(configured, tmp_path, hostile):
+    result = spr("round", "create", str(hostile.write(tmp_path)))
+    assert result.exit_code == 1
+    assert hostile.refused(" ".join(result.output.split())), result.output
+    assert "Traceback" not in result.output
+    assert "No rounds yet" in spr("round", "list").output
+
