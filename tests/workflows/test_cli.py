@@ -146,3 +146,29 @@ def test_hostile_round_files_fail_with_the_reason_and_create_nothing(configured,
     assert "Traceback" not in result.output
     assert "No rounds yet" in spr("round", "list").output
 
+
+def test_a_nul_in_a_participants_file_names_the_row_and_creates_nothing(configured, tmp_path):
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "email,name,organisation,organisation_kind\nok@x.example,Ok,Org,Bund\nnul@x.example,Anna\x00Keller,Org,Bund\n",
+        encoding="utf-8",
+    )
+    round_file = tmp_path / "round.yaml"
+    round_file.write_text(
+        (EXAMPLES / "round.yaml").read_text(encoding="utf-8").replace("participants.csv", "people.csv"),
+        encoding="utf-8",
+    )
+
+    def refuses_the_row(result) -> bool:
+        row = "line 3: name 'Anna\\x00Keller' contains the control character U+0000 (at character 5)"
+        return (
+            result.exit_code == 1
+            and "people.csv: nothing imported, 1 problem(s):" in result.output
+            and (row in result.output)
+        )
+
+    assert refuses_the_row(spr("round", "create", str(round_file)))
+    assert "No rounds yet" in spr("round", "list").output
+    assert spr("round", "create", str(round_file), "--no-import").exit_code == 0
+    assert refuses_the_row(spr("participants", "import", "beispielrunde", str(people)))
+    assert "0 (0 respondents, 0 reviewers)" in spr("round", "show", "beispielrunde").output
