@@ -21,6 +21,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
 from review_model import clock
+from review_model.input_files import InputFileError, read_input_file
+from review_model.plain_text import control_character
 from review_model.stage_rules import enrolment_open
 from review_model.tables import ConflictDeclaration, Enrolment, Organisation, Participant, ReviewPreference, Round
 from review_model.vocabulary import (
@@ -109,9 +111,9 @@ class ImportSummary:
 def read_participants_file(path: Path) -> list[ParticipantRow]:
     """Read and check a participants CSV file; raises ParticipantImportError listing every bad row."""
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ParticipantImportError(str(path), [RowError(0, f"cannot be read: {error.strerror}")]) from None
+        raw = read_input_file(path, MAX_FILE_BYTES)
+    except InputFileError as error:
+        raise ParticipantImportError(str(path), [RowError(0, str(error))]) from None
     return parse_participants(raw, str(path))
 
 
@@ -126,10 +128,9 @@ def parse_participants(raw: bytes, source: str = "<csv>") -> list[ParticipantRow
         raise ParticipantImportError(source, [RowError(0, message)]) from None
     if not text.strip():
         raise ParticipantImportError(source, [RowError(0, "the file is empty")])
-    if "\x00" in text:
-        raise ParticipantImportError(source, [RowError(0, "not a CSV file (it contains binary data)")])
-
     first_line = text.splitlines()[0]
+    if "\x00" in first_line:  # a NUL further down is named with its row and field
+        raise ParticipantImportError(source, [RowError(0, "not a CSV file (it contains binary data)")])
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     list_separator = "," if delimiter == ";" else ";"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -157,7 +158,12 @@ def parse_participants(raw: bytes, source: str = "<csv>") -> list[ParticipantRow
             if len(values) != len(header):
                 errors.append(RowError(line, f"has {len(values)} fields, the header has {len(header)}"))
                 continue
-            row, problems = _check_row(line, dict(zip(header, values, strict=True)), list_separator)
+            record = dict(zip(header, values, strict=True))
+            unreadable = _control_characters(record)
+            if unreadable:  # checked first: the other checks would print the characters back
+                errors += [RowError(line, problem) for problem in unreadable]
+                continue
+            row, problems = _check_row(line, record, list_separator)
             errors += [RowError(line, problem) for problem in problems]
             if row is None:
                 continue
@@ -175,6 +181,11 @@ def parse_participants(raw: bytes, source: str = "<csv>") -> list[ParticipantRow
     if errors:
         raise ParticipantImportError(source, sorted(errors, key=lambda e: e.line))
     return rows
+
+
+def _control_characters(record: dict[str, str]) -> list[str]:
+    """Fields holding NUL or another control character, each named with its column."""
+    return [f"{column} {text!r} {reason}" for column, text in record.items() if (reason := control_character(text))]
 
 
 def _check_row(line: int, record: dict[str, str], separator: str) -> tuple[ParticipantRow | None, list[str]]:

@@ -29,7 +29,7 @@ SCALE_TYPES: tuple[str, ...] = ("traffic_light", "maturity", "progress")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Text(_Strict):
@@ -44,7 +44,7 @@ class Text(_Strict):
 
 
 class Level(_Strict):
-    value: int
+    value: int = Field(ge=-100, le=100)  # a rating scale, not a count: bounded so means and the store stay exact
     label: Text
     description: Text | None = None
 
@@ -208,7 +208,7 @@ class Questionnaire(_Strict):
     """A questionnaire file, validated. A round keeps a snapshot of it (`model_dump(mode="json")`)."""
 
     id: Identifier
-    version: int = Field(default=1, ge=1)
+    version: int = Field(default=1, ge=1, le=1_000_000)
     title: Text
     description: Text | None = None
     scales: dict[str, Scale] = Field(default_factory=dict)

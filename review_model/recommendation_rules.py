@@ -19,7 +19,7 @@ Figure = Literal["peer_mean", "self_score", "gap"]
 
 
 class Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     action_level: ActionLevel

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -29,6 +30,10 @@ from review_model.questionnaire import Text
 from review_model.yaml_documents import DocumentError, Problem, YamlDocument, problems_from_validation
 
 _DURATION = TypeAdapter(timedelta)
+# How far from the round's creation a deadline may lie: a round runs for weeks or months, and a date years
+# away is a typing error that would leave the round waiting (and a date near year 9999 cannot be computed).
+DEADLINE_HORIZON = timedelta(days=3 * 365 + 1)
+HORIZON_TEXT = "3 years"
 
 
 def _parse_deadline(value: Any) -> datetime | date | timedelta:
@@ -44,6 +49,8 @@ def _parse_deadline(value: Any) -> datetime | date | timedelta:
             raise ValueError(f"{text!r} is not an ISO 8601 duration (e.g. P21D, P6W)") from None
         if duration <= timedelta(0):
             raise ValueError(f"{text!r} must be a positive duration")
+        if duration > DEADLINE_HORIZON:
+            raise ValueError(f"{text!r} is longer than {HORIZON_TEXT} (at most P{DEADLINE_HORIZON.days}D)")
         return duration
     for parse in (date.fromisoformat, datetime.fromisoformat):  # a bare date means deadline_time that day
         try:
@@ -57,11 +64,17 @@ DeadlineSpec = Annotated[datetime | date | timedelta, BeforeValidator(_parse_dea
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _one_line(text: str) -> str:
+    if any(char in text for char in "\r\n\t"):
+        raise ValueError("must be one line (it contains a line break or a tab)")
+    return text
 
 
 class Coordinator(_Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, AfterValidator(_one_line)] = Field(min_length=1, max_length=200)
     email: EmailStr
 
 
@@ -74,7 +87,7 @@ class Deadlines(_Strict):
 
 
 class Reminders(_Strict):
-    days_before: list[Annotated[int, Field(ge=1, le=90)]] = Field(default_factory=lambda: [7, 3, 1])
+    days_before: list[Annotated[int, Field(ge=1, le=90)]] = Field(default_factory=lambda: [7, 3, 1], max_length=10)
     max: int = Field(default=3, ge=0, le=10)
 
     @field_validator("days_before")
@@ -91,11 +104,12 @@ class LateSubmissions(_Strict):
 
 class AssignmentRules(_Strict):
     reviewers_per_submission: int = Field(default=3, ge=1, le=20)
-    min_load: int = Field(default=0, ge=0)
-    max_load: int = Field(default=4, ge=1)
+    # Reviews per reviewer: more than 50 in one round is no review any longer.
+    min_load: int = Field(default=0, ge=0, le=50)
+    max_load: int = Field(default=4, ge=1, le=50)
     exclude_same_state: bool = False
     forbid_mutual_review: bool = True
-    max_per_organisation_kind: int | None = Field(default=None, ge=1)
+    max_per_organisation_kind: int | None = Field(default=None, ge=1, le=20)
     open_review: bool = False
 
     @model_validator(mode="after")
@@ -171,6 +185,17 @@ def resolve_schedule(spec: RoundFile, created_at: datetime, zone: ZoneInfo) -> d
         value = getattr(spec.deadlines, name)
         schedule[name] = None if value is None else resolve_deadline(value, created_at, zone, spec.deadline_time)
     return schedule
+
+
+def horizon_problems(spec: RoundFile, today: date) -> list[Problem]:
+    """Deadlines written as dates that lie more than DEADLINE_HORIZON from `today` (durations are bounded as read)."""
+    problems = []
+    for name in Deadlines.model_fields:
+        value = getattr(spec.deadlines, name)
+        day = value.date() if isinstance(value, datetime) else value
+        if isinstance(day, date) and abs(day - today) > DEADLINE_HORIZON:
+            problems.append(Problem(("deadlines", name), f"{day} is more than {HORIZON_TEXT} from today ({today})"))
+    return problems
 
 
 def schedule_problems(schedule: dict[str, datetime | None], now: datetime, zone: ZoneInfo) -> list[Problem]:

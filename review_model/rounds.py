@@ -9,10 +9,11 @@ from sqlalchemy import Integer, cast, func
 from sqlmodel import Session, col, select
 
 from review_model.audit_trail import record_event
-from review_model.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
+from review_model.questionnaire import Questionnaire, load_questionnaire
 from review_model.round_file import (
     RoundFile,
     RoundFileError,
+    horizon_problems,
     resolve_schedule,
     round_file_from_document,
     schedule_problems,
@@ -29,7 +30,7 @@ from review_model.tables import (
     Submission,
 )
 from review_model.vocabulary import Language, RecommendationStatus, Stage, WorkStatus
-from review_model.yaml_documents import Problem, read_yaml_document
+from review_model.yaml_documents import DocumentError, Problem, read_yaml_document
 
 
 class RoundNotFound(LookupError):
@@ -71,15 +72,20 @@ def create_round_from_file(
 
     try:
         questionnaire = load_questionnaire(spec.questionnaire, base_dir=path.parent)
-    except QuestionnaireError as error:
+    except DocumentError as error:  # the questionnaire's own problems, or a file that cannot be read as one
         line = document.line_of(("questionnaire",))
-        problems = [Problem(("questionnaire",), f"{spec.questionnaire}: {error}", line)]
+        problems = [Problem(("questionnaire",), str(error), line)]
         raise RoundFileError(document.source, problems) from None
 
     zone_name = spec.time_zone or default_time_zone
     zone = ZoneInfo(zone_name)
-    schedule = resolve_schedule(spec, now, zone)
-    problems = [Problem(p.path, p.message, document.line_of(p.path)) for p in schedule_problems(schedule, now, zone)]
+    # Dates far away are refused before they are resolved: near year 9999 the moment cannot be computed.
+    schedule: dict[str, datetime | None] = {}
+    problems = horizon_problems(spec, now.astimezone(zone).date())
+    if not problems:
+        schedule = resolve_schedule(spec, now, zone)
+        problems = schedule_problems(schedule, now, zone)
+    problems = [Problem(p.path, p.message, document.line_of(p.path)) for p in problems]
     previous_id = None
     if spec.previous_round is not None:
         previous = session.exec(select(Round).where(Round.slug == spec.previous_round)).first()

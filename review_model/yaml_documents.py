@@ -6,6 +6,9 @@ from typing import Any
 
 import yaml
 
+from review_model.input_files import InputFileError, read_input_file
+from review_model.plain_text import control_character
+
 Location = tuple[str | int, ...]
 
 
@@ -19,10 +22,10 @@ class Problem:
     subject: str | None = None  # e.g. "item 'mobilitaet.ziele'"
 
     def describe(self, source: str | None = None) -> str:
-        where = ".".join(str(part) for part in self.path) or "(document)"
+        where = ".".join(str(part) for part in self.path)
         prefix = f"{source}:{self.line}" if source and self.line else (source or "")
         subject = f"{self.subject}: " if self.subject else ""
-        return f"{prefix}{': ' if prefix else ''}{subject}{where}: {self.message}"
+        return f"{prefix}{': ' if prefix else ''}{subject}{where}{': ' if where else ''}{self.message}"
 
 
 class DocumentError(Exception):
@@ -51,36 +54,163 @@ class YamlDocument:
         return None
 
 
+# Limits that keep a hostile or mistaken file from exhausting memory: the shipped questionnaires have
+# 15 KiB, 2,400 values and 8 levels of nesting.
+MAX_YAML_BYTES = 1024**2
+MAX_YAML_VALUES = 100_000  # counting each alias as a copy of what it names
+MAX_YAML_DEPTH = 40
+# Plain YAML: what the safe schema reads without any explicit tag of its own (no objects, sets, binary data).
+_PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "str", "timestamp", "seq", "map", "merge")
+}
+
+
 def read_yaml_document(path: Path) -> YamlDocument:
-    """Read a YAML file, refusing undecodable text, syntax errors and repeated keys with their lines."""
+    """Read a YAML file, refusing non-regular or oversized files, undecodable text, syntax errors and repeated keys."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_input_file(path, MAX_YAML_BYTES)
+    except InputFileError as error:
+        raise DocumentError(source, [Problem((), str(error))]) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DocumentError(source, [Problem((), f"not UTF-8 text ({error.reason} at byte {error.start})")]) from None
-    except OSError as error:
-        raise DocumentError(source, [Problem((), f"cannot be read: {error.strerror}")]) from None
     return parse_yaml_document(text, source)
 
 
 def parse_yaml_document(text: str, source: str = "<text>") -> YamlDocument:
-    """Parse YAML text (safe subset only) and record where each part of it stands."""
+    """Parse plain YAML text and record where each part of it stands.
+
+    Refuses, with the line: syntax errors, control characters, tags beyond plain YAML, aliases that expand
+    beyond MAX_YAML_VALUES or loop, nesting deeper than MAX_YAML_DEPTH, and repeated keys.
+    """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow in a file, e.g. NUL
+        start = text.rfind("\n", 0, error.position) + 1
+        line_text = text[start : error.position + 1]
+        message = control_character(line_text) or f"not valid YAML: {error.reason}"
+        line = text.count("\n", 0, error.position) + 1
+        raise DocumentError(source, [Problem((), message, line)]) from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(error, "problem", None) or str(error)
-        raise DocumentError(source, [Problem((), f"not valid YAML: {reason}", line)]) from None
+        raise DocumentError(source, [_syntax_problem(error)]) from None
+    except RecursionError:
+        raise DocumentError(source, [Problem((), f"nested more than {MAX_YAML_DEPTH} levels deep")]) from None
     if root is None:
         raise DocumentError(source, [Problem((), "the document is empty")])
+    problems = _PlainYamlCheck().problems(root)
+    if problems:
+        raise DocumentError(source, problems)
     lines: dict[Location, int] = {}
     repeated: list[Problem] = []
     _record_lines(root, (), lines, repeated)
     if repeated:
         raise DocumentError(source, repeated)
-    data = yaml.SafeLoader(text).get_single_data()
+    try:
+        data = _PlainLoader("").construct_document(root)
+    except (yaml.YAMLError, ValueError, OverflowError) as error:
+        raise DocumentError(source, [_syntax_problem(error)]) from None
     return YamlDocument(source=source, data=data, lines=lines)
+
+
+def _syntax_problem(error: Exception) -> Problem:
+    mark = getattr(error, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    reason = getattr(error, "problem", None) or str(error)
+    return Problem((), f"not valid YAML: {reason}", line)
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """The safe loader, naming the line of a value it cannot build (such as the date 2027-02-30)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} cannot be read ({error})", node.start_mark
+            ) from None
+
+
+class _PlainYamlCheck:
+    """One walk over the composed nodes, before anything is built from them.
+
+    An alias is the very node its anchor names, so sizes are counted once per node: the walk stays as
+    small as the file even when the aliases would expand to billions of values.
+    """
+
+    def __init__(self) -> None:
+        self.sizes: dict[int, int] = {}
+        self.first_seen: dict[int, Location] = {}
+        self.open: set[int] = set()
+        self.found: list[Problem] = []
+
+    def problems(self, root: yaml.Node) -> list[Problem]:
+        if self._size(root, ()) > MAX_YAML_VALUES:
+            path, node = self._first_too_large(root)
+            message = (
+                f"holds more than {MAX_YAML_VALUES:,} values once its aliases are expanded; "
+                "write the values out or use fewer aliases"
+            )
+            self.found.append(Problem(path, message, node.start_mark.line + 1))
+        return self.found
+
+    def _size(self, node: yaml.Node, path: Location) -> int:
+        key = id(node)
+        if key in self.open:
+            self.found.append(Problem(path, "an alias refers to a collection that contains it", _line(node)))
+            return 0  # refused already; not counted as too large as well
+        if key in self.sizes:
+            return self.sizes[key]
+        self.first_seen[key] = path
+        size = 1
+        if node.tag not in _PLAIN_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.found.append(Problem(path, f"the tag {tag} is not allowed (plain YAML only)", _line(node)))
+        if len(path) > MAX_YAML_DEPTH:
+            self.found.append(Problem(path, f"nested more than {MAX_YAML_DEPTH} levels deep", _line(node)))
+        elif isinstance(node, yaml.ScalarNode):
+            reason = control_character(str(node.value))
+            if reason:
+                self.found.append(Problem(path, reason, _line(node)))
+        else:
+            self.open.add(key)
+            size += sum(self._size(child, child_path) for child_path, child in _children(node, path))
+            self.open.discard(key)
+        self.sizes[key] = size
+        return size
+
+    def _first_too_large(self, node: yaml.Node) -> tuple[Location, yaml.Node]:
+        """The first collection written out in the file (not reached through an alias) that is too large."""
+        path: Location = ()
+        while True:
+            larger = [
+                (child_path, child)
+                for child_path, child in _children(node, path)
+                if self.sizes.get(id(child), 0) > MAX_YAML_VALUES and self.first_seen.get(id(child)) == child_path
+            ]
+            if not larger:
+                return path, node
+            path, node = larger[0]
+
+
+def _children(node: yaml.Node, path: Location) -> list[tuple[Location, yaml.Node]]:
+    """The nodes inside a mapping (keys and values) or a list, each with its path."""
+    if isinstance(node, yaml.MappingNode):
+        pairs = [((*path, _key_name(key)), key, value) for key, value in node.value]
+        return [entry for child_path, key, value in pairs for entry in ((child_path, key), (child_path, value))]
+    if isinstance(node, yaml.SequenceNode):
+        return [((*path, index), item) for index, item in enumerate(node.value)]
+    return []
+
+
+def _key_name(key: yaml.Node) -> str:
+    return str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
 
 
 def _record_lines(node: yaml.Node, path: Location, lines: dict[Location, int], repeated: list[Problem]) -> None:

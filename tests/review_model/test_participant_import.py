@@ -1,3 +1,4 @@
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -5,6 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from review_model.participant_import import (
+    MAX_FILE_BYTES,
     ParticipantImportError,
     import_participants,
     parse_participants,
@@ -208,3 +210,25 @@ def test_decision_makers_only_receive_the_report(engine, round_):
     with pytest.raises(ParticipantImportError) as refused:
         parse_participants((HEADER + "x@y.example,X,Y,Bund,,de,chef,,\n").encode())
     assert "unknown role(s) chef (known: respondent, reviewer, decision-maker)" in str(refused.value.errors[0])
+
+
+def test_control_characters_are_named_with_line_and_field():
+    text = GOOD.replace("Anna Keller", "Anna\x00Keller").replace("Urbanet GmbH", "Urbanet\x1b[2J GmbH")
+    assert errors_of(text) == [
+        "line 2: name 'Anna\\x00Keller' contains the control character U+0000 (at character 5)",
+        "line 4: organisation 'Urbanet\\x1b[2J GmbH' contains the control character U+001B (at character 8)",
+    ]
+
+
+@pytest.mark.parametrize("kind", ["device", "named pipe", "larger"])
+def test_a_file_that_is_not_a_regular_file_or_too_large_is_refused_unread(tmp_path: Path, kind):
+    if kind == "device":
+        path = Path("/dev/zero")
+    elif kind == "named pipe":
+        path = tmp_path / "people.csv"
+        os.mkfifo(path)
+    else:
+        path = tmp_path / "people.csv"
+        path.write_bytes(b"x" * (MAX_FILE_BYTES + 1))
+    with pytest.raises(ParticipantImportError, match=kind):
+        read_participants_file(path)

@@ -189,3 +189,28 @@ def test_an_unknown_reference_lists_the_shipped_questionnaires():
 def test_missing_english_is_reported(tmp_path):
     questionnaire = load_questionnaire(write(tmp_path, VALID.replace("{de: Anzahl, en: Number}", "{de: Anzahl}")))
     assert questionnaire.missing_english() == ["tiny.sections[mobilitaet].items[mobilitaet.anzahl].label"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("maximum: 100", "maximum: .nan"), "maximum: Input should be a finite number"),
+        (("maximum: 100", "maximum: .inf"), "maximum: Input should be a finite number"),
+        (("{value: 1, label: {de: grün", "{value: 10000000000000000000, label: {de: grün"), "less than or equal"),
+        (("id: tiny", "id: tiny\nversion: 100000000000000000000"), "version: Input should be less than or equal to"),
+        (("id: tiny", "id: !!python/name:os.system tiny"), "q.yaml:1: id: the tag !!python/name:os.system"),
+        (("label: {de: Ziele,", 'label: {de: "Zi\\0ele",'), "label.de: contains the control character U+0000"),
+    ],
+)
+def test_numbers_beyond_their_range_and_yaml_beyond_plain_text_are_refused(tmp_path, change, expected):
+    problems = problems_of(tmp_path, VALID.replace(*change))
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_an_alias_bomb_or_a_device_is_refused_as_a_questionnaire(tmp_path):
+    from tests.review_model.hostile_files import ALIAS_BOMB
+
+    [message] = problems_of(tmp_path, VALID + ALIAS_BOMB)
+    assert "lol5: holds more than 100,000 values once its aliases are expanded" in message
+    with pytest.raises(DocumentError, match=r"/dev/zero: is not a regular file \(it is a device\)"):
+        load_questionnaire("/dev/zero")

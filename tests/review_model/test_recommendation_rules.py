@@ -119,3 +119,15 @@ def test_a_text_with_an_unknown_placeholder_is_refused_when_the_rules_are_read(t
     )
     with pytest.raises(DocumentError, match=r"only \{key\}, \{count\}, \{total\} and \{value\}"):
         load_rules(path)
+
+
+@pytest.mark.parametrize("threshold", [".nan", ".inf", "-.inf"])
+def test_a_threshold_that_is_not_a_finite_number_is_refused(tmp_path, threshold):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        f"rules:\n  - id: x\n    action_level: bund\n    scope: field_of_action\n    below: {threshold}\n"
+        "    text: {de: t}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DocumentError, match=r"rules\.yaml:5: rules\.0\.below: Input should be a finite number"):
+        load_rules(path)

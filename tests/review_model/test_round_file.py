@@ -10,7 +10,8 @@ from review_model.round_file import RoundFileError, resolve_deadline
 from review_model.rounds import RoundExists, create_round_from_file, find_round
 from review_model.tables import AuditEvent, Round
 from review_model.vocabulary import Language, Stage
-from review_model.yaml_documents import DocumentError
+from review_model.yaml_documents import DocumentError, read_yaml_document
+from tests.review_model.hostile_files import HOSTILE_ROUND_FILES
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2027, 1, 10, 9, 30, tzinfo=UTC)
@@ -127,3 +128,50 @@ def test_a_questionnaire_file_beside_the_round_file_is_found_and_its_problems_re
     with Session(engine) as session, pytest.raises(RoundFileError) as caught:
         create(session, path)
     assert "own.yaml" in str(caught.value) and "sections" in str(caught.value)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_ROUND_FILES, ids=lambda hostile: hostile.name)
+def test_hostile_round_files_are_refused_with_file_line_and_key_and_create_nothing(engine, tmp_path, hostile):
+    path = hostile.write(tmp_path)
+    with Session(engine) as session, pytest.raises(DocumentError) as caught:
+        create(session, path)
+    assert hostile.refused(str(caught.value)), str(caught.value)
+    with Session(engine) as session:
+        assert session.exec(select(Round)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: &a [*a]\n", "round.yaml:1: a.0: an alias refers to a collection that contains it"),
+        ("a: " + "[" * 60 + "]" * 60 + "\n", "nested more than 40 levels deep"),
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 40 levels deep"),
+        ("a: 1\nb: !!binary aGVsbG8=\n", "round.yaml:2: b: the tag !!binary is not allowed"),
+        ("a: 1\nb: !local x\n", "round.yaml:2: b: the tag !local is not allowed"),
+        ("a: 1\nb: x\x00y\n", "round.yaml:2: contains the control character U+0000 (at character 5)"),
+        ('a: 1\nb: "x\\e[2J"\n', "round.yaml:2: b: contains the control character U+001B (at character 2)"),
+        ("a: 1\nb: Stadt\u202egrubnelreF\n", "round.yaml:2: b: contains the control character U+202E"),
+        ('title: {de: "a\\x9bb"}\n', "round.yaml:1: title.de: contains the control character U+009B (at character 2)"),
+    ],
+)
+def test_yaml_beyond_plain_text_is_refused_with_its_line(tmp_path, text, expected):
+    path = tmp_path / "round.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DocumentError) as caught:
+        read_yaml_document(path)
+    assert expected in str(caught.value)
+
+
+def test_a_yaml_file_is_refused_by_its_size_before_it_is_read(tmp_path):
+    path = tmp_path / "round.yaml"
+    path.write_text("# padding\n" * 2**20, encoding="utf-8")  # 10 MiB of comments
+    with pytest.raises(DocumentError, match=r"round\.yaml: is larger than 1\.0 MiB \(10\.0 MiB\)"):
+        read_yaml_document(path)
+    with pytest.raises(DocumentError, match=r"is not a regular file \(it is a folder\)"):
+        read_yaml_document(tmp_path)
+
+
+def test_a_coordinator_name_is_one_line(engine, tmp_path):
+    document = round_document(coordinator={"name": "Stelle\nBcc: alle@x.example", "email": "s@x.example"})
+    with Session(engine) as session, pytest.raises(RoundFileError, match=r"coordinator\.name: must be one line"):
+        create(session, write_round(tmp_path, document))

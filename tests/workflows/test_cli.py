@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES
+from tests.review_model.hostile_files import HOSTILE_ROUND_FILES
 from workflows.cli import app
 
 runner = CliRunner()
@@ -135,3 +136,39 @@ def test_an_outdated_store_asks_for_an_upgrade(configured):
     assert "run `spr db upgrade`" in result.output
     status = spr("db", "status")
     assert status.exit_code == 1 and "schema:  0000" in status.output
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_ROUND_FILES, ids=lambda hostile: hostile.name)
+def test_hostile_round_files_fail_with_the_reason_and_create_nothing(configured, tmp_path, hostile):
+    result = spr("round", "create", str(hostile.write(tmp_path)))
+    assert result.exit_code == 1
+    assert hostile.refused(" ".join(result.output.split())), result.output
+    assert "Traceback" not in result.output
+    assert "No rounds yet" in spr("round", "list").output
+
+
+def test_a_nul_in_a_participants_file_names_the_row_and_creates_nothing(configured, tmp_path):
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "email,name,organisation,organisation_kind\nok@x.example,Ok,Org,Bund\nnul@x.example,Anna\x00Keller,Org,Bund\n",
+        encoding="utf-8",
+    )
+    round_file = tmp_path / "round.yaml"
+    round_file.write_text(
+        (EXAMPLES / "round.yaml").read_text(encoding="utf-8").replace("participants.csv", "people.csv"),
+        encoding="utf-8",
+    )
+
+    def refuses_the_row(result) -> bool:
+        row = "line 3: name 'Anna\\x00Keller' contains the control character U+0000 (at character 5)"
+        return (
+            result.exit_code == 1
+            and "people.csv: nothing imported, 1 problem(s):" in result.output
+            and (row in result.output)
+        )
+
+    assert refuses_the_row(spr("round", "create", str(round_file)))
+    assert "No rounds yet" in spr("round", "list").output
+    assert spr("round", "create", str(round_file), "--no-import").exit_code == 0
+    assert refuses_the_row(spr("participants", "import", "beispielrunde", str(people)))
+    assert "0 (0 respondents, 0 reviewers)" in spr("round", "show", "beispielrunde").output
