@@ -41,18 +41,17 @@ def test_infeasible_and_malformed_instances_fail_with_the_reason(tmp_path):
     assert broken.exit_code == 1 and "bad.csv:2: affinity 'viel' is not a number" in broken.output
 
 
-def test_compute_show_export_and_confirm_a_round_assignment(configured, tmp_path):
+def round_in_assignment_stage(database_url):
+    """The example round created through the CLI, every respondent submitted, in the assignment stage."""
     from sqlmodel import Session, select
 
     from review_model.store import make_engine
-    from review_model.tables import Enrolment, ReviewAssignment, Round, Submission
+    from review_model.tables import Enrolment, Round, Submission
     from review_model.vocabulary import Stage, WorkStatus
     from tests.conftest import EXAMPLES
 
     assert runner.invoke(app, ["round", "create", str(EXAMPLES / "round.yaml")]).exit_code == 0
-    too_early = runner.invoke(app, ["assignment", "compute", "beispielrunde"])
-    assert too_early.exit_code == 1 and "reviewers are assigned in the assignment stage" in too_early.output
-    engine = make_engine(configured)
+    engine = make_engine(database_url)
     with Session(engine) as session:
         round_ = session.exec(select(Round)).one()
         for enrolment in session.exec(select(Enrolment).where(Enrolment.is_respondent)).all():
@@ -61,6 +60,19 @@ def test_compute_show_export_and_confirm_a_round_assignment(configured, tmp_path
             )
         round_.stage = Stage.assignment
         session.commit()
+    return engine
+
+
+def test_compute_show_export_and_confirm_a_round_assignment(configured, tmp_path):
+    from sqlmodel import Session, select
+
+    from review_model.tables import ReviewAssignment
+    from tests.conftest import EXAMPLES
+
+    assert runner.invoke(app, ["round", "create", str(EXAMPLES / "round.yaml"), "--no-import"]).exit_code == 0
+    too_early = runner.invoke(app, ["assignment", "compute", "beispielrunde"])
+    assert too_early.exit_code == 1 and "reviewers are assigned in the assignment stage" in too_early.output
+    engine = round_in_assignment_stage(configured)
     computed = runner.invoke(app, ["assignment", "compute", "beispielrunde", "--reviewers", "Stadt Rheinau=4"])
     assert computed.exit_code == 0, computed.output
     assert "Proposed 61 review assignments" in computed.output
@@ -76,3 +88,32 @@ def test_compute_show_export_and_confirm_a_round_assignment(configured, tmp_path
     again = runner.invoke(app, ["assignment", "compute", "beispielrunde"])
     assert again.exit_code == 1 and "confirmed already" in again.output
     engine.dispose()
+
+
+def test_the_exported_assignment_never_hands_a_spreadsheet_a_formula(configured, tmp_path):
+    from sqlmodel import Session, select
+
+    from review_model.tables import Organisation
+
+    engine = round_in_assignment_stage(configured)
+    hostile = ["=HYPERLINK(1)", "+1+2", "-2+3", "@SUM(1)"]
+    with Session(engine) as session:
+        organisations = session.exec(select(Organisation).order_by(Organisation.id)).all()[: len(hostile)]
+        for organisation, name in zip(organisations, hostile, strict=True):
+            organisation.name = name
+        session.commit()
+    engine.dispose()
+    assert runner.invoke(app, ["assignment", "compute", "beispielrunde"]).exit_code == 0
+    out = tmp_path / "assignment.csv"
+    assert runner.invoke(app, ["assignment", "export", "beispielrunde", "--out", str(out)]).exit_code == 0
+    cells = [cell for row in csv.reader(out.open(encoding="utf-8")) for cell in row]
+    for name in hostile:
+        assert f"'{name}" in cells and name not in cells
+
+
+def test_solve_guards_labels_and_keeps_numbers(tmp_path):
+    scores = write(tmp_path / "scores.csv", [["submission", "reviewer", "affinity"], ["=a", "-x", "-0.5"]])
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["assignment", "solve", "--scores", str(scores), "--k", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert list(csv.reader(out.open())) == [["submission", "reviewer", "affinity"], ["'=a", "'-x", "-0.5"]]

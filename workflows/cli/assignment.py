@@ -122,11 +122,11 @@ def export(
 ) -> None:
     """Write the round's assignment as CSV (reviewed organisation, reviewer, organisation, affinity, confirmed)."""
     with reported_errors():
-        import csv
+        from review_model.spreadsheet_csv import GuardedWriter
 
         rows = _assignment_rows(round_ref)
         with out.open("w", encoding="utf-8", newline="") as file:
-            writer = csv.writer(file)
+            writer = GuardedWriter(file)
             writer.writerow(["reviewed", "reviewer", "reviewer_organisation", "affinity", "confirmed"])
             writer.writerows(rows)
         success(f"{len(rows)} assignments written to {out}.")
