@@ -11,7 +11,7 @@ from notifications.message_kinds import ReviewReminder, ReviewRequest, ReviewTas
 from notifications.outbox import enqueue_messages, messages_sent_by_recipient
 from review_model import clock
 from review_model.assignment_solver import AssignmentInfeasible
-from review_model.audit_trail import record_event
+from review_model.audit_trail import record_event, record_finding
 from review_model.reminders import days_left, reminder_due
 from review_model.round_assignment import propose_assignment
 from review_model.tables import (
@@ -31,8 +31,8 @@ from workflows.stages.context import StageContext, move_stage
 def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
     """In the assignment stage, compute a proposal when there is none; returns the pairs proposed (0 if none).
 
-    An infeasible round gets an audit entry with the reasons; the coordinator sees them in `spr assignment
-    compute`, which reports the same reasons.
+    An infeasible round gets an audit entry with the reasons, once per change of the reasons (the scheduler
+    asks every few minutes); the coordinator sees them in `spr assignment compute`, which reports the same.
     """
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
@@ -47,7 +47,7 @@ def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
             assignment = propose_assignment(session, round_, now)
         except AssignmentInfeasible as infeasible:
             session.rollback()
-            record_event(session, round_id, actor, "assignment infeasible", reasons=infeasible.reasons)
+            record_finding(session, round_id, actor, "assignment infeasible", reasons=infeasible.reasons)
             session.commit()
             return 0
         record_event(session, round_id, actor, "assignment proposed", pairs=len(assignment.pairs))
