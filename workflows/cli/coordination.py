@@ -73,18 +73,26 @@ def remind(
     round_ref: RoundArgument,
     participant: Annotated[str | None, typer.Option(help="Only this person (their email address).")] = None,
 ) -> None:
-    """Remind now everyone who has not submitted yet (or one person), outside the reminder schedule."""
+    """Remind now, outside the reminder schedule, everyone the current stage waits for (or one person):
+    respondents who have not submitted in submission, reviewers with reviews still open in review, reviewed
+    parties without a reply in comment."""
     with reported_errors():
         round_id, slug = _round(round_ref)
         from workflows.round_driver import deliver_now
-        from workflows.stages.submission import remind_now
+        from workflows.stages.reminding import RemindRefused, remind_waiting
 
         context = _context()
-        queued = remind_now(context, round_id, participant)
-        if participant and not queued:
-            fail(f"{participant} is not a respondent of {slug} who still has to submit")
+        try:
+            reminded = remind_waiting(context, round_id, participant)
+        except RemindRefused as refused:
+            fail(f"nobody to remind in {slug}: " + "; ".join(refused.reasons))
+        if participant and not reminded.queued:
+            fail(f"{participant} is not among the {reminded.whom} in {slug} ({reminded.stage} stage)")
         report = deliver_now(context)
-        success(f"{queued} reminder(s) queued; {report.sent} sent, {report.retried} to retry, {report.failed} failed.")
+        success(
+            f"{reminded.queued} reminder(s) queued for {reminded.whom} ({reminded.stage} stage); {report.sent} sent, "
+            f"{report.retried} to retry, {report.failed} failed."
+        )
 
 
 def close_stage(round_ref: RoundArgument) -> None:
