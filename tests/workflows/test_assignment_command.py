@@ -117,3 +117,67 @@ def test_solve_guards_labels_and_keeps_numbers(tmp_path):
     result = runner.invoke(app, ["assignment", "solve", "--scores", str(scores), "--k", "1", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert list(csv.reader(out.open())) == [["submission", "reviewer", "affinity"], ["'=a", "'-x", "-0.5"]]
+
+
+def test_swap_and_confirm_check_every_rule_of_the_solver_and_name_it(round_world, configured):
+    """Three Kommunen (Auenburg, Nordhaven, Elbstein) and one Region (Talbach) review each other; at most one
+    reviewer of a kind per submission, no mutual reviews. Taking Talbach off Auenburg for Elbstein breaks both."""
+    from sqlmodel import Session, select
+
+    from review_model import clock
+    from review_model.tables import Enrolment, Organisation, Participant, ReviewAssignment, Round, Submission
+    from review_model.vocabulary import AssignmentOrigin, Stage, WorkStatus
+
+    world = round_world
+    with Session(world.engine) as session:
+        round_ = session.get(Round, world.round_id)
+        round_.stage, round_.reviewers_per_submission = Stage.assignment, 2
+        round_.max_reviewers_per_kind, round_.forbid_mutual_review = 1, True
+        enrolment = {
+            person.email.split("@")[0]: enrolment
+            for enrolment, person in session.exec(
+                select(Enrolment, Participant).join(Participant, Participant.id == Enrolment.participant_id)
+            ).all()
+        }
+        submission = {}
+        for who in ("anna", "ben", "cara"):
+            submission[who] = Submission(round_id=round_.id, enrolment_id=enrolment[who].id,
+                                         status=WorkStatus.submitted, version=1)  # fmt: skip
+            session.add(submission[who])
+        session.flush()
+        for reviewed, reviewers in {"anna": ("dora", "ben"), "ben": ("dora", "cara"), "cara": ("dora", "anna")}.items():
+            for reviewer in reviewers:
+                session.add(ReviewAssignment(round_id=round_.id, submission_id=submission[reviewed].id,
+                                             reviewer_enrolment_id=enrolment[reviewer].id, affinity=0.5,
+                                             origin=AssignmentOrigin.solver, created_at=clock.now()))  # fmt: skip
+        session.commit()
+        anna_submission, cara_enrolment = submission["anna"].id, enrolment["cara"].id
+
+    def swap(reviewed: str, remove: str, add: str):
+        return runner.invoke(app, ["assignment", "swap", "fruehjahr-2027", "--reviewed", reviewed,
+                                   "--remove", remove, "--add", add])  # fmt: skip
+
+    refused = swap("Stadt Auenburg", "dora@talbach.example", "cara@elbstein.example")
+    assert refused.exit_code == 1, refused.output
+    output = " ".join(refused.output.split())
+    assert ("max_per_organisation_kind: Stadt Auenburg would have 2 reviewers from organisations of kind kommune, "
+            "at most 1") in output  # fmt: skip
+    assert "forbid_mutual_review: Stadt Auenburg and Stadt Elbstein would review each other" in output
+    misspelt = swap("Stadt Auenbrug", "dora@talbach.example", "cara@elbstein.exmple")
+    assert misspelt.exit_code == 1 and "did you mean 'Stadt Auenburg'?" in misspelt.output
+    wrong_address = swap("Stadt Auenburg", "dora@talbach.example", "cara@elbstein.exmple")
+    assert "did you mean 'cara@elbstein.example'?" in wrong_address.output
+
+    with Session(world.engine) as session:  # the same assignment written behind the command's back
+        talbach = session.exec(select(Organisation.id).where(Organisation.name == "Landkreis Talbach")).one()
+        for assignment in session.exec(select(ReviewAssignment)).all():
+            reviewer = session.get(Participant, session.get(Enrolment, assignment.reviewer_enrolment_id).participant_id)
+            if reviewer.organisation_id == talbach and assignment.submission_id == anna_submission:
+                assignment.reviewer_enrolment_id = cara_enrolment
+        session.commit()
+    confirmed = runner.invoke(app, ["assignment", "confirm", "fruehjahr-2027"])
+    assert confirmed.exit_code == 1, confirmed.output
+    output = " ".join(confirmed.output.split())
+    assert "max_per_organisation_kind: Stadt Auenburg" in output and "forbid_mutual_review:" in output
+    with Session(world.engine) as session:
+        assert all(a.confirmed_at is None for a in session.exec(select(ReviewAssignment)).all())
