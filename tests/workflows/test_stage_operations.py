@@ -119,3 +119,95 @@ def test_remind_in_the_comment_stage_reminds_the_parties_without_a_reply(round_w
         reminded = remind("--participant", "dora@talbach.example")
         assert reminded.exit_code == 0 and "reviewed parties that have not sent their reply" in reminded.output
     assert kinds_by_recipient(world) - before == {("dora", "reply_reminder"): 1}
+
+
+def save_draft(world, path: str, answers: dict[str, str]) -> None:
+    page = world.portal.get(path).text
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    response = world.portal.post(path, data={"csrf": csrf, "action": "save", **answers}, follow_redirects=False)
+    assert response.status_code == 303, response.text[:300]
+
+
+def test_closing_submission_early_names_who_is_left_out_and_asks_first(round_world, configured, monkeypatch):
+    from typer.testing import CliRunner
+
+    from tests.workflows.test_flows import configure
+    from tests.workflows.test_submission_stage import link_in, submit
+    from workflows.cli import app, coordination
+
+    world = round_world
+    configure(monkeypatch, world)
+    runner = CliRunner()
+    with Session(world.engine) as session:
+        deadline = session.get(Round, world.round_id).submission_deadline
+    with freeze_time(deadline - timedelta(days=10), real_asyncio=True):
+        open_invitation_stage(world.context, world.round_id, "test")
+        advance_round(world.context, world.round_id)
+        links = {m.recipients[0].split("@")[0]: link_in(m) for m in world.received()}
+        submit(world, links["anna"])
+        save_draft(world, links["ben"], {"verwaltung.ziele": "2"})
+
+        unattended = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"])
+        assert unattended.exit_code == 1 and "--yes" in unattended.output
+        table = [" ".join(line.split()) for line in unattended.output.splitlines()]
+        assert "│ Ben Hansen │ Hansestadt Nordhaven │ yes │" in table  # a draft saved, never submitted
+        assert "│ Cara Wolf │ Stadt Elbstein │ no │" in table and "│ Dora Roth │ Landkreis Talbach │ no │" in table
+        assert not any("Anna Keller" in line for line in table)
+        monkeypatch.setattr(coordination, "stdin_is_terminal", lambda: True)
+        declined = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"], input="n\n")
+        assert declined.exit_code == 1 and "Close the submission stage of fruehjahr-2027 now and leave 3 out?" in (
+            declined.output
+        )
+        with Session(world.engine) as session:
+            assert session.get(Round, world.round_id).stage is Stage.submission
+        closed = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"], input="y\n")
+        assert closed.exit_code == 0 and "(submission → assignment)" in closed.output, closed.output
+
+        ben = world.portal.get(links["ben"] + "?lang=en").text  # the deadline shown is ten days ahead
+        assert "The coordinator closed this stage early" in ben and "deadline has passed" not in ben
+        assert "You see the answers you submitted" not in ben and "did not submit answers. Your saved draft" in ben
+        cara = world.portal.get(links["cara"]).text
+        assert "vorzeitig abgeschlossen" in cara and "Frist ist abgelaufen" not in cara
+        assert "abgesendeten Angaben" not in cara and "Sie haben keine Angaben abgesendet" in cara
+        anna = world.portal.get(links["anna"]).text
+        assert "vorzeitig abgeschlossen" in anna and "Sie sehen Ihre abgesendeten Angaben" in anna
+
+
+def test_closing_the_comment_stage_early_keeps_a_planned_publication_date(round_world, configured, monkeypatch):
+    from typer.testing import CliRunner
+
+    from tests.workflows.test_flows import configure
+    from tests.workflows.test_publication import REPLY_LINK, bring_to_drafting, reply
+    from tests.workflows.test_review_stage import text_of
+    from workflows.cli import app
+
+    world = round_world
+    configure(monkeypatch, world)
+    runner = CliRunner()
+    with Session(world.engine) as session:
+        round_ = session.get(Round, world.round_id)
+        deadline, review_deadline = round_.submission_deadline, round_.review_deadline
+        round_.publication_at = round_.comment_deadline + timedelta(days=7)
+        session.commit()
+    with freeze_time(deadline - timedelta(days=10), real_asyncio=True) as frozen:
+        bring_to_drafting(world)
+        frozen.move_to(review_deadline + timedelta(minutes=1))
+        advance_round(world.context, world.round_id)
+        with Session(world.engine) as session:
+            for draft in session.exec(select(Recommendation)).all():
+                draft.status = RecommendationStatus.approved
+            session.commit()
+        before = len(world.received())
+        advance_round(world.context, world.round_id)
+        for message in world.received()[before:]:
+            if REPLY_LINK.search(text_of(message)):
+                reply(world, REPLY_LINK.search(text_of(message)).group(1), "")
+        closed = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"])
+        assert closed.exit_code == 0, closed.output
+        said = " ".join(closed.output.split())
+        assert "Publication is planned for" in said and "--publish-now" in said
+        assert advance_round(world.context, world.round_id).stage_after is Stage.comment  # not before the date
+        with Session(world.engine) as session:
+            publication = session.get(Round, world.round_id).publication_at
+        frozen.move_to(publication + timedelta(minutes=1))
+        assert advance_round(world.context, world.round_id).stage_after is Stage.published

@@ -58,6 +58,21 @@ def open_comment_stage(context: StageContext, round_id: int, actor: str) -> int:
         return queued
 
 
+def end_right_of_reply(context: StageContext, round_id: int, actor: str) -> None:
+    """End the right of reply now (every party has replied): the comment deadline becomes now, so the round
+    driver publishes on the planned publication date rather than at the original comment deadline."""
+    now = clock.now()
+    with Session(context.engine) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        if round_.stage is not Stage.comment or round_.comment_deadline <= now:
+            return
+        planned, round_.comment_deadline = round_.comment_deadline, now
+        record_event(session, round_id, actor, "comment stage closed", planned=planned.isoformat(),
+                     publication=round_.publication_at.isoformat() if round_.publication_at else None)  # fmt: skip
+        session.commit()
+
+
 def send_due_reply_reminders(context: StageContext, round_id: int) -> int:
     """Remind the parties that have not sent a reply, on the round's reminder days before the comment deadline."""
     return remind_on_schedule(context, round_id, Stage.comment, lambda round_: round_.comment_deadline, remind_parties)

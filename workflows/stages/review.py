@@ -3,7 +3,6 @@
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from notifications.addressing import round_context
@@ -14,6 +13,7 @@ from review_model import clock
 from review_model.assignment_solver import AssignmentInfeasible
 from review_model.audit_trail import record_event, record_finding
 from review_model.reminders import Numbering, days_left
+from review_model.reviews import REVIEWED_ORGANISATION, confirmed_assignments
 from review_model.round_assignment import propose_assignment
 from review_model.tables import (
     Enrolment,
@@ -22,7 +22,6 @@ from review_model.tables import (
     Review,
     ReviewAssignment,
     Round,
-    Submission,
 )
 from review_model.tokens import issue_link
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
@@ -140,20 +139,10 @@ def _tasks_by_reviewer(
     session: Session, context: StageContext, round_: Round, *, pending_only: bool
 ) -> dict[Recipient, list[ReviewTask]]:
     """Each reviewer's review tasks: the reviewed organisation and the link to the review form."""
-    reviewed_enrolment, reviewed_person, reviewed_org = aliased(Enrolment), aliased(Participant), aliased(Organisation)
-    statement = (
-        select(ReviewAssignment, Enrolment, Participant, Organisation, reviewed_org.name, Review.status)
-        .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
-        .join(Participant, col(Participant.id) == Enrolment.participant_id)
-        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-        .join(Submission, col(Submission.id) == ReviewAssignment.submission_id)
-        .join(reviewed_enrolment, reviewed_enrolment.id == Submission.enrolment_id)
-        .join(reviewed_person, reviewed_person.id == reviewed_enrolment.participant_id)
-        .join(reviewed_org, reviewed_org.id == reviewed_person.organisation_id)
-        .outerjoin(Review, col(Review.assignment_id) == ReviewAssignment.id)
-        .where(ReviewAssignment.round_id == round_.id, col(ReviewAssignment.confirmed_at).is_not(None))
-        .order_by(col(ReviewAssignment.id))
-    )
+    statement = confirmed_assignments(
+        select(ReviewAssignment, Enrolment, Participant, Organisation, REVIEWED_ORGANISATION.name, Review.status),
+        round_.id,
+    ).order_by(col(ReviewAssignment.id))
     tasks: dict[Recipient, list[ReviewTask]] = defaultdict(list)
     expires = context.link_expiry(round_, round_.review_deadline)
     for assignment, enrolment, person, organisation, reviewed_name, status in session.exec(statement).all():
