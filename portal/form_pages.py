@@ -152,7 +152,8 @@ def _save(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[
                 _save_review(session, portal, linked, check.answers, now, submitting)
         except (SubmissionClosed, ReviewClosed):
             session.rollback()
-            notice = [{"kind": "error", "text": words(language)["closed_now"]}]
+            closed = "closed_early_now" if now < linked.deadline else "closed_now"  # the coordinator closed early
+            notice = [{"kind": "error", "text": words(language)[closed]}]
             return _render(portal, linked, language, values, {}, check.answers, notice, True, status_code=409)
         linked.access.last_used_at = now
         round_id = linked.round.id

@@ -169,6 +169,10 @@ def test_closing_submission_early_names_who_is_left_out_and_asks_first(round_wor
         cara = world.portal.get(links["cara"]).text
         assert "vorzeitig abgeschlossen" in cara and "Frist ist abgelaufen" not in cara
         assert "abgesendeten Angaben" not in cara and "Sie haben keine Angaben abgesendet" in cara
+        csrf = world.portal.get(links["dora"]).text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        late = world.portal.post(links["dora"], data={"csrf": csrf, "action": "save", "verwaltung.ziele": "1"})
+        assert late.status_code == 409 and "inzwischen vorzeitig abgeschlossen" in late.text
+        assert "Frist ist inzwischen abgelaufen" not in late.text
         anna = world.portal.get(links["anna"]).text
         assert "vorzeitig abgeschlossen" in anna and "Sie sehen Ihre abgesendeten Angaben" in anna
 
