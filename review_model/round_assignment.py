@@ -55,7 +55,8 @@ def round_assignment_problem(
 ) -> RoundAssignmentProblem:
     """The assignment problem of a round, from its submitted self-assessments and its reviewers.
 
-    `reviewers_for` overrides the round's reviewers per submission for named reviewed organisations.
+    `reviewers_for` overrides the round's reviewers per submission for named reviewed organisations; a name
+    that is not one of them raises ValueError (with the name meant, where one is close).
     """
     subs = session.exec(
         select(
@@ -89,6 +90,13 @@ def round_assignment_problem(
         .where(Enrolment.round_id == round_.id, col(Enrolment.is_reviewer))
         .order_by(col(Enrolment.id))
     ).all()
+    names = [r[5] for r in subs]
+    unknown = sorted(set(reviewers_for or {}) - set(names))
+    if unknown:
+        raise ValueError(
+            "; ".join(f"no submitted self-assessment of an organisation named {name!r}{did_you_mean(name, names)}"
+                      for name in unknown)
+        )  # fmt: skip
     fields = sorted({field for row in subs for field in row[1]} | {field for row in revs for field in row[2]})
     bit = {field: 1 << index for index, field in enumerate(fields)}
 

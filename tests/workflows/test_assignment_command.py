@@ -182,3 +182,9 @@ def test_swap_and_confirm_check_every_rule_of_the_solver_and_name_it(round_world
     assert "max_per_organisation_kind: Stadt Auenburg" in output and "forbid_mutual_review:" in output
     with Session(world.engine) as session:
         assert all(a.confirmed_at is None for a in session.exec(select(ReviewAssignment)).all())
+
+
+def test_compute_suggests_the_organisation_meant_by_a_misspelt_name(configured):
+    round_in_assignment_stage(configured).dispose()
+    misspelt = runner.invoke(app, ["assignment", "compute", "beispielrunde", "--reviewers", "Stadt Rheinu=4"])
+    assert misspelt.exit_code == 1 and "did you mean 'Stadt Rheinau'?" in misspelt.output
