@@ -90,7 +90,23 @@ def test_remind_in_the_review_stage_reminds_the_reviewers_of_their_open_reviews(
         frozen.tick(60)  # a reminder on demand is sent once per moment, however often it is asked for
         everyone = remind()
         assert everyone.exit_code == 0 and "3 reminder(s) queued" in everyone.output
-    added = kinds_by_recipient(world) - before
+        added = kinds_by_recipient(world) - before
+
+        # Closing the review stage now would leave out the open reviews: listed, and asked about first.
+        from typer.testing import CliRunner
+
+        from workflows.cli import app
+
+        unattended = CliRunner().invoke(app, ["round", "close-stage", "fruehjahr-2027"])
+        assert unattended.exit_code == 1 and "--yes" in unattended.output
+        table = [" ".join(line.split()) for line in unattended.output.splitlines()]
+        assert "│ Cara Wolf │ Stadt Elbstein │ Stadt Auenburg │ no │" in table
+        assert sum("│ Ben Hansen │" in line for line in table) == 3 and not any("Anna" in line for line in table)
+        closed = CliRunner().invoke(app, ["round", "close-stage", "fruehjahr-2027", "--yes"])
+        assert closed.exit_code == 0 and "(review → consolidation)" in closed.output, closed.output
+        cara = next(m for m in requests if m.recipients[0].startswith("cara"))
+        page = world.portal.get(REVIEW_LINK.findall(text_of(cara))[0]).text
+        assert "vorzeitig abgeschlossen" in page and "Frist ist abgelaufen" not in page
     assert added == {("ben", "review_reminder"): 2, ("cara", "review_reminder"): 1, ("dora", "review_reminder"): 1}
     reminder = next(m for m in world.received() if m.recipients[0].startswith("cara") and "Erinnerung" in m.summary())
     assert len(REVIEW_LINK.findall(text_of(reminder))) == 3  # each of Cara's open reviews, with its link
