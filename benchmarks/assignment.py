@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from review_model.spreadsheet_csv import GuardedWriter
+
 KEEP, K, MIN_LOAD, MAX_LOAD = 50, 3, 1, 4
 
 
@@ -29,7 +31,7 @@ def write_instance(n: int, seed: int, folder: Path) -> tuple[Path, Path]:
     organisation = rng.integers(0, max(1, n // 5), size=n)  # submission i and reviewer i belong to org i
     scores_path, conflicts_path = folder / f"scores-{n}.csv", folder / f"conflicts-{n}.csv"
     with scores_path.open("w", newline="") as scores, conflicts_path.open("w", newline="") as conflicts:
-        score_rows, conflict_rows = csv.writer(scores), csv.writer(conflicts)
+        score_rows, conflict_rows = GuardedWriter(scores), GuardedWriter(conflicts)
         score_rows.writerow(["submission", "reviewer", "affinity"])
         conflict_rows.writerow(["submission", "reviewer"])
         for start in range(0, n, 500):

@@ -26,6 +26,7 @@ from portal.rendering import message_page, render_page, words
 from portal.security import csrf_ok, csrf_token, same_origin
 from review_model import clock
 from review_model.answers import FormField, FormMode, form_fields, read_answers
+from review_model.early_close import closed_early_at
 from review_model.questionnaire import Questionnaire
 from review_model.reviews import ReviewClosed, accepts_reviews, find_review, save_review
 from review_model.stage_rules import accepts_submissions, stage_deadline
@@ -106,6 +107,8 @@ def show_form(portal: "Portal", request: FormRequest) -> Response:
         readonly = not linked.open_for_answers(now)
         answers = _answers_to_show(session, linked, readonly)
         notices = _notices(session, linked, language, request.done, readonly)
+        if readonly:
+            notices = _why_closed(session, linked, language, now) + notices
         return _render(portal, linked, language, stored_values(answers, language), {}, answers, notices, readonly)
 
 
@@ -157,7 +160,8 @@ def _save(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[
                 _save_review(session, portal, linked, check.answers, now, submitting)
         except (SubmissionClosed, ReviewClosed):
             session.rollback()
-            notice = [{"kind": "error", "text": words(language)["closed_now"]}]
+            closed = "closed_early_now" if now < linked.deadline else "closed_now"  # the coordinator closed early
+            notice = [{"kind": "error", "text": words(language)[closed]}]
             return _render(portal, linked, language, values, {}, check.answers, notice, True, status_code=409)
         linked.access.last_used_at = now
         round_id = linked.round.id
@@ -315,10 +319,13 @@ def _notices(
     elif done == "submitted" and work is not None:
         key = "submitted" if linked.mode == "self_assessment" else "review_submitted"
         notices.append({"kind": "ok", "text": t[key].format(version=work.version)})
-    if readonly:
-        notices.append(
-            {"kind": "info", "text": t["readonly" if linked.mode == "self_assessment" else "readonly_review"]}
-        )
+    if readonly and linked.mode == "self_assessment":
+        submitted = work is not None and work.status is WorkStatus.submitted
+        drafted = work is not None and bool(work.answers)
+        notices.append({"kind": "info", "text": t["readonly" if submitted else "readonly_draft" if drafted
+                        else "readonly_nothing"]})  # fmt: skip
+    elif readonly:
+        notices.append({"kind": "info", "text": t["readonly_review"]})
     elif work is not None and work.status is WorkStatus.submitted and done != "submitted":
         when = format_moment(work.submitted_at, linked.round.time_zone, language) if work.submitted_at else "—"
         notices.append({"kind": "info", "text": t["status_submitted"].format(when=when, version=work.version)})
@@ -332,6 +339,18 @@ def _notices(
             }
         )
     return notices
+
+
+def _why_closed(session: Session, linked: LinkedForm, language: str, now: datetime) -> list[dict[str, str]]:
+    """Why the form is read-only: the coordinator closed the stage before the deadline the page shows (and
+    when), or, for a self-assessment, the deadline has passed."""
+    t = words(language)
+    stage = Stage.submission if linked.mode == "self_assessment" else Stage.review
+    closed = closed_early_at(session, linked.round, stage, linked.deadline) if now < linked.deadline else None
+    if closed is not None:
+        when = format_moment(closed, linked.round.time_zone, language)
+        return [{"kind": "info", "text": t["closed_early"].format(when=when)}]
+    return [{"kind": "info", "text": t["deadline_passed"]}] if linked.mode == "self_assessment" else []
 
 
 def _render(

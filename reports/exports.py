@@ -1,6 +1,5 @@
 """CSV and JSON exports of every per-item score, for those who analyse the round further."""
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from sqlmodel import Session, col, select
 from reports.contents import cell_labels
 from review_model.questionnaire import Questionnaire
 from review_model.round_ratings import RoundRatings, load_round_ratings
+from review_model.spreadsheet_csv import GuardedWriter
 from review_model.tables import Enrolment, Organisation, Participant, Round, Submission
 
 COLUMNS = ("organisation", "kind", "item", "label", "scale", "self", "peer_scores", "reviews", "peer_median",
@@ -52,25 +52,17 @@ def item_scores(
             }  # fmt: skip
 
 
-TEXT_COLUMNS = ("organisation", "kind", "item", "label", "scale")
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def scores_csv(session: Session, round_id: int, language: str, ratings: RoundRatings | None = None) -> str:
     """The per-item scores as CSV (comma-separated, UTF-8 with a byte order mark so spreadsheet programs read
     umlauts right, one row per party and item; peer scores joined by ;). Text that a spreadsheet would take
     for a formula (an organisation named "=HYPERLINK(...)") is prefixed with an apostrophe."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    writer = GuardedWriter(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
     for row in item_scores(session, round_id, language, ratings):
         row["peer_scores"] = ";".join(f"{score:g}" for score in row["peer_scores"])
-        for column in TEXT_COLUMNS:
-            if str(row[column]).startswith(FORMULA_STARTS):
-                row[column] = "'" + str(row[column])
-        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+        writer.writerow("" if row[column] is None else row[column] for column in COLUMNS)
     return out.getvalue()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from review_model.assignment_solver import Assignment, AssignmentProblem
+from review_model.spreadsheet_csv import GuardedWriter
 
 
 class InstanceError(Exception):
@@ -93,7 +94,7 @@ def write_assignment(path: Path, problem: AssignmentProblem, assignment: Assignm
     order = np.lexsort((-problem.pair_affinity[assignment.pairs], subs))
     chosen = assignment.pairs[order]
     with path.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.writer(file)
+        writer = GuardedWriter(file)
         writer.writerow(["submission", "reviewer", "affinity"])
         writer.writerows(
             (problem.submissions[s], problem.reviewers[r], repr(float(a)))

@@ -1,6 +1,21 @@
 """When reminders are due: a pure reading of the round's reminder policy."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+
+from review_model.vocabulary import Stage
+
+# Which reminder a person gets now: given their address and the reminders of this kind they have had, the
+# number of the reminder and the sequence that makes its message unique, or None for no reminder.
+Numbering = Callable[[str, int], tuple[int, str] | None]
+
+# Who a reminder on demand goes to, by the stage that waits for them.
+REMINDED_IN: dict[Stage, str] = {
+    Stage.invitation: "respondents who have not submitted their self-assessment",
+    Stage.submission: "respondents who have not submitted their self-assessment",
+    Stage.review: "reviewers with reviews still open",
+    Stage.comment: "reviewed parties that have not sent their reply",
+}
 
 
 def reminder_times(deadline: datetime, days_before: list[int]) -> list[datetime]:
@@ -35,3 +50,36 @@ def days_left(deadline: datetime, now: datetime) -> int:
     """Whole days until the deadline, rounded up (a deadline 30 hours away is 2 days away)."""
     seconds = (deadline - now).total_seconds()
     return max(0, int(-(-seconds // 86400)))
+
+
+def reminder_refusals(stage: Stage) -> list[str]:
+    """Every reason why nobody can be reminded in `stage`; empty when the stage waits for someone's answer."""
+    if stage in REMINDED_IN:
+        return []
+    return [
+        f"in stage {stage} nobody is waiting to answer: reminders go to respondents in submission, to reviewers "
+        "in review and to the reviewed parties in comment"
+    ]
+
+
+def scheduled_numbering(
+    deadline: datetime, days_before: list[int], max_reminders: int, now: datetime, since: datetime | None
+) -> Numbering:
+    """The reminders the round's policy says are due now (see `reminder_due`)."""
+
+    def due(email: str, sent: int) -> tuple[int, str] | None:
+        number = reminder_due(deadline, days_before, max_reminders, sent, now, since=since)
+        return None if number is None else (number, str(number))
+
+    return due
+
+
+def on_demand_numbering(email: str | None, now: datetime) -> Numbering:
+    """The coordinator's "remind now": everyone (or the one with `email`) gets their next reminder, once per
+    moment however often it is asked for."""
+
+    def chosen(address: str, sent: int) -> tuple[int, str] | None:
+        wanted = email is None or address.lower() == email.lower()
+        return (sent + 1, f"now-{now:%Y%m%d%H%M%S}") if wanted else None
+
+    return chosen

@@ -3,10 +3,34 @@
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
-from review_model.tables import Review, ReviewAssignment, Round
+from review_model.tables import Enrolment, Organisation, Participant, Review, ReviewAssignment, Round, Submission
 from review_model.vocabulary import Stage, WorkStatus
+
+# The reviewed party's organisation in a query over review assignments (see `confirmed_assignments`).
+REVIEWED_ORGANISATION = aliased(Organisation, name="reviewed_organisation")
+_REVIEWED_ENROLMENT = aliased(Enrolment, name="reviewed_enrolment")
+_REVIEWED_PERSON = aliased(Participant, name="reviewed_person")
+
+
+def confirmed_assignments(statement: SelectOfScalar, round_id: int) -> SelectOfScalar:
+    """`statement` (selecting from review assignments) over the round's confirmed assignments, joined to the
+    reviewer (Enrolment, Participant, Organisation), the reviewed organisation (REVIEWED_ORGANISATION) and
+    the review if one was begun (Review)."""
+    return (
+        statement.join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .join(Submission, col(Submission.id) == ReviewAssignment.submission_id)
+        .join(_REVIEWED_ENROLMENT, _REVIEWED_ENROLMENT.id == Submission.enrolment_id)
+        .join(_REVIEWED_PERSON, _REVIEWED_PERSON.id == _REVIEWED_ENROLMENT.participant_id)
+        .join(REVIEWED_ORGANISATION, REVIEWED_ORGANISATION.id == _REVIEWED_PERSON.organisation_id)
+        .outerjoin(Review, col(Review.assignment_id) == ReviewAssignment.id)
+        .where(ReviewAssignment.round_id == round_id, col(ReviewAssignment.confirmed_at).is_not(None))
+    )
 
 
 class ReviewClosed(Exception):

@@ -12,12 +12,14 @@ stated preference is 1 when the reviewer asked to review that organisation (the 
 the participants file).
 """
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 from sqlmodel import Session, col, delete, select
 
+from review_model.assignment_rules import assignment_rule_breaches, did_you_mean
 from review_model.assignment_solver import Assignment, AssignmentProblem, solve_assignment
 from review_model.tables import (
     ConflictDeclaration,
@@ -39,6 +41,13 @@ class RoundAssignmentProblem:
     problem: AssignmentProblem
     submission_ids: list[int]
     reviewer_enrolment_ids: list[int]
+    # What the rules need to name the people and organisations concerned when they are broken.
+    organisation_names: dict[int, str] = field(default_factory=dict)  # organisation id -> name
+    kind_names: list[str] = field(default_factory=list)  # kind index -> kind
+    submission_states: list[str] = field(default_factory=list)
+    reviewer_states: list[str] = field(default_factory=list)
+    declared_conflicts: frozenset[tuple[int, int]] = frozenset()  # (submission index, reviewer index)
+    exclude_same_state: bool = False
 
 
 def round_assignment_problem(
@@ -46,7 +55,8 @@ def round_assignment_problem(
 ) -> RoundAssignmentProblem:
     """The assignment problem of a round, from its submitted self-assessments and its reviewers.
 
-    `reviewers_for` overrides the round's reviewers per submission for named reviewed organisations.
+    `reviewers_for` overrides the round's reviewers per submission for named reviewed organisations; a name
+    that is not one of them raises ValueError (with the name meant, where one is close).
     """
     subs = session.exec(
         select(
@@ -80,6 +90,13 @@ def round_assignment_problem(
         .where(Enrolment.round_id == round_.id, col(Enrolment.is_reviewer))
         .order_by(col(Enrolment.id))
     ).all()
+    names = [r[5] for r in subs]
+    unknown = sorted(set(reviewers_for or {}) - set(names))
+    if unknown:
+        raise ValueError(
+            "; ".join(f"no submitted self-assessment of an organisation named {name!r}{did_you_mean(name, names)}"
+                      for name in unknown)
+        )  # fmt: skip
     fields = sorted({field for row in subs for field in row[1]} | {field for row in revs for field in row[2]})
     bit = {field: 1 << index for index, field in enumerate(fields)}
 
@@ -108,8 +125,10 @@ def round_assignment_problem(
             col(ConflictDeclaration.participant_id).in_(list(participant_column))
         )
     ).all()
+    conflicts = set()
     for participant_id, organisation_id in declared:
         eligible[org_rows.get(organisation_id, []), participant_column[participant_id]] = False
+        conflicts.update((row, participant_column[participant_id]) for row in org_rows.get(organisation_id, []))
 
     shared = np.bitwise_count(sub_skill[:, None] & rev_skill[None, :]).astype(np.float64)
     either = np.bitwise_count(sub_skill[:, None] | rev_skill[None, :]).astype(np.float64)
@@ -148,7 +167,19 @@ def round_assignment_problem(
         submission_organisation=sub_org,
         forbid_mutual=round_.forbid_mutual_review,
     )
-    return RoundAssignmentProblem(problem, [r[0] for r in subs], [r[0] for r in revs])
+    organisation_names = dict(
+        session.exec(
+            select(Organisation.id, Organisation.name).where(
+                col(Organisation.id).in_(set(sub_org.tolist()) | set(rev_org.tolist()))
+            )
+        ).all()
+    )
+    return RoundAssignmentProblem(
+        problem, [r[0] for r in subs], [r[0] for r in revs], organisation_names=organisation_names,
+        kind_names=[getattr(kind, "value", str(kind)) for kind in sorted(kinds, key=kinds.__getitem__)],
+        submission_states=list(sub_state), reviewer_states=list(rev_state), declared_conflicts=frozenset(conflicts),
+        exclude_same_state=round_.exclude_same_state,
+    )  # fmt: skip
 
 
 def propose_assignment(
@@ -184,45 +215,70 @@ def propose_assignment(
     return assignment
 
 
-class SwapRefused(Exception):
-    """The change would break a rule of the round; the message says which."""
+class AssignmentRefused(Exception):
+    """A change or confirmation would break rules of the round; `reasons` names each rule and who breaks it."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("\n".join(f"  - {reason}" for reason in reasons))
+        self.reasons = reasons
+
+
+SwapRefused = AssignmentRefused  # the name callers knew
+
+
+def find_reviewed_submission(session: Session, round_: Round, organisation: str) -> int:
+    """The submitted self-assessment of the organisation with this name; AssignmentRefused (with the names
+    it may have meant) when there is none."""
+    instance = round_assignment_problem(session, round_)
+    names = instance.problem.submissions
+    if names.count(organisation) == 1:
+        return instance.submission_ids[names.index(organisation)]
+    if organisation in names:
+        raise AssignmentRefused([f"{organisation!r} names {names.count(organisation)} submissions in {round_.slug}"])
+    raise AssignmentRefused(
+        [f"no submitted self-assessment of an organisation named {organisation!r} in {round_.slug}"
+         + did_you_mean(organisation, names)]
+    )  # fmt: skip
 
 
 def swap_reviewer(
     session: Session, round_: Round, submission_id: int, remove_email: str, add_email: str, now: datetime
 ) -> None:
-    """Replace one reviewer of a submission by another, keeping every rule of the round; the swap needs confirming."""
+    """Replace one reviewer of a submission by another; AssignmentRefused lists every rule the result would
+    break (each hard rule of the solver, see assignment_rules). The changed assignment needs confirming again."""
     if round_.stage is not Stage.assignment:
-        raise SwapRefused(f"round {round_.slug} is in stage {round_.stage}; assignments change only before review")
+        raise AssignmentRefused(
+            [f"round {round_.slug} is in stage {round_.stage}; assignments change only before review"]
+        )
     instance = round_assignment_problem(session, round_)
     problem = instance.problem
     if submission_id not in instance.submission_ids:
-        raise SwapRefused("that submission is not part of the round's assignment")
+        raise AssignmentRefused(["that submission is not part of the round's assignment"])
     reviewers = {email.lower(): index for index, email in enumerate(problem.reviewers)}
-    if remove_email.lower() not in reviewers or add_email.lower() not in reviewers:
-        raise SwapRefused("both people must be reviewers enrolled in the round")
-    s = instance.submission_ids.index(submission_id)
+    unknown = [
+        f"{email} is not a reviewer enrolled in {round_.slug}" + did_you_mean(email.lower(), list(reviewers))
+        for email in (remove_email, add_email)
+        if email.lower() not in reviewers
+    ]
+    if unknown:
+        raise AssignmentRefused(unknown)
     removed, added = reviewers[remove_email.lower()], reviewers[add_email.lower()]
-    allowed = (problem.pair_submission == s) & (problem.pair_reviewer == added)
-    if not allowed.any():
-        raise SwapRefused(f"{add_email} may not review this submission (own organisation, declared conflict or state)")
+    s = instance.submission_ids.index(submission_id)
     assignments = session.exec(select(ReviewAssignment).where(ReviewAssignment.round_id == round_.id)).all()
     by_pair = {(a.submission_id, a.reviewer_enrolment_id): a for a in assignments}
     old = by_pair.get((submission_id, instance.reviewer_enrolment_ids[removed]))
+    reasons = []
     if old is None:
-        raise SwapRefused(f"{remove_email} does not review this submission")
+        reasons.append(f"{remove_email} does not review {problem.submissions[s]}")
     if (submission_id, instance.reviewer_enrolment_ids[added]) in by_pair:
-        raise SwapRefused(f"{add_email} reviews this submission already")
-    load = sum(1 for a in assignments if a.reviewer_enrolment_id == instance.reviewer_enrolment_ids[added])
-    if load + 1 > problem.max_load[added]:
-        raise SwapRefused(
-            f"{add_email} would get {load + 1} reviews, more than the maximum of {problem.max_load[added]}"
-        )
-    remaining = sum(1 for a in assignments if a.reviewer_enrolment_id == old.reviewer_enrolment_id) - 1
-    if remaining < problem.min_load[removed]:
-        raise SwapRefused(
-            f"{remove_email} would keep {remaining} reviews, fewer than the minimum of {problem.min_load[removed]}"
-        )
+        reasons.append(f"{add_email} reviews {problem.submissions[s]} already")
+    if reasons:
+        raise AssignmentRefused(reasons)
+    pairs = [pair for pair in _stored_pairs(instance, assignments, reasons) if pair != (s, removed)] + [(s, added)]
+    reasons += assignment_rule_breaches(instance, pairs)
+    if reasons:
+        raise AssignmentRefused(reasons)
+    allowed = (problem.pair_submission == s) & (problem.pair_reviewer == added)
     session.delete(old)
     session.flush()
     session.add(
@@ -239,3 +295,44 @@ def swap_reviewer(
         if assignment is not old:
             assignment.confirmed_at = None
     session.flush()
+
+
+def confirm_assignment(session: Session, round_: Round, now: datetime) -> int:
+    """Confirm the proposed assignment after checking every rule again; returns the assignments confirmed.
+
+    AssignmentRefused lists every rule the stored assignment breaks (a swap, a conflict declared since).
+    """
+    pending = session.exec(
+        select(ReviewAssignment).where(
+            ReviewAssignment.round_id == round_.id, col(ReviewAssignment.confirmed_at).is_(None)
+        )
+    ).all()
+    if not pending:
+        raise AssignmentRefused([f"round {round_.slug} has no proposed assignment to confirm"])
+    instance = round_assignment_problem(session, round_)
+    assignments = session.exec(select(ReviewAssignment).where(ReviewAssignment.round_id == round_.id)).all()
+    reasons: list[str] = []
+    pairs = _stored_pairs(instance, assignments, reasons)
+    reasons += assignment_rule_breaches(instance, pairs)
+    if reasons:
+        raise AssignmentRefused(reasons)
+    for assignment in pending:
+        assignment.confirmed_at = now
+    session.flush()
+    return len(pending)
+
+
+def _stored_pairs(
+    instance: RoundAssignmentProblem, assignments: Sequence[ReviewAssignment], reasons: list[str]
+) -> list[tuple[int, int]]:
+    """The stored assignments as (submission index, reviewer index); those that no longer fit the round (a
+    withdrawn reviewer or submission) are added to `reasons`."""
+    submission = {sid: i for i, sid in enumerate(instance.submission_ids)}
+    reviewer = {eid: j for j, eid in enumerate(instance.reviewer_enrolment_ids)}
+    pairs = []
+    for a in assignments:
+        if a.submission_id not in submission or a.reviewer_enrolment_id not in reviewer:
+            reasons.append(f"assignment {a.id} names a submission or reviewer no longer in the round")
+            continue
+        pairs.append((submission[a.submission_id], reviewer[a.reviewer_enrolment_id]))
+    return pairs

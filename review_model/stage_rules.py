@@ -72,6 +72,11 @@ def accepts_submissions(round_: RoundSchedule, now: datetime) -> bool:
     return round_.stage in (Stage.invitation, Stage.submission) and closes is not None and now < closes
 
 
+def publication_waits_until(round_: RoundSchedule, now: datetime) -> datetime | None:
+    """The planned publication date, while it is still ahead."""
+    return round_.publication_at if round_.publication_at is not None and now < round_.publication_at else None
+
+
 def is_late(round_: RoundSchedule, moment: datetime) -> bool:
     """Whether a submission at `moment` came after the deadline proper (inside the grace period)."""
     return moment > round_.submission_deadline

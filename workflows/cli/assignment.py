@@ -122,11 +122,11 @@ def export(
 ) -> None:
     """Write the round's assignment as CSV (reviewed organisation, reviewer, organisation, affinity, confirmed)."""
     with reported_errors():
-        import csv
+        from review_model.spreadsheet_csv import GuardedWriter
 
         rows = _assignment_rows(round_ref)
         with out.open("w", encoding="utf-8", newline="") as file:
-            writer = csv.writer(file)
+            writer = GuardedWriter(file)
             writer.writerow(["reviewed", "reviewer", "reviewer_organisation", "affinity", "confirmed"])
             writer.writerows(rows)
         success(f"{len(rows)} assignments written to {out}.")
@@ -134,32 +134,25 @@ def export(
 
 @app.command("confirm")
 def confirm(round_ref: RoundArgument) -> None:
-    """Confirm the proposed assignment; the round driver then opens the review stage and sends the requests."""
+    """Check every rule of the round again and confirm the proposed assignment; the round driver then opens
+    the review stage and sends the requests."""
     with reported_errors():
-        from sqlmodel import col, select
-
         from review_model import clock
         from review_model.audit_trail import record_event
+        from review_model.round_assignment import AssignmentRefused, confirm_assignment
         from review_model.rounds import find_round
         from review_model.store import session_scope
-        from review_model.tables import ReviewAssignment
         from workflows.cli.output import COORDINATOR
         from workflows.cli.store_access import open_store
 
         with session_scope(open_store()) as session:
             round_ = find_round(session, round_ref)
-            pending = session.exec(
-                select(ReviewAssignment).where(
-                    ReviewAssignment.round_id == round_.id, col(ReviewAssignment.confirmed_at).is_(None)
-                )
-            ).all()
-            if not pending:
-                fail(f"round {round_.slug} has no proposed assignment to confirm")
-            now = clock.now()
-            for assignment in pending:
-                assignment.confirmed_at = now
-            record_event(session, round_.id, COORDINATOR, "assignment confirmed", pairs=len(pending))
-        success(f"Confirmed {len(pending)} assignments for {round_.slug}.")
+            try:
+                confirmed = confirm_assignment(session, round_, clock.now())
+            except AssignmentRefused as refused:
+                fail(f"the assignment of {round_.slug} cannot be confirmed:\n{refused}")
+            record_event(session, round_.id, COORDINATOR, "assignment confirmed", pairs=confirmed)
+        success(f"Confirmed {confirmed} assignments for {round_.slug}.")
 
 
 def _assignment_rows(round_ref: str) -> list[tuple]:
@@ -204,36 +197,25 @@ def swap(
     remove: Annotated[str, typer.Option(help="Email of the reviewer to take off.")],
     add: Annotated[str, typer.Option(help="Email of the reviewer to put on.")],
 ) -> None:
-    """Replace one reviewer of a submission by another; every rule of the round is checked. Confirm again after."""
+    """Replace one reviewer of a submission by another. Every rule of the round is checked (own organisation,
+    declared conflicts, exclude_same_state, min_load/max_load, max_per_organisation_kind,
+    forbid_mutual_review), and each one broken is named. Confirm again after."""
     with reported_errors():
-        from sqlmodel import col, select
-
         from review_model import clock
         from review_model.audit_trail import record_event
-        from review_model.round_assignment import SwapRefused, swap_reviewer
+        from review_model.round_assignment import AssignmentRefused, find_reviewed_submission, swap_reviewer
         from review_model.rounds import find_round
         from review_model.store import session_scope
-        from review_model.tables import Enrolment, Organisation, Participant, Submission
         from workflows.cli.output import COORDINATOR
         from workflows.cli.store_access import open_store
 
         with session_scope(open_store()) as session:
             round_ = find_round(session, round_ref)
-            found = session.exec(
-                select(Submission.id)
-                .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
-                .join(Participant, col(Participant.id) == Enrolment.participant_id)
-                .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-                .where(Submission.round_id == round_.id, Organisation.name == reviewed)
-            ).all()
-            if len(found) != 1:
-                fail(
-                    f"{reviewed!r} names {len(found)} submissions in {round_.slug}; give the organisation's exact name"
-                )
             try:
-                swap_reviewer(session, round_, found[0], remove, add, clock.now())
-            except SwapRefused as refused:
-                fail(str(refused))
+                submission_id = find_reviewed_submission(session, round_, reviewed)
+                swap_reviewer(session, round_, submission_id, remove, add, clock.now())
+            except AssignmentRefused as refused:
+                fail(f"{add} cannot review {reviewed} instead of {remove}:\n{refused}")
             record_event(
                 session, round_.id, COORDINATOR, "reviewer swapped", reviewed=reviewed, removed=remove, added=add
             )

@@ -11,7 +11,9 @@ from workflows.cli.output import COORDINATOR, fail, local_time, print_table, rep
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from review_model.early_close import LeftOut
     from review_model.tables import Round
+    from review_model.vocabulary import Stage
 
 RoundArgument = Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")]
 
@@ -73,30 +75,49 @@ def remind(
     round_ref: RoundArgument,
     participant: Annotated[str | None, typer.Option(help="Only this person (their email address).")] = None,
 ) -> None:
-    """Remind now everyone who has not submitted yet (or one person), outside the reminder schedule."""
+    """Remind now, outside the reminder schedule, everyone the current stage waits for (or one person):
+    respondents who have not submitted in submission, reviewers with reviews still open in review, reviewed
+    parties without a reply in comment."""
     with reported_errors():
         round_id, slug = _round(round_ref)
         from workflows.round_driver import deliver_now
-        from workflows.stages.submission import remind_now
+        from workflows.stages.reminding import RemindRefused, remind_waiting
 
         context = _context()
-        queued = remind_now(context, round_id, participant)
-        if participant and not queued:
-            fail(f"{participant} is not a respondent of {slug} who still has to submit")
+        try:
+            reminded = remind_waiting(context, round_id, participant)
+        except RemindRefused as refused:
+            fail(f"nobody to remind in {slug}: " + "; ".join(refused.reasons))
+        if participant and not reminded.queued:
+            fail(f"{participant} is not among the {reminded.whom} in {slug} ({reminded.stage} stage)")
         report = deliver_now(context)
-        success(f"{queued} reminder(s) queued; {report.sent} sent, {report.retried} to retry, {report.failed} failed.")
+        success(
+            f"{reminded.queued} reminder(s) queued for {reminded.whom} ({reminded.stage} stage); {report.sent} sent, "
+            f"{report.retried} to retry, {report.failed} failed."
+        )
 
 
-def close_stage(round_ref: RoundArgument) -> None:
+def close_stage(
+    round_ref: RoundArgument,
+    yes: Annotated[bool, typer.Option("--yes", help="Close without asking (for scripts).")] = False,
+    publish_now: Annotated[
+        bool, typer.Option("--publish-now", help="In the comment stage: publish now, before a planned date.")
+    ] = False,
+) -> None:
     """Close the current stage now, before its deadline: submission (on to reviewer assignment), review (on to
-    consolidation) or comment (publication, once every reviewed party has sent its reply)."""
+    consolidation) or comment (publication, once every reviewed party has sent its reply).
+
+    Lists who has not submitted (and whether they saved a draft) and asks before leaving them out; without a
+    terminal, only with --yes. A comment stage closed before a planned publication date ends the right of
+    reply now and publishes on that date, unless --publish-now."""
     with reported_errors():
         round_id, slug = _round(round_ref)
         from sqlmodel import Session
 
         from review_model import clock
+        from review_model.early_close import left_out_by_closing
         from review_model.rounds import round_progress
-        from review_model.stage_rules import next_stage, transition_blockers
+        from review_model.stage_rules import next_stage, publication_waits_until, transition_blockers
         from review_model.tables import Round
         from review_model.vocabulary import Stage
         from workflows.round_driver import STAGE_STEPS, deliver_now
@@ -109,8 +130,22 @@ def close_stage(round_ref: RoundArgument) -> None:
             if stage not in closes_early or target is None:
                 fail(f"round {slug} is in stage {stage}; only submission, review and comment close early")
             blockers = transition_blockers(round_, target, round_progress(session, round_id), clock.now(), forced=True)
+            left_out = left_out_by_closing(session, round_)
+            planned = publication_waits_until(round_, clock.now())
+            zone = round_.time_zone
         if blockers:
             fail(f"the {stage} stage of {slug} cannot close: " + "; ".join(blockers))
+        if left_out:
+            _show_left_out(stage, left_out)
+            _confirm(f"Close the {stage} stage of {slug} now and leave {len(left_out)} out?", yes)
+        if stage is Stage.comment and planned is not None and not publish_now:
+            from workflows.stages.comment import end_right_of_reply
+
+            end_right_of_reply(context, round_id, COORDINATOR)
+            success(f"Every party of {slug} has replied; the right of reply is closed. Publication is planned for "
+                    f"{local_time(planned, zone)}: the report is published then. To publish now instead, run "
+                    f"`spr round close-stage {slug} --publish-now`.")  # fmt: skip
+            return
         if stage is Stage.submission:  # before its deadline, only when forced
             from workflows.stages.submission import close_submission_stage
 
@@ -120,6 +155,35 @@ def close_stage(round_ref: RoundArgument) -> None:
         delivered = deliver_now(context)
         success(f"The {stage} stage of {slug} closed ({stage} → {target}); {queued} messages queued, "
                 f"{delivered.sent} sent.")  # fmt: skip
+
+
+def _show_left_out(stage: "Stage", left_out: "list[LeftOut]") -> None:
+    """Who a stage closed now leaves out, with whether they saved a draft."""
+    reviewing = any(person.reviewing for person in left_out)
+    columns = ["Name", "Organisation", *(["Review of"] if reviewing else []), "Draft saved"]
+    rows = [
+        (person.name, person.organisation, *([person.reviewing] if reviewing else []),
+         "yes" if person.has_draft else "no")
+        for person in left_out
+    ]  # fmt: skip
+    what = "review" if reviewing else "self-assessment"
+    print_table(f"Not submitted: {len(left_out)} {what}(s) left out if the {stage} stage closes now", columns, rows)
+
+
+def stdin_is_terminal() -> bool:
+    """Whether someone can answer a question (a script or a pipe cannot)."""
+    import sys
+
+    return sys.stdin.isatty()
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    if not stdin_is_terminal():
+        fail("not closed: confirm with --yes when no one can answer at a terminal")
+    if not typer.confirm(question, default=False):
+        fail("not closed; nothing changed")
 
 
 def extend(

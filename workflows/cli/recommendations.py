@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING, Annotated
 
+import click
 import typer
 
 from workflows.cli.output import COORDINATOR, fail, print_table, reported_errors, success
@@ -38,10 +39,12 @@ def list_(round_ref: RoundArgument) -> None:
             return
         rows = [
             (r.id, r.action_level.value, r.priority, r.status.value, r.text_de,
+             r.text_en or "(as the German text)",
              f"{r.evidence.get('count')} of {r.evidence.get('total')}: {', '.join(r.evidence.get('parties', []))}")
             for r in found
         ]  # fmt: skip
-        print_table("Recommendations", ["Id", "For", "Priority", "Status", "Text", "Evidence"], rows)
+        columns = ["Id", "For", "Priority", "Status", "Text (de)", "Text (en)", "Evidence"]
+        print_table("Recommendations", columns, rows)
         for r in found:
             for number, quote in enumerate(r.evidence.get("quotes", []), 1):
                 typer.echo(f"  #{r.id} quote {number} (a reviewer on {quote['party']}): „{quote['text']}“")
@@ -172,14 +175,27 @@ def edit(
                     RecommendationStatus.draft, None, None)  # fmt: skip
             record_event(session, round_.id, COORDINATOR, "recommendation edited", id=recommendation_id,
                          before=before, after=after)  # fmt: skip
-        success(f"Recommendation {recommendation_id} edited" + (": approve it again." if reopened else "."))
+        changes = "; ".join(_text_changes(before, after))
+        success(f"Recommendation {recommendation_id} edited ({changes})" + (": approve it again." if reopened else "."))
+
+
+def _text_changes(before: dict, after: dict) -> list[str]:
+    """Which texts changed and which did not, so an edit of one language never passes for an edit of both."""
+    said = []
+    for key, language in (("text_de", "German"), ("text_en", "English")):
+        said.append(f"{language} text {'changed' if before[key] != after[key] else 'is unchanged'}")
+    if before["priority"] != after["priority"]:
+        said.append(f"priority {before['priority']} → {after['priority']}")
+    if before["quotes"] != after["quotes"]:
+        said.append(f"{len(before['quotes']) - len(after['quotes'])} quote(s) left out")
+    return said
 
 
 def _edit_in_editor(recommendation: "Recommendation") -> tuple[str, str]:
     header = EDITOR_HELP.format(id=recommendation.id, level=recommendation.action_level.value,
                                 priority=recommendation.priority)  # fmt: skip
     document = f"{header}[de]\n{recommendation.text_de}\n\n[en]\n{recommendation.text_en or ''}\n"
-    edited = typer.edit(document, extension=".txt")
+    edited = click.edit(document, extension=".txt")
     if edited is None:
         fail("the editor was closed without saving; nothing changed")
     return parse_edited_texts(edited)

@@ -1,5 +1,7 @@
 """The comment stage: each reviewed party gets its draft findings and may reply before the deadline."""
 
+from datetime import datetime
+
 from sqlmodel import Session, col, func, select
 
 from notifications.addressing import round_context
@@ -9,12 +11,12 @@ from notifications.outbox import enqueue_messages, messages_sent_by_recipient
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.questionnaire import Questionnaire
-from review_model.reminders import days_left, reminder_due
+from review_model.reminders import Numbering, days_left
 from review_model.replies import reply_scope
 from review_model.tables import Finding, Recommendation, Round
 from review_model.tokens import issue_links
 from review_model.vocabulary import RecommendationStatus, Stage, TokenPurpose
-from workflows.stages.context import StageContext, move_stage
+from workflows.stages.context import StageContext, move_stage, remind_on_schedule
 from workflows.stages.people import Respondent, respondents
 
 
@@ -56,35 +58,56 @@ def open_comment_stage(context: StageContext, round_id: int, actor: str) -> int:
         return queued
 
 
-def send_due_reply_reminders(context: StageContext, round_id: int) -> int:
-    """Remind the parties that have not sent a reply, on the round's reminder days before the comment deadline."""
+def end_right_of_reply(context: StageContext, round_id: int, actor: str) -> None:
+    """End the right of reply now (every party has replied): the comment deadline becomes now, so the round
+    driver publishes on the planned publication date rather than at the original comment deadline."""
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with Session(context.engine) as session:
         round_ = session.get(Round, round_id)
         assert round_ is not None
-        policy = (round_.comment_deadline, round_.reminder_days_before, round_.max_reminders)
-        if round_.stage is not Stage.comment or reminder_due(*policy, 0, now) is None:
-            return 0
-        sent = messages_sent_by_recipient(session, round_id, ReplyReminder.kind)
-        waiting = [
-            party for party in reviewed_parties(session, round_id)
-            if party.submission.reply_submitted_at is None  # type: ignore[union-attr]
-            and party.enrolment.bounced_at is None and party.enrolment.opted_out_at is None
-        ]  # fmt: skip
-        links = _reply_links(session, context, round_, waiting)
-        messages = []
-        for party in waiting:
-            number = reminder_due(*policy, sent.get(party.recipient.participant_id, 0), now,
-                                  since=round_.stage_entered_at)  # fmt: skip
-            if number is None:
-                continue
-            content = ReplyReminder(links[party.enrolment.id], round_.comment_deadline, number, round_.max_reminders,
-                                    days_left(round_.comment_deadline, now))  # fmt: skip
-            messages.append(compose_message(content, party.recipient, round_context(round_), context.sender,
-                                            stage="comment", now=now, sequence=number))  # fmt: skip
-        queued = enqueue_messages(session, messages, now)
+        if round_.stage is not Stage.comment or round_.comment_deadline <= now:
+            return
+        planned, round_.comment_deadline = round_.comment_deadline, now
+        record_event(session, round_id, actor, "comment stage closed", planned=planned.isoformat(),
+                     publication=round_.publication_at.isoformat() if round_.publication_at else None)  # fmt: skip
         session.commit()
-        return queued
+
+
+def send_due_reply_reminders(context: StageContext, round_id: int) -> int:
+    """Remind the parties that have not sent a reply, on the round's reminder days before the comment deadline."""
+    return remind_on_schedule(context, round_id, Stage.comment, lambda round_: round_.comment_deadline, remind_parties)
+
+
+def remind_parties(
+    session: Session,
+    context: StageContext,
+    round_: Round,
+    number_of: Numbering,
+    now: datetime,
+) -> int:
+    """Queue a reply reminder to each party without a reply that `number_of` gives a number and a sequence
+    (it is given the party's recipient and the reply reminders they had)."""
+    sent = messages_sent_by_recipient(session, round_.id, ReplyReminder.kind)
+    waiting = [
+        party for party in reviewed_parties(session, round_.id)
+        if party.submission.reply_submitted_at is None  # type: ignore[union-attr]
+        and party.enrolment.bounced_at is None and party.enrolment.opted_out_at is None
+    ]  # fmt: skip
+    numbered = {}
+    for party in waiting:
+        chosen = number_of(party.recipient.email, sent.get(party.recipient.participant_id, 0))
+        if chosen is not None:
+            numbered[party.enrolment.id] = (party, chosen)
+    links = _reply_links(session, context, round_, [party for party, _ in numbered.values()])
+    messages = []
+    for party, (number, sequence) in numbered.values():
+        content = ReplyReminder(links[party.enrolment.id], round_.comment_deadline, number,
+                                max(round_.max_reminders, number), days_left(round_.comment_deadline, now))  # fmt: skip
+        messages.append(compose_message(content, party.recipient, round_context(round_), context.sender,
+                                        stage="comment", now=now, sequence=sequence))  # fmt: skip
+    queued = enqueue_messages(session, messages, now)
+    session.commit()
+    return queued
 
 
 def reviewed_parties(session: Session, round_id: int) -> list[Respondent]:

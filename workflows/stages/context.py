@@ -1,5 +1,6 @@
 """Everything a stage needs besides the store's contents: the engine, the secret, the sender, the SMTP server."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +16,8 @@ from notifications.delivery import (
     delivery_options_from_settings,
     smtp_server_from_settings,
 )
+from review_model import clock
+from review_model.reminders import Numbering, reminder_due, scheduled_numbering
 from review_model.tables import Round
 from review_model.tokens import link_url
 from review_model.vocabulary import Stage, TokenPurpose
@@ -64,3 +67,22 @@ def move_stage(session: Session, round_id: int, expected: Stage, target: Stage, 
         return None
     round_.stage, round_.stage_entered_at = target, now
     return round_
+
+
+# remind(session, context, round, numbering, now) queues a stage's reminders and returns how many.
+StageReminders = Callable[[Session, "StageContext", Round, Numbering, datetime], int]
+
+
+def remind_on_schedule(
+    context: StageContext, round_id: int, stage: Stage, deadline_of: Callable[[Round], datetime], remind: StageReminders
+) -> int:
+    """Queue the reminders of `stage` that the round's policy says are due now, counted from the stage's
+    opening towards its deadline; returns how many."""
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        policy = (deadline_of(round_), round_.reminder_days_before, round_.max_reminders)
+        if round_.stage is not stage or reminder_due(*policy, 0, now) is None:
+            return 0
+        return remind(session, context, round_, scheduled_numbering(*policy, now, since=round_.stage_entered_at), now)

@@ -1,8 +1,8 @@
 """The assignment and review stages: propose the assignment, ask reviewers, remind them, close the stage."""
 
 from collections import defaultdict
+from datetime import datetime
 
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from notifications.addressing import round_context
@@ -11,8 +11,9 @@ from notifications.message_kinds import ReviewReminder, ReviewRequest, ReviewTas
 from notifications.outbox import enqueue_messages, messages_sent_by_recipient
 from review_model import clock
 from review_model.assignment_solver import AssignmentInfeasible
-from review_model.audit_trail import record_event
-from review_model.reminders import days_left, reminder_due
+from review_model.audit_trail import record_event, record_finding
+from review_model.reminders import Numbering, days_left
+from review_model.reviews import REVIEWED_ORGANISATION, confirmed_assignments
 from review_model.round_assignment import propose_assignment
 from review_model.tables import (
     Enrolment,
@@ -21,18 +22,17 @@ from review_model.tables import (
     Review,
     ReviewAssignment,
     Round,
-    Submission,
 )
 from review_model.tokens import issue_link
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
-from workflows.stages.context import StageContext, move_stage
+from workflows.stages.context import StageContext, move_stage, remind_on_schedule
 
 
 def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
     """In the assignment stage, compute a proposal when there is none; returns the pairs proposed (0 if none).
 
-    An infeasible round gets an audit entry with the reasons; the coordinator sees them in `spr assignment
-    compute`, which reports the same reasons.
+    An infeasible round gets an audit entry with the reasons, once per change of the reasons (the scheduler
+    asks every few minutes); the coordinator sees them in `spr assignment compute`, which reports the same.
     """
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
@@ -47,7 +47,7 @@ def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
             assignment = propose_assignment(session, round_, now)
         except AssignmentInfeasible as infeasible:
             session.rollback()
-            record_event(session, round_id, actor, "assignment infeasible", reasons=infeasible.reasons)
+            record_finding(session, round_id, actor, "assignment infeasible", reasons=infeasible.reasons)
             session.commit()
             return 0
         record_event(session, round_id, actor, "assignment proposed", pairs=len(assignment.pairs))
@@ -81,26 +81,32 @@ def open_review_stage(context: StageContext, round_id: int, actor: str) -> int:
 
 def send_due_review_reminders(context: StageContext, round_id: int) -> int:
     """Remind reviewers with reviews still open, on the round's reminder days before the review deadline."""
-    now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
-        policy = (round_.review_deadline, round_.reminder_days_before, round_.max_reminders)
-        if round_.stage is not Stage.review or reminder_due(*policy, 0, now) is None:
-            return 0
-        sent = messages_sent_by_recipient(session, round_id, ReviewReminder.kind)
-        messages = []
-        for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=True).items():
-            number = reminder_due(*policy, sent.get(recipient.participant_id, 0), now, since=round_.stage_entered_at)
-            if number is None:
-                continue
-            content = ReviewReminder(round_.review_deadline, number, round_.max_reminders,
-                                     days_left(round_.review_deadline, now), tuple(tasks))  # fmt: skip
-            messages.append(compose_message(content, recipient, round_context(round_), context.sender,
-                                            stage="review", now=now, sequence=number))  # fmt: skip
-        queued = enqueue_messages(session, messages, now)
-        session.commit()
-        return queued
+    return remind_on_schedule(context, round_id, Stage.review, lambda round_: round_.review_deadline, remind_reviewers)
+
+
+def remind_reviewers(
+    session: Session,
+    context: StageContext,
+    round_: Round,
+    number_of: Numbering,
+    now: datetime,
+) -> int:
+    """Queue a review reminder, listing their open reviews, to each reviewer with reviews still open that
+    `number_of` gives a number and a sequence (it is given the reviewer and the review reminders they had)."""
+    sent = messages_sent_by_recipient(session, round_.id, ReviewReminder.kind)
+    messages = []
+    for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=True).items():
+        numbered = number_of(recipient.email, sent.get(recipient.participant_id, 0))
+        if numbered is None:
+            continue
+        number, sequence = numbered
+        content = ReviewReminder(round_.review_deadline, number, max(round_.max_reminders, number),
+                                 days_left(round_.review_deadline, now), tuple(tasks))  # fmt: skip
+        messages.append(compose_message(content, recipient, round_context(round_), context.sender,
+                                        stage="review", now=now, sequence=sequence))  # fmt: skip
+    queued = enqueue_messages(session, messages, now)
+    session.commit()
+    return queued
 
 
 def close_review_stage(context: StageContext, round_id: int, actor: str) -> int:
@@ -133,20 +139,10 @@ def _tasks_by_reviewer(
     session: Session, context: StageContext, round_: Round, *, pending_only: bool
 ) -> dict[Recipient, list[ReviewTask]]:
     """Each reviewer's review tasks: the reviewed organisation and the link to the review form."""
-    reviewed_enrolment, reviewed_person, reviewed_org = aliased(Enrolment), aliased(Participant), aliased(Organisation)
-    statement = (
-        select(ReviewAssignment, Enrolment, Participant, Organisation, reviewed_org.name, Review.status)
-        .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
-        .join(Participant, col(Participant.id) == Enrolment.participant_id)
-        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-        .join(Submission, col(Submission.id) == ReviewAssignment.submission_id)
-        .join(reviewed_enrolment, reviewed_enrolment.id == Submission.enrolment_id)
-        .join(reviewed_person, reviewed_person.id == reviewed_enrolment.participant_id)
-        .join(reviewed_org, reviewed_org.id == reviewed_person.organisation_id)
-        .outerjoin(Review, col(Review.assignment_id) == ReviewAssignment.id)
-        .where(ReviewAssignment.round_id == round_.id, col(ReviewAssignment.confirmed_at).is_not(None))
-        .order_by(col(ReviewAssignment.id))
-    )
+    statement = confirmed_assignments(
+        select(ReviewAssignment, Enrolment, Participant, Organisation, REVIEWED_ORGANISATION.name, Review.status),
+        round_.id,
+    ).order_by(col(ReviewAssignment.id))
     tasks: dict[Recipient, list[ReviewTask]] = defaultdict(list)
     expires = context.link_expiry(round_, round_.review_deadline)
     for assignment, enrolment, person, organisation, reviewed_name, status in session.exec(statement).all():

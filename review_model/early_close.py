@@ -1,0 +1,67 @@
+"""Closing a stage before its deadline: who it leaves out, and when it was closed (for the forms to say so)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from review_model.reviews import REVIEWED_ORGANISATION, confirmed_assignments
+from review_model.tables import (
+    AuditEvent,
+    Enrolment,
+    Organisation,
+    Participant,
+    Review,
+    ReviewAssignment,
+    Round,
+    Submission,
+)
+from review_model.vocabulary import Stage, WorkStatus
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Someone whose answer a stage closed now would never take."""
+
+    name: str
+    organisation: str
+    has_draft: bool
+    reviewing: str | None = None  # in the review stage: the organisation whose review is missing
+
+
+def left_out_by_closing(session: Session, round_: Round) -> list[LeftOut]:
+    """Everyone who has not submitted what the round's current stage waits for: respondents in submission
+    (invited and not opted out), reviewers with a confirmed review not submitted in review; nobody otherwise."""
+    if round_.stage in (Stage.invitation, Stage.submission):
+        rows = session.exec(
+            select(Participant.name, Organisation.name, Submission.answers)
+            .select_from(Enrolment)
+            .join(Participant, col(Participant.id) == Enrolment.participant_id)
+            .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+            .outerjoin(Submission, col(Submission.enrolment_id) == Enrolment.id)
+            .where(Enrolment.round_id == round_.id, col(Enrolment.is_respondent),
+                   col(Enrolment.invited_at).is_not(None), col(Enrolment.opted_out_at).is_(None))
+            .where((col(Submission.status).is_(None)) | (Submission.status != WorkStatus.submitted))
+            .order_by(Organisation.name, Participant.name)
+        ).all()  # fmt: skip
+        return [LeftOut(name, organisation, bool(answers)) for name, organisation, answers in rows]
+    if round_.stage is Stage.review:
+        columns = select(Participant.name, Organisation.name, Review.answers, REVIEWED_ORGANISATION.name)
+        rows = session.exec(
+            confirmed_assignments(columns.select_from(ReviewAssignment), round_.id)
+            .where((col(Review.status).is_(None)) | (Review.status != WorkStatus.submitted))
+            .order_by(Organisation.name, Participant.name, REVIEWED_ORGANISATION.name)
+        ).all()
+        return [LeftOut(name, org, bool(answers), reviewing) for name, org, answers, reviewing in rows]
+    return []
+
+
+def closed_early_at(session: Session, round_: Round, stage: Stage, deadline: datetime) -> datetime | None:
+    """When `stage` was closed, if that was before `deadline` (the deadline the participants were given)."""
+    closed = session.exec(
+        select(AuditEvent.at)
+        .where(AuditEvent.round_id == round_.id, AuditEvent.action == f"{stage.value} stage closed")
+        .order_by(col(AuditEvent.at).desc())
+        .limit(1)
+    ).first()
+    return closed if closed is not None and closed < deadline else None

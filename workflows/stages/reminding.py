@@ -1,0 +1,51 @@
+"""The coordinator's "remind now": whoever the round's current stage waits for."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from review_model import clock
+from review_model.reminders import REMINDED_IN, on_demand_numbering, reminder_refusals
+from review_model.tables import Round
+from review_model.vocabulary import Stage
+from workflows.stages.comment import remind_parties
+from workflows.stages.context import StageContext
+from workflows.stages.review import remind_reviewers
+from workflows.stages.submission import remind_now as remind_respondents_now
+
+
+class RemindRefused(Exception):
+    """Nobody can be reminded in the round's stage; `reasons` says why."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class Reminded:
+    stage: Stage
+    whom: str  # who the stage reminds, in words
+    queued: int
+
+
+def remind_waiting(context: StageContext, round_id: int, email: str | None = None) -> Reminded:
+    """Remind now everyone the current stage waits for (or the one person with `email`): respondents who
+    have not submitted in submission, reviewers with reviews still open in review (one reminder listing
+    their open reviews), parties without a reply in comment. Raises RemindRefused in the other stages."""
+    now = clock.now()
+    with Session(context.engine) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        stage = round_.stage
+    refusals = reminder_refusals(stage)
+    if refusals:
+        raise RemindRefused(refusals)
+    if stage in (Stage.invitation, Stage.submission):
+        return Reminded(stage, REMINDED_IN[stage], remind_respondents_now(context, round_id, email))
+    remind = remind_reviewers if stage is Stage.review else remind_parties
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        queued = remind(session, context, round_, on_demand_numbering(email, now), now) if round_.stage is stage else 0
+    return Reminded(stage, REMINDED_IN[stage], queued)
