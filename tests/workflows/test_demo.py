@@ -88,6 +88,5 @@ def test_the_published_report_passes_axe_and_fits_a_phone(demo, chromium):
                 found[f"report ({language}) at {width}"] = violations
                 widths[f"report ({language}) at {width}"] = document_width
     engine.dispose()
-    print(found, widths)
     assert {page: v for page, v in found.items() if v} == {}
     assert widths["report (de) at phone"] <= WIDTHS["phone"][0] and widths["report (en) at phone"] <= WIDTHS["phone"][0]
