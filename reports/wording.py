@@ -12,7 +12,7 @@ WORDING: dict[str, dict[str, str]] = {
         "{reviewers} Gutachterinnen und Gutachtern liegen der Auswertung zugrunde.",
         "recs_many": "Daraus entstanden {recs} Empfehlungen an {levels}.",
         "recs_one": "Daraus entstand eine Empfehlung an {levels}.",
-        "recs_none": "Eine Empfehlung wurde nicht freigegeben.",
+        "recs_none": "Keine Empfehlung wurde freigegeben.",
         "and": "und",
         "critical_sentence": "{row}: kritisch in {critical} von {total} {columns}",
         "no_critical": "Keine Ebene ist im Mittel der Runde kritisch.",
