@@ -152,6 +152,8 @@ class ReportPublished(MessageContent):
     link: str
     published_at: datetime
     recommendation_count: int
+    # The action levels the published recommendations address (ActionLevel values), in the report's order.
+    action_levels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

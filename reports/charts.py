@@ -14,15 +14,17 @@ PLOT = WIDTH - LABEL_WIDTH - 40
 SELF_COLOUR, PEER_COLOUR, GRID_COLOUR = "#9ecae1", "#0b5394", "#c8ced4"
 
 
-def profile_chart(groups: Sequence[GroupRow], scale: ScaleView, language: str) -> Markup:
-    """Horizontal bars per group: the party's own mean (light) above its peers' mean (dark), on the scale."""
+def profile_chart(groups: Sequence[GroupRow], scale: ScaleView, language: str, alt: str) -> Markup:
+    """Horizontal bars per group: the party's own mean (light) above its peers' mean (dark), on the scale.
+    `alt` says what the chart shows, for those who cannot see it (its figures are in the table beside it)."""
     if not groups:
         return Markup("")
     height = len(groups) * ROW + 24
     span = (scale.high - scale.low) or 1
+    alt = escape(alt)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
-        'role="img">'
+        f'role="img" aria-label="{alt}"><title>{alt}</title>'
     ]
     for row, group in enumerate(groups):
         y = row * ROW + 4

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple
 
+from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
 from review_model import clock
@@ -174,6 +175,8 @@ class Report:
     previous_round: str | None
     profiles: list[PartyProfile]
     frequent_disagreements: list[tuple[str, str, int, int]]  # (item, scale, parties disagreeing, parties rated)
+    # Further points with disagreement, each less frequent than those listed (a tie is listed whole).
+    other_disagreements: int
     recommendations: dict[str, list[RecommendationView]]
     replies: list[ReplyView]
     kinds: dict[str, int] = field(default_factory=dict)
@@ -182,6 +185,11 @@ class Report:
     @property
     def recommendation_count(self) -> int:
         return sum(len(found) for found in self.recommendations.values())
+
+    @property
+    def action_levels(self) -> list[str]:
+        """The action levels the recommendations address, in the report's order."""
+        return list(self.recommendations)
 
 
 def assemble_report(session: Session, round_id: int, language: str, *, published_at: datetime | None = None) -> Report:
@@ -218,12 +226,14 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         .where(Finding.round_id == round_id, Finding.scope == FindingScope.round)
         .order_by(col(Finding.id))  # questionnaire order: the status matrix's rows and columns follow it
     ).all()
+    # Consolidation keeps the most frequent disagreements, ties included, and counts the others.
     frequent = [
         (labels.get(entry["item"], entry["item"]), entry["scale"], entry["disagreeing"], entry["rated"])
         for f in round_rows
         if f.key == "disagreements"
-        for entry in f.details.get("items", [])[:10]
+        for entry in f.details.get("items", [])
     ]
+    other_disagreements = sum(f.details.get("others", 0) for f in round_rows if f.key == "disagreements")
     agreement = next((f.details.get("alpha", {}) for f in round_rows if f.key == "agreement"), {})
     matrix_cells = [
         MatrixCell(f.details["column"], f.details["row"], f.scale or "", f.peer_mean, f.n_reviews)
@@ -256,6 +266,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
             for change in per_party:
                 by_name[change.party or ""].progress.append(replace(change, value=tag_label(column_tag, change.value)))
             round_progress = [(tag_label(column_tag, p.value), p) for p in round_wide]
+    replies = sent_replies(session, round_id)
     return Report(
         language=language,
         round_slug=round_.slug,
@@ -275,7 +286,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         scales=scales,
         primary_scale=primary_scale,
         column_tag=column_tag,
-        participation=_participation(session, round_id),
+        participation=_participation(session, round_id, len(replies)),
         agreement=agreement,
         matrices=matrices,
         priorities=priorities,
@@ -285,8 +296,9 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         previous_round=previous_name,
         profiles=list(profiles.values()),
         frequent_disagreements=frequent,
+        other_disagreements=other_disagreements,
         recommendations=_recommendations(session, round_id, language, labels),
-        replies=_replies(session, round_id, profiles, groups, tag_label),
+        replies=_replies(session, round_id, replies, profiles, groups, tag_label),
         kinds=dict(Counter(profile.kind for profile in profiles.values())),
         tag_titles={tag: names[0] for tag, names in TAG_TITLES[language].items()},
     )
@@ -335,18 +347,27 @@ def _add_reviewers(session: Session, round_id: int, profiles: dict[int, PartyPro
 
 
 def cell_labels(questionnaire: Questionnaire, language: str) -> dict[str, str]:
-    """A readable name for every rating cell: the item, and for a matrix its row and column."""
-    labels = {}
-    for _, item in questionnaire.items():
+    """A readable name for every rating cell: the item, and for a matrix its row and column. Where items
+    of several sections share a name (each field of action asks about the same four guidelines), the
+    section's title comes first: "Mobilität · Ziele, Strategien und Strukturen"."""
+    labels, sections = {}, {}
+    for section, item in questionnaire.items():
         if isinstance(item, ScaleItem):
             labels[item.id] = item.label.in_language(language)
+            sections[item.id] = section
         elif isinstance(item, MatrixItem):
             for row in item.rows:
                 for column in item.columns:
-                    labels[f"{item.id}/{row.id}/{column.id}"] = " · ".join(
+                    key = f"{item.id}/{row.id}/{column.id}"
+                    labels[key] = " · ".join(
                         text.in_language(language) for text in (item.label, row.label, column.label)
                     )
-    return labels
+                    sections[key] = section
+    shared = {label for label, n in Counter(labels.values()).items() if n > 1}
+    return {
+        key: f"{sections[key].title.in_language(language)} · {label}" if label in shared else label
+        for key, label in labels.items()
+    }
 
 
 def _scale_view(name: str, scale: Scale, language: str) -> ScaleView:
@@ -511,16 +532,27 @@ def _ranking(party_groups, column_tag, scale, tag_label):  # type: ignore[no-unt
     return columns, ordered
 
 
-def _participation(session: Session, round_id: int) -> dict[str, int]:
+def _participation(session: Session, round_id: int, replied: int) -> dict[str, int]:
+    """The round's participation figures: who was enrolled, and who actually submitted or replied
+    (`replied`: the parties whose sent reply has some text)."""
     progress = round_progress(session, round_id)
     _, _, reviewers = enrolment_counts(session, round_id)
+    reviewing = session.exec(
+        select(func.count(distinct(ReviewAssignment.reviewer_enrolment_id)))
+        .join(Review, col(Review.assignment_id) == ReviewAssignment.id)
+        .where(ReviewAssignment.round_id == round_id, Review.status == WorkStatus.submitted)
+    ).one()
+    sent = progress.submitted - progress.replies_pending  # only submitted parties can reply
+    # A party that sent its reply form empty said it has nothing to add: that is not a reply in the report.
     return {
         "respondents": progress.respondents,
         "reviewers": reviewers,
+        "reviewers_submitted": int(reviewing),
         "submitted": progress.submitted,
         "reviews_due": progress.reviews_due,
         "reviews_submitted": progress.reviews_submitted,
-        "replies": progress.submitted - progress.replies_pending,  # only submitted parties can reply
+        "replies": replied,
+        "nothing_to_add": sent - replied,
         "disagreement_spread": DISAGREEMENT_SPREAD,
     }
 
@@ -555,9 +587,9 @@ def _recommendations(
     return {level.value: found[level.value] for level in ACTION_LEVEL_ORDER if level.value in found}
 
 
-def _replies(session, round_id, profiles, groups, tag_label) -> list[ReplyView]:  # type: ignore[no-untyped-def]
-    """Every sent reply, exactly as written, with the figures of the findings it answers."""
-    sent = sent_replies(session, round_id)
+def _replies(session, round_id, sent, profiles, groups, tag_label) -> list[ReplyView]:  # type: ignore[no-untyped-def]
+    """Every sent reply (`sent`, as `sent_replies` reads them), exactly as written, with the figures of the
+    findings it answers."""
     answered = {finding_id for texts in sent.values() for finding_id in texts if finding_id is not None}
     by_finding: dict[int, tuple[str, str]] = {}
     if answered:

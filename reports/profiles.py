@@ -20,8 +20,9 @@ def profile_cards(report: Report, words: dict[str, str]) -> list[Markup]:
     scale_names = {name: words.get(f"scale_{name}", name) for name in report.scales}
     several_scales = len(report.scales) > 1
     head = (
-        f'<thead><tr><th></th><th class="num">{_escaped(words["self"])}</th><th class="num">'
-        f'{_escaped(words["peers"])}</th><th class="num">{_escaped(words["gap"])}</th></tr></thead>'
+        f'<thead><tr><th scope="col">{_escaped(words["group"])}</th><th scope="col" class="num">'
+        f'{_escaped(words["self"])}</th><th scope="col" class="num">{_escaped(words["peers"])}</th>'
+        f'<th scope="col" class="num">{_escaped(words["gap"])}</th></tr></thead>'
     )
     return [
         _card(profile, report, words, head, scale_names if several_scales else None, language)
@@ -40,22 +41,30 @@ def _card(
     parts = [f'<div class="profile" id="party-{profile.submission_id}"><h3>{escape(profile.name)}</h3>']
     where = f" · {escape(profile.state)}" if profile.state else ""
     parts.append(f'<p class="muted">{_escaped(profile.kind)}{where}</p>')
+    column = report.tag_titles.get(report.column_tag or "", "")
     for name, scale in report.scales.items():
         shown = [g for g in profile.groups if g.scale == name and g.tag == report.column_tag]
-        parts.append(profile_chart(shown, scale, language))
-    parts.append(f"<table>{head}<tbody>")
+        alt = words["chart_alt"].format(party=profile.name, scale=words.get(f"scale_{name}", name), column=column)
+        parts.append(profile_chart(shown, scale, language, alt))
+    caption = escape(words["profile_caption"].format(party=profile.name))
+    parts.append(f"<table><caption>{caption}</caption>{head}")
     heading = None
-    for group in profile.groups:
+    # One heading per kind of group: stored in questionnaire order, a party's guidelines come between its
+    # first field of action and the next.
+    tag_order = {tag: i for i, tag in enumerate(dict.fromkeys(group.tag for group in profile.groups))}
+    for group in sorted(profile.groups, key=lambda g: tag_order[g.tag]):
         title = report.tag_titles.get(group.tag, group.tag)
         if title != heading:
+            parts.append(("</tbody>" if heading else "") + f'<tbody><tr><th colspan="4" scope="rowgroup">'
+                         f"{_escaped(title)}</th></tr>")  # fmt: skip
             heading = title
-            parts.append(f'<tr><th colspan="4">{_escaped(title)}</th></tr>')
         label = _escaped(group.label) + (f" ({_escaped(scale_names[group.scale])})" if scale_names else "")
         parts.append(
-            f'<tr><td>{label}</td><td class="num">{number(group.self_mean, language)}</td><td class="num">'
-            f'{number(group.peer_mean, language)}</td><td class="num">{signed(group.gap, language)}</td></tr>'
+            f'<tr><th scope="row" class="plain">{label}</th><td class="num">{number(group.self_mean, language)}</td>'
+            f'<td class="num">{number(group.peer_mean, language)}</td><td class="num">{signed(group.gap, language)}'
+            "</td></tr>"
         )
-    parts.append("</tbody></table>")
+    parts.append(("</tbody>" if heading else "") + "</table>")
     if profile.reviewers:
         names = "; ".join(_escaped(name) for name in profile.reviewers)
         parts.append(f'<p class="muted">{_escaped(words["reviewed_by"])}: {names}</p>')

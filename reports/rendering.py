@@ -11,7 +11,7 @@ from notifications.templating import format_moment
 from reports.contents import Report
 from reports.profiles import profile_cards
 from reports.rendering_numbers import number, signed
-from reports.wording import WORDING
+from reports.wording import WORDING, levels_named
 
 
 class PdfUnavailable(RuntimeError):
@@ -28,7 +28,7 @@ def report_environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    environment.globals.update(number=number, signed=signed, zip=zip)
+    environment.globals.update(number=number, signed=signed, zip=zip, levels_named=levels_named)
     return environment
 
 

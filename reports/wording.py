@@ -9,8 +9,11 @@ WORDING: dict[str, dict[str, str]] = {
         "contents": "Inhalt",
         "overall": "Gesamtbild",
         "overall_intro": "{submitted} Organisationen haben sich selbst eingeschätzt; {reviews} Peer-Reviews von "
-        "{reviewers} Gutachterinnen und Gutachtern liegen der Auswertung zugrunde. Daraus entstanden {recs} "
-        "Empfehlungen an Bund, Länder, Kommunen, Wirtschaft und Wissenschaft.",
+        "{reviewers} Gutachterinnen und Gutachtern liegen der Auswertung zugrunde.",
+        "recs_many": "Daraus entstanden {recs} Empfehlungen an {levels}.",
+        "recs_one": "Daraus entstand eine Empfehlung an {levels}.",
+        "recs_none": "Keine Empfehlung wurde freigegeben.",
+        "and": "und",
         "critical_sentence": "{row}: kritisch in {critical} von {total} {columns}",
         "no_critical": "Keine Ebene ist im Mittel der Runde kritisch.",
         "weakest_group": "Den größten Handlungsbedarf sehen die Peers im {column} „{label}“ (Mittel {mean}).",
@@ -22,13 +25,15 @@ WORDING: dict[str, dict[str, str]] = {
         "disagreement_explained": "Uneinigkeit: Die Bewertungen der Peers liegen {spread} oder mehr Stufen "
         "auseinander.",
         "priorities": "Priorisierte Handlungsfelder",
-        "priorities_intro": "Die Gruppen der Runde, vom größten Handlungsbedarf an (Mittel der Peers über alle "
-        "Organisationen).",
+        "priorities_intro": "Die Gruppen der Runde, vom größten Handlungsbedarf an. Selbst und Peers: Mittelwert "
+        "über die Organisationen, je Organisation ihr eigenes Mittel und das Mittel ihrer Peers; jede "
+        "Organisation zählt gleich viel, wie viele Peers sie auch bewertet haben.",
         "matrix": "Status nach {rows} und {columns}",
         "matrix_none": "Statusmatrix",
         "matrix_count": "Zählung: Felder der Zeile, deren Mittel unter {threshold} liegt (kritisch), von den "
         "bewerteten Feldern der Zeile.",
-        "matrix_intro": "Mittel der Peer-Bewertungen über alle Organisationen, je Feld der Matrix.",
+        "matrix_intro": "Je Feld der Matrix der Mittelwert der Organisationen: für jede Organisation das Mittel "
+        "ihrer Peer-Bewertungen, daraus das Mittel über die Organisationen (jede zählt gleich viel).",
         "counts": "Zählung",
         "ranking": "Benchmark",
         "ranking_intro": "Rang jeder Organisation je {column} nach dem Mittel ihrer Peer-Bewertungen ({scale}); "
@@ -39,7 +44,9 @@ WORDING: dict[str, dict[str, str]] = {
         "profiles": "Profile der Organisationen",
         "profiles_intro": "Je Organisation: Selbsteinschätzung (hell) und Mittel der Peers (dunkel).",
         "disagreements": "Wo die Gutachter uneins waren",
-        "disagreements_intro": "Die Punkte, bei denen die Peers am häufigsten uneins waren.",
+        "disagreements_intro": "Die Punkte, bei denen die Peers am häufigsten uneins waren (gleich häufige stehen "
+        "alle da).",
+        "disagreements_more": "Bei {count} weiteren Punkten waren die Peers seltener uneins.",
         "no_disagreements": "Die Peers waren sich bei keinem Punkt uneins.",
         "disagreements_of": "{count} Punkte mit Uneinigkeit; die größten:",
         "recommendations": "Empfehlungen nach Handlungsebene",
@@ -59,10 +66,12 @@ WORDING: dict[str, dict[str, str]] = {
         "die begutachtete Organisation erfährt nicht, wer sie begutachtet hat.",
         "respondents": "Eingeladene Organisationen (Selbsteinschätzung)",
         "submitted": "Abgegebene Selbsteinschätzungen",
-        "reviewers": "Gutachterinnen und Gutachter",
+        "reviewers": "Eingeladene Gutachterinnen und Gutachter",
+        "reviewers_submitted": "Gutachterinnen und Gutachter mit abgegebener Begutachtung",
         "reviews_due": "Vergebene Begutachtungen",
         "reviews_submitted": "Abgegebene Begutachtungen",
         "replies_count": "Abgegebene Stellungnahmen",
+        "nothing_to_add": "Ohne Stellungnahme abgeschickt („nichts hinzuzufügen“)",
         "agreement": "Übereinstimmung der Gutachter (Krippendorffs Alpha, ordinal)",
         "agreement_note": "1 = volle Übereinstimmung, 0 = Zufall; ab 0,8 verlässlich, ab 0,667 mit Vorsicht belastbar.",
         "deadlines": "Fristen",
@@ -91,10 +100,23 @@ WORDING: dict[str, dict[str, str]] = {
         "level_kommunen": "Kommunen",
         "level_wirtschaft": "Wirtschaft",
         "level_wissenschaft": "Wissenschaft",
+        "to_bund": "den Bund",
+        "to_laender": "die Länder",
+        "to_kommunen": "die Kommunen",
+        "to_wirtschaft": "die Wirtschaft",
+        "to_wissenschaft": "die Wissenschaft",
         "scale_traffic_light": "Ampel (Status)",
         "scale_progress": "Umsetzungsfortschritt",
         "scale_maturity": "Reifegrad",
         "previous_change": "seit der letzten Runde",
+        "levels_caption": "Stufen der Skala {scale} und ihre Farben",
+        "level": "Stufe",
+        "meaning": "Bedeutung",
+        "participation": "Beteiligung",
+        "group": "Gruppe",
+        "profile_caption": "Selbsteinschätzung, Mittel der Peers und Abstand je Gruppe: {party}",
+        "chart_alt": "Balkendiagramm für {party} ({scale}): je {column} die Selbsteinschätzung (hell) und das "
+        "Mittel der Peers (dunkel); die Werte stehen in der Tabelle darunter.",
     },
     "en": {
         "report": "Report",
@@ -104,8 +126,11 @@ WORDING: dict[str, dict[str, str]] = {
         "contents": "Contents",
         "overall": "Overall picture",
         "overall_intro": "{submitted} organisations assessed themselves; {reviews} peer reviews by {reviewers} "
-        "reviewers underlie the findings. They led to {recs} recommendations to the federal government, the "
-        "federal states, municipalities, business and research.",
+        "reviewers underlie the findings.",
+        "recs_many": "They led to {recs} recommendations to {levels}.",
+        "recs_one": "They led to one recommendation to {levels}.",
+        "recs_none": "No recommendation was approved.",
+        "and": "and",
         "critical_sentence": "{row}: critical in {critical} of {total} {columns}",
         "no_critical": "No level is critical on the round's average.",
         "weakest_group": 'Peers see the greatest need for action in the {column} "{label}" (mean {mean}).',
@@ -116,11 +141,14 @@ WORDING: dict[str, dict[str, str]] = {
         "{threshold} count as critical. Colours follow the scale:",
         "disagreement_explained": "Disagreement: the peers' ratings lie {spread} or more levels apart.",
         "priorities": "Prioritised fields of action",
-        "priorities_intro": "The round's groups, greatest need for action first (peers' mean over all organisations).",
+        "priorities_intro": "The round's groups, greatest need for action first. Self and peers: the mean over the "
+        "organisations of each organisation's own mean and its peers' mean; every organisation counts the same, "
+        "however many peers rated it.",
         "matrix": "Status per {rows} and {columns}",
         "matrix_none": "Status matrix",
         "matrix_count": "Count: the row's cells whose mean is below {threshold} (critical), of the row's rated cells.",
-        "matrix_intro": "Mean peer rating over all organisations, per cell of the matrix.",
+        "matrix_intro": "Per cell of the matrix, the mean of the organisations' means: each organisation's mean "
+        "peer rating, averaged over the organisations (each counts the same).",
         "counts": "Count",
         "ranking": "Benchmark",
         "ranking_intro": "Each organisation's rank per {column} by its peers' mean rating ({scale}); equal means "
@@ -131,7 +159,8 @@ WORDING: dict[str, dict[str, str]] = {
         "profiles": "Profiles of the organisations",
         "profiles_intro": "Per organisation: self-assessment (light) and the peers' mean (dark).",
         "disagreements": "Where reviewers disagreed",
-        "disagreements_intro": "The points on which peers disagreed most often.",
+        "disagreements_intro": "The points on which peers disagreed most often (points as frequent are all shown).",
+        "disagreements_more": "Peers disagreed less often on {count} more points.",
         "no_disagreements": "Peers disagreed on no point.",
         "disagreements_of": "{count} points with disagreement; the largest:",
         "recommendations": "Recommendations per action level",
@@ -151,10 +180,12 @@ WORDING: dict[str, dict[str, str]] = {
         "reviewed organisation does not learn who reviewed it.",
         "respondents": "Organisations invited (self-assessment)",
         "submitted": "Self-assessments submitted",
-        "reviewers": "Reviewers",
+        "reviewers": "Reviewers invited",
+        "reviewers_submitted": "Reviewers who submitted a review",
         "reviews_due": "Reviews assigned",
         "reviews_submitted": "Reviews submitted",
         "replies_count": "Replies sent",
+        "nothing_to_add": 'Sent without a reply ("nothing to add")',
         "agreement": "Agreement between reviewers (Krippendorff's alpha, ordinal)",
         "agreement_note": "1 = full agreement, 0 = chance; from 0.8 reliable, from 0.667 tentatively reliable.",
         "deadlines": "Deadlines",
@@ -183,9 +214,30 @@ WORDING: dict[str, dict[str, str]] = {
         "level_kommunen": "Municipalities",
         "level_wirtschaft": "Business",
         "level_wissenschaft": "Research",
+        "to_bund": "the federal government",
+        "to_laender": "the federal states",
+        "to_kommunen": "municipalities",
+        "to_wirtschaft": "business",
+        "to_wissenschaft": "research",
         "scale_traffic_light": "Traffic light (status)",
         "scale_progress": "Implementation progress",
         "scale_maturity": "Maturity",
         "previous_change": "since the previous round",
+        "levels_caption": "The levels of the scale {scale} and their colours",
+        "level": "Level",
+        "meaning": "Meaning",
+        "participation": "Participation",
+        "group": "Group",
+        "profile_caption": "Self-assessment, peers' mean and gap per group: {party}",
+        "chart_alt": "Bar chart for {party} ({scale}): per {column}, the self-assessment (light) and the peers' "
+        "mean (dark); the table below gives the figures.",
     },
 }
+
+
+def levels_named(levels: list[str], words: dict[str, str]) -> str:
+    """Action levels as a list in a sentence: "den Bund, die Länder und die Kommunen"."""
+    names = [words[f"to_{level}"] for level in levels]
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {words['and']} {names[-1]}"

@@ -97,15 +97,15 @@ class RoundFigures:
         for party, count in enumerate(reviews_of):
             self.peers[party, :count] = flat[starts[party] : starts[party] + count]
         comment_keys = list(dict.fromkeys(cell.comment_key for cell in self.cells))
-        # Per party, what its reviewers wrote in the comment fields, by comment key.
-        self.peer_comments: list[dict[str, list[str]]] = []
+        # Per party, what its reviewers wrote in the comment fields, by comment key: (review slot, text).
+        self.peer_comments: list[dict[str, list[tuple[int, str]]]] = []
         for peers in peer_answers:
-            comments: dict[str, list[str]] = {}
-            for answers in peers:
+            comments: dict[str, list[tuple[int, str]]] = {}
+            for slot, answers in enumerate(peers):
                 for key in comment_keys:
                     text = answers.get(key)
                     if isinstance(text, str) and text.strip():
-                        comments.setdefault(key, []).append(text.strip())
+                        comments.setdefault(key, []).append((slot, text.strip()))
             self.peer_comments.append(comments)
         rated = ~np.isnan(self.peers)
         self.n_reviews = rated.sum(axis=1)
@@ -154,7 +154,9 @@ class RoundFigures:
 
     def group_evidence(self, columns: Sequence[int], weakest: int = 3) -> list[dict[str, list]]:
         """Per party, what stands behind its group figure: its lowest-rated items (by its peers' mean) and
-        what its reviewers wrote in the comment fields of the group's items."""
+        what its reviewers wrote in the comment fields of the group's items, each comment with the ratings it
+        is attached to (the reviewer's "scores" and the party's own, "self", on the items the field belongs
+        to), so that evidence for a low figure quotes only comments made on low ratings."""
         means = self.peer_mean[:, columns]
         # NaN (not rated) sorts last; a stable sort keeps questionnaire order among equal means.
         order = np.argsort(means, axis=1, kind="stable")[:, :weakest]
@@ -163,12 +165,17 @@ class RoundFigures:
         for party in np.flatnonzero(unrated.any(axis=1)).tolist():
             names[party] = [name for name, missing in zip(names[party], unrated[party], strict=True) if not missing]
         evidence: list[dict[str, list]] = [{"weakest": found, "comments": []} for found in names]
-        wanted = set(self.cells[c].comment_key for c in columns)
+        commented: dict[str, list[int]] = {}
+        for c in columns:
+            commented.setdefault(self.cells[c].comment_key, []).append(c)
         for party, comments in enumerate(self.peer_comments):
             if comments:  # most parties have no comments at all
                 evidence[party]["comments"] = [
-                    {"item": key, "text": text} for key, texts in comments.items() if key in wanted for text in texts
-                ]
+                    {"item": key, "text": text,
+                     "scores": [_optional(self.peers[party, slot, c]) for c in commented[key]],
+                     "self": [_optional(self.own[party, c]) for c in commented[key]]}
+                    for key, texts in comments.items() if key in commented for slot, text in texts
+                ]  # fmt: skip
         return evidence
 
     def roll_ups(self, party: int, tags: Sequence[str] | None = None) -> list[GroupFigures]:

@@ -9,6 +9,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from config.paths import CONFIG_DIR
+from review_model.consolidation import gap as gap_of
 from review_model.questionnaire import Text
 from review_model.vocabulary import ActionLevel, FindingScope
 from review_model.yaml_documents import DocumentError, problems_from_validation, read_yaml_document
@@ -51,6 +52,17 @@ class Rule(BaseModel):
         if value is None:
             return False
         return value < self.below if self.below is not None else value > self.above  # type: ignore[operator]
+
+    def supported_by(self, comment: Mapping[str, Any]) -> bool:
+        """Whether a reviewer's comment speaks to what fired the rule: one of the ratings it is attached to
+        meets the rule's condition (a comment on a high rating is no evidence of low maturity). A comment
+        stored without its ratings is not quoted."""
+        scores, own = comment.get("scores") or [], comment.get("self") or []
+        if self.figure == "peer_mean":
+            return any(self.met_by(score) for score in scores)
+        if self.figure == "self_score":
+            return any(self.met_by(value) for value in own)
+        return any(self.met_by(gap_of(score, value)) for score, value in zip(scores, own, strict=False))
 
 
 class RuleSet(BaseModel):
@@ -157,20 +169,23 @@ def draft_recommendations(
                     "values": [f.figures[rule.figure] for f in meeting],
                     "count": len(meeting),
                     "total": total,
-                    **_supporting_evidence(meeting, details),
+                    **_supporting_evidence(rule, meeting, details),
                 },
             )
         )
     return drafts
 
 
-def _supporting_evidence(meeting: list[GroupFinding], details: list[Mapping[str, Any]]) -> dict[str, list]:
-    """The items most often among the meeting parties' weakest, and the first few reviewer comments on them."""
+def _supporting_evidence(rule: Rule, meeting: list[GroupFinding], details: list[Mapping[str, Any]]) -> dict[str, list]:
+    """The items most often among the meeting parties' weakest, and the first few reviewer comments made on
+    ratings that meet the rule's condition."""
     named = Counter(item for found in details for item in found.get("weakest", ()))
     items = [item for item, _ in named.most_common(EVIDENCE_ITEMS)]
     quotes: list[dict[str, str]] = []
     for f, found in zip(meeting, details, strict=True):
         for comment in found.get("comments", ()):
+            if not rule.supported_by(comment):
+                continue
             if len(quotes) < EVIDENCE_QUOTES and all(comment["text"] != q["text"] for q in quotes):
                 quotes.append({"party": f.party, "item": comment["item"], "text": comment["text"]})
     return {"items": items, "quotes": quotes}

@@ -141,3 +141,13 @@ def progress_since(
         for (value, scale), items in pooled.items()
     ]
     return per_party, round_wide
+
+
+def most_frequent_with_ties(counts: Sequence[int], limit: int) -> list[int]:
+    """The indexes of the `limit` largest non-zero counts, largest first (earlier first among equals), and
+    every further one equal to the last: a list of "the ten most frequent" never cuts a tie in two."""
+    ranked = sorted((i for i, n in enumerate(counts) if n), key=lambda i: -counts[i])
+    if len(ranked) <= limit:
+        return ranked
+    last = counts[ranked[limit - 1]]
+    return [i for i in ranked if counts[i] >= last]

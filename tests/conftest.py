@@ -159,3 +159,13 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=60):
         yield
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One headless Chromium for every real-browser test of the run (skipped without it, except in CI)."""
+    from tests.browser_support import SharedChromium, require_chromium
+
+    require_chromium()
+    with SharedChromium(tmp_path_factory.mktemp("chromium")) as shared:
+        yield shared

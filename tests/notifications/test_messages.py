@@ -201,3 +201,18 @@ def test_a_repeated_enqueue_adds_nothing(engine):
         assert enqueue_messages(session, [message], NOW) == 1
         assert enqueue_messages(session, [retried], NOW + timedelta(minutes=1)) == 0
         session.commit()
+
+
+@pytest.mark.parametrize(
+    ("language", "named", "not_named"),
+    [("de", "4 Handlungsempfehlungen an die Länder sowie", "Bund"),
+     ("en", "4 recommendations to the federal states, and", "federal government")],
+)  # fmt: skip
+def test_the_published_email_names_only_the_action_levels_addressed(language, named, not_named):
+    recipient = Recipient(email="anna@stadt.example", name="Anna", language=language, organisation="Stadt Auenburg")
+    message = compose_message(
+        ReportPublished(LINK, NOW, 4, ("laender",)), recipient, ROUND, SENDER, stage="published", now=NOW
+    )
+    text, html = parts(email.message_from_bytes(message.payload, policy=email.policy.default))
+    for part in (text, html):
+        assert named in part and not_named not in part

@@ -22,7 +22,7 @@ from review_model.questionnaire import Text
 from review_model.tables import Enrolment, Organisation, Participant, Round, Submission, SubmissionVersion
 from review_model.tokens import issue_link, link_url
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
-from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, require_chromium
+from tests.browser_support import ARTIFACTS, CHROMIUM, require_chromium
 from tests.portal.conftest import SECRET
 
 if CHROMIUM is None:
@@ -30,9 +30,7 @@ if CHROMIUM is None:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the page, not the database
-def test_a_participant_fills_the_form_from_the_emailed_link(world, database_url):
-    from playwright.sync_api import sync_playwright
-
+def test_a_participant_fills_the_form_from_the_emailed_link(world, database_url, chromium):
     ARTIFACTS.mkdir(exist_ok=True)
     with DevMailServer() as mail, PortalThread(create_app(_settings(0), world.engine)) as portal:
         base_url = f"http://127.0.0.1:{portal.port}"
@@ -40,8 +38,7 @@ def test_a_participant_fills_the_form_from_the_emailed_link(world, database_url)
         link = _invite(world, settings, mail, "anna@auenburg.example")
         assert link.startswith(base_url + "/a/")
 
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        with chromium.connect() as browser:
             page = browser.new_page(viewport={"width": 1100, "height": 900})
             page.goto(link)
             assert page.title().startswith("Selbsteinschätzung")
@@ -73,7 +70,6 @@ def test_a_participant_fills_the_form_from_the_emailed_link(world, database_url)
             phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
             phone.goto(link)
             phone.screenshot(path=str(ARTIFACTS / "portal-form-phone.png"), full_page=True)
-            browser.close()
 
     with Session(world.engine) as session:
         submission = session.exec(select(Submission)).one()

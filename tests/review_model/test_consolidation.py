@@ -57,11 +57,18 @@ def test_group_evidence_names_the_weakest_items_and_quotes_reviewers():
         {"mobilitaet.ziele": 3, "mobilitaet.teilhabe": 1, "mobilitaet.infrastruktur": 2,
          "mobilitaet.teilhabe/comment": "  "},
     ]  # fmt: skip
-    figures = RoundFigures(QUESTIONNAIRE, [{}], [peers])
+    peers[1]["mobilitaet.ziele/comment"] = "Ein Vorbild für andere Kommunen."
+    figures = RoundFigures(QUESTIONNAIRE, [{"mobilitaet.teilhabe": 2}], [peers])
     [columns] = [c for g, c in figures.groups(["field_of_action"]).items() if g.value == "mobilitaet"]
     [evidence] = figures.group_evidence(columns, weakest=2)
     assert evidence["weakest"] == ["mobilitaet.teilhabe", "mobilitaet.infrastruktur"]
-    assert evidence["comments"] == [{"item": "mobilitaet.teilhabe/comment", "text": "Keine Beteiligung der Bürger."}]
+    # Each comment carries the ratings it was written beside: this reviewer's, and the party's own.
+    assert evidence["comments"] == [
+        {"item": "mobilitaet.teilhabe/comment", "text": "Keine Beteiligung der Bürger.", "scores": [0.0],
+         "self": [2.0]},
+        {"item": "mobilitaet.ziele/comment", "text": "Ein Vorbild für andere Kommunen.", "scores": [3.0],
+         "self": [None]},
+    ]  # fmt: skip
 
 
 def test_agreement_per_scale_across_parties():

@@ -95,7 +95,7 @@ def test_slow_progress_per_objective_reads_the_progress_scale():
 
 def test_texts_name_the_group_and_evidence_names_items_and_quotes_reviewers():
     labels = {("field_of_action", "mobilitaet"): Text(de="Mobilität", en="Mobility")}
-    comments = [{"item": "mobilitaet.teilhabe/comment", "text": "Kaum Beteiligung."}]
+    comments = [{"item": "mobilitaet.teilhabe/comment", "text": "Kaum Beteiligung.", "scores": [1.0], "self": [3.0]}]
     findings = [
         GroupFinding("A", FIELD, "mobilitaet", {"peer_mean": 1.0}, "maturity",
                      {"weakest": ["mobilitaet.teilhabe", "mobilitaet.ziele"], "comments": comments}),
@@ -131,3 +131,22 @@ def test_a_threshold_that_is_not_a_finite_number_is_refused(tmp_path, threshold)
     )
     with pytest.raises(DocumentError, match=r"rules\.yaml:5: rules\.0\.below: Input should be a finite number"):
         load_rules(path)
+
+
+def test_evidence_for_low_maturity_quotes_only_comments_on_low_ratings():
+    praise = "Überzeugend umgesetzt – ein Vorbild für andere Kommunen."
+    comments = [
+        {"item": "mobilitaet.ziele/comment", "text": praise, "scores": [4.0], "self": [3.0]},
+        {"item": "mobilitaet.teilhabe/comment", "text": "Kaum Beteiligung.", "scores": [1.0], "self": [3.0]},
+        {"item": "mobilitaet.daten/comment", "text": "Ohne Bewertung gespeichert."},  # no ratings: no evidence
+    ]
+    findings = [
+        GroupFinding("A", FIELD, "mobilitaet", {"peer_mean": 1.0, "self_score": 3.0, "gap": -2.0}, "maturity",
+                     {"weakest": [], "comments": comments}),
+        GroupFinding("B", FIELD, "mobilitaet", {"peer_mean": 1.5, "self_score": 3.0, "gap": -1.5}, "maturity",
+                     {"weakest": [], "comments": []}),
+    ]  # fmt: skip
+    drafts = {d.rule.id: d for d in draft_recommendations(RULES, findings)}
+    assert [q["text"] for q in drafts["field-weak-across-parties"].evidence["quotes"]] == ["Kaum Beteiligung."]
+    # A gap rule quotes the comments where the reviewer rated below the party's own rating by its margin.
+    assert [q["text"] for q in drafts["self-assessment-above-peers"].evidence["quotes"]] == ["Kaum Beteiligung."]

@@ -7,6 +7,7 @@ from review_model.round_overview import (
     PartyGroup,
     benchmark_ranking,
     critical_counts,
+    most_frequent_with_ties,
     progress_since,
     status_matrices,
 )
@@ -54,3 +55,10 @@ def test_progress_against_the_previous_round_counts_only_parties_in_both():
     assert {(p.party, p.change) for p in per_party} == {("Aachen", 1.5), ("Bonn", 0.0)}
     [overall] = round_wide
     assert (overall.before, overall.now) == (1.5, pytest.approx(2.25))  # Celle, new, does not count
+
+
+def test_the_most_frequent_keep_a_tie_at_the_limit_whole():
+    counts = [5, 0, 3, 4, 3, 1, 3]
+    assert most_frequent_with_ties(counts, 2) == [0, 3]
+    assert most_frequent_with_ties(counts, 3) == [0, 3, 2, 4, 6]  # the 3rd ties with the 4th and 5th
+    assert most_frequent_with_ties(counts, 10) == [0, 3, 2, 4, 6, 5]  # never a count of 0

@@ -12,7 +12,7 @@ from portal.background import PortalThread
 from review_model.store import make_engine, reading_session
 from review_model.tables import Recommendation
 from review_model.vocabulary import RecommendationStatus
-from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, require_chromium
+from tests.browser_support import ARTIFACTS, WIDTHS, check_widths, require_axe
 from workflows.demo.run import run_demo
 
 
@@ -49,17 +49,13 @@ def test_the_demo_runs_the_example_round_to_publication(demo):
     assert {row["organisation"] for row in scores["items"]} and scores["round"] == "beispielrunde"
 
 
-def test_the_published_report_in_a_real_browser(demo):
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
+def test_the_published_report_in_a_real_browser(demo, chromium):
     summary, _ = demo
     database_url = f"sqlite:///{summary.folder / 'spr-demo.db'}"
     engine = make_engine(database_url)
     settings = Settings(database_url=database_url, secret_key="a-browser-test-secret-" + "x" * 20)
     ARTIFACTS.mkdir(exist_ok=True)
-    with PortalThread(create_app(settings, engine)) as portal, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    with PortalThread(create_app(settings, engine)) as portal, chromium.connect() as browser:
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         elsewhere: list[str] = []
         page.on("request", lambda r: None if urlsplit(r.url).hostname == "127.0.0.1" else elsewhere.append(r.url))
@@ -74,6 +70,23 @@ def test_the_published_report_in_a_real_browser(demo):
         page.screenshot(path=str(ARTIFACTS / "report-recommendations.png"))
         page.goto(f"http://127.0.0.1:{portal.port}/reports/beispielrunde/report.html?lang=en")
         assert page.locator("h2", has_text="Where reviewers disagreed").count() == 1
-        browser.close()
     engine.dispose()
     assert elsewhere == []  # the report loads nothing from anywhere else
+
+
+def test_the_published_report_passes_axe_and_fits_a_phone(demo, chromium):
+    script = require_axe()
+    summary, _ = demo
+    database_url = f"sqlite:///{summary.folder / 'spr-demo.db'}"
+    engine = make_engine(database_url)
+    settings = Settings(database_url=database_url, secret_key="a-browser-test-secret-" + "x" * 20)
+    found, widths = {}, {}
+    with PortalThread(create_app(settings, engine)) as portal, chromium.connect() as browser:
+        for language in ("de", "en"):
+            url = f"http://127.0.0.1:{portal.port}/reports/beispielrunde/report.html?lang={language}"
+            for width, (violations, document_width) in check_widths(browser, url, script, f"report-{language}").items():
+                found[f"report ({language}) at {width}"] = violations
+                widths[f"report ({language}) at {width}"] = document_width
+    engine.dispose()
+    assert {page: v for page, v in found.items() if v} == {}
+    assert widths["report (de) at phone"] <= WIDTHS["phone"][0] and widths["report (en) at phone"] <= WIDTHS["phone"][0]

@@ -25,7 +25,9 @@ def test_groups_parties_and_the_round_by_hand():
     assert (field["self_score"], field["peer_mean"]) == (3.0, 1.75)  # own (4+2)/2; peers (1.5+2)/2
     assert field["details"]["gap"] == -1.25 and field["details"]["disagreements"] == 1
     assert field["details"]["weakest"][0] == "mobilitaet.ziele"
-    assert field["details"]["comments"] == [{"item": "mobilitaet.ziele/comment", "text": "Keine Strategie"}]
+    assert field["details"]["comments"] == [
+        {"item": "mobilitaet.ziele/comment", "text": "Keine Strategie", "scores": [0.0], "self": [4.0]}
+    ]  # the comment with the ratings it was written beside
 
     party = by[101, FindingScope.party, "overall", "maturity"]
     assert party["disagreement"] and party["details"]["disagreements"] == 1
@@ -39,3 +41,4 @@ def test_groups_parties_and_the_round_by_hand():
     assert cell["peer_mean"] == (1.5 + 1.0) / 2 and cell["details"]["row"] == "ziele"
     [often] = by[None, FindingScope.round, "disagreements", None]["details"]["items"]
     assert often == {"item": "mobilitaet.ziele", "scale": "maturity", "disagreeing": 1, "rated": 2}
+    assert by[None, FindingScope.round, "disagreements", None]["details"]["others"] == 0

@@ -10,16 +10,19 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
+from reports.documents import render_report
+from reports.wording import WORDING, levels_named
 from review_model.tables import (
     Organisation,
     OutboxMessage,
     PublishedReport,
     Recommendation,
+    Review,
     ReviewAssignment,
     Round,
     Submission,
 )
-from review_model.vocabulary import RecommendationStatus, Stage
+from review_model.vocabulary import ActionLevel, RecommendationStatus, Stage, WorkStatus
 from tests.workflows.test_review_stage import REVIEW_LINK, text_of
 from tests.workflows.test_submission_stage import link_in, submit
 from workflows.round_driver import advance_round
@@ -134,8 +137,30 @@ def test_from_review_close_to_publication(round_world):
                     "Profile der Organisationen", "Wo die Gutachter uneins waren", "Empfehlungen nach Handlungsebene",
                     "Stellungnahmen", "Methode und Beteiligung"):  # fmt: skip
         assert section in html
+    # The figures are said as they are: Anna replied, Ben sent "nothing to add" (counted apart).
+    assert '<th scope="row">Abgegebene Stellungnahmen</th><td class="num">1</td>' in html
+    assert '„nichts hinzuzufügen“)</th><td class="num">1</td>' in html
+    with Session(world.engine) as session:
+        addressed = {r.action_level.value for r in session.exec(select(Recommendation)).all()
+                     if r.status is RecommendationStatus.published}  # fmt: skip
+    levels = levels_named([level.value for level in ActionLevel if level.value in addressed], WORDING["de"])
+    assert f"Empfehlungen an {levels}." in html or f"Empfehlung an {levels}." in html
+    assert "das Mittel über die Organisationen (jede zählt gleich viel)" in html  # a mean of the parties' means
+    cards = html.split('<div class="profile"')[1:]
+    assert len(cards) == 4 and all(card.count(">Handlungsfeld</th>") == 1 for card in cards)
     english = world.portal.get("/reports/fruehjahr-2027/report.html?lang=en").text
     assert "Where reviewers disagreed" in english
+
+    # A reviewer who submitted nothing is not among those the findings rest on.
+    with Session(world.engine) as session:
+        reviewer = session.exec(select(ReviewAssignment.reviewer_enrolment_id)).first()
+        for review in session.exec(
+            select(Review).join(ReviewAssignment).where(ReviewAssignment.reviewer_enrolment_id == reviewer)
+        ).all():
+            review.status = WorkStatus.draft
+        session.flush()
+        redone = render_report(session, world.round_id, "html", "de").content.decode()
+    assert "Peer-Reviews von 3 Gutachterinnen und Gutachtern" in redone
     assert world.portal.get("/reports/fruehjahr-2027/scores.csv?lang=de").text.startswith(
         "\ufefforganisation,kind,item"
     )

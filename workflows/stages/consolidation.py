@@ -11,6 +11,7 @@ from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.consolidation import RoundFigures, gap, matrix_cells, status_dimensions
 from review_model.questionnaire import Questionnaire
+from review_model.round_overview import most_frequent_with_ties
 from review_model.round_ratings import load_round_ratings
 from review_model.store import insert_rows, reading_session
 from review_model.tables import Finding, Round
@@ -102,9 +103,10 @@ def _party_rows(round_id: int, submission_ids: list[int], figures: RoundFigures,
                                  disagreement=counts[party] > 0))  # fmt: skip
     disagreeing = figures.disagreement.sum(axis=0).tolist()
     rated = (figures.n_reviews >= 2).sum(axis=0).tolist()
-    frequent = sorted((c for c in range(len(figures.cells)) if disagreeing[c]), key=lambda c: -disagreeing[c])
+    frequent = most_frequent_with_ties(disagreeing, DISAGREEMENTS_KEPT * 2)
     details = {"items": [{"item": figures.cells[c].key, "scale": figures.cells[c].scale, "disagreeing": disagreeing[c],
-                          "rated": rated[c]} for c in frequent[:DISAGREEMENTS_KEPT * 2]]}  # fmt: skip
+                          "rated": rated[c]} for c in frequent],
+               "others": sum(1 for n in disagreeing if n) - len(frequent)}  # fmt: skip
     rows.append(_finding(round_id, None, FindingScope.round, "disagreements", None, now, details))
     return rows
 

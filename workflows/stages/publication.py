@@ -20,7 +20,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.vocabulary import Language, RecommendationStatus, Stage, WorkStatus
+from review_model.vocabulary import ActionLevel, Language, RecommendationStatus, Stage, WorkStatus
 from workflows.stages.context import StageContext, move_stage
 
 # WeasyPrint needs about 0.13 s and 2.6 MB per party (1,000 parties: 130 s and 2.6 GB per language, see
@@ -77,7 +77,9 @@ def publish_round(context: StageContext, round_id: int, actor: str) -> int:
         ).all()
         for recommendation in published:
             recommendation.status = RecommendationStatus.published
-        content = ReportPublished(report_link(context, round_.slug), now, len(published))
+        addressed = {r.action_level for r in published}
+        levels = tuple(level.value for level in ActionLevel if level in addressed)
+        content = ReportPublished(report_link(context, round_.slug), now, len(published), levels)
         messages = [
             compose_message(content, recipient, round_context(round_), context.sender, stage="published", now=now)
             for recipient in _readers(session, round_id)

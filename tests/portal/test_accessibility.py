@@ -1,0 +1,77 @@
+"""Every kind of portal page passes axe-core's WCAG 2.1 AA checks in a real browser, at desktop and phone
+width: the self-assessment form, the review form, the reply page, and the unknown and expired link pages."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from config.settings import Settings
+from portal.app import create_app
+from portal.background import PortalThread
+from review_model.tables import AccessToken, ReviewAssignment, Round, Submission
+from review_model.tokens import issue_link
+from review_model.vocabulary import Stage, TokenPurpose
+from tests.browser_support import check_widths, require_axe
+from tests.portal.conftest import SECRET
+from tests.portal.test_reply_form import ANNA, BEN, replies  # noqa: F401 (the fixture)
+
+CARA = "cara@elbstein.example"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the pages, not the database
+def test_every_kind_of_portal_page_passes_axe(replies, chromium, database_url):  # noqa: F811
+    script = require_axe()
+    world = replies.world
+    settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")
+    found = {}
+    with PortalThread(create_app(settings, world.engine)) as portal, chromium.connect() as browser:
+        base = f"http://127.0.0.1:{portal.port}"
+
+        def check(name: str, path: str) -> None:
+            for width, (violations, _) in check_widths(browser, base + path, script, name).items():
+                found[f"{name} at {width}"] = violations
+
+        _set_stage(world, Stage.submission)
+        check("self-assessment", world.form(BEN))
+        check("unknown link", "/a/" + "A" * 43)
+        _set_stage(world, Stage.review)
+        check("review", _review_link(world))
+        _set_stage(world, Stage.comment)
+        check("reply", replies.link)
+        _expire_every_link(world)
+        check("expired link", replies.link)
+    assert {page: v for page, v in found.items() if v} == {}
+
+
+def _set_stage(world, stage: Stage) -> None:  # type: ignore[no-untyped-def]
+    with Session(world.engine) as session:
+        round_ = session.get(Round, world.round_id)
+        round_.stage = stage
+        session.commit()
+
+
+def _review_link(world) -> str:  # type: ignore[no-untyped-def]
+    """Cara is asked to review Anna's submission; the path of her review form."""
+    with Session(world.engine) as session:
+        round_ = session.get(Round, world.round_id)
+        anna = session.exec(select(Submission).where(Submission.enrolment_id == world.enrolments[ANNA])).one()
+        assignment = ReviewAssignment(
+            round_id=world.round_id, submission_id=anna.id, reviewer_enrolment_id=world.enrolments[CARA]
+        )
+        session.add(assignment)
+        session.flush()
+        issued = issue_link(
+            session, SECRET.encode(), round_id=world.round_id, enrolment_id=world.enrolments[CARA],
+            purpose=TokenPurpose.review, assignment_id=assignment.id,
+            expires_at=round_.review_deadline + timedelta(days=14),
+        )  # fmt: skip
+        session.commit()
+    return f"/r/{issued.token}"
+
+
+def _expire_every_link(world) -> None:  # type: ignore[no-untyped-def]
+    with Session(world.engine) as session:
+        for access in session.exec(select(AccessToken)):
+            access.expires_at = datetime.now(UTC) - timedelta(days=1)
+        session.commit()
