@@ -14,12 +14,8 @@ from config.settings import Settings
 from portal.app import create_app
 from portal.background import PortalThread
 from review_model.tables import Finding
-from tests.browser_support import CHROMIUM, CHROMIUM_FLAGS, require_chromium
 from tests.portal.conftest import SECRET
 from tests.portal.test_reply_form import replies  # noqa: F401 (the fixture, used through `request`)
-
-if CHROMIUM is None:
-    require_chromium()
 
 ANNA = "anna@auenburg.example"
 CSS = Path(__file__).resolve().parents[2] / "portal" / "static" / "portal.css"
@@ -28,15 +24,11 @@ ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  
 
 
 @pytest.fixture
-def browser(world) -> Iterator[tuple[Any, str]]:
-    """Headless Chromium and the portal's address."""
-    from playwright.sync_api import sync_playwright
-
+def browser(world, chromium) -> Iterator[tuple[Any, str]]:
+    """The run's headless Chromium and the portal's address."""
     settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")
-    with PortalThread(create_app(settings, world.engine)) as portal, sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium, f"http://127.0.0.1:{portal.port}"
-        chromium.close()
+    with PortalThread(create_app(settings, world.engine)) as portal, chromium.connect() as shared:
+        yield shared, f"http://127.0.0.1:{portal.port}"
 
 
 def contrast(first: str, second: str) -> float:
