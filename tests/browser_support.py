@@ -59,10 +59,12 @@ class SharedChromium:
         self.endpoint = ""
 
     def __enter__(self) -> "SharedChromium":
+        # --hide-scrollbars, as Playwright's own launch does: widths are measured as a phone shows them,
+        # without a desktop scrollbar's 15 px.
         log = self.folder / "chromium.log"
         with log.open("wb") as output:
             self.process = subprocess.Popen(
-                [CHROMIUM or "chromium", *CHROMIUM_FLAGS, "--remote-debugging-port=0",
+                [CHROMIUM or "chromium", *CHROMIUM_FLAGS, "--hide-scrollbars", "--remote-debugging-port=0",
                  f"--user-data-dir={self.folder / 'profile'}", "about:blank"],
                 stdout=subprocess.DEVNULL, stderr=output,
             )  # fmt: skip
