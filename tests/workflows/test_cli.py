@@ -135,3 +135,40 @@ def test_an_outdated_store_asks_for_an_upgrade(configured):
     assert "run `spr db upgrade`" in result.output
     status = spr("db", "status")
     assert status.exit_code == 1 and "schema:  0000" in status.output
+
+
+def test_square_brackets_in_titles_names_and_messages_are_printed_as_they_are(configured, tmp_path):
+    """Rich reads `[...]` as markup: data holding brackets must neither crash a command nor lose its text."""
+    round_file = tmp_path / "brackets.yaml"
+    round_file.write_text(
+        "slug: klammern\ntitle: {de: 'Runde [/] eins', en: 'Round [red]one'}\n"
+        "questionnaire: smart-city-self-assessment\n"
+        "coordinator: {name: '[bold]x[/bold]', email: 'gs@peer-review.example'}\n"
+        "deadlines: {submission: P21D, review: P42D, comment: P56D}\n"
+        "participants: people.csv\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "people.csv").write_text(
+        "email,name,organisation,organisation_kind\nx@org.example,[bold]x[/bold],Stadt [:smile:],Kommune\n",
+        encoding="utf-8",
+    )
+    created = spr("round", "create", str(round_file))
+    assert created.exit_code == 0, created.output
+    assert "Runde [/] eins" in created.output
+
+    listed = spr("round", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "Runde [/] eins" in listed.output
+
+    shown = spr("round", "show", "klammern")
+    assert shown.exit_code == 0, shown.output
+    assert "Runde [/] eins  (Round [red]one)" in shown.output
+    assert "[bold]x[/bold] <gs@peer-review.example>" in shown.output
+
+    status = spr("status", "klammern")
+    assert status.exit_code == 0, status.output
+    assert "Runde [/] eins (klammern) · stage draft" in status.output
+
+    missing = spr("round", "show", "[nope] :smile:")
+    assert missing.exit_code == 1
+    assert "Error: no round '[nope] :smile:'" in missing.output

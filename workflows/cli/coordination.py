@@ -179,7 +179,7 @@ def status(round_ref: RoundArgument) -> None:
         from review_model.rounds import find_round
         from review_model.stage_rules import stage_deadline
         from review_model.store import session_scope
-        from workflows.cli.output import console
+        from workflows.cli.output import console, styled
         from workflows.cli.store_access import open_store
 
         with session_scope(open_store()) as session:
@@ -188,7 +188,7 @@ def status(round_ref: RoundArgument) -> None:
             mail = outbox_counts(session, round_.id)
             later = _later_stages(session, round_)
         out = console()
-        out.print(f"[bold]{round_.title}[/] ({round_.slug}) · stage [bold]{round_.stage}[/]", markup=True)
+        out.print(styled((round_.title, "bold"), f" ({round_.slug}) · stage ", (round_.stage.value, "bold")))
         deadline = stage_deadline(round_, round_.stage)
         if deadline is not None:
             grace = round_.late_grace_hours if round_.stage.value in ("invitation", "submission") else 0

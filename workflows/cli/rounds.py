@@ -12,6 +12,7 @@ from workflows.cli.output import (
     local_time,
     print_table,
     reported_errors,
+    styled,
     success,
 )
 
@@ -104,7 +105,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
         questionnaire = Questionnaire.model_validate(r.questionnaire_snapshot)
         tz = r.time_zone
         out = console()
-        out.print(f"[bold]{r.title}[/]" + (f"  ({r.title_en})" if r.title_en else ""), markup=True)
+        out.print(styled((r.title, "bold"), f"  ({r.title_en})" if r.title_en else ""))
         rows = [
             ("Round", f"{r.slug} (id {r.id})"),
             ("Stage", f"{r.stage} since {local_time(r.stage_entered_at, tz)}"),
