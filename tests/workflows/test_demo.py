@@ -56,7 +56,7 @@ def test_the_published_report_in_a_real_browser(demo):
     summary, _ = demo
     database_url = f"sqlite:///{summary.folder / 'spr-demo.db'}"
     engine = make_engine(database_url)
-    settings = Settings(database_url=database_url, secret_key="a-browser-test-secret-" + "x" * 20)
+    settings = Settings(database_url=database_url)  # the demo's secret key, kept beside its store
     ARTIFACTS.mkdir(exist_ok=True)
     with PortalThread(create_app(settings, engine)) as portal, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

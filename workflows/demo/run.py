@@ -12,7 +12,6 @@ import email.policy
 import os
 import random
 import re
-import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -109,7 +108,7 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
     started = time.perf_counter()
     folder = folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    # An earlier demo's store and report go; nothing else in the folder is touched.
+    # An earlier demo's store (with its secret key, spr-demo.db.key) and report go; nothing else is touched.
     for leftover in [*folder.glob("spr-demo.db*"), *(folder / "report" / name for name in REPORT_FILES.values())]:
         leftover.unlink(missing_ok=True)
     mail_port, portal_port = free_port(), free_port()
@@ -125,7 +124,7 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         "SPR_DATABASE_URL": f"sqlite:///{folder / 'spr-demo.db'}", "SPR_SMTP_HOST": "127.0.0.1",
         "SPR_SMTP_PORT": str(mail_port), "SPR_SMTP_TLS": "none", "SPR_SMTP_USER": "", "SPR_SMTP_PASSWORD": "",
-        "SPR_PUBLIC_BASE_URL": f"http://127.0.0.1:{portal_port}", "SPR_SECRET_KEY": secrets.token_urlsafe(48),
+        "SPR_PUBLIC_BASE_URL": f"http://127.0.0.1:{portal_port}",
         "SPR_SMTP_RETRY_SECONDS": "1",
     })  # fmt: skip
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

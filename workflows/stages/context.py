@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from config.settings import Settings, secret_key
+from config.settings import Settings
 from notifications.addressing import sender_from_settings
 from notifications.compose import Sender
 from notifications.delivery import (
@@ -15,6 +15,7 @@ from notifications.delivery import (
     delivery_options_from_settings,
     smtp_server_from_settings,
 )
+from review_model.store_key import store_secret_key
 from review_model.tables import Round
 from review_model.tokens import link_url
 from review_model.vocabulary import Stage, TokenPurpose
@@ -36,7 +37,7 @@ class StageContext:
     def from_settings(cls, settings: Settings, engine: Engine) -> "StageContext":
         return cls(
             engine=engine,
-            secret=secret_key(settings),
+            secret=store_secret_key(settings, engine),
             sender=sender_from_settings(settings),
             public_base_url=str(settings.public_base_url),
             link_grace=timedelta(days=settings.link_grace_days),
