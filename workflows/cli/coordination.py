@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from workflows.cli.output import COORDINATOR, fail, local_time, print_table, reported_errors, success
+from workflows.cli.output import COORDINATOR, fail, local_time, next_step, print_table, reported_errors, success
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -54,6 +54,7 @@ def launch(round_ref: RoundArgument) -> None:
         except LaunchRefused as refused:
             fail(f"round {slug} cannot be launched:\n" + "\n".join(f"  - {reason}" for reason in refused.reasons))
         success(f"Round {slug} launched: {report.summary()}.")
+        typer.echo(next_step(slug, report.stage_after))
 
 
 def advance(round_ref: RoundArgument) -> None:
@@ -67,6 +68,7 @@ def advance(round_ref: RoundArgument) -> None:
 
         report = advance_round_flow(round_id, slug)
         success(f"Round {slug}: {report.summary()}.")
+        typer.echo(next_step(slug, report.stage_after))
 
 
 def remind(
@@ -221,6 +223,7 @@ def status(round_ref: RoundArgument) -> None:
         failed = sum(n for state, n in mail.items() if state.value == "failed")
         pending = sum(n for state, n in mail.items() if state.value in ("queued", "sending"))
         out.print(f"Email: {pending} waiting, {failed} failed" + (" (see `spr outbox status`)" if failed else ""))
+        out.print(next_step(round_.slug, round_.stage))
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,26 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
     console().print(table)
 
 
+# What a coordinator does next with a round in each stage: every command that shows a round ends with it.
+_NEXT_STEPS = {
+    "draft": "launch it with `spr round launch {slug}` (check it first with `spr round show {slug}`)",
+    "invitation": "keep `spr serve` running; watch the round with `spr status {slug}`",
+    "submission": "keep `spr serve` running; watch the round with `spr status {slug}`",
+    "assignment": "check the reviewers with `spr assignment show {slug}`, then `spr assignment confirm {slug}`",
+    "review": "keep `spr serve` running; watch the round with `spr status {slug}`",
+    "consolidation": "keep `spr serve` running; the recommendations follow (`spr recommendations list {slug}`)",
+    "drafting": "decide on the drafts with `spr recommendations list {slug}`, then approve or reject each",
+    "comment": "keep `spr serve` running; publication follows the comment deadline (`spr status {slug}`)",
+    "published": "the report is on the portal; write a copy with `spr report {slug}`",
+    "archived": "write the report with `spr report {slug}`",
+}
+
+
+def next_step(slug: str, stage: str) -> str:
+    """The line that ends a command about a round: what comes next in its stage."""
+    return "Next: " + _NEXT_STEPS[str(stage)].format(slug=slug) + "."
+
+
 def local_time(moment: datetime | None, zone: str) -> str:
     """A moment as people in the round's time zone read it."""
     if moment is None:

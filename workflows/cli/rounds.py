@@ -10,6 +10,7 @@ from workflows.cli.output import (
     console,
     describe_questionnaire,
     local_time,
+    next_step,
     print_table,
     reported_errors,
     styled,
@@ -140,6 +141,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
                 typer.echo(f"Before {following}: " + "; ".join(blockers))
             else:
                 typer.echo(f"Ready for {following}.")
+        typer.echo(next_step(r.slug, r.stage))
 
 
 def print_import_summary(summary: object) -> None:
