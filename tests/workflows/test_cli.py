@@ -48,7 +48,9 @@ def test_every_command_explains_itself(command):
 
 
 def test_the_example_round_is_created_with_its_participants_and_shown(configured):
-    assert spr("db", "upgrade").exit_code == 0
+    upgraded = spr("db", "upgrade")
+    assert upgraded.exit_code == 0
+    assert upgraded.output.splitlines()[-1] == "Next: create a round with `spr round create ROUND.yaml`."
     created = spr("round", "create", str(EXAMPLES / "round.yaml"))
     assert created.exit_code == 0, created.output
     assert "Created round beispielrunde" in created.output
@@ -65,6 +67,9 @@ def test_the_example_round_is_created_with_its_participants_and_shown(configured
     assert "smart-city-self-assessment v1" in shown.output
     assert "30 (20 respondents, 30 reviewers)" in shown.output
     assert "Ready for invitation." in shown.output
+    assert shown.output.splitlines()[-1] == (
+        "Next: launch it with `spr round launch beispielrunde` (it checks everything first)."
+    )
 
     imported = spr("participants", "import", "beispielrunde", str(EXAMPLES / "participants.csv"))
     assert imported.exit_code == 0 and "nothing changed" in imported.output

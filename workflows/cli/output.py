@@ -68,7 +68,7 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
 
 # What a coordinator does next with a round in each stage: every command that shows a round ends with it.
 _NEXT_STEPS = {
-    "draft": "launch it with `spr round launch {slug}` (check it first with `spr round show {slug}`)",
+    "draft": "launch it with `spr round launch {slug}` (it checks everything first)",
     "invitation": "keep `spr serve` running; watch the round with `spr status {slug}`",
     "submission": "keep `spr serve` running; watch the round with `spr status {slug}`",
     "assignment": "check the reviewers with `spr assignment show {slug}`, then `spr assignment confirm {slug}`",
