@@ -1,7 +1,5 @@
 """Runtime settings, read from SPR_* environment variables and an optional .env file."""
 
-import os
-import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -9,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 ENV_PREFIX = "SPR_"
 _SECRET_FIELDS = {"secret_key", "smtp_password"}
@@ -61,9 +60,11 @@ class Settings(BaseSettings):
         "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`.",
     )
 
-    secret_key_file: str = Field(
-        default="spr-secret.key",
-        description="Where the secret key is kept when SPR_SECRET_KEY is not set; created on first use.",
+    secret_key_file: str | None = Field(
+        default=None,
+        description="The file that holds the secret key when SPR_SECRET_KEY is not set. By default the key is "
+        "kept beside a SQLite store's file (spr.db.key), made when the store is first used; a store on "
+        "PostgreSQL needs this or SPR_SECRET_KEY.",
     )
     link_grace_days: int = Field(
         default=14, ge=0, le=365, description="Days a personal link stays readable after its stage's deadline."
@@ -136,25 +137,20 @@ def load_settings() -> Settings:
         raise SettingsError("Invalid settings:\n" + describe_settings_error(error)) from None
 
 
-def secret_key(settings: Settings) -> bytes:
-    """The secret key: SPR_SECRET_KEY, or else one generated once and kept in SPR_SECRET_KEY_FILE (mode 0600).
+def secret_key_path(settings: Settings) -> Path | None:
+    """The file that holds the secret key: SPR_SECRET_KEY_FILE, or else one beside a SQLite store's file
+    (`spr.db` keeps `spr.db.key`), wherever spr is run from; None for any other store.
 
-    Personal links are derived from it: changing it makes every link that was sent out invalid.
+    The key belongs to the store, not to the working folder: personal links are derived from it.
     """
-    if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value().encode()
-    path = Path(settings.secret_key_file)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_bytes().strip()
-        if len(key) < 32:
-            raise SettingsError(f"SPR_SECRET_KEY_FILE: {path} holds fewer than 32 characters") from None
-        return key
-    key = secrets.token_urlsafe(48).encode()
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(key + b"\n")
-    return key
+    if settings.secret_key_file:
+        return Path(settings.secret_key_file).expanduser().resolve()
+    url = make_url(settings.database_url)
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    store = Path(database).expanduser().resolve()
+    return store.with_name(store.name + ".key")
 
 
 @lru_cache(maxsize=1)

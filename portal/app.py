@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
-from config.settings import Settings, get_settings, secret_key
+from config.settings import Settings, get_settings
 from portal.failures import (
     STORE_UNAVAILABLE,
     check_store_writable,
@@ -27,6 +27,7 @@ from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
 from portal.report_pages import published_report
 from portal.security import BodySizeLimit, RefuseNul, SecurityHeaders
 from review_model.store import make_engine, reading_session
+from review_model.store_key import store_secret_key
 from review_model.vocabulary import TokenPurpose
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -52,7 +53,8 @@ def create_app(
 ) -> FastAPI:
     """The portal application, on the configured store unless an engine is given."""
     settings = settings or get_settings()
-    portal = Portal(settings, engine or make_engine(settings.database_url), secret_key(settings), on_submission)
+    engine = engine or make_engine(settings.database_url)
+    portal = Portal(settings, engine, store_secret_key(settings, engine), on_submission)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -124,6 +124,8 @@ def engine(database_url: str) -> Iterator[Engine]:
 def configured(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     """Settings pointing at the test store, as a command run by an operator would see them."""
     monkeypatch.setenv("SPR_DATABASE_URL", database_url)
+    if not database_url.startswith("sqlite"):  # a SQLite store keeps its secret key beside its file
+        monkeypatch.setenv("SPR_SECRET_KEY_FILE", str(tmp_path / "store.key"))
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     yield database_url

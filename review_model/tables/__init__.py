@@ -8,7 +8,7 @@ from review_model.tables.people import ConflictDeclaration, Organisation, Partic
 from review_model.tables.reviews import Review, ReviewAssignment
 from review_model.tables.rounds import Enrolment, Round
 from review_model.tables.submissions import Submission, SubmissionVersion
-from review_model.tables.tokens import AccessToken
+from review_model.tables.tokens import AccessToken, StoreKey
 
 __all__ = [
     "AccessToken",
@@ -26,6 +26,7 @@ __all__ = [
     "ReviewAssignment",
     "ReviewPreference",
     "Round",
+    "StoreKey",
     "Submission",
     "SubmissionVersion",
     "metadata",

@@ -32,3 +32,17 @@ class AccessToken(SQLModel, table=True):
     revoked_at: datetime | None = timestamp_field()
     last_used_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()
+
+
+class StoreKey(SQLModel, table=True):
+    """Which secret key this store's links are made with: an HMAC of a fixed label under the key, never the key.
+
+    One row, written when a key is first used with the store; a command that brings another key is refused,
+    so a second key is never made or used silently (its links would open nothing).
+    """
+
+    __tablename__ = "store_key"
+
+    id: int = Field(default=1, primary_key=True)
+    fingerprint: str = Field(max_length=64)
+    created_at: datetime = created_at_field()

@@ -49,7 +49,9 @@ def test_every_command_explains_itself(command):
 
 
 def test_the_example_round_is_created_with_its_participants_and_shown(configured):
-    assert spr("db", "upgrade").exit_code == 0
+    upgraded = spr("db", "upgrade")
+    assert upgraded.exit_code == 0
+    assert upgraded.output.splitlines()[-1] == "Next: create a round with `spr round create ROUND.yaml`."
     created = spr("round", "create", str(EXAMPLES / "round.yaml"))
     assert created.exit_code == 0, created.output
     assert "Created round beispielrunde" in created.output
@@ -66,6 +68,9 @@ def test_the_example_round_is_created_with_its_participants_and_shown(configured
     assert "smart-city-self-assessment v1" in shown.output
     assert "30 (20 respondents, 30 reviewers)" in shown.output
     assert "Ready for invitation." in shown.output
+    assert shown.output.splitlines()[-1] == (
+        "Next: launch it with `spr round launch beispielrunde` (it checks everything first)."
+    )
 
     imported = spr("participants", "import", "beispielrunde", str(EXAMPLES / "participants.csv"))
     assert imported.exit_code == 0 and "nothing changed" in imported.output
@@ -172,3 +177,40 @@ def test_a_nul_in_a_participants_file_names_the_row_and_creates_nothing(configur
     assert spr("round", "create", str(round_file), "--no-import").exit_code == 0
     assert refuses_the_row(spr("participants", "import", "beispielrunde", str(people)))
     assert "0 (0 respondents, 0 reviewers)" in spr("round", "show", "beispielrunde").output
+
+
+def test_square_brackets_in_titles_names_and_messages_are_printed_as_they_are(configured, tmp_path):
+    """Rich reads `[...]` as markup: data holding brackets must neither crash a command nor lose its text."""
+    round_file = tmp_path / "brackets.yaml"
+    round_file.write_text(
+        "slug: klammern\ntitle: {de: 'Runde [/] eins', en: 'Round [red]one'}\n"
+        "questionnaire: smart-city-self-assessment\n"
+        "coordinator: {name: '[bold]x[/bold]', email: 'gs@peer-review.example'}\n"
+        "deadlines: {submission: P21D, review: P42D, comment: P56D}\n"
+        "participants: people.csv\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "people.csv").write_text(
+        "email,name,organisation,organisation_kind\nx@org.example,[bold]x[/bold],Stadt [:smile:],Kommune\n",
+        encoding="utf-8",
+    )
+    created = spr("round", "create", str(round_file))
+    assert created.exit_code == 0, created.output
+    assert "Runde [/] eins" in created.output
+
+    listed = spr("round", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "Runde [/] eins" in listed.output
+
+    shown = spr("round", "show", "klammern")
+    assert shown.exit_code == 0, shown.output
+    assert "Runde [/] eins  (Round [red]one)" in shown.output
+    assert "[bold]x[/bold] <gs@peer-review.example>" in shown.output
+
+    status = spr("status", "klammern")
+    assert status.exit_code == 0, status.output
+    assert "Runde [/] eins (klammern) · stage draft" in status.output
+
+    missing = spr("round", "show", "[nope] :smile:")
+    assert missing.exit_code == 1
+    assert "Error: no round '[nope] :smile:'" in missing.output

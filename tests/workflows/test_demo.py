@@ -53,7 +53,7 @@ def test_the_published_report_in_a_real_browser(demo, chromium):
     summary, _ = demo
     database_url = f"sqlite:///{summary.folder / 'spr-demo.db'}"
     engine = make_engine(database_url)
-    settings = Settings(database_url=database_url, secret_key="a-browser-test-secret-" + "x" * 20)
+    settings = Settings(database_url=database_url)  # the demo's secret key, kept beside its store
     ARTIFACTS.mkdir(exist_ok=True)
     with PortalThread(create_app(settings, engine)) as portal, chromium.connect() as browser:
         page = browser.new_page(viewport={"width": 1200, "height": 900})

@@ -57,8 +57,18 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version.")
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", help="Show Prefect's own log on the terminal (else it goes to spr-prefect.log here)."
+        ),
+    ] = False,
 ) -> None:
     """Settings come from SPR_* environment variables or a .env file in the working directory."""
+    if not verbose:
+        from workflows.prefect_output import send_prefect_logs_to_file
+
+        send_prefect_logs_to_file()
 
 
 def main() -> None:

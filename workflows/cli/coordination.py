@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from workflows.cli.output import COORDINATOR, fail, local_time, print_table, reported_errors, success
+from workflows.cli.output import COORDINATOR, fail, local_time, next_step, print_table, reported_errors, success
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -56,6 +56,7 @@ def launch(round_ref: RoundArgument) -> None:
         except LaunchRefused as refused:
             fail(f"round {slug} cannot be launched:\n" + "\n".join(f"  - {reason}" for reason in refused.reasons))
         success(f"Round {slug} launched: {report.summary()}.")
+        typer.echo(next_step(slug, report.stage_after))
 
 
 def advance(round_ref: RoundArgument) -> None:
@@ -69,6 +70,7 @@ def advance(round_ref: RoundArgument) -> None:
 
         report = advance_round_flow(round_id, slug)
         success(f"Round {slug}: {report.summary()}.")
+        typer.echo(next_step(slug, report.stage_after))
 
 
 def remind(
@@ -243,7 +245,7 @@ def status(round_ref: RoundArgument) -> None:
         from review_model.rounds import find_round
         from review_model.stage_rules import stage_deadline
         from review_model.store import session_scope
-        from workflows.cli.output import console
+        from workflows.cli.output import console, styled
         from workflows.cli.store_access import open_store
 
         with session_scope(open_store()) as session:
@@ -252,7 +254,7 @@ def status(round_ref: RoundArgument) -> None:
             mail = outbox_counts(session, round_.id)
             later = _later_stages(session, round_)
         out = console()
-        out.print(f"[bold]{round_.title}[/] ({round_.slug}) · stage [bold]{round_.stage}[/]", markup=True)
+        out.print(styled((round_.title, "bold"), f" ({round_.slug}) · stage ", (round_.stage.value, "bold")))
         deadline = stage_deadline(round_, round_.stage)
         if deadline is not None:
             grace = round_.late_grace_hours if round_.stage.value in ("invitation", "submission") else 0
@@ -285,6 +287,7 @@ def status(round_ref: RoundArgument) -> None:
         failed = sum(n for state, n in mail.items() if state.value == "failed")
         pending = sum(n for state, n in mail.items() if state.value in ("queued", "sending"))
         out.print(f"Email: {pending} waiting, {failed} failed" + (" (see `spr outbox status`)" if failed else ""))
+        out.print(next_step(round_.slug, round_.stage))
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,26 @@ def upgrade() -> None:
     with reported_errors():
         from config.settings import get_settings
         from review_model.schema_migrations import current_revision, head_revision, upgrade_store
+        from review_model.store_key import describe_key_location, store_secret_key
         from workflows.cli.store_access import configured_engine, describe_url
 
+        settings = get_settings()
+        key_location = describe_key_location(settings)  # a store without a way to its key is refused first
         engine = configured_engine()
         before = current_revision(engine)
         upgrade_store(engine)
-        where = describe_url(get_settings().database_url)
+        store_secret_key(settings, engine)  # made on first use; refused when it is not this store's key
+        where = describe_url(settings.database_url)
         if before == head_revision():
             success(f"The store at {where} is up to date (schema {before}).")
         else:
             success(f"Upgraded the store at {where} from schema {before or 'empty'} to {head_revision()}.")
+        kept = "comes from SPR_SECRET_KEY" if key_location == "SPR_SECRET_KEY" else f"is in {key_location}"
+        typer.echo(
+            f"Its secret key {kept}: keep it, and back it up with the store. Every personal link "
+            "is made with it; without it, or with another, no link sent out opens."
+        )
+        typer.echo("Next: create a round with `spr round create ROUND.yaml`.")
 
 
 @app.command("status")

@@ -12,6 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from review_model.questionnaire import Questionnaire
 
@@ -21,34 +22,68 @@ COORDINATOR = "coordinator (command line)"
 
 
 def console(stderr: bool = False) -> "Console":
-    """A console for people; when the output goes to a file or a pipe, lines are not wrapped at 80."""
+    """A console for people; when the output goes to a file or a pipe, lines are not wrapped at 80.
+
+    Strings are printed as they are: titles, names and addresses may hold square brackets or colons, which
+    Rich would otherwise read as markup or emoji codes (and fail on, or drop). Style comes from `styled`.
+    """
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
-    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
+    return Console(stderr=stderr, markup=False, emoji=False, highlight=False, soft_wrap=True, width=width)
+
+
+def styled(*parts: "str | tuple[str, str]") -> "Text":
+    """A line of plain strings and (text, style) pairs; nothing in it is read as markup."""
+    from rich.text import Text
+
+    return Text.assemble(*parts)
 
 
 def fail(message: str) -> NoReturn:
     """Print a problem on stderr and stop with a non-zero exit code."""
-    console(stderr=True).print(f"[bold red]Error:[/] {message}", markup=True, highlight=False)
+    console(stderr=True).print(styled(("Error:", "bold red"), " ", message))
     raise typer.Exit(EXIT_PROBLEM)
 
 
 def success(message: str) -> None:
-    console().print(f"[green]✓[/] {message}", markup=True)
+    console().print(styled(("✓", "green"), " ", message))
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     show_header = any(columns)
-    table = Table(title=title, title_justify="left", header_style="bold", show_header=show_header)
+    table = Table(
+        title=Text(title) if title else None, title_justify="left", header_style="bold", show_header=show_header
+    )
     for column in columns:
-        table.add_column(column)
+        table.add_column(Text(column))
     for row in rows:
-        table.add_row(*("" if value is None else str(value) for value in row))
+        table.add_row(*(Text("" if value is None else str(value)) for value in row))
     console().print(table)
+
+
+# What a coordinator does next with a round in each stage: every command that shows a round ends with it.
+_NEXT_STEPS = {
+    "draft": "launch it with `spr round launch {slug}` (it checks everything first)",
+    "invitation": "keep `spr serve` running; watch the round with `spr status {slug}`",
+    "submission": "keep `spr serve` running; watch the round with `spr status {slug}`",
+    "assignment": "check the reviewers with `spr assignment show {slug}`, then `spr assignment confirm {slug}`",
+    "review": "keep `spr serve` running; watch the round with `spr status {slug}`",
+    "consolidation": "keep `spr serve` running; the recommendations follow (`spr recommendations list {slug}`)",
+    "drafting": "decide on the drafts with `spr recommendations list {slug}`, then approve or reject each",
+    "comment": "keep `spr serve` running; publication follows the comment deadline (`spr status {slug}`)",
+    "published": "the report is on the portal; write a copy with `spr report {slug}`",
+    "archived": "write the report with `spr report {slug}`",
+}
+
+
+def next_step(slug: str, stage: str) -> str:
+    """The line that ends a command about a round: what comes next in its stage."""
+    return "Next: " + _NEXT_STEPS[str(stage)].format(slug=slug) + "."
 
 
 def local_time(moment: datetime | None, zone: str) -> str:

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from workflows.cli.output import console, describe_questionnaire, reported_errors
+from workflows.cli.output import console, describe_questionnaire, reported_errors, styled
 
 app = typer.Typer(help="Check questionnaire files.", no_args_is_help=True)
 
@@ -33,12 +33,12 @@ def check(
                 questionnaire = questionnaire_from_document(read_yaml_document(path))
             except (QuestionnaireError, DocumentError) as error:
                 invalid += 1
-                err.print(f"[bold red]✗ {path}[/]: {len(error.problems)} problem(s)", markup=True)
+                err.print(styled((f"✗ {path}", "bold red"), f": {len(error.problems)} problem(s)"))
                 for problem in error.problems:
-                    err.print(f"  {problem.describe(str(path))}", markup=False)
+                    err.print(f"  {problem.describe(str(path))}")
                 continue
-            out.print(f"[green]✓ {path}[/]: {describe_questionnaire(questionnaire)}", markup=True)
+            out.print(styled((f"✓ {path}", "green"), f": {describe_questionnaire(questionnaire)}"))
             for label in questionnaire.missing_english():
-                out.print(f"  warning: no English text for {label}", markup=False)
+                out.print(f"  warning: no English text for {label}")
         if invalid:
             raise typer.Exit(1)

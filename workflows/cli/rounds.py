@@ -10,8 +10,10 @@ from workflows.cli.output import (
     console,
     describe_questionnaire,
     local_time,
+    next_step,
     print_table,
     reported_errors,
+    styled,
     success,
 )
 
@@ -104,7 +106,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
         questionnaire = Questionnaire.model_validate(r.questionnaire_snapshot)
         tz = r.time_zone
         out = console()
-        out.print(f"[bold]{r.title}[/]" + (f"  ({r.title_en})" if r.title_en else ""), markup=True)
+        out.print(styled((r.title, "bold"), f"  ({r.title_en})" if r.title_en else ""))
         rows = [
             ("Round", f"{r.slug} (id {r.id})"),
             ("Stage", f"{r.stage} since {local_time(r.stage_entered_at, tz)}"),
@@ -139,6 +141,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
                 typer.echo(f"Before {following}: " + "; ".join(blockers))
             else:
                 typer.echo(f"Ready for {following}.")
+        typer.echo(next_step(r.slug, r.stage))
 
 
 def print_import_summary(summary: object) -> None:

@@ -12,7 +12,6 @@ import email.policy
 import os
 import random
 import re
-import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -43,6 +42,7 @@ from review_model.tables import (
 from review_model.vocabulary import RecommendationStatus, Stage, WorkStatus
 from workflows.demo.personas import Persona, personas_for, reply_text, review_answers, self_assessment_answers
 from workflows.demo.web_forms import open_form, send_form
+from workflows.prefect_output import prefect_log_file, send_prefect_logs_to_file
 
 Say = Callable[[str], None]
 COORDINATOR = "demo (the coordinator's step, taken automatically)"
@@ -109,26 +109,29 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
     started = time.perf_counter()
     folder = folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    # An earlier demo's store and report go; nothing else in the folder is touched.
-    for leftover in [*folder.glob("spr-demo.db*"), *(folder / "report" / name for name in REPORT_FILES.values())]:
+    # An earlier demo's store (with its secret key, spr-demo.db.key), log and report go; nothing else is touched.
+    for leftover in [*folder.glob("spr-demo.db*"), folder / "prefect.log",
+                     *(folder / "report" / name for name in REPORT_FILES.values())]:  # fmt: skip
         leftover.unlink(missing_ok=True)
     mail_port, portal_port = free_port(), free_port()
     # The demo's settings live in the environment while it runs (the Prefect flows read them there): its
-    # own, not whatever SPR_* variables the shell has, and Prefect's temporary local API, not a profile's.
+    # own, not whatever SPR_* variables the shell has, and Prefect's temporary local API, not a profile's
+    # (no profiles file; PREFECT_API_URL unset, as an empty one makes Prefect's events client fail on every
+    # event). Prefect's log goes into the demo's folder unless it was asked for on the terminal.
     previous_environment = dict(os.environ)
-    for inherited in [key for key in os.environ if key.startswith("SPR_")]:
+    for inherited in [key for key in os.environ if key.startswith("SPR_") or key == "PREFECT_API_URL"]:
         del os.environ[inherited]
+    prefect_log = send_prefect_logs_to_file(folder / "prefect.log") if prefect_log_file() else None
     loopback = ",".join(filter(None, [os.environ.get("NO_PROXY", ""), "127.0.0.1,localhost"]))
     os.environ.update({
         "NO_PROXY": loopback, "no_proxy": loopback,  # Prefect's client talks to its local API through no proxy
-        "PREFECT_API_URL": "", "PREFECT_SERVER_EPHEMERAL_ENABLED": "true",
+        "PREFECT_PROFILES_PATH": str(folder / "prefect-profiles.toml"), "PREFECT_SERVER_EPHEMERAL_ENABLED": "true",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         "SPR_DATABASE_URL": f"sqlite:///{folder / 'spr-demo.db'}", "SPR_SMTP_HOST": "127.0.0.1",
         "SPR_SMTP_PORT": str(mail_port), "SPR_SMTP_TLS": "none", "SPR_SMTP_USER": "", "SPR_SMTP_PASSWORD": "",
-        "SPR_PUBLIC_BASE_URL": f"http://127.0.0.1:{portal_port}", "SPR_SECRET_KEY": secrets.token_urlsafe(48),
+        "SPR_PUBLIC_BASE_URL": f"http://127.0.0.1:{portal_port}",
         "SPR_SMTP_RETRY_SECONDS": "1",
     })  # fmt: skip
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from config.settings import get_settings
     from review_model.schema_migrations import upgrade_store
     from review_model.store import make_engine
@@ -142,8 +145,9 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
         engine = make_engine(settings.database_url)
         upgrade_store(engine)
         with DevMailServer(port=mail_port) as mail, PortalThread(create_app(settings, engine), portal_port):
+            logged = f" · Prefect's log {prefect_log}" if prefect_log else ""
             say(f"spr demo · store {folder / 'spr-demo.db'} · portal http://127.0.0.1:{portal_port} · "
-                f"mail server 127.0.0.1:{mail_port}")  # fmt: skip
+                f"mail server 127.0.0.1:{mail_port}{logged}")  # fmt: skip
             slug = _create_round(engine, participants, say)
             world = _Round(slug, mail, engine, say, rng)
             invitations = _launch(world, summary)

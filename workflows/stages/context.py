@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from config.settings import Settings, secret_key
+from config.settings import Settings
 from notifications.addressing import sender_from_settings
 from notifications.compose import Sender
 from notifications.delivery import (
@@ -18,6 +18,7 @@ from notifications.delivery import (
 )
 from review_model import clock
 from review_model.reminders import Numbering, reminder_due, scheduled_numbering
+from review_model.store_key import store_secret_key
 from review_model.tables import Round
 from review_model.tokens import link_url
 from review_model.vocabulary import Stage, TokenPurpose
@@ -39,7 +40,7 @@ class StageContext:
     def from_settings(cls, settings: Settings, engine: Engine) -> "StageContext":
         return cls(
             engine=engine,
-            secret=secret_key(settings),
+            secret=store_secret_key(settings, engine),
             sender=sender_from_settings(settings),
             public_base_url=str(settings.public_base_url),
             link_grace=timedelta(days=settings.link_grace_days),

@@ -1,0 +1,119 @@
+"""What a coordinator's terminal shows: spr's own output, ending with what comes next; Prefect's log goes to a
+file. The commands run as separate processes, as an operator runs them, so Prefect configures itself as it
+does there (in the test process it is already configured)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from notifications.dev_mail_server import free_port
+from tests.workflows.conftest import SECRET
+
+PREFECT_NOISE = ("INFO", "ERROR", "Traceback", "WARNING")
+
+
+def environment(**extra: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONUNBUFFERED": "1", **extra}
+
+
+def spr(*args: str, cwd: Path, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "workflows.cli", *args], cwd=cwd, env=env, capture_output=True, text=True,
+        timeout=timeout,
+    )  # fmt: skip
+
+
+def assert_quiet(output: str) -> None:
+    """Nothing from Prefect: no log lines, no error, no traceback."""
+    for word in PREFECT_NOISE:
+        assert word not in output, output
+
+
+def completed_flow_runs(log: Path) -> int:
+    return (
+        log.read_text(encoding="utf-8").count("Flow run 'Round fruehjahr-2027 · advance' - Finished")
+        if log.exists()
+        else 0
+    )
+
+
+def wait_for(condition, what: str, seconds: float = 240) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"waited in vain for {what}"
+        time.sleep(0.2)
+
+
+def test_launch_advance_and_serve_show_spr_output_alone_and_what_comes_next(
+    prefect_harness, round_world, configured, tmp_path
+):
+    from prefect.settings import PREFECT_API_URL
+
+    env = environment(
+        SPR_SECRET_KEY=SECRET, SPR_SMTP_PORT=str(round_world.mail.port), SPR_PUBLIC_BASE_URL="http://testserver",
+        PREFECT_API_URL=PREFECT_API_URL.value(),
+    )  # fmt: skip
+    log = tmp_path / "spr-prefect.log"
+
+    launched = spr("round", "launch", "fruehjahr-2027", cwd=tmp_path, env=env)
+    assert launched.returncode == 0, launched.stderr
+    assert launched.stderr == ""
+    assert_quiet(launched.stdout)
+    assert "✓ Round fruehjahr-2027 launched: invitation → submission · 4 invitations queued" in launched.stdout
+    assert launched.stdout.splitlines()[-1].startswith("Next: keep `spr serve` running")
+    assert "Flow run 'Round fruehjahr-2027 · launch' - Finished in state Completed()" in log.read_text("utf-8")
+
+    advanced = spr("round", "advance", "fruehjahr-2027", cwd=tmp_path, env=env)
+    assert advanced.returncode == 0, advanced.stderr
+    assert advanced.stderr == ""
+    assert_quiet(advanced.stdout)
+    assert (
+        advanced.stdout.splitlines()[-1]
+        == "Next: keep `spr serve` running; watch the round with `spr status fruehjahr-2027`."
+    )
+
+    port, runs = free_port(), completed_flow_runs(log)
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "workflows.cli", "serve", "--port", str(port)], cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: _healthy(port) or serving.poll() is not None, "the portal")
+        wait_for(lambda: completed_flow_runs(log) > runs or serving.poll() is not None, "the scheduler's first pass")
+        assert serving.poll() is None
+    finally:
+        serving.send_signal(signal.SIGTERM)
+        out, err = serving.communicate(timeout=120)
+    assert serving.returncode == 0, err
+    assert err == ""
+    assert_quiet(out)
+    assert "✓ spr serve is ready." in out
+    assert f"Portal:    http://127.0.0.1:{port} (personal links start with http://testserver)" in out
+    assert f"flow runs on Prefect server {PREFECT_API_URL.value()}" in out and f"Prefect's log in {log}" in out
+    assert out.splitlines()[-1].startswith("Next: watch a round with `spr status ROUND`")
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_the_demo_prints_its_story_and_no_error_or_traceback(tmp_path):
+    """The demo on Prefect's temporary local API, as `spr demo` runs it (an empty PREFECT_API_URL once made
+    Prefect's events client fail on every event: 130 ERROR lines and 51 tracebacks)."""
+    env = {key: value for key, value in environment().items() if not key.startswith(("SPR_", "PREFECT_"))}
+    result = spr("demo", "--participants", "8", "--folder", str(tmp_path / "demo"), cwd=tmp_path, env=env, timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "ERROR" not in result.stdout and "Traceback" not in result.stdout
+    assert "⑨ Publication: comment → published" in result.stdout
+    log = tmp_path / "demo" / "prefect.log"
+    assert f"Prefect's log {log}" in result.stdout
+    assert "ERROR" not in log.read_text(encoding="utf-8")
