@@ -39,7 +39,7 @@ def _recovered(value: float) -> Fraction:
 @lru_cache(maxsize=1024)
 def threshold(value: FigureValue) -> Fraction:
     """A threshold (critical_below, below, above, min_share) as the decimal it was written as."""
-    return value if isinstance(value, Fraction) else Fraction(repr(value))
+    return value if isinstance(value, Fraction) else Fraction(repr(float(value)))
 
 
 def below(value: FigureValue, limit: FigureValue) -> bool:
