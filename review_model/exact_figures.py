@@ -36,6 +36,12 @@ def _recovered(value: float) -> Fraction:
     return Fraction(value).limit_denominator(MAX_DENOMINATOR)
 
 
+def ordered(value: FigureValue) -> float:
+    """A sort key for figures: the float nearest the exact value. Equal values give equal keys, and such
+    floats order as their values do, at a fraction of the cost of comparing fractions."""
+    return float(exact(value))
+
+
 @lru_cache(maxsize=1024)
 def threshold(value: FigureValue) -> Fraction:
     """A threshold (critical_below, below, above, min_share) as the decimal it was written as."""

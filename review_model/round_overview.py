@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
-from review_model.exact_figures import FigureValue, below, difference, exact, mean
+from review_model.exact_figures import FigureValue, below, difference, exact, mean, ordered
 
 
 class PartyGroup(NamedTuple):
@@ -113,9 +113,9 @@ def benchmark_ranking(groups: Iterable[PartyGroup], tag: str, scale: str) -> dic
             by_value.setdefault(group.value, []).append(group)
     ranking = {}
     for value, members in by_value.items():
-        ordered = sorted(members, key=lambda g: (-exact(g.peer_mean), g.party))  # type: ignore[arg-type]
+        in_order = sorted(members, key=lambda g: (-ordered(g.peer_mean), g.party))  # type: ignore[arg-type]
         ranked: list[Ranked] = []
-        for position, group in enumerate(ordered, 1):
+        for position, group in enumerate(in_order, 1):
             tied = ranked and exact(ranked[-1].peer_mean) == exact(group.peer_mean)  # type: ignore[arg-type]
             ranked.append(Ranked(group.party, group.peer_mean, ranked[-1].rank if tied else position))  # type: ignore[arg-type]
         ranking[value] = ranked
