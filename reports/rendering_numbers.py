@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from review_model.exact_figures import FigureValue, exact, rounded, written
+from review_model.exact_figures import FigureValue, written
 
 
 @lru_cache(maxsize=8192)
@@ -16,6 +16,5 @@ def signed(value: FigureValue | None, language: str, digits: int = 1) -> str:
     """A difference with its sign, as rounded: +0,5, −1,0 (a minus sign, not a hyphen), ±0,0."""
     if value is None:
         return "–"
-    shown = rounded(value, digits)
-    sign = "+" if shown > 0 else "−" if shown < 0 else "±"
-    return sign + number(abs(exact(value)), language, digits)
+    shown = number(abs(value), language, digits)
+    return ("±" if not shown.strip("0,.") else "+" if value > 0 else "−") + shown

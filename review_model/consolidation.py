@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from review_model.agreement import krippendorff_alpha
-from review_model.exact_figures import difference, exact
+from review_model.exact_figures import exact
 from review_model.questionnaire import Questionnaire, RatingCell
 
 # Peers disagree on an item when their ratings lie this many levels apart or more.
@@ -24,8 +24,9 @@ DISAGREEMENT_SPREAD = 2
 def gap(peer_mean: float | None, own: float | None) -> float | None:
     """Peers' mean minus the party's own rating: negative when the party sees itself better than its peers do.
 
-    Worked out on the exact values (7/3 minus 10/3 is -1, where floats say -1.0000000000000004)."""
-    return None if peer_mean is None or own is None else float(difference(peer_mean, own))
+    A float, a few units of 2**-52 off where the means are not whole (7/3 minus 10/3 gives -1.0000000000000004):
+    thresholds and rounding read it through review_model.exact_figures, which recovers the exact value."""
+    return None if peer_mean is None or own is None else peer_mean - own
 
 
 @dataclass(frozen=True)

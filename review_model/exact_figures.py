@@ -19,6 +19,9 @@ FigureValue = float | int | Fraction
 # Distinct fractions up to this denominator differ by at least 2**-40, a thousand times the rounding error
 # of a float below 1024; a round's means stay far below it (items × least common multiple of review counts).
 MAX_DENOMINATOR = 1 << 20
+# A float this far (or further) from a threshold or a rounding boundary lies on the same side of it as its
+# exact value: float noise is a few units of 2**-52. Only closer figures need their fraction, which is slower.
+CLEARLY_APART = 1e-9
 
 
 def exact(value: FigureValue) -> Fraction:
@@ -36,6 +39,7 @@ def _recovered(value: float) -> Fraction:
     return Fraction(value).limit_denominator(MAX_DENOMINATOR)
 
 
+@lru_cache(maxsize=1 << 16)
 def ordered(value: FigureValue) -> float:
     """A sort key for figures: the float nearest the exact value. Equal values give equal keys, and such
     floats order as their values do, at a fraction of the cost of comparing fractions."""
@@ -50,11 +54,17 @@ def threshold(value: FigureValue) -> Fraction:
 
 def below(value: FigureValue, limit: FigureValue) -> bool:
     """Whether a figure is below a threshold, exactly: a mean of exactly 2.0 is not below 2.0."""
+    approximate, bound = float(value), float(limit)
+    if abs(approximate - bound) >= CLEARLY_APART:
+        return approximate < bound
     return exact(value) < threshold(limit)
 
 
 def above(value: FigureValue, limit: FigureValue) -> bool:
     """Whether a figure is above a threshold, exactly."""
+    approximate, bound = float(value), float(limit)
+    if abs(approximate - bound) >= CLEARLY_APART:
+        return approximate > bound
     return exact(value) > threshold(limit)
 
 
@@ -88,5 +98,10 @@ def written(value: FigureValue | None, language: str, digits: int = 1) -> str:
     when there is none. Every figure the project shows is written by this function."""
     if value is None:
         return "–"
-    text = f"{rounded(value, digits):f}"
+    approximate = float(value)
+    scaled = abs(approximate) * 10**digits
+    if abs(scaled - int(scaled) - 0.5) >= CLEARLY_APART:  # not near a half: the float rounds as the value does
+        text = f"{approximate:.{digits}f}".removeprefix("-" if approximate > -(0.5 / 10**digits) else "")
+    else:
+        text = f"{rounded(value, digits):f}"
     return text.replace(".", ",") if language == "de" else text

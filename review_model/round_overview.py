@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
-from review_model.exact_figures import FigureValue, below, difference, exact, mean, ordered
+from review_model.exact_figures import FigureValue, below, difference, mean, ordered
 
 
 class PartyGroup(NamedTuple):
@@ -116,7 +116,7 @@ def benchmark_ranking(groups: Iterable[PartyGroup], tag: str, scale: str) -> dic
         in_order = sorted(members, key=lambda g: (-ordered(g.peer_mean), g.party))  # type: ignore[arg-type]
         ranked: list[Ranked] = []
         for position, group in enumerate(in_order, 1):
-            tied = ranked and exact(ranked[-1].peer_mean) == exact(group.peer_mean)  # type: ignore[arg-type]
+            tied = ranked and ordered(ranked[-1].peer_mean) == ordered(group.peer_mean)  # type: ignore[arg-type]
             ranked.append(Ranked(group.party, group.peer_mean, ranked[-1].rank if tied else position))  # type: ignore[arg-type]
         ranking[value] = ranked
     return ranking

@@ -1,14 +1,12 @@
 """The drafting stage: the recommendation rules read the findings and draft recommendations for approval."""
 
-from fractions import Fraction
-
 from sqlalchemy import Integer, any_, bindparam
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from review_model import clock
 from review_model.audit_trail import record_event
-from review_model.exact_figures import difference
+from review_model.consolidation import gap
 from review_model.questionnaire import Questionnaire
 from review_model.recommendation_rules import GroupFinding, RuleSet, draft_recommendations, load_rules
 from review_model.store import reading_session
@@ -42,7 +40,7 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
             .order_by(col(Finding.id))  # the same evidence (first parties, first quotes) on every run
         ).all()  # fmt: skip
         findings = [
-            GroupFinding(party, scope, key, {"peer_mean": peer, "self_score": own, "gap": _gap(peer, own)}, scale,
+            GroupFinding(party, scope, key, {"peer_mean": peer, "self_score": own, "gap": gap(peer, own)}, scale,
                          finding_id=finding_id)
             for finding_id, scope, key, scale, peer, own, party in rows
         ]  # fmt: skip
@@ -63,11 +61,6 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
         record_event(session, round_id, actor, "recommendations drafted", drafts=len(drafts))
         session.commit()
         return len(drafts)
-
-
-def _gap(peer: float | None, own: float | None) -> Fraction | None:
-    """The gap as the rules compare it: exact, not the float nearest it."""
-    return None if peer is None or own is None else difference(peer, own)
 
 
 def _has_recommendations(session: Session, round_id: int) -> bool:
