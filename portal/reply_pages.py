@@ -293,7 +293,7 @@ def _finding_view(questionnaire: Questionnaire, finding: Finding, language: str)
         t.get(f"scale_{finding.scale}", finding.scale or ""),  # questionnaires name scales but give them no label
         rating(finding.self_score),
         rating(finding.peer_mean),
-        "—" if not isinstance(gap, int | float) else signed(gap, language),
+        "—" if not isinstance(gap, int | float) else signed(gap, language, minus="−"),
     )
 
 

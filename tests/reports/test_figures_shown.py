@@ -33,7 +33,8 @@ def test_figures_are_rounded_half_away_from_zero(value, digits, german, english)
 
 
 def test_differences_take_their_sign_from_the_rounded_figure():
-    assert [signed(v, "de") for v in (0.25, -0.25, -0.04, 0.0, 1.75)] == ["+0,3", "−0,3", "±0,0", "±0,0", "+1,8"]
+    assert [signed(v, "de") for v in (0.25, -0.25, -0.04, 0.0, 1.75)] == ["+0,3", "-0,3", "±0,0", "±0,0", "+1,8"]
+    assert signed(-0.25, "en", minus="−") == "−0.3"
 
 
 def test_a_recommendation_writes_its_mean_by_the_same_rule():
