@@ -8,6 +8,7 @@ further apart than a float's rounding error (and than the few units of noise a f
 nearest of them is the exact value. A threshold means the decimal written in the file: 0.34 is 17/50.
 """
 
+import math
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
@@ -100,8 +101,9 @@ def written(value: FigureValue | None, language: str, digits: int = 1) -> str:
         return "–"
     approximate = float(value)
     scaled = abs(approximate) * 10**digits
-    if abs(scaled - int(scaled) - 0.5) >= CLEARLY_APART:  # not near a half: the float rounds as the value does
-        text = f"{approximate:.{digits}f}".removeprefix("-" if approximate > -(0.5 / 10**digits) else "")
-    else:
+    # Away from a half, the float rounds as the exact value does; only near one is the fraction needed.
+    if math.isfinite(scaled) and abs(scaled - int(scaled) - 0.5) < CLEARLY_APART:
         text = f"{rounded(value, digits):f}"
+    else:  # (and -0.04 is written 0.0, not -0.0)
+        text = f"{approximate:.{digits}f}".removeprefix("-" if approximate > -(0.5 / 10**digits) else "")
     return text.replace(".", ",") if language == "de" else text
