@@ -20,7 +20,7 @@ from portal.form_pages import _enqueue, _first, _link, _questionnaire, _refused,
 from portal.form_view import shown_text
 from portal.rendering import message_page, render_page, words
 from portal.security import csrf_ok, csrf_token
-from reports.rendering_numbers import number
+from reports.rendering_numbers import number, signed
 from review_model import clock
 from review_model.questionnaire import Questionnaire
 from review_model.replies import (
@@ -310,14 +310,14 @@ def _finding_view(questionnaire: Questionnaire, finding: Finding, language: str)
         if mean is None:
             return "—"
         shown = number(mean, language)
-        return f"{shown} – {scale.level_near(mean).label.in_language(language)}" if scale else shown
+        return f"{shown} – {scale.level_of(mean).label.in_language(language)}" if scale else shown
 
     gap = finding.details.get("gap")
     return FindingView(
         t.get(f"scale_{finding.scale}", finding.scale or ""),  # questionnaires name scales but give them no label
         rating(finding.self_score),
         rating(finding.peer_mean),
-        "—" if not isinstance(gap, int | float) else _signed(gap, language),
+        "—" if not isinstance(gap, int | float) else signed(gap, language, minus="−"),
     )
 
 
@@ -330,9 +330,3 @@ def _comments(findings: Sequence[Finding]) -> list[str]:
         comments += [str(entry.get("text", "")) for entry in fresh]
         seen |= {entry.get("item") for entry in fresh}
     return comments
-
-
-def _signed(value: float, language: str) -> str:
-    rounded = round(value, 1)
-    sign = "+" if rounded > 0 else "−" if rounded < 0 else "±"
-    return sign + number(abs(rounded), language)

@@ -31,7 +31,7 @@ def profile_chart(groups: Sequence[GroupRow], scale: ScaleView, language: str, a
         parts.append(f'<text x="0" y="{y + 12}" font-size="11">{_label(group.label)}</text>')
         for offset, value, colour in ((0, group.self_mean, SELF_COLOUR), (BAR + 1, group.peer_mean, PEER_COLOUR)):
             if value is not None:
-                width = (value - scale.low) / span * PLOT
+                width = float(value - scale.low) / span * PLOT
                 parts.append(f'<rect x="{LABEL_WIDTH}" y="{y + offset}" width="{width:.1f}" height="{BAR}" '
                              f'fill="{colour}"/>')  # fmt: skip
         parts.append(f'<text x="{WIDTH - 34}" y="{y + 12}" font-size="11">{number(group.peer_mean, language)}</text>')

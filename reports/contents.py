@@ -7,6 +7,7 @@ thousand parties assembles in a second or two.
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from fractions import Fraction
 from typing import NamedTuple
 
 from sqlalchemy import distinct, func
@@ -14,7 +15,8 @@ from sqlmodel import Session, col, select
 
 from review_model import clock
 from review_model.consolidation import DISAGREEMENT_SPREAD, gap, status_dimensions
-from review_model.questionnaire import MatrixItem, Questionnaire, Scale, ScaleItem, nearest_level
+from review_model.exact_figures import FigureValue, below, rounded
+from review_model.questionnaire import MatrixItem, Questionnaire, Scale, ScaleItem, level_shown
 from review_model.replies import sent_replies
 from review_model.round_overview import (
     MatrixCell,
@@ -67,14 +69,16 @@ class ScaleView:
     low: int
     high: int
 
-    def tone(self, value: float | None) -> int | None:
-        """0 (worst) to 4 (best): the colour a mean rating is drawn in."""
-        if value is None:
-            return None
-        return round(4 * (value - self.low) / ((self.high - self.low) or 1))
+    def tone(self, value: FigureValue | None) -> int | None:
+        """0 (worst) to 4 (best): the colour a mean rating is drawn in, that of the level it is shown as, so a
+        critical mean always shows a critical colour."""
+        return None if value is None else self.level_of(value).tone
 
-    def level_label(self, value: float | None) -> str:
-        return "–" if value is None else nearest_level(self.levels, value).label
+    def level_label(self, value: FigureValue | None) -> str:
+        return "–" if value is None else self.level_of(value).label
+
+    def level_of(self, value: FigureValue) -> LevelView:
+        return level_shown(self.levels, self.critical_below, value)
 
 
 class GroupRow(NamedTuple):
@@ -84,8 +88,8 @@ class GroupRow(NamedTuple):
     key: str
     label: str
     scale: str
-    self_mean: float | None
-    peer_mean: float | None
+    self_mean: FigureValue | None
+    peer_mean: FigureValue | None
     parties: int = 0
     critical_parties: int = 0
 
@@ -236,7 +240,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
     other_disagreements = sum(f.details.get("others", 0) for f in round_rows if f.key == "disagreements")
     agreement = next((f.details.get("alpha", {}) for f in round_rows if f.key == "agreement"), {})
     matrix_cells = [
-        MatrixCell(f.details["column"], f.details["row"], f.scale or "", f.peer_mean, f.n_reviews)
+        MatrixCell(f.details["column"], f.details["row"], f.scale or "", _round_figure(f, "peer_mean"), f.n_reviews)
         for f in round_rows
         if f.key.startswith("matrix:")
     ]
@@ -377,7 +381,7 @@ def _scale_view(name: str, scale: Scale, language: str) -> ScaleView:
             level.value,
             level.label.in_language(language),
             level.description.in_language(language) if level.description else None,
-            round(4 * (level.value - low) / ((high - low) or 1)),
+            int(rounded(Fraction(4 * (level.value - low), (high - low) or 1), 0)),
         )
         for level in scale.levels
     )
@@ -490,7 +494,7 @@ def _priorities(round_rows, party_groups, column_tag, scales, tag_label) -> list
     for group in party_groups:
         if group.tag == column_tag and group.peer_mean is not None:
             measured[(group.value, group.scale)] += 1
-            if group.scale in scales and group.peer_mean < scales[group.scale].critical_below:
+            if group.scale in scales and below(group.peer_mean, scales[group.scale].critical_below):
                 critical[(group.value, group.scale)] += 1
     rows = []
     for finding in round_rows:
@@ -503,8 +507,8 @@ def _priorities(round_rows, party_groups, column_tag, scales, tag_label) -> list
                 key,
                 tag_label(column_tag, key),
                 finding.scale or "",
-                finding.self_score,
-                finding.peer_mean,
+                _round_figure(finding, "self_score"),
+                _round_figure(finding, "peer_mean"),
                 measured[(key, finding.scale)],
                 critical[(key, finding.scale)],
             )
@@ -516,6 +520,12 @@ def _priorities(round_rows, party_groups, column_tag, scales, tag_label) -> list
             r.peer_mean if r.peer_mean is not None else float("inf"),
         ),
     )
+
+
+def _round_figure(finding: Finding, name: str) -> FigureValue | None:
+    """A round-wide mean, exact as consolidation kept it ("37/18"); the float where it kept none."""
+    kept = finding.details.get("exact", {}).get(name)
+    return Fraction(kept) if kept is not None else getattr(finding, name)
 
 
 def _ranking(party_groups, column_tag, scale, tag_label):  # type: ignore[no-untyped-def]

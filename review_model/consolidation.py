@@ -8,11 +8,13 @@ consolidation stage stores the results as findings; the report reads them back.
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from review_model.agreement import krippendorff_alpha
+from review_model.exact_figures import exact
 from review_model.questionnaire import Questionnaire, RatingCell
 
 # Peers disagree on an item when their ratings lie this many levels apart or more.
@@ -20,8 +22,43 @@ DISAGREEMENT_SPREAD = 2
 
 
 def gap(peer_mean: float | None, own: float | None) -> float | None:
-    """Peers' mean minus the party's own rating: negative when the party sees itself better than its peers do."""
+    """Peers' mean minus the party's own rating: negative when the party sees itself better than its peers do.
+
+    A float, a few units of 2**-52 off where the means are not whole (7/3 minus 10/3 gives -1.0000000000000004):
+    thresholds and rounding read it through review_model.exact_figures, which recovers the exact value."""
     return None if peer_mean is None or own is None else peer_mean - own
+
+
+@dataclass(frozen=True)
+class Means:
+    """Per party, a mean as the exact fraction numerator / denominator (denominator 0: nothing rated)."""
+
+    numerators: np.ndarray
+    denominators: np.ndarray
+
+    def values(self) -> np.ndarray:
+        """Each mean as the float nearest it (one division of whole numbers), NaN where there is none."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.denominators > 0, self.numerators / self.denominators, np.nan)
+
+    def minus(self, other: "Means") -> "Means":
+        """Party by party, this mean minus the other, exactly; none where either has none."""
+        both = (self.denominators > 0) & (other.denominators > 0)
+        numerators = self.numerators * other.denominators - other.numerators * self.denominators
+        return Means(np.where(both, numerators, 0), np.where(both, self.denominators * other.denominators, 0))
+
+    def overall(self) -> Fraction | None:
+        """The exact mean over the parties that have one. Numerators are summed per denominator first, so a
+        round of ten thousand parties adds a handful of fractions, not ten thousand."""
+        measured = self.denominators > 0
+        if not measured.any():
+            return None
+        denominators, slot = np.unique(self.denominators[measured], return_inverse=True)
+        sums = np.zeros(len(denominators), dtype=self.numerators.dtype)
+        np.add.at(sums, slot, self.numerators[measured])
+        total = sum((exact(n) / exact(d) for n, d in zip(sums.tolist(), denominators.tolist(), strict=True)),
+                    Fraction(0))  # fmt: skip
+        return total / int(measured.sum())
 
 
 @dataclass(frozen=True)
@@ -109,6 +146,9 @@ class RoundFigures:
             self.peer_comments.append(comments)
         rated = ~np.isnan(self.peers)
         self.n_reviews = rated.sum(axis=1)
+        self.peer_sum = np.nansum(self.peers, axis=1)
+        # Whole-number ratings (as every scale's levels are) let group means be worked out exactly.
+        self.whole = all(_whole_numbers(a) for a in (self.own, self.peers))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: cells nobody rated stay NaN
             self.peer_mean = np.nanmean(self.peers, axis=1)
@@ -147,10 +187,37 @@ class RoundFigures:
         return found
 
     def group_means(self, columns: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Per party, the mean own rating and the mean of the peers' means over `columns` (NaN where none)."""
+        """Per party, the mean own rating and the mean of the peers' means over `columns` (NaN where none),
+        each the float nearest its exact value."""
+        own, peer = self.exact_group_means(columns)
+        return own.values(), peer.values()
+
+    def exact_group_means(self, columns: Sequence[int]) -> tuple[Means, Means]:
+        """Per party, the mean own rating and the mean of the peers' means over `columns`, as exact fractions.
+
+        A mean of means, (5/3 + 7/3) / 2, is 2 here, where adding floats gives 1.9999999999999998.
+        """
+        own = self.own[:, columns]
+        own_rated = ~np.isnan(own)
+        counts = self.n_reviews[:, columns]
+        rated = counts > 0
+        cells = rated.sum(axis=1)
+        # Over a common denominator: each cell's sum scaled by lcm / its count, then divided by lcm × cells.
+        divisors = np.where(rated, counts, 1)
+        common = np.lcm.reduce(divisors, axis=1) if len(columns) else np.ones(self.parties, dtype=np.int64)
+        largest = float(np.nanmax(np.abs(self.peer_sum), initial=0.0)) + 1
+        if not self.whole or float(common.max(initial=1)) * largest * max(len(columns), 1) >= 2.0**53:
+            return self._float_group_means(columns)  # never with a real scale; kept exact where it can be
+        scaled = self.peer_sum[:, columns].astype(np.int64) * (common[:, None] // divisors)
+        own_means = Means(np.nansum(own, axis=1).astype(np.int64), own_rated.sum(axis=1))
+        return own_means, Means(np.where(rated, scaled, 0).sum(axis=1), cells * common)
+
+    def _float_group_means(self, columns: Sequence[int]) -> tuple[Means, Means]:
+        """Group means of ratings that are not whole numbers (a hand-edited store), as plain float means."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanmean(self.own[:, columns], axis=1), np.nanmean(self.peer_mean[:, columns], axis=1)
+            own, peer = np.nanmean(self.own[:, columns], axis=1), np.nanmean(self.peer_mean[:, columns], axis=1)
+        return tuple(Means(np.nan_to_num(a), (~np.isnan(a)).astype(np.int64)) for a in (own, peer))  # type: ignore[return-value]
 
     def group_evidence(self, columns: Sequence[int], weakest: int = 3) -> list[dict[str, list]]:
         """Per party, what stands behind its group figure: its lowest-rated items (by its peers' mean) and
@@ -263,6 +330,11 @@ def _number(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         return np.nan
+
+
+def _whole_numbers(ratings: np.ndarray) -> bool:
+    finite = ratings[~np.isnan(ratings)]
+    return bool(np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**20))
 
 
 def _optional(value: float) -> float | None:

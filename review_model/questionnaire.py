@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Protocol, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from config.paths import QUESTIONNAIRES_DIR
+from review_model.exact_figures import FigureValue, exact, threshold
 from review_model.yaml_documents import (
     DocumentError,
     Location,
@@ -76,9 +77,9 @@ class Scale(_Strict):
             return self.critical_below
         return (self.levels[0].value + self.levels[-1].value) / 2
 
-    def level_near(self, value: float) -> Level:
-        """The level closest to a mean rating (ties go to the lower, more cautious level)."""
-        return nearest_level(self.levels, value)
+    def level_of(self, mean: FigureValue) -> Level:
+        """The level a mean rating is shown as (see `level_shown`)."""
+        return level_shown(self.levels, self.critical_threshold, mean)
 
 
 class _Valued(Protocol):
@@ -88,9 +89,16 @@ class _Valued(Protocol):
 LevelLike = TypeVar("LevelLike", bound=_Valued)
 
 
-def nearest_level(levels: Sequence[LevelLike], value: float) -> LevelLike:
-    """Of levels with a `value`, the one closest to a mean rating; ties go to the lower, more cautious one."""
-    return min(levels, key=lambda level: (abs(level.value - value), level.value))
+def level_shown(levels: Sequence[LevelLike], critical_below: FigureValue, mean: FigureValue) -> LevelLike:
+    """Of levels with a `value` (lowest first), the one a mean rating is named and coloured as: the highest
+    level it reaches, on its side of the critical threshold. A critical mean (exactly below the threshold)
+    shows a level below the threshold, any other mean one at or above it; so 1.9 on a 0–4 scale critical
+    below 2 shows level 1, and 2.0 and 2.4 show level 2 (not the nearest level, which would hide 1.9)."""
+    value, limit = exact(mean), threshold(critical_below)
+    critical = value < limit
+    side = [level for level in levels if (level.value < limit) == critical] or list(levels)
+    reached = [level for level in side if level.value <= value]
+    return reached[-1] if reached else side[0]
 
 
 class Option(_Strict):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from config.paths import CONFIG_DIR
 from review_model.consolidation import gap as gap_of
+from review_model.exact_figures import FigureValue, above, below, mean, share_reaches, written
 from review_model.questionnaire import Text
 from review_model.vocabulary import ActionLevel, FindingScope
 from review_model.yaml_documents import DocumentError, problems_from_validation, read_yaml_document
@@ -48,10 +49,11 @@ class Rule(BaseModel):
                 ) from None
         return self
 
-    def met_by(self, value: float | None) -> bool:
+    def met_by(self, value: FigureValue | None) -> bool:
+        """Whether a figure meets the condition, on exact values: a mean of exactly 2.0 is not below 2.0."""
         if value is None:
             return False
-        return value < self.below if self.below is not None else value > self.above  # type: ignore[operator]
+        return below(value, self.below) if self.below is not None else above(value, self.above)  # type: ignore[arg-type]
 
     def supported_by(self, comment: Mapping[str, Any]) -> bool:
         """Whether a reviewer's comment speaks to what fired the rule: one of the ratings it is attached to
@@ -90,7 +92,7 @@ class GroupFinding:
     party: str
     scope: FindingScope
     key: str
-    figures: dict[str, float | None]
+    figures: dict[str, FigureValue | None]
     scale: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
     # The finding's row, for reading its details later (see draft_recommendations' load_details).
@@ -138,7 +140,7 @@ def draft_recommendations(
         for (key, scale), group in sorted(by_key.items(), key=lambda entry: (entry[0][0], entry[0][1] or "")):
             measured = [f for f in group if f.figures.get(rule.figure) is not None]
             meeting = [f for f in measured if rule.met_by(f.figures[rule.figure])]
-            if measured and len(meeting) / len(measured) >= rule.min_share:
+            if measured and share_reaches(len(meeting), len(measured), rule.min_share):
                 fired.append((rule, key, scale, meeting, len(measured)))
     loaded = None
     if load_details is not None:
@@ -146,12 +148,12 @@ def draft_recommendations(
         loaded = load_details(wanted) if wanted else {}
     drafts = []
     for rule, key, scale, meeting, total in fired:
-        value = round(sum(f.figures[rule.figure] for f in meeting) / len(meeting), 2)  # type: ignore[misc]
+        value = mean(f.figures[rule.figure] for f in meeting)  # type: ignore[misc]
         values = {"count": len(meeting), "total": total}
         label = (labels or {}).get((rule.scope.value, key))
         name_de, name_en = (label.de, label.in_language("en")) if label else (key, key)
         # Each text writes the figure as its readers do: 1,25 in German, 1.25 in English.
-        value_de, value_en = f"{value:.2f}".replace(".", ","), f"{value:.2f}"
+        value_de, value_en = written(value, "de", 2), written(value, "en", 2)
         details = [loaded.get(f.finding_id or 0, {}) if loaded is not None else f.details for f in meeting]
         drafts.append(
             Draft(
@@ -166,7 +168,7 @@ def draft_recommendations(
                     "scale": scale,
                     "figure": rule.figure,
                     "parties": [f.party for f in meeting],
-                    "values": [f.figures[rule.figure] for f in meeting],
+                    "values": [_float(f.figures[rule.figure]) for f in meeting],
                     "count": len(meeting),
                     "total": total,
                     **_supporting_evidence(rule, meeting, details),
@@ -189,3 +191,8 @@ def _supporting_evidence(rule: Rule, meeting: list[GroupFinding], details: list[
             if len(quotes) < EVIDENCE_QUOTES and all(comment["text"] != q["text"] for q in quotes):
                 quotes.append({"party": f.party, "item": comment["item"], "text": comment["text"]})
     return {"items": items, "quotes": quotes}
+
+
+def _float(value: FigureValue | None) -> float | None:
+    """A figure as the evidence (JSON) keeps it."""
+    return None if value is None else float(value)

@@ -1,12 +1,15 @@
 """The round as a whole: the status matrix, round-wide counts, the benchmark ranking, progress since last round.
 
 Pure functions over consolidated figures (as the findings store them), so the report and the tests read
-the same logic without a store.
+the same logic without a store. Thresholds and ties are decided on exact values (review_model.exact_figures).
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import NamedTuple
+
+from review_model.exact_figures import FigureValue, below, difference, mean, ordered
 
 
 class PartyGroup(NamedTuple):
@@ -27,7 +30,7 @@ class MatrixCell:
     column: str
     row: str
     scale: str
-    peer_mean: float | None
+    peer_mean: FigureValue | None
     parties: int
 
 
@@ -53,7 +56,7 @@ class CriticalCount:
 
 class Ranked(NamedTuple):
     party: str
-    peer_mean: float
+    peer_mean: FigureValue
     rank: int
 
 
@@ -64,12 +67,12 @@ class Progress:
     party: str | None
     value: str
     scale: str
-    before: float
-    now: float
+    before: FigureValue
+    now: FigureValue
 
     @property
-    def change(self) -> float:
-        return self.now - self.before
+    def change(self) -> Fraction:
+        return difference(self.now, self.before)
 
 
 def status_matrices(cells: Iterable[MatrixCell]) -> list[StatusMatrix]:
@@ -88,14 +91,14 @@ def status_matrices(cells: Iterable[MatrixCell]) -> list[StatusMatrix]:
     ]
 
 
-def critical_counts(matrix: StatusMatrix, threshold: float, *, by: str = "row") -> list[CriticalCount]:
+def critical_counts(matrix: StatusMatrix, threshold: FigureValue, *, by: str = "row") -> list[CriticalCount]:
     """Per row (or column), in how many of the measured cells across it the round's mean is below `threshold`."""
     counts = []
     for line in matrix.rows if by == "row" else matrix.columns:
         cells = [matrix.cell(other, line) if by == "row" else matrix.cell(line, other)
                  for other in (matrix.columns if by == "row" else matrix.rows)]  # fmt: skip
         measured = [cell.peer_mean for cell in cells if cell is not None and cell.peer_mean is not None]
-        counts.append(CriticalCount(line, sum(1 for value in measured if value < threshold), len(measured)))
+        counts.append(CriticalCount(line, sum(1 for value in measured if below(value, threshold)), len(measured)))
     return counts
 
 
@@ -110,10 +113,10 @@ def benchmark_ranking(groups: Iterable[PartyGroup], tag: str, scale: str) -> dic
             by_value.setdefault(group.value, []).append(group)
     ranking = {}
     for value, members in by_value.items():
-        ordered = sorted(members, key=lambda g: (-g.peer_mean, g.party))  # type: ignore[operator]
+        in_order = sorted(members, key=lambda g: (-ordered(g.peer_mean), g.party))  # type: ignore[arg-type]
         ranked: list[Ranked] = []
-        for position, group in enumerate(ordered, 1):
-            tied = ranked and ranked[-1].peer_mean == group.peer_mean
+        for position, group in enumerate(in_order, 1):
+            tied = ranked and ordered(ranked[-1].peer_mean) == ordered(group.peer_mean)  # type: ignore[arg-type]
             ranked.append(Ranked(group.party, group.peer_mean, ranked[-1].rank if tied else position))  # type: ignore[arg-type]
         ranking[value] = ranked
     return ranking
@@ -137,7 +140,7 @@ def progress_since(
     for item in per_party:
         pooled.setdefault((item.value, item.scale), []).append(item)
     round_wide = [
-        Progress(None, value, scale, sum(p.before for p in items) / len(items), sum(p.now for p in items) / len(items))
+        Progress(None, value, scale, mean(p.before for p in items), mean(p.now for p in items))  # type: ignore[arg-type]
         for (value, scale), items in pooled.items()
     ]
     return per_party, round_wide

@@ -122,14 +122,15 @@ def test_the_party_sees_its_findings_and_the_peers_comments_escaped(replies):
     assert "Ihre Stellungnahme zu den Ergebnissen" in html and "für Stadt Auenburg" in html
     assert "Testrunde" in html and "unverändert im veröffentlichten Bericht" in html
     assert f'<h2 id="h-s-reply-{replies.findings["rechtlich"]}">Rechtlich</h2>' in html
-    assert "3,0 – unkritisch" in html and "1,5 – kritisch" in html  # ties go to the lower level
-    assert "−1,5" in html and "1,0 – erst am Anfang" in html  # the gap; the second scale's nearest level
+    # 1.5 is the traffic light's critical threshold: not critical, so not named "kritisch" (as the report counts it)
+    assert "3,0 – unkritisch" in html and "1,5 – weitere Maßnahmen erforderlich" in html
+    assert "−1,5" in html and "1,0 – erst am Anfang" in html  # the gap; the second scale's level
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Kommentar zur Plattform" in html and "<script" not in html
     assert html.count("Kommentar zur Plattform") == 1
     assert f'name="reply-{replies.findings["technisch"]}"' in html and 'name="reply-general"' in html
     assert 'maxlength="10000"' in html and "Nordhaven" not in html
     english = replies.world.client.get(f"{replies.link}?lang=en").text
-    assert "Your reply to the findings" in english and "Legal" in english and "1.5 – critical" in english
+    assert "Your reply to the findings" in english and "Legal" in english and "1.5 – further measures needed" in english
 
 
 def test_a_saved_draft_is_kept_and_shown_but_does_not_count(replies):

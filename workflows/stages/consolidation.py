@@ -1,7 +1,7 @@
 """The consolidation stage: every reviewed party's figures, and the round's, stored as findings."""
 
-import statistics
 from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from review_model import clock
 from review_model.audit_trail import record_event
-from review_model.consolidation import RoundFigures, gap, matrix_cells, status_dimensions
+from review_model.consolidation import Means, RoundFigures, matrix_cells, status_dimensions
+from review_model.exact_figures import exact
 from review_model.questionnaire import Questionnaire
 from review_model.round_overview import most_frequent_with_ties
 from review_model.round_ratings import load_round_ratings
@@ -66,21 +67,22 @@ def finding_rows(round_id: int, submission_ids: list[int], figures: RoundFigures
     """
     rows = []
     for group, columns in figures.groups(tuple(ROLL_UPS)).items():
-        own_means, peer_means = (_list(a) for a in figures.group_means(columns))
+        own, peer = figures.exact_group_means(columns)
+        own_means, peer_means, gaps = (_list(m.values()) for m in (own, peer, peer.minus(own)))
         disagreements = figures.disagreement[:, columns].sum(axis=1).tolist()
         evidence = figures.group_evidence(columns)
         scope = ROLL_UPS[group.tag]
         for party, submission_id in enumerate(submission_ids):
-            details = {"items": len(columns), "gap": gap(peer_means[party], own_means[party]),
-                       "disagreements": disagreements[party], **evidence[party]}  # fmt: skip
+            details = {"items": len(columns), "gap": gaps[party], "disagreements": disagreements[party],
+                       **evidence[party]}  # fmt: skip
             rows.append(_finding(round_id, submission_id, scope, group.value, group.scale, now, details,
                                  self_score=own_means[party], peer_mean=peer_means[party]))  # fmt: skip
-        rows.append(_round_group(round_id, f"group:{group.tag}={group.value}", group.scale, own_means, peer_means, now))
+        rows.append(_round_group(round_id, f"group:{group.tag}={group.value}", group.scale, own, peer, now))
     rows += _party_rows(round_id, submission_ids, figures, now)
     column_tag, row_tag = status_dimensions(figures.cells)
     for column, row_value, scale, columns in matrix_cells(figures.cells):
-        own_means, peer_means = (_list(a) for a in figures.group_means(columns))
-        row = _round_group(round_id, f"matrix:{column}|{row_value}", scale, own_means, peer_means, now)
+        own, peer = figures.exact_group_means(columns)
+        row = _round_group(round_id, f"matrix:{column}|{row_value}", scale, own, peer, now)
         row["details"] |= {"column_tag": column_tag, "column": column, "row_tag": row_tag, "row": row_value}
         rows.append(row)
     agreement = figures.agreement_by_scale()
@@ -111,20 +113,30 @@ def _party_rows(round_id: int, submission_ids: list[int], figures: RoundFigures,
     return rows
 
 
-def _round_group(
-    round_id: int, key: str, scale: str, own: list[float | None], peer: list[float | None], now: datetime
-) -> dict[str, Any]:
-    """A group across the round: the mean and median over the parties' group means."""
-    measured = [value for value in peer if value is not None]
-    own_measured = [value for value in own if value is not None]
+def _round_group(round_id: int, key: str, scale: str, own: Means, peer: Means, now: datetime) -> dict[str, Any]:
+    """A group across the round: the mean and median over the parties' group means.
+
+    Its details keep the exact means as fractions ("37/18"): over many parties their denominators grow
+    beyond what a float can stand for, and the report compares them with the critical threshold.
+    """
+    own_mean, peer_mean = own.overall(), peer.overall()
+    # Each party's mean is exact in its float (few items, few reviews each), and floats nearest their
+    # values sort as the values do; only the round's mean needs the fractions.
+    measured = sorted(value for value in peer.values().tolist() if value == value)
+    middle = len(measured) // 2
     return _finding(
-        round_id, None, FindingScope.round, key, scale, now, {},
-        self_score=statistics.fmean(own_measured) if own_measured else None,
-        peer_mean=statistics.fmean(measured) if measured else None,
-        peer_median=statistics.median(measured) if measured else None,
-        spread=max(measured) - min(measured) if measured else None,
+        round_id, None, FindingScope.round, key, scale, now,
+        {"exact": {name: str(value) for name, value in (("self_score", own_mean), ("peer_mean", peer_mean))
+                   if value is not None}},
+        self_score=_float(own_mean), peer_mean=_float(peer_mean),
+        peer_median=_float((exact(measured[middle]) + exact(measured[~middle])) / 2 if measured else None),
+        spread=_float(exact(measured[-1]) - exact(measured[0]) if measured else None),
         n_reviews=len(measured),
     )  # fmt: skip
+
+
+def _float(value: Fraction | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _finding(
