@@ -1,8 +1,9 @@
 """The portal: the FastAPI application participants and reviewers reach through their personal links."""
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import anyio.to_thread
@@ -41,9 +42,14 @@ class Portal:
 
     settings: Settings
     engine: Engine
-    secret: bytes
     # Told the round's id after each submission, so the round can be advanced soon (spr serve's scheduler).
     on_submission: Callable[[int], None] | None = None
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The store's secret key, read once; a portal started while its store is down reads it on the first
+        request after the store is back (until then every page is the 503 page)."""
+        return store_secret_key(self.settings, self.engine)
 
 
 def create_app(
@@ -54,7 +60,9 @@ def create_app(
     """The portal application, on the configured store unless an engine is given."""
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
-    portal = Portal(settings, engine, store_secret_key(settings, engine), on_submission)
+    portal = Portal(settings, engine, on_submission)
+    with suppress(*STORE_UNAVAILABLE):  # a store that is down must not keep the portal from answering 503
+        portal.secret  # noqa: B018 (a missing or wrong key stops the start, as it stops every command)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
