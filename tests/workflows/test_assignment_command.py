@@ -83,6 +83,7 @@ def test_compute_show_export_and_confirm_a_round_assignment(configured, tmp_path
     assert len(out.read_text().splitlines()) == 62
     confirmed = runner.invoke(app, ["assignment", "confirm", "beispielrunde"])
     assert confirmed.exit_code == 0 and "Confirmed 61 assignments" in confirmed.output
+    assert confirmed.output.splitlines()[-1].startswith("Next: the review stage opens")
     with Session(engine) as session:
         assert all(a.confirmed_at is not None for a in session.exec(select(ReviewAssignment)).all())
     again = runner.invoke(app, ["assignment", "compute", "beispielrunde"])

@@ -143,7 +143,8 @@ def test_the_coordinator_approves_and_rejects_drafts(round_world, configured):
     listed = runner.invoke(app, ["recommendations", "list", "fruehjahr-2027"])
     assert listed.exit_code == 0 and "Erste Empfehlung" in listed.output and "2 of 4: A, B" in listed.output
     assert "quote 2 (a reviewer on B): „Zweites“" in listed.output
-    assert runner.invoke(app, ["recommendations", "approve", "fruehjahr-2027", str(first)]).exit_code == 0
+    approved = runner.invoke(app, ["recommendations", "approve", "fruehjahr-2027", str(first)])
+    assert approved.exit_code == 0 and approved.output.splitlines()[-1].startswith("Next: once every draft")
     assert runner.invoke(app, ["recommendations", "reject", "fruehjahr-2027", str(second)]).exit_code == 0
     unknown = runner.invoke(app, ["recommendations", "approve", "fruehjahr-2027", "999"])
     assert unknown.exit_code == 1 and "no recommendation 999" in unknown.output

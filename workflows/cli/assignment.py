@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from workflows.cli.output import fail, reported_errors, success
+from workflows.cli.output import fail, next_pass, reported_errors, success
 
 app = typer.Typer(help="Assign peer reviewers without conflicts of interest.", no_args_is_help=True)
 
@@ -153,6 +153,7 @@ def confirm(round_ref: RoundArgument) -> None:
                 fail(f"the assignment of {round_.slug} cannot be confirmed:\n{refused}")
             record_event(session, round_.id, COORDINATOR, "assignment confirmed", pairs=confirmed)
         success(f"Confirmed {confirmed} assignments for {round_.slug}.")
+        typer.echo(next_pass(round_.slug, "the review stage opens and the review requests go out"))
 
 
 def _assignment_rows(round_ref: str) -> list[tuple]:

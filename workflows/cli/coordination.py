@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from workflows.cli.output import COORDINATOR, fail, local_time, next_step, print_table, reported_errors, success
+from workflows.cli.output import (
+    COORDINATOR,
+    fail,
+    local_time,
+    next_pass,
+    next_step,
+    print_table,
+    reported_errors,
+    success,
+)
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -97,6 +106,7 @@ def remind(
             f"{reminded.queued} reminder(s) queued for {reminded.whom} ({reminded.stage} stage); {report.sent} sent, "
             f"{report.retried} to retry, {report.failed} failed."
         )
+        typer.echo(next_step(slug, reminded.stage))
 
 
 def close_stage(
@@ -157,6 +167,17 @@ def close_stage(
         delivered = deliver_now(context)
         success(f"The {stage} stage of {slug} closed ({stage} → {target}); {queued} messages queued, "
                 f"{delivered.sent} sent.")  # fmt: skip
+        typer.echo(_after_closing(slug, target))
+
+
+def _after_closing(slug: str, target: "Stage") -> str:
+    from review_model.vocabulary import Stage
+
+    if target is Stage.assignment:  # the driver proposes the reviewers
+        return next_pass(slug, f"the reviewers are proposed (then `spr assignment show {slug}`)")
+    if target is Stage.consolidation:
+        return next_pass(slug, f"the findings and drafts follow (then `spr recommendations list {slug}`)")
+    return next_step(slug, target)
 
 
 def _show_left_out(stage: "Stage", left_out: "list[LeftOut]") -> None:
@@ -230,6 +251,7 @@ def extend(
             f"{local_time(extension.deadline, str(zone))}; {extension.links_extended} links extended, "
             f"{extension.told} participants told ({delivered.sent} sent)."
         )
+        typer.echo(next_step(slug, "submission"))
 
 
 def status(round_ref: RoundArgument) -> None:

@@ -86,6 +86,11 @@ def next_step(slug: str, stage: str) -> str:
     return "Next: " + _NEXT_STEPS[str(stage)].format(slug=slug) + "."
 
 
+def next_pass(slug: str, what: str) -> str:
+    """The line that ends a command whose effect the round driver carries on: what follows, and when."""
+    return f"Next: {what} with the next pass of `spr serve`, or at once with `spr round advance {slug}`."
+
+
 def local_time(moment: datetime | None, zone: str) -> str:
     """A moment as people in the round's time zone read it."""
     if moment is None:

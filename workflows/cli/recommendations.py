@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 
-from workflows.cli.output import COORDINATOR, fail, print_table, reported_errors, success
+from workflows.cli.output import COORDINATOR, fail, next_pass, next_step, print_table, reported_errors, success
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -92,6 +92,11 @@ def _decide(round_ref: str, ids: list[int], approve: bool) -> None:
             recommendation.status, recommendation.decided_at, recommendation.decided_by = status, now, COORDINATOR
         record_event(session, round_.id, COORDINATOR, f"recommendations {status.value}", ids=ids)
     success(f"{len(ids)} recommendation(s) {status.value}.")
+    typer.echo(
+        next_pass(round_.slug, "once every draft is approved or rejected, the right of reply opens")
+        if round_.stage == "drafting"
+        else next_step(round_.slug, round_.stage)
+    )
 
 
 @app.command("approve")
