@@ -73,7 +73,7 @@ def status(round_ref: RoundOption = None) -> None:
                 (m.id, m.recipient_email, m.kind, m.attempts, local_time(m.created_at, "UTC"), m.last_error)
                 for m in failed
             ]
-            print_table("Failed", ["Id", "Recipient", "Kind", "Attempts", "Queued", "Server reply"], rows)
+            print_table("Failed", ["Id", "Recipient", "Kind", "Attempts", "Queued", "Reason"], rows)
             typer.echo("Correct the addresses, then `spr outbox retry` sends them again.")
 
 
@@ -130,5 +130,7 @@ def deliver(
             f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed "
             f"in {report.seconds:.1f} s via {settings.smtp_host}:{settings.smtp_port}."
         )
+        if report.stopped:
+            fail(f"delivery stopped before the queue was done: {report.stopped}")
         if report.failed:
             raise typer.Exit(1)
