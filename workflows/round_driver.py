@@ -88,18 +88,16 @@ class AdvanceReport:
 
     def summary(self) -> str:
         parts = [f"{self.stage_before}" + (f" → {self.stage_after}" if self.transitions else "")]
-        if self.invitations:
-            parts.append(f"{self.invitations} invitations queued")
-        if self.reminders:
-            parts.append(f"{self.reminders} reminders queued")
-        if self.assignments:
-            parts.append(f"{self.assignments} review assignments proposed")
-        if self.findings:
-            parts.append(f"{self.findings} findings consolidated")
-        if self.recommendations:
-            parts.append(f"{self.recommendations} recommendations drafted")
-        if self.stage_messages:
-            parts.append(f"{self.stage_messages} stage messages queued")
+        for count, one, many in (
+            (self.invitations, "invitation queued", "invitations queued"),
+            (self.reminders, "reminder queued", "reminders queued"),
+            (self.assignments, "review assignment proposed", "review assignments proposed"),
+            (self.findings, "finding consolidated", "findings consolidated"),
+            (self.recommendations, "recommendation drafted", "recommendations drafted"),
+            (self.stage_messages, "stage message queued", "stage messages queued"),
+        ):
+            if count:
+                parts.append(f"{count} {one if count == 1 else many}")
         if self.delivery is not None and self.delivery.handled:
             parts.append(f"{self.delivery.sent} sent, {self.delivery.retried} to retry, {self.delivery.failed} failed")
         return " · ".join(parts) if len(parts) > 1 or self.transitions else f"{self.stage_before} · nothing due"

@@ -117,3 +117,13 @@ def test_the_demo_prints_its_story_and_no_error_or_traceback(tmp_path):
     log = tmp_path / "demo" / "prefect.log"
     assert f"Prefect's log {log}" in result.stdout
     assert "ERROR" not in log.read_text(encoding="utf-8")
+
+
+def test_a_drivers_summary_counts_one_in_the_singular():
+    from review_model.vocabulary import Stage
+    from workflows.round_driver import AdvanceReport
+
+    one = AdvanceReport("r", Stage.submission, Stage.submission, reminders=1, stage_messages=1)
+    assert one.summary() == "submission · 1 reminder queued · 1 stage message queued"
+    many = AdvanceReport("r", Stage.review, Stage.review, reminders=2, findings=3)
+    assert many.summary() == "review · 2 reminders queued · 3 findings consolidated"

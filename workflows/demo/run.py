@@ -263,8 +263,8 @@ def _review_stage(world: _Round, summary: DemoSummary) -> None:
     late = sum(_review(world, message, leave_one=False) for message in reminders[::2])
     world.say(f"  {len(reminders)} review reminders arrived; {late} more reviews follow them.")
     world.travel(round_.review_deadline + timedelta(minutes=5), "the review deadline passed")
-    world.say(f"  {world.advance()}")
     world.say("⑥ Consolidation and drafting: findings per party and group, recommendations drafted by the rules.")
+    world.say(f"  {world.advance()}")
 
 
 def _review(world: _Round, message: ReceivedMessage, *, leave_one: bool) -> int:
