@@ -1,6 +1,8 @@
 """`spr demo` end to end on a smaller round, and the published report in a real browser."""
 
 import json
+import re
+import subprocess
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,22 +12,47 @@ from config.settings import Settings
 from portal.app import create_app
 from portal.background import PortalThread
 from review_model.store import make_engine, reading_session
-from review_model.tables import Recommendation
+from review_model.tables import Recommendation, Round
 from review_model.vocabulary import RecommendationStatus
 from tests.browser_support import ARTIFACTS, WIDTHS, check_widths, require_axe
-from workflows.demo.run import run_demo
+from tests.workflows.test_terminal_output import environment, spr
+from workflows.demo.run import DemoSummary, count_outcomes
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory, prefect_harness):
-    lines: list[str] = []
-    summary = run_demo(tmp_path_factory.mktemp("demo"), participants=12, seed=7, say=lines.append)
-    return summary, lines
+def demo(tmp_path_factory) -> tuple[DemoSummary, subprocess.CompletedProcess[str]]:
+    """`spr demo` as a coordinator runs it: a process of its own, on Prefect's temporary local API, with
+    none of the shell's SPR_ or PREFECT_ settings; what it came to is read back from its store."""
+    here = tmp_path_factory.mktemp("demo")
+    env = {key: value for key, value in environment().items() if not key.startswith(("SPR_", "PREFECT_"))}
+    result = spr("demo", "--participants", "12", "--seed", "7", "--folder", str(here / "demo"),
+                 cwd=here, env=env, timeout=900)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = DemoSummary(here / "demo", report_files=sorted((here / "demo" / "report").iterdir()))
+    summary.invited = int(re.search(r"Invited (\d+);", result.stdout).group(1))  # type: ignore[union-attr]
+    engine = make_engine(f"sqlite:///{summary.folder / 'spr-demo.db'}")
+    with reading_session(engine) as session:
+        round_id = session.exec(select(Round.id).where(Round.slug == "beispielrunde")).one()
+    count_outcomes(engine, round_id, summary)
+    engine.dispose()
+    return summary, result
+
+
+def test_the_demo_prints_its_story_and_no_error_or_traceback(demo):
+    """An empty PREFECT_API_URL once made Prefect's events client fail on every event of the demo (130 ERROR
+    lines and 51 tracebacks); Prefect's own log goes to a file in the demo's folder."""
+    summary, result = demo
+    assert result.stderr == ""
+    assert "ERROR" not in result.stdout and "Traceback" not in result.stdout
+    assert "⑨ Publication: comment → published" in result.stdout
+    log = summary.folder / "prefect.log"
+    assert f"Prefect's log {log}" in result.stdout
+    assert "ERROR" not in log.read_text(encoding="utf-8")
 
 
 def test_the_demo_runs_the_example_round_to_publication(demo):
-    summary, lines = demo
-    said = "\n".join(lines)
+    summary, result = demo
+    said = result.stdout
     for step in "①②③④⑤⑥⑦⑧⑨":
         assert step in said
     assert "taken automatically" in said  # the coordinator's steps are said to be automatic

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from config.paths import EXAMPLES_DIR
@@ -156,7 +157,7 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
             _drafting(world, summary)
             _comment_stage(world, summary)
             _write_report(world, summary)
-            _count(world, summary)
+            count_outcomes(engine, world.id, summary)
     finally:
         clock.back_to_real_time()
         if engine is not None:
@@ -317,23 +318,25 @@ def _write_report(world: _Round, summary: DemoSummary) -> None:
             summary.report_files.append(path)
 
 
-def _count(world: _Round, summary: DemoSummary) -> None:
-    with Session(world.engine) as session:
+def count_outcomes(engine: Engine, round_id: int, summary: DemoSummary) -> None:
+    """What the round came to, from its store: emails by kind, submissions, reviews, findings, published
+    recommendations, replies. Raises when the round did not reach publication."""
+    with Session(engine) as session:
 
         def count(model: type, *conditions: object) -> int:
             return session.exec(select(func.count()).select_from(model).where(*conditions)).one()
 
-        kinds = select(OutboxMessage.kind, func.count()).where(OutboxMessage.round_id == world.id)
+        kinds = select(OutboxMessage.kind, func.count()).where(OutboxMessage.round_id == round_id)
         summary.emails = Counter(dict(session.exec(kinds.group_by(OutboxMessage.kind)).all()))
-        summary.submissions = count(Submission, Submission.round_id == world.id,
+        summary.submissions = count(Submission, Submission.round_id == round_id,
                                     Submission.status == WorkStatus.submitted)  # fmt: skip
-        summary.reviews = count(Review, Review.round_id == world.id, Review.status == WorkStatus.submitted)
-        summary.findings = count(Finding, Finding.round_id == world.id)
-        summary.recommendations_approved = count(Recommendation, Recommendation.round_id == world.id,
+        summary.reviews = count(Review, Review.round_id == round_id, Review.status == WorkStatus.submitted)
+        summary.findings = count(Finding, Finding.round_id == round_id)
+        summary.recommendations_approved = count(Recommendation, Recommendation.round_id == round_id,
                                                  Recommendation.status == RecommendationStatus.published)  # fmt: skip
-        summary.replies = count(Submission, Submission.round_id == world.id,
+        summary.replies = count(Submission, Submission.round_id == round_id,
                                 col(Submission.reply_submitted_at).is_not(None))  # fmt: skip
-        stage = session.get(Round, world.id).stage  # type: ignore[union-attr]
+        stage = session.get(Round, round_id).stage  # type: ignore[union-attr]
     if stage is not Stage.published:
         raise RuntimeError(f"the demo round ended in stage {stage}, not published")
 
