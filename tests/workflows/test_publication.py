@@ -62,6 +62,14 @@ def bring_to_drafting(world) -> None:
             review_with_variety(world, path, str(number % 2))  # 0 and 1: low, and reviewers disagree by one
 
 
+def approve_every_draft(world) -> None:
+    """The coordinator approves every drafted recommendation of the round."""
+    with Session(world.engine) as session:
+        for draft in session.exec(select(Recommendation)).all():
+            draft.status = RecommendationStatus.approved
+        session.commit()
+
+
 def reply(world, path: str, general: str, action: str = "send") -> None:
     page = world.portal.get(path).text
     csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
@@ -226,10 +234,7 @@ def test_a_late_comment_stage_still_gives_the_parties_time(round_world):
         bring_to_drafting(world)
         frozen.move_to(comment_deadline - timedelta(days=2))  # the coordinator approves very late
         advance_round(world.context, world.round_id)
-        with Session(world.engine) as session:
-            for draft in session.exec(select(Recommendation)).all():
-                draft.status = RecommendationStatus.approved
-            session.commit()
+        approve_every_draft(world)
         opened = advance_round(world.context, world.round_id)
         assert opened.transitions == ["drafting → comment"]
         with Session(world.engine) as session:
@@ -281,10 +286,7 @@ def test_the_coordinator_publishes_early_once_every_party_has_replied(round_worl
         closed = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"])  # the review stage, early
         assert closed.exit_code == 0 and "(review → consolidation)" in closed.output, closed.output
         advance_round(world.context, world.round_id)
-        with Session(world.engine) as session:
-            for draft in session.exec(select(Recommendation)).all():
-                draft.status = RecommendationStatus.approved
-            session.commit()
+        approve_every_draft(world)
         before = len(world.received())
         advance_round(world.context, world.round_id)
         links = [

@@ -6,8 +6,8 @@ from datetime import timedelta
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
-from review_model.tables import AuditEvent, Enrolment, Recommendation, ReviewAssignment, Round, Submission
-from review_model.vocabulary import RecommendationStatus, Stage, WorkStatus
+from review_model.tables import AuditEvent, Enrolment, ReviewAssignment, Round, Submission
+from review_model.vocabulary import Stage, WorkStatus
 from workflows.round_driver import advance_round
 from workflows.stages.launch import open_invitation_stage
 from workflows.stages.review import propose_if_missing
@@ -115,7 +115,7 @@ def test_remind_in_the_review_stage_reminds_the_reviewers_of_their_open_reviews(
 
 def test_remind_in_the_comment_stage_reminds_the_parties_without_a_reply(round_world, configured, monkeypatch):
     from tests.workflows.test_flows import configure
-    from tests.workflows.test_publication import bring_to_drafting
+    from tests.workflows.test_publication import approve_every_draft, bring_to_drafting
     from tests.workflows.test_submission_stage import kinds_by_recipient
 
     world = round_world
@@ -127,10 +127,7 @@ def test_remind_in_the_comment_stage_reminds_the_parties_without_a_reply(round_w
         bring_to_drafting(world)
         frozen.move_to(review_deadline + timedelta(minutes=1))
         advance_round(world.context, world.round_id)
-        with Session(world.engine) as session:
-            for draft in session.exec(select(Recommendation)).all():
-                draft.status = RecommendationStatus.approved
-            session.commit()
+        approve_every_draft(world)
         assert advance_round(world.context, world.round_id).stage_after is Stage.comment
         before = kinds_by_recipient(world)
         reminded = remind("--participant", "dora@talbach.example")
@@ -199,7 +196,7 @@ def test_closing_the_comment_stage_early_keeps_a_planned_publication_date(round_
     from typer.testing import CliRunner
 
     from tests.workflows.test_flows import configure
-    from tests.workflows.test_publication import REPLY_LINK, bring_to_drafting, reply
+    from tests.workflows.test_publication import REPLY_LINK, approve_every_draft, bring_to_drafting, reply
     from tests.workflows.test_review_stage import text_of
     from workflows.cli import app
 
@@ -215,10 +212,7 @@ def test_closing_the_comment_stage_early_keeps_a_planned_publication_date(round_
         bring_to_drafting(world)
         frozen.move_to(review_deadline + timedelta(minutes=1))
         advance_round(world.context, world.round_id)
-        with Session(world.engine) as session:
-            for draft in session.exec(select(Recommendation)).all():
-                draft.status = RecommendationStatus.approved
-            session.commit()
+        approve_every_draft(world)
         before = len(world.received())
         advance_round(world.context, world.round_id)
         for message in world.received()[before:]:
