@@ -55,18 +55,21 @@ def threshold(value: FigureValue) -> Fraction:
 
 def below(value: FigureValue, limit: FigureValue) -> bool:
     """Whether a figure is below a threshold, exactly: a mean of exactly 2.0 is not below 2.0."""
-    approximate, bound = float(value), float(limit)
-    if abs(approximate - bound) >= CLEARLY_APART:
-        return approximate < bound
-    return exact(value) < threshold(limit)
+    return _side(value, limit) < 0
 
 
 def above(value: FigureValue, limit: FigureValue) -> bool:
     """Whether a figure is above a threshold, exactly."""
+    return _side(value, limit) > 0
+
+
+def _side(value: FigureValue, limit: FigureValue) -> int:
+    """-1, 0 or 1 as the figure lies below, at or above the threshold, exactly; floats decide where they can."""
     approximate, bound = float(value), float(limit)
     if abs(approximate - bound) >= CLEARLY_APART:
-        return approximate > bound
-    return exact(value) > threshold(limit)
+        return -1 if approximate < bound else 1
+    apart = exact(value) - threshold(limit)
+    return (apart > 0) - (apart < 0)
 
 
 def share_reaches(count: int, total: int, minimum: FigureValue) -> bool:
