@@ -1,6 +1,6 @@
 """Portal load: N participants open their form and submit it within a short window, against `spr serve`.
 
-The portal runs in a separate process on loopback (uvicorn, one worker; the round scheduler off, so that
+The portal runs in a separate process on loopback (uvicorn, one worker; the worker off, so that
 only the portal is measured). Each participant arrives at a
 random moment within the window, opens their form (GET), submits complete answers (POST) and follows the
 redirect to the confirmation (GET). Afterwards the store is checked: every submission stored exactly once.
@@ -179,7 +179,7 @@ def main() -> None:
     environment = {**os.environ, "SPR_DATABASE_URL": database_url, "SPR_SECRET_KEY": SECRET,
                    "SPR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
     server = subprocess.Popen(
-        [sys.executable, "-m", "workflows.cli", "serve", "--port", str(port), "--no-scheduler"],
+        [sys.executable, "-m", "workflows.cli", "serve", "--port", str(port), "--no-worker"],
         env=environment, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:

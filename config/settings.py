@@ -87,7 +87,25 @@ class Settings(BaseSettings):
     )
 
     advance_interval_seconds: float = Field(
-        default=300.0, ge=5, description="How often `spr serve` advances every active round."
+        default=300.0,
+        ge=5,
+        description="How often every active round is advanced (the schedule of the advance-active-rounds "
+        "deployment); coordinator actions and submissions advance their round at once besides.",
+    )
+    data_dir: str | None = Field(
+        default=None,
+        description="Folder for the local Prefect server that `spr serve` starts (its database and log in "
+        "`prefect/`); by default the SQLite store's folder, else the working folder.",
+    )
+    prefect_port: int = Field(
+        default=4200, ge=1, le=65535, description="Port of the local Prefect server and its UI (on 127.0.0.1)."
+    )
+    worker_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="How often a worker asks the Prefect server for flow runs to start: the delay between a "
+        "coordinator's action and its effect is about this plus the start of a flow run.",
     )
 
     time_zone: str = "Europe/Berlin"
@@ -151,6 +169,18 @@ def secret_key_path(settings: Settings) -> Path | None:
         return None
     store = Path(database).expanduser().resolve()
     return store.with_name(store.name + ".key")
+
+
+def spr_data_folder(settings: Settings) -> Path:
+    """Where spr keeps what is not in the store (the local Prefect server's home): SPR_DATA_DIR, or the
+    SQLite store's folder, or the working folder."""
+    if settings.data_dir:
+        return Path(settings.data_dir).expanduser().resolve()
+    url = make_url(settings.database_url)
+    database = url.database or ""
+    if url.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:"):
+        return Path(database).expanduser().resolve().parent
+    return Path.cwd()
 
 
 @lru_cache(maxsize=1)

@@ -42,7 +42,7 @@ class Portal:
 
     settings: Settings
     engine: Engine
-    # Told the round's id after each submission, so the round can be advanced soon (spr serve's scheduler).
+    # Told the round's id after each submission, so the round is advanced at once (spr serve starts a flow run).
     on_submission: Callable[[int], None] | None = None
 
     @cached_property

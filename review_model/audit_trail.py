@@ -18,7 +18,7 @@ def record_event(session: Session, round_id: int | None, actor: str, action: str
 def record_finding(session: Session, round_id: int, actor: str, action: str, **details: Any) -> AuditEvent | None:
     """Add a finding that a repeated check makes (an infeasible assignment, say) once per change of its content.
 
-    The scheduler checks every few minutes; the trail keeps the first entry and each change, not each pass.
+    The round driver checks every few minutes; the trail keeps the first entry and each change, not each pass.
     Returns None when the round's latest entry of this action says the same.
     """
     latest = session.exec(

@@ -18,6 +18,11 @@ class Stage(StrEnum):
     archived = "archived"
 
 
+# The stages in which a round may have something due: the round driver looks at these rounds.
+ACTIVE_STAGES = (Stage.invitation, Stage.submission, Stage.assignment, Stage.review, Stage.consolidation,
+                 Stage.drafting, Stage.comment)  # fmt: skip
+
+
 class Language(StrEnum):
     de = "de"
     en = "en"

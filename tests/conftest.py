@@ -7,6 +7,7 @@ Each run creates its own PostgreSQL database and drops it at the end.
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,12 @@ from config.settings import get_settings
 from review_model.schema_migrations import head_revision, upgrade_store
 from review_model.store import make_engine
 from review_model.tables import metadata
+from workflows.prefect_output import send_prefect_logs_to_file
+
+# Prefect's own logs go to a file, as in the commands, and are set before anything imports Prefect: its
+# terminal handler would otherwise hold on to the stream of the first CliRunner that ran a flow, closed
+# by the next one.
+send_prefect_logs_to_file(Path(tempfile.gettempdir()) / f"spr-tests-prefect-{os.getpid()}.log")
 
 POSTGRES_URL = os.environ.get("SPR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DATABASES = [name.strip() for name in os.environ.get("SPR_TEST_DATABASES", "sqlite,postgresql").split(",") if name]
@@ -121,8 +128,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def configured(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    """Settings pointing at the test store, as a command run by an operator would see them."""
+def configured(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, prefect_harness: None
+) -> Iterator[str]:
+    """Settings pointing at the test store, as a command run by an operator would see them; the commands'
+    flows run on the session's temporary Prefect API."""
     monkeypatch.setenv("SPR_DATABASE_URL", database_url)
     if not database_url.startswith("sqlite"):  # a SQLite store keeps its secret key beside its file
         monkeypatch.setenv("SPR_SECRET_KEY_FILE", str(tmp_path / "store.key"))

@@ -1,12 +1,17 @@
-"""The Prefect flows: thin wrappers that run the round driver's steps as tasks.
+"""The Prefect flows: thin wrappers that run the round driver's steps and the coordinator's actions.
 
 Tasks take ids, open their own sessions, and work in batches (hundreds of people per task run), so a round
 of ten thousand is tens of task runs, not thousands. Run names say what happened, for a coordinator
-reading the Prefect UI: "Round 2027-q1 · invitations · batch 3/20 (500 people)".
+reading the Prefect UI: "Round 2027-q1 · invitations · batch 3/20 (500 people)", "Round 2027-q1 · reminders
+queued for 12 respondents"; every run about a round carries the tag `round:<slug>`, so the UI lists a
+round's whole history under that tag.
 """
 
+import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -14,14 +19,27 @@ from typing import Any
 # (and often without a way out to the internet).
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from prefect import flow, task
+from prefect import flow, tags, task
 from prefect.runtime import flow_run
+from sqlmodel import Session, col, select
 
 from config.settings import get_settings
 from review_model.store import make_engine
+from review_model.tables import Round
+from review_model.vocabulary import ACTIVE_STAGES
+from workflows.coordinator_actions import (
+    StageClosed,
+    close_stage_now,
+    confirm_round_assignment,
+    decide_recommendations,
+)
 from workflows.round_driver import AdvanceReport, advance_round
 from workflows.stages.context import StageContext
 from workflows.stages.launch import launch_blockers, open_invitation_stage
+from workflows.stages.reminding import Reminded, remind_waiting
+from workflows.stages.submission import Extension, extend_submission_deadline
+
+log = logging.getLogger("spr.flows")
 
 # Steps that talk to the SMTP server are retried by Prefect too (delivery also retries each message itself).
 _RETRIES = {"deliver_now": 2}
@@ -33,6 +51,18 @@ class LaunchRefused(Exception):
     def __init__(self, reasons: list[str]):
         super().__init__("; ".join(reasons))
         self.reasons = reasons
+
+
+def round_tag(round_slug: str) -> str:
+    """The tag of every flow run about a round."""
+    return f"round:{round_slug}"
+
+
+@contextmanager
+def about_round(round_slug: str) -> Iterator[None]:
+    """Flow runs started inside the block carry the round's tag."""
+    with tags(round_tag(round_slug)):
+        yield
 
 
 @cache
@@ -51,37 +81,134 @@ def run_as_task(label: str, function: Callable[..., Any], *arguments: Any) -> An
     return _as_task(function).with_options(task_run_name=label)(*arguments)
 
 
-def _context() -> StageContext:
+@contextmanager
+def _context() -> Iterator[StageContext]:
     settings = get_settings()
-    return StageContext.from_settings(settings, make_engine(settings.database_url))
+    context = StageContext.from_settings(settings, make_engine(settings.database_url))
+    try:
+        yield context
+    finally:
+        context.engine.dispose()
 
 
 @flow(name="advance-round", flow_run_name="Round {round_slug} · advance", persist_result=False)
-def advance_round_flow(round_id: int, round_slug: str) -> AdvanceReport:
-    """Do whatever is due for the round now (see workflows.round_driver)."""
-    context = _context()
-    try:
+def advance_round_flow(round_id: int, round_slug: str, after: str | None = None) -> AdvanceReport:
+    """Do whatever is due for the round now (see workflows.round_driver); `after` names what started it.
+
+    The round's store lock keeps two drivers from taking one transition twice; a Prefect concurrency limit
+    of one per round keeps a second run of the same round waiting besides, so it finds nothing left to do.
+    """
+    with _one_at_a_time(f"round-{round_id}"), _context() as context:
         report = advance_round(context, round_id, run_step=run_as_task)
-    finally:
-        context.engine.dispose()
-    _rename_run(f"Round {round_slug} · {report.summary()}")
+    _rename_run(f"Round {round_slug} · {report.summary()}" + (f" (after {after})" if after else ""))
     return report
+
+
+@flow(name="advance-active-rounds", flow_run_name="Every active round · advance", persist_result=False)
+def advance_active_rounds_flow() -> int:
+    """Advance every round that is under way, each as its own `advance-round` run; returns how many.
+
+    One round's trouble does not stop the others: its run fails (and is retried on the next interval), and
+    this run fails at the end, naming it.
+    """
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            rounds = session.exec(
+                select(Round.id, Round.slug).where(col(Round.stage).in_(ACTIVE_STAGES)).order_by(col(Round.id))
+            ).all()
+    finally:
+        engine.dispose()
+    failed = []
+    for round_id, slug in rounds:
+        with about_round(slug):
+            state = advance_round_flow(round_id, slug, "the interval", return_state=True)
+        if state.is_failed():
+            failed.append(slug)
+    _rename_run(f"Every active round · {len(rounds)} advanced" + (f", failed: {', '.join(failed)}" if failed else ""))
+    if failed:
+        raise RuntimeError(f"advancing failed for {', '.join(failed)}; the next run tries again")
+    return len(rounds)
 
 
 @flow(name="launch-round", flow_run_name="Round {round_slug} · launch", persist_result=False)
 def launch_round_flow(round_id: int, round_slug: str, actor: str) -> AdvanceReport:
     """Check everything, open the invitation stage, and send the invitations."""
-    context = _context()
-    try:
+    with _context() as context:
         reasons = launch_blockers(context, round_id)
         if reasons:
             raise LaunchRefused(reasons)
         open_invitation_stage(context, round_id, actor)
         report = advance_round(context, round_id, run_step=run_as_task)
-    finally:
-        context.engine.dispose()
     _rename_run(f"Round {round_slug} · launched · {report.summary()}")
     return report
+
+
+@flow(name="remind", flow_run_name="Round {round_slug} · remind now", persist_result=False)
+def remind_flow(round_id: int, round_slug: str, participant: str | None, actor: str) -> Reminded:
+    """Queue a reminder now for everyone the current stage waits for (or one person)."""
+    with _context() as context:
+        reminded = remind_waiting(context, round_id, participant)
+    _rename_run(f"Round {round_slug} · reminders queued for {reminded.queued} {reminded.whom} (by {actor})")
+    return reminded
+
+
+@flow(name="extend-deadline", flow_run_name="Round {round_slug} · extend deadline", persist_result=False)
+def extend_deadline_flow(round_id: int, round_slug: str, until: datetime, actor: str) -> Extension:
+    """Move the submission deadline, extend the links, and tell everyone who has not submitted."""
+    with _context() as context:
+        extension = extend_submission_deadline(context, round_id, until, actor)
+    _rename_run(f"Round {round_slug} · deadline moved to {extension.deadline:%Y-%m-%d %H:%M} UTC, "
+                f"{extension.told} told (by {actor})")  # fmt: skip
+    return extension
+
+
+@flow(name="close-stage", flow_run_name="Round {round_slug} · close stage", persist_result=False)
+def close_stage_flow(round_id: int, round_slug: str, actor: str, publish_now: bool = False) -> StageClosed:
+    """Close the current stage before its deadline (see coordinator_actions.close_stage_now)."""
+    with _context() as context:
+        closed = close_stage_now(context, round_id, actor, publish_now)
+    what = (
+        "right of reply ended, publication on its planned date"
+        if closed.publication_planned
+        else f"{closed.before} → {closed.after}, {closed.queued} messages queued"
+    )
+    _rename_run(f"Round {round_slug} · {closed.before} stage closed early · {what} (by {actor})")
+    return closed
+
+
+@flow(name="confirm-assignment", flow_run_name="Round {round_slug} · confirm assignment", persist_result=False)
+def confirm_assignment_flow(round_id: int, round_slug: str, actor: str) -> int:
+    """Check every rule again and confirm the proposed assignment."""
+    with _context() as context:
+        confirmed = confirm_round_assignment(context, round_id, actor)
+    _rename_run(f"Round {round_slug} · {confirmed} review assignments confirmed (by {actor})")
+    return confirmed
+
+
+@flow(name="decide-recommendations", flow_run_name="Round {round_slug} · decide recommendations", persist_result=False)
+def decide_recommendations_flow(round_id: int, round_slug: str, ids: list[int], approve: bool, actor: str) -> int:
+    """Approve or reject drafted recommendations."""
+    with _context() as context:
+        decided = decide_recommendations(context, round_id, ids, approve, actor)
+    verb = "approved" if approve else "rejected"
+    _rename_run(f"Round {round_slug} · {decided} recommendation(s) {verb}: {', '.join(map(str, ids))} (by {actor})")
+    return decided
+
+
+@contextmanager
+def _one_at_a_time(name: str) -> Iterator[None]:
+    """Hold the Prefect concurrency limit `name` (one slot), made on first use."""
+    from prefect.client.orchestration import get_client
+    from prefect.concurrency.sync import concurrency
+    from prefect.exceptions import ObjectAlreadyExists
+
+    # suppressed: another driver made it between the read and the create
+    with get_client(sync_client=True) as client, suppress(ObjectAlreadyExists):
+        client.upsert_global_concurrency_limit_by_name(name, 1)
+    with concurrency(name, occupy=1):
+        yield
 
 
 def _rename_run(name: str) -> None:

@@ -83,11 +83,12 @@ def test_compute_show_export_and_confirm_a_round_assignment(configured, tmp_path
     assert len(out.read_text().splitlines()) == 62
     confirmed = runner.invoke(app, ["assignment", "confirm", "beispielrunde"])
     assert confirmed.exit_code == 0 and "Confirmed 61 assignments" in confirmed.output
-    assert confirmed.output.splitlines()[-1].startswith("Next: the review stage opens")
+    assert "Round advanced here (no Prefect server runs): assignment → review" in confirmed.output
+    assert confirmed.output.splitlines()[-1].startswith("Next: ")
     with Session(engine) as session:
         assert all(a.confirmed_at is not None for a in session.exec(select(ReviewAssignment)).all())
     again = runner.invoke(app, ["assignment", "compute", "beispielrunde"])
-    assert again.exit_code == 1 and "confirmed already" in again.output
+    assert again.exit_code == 1 and "in stage review" in again.output
     engine.dispose()
 
 
@@ -121,7 +122,7 @@ def test_solve_guards_labels_and_keeps_numbers(tmp_path):
     assert list(csv.reader(out.open())) == [["submission", "reviewer", "affinity"], ["'=a", "'-x", "-0.5"]]
 
 
-def test_swap_and_confirm_check_every_rule_of_the_solver_and_name_it(round_world, configured):
+def test_swap_and_confirm_check_every_rule_of_the_solver_and_name_it(round_world, configured, monkeypatch):
     """Three Kommunen (Auenburg, Nordhaven, Elbstein) and one Region (Talbach) review each other; at most one
     reviewer of a kind per submission, no mutual reviews. Taking Talbach off Auenburg for Elbstein breaks both."""
     from sqlmodel import Session, select
@@ -129,8 +130,10 @@ def test_swap_and_confirm_check_every_rule_of_the_solver_and_name_it(round_world
     from review_model import clock
     from review_model.tables import Enrolment, Organisation, Participant, ReviewAssignment, Round, Submission
     from review_model.vocabulary import AssignmentOrigin, Stage, WorkStatus
+    from tests.workflows.test_flows import configure
 
     world = round_world
+    configure(monkeypatch, world)
     with Session(world.engine) as session:
         round_ = session.get(Round, world.round_id)
         round_.stage, round_.reviewers_per_submission = Stage.assignment, 2

@@ -74,7 +74,7 @@ def test_status_remind_extend_and_close_stage(round_world, configured, monkeypat
 
     reminded = runner.invoke(app, ["round", "remind", "fruehjahr-2027", "--participant", "dora@talbach.example"])
     assert reminded.exit_code == 0 and "1 reminder(s) queued for respondents" in reminded.output
-    assert "; 1 sent" in reminded.output
+    assert "Round advanced here (no Prefect server runs): submission · 1 sent" in reminded.output
     assert reminded.output.splitlines()[-1].startswith("Next: keep `spr serve` running")
     nobody = runner.invoke(app, ["round", "remind", "fruehjahr-2027", "--participant", "nobody@x.example"])
     assert nobody.exit_code == 1
@@ -87,7 +87,7 @@ def test_status_remind_extend_and_close_stage(round_world, configured, monkeypat
     until = date.fromordinal(later).isoformat()
     extended = runner.invoke(app, ["round", "extend", "fruehjahr-2027", "--until", until], catch_exceptions=False)
     assert extended.exit_code == 0, extended.output
-    assert "4 participants told (4 sent)" in extended.output
+    assert "4 participants told." in extended.output and "submission · 4 sent" in extended.output
     assert extended.output.splitlines()[-1].startswith("Next: ")
     backwards = runner.invoke(app, ["round", "extend", "fruehjahr-2027", "--until", "2020-01-01"])
     assert backwards.exit_code == 1 and "in the past" in backwards.output

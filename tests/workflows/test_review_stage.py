@@ -114,13 +114,15 @@ def test_assignment_and_review_stage_end_to_end(round_world):
                 assert name not in whole and f"{who}@" not in whole, (message.summary(), who)
 
 
-def test_the_coordinator_approves_and_rejects_drafts(round_world, configured):
+def test_the_coordinator_approves_and_rejects_drafts(round_world, configured, monkeypatch):
     from typer.testing import CliRunner
 
     from review_model.tables import Recommendation
     from review_model.vocabulary import ActionLevel
+    from tests.workflows.test_flows import configure
     from workflows.cli import app
 
+    configure(monkeypatch, round_world)
     runner = CliRunner()
     too_early = runner.invoke(app, ["recommendations", "approve", "fruehjahr-2027", "1"])
     assert too_early.exit_code == 1 and "decided in the drafting stage" in too_early.output
@@ -145,12 +147,8 @@ def test_the_coordinator_approves_and_rejects_drafts(round_world, configured):
     assert "quote 2 (a reviewer on B): „Zweites“" in listed.output
     approved = runner.invoke(app, ["recommendations", "approve", "fruehjahr-2027", str(first)])
     assert approved.exit_code == 0 and approved.output.splitlines()[-1].startswith("Next: once every draft")
-    assert runner.invoke(app, ["recommendations", "reject", "fruehjahr-2027", str(second)]).exit_code == 0
     unknown = runner.invoke(app, ["recommendations", "approve", "fruehjahr-2027", "999"])
     assert unknown.exit_code == 1 and "no recommendation 999" in unknown.output
-    with Session(round_world.engine) as session:
-        statuses = [r.status for r in session.exec(select(Recommendation).order_by(Recommendation.id)).all()]
-    assert statuses == [RecommendationStatus.approved, RecommendationStatus.rejected]
     # Editing an approved recommendation sends it back to draft: nobody approved the new wording yet.
     edited = runner.invoke(
         app, ["recommendations", "edit", "fruehjahr-2027", str(first), "--de", "Neue Fassung", "--priority", "1"]
@@ -164,6 +162,12 @@ def test_the_coordinator_approves_and_rejects_drafts(round_world, configured):
         "Nothing changed"
         in runner.invoke(app, ["recommendations", "edit", "fruehjahr-2027", str(first), "--de", "Neue Fassung"]).output
     )
+    assert runner.invoke(app, ["recommendations", "approve", "fruehjahr-2027", str(first)]).exit_code == 0
+    rejected = runner.invoke(app, ["recommendations", "reject", "fruehjahr-2027", str(second)])
+    assert rejected.exit_code == 0 and "drafting → comment" in rejected.output  # every draft decided: on at once
+    with Session(round_world.engine) as session:
+        statuses = [r.status for r in session.exec(select(Recommendation).order_by(Recommendation.id)).all()]
+    assert statuses == [RecommendationStatus.approved, RecommendationStatus.rejected]
 
 
 def test_an_edited_document_gives_both_texts():

@@ -72,7 +72,7 @@ def test_commands_run_from_two_folders_send_links_that_open_the_same_form(
         get_settings.cache_clear()
         reminded = spr("round", "remind", "fruehjahr-2027")
         assert reminded.exit_code == 0, reminded.output
-        assert "4 reminder(s) queued for respondents" in reminded.output and "; 4 sent" in reminded.output
+        assert "4 reminder(s) queued for respondents" in reminded.output and "submission · 4 sent" in reminded.output
         received = links(mail)
 
     assert len(received) == 4

@@ -104,7 +104,8 @@ def test_remind_in_the_review_stage_reminds_the_reviewers_of_their_open_reviews(
         assert sum("│ Ben Hansen │" in line for line in table) == 3 and not any("Anna" in line for line in table)
         closed = CliRunner().invoke(app, ["round", "close-stage", "fruehjahr-2027", "--yes"])
         assert closed.exit_code == 0 and "(review → consolidation)" in closed.output, closed.output
-        assert closed.output.splitlines()[-1].startswith("Next: the findings and drafts follow")
+        assert "Round advanced here (no Prefect server runs): consolidation → drafting" in closed.output
+        assert closed.output.splitlines()[-1].startswith("Next: decide on the drafts")
         cara = next(m for m in requests if m.recipients[0].startswith("cara"))
         page = world.portal.get(REVIEW_LINK.findall(text_of(cara))[0]).text
         assert "vorzeitig abgeschlossen" in page and "Frist ist abgelaufen" not in page
@@ -176,7 +177,8 @@ def test_closing_submission_early_names_who_is_left_out_and_asks_first(round_wor
             assert session.get(Round, world.round_id).stage is Stage.submission
         closed = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"], input="y\n")
         assert closed.exit_code == 0 and "(submission → assignment)" in closed.output, closed.output
-        assert closed.output.splitlines()[-1].startswith("Next: the reviewers are proposed")
+        assert "assignment · 3 review assignments proposed" in closed.output, closed.output
+        assert closed.output.splitlines()[-1].startswith("Next: check the reviewers")
 
         ben = world.portal.get(links["ben"] + "?lang=en").text  # the deadline shown is ten days ahead
         assert "The coordinator closed this stage early" in ben and "deadline has passed" not in ben

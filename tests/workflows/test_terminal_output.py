@@ -2,6 +2,7 @@
 file. The commands run as separate processes, as an operator runs them, so Prefect configures itself as it
 does there (in the test process it is already configured)."""
 
+import json
 import os
 import signal
 import subprocess
@@ -80,14 +81,19 @@ def test_launch_advance_and_serve_show_spr_output_alone_and_what_comes_next(
         == "Next: keep `spr serve` running; watch the round with `spr status fruehjahr-2027`."
     )
 
-    port, runs = free_port(), completed_flow_runs(log)
+    # spr serve without PREFECT_API_URL: its own local Prefect server, a worker, and one pass over every round
+    # at once; SIGTERM stops all of it and leaves no process behind.
+    port, runs, data = free_port(), completed_flow_runs(log), tmp_path / "data"
+    alone = {key: value for key, value in env.items() if key != "PREFECT_API_URL"}
+    alone |= {"SPR_DATA_DIR": str(data), "SPR_PREFECT_PORT": str(free_port())}
     serving = subprocess.Popen(
-        [sys.executable, "-m", "workflows.cli", "serve", "--port", str(port)], cwd=tmp_path, env=env,
+        [sys.executable, "-m", "workflows.cli", "serve", "--port", str(port)], cwd=tmp_path, env=alone,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         wait_for(lambda: _healthy(port) or serving.poll() is not None, "the portal")
-        wait_for(lambda: completed_flow_runs(log) > runs or serving.poll() is not None, "the scheduler's first pass")
+        server = json.loads((data / "prefect" / "server.json").read_text("utf-8"))
+        wait_for(lambda: completed_flow_runs(log) > runs or serving.poll() is not None, "the first pass")
         assert serving.poll() is None
     finally:
         serving.send_signal(signal.SIGTERM)
@@ -97,8 +103,12 @@ def test_launch_advance_and_serve_show_spr_output_alone_and_what_comes_next(
     assert_quiet(out)
     assert "✓ spr serve is ready." in out
     assert f"Portal:    http://127.0.0.1:{port} (personal links start with http://testserver)" in out
-    assert f"flow runs on Prefect server {PREFECT_API_URL.value()}" in out and f"Prefect's log in {log}" in out
+    assert f"Prefect:   the local Prefect server {server['url'].removesuffix('/api')}, its UI there" in out
+    assert "a worker on pool spr advances every active round every 300 s" in out and f"Prefect's log in {log}" in out
     assert out.splitlines()[-1].startswith("Next: watch a round with `spr status ROUND`")
+    assert not (data / "prefect" / "server.json").exists()
+    with pytest.raises(ProcessLookupError):  # the local Prefect server stopped with spr serve
+        os.kill(server["pid"], 0)
 
 
 def _healthy(port: int) -> bool:

@@ -42,6 +42,8 @@ app.command("demo")(demo.demo)
 app.command("report")(report.report)
 app.command("mail-server")(mail.mail_server)
 app.command("serve")(serve.serve)
+app.command("deploy")(serve.deploy)
+app.command("worker")(serve.worker)
 
 
 def _show_version(value: bool) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from workflows.cli.output import fail, next_pass, reported_errors, success
+from workflows.cli.output import fail, next_pass, next_step, reported_errors, success
 
 app = typer.Typer(help="Assign peer reviewers without conflicts of interest.", no_args_is_help=True)
 
@@ -137,23 +137,31 @@ def confirm(round_ref: RoundArgument) -> None:
     """Check every rule of the round again and confirm the proposed assignment; the round driver then opens
     the review stage and sends the requests."""
     with reported_errors():
-        from review_model import clock
-        from review_model.audit_trail import record_event
-        from review_model.round_assignment import AssignmentRefused, confirm_assignment
         from review_model.rounds import find_round
         from review_model.store import session_scope
         from workflows.cli.output import COORDINATOR
+        from workflows.cli.prefect_runs import advance_after, on_prefect
         from workflows.cli.store_access import open_store
+        from workflows.coordinator_actions import ActionRefused
+        from workflows.flows import about_round, confirm_assignment_flow
 
         with session_scope(open_store()) as session:
             round_ = find_round(session, round_ref)
+            round_id, slug = round_.id, round_.slug
+        with on_prefect() as api:
             try:
-                confirmed = confirm_assignment(session, round_, clock.now())
-            except AssignmentRefused as refused:
-                fail(f"the assignment of {round_.slug} cannot be confirmed:\n{refused}")
-            record_event(session, round_.id, COORDINATOR, "assignment confirmed", pairs=confirmed)
-        success(f"Confirmed {confirmed} assignments for {round_.slug}.")
-        typer.echo(next_pass(round_.slug, "the review stage opens and the review requests go out"))
+                with about_round(slug):
+                    confirmed = confirm_assignment_flow(round_id, slug, COORDINATOR)
+            except ActionRefused as refused:
+                fail(f"the assignment of {slug} cannot be confirmed:\n" + "\n".join(refused.reasons))
+            success(f"Confirmed {confirmed} assignments for {slug}.")
+            followed = advance_after(api, round_id, slug, "confirming the assignment")
+            typer.echo(followed.line)
+        typer.echo(
+            next_step(slug, followed.stage)
+            if followed.stage
+            else next_pass(slug, "the review stage opens and the review requests go out")
+        )
 
 
 def _assignment_rows(round_ref: str) -> list[tuple]:

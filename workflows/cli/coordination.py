@@ -49,7 +49,7 @@ def launch(round_ref: RoundArgument) -> None:
     """Check the round and launch it: send every respondent their invitation with a personal link.
 
     Checks first — questionnaire, participants, deadlines in the future, SMTP server reachable — and refuses
-    with every reason it found. Runs as a Prefect flow.
+    with every reason it found. Runs as a Prefect flow (on the server `spr serve` runs, when it runs).
     """
     with reported_errors():
         round_id, slug = _round(round_ref)
@@ -58,26 +58,46 @@ def launch(round_ref: RoundArgument) -> None:
         reasons = launch_blockers(_context(), round_id)  # before Prefect starts: a refusal is quick
         if reasons:
             fail(f"round {slug} cannot be launched:\n" + "\n".join(f"  - {reason}" for reason in reasons))
-        from workflows.flows import LaunchRefused, launch_round_flow
+        from workflows.cli.prefect_runs import on_prefect
+        from workflows.flows import LaunchRefused, about_round, launch_round_flow
 
-        try:
-            report = launch_round_flow(round_id, slug, COORDINATOR)
-        except LaunchRefused as refused:
-            fail(f"round {slug} cannot be launched:\n" + "\n".join(f"  - {reason}" for reason in refused.reasons))
+        with on_prefect(), about_round(slug):
+            try:
+                report = launch_round_flow(round_id, slug, COORDINATOR)
+            except LaunchRefused as refused:
+                fail(f"round {slug} cannot be launched:\n" + "\n".join(f"  - {r}" for r in refused.reasons))
         success(f"Round {slug} launched: {report.summary()}.")
         typer.echo(next_step(slug, report.stage_after))
 
 
-def advance(round_ref: RoundArgument) -> None:
+def advance(
+    round_ref: RoundArgument,
+    direct: Annotated[
+        bool,
+        typer.Option("--direct", help="Run the round driver here without Prefect (when its server is down)."),
+    ] = False,
+) -> None:
     """Do whatever is due for the round now: invitations, reminders, closing a stage, delivering email.
 
-    Safe to run at any time and as often as you like; `spr serve` runs it every few minutes by itself.
+    Safe to run at any time and as often as you like (two at once take each step once); `spr serve` runs it
+    every few minutes by itself. Runs as a Prefect flow, or with --direct without Prefect.
     """
     with reported_errors():
         round_id, slug = _round(round_ref)
-        from workflows.flows import advance_round_flow
+        if direct:
+            from workflows.round_driver import advance_round
 
-        report = advance_round_flow(round_id, slug)
+            context = _context()
+            try:
+                report = advance_round(context, round_id)
+            finally:
+                context.engine.dispose()
+        else:
+            from workflows.cli.prefect_runs import on_prefect
+            from workflows.flows import about_round, advance_round_flow
+
+            with on_prefect(), about_round(slug):
+                report = advance_round_flow(round_id, slug)
         success(f"Round {slug}: {report.summary()}.")
         typer.echo(next_step(slug, report.stage_after))
 
@@ -91,22 +111,34 @@ def remind(
     parties without a reply in comment."""
     with reported_errors():
         round_id, slug = _round(round_ref)
-        from workflows.round_driver import deliver_now
-        from workflows.stages.reminding import RemindRefused, remind_waiting
+        from review_model.reminders import reminder_refusals
+        from workflows.cli.prefect_runs import advance_after, on_prefect
+        from workflows.flows import about_round, remind_flow
 
-        context = _context()
-        try:
-            reminded = remind_waiting(context, round_id, participant)
-        except RemindRefused as refused:
-            fail(f"nobody to remind in {slug}: " + "; ".join(refused.reasons))
-        if participant and not reminded.queued:
-            fail(f"{participant} is not among the {reminded.whom} in {slug} ({reminded.stage} stage)")
-        report = deliver_now(context)
-        success(
-            f"{reminded.queued} reminder(s) queued for {reminded.whom} ({reminded.stage} stage); {report.sent} sent, "
-            f"{report.retried} to retry, {report.failed} failed."
-        )
-        typer.echo(next_step(slug, reminded.stage))
+        refusals = reminder_refusals(_stage(round_id))
+        if refusals:  # before Prefect starts: a refusal is quick, and no failed run is left behind
+            fail(f"nobody to remind in {slug}: " + "; ".join(refusals))
+        with on_prefect() as api:
+            with about_round(slug):
+                reminded = remind_flow(round_id, slug, participant, COORDINATOR)
+            if participant and not reminded.queued:
+                fail(f"{participant} is not among the {reminded.whom} in {slug} ({reminded.stage} stage)")
+            success(f"{reminded.queued} reminder(s) queued for {reminded.whom} ({reminded.stage} stage).")
+            followed = advance_after(api, round_id, slug, f"{reminded.queued} reminders")
+            typer.echo(followed.line)
+        typer.echo(next_step(slug, followed.stage or reminded.stage))
+
+
+def _stage(round_id: int) -> "Stage":
+    from sqlmodel import Session
+
+    from review_model.tables import Round
+    from workflows.cli.store_access import open_store
+
+    with Session(open_store()) as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        return round_.stage
 
 
 def close_stage(
@@ -131,15 +163,15 @@ def close_stage(
         from review_model.rounds import round_progress
         from review_model.stage_rules import next_stage, publication_waits_until, transition_blockers
         from review_model.tables import Round
-        from review_model.vocabulary import Stage
-        from workflows.round_driver import STAGE_STEPS, deliver_now
+        from workflows.cli.prefect_runs import advance_after, on_prefect
+        from workflows.coordinator_actions import CLOSES_EARLY
+        from workflows.flows import about_round, close_stage_flow
 
-        closes_early = (Stage.submission, Stage.review, Stage.comment)
         context = _context()
         with Session(context.engine) as session:
             round_ = session.get(Round, round_id)
             stage, target = round_.stage, next_stage(round_.stage)
-            if stage not in closes_early or target is None:
+            if stage not in CLOSES_EARLY or target is None:
                 fail(f"round {slug} is in stage {stage}; only submission, review and comment close early")
             blockers = transition_blockers(round_, target, round_progress(session, round_id), clock.now(), forced=True)
             left_out = left_out_by_closing(session, round_)
@@ -150,24 +182,19 @@ def close_stage(
         if left_out:
             _show_left_out(stage, left_out)
             _confirm(f"Close the {stage} stage of {slug} now and leave {len(left_out)} out?", yes)
-        if stage is Stage.comment and planned is not None and not publish_now:
-            from workflows.stages.comment import end_right_of_reply
-
-            end_right_of_reply(context, round_id, COORDINATOR)
-            success(f"Every party of {slug} has replied; the right of reply is closed. Publication is planned for "
-                    f"{local_time(planned, zone)}: the report is published then. To publish now instead, run "
-                    f"`spr round close-stage {slug} --publish-now`.")  # fmt: skip
-            return
-        if stage is Stage.submission:  # before its deadline, only when forced
-            from workflows.stages.submission import close_submission_stage
-
-            queued = close_submission_stage(context, round_id, COORDINATOR, forced=True)
-        else:
-            queued = STAGE_STEPS[target][1](context, round_id, COORDINATOR)
-        delivered = deliver_now(context)
-        success(f"The {stage} stage of {slug} closed ({stage} → {target}); {queued} messages queued, "
-                f"{delivered.sent} sent.")  # fmt: skip
-        typer.echo(_after_closing(slug, target))
+        with on_prefect() as api:
+            with about_round(slug):
+                closed = close_stage_flow(round_id, slug, COORDINATOR, publish_now)
+            if closed.publication_planned:
+                success(f"Every party of {slug} has replied; the right of reply is closed. Publication is planned "
+                        f"for {local_time(planned, zone)}: the report is published then. To publish now instead, "
+                        f"run `spr round close-stage {slug} --publish-now`.")  # fmt: skip
+                return
+            success(f"The {stage} stage of {slug} closed ({stage} → {closed.after}); {closed.queued} messages "
+                    "queued.")  # fmt: skip
+            followed = advance_after(api, round_id, slug, f"closing the {stage} stage")
+            typer.echo(followed.line)
+        typer.echo(next_step(slug, followed.stage) if followed.stage else _after_closing(slug, closed.after))
 
 
 def _after_closing(slug: str, target: "Stage") -> str:
@@ -224,8 +251,9 @@ def extend(
         from sqlmodel import Session
 
         from review_model.tables import Round
-        from workflows.round_driver import deliver_now
-        from workflows.stages.submission import ExtensionRefused, extend_submission_deadline
+        from workflows.cli.prefect_runs import advance_after, on_prefect
+        from workflows.flows import about_round, extend_deadline_flow
+        from workflows.stages.submission import ExtensionRefused
 
         context = _context()
         with Session(context.engine) as session:
@@ -241,17 +269,20 @@ def extend(
         if "T" not in until:
             moment = datetime.combine(moment.date(), at)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
-        try:
-            extension = extend_submission_deadline(context, round_id, moment, COORDINATOR)
-        except ExtensionRefused as refused:
-            fail(f"the deadline of {slug} cannot move: {refused}")
-        delivered = deliver_now(context)
-        success(
-            f"Submission deadline of {slug} moved from {local_time(extension.previous, str(zone))} to "
-            f"{local_time(extension.deadline, str(zone))}; {extension.links_extended} links extended, "
-            f"{extension.told} participants told ({delivered.sent} sent)."
-        )
-        typer.echo(next_step(slug, "submission"))
+        with on_prefect() as api:
+            try:
+                with about_round(slug):
+                    extension = extend_deadline_flow(round_id, slug, moment, COORDINATOR)
+            except ExtensionRefused as refused:
+                fail(f"the deadline of {slug} cannot move: {refused}")
+            success(
+                f"Submission deadline of {slug} moved from {local_time(extension.previous, str(zone))} to "
+                f"{local_time(extension.deadline, str(zone))}; {extension.links_extended} links extended, "
+                f"{extension.told} participants told."
+            )
+            followed = advance_after(api, round_id, slug, "extending the deadline")
+            typer.echo(followed.line)
+        typer.echo(next_step(slug, followed.stage or "submission"))
 
 
 def status(round_ref: RoundArgument) -> None:

@@ -88,7 +88,7 @@ def next_step(slug: str, stage: str) -> str:
 
 def next_pass(slug: str, what: str) -> str:
     """The line that ends a command whose effect the round driver carries on: what follows, and when."""
-    return f"Next: {what} with the next pass of `spr serve`, or at once with `spr round advance {slug}`."
+    return f"Next: {what} once the round has advanced (`spr serve` does it; `spr round advance {slug}` at once)."
 
 
 def local_time(moment: datetime | None, zone: str) -> str:

@@ -78,25 +78,28 @@ def _chosen(session: "Session", round_ref: str, ids: list[int]) -> tuple["Round"
 
 
 def _decide(round_ref: str, ids: list[int], approve: bool) -> None:
-    from review_model import clock
-    from review_model.audit_trail import record_event
     from review_model.store import session_scope
-    from review_model.vocabulary import RecommendationStatus
+    from workflows.cli.prefect_runs import advance_after, on_prefect
     from workflows.cli.store_access import open_store
+    from workflows.coordinator_actions import ActionRefused
+    from workflows.flows import about_round, decide_recommendations_flow
 
-    status = RecommendationStatus.approved if approve else RecommendationStatus.rejected
     with session_scope(open_store()) as session:
-        round_, chosen = _chosen(session, round_ref, ids)
-        now = clock.now()
-        for recommendation in chosen:
-            recommendation.status, recommendation.decided_at, recommendation.decided_by = status, now, COORDINATOR
-        record_event(session, round_.id, COORDINATOR, f"recommendations {status.value}", ids=ids)
-    success(f"{len(ids)} recommendation(s) {status.value}.")
-    typer.echo(
-        next_pass(round_.slug, "once every draft is approved or rejected, the right of reply opens")
-        if round_.stage == "drafting"
-        else next_step(round_.slug, round_.stage)
-    )
+        round_, _ = _chosen(session, round_ref, ids)  # unknown ids and the wrong stage: refused before Prefect
+        round_id, slug, stage = round_.id, round_.slug, round_.stage
+    with on_prefect() as api:
+        try:
+            with about_round(slug):
+                decided = decide_recommendations_flow(round_id, slug, ids, approve, COORDINATOR)
+        except ActionRefused as refused:
+            fail("; ".join(refused.reasons))
+        success(f"{decided} recommendation(s) {'approved' if approve else 'rejected'}.")
+        followed = advance_after(api, round_id, slug, "deciding recommendations")
+        typer.echo(followed.line)
+    if followed.stage and followed.stage != stage:
+        typer.echo(next_step(slug, followed.stage))
+    else:
+        typer.echo(next_pass(slug, "once every draft is approved or rejected, the right of reply opens"))
 
 
 @app.command("approve")

@@ -1,76 +1,138 @@
-"""`spr serve`: the portal on uvicorn."""
+"""`spr serve`: the portal, and the Prefect worker that advances the rounds (on one machine, with the Prefect
+server it needs); `spr deploy` and `spr worker` for running on several machines."""
 
+import asyncio
+import os
 import signal
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any
+from contextlib import ExitStack, contextmanager, suppress
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from workflows.cli.output import reported_errors, success
+from workflows.cli.output import fail, reported_errors, success
+
+if TYPE_CHECKING:
+    from config.settings import Settings
+    from workflows.prefect_server import PrefectApi
+
+# How long a stopping worker gives running flow runs before it ends them; the driver is idempotent, so the
+# next run finishes what a stopped one left.
+STOP_SECONDS = 20.0
 
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default SPR_PORTAL_HOST, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default SPR_PORTAL_PORT, 8000).")] = None,
-    scheduler: Annotated[
-        bool, typer.Option("--scheduler/--no-scheduler", help="Advance active rounds in this process.")
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run the flows in this process too (default), or only the portal (for portal hosts behind a "
+            "reverse proxy, with `spr worker` elsewhere).",
+        ),
     ] = True,
 ) -> None:
-    """Run the portal, and the scheduler that advances every active round every few minutes.
+    """Run the portal and advance the rounds: on one machine, everything a round needs.
 
-    The portal holds the forms participants and reviewers open with their personal links, and /health. The
-    scheduler runs the round driver (a Prefect flow) for each active round every SPR_ADVANCE_INTERVAL_SECONDS
-    and soon after each submission: invitations, reminders, closing stages, delivering email.
-    Put it behind a TLS-terminating reverse proxy for real rounds, and set SPR_PUBLIC_BASE_URL to the address
-    people use. Says where it listens once it is ready; stops on Ctrl+C or SIGTERM.
+    Without PREFECT_API_URL, starts a local Prefect server (its database in the data folder, its UI on
+    127.0.0.1, port SPR_PREFECT_PORT), registers the deployments, and runs a worker for them:
+    advance-active-rounds every SPR_ADVANCE_INTERVAL_SECONDS, advance-round after each submission and each
+    coordinator action. With PREFECT_API_URL, uses that server. Put the portal behind a TLS-terminating
+    reverse proxy for real rounds, and set SPR_PUBLIC_BASE_URL to the address people use. Says where
+    everything is once it is ready; stops all of it on Ctrl+C or SIGTERM.
     """
     with reported_errors():
         from config.settings import get_settings
         from portal.app import create_app
         from workflows.cli.store_access import open_store
+        from workflows.prefect_server import API_URL, LocalPrefectServer, PrefectApi, prefect_api, prefect_folder
 
         settings = get_settings()
         engine = open_store()
-        rounds = None
-        if scheduler:
-            from workflows.flows import advance_round_flow
-            from workflows.scheduler import RoundScheduler
+        with ExitStack() as stack:
+            if worker and not os.environ.get(API_URL):
+                folder = prefect_folder(settings)
+                typer.echo(f"Starting the local Prefect server (its database and log in {folder}) …")
+                server = stack.enter_context(LocalPrefectServer(folder, settings.prefect_port))
+                api = PrefectApi(server.url, local=True)
+            else:
+                api = _reachable(settings, prefect_api)
+            stack.enter_context(_using(api))
+            if worker:
+                _prepare_worker(settings)
+            trigger = stack.enter_context(_advance_trigger(engine)) if api.url else None
+            app = create_app(settings, engine, on_submission=trigger.submitted if trigger else None)
+            address = f"http://{host or settings.portal_host}:{port or settings.portal_port}"
+            lines = [
+                f"Portal:    {address} (personal links start with {str(settings.public_base_url).rstrip('/')})",
+                f"Health:    {address}/health",
+                f"Prefect:   {api.describe()}" + (", its UI there" if api.url else ""),
+                _rounds_line(settings, api, worker),
+            ]
+            _run(
+                app,
+                host or settings.portal_host,
+                port or settings.portal_port,
+                on_ready=lambda: _ready(lines),
+                worker=_worker_loop(settings) if worker else None,
+            )
 
-            rounds = RoundScheduler(engine, advance_round_flow, settings.advance_interval_seconds)
-        app = create_app(settings, engine, on_submission=rounds.wake if rounds else None)
-        address = f"http://{host or settings.portal_host}:{port or settings.portal_port}"
-        lines = [
-            f"Portal:    {address} (personal links start with {str(settings.public_base_url).rstrip('/')})",
-            f"Health:    {address}/health",
-            _scheduler_line(settings.advance_interval_seconds) if rounds else "Scheduler: off (--no-scheduler)",
-        ]
-        if rounds is not None:
-            rounds.start()
-        try:
-            _run(app, host or settings.portal_host, port or settings.portal_port, on_ready=lambda: _ready(lines))
-        finally:
-            if rounds is not None:
-                rounds.stop()
+
+def _reachable(settings: "Settings", find: "Callable[[Settings], PrefectApi]") -> "PrefectApi":
+    from workflows.prefect_server import PrefectUnreachable
+
+    try:
+        return find(settings)
+    except PrefectUnreachable as unreachable:
+        fail(str(unreachable))
 
 
-def _scheduler_line(interval: float) -> str:
-    """What the scheduler does, and where its Prefect flow runs can be followed."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
+@contextmanager
+def _using(api: "PrefectApi") -> Iterator[None]:
+    from workflows.prefect_server import using
 
+    with using(api):
+        yield
+
+
+@contextmanager
+def _advance_trigger(engine: Any) -> Iterator[Any]:
+    from workflows.deployments import AdvanceTrigger
+
+    trigger = AdvanceTrigger(engine).start()
+    try:
+        yield trigger
+    finally:
+        trigger.stop()
+
+
+def _prepare_worker(settings: "Settings") -> None:
+    """Register the deployments, hand this process's settings to the flow runs it will start, and start one
+    pass over every active round (what fell due while nothing served them)."""
+    from workflows.deployments import register_deployments, start_advancing_every_round
+    from workflows.worker import settings_for_flow_runs
+
+    register_deployments(settings.advance_interval_seconds)
+    os.environ.update(settings_for_flow_runs(settings))
+    start_advancing_every_round("spr serve started")
+
+
+def _rounds_line(settings: "Settings", api: "PrefectApi", worker: bool) -> str:
+    from workflows.deployments import WORK_POOL
     from workflows.prefect_output import prefect_log_file
 
-    api = PREFECT_API_URL.value()
-    where = (
-        f"Prefect server {api}, its UI at {PREFECT_UI_URL.value() or api}"
-        if api
-        else "Prefect's temporary local API (no UI; set PREFECT_API_URL to use a Prefect server and its UI)"
-    )
     log = prefect_log_file()
-    return (
-        f"Scheduler: advances every active round every {interval:g} s and soon after each submission; "
-        f"flow runs on {where}" + (f"; Prefect's log in {log}" if log else "")
-    )
+    logged = f"; Prefect's log in {log}" if log else ""
+    if worker:
+        return (
+            f"Rounds:    a worker on pool {WORK_POOL} advances every active round every "
+            f"{settings.advance_interval_seconds:g} s, and a round at once after each submission and coordinator "
+            f"action{logged}"
+        )
+    if api.url:
+        return f"Rounds:    advanced by the workers of {api.describe()} (this process starts their runs){logged}"
+    return "Rounds:    not advanced by this process (--no-worker, and no Prefect server runs)"
 
 
 def _ready(lines: list[str]) -> None:
@@ -80,7 +142,17 @@ def _ready(lines: list[str]) -> None:
     typer.echo("Next: watch a round with `spr status ROUND`; stop serving with Ctrl+C.")
 
 
-def _run(app: object, host: str, port: int, on_ready: Callable[[], Any]) -> None:
+def _worker_loop(settings: "Settings") -> Callable[[], Any]:
+    from workflows.deployments import WORK_POOL
+    from workflows.worker import run_worker
+
+    return lambda: run_worker(WORK_POOL, settings.worker_poll_seconds)
+
+
+def _run(
+    app: object, host: str, port: int, on_ready: Callable[[], Any], worker: Callable[[], Any] | None = None
+) -> None:
+    """Serve `app` with uvicorn and, in the same event loop, the worker; stop both on SIGINT or SIGTERM."""
     import uvicorn
 
     class Server(uvicorn.Server):
@@ -92,7 +164,7 @@ def _run(app: object, host: str, port: int, on_ready: Callable[[], Any]) -> None
         @contextmanager
         def capture_signals(self) -> Iterator[None]:
             # uvicorn raises SIGINT or SIGTERM again once it has stopped, which ends the process at once; spr
-            # returns instead, so that the scheduler and Prefect's temporary server are stopped too.
+            # returns instead, so that the worker and the local Prefect server are stopped in order too.
             previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
             try:
                 yield
@@ -109,4 +181,86 @@ def _run(app: object, host: str, port: int, on_ready: Callable[[], Any]) -> None
         proxy_headers=True,
         timeout_keep_alive=30,
     )
-    Server(config).run()
+    server = Server(config)
+
+    async def everything() -> None:
+        running = asyncio.create_task(worker()) if worker else None
+        try:
+            await server.serve()
+        finally:
+            if running is not None:
+                await stop_worker(running)
+
+    asyncio.run(everything())
+
+
+async def stop_worker(running: "asyncio.Task[Any]") -> None:
+    """Cancel the worker and wait for it (at most STOP_SECONDS): its running flow runs are ended with it."""
+    running.cancel()
+    with suppress(asyncio.CancelledError, TimeoutError):
+        await asyncio.wait_for(running, STOP_SECONDS)
+
+
+def deploy() -> None:
+    """Register the deployments on the Prefect server of PREFECT_API_URL, on the process work pool `spr`:
+    advance-active-rounds every SPR_ADVANCE_INTERVAL_SECONDS, advance-round on demand. Run once per release,
+    from any host with spr installed; workers load the flows from their own installed spr."""
+    with reported_errors():
+        from config.settings import get_settings
+        from workflows.prefect_server import prefect_api
+
+        settings = get_settings()
+        api = _reachable(settings, prefect_api)
+        if api.url is None:
+            fail("no Prefect server to deploy to: set PREFECT_API_URL (or start `spr serve`, which deploys itself)")
+        with _using(api):
+            from workflows.deployments import WORK_POOL, register_deployments
+
+            names = register_deployments(settings.advance_interval_seconds)
+        success(f"Deployed on {api.describe()}, work pool {WORK_POOL}: {', '.join(names)}.")
+        typer.echo(f"Next: start workers with `spr worker` (or `prefect worker start --pool {WORK_POOL}`).")
+
+
+def worker(
+    name: Annotated[str | None, typer.Option(help="The worker's name in the Prefect UI (default: generated).")] = None,
+) -> None:
+    """Run a worker for spr's work pool: it starts the flow runs of the deployments on this host. Needs
+    PREFECT_API_URL (or a local `spr serve`), the shared store (SPR_DATABASE_URL) and its secret key
+    (SPR_SECRET_KEY or SPR_SECRET_KEY_FILE). Stops on the first SIGTERM or Ctrl+C, within 20 s."""
+    with reported_errors():
+        from config.settings import get_settings
+        from workflows.prefect_server import prefect_api
+        from workflows.worker import worker_refusals
+
+        settings = get_settings()
+        reasons = worker_refusals(settings, os.environ)
+        api = _reachable(settings, prefect_api)
+        if api.url is None:
+            reasons.append("no Prefect server: set PREFECT_API_URL to the server the deployments are on")
+        if reasons:
+            fail("the worker cannot start:\n" + "\n".join(f"  - {reason}" for reason in reasons))
+        from workflows.deployments import WORK_POOL, served
+        from workflows.worker import run_worker, settings_for_flow_runs
+
+        with _using(api):
+            if not served(api).deployed:
+                fail(f"nothing is deployed on {api.describe()}: run `spr deploy` first")
+            os.environ.update(settings_for_flow_runs(settings))
+            success(f"Worker on pool {WORK_POOL} of {api.describe()}; stop it with Ctrl+C or SIGTERM.")
+            _run_until_signalled(lambda: run_worker(WORK_POOL, settings.worker_poll_seconds, name))
+        typer.echo("Worker stopped.")
+
+
+def _run_until_signalled(start: Callable[[], Any]) -> None:
+    """Run the coroutine `start()` until SIGINT or SIGTERM, then stop it (within STOP_SECONDS)."""
+
+    async def until_signalled() -> None:
+        loop = asyncio.get_running_loop()
+        running = asyncio.ensure_future(start())
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, running.cancel)
+        with suppress(asyncio.CancelledError):
+            await running
+        await stop_worker(running)
+
+    asyncio.run(until_signalled())

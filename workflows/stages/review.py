@@ -31,8 +31,8 @@ from workflows.stages.context import StageContext, move_stage, remind_on_schedul
 def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
     """In the assignment stage, compute a proposal when there is none; returns the pairs proposed (0 if none).
 
-    An infeasible round gets an audit entry with the reasons, once per change of the reasons (the scheduler
-    asks every few minutes); the coordinator sees them in `spr assignment compute`, which reports the same.
+    An infeasible round gets an audit entry with the reasons, once per change of the reasons (the driver
+    runs every few minutes); the coordinator sees them in `spr assignment compute`, which reports the same.
     """
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:

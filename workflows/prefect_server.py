@@ -1,0 +1,210 @@
+"""The Prefect server that spr's flows run on: the operator's (PREFECT_API_URL), or, on one machine, a local
+one that `spr serve` starts as its child process, with its database in spr's data folder.
+
+Other commands on the same machine (`spr round advance`, `spr round remind`, ...) find the local server
+through a small file in the data folder that `spr serve` writes once the server answers and removes when it
+stops. Without either, Prefect runs the flows on its temporary in-process API (slow to start, no UI, no
+deployments); the commands then advance the round themselves.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from config.settings import Settings, spr_data_folder
+
+API_URL = "PREFECT_API_URL"
+SERVER_FILE = "server.json"  # in the Prefect folder of the data folder: where the local server listens
+# Prefect's own default port, and the one its documentation and UI links name.
+DEFAULT_PORT = 4200
+
+
+class PrefectUnreachable(Exception):
+    """The configured Prefect server does not answer; the message says where it was looked for."""
+
+
+@dataclass(frozen=True)
+class PrefectApi:
+    """Where spr's flows run: `url` of a Prefect server's API, or None for Prefect's temporary API."""
+
+    url: str | None
+    local: bool = False  # a server `spr serve` started on this machine
+
+    @property
+    def ui(self) -> str | None:
+        return self.url.removesuffix("/api") if self.url else None
+
+    def describe(self) -> str:
+        if self.url is None:
+            return "Prefect's temporary local API (no server running: start one with `spr serve`)"
+        return f"{'the local ' if self.local else ''}Prefect server {self.ui}"
+
+
+def prefect_folder(settings: Settings) -> Path:
+    """The local Prefect server's home (its database, its log, where it listens): the data folder's `prefect`."""
+    return spr_data_folder(settings) / "prefect"
+
+
+def answers(api_url: str, timeout: float = 2.0) -> bool:
+    """Whether a Prefect API answers its health check at `api_url`."""
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except (OSError, urllib.error.URLError, ValueError):
+        return False
+
+
+def prefect_api(settings: Settings) -> PrefectApi:
+    """The Prefect API that spr's flows use now: PREFECT_API_URL if set (PrefectUnreachable when it does not
+    answer), else the local server `spr serve` runs, else Prefect's temporary API."""
+    configured = os.environ.get(API_URL)
+    if configured:
+        if not answers(configured):
+            raise PrefectUnreachable(
+                f"the Prefect server at {configured} does not answer (PREFECT_API_URL); start it, or run the "
+                "driver without Prefect with `spr round advance ROUND --direct`"
+            )
+        return PrefectApi(configured)
+    running = _recorded_server(prefect_folder(settings))
+    return PrefectApi(running, local=True) if running else PrefectApi(None)
+
+
+@contextmanager
+def using(api: PrefectApi) -> Iterator[PrefectApi]:
+    """Run the flows inside the block on `api` (Prefect reads its settings once, at import, so they are
+    overridden here for the block rather than in the environment)."""
+    if api.url is None:
+        yield api
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    previous = os.environ.get(API_URL)
+    os.environ[API_URL] = api.url  # for child processes (the flow runs a worker starts)
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: api.url}):
+            yield api
+    finally:
+        if previous is None:
+            os.environ.pop(API_URL, None)
+        else:
+            os.environ[API_URL] = previous
+
+
+def _recorded_server(folder: Path) -> str | None:
+    try:
+        recorded = json.loads((folder / SERVER_FILE).read_text(encoding="utf-8"))
+        url, pid = str(recorded["url"]), int(recorded["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not _alive(pid) or not answers(url, timeout=1.0):
+        return None
+    return url
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _free_port(preferred: int) -> int:
+    """`preferred` if nothing listens there, else a port the system picks."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise OSError("no free port on 127.0.0.1")
+
+
+class LocalPrefectServer:
+    """`prefect server start` as a child process on loopback, its database and log in `folder`.
+
+    Use as a context manager: entering starts it and waits until it answers (its address recorded for the
+    other commands); leaving stops it (SIGTERM, then SIGKILL after `stop_seconds`) and removes the record.
+    """
+
+    def __init__(self, folder: Path, port: int = DEFAULT_PORT, start_seconds: float = 90, stop_seconds: float = 15):
+        self.folder, self.start_seconds, self.stop_seconds = folder, start_seconds, stop_seconds
+        self.port = _free_port(port)
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        self.log = folder / "server.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> "LocalPrefectServer":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        environment = {
+            **os.environ,
+            "PREFECT_HOME": str(self.folder),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_API_HOST": "127.0.0.1",
+            "PREFECT_SERVER_API_PORT": str(self.port),
+            "PREFECT_UI_API_URL": self.url,
+            "PREFECT_API_URL": self.url,
+        }
+        with self.log.open("ab") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.folder,
+                start_new_session=True,  # Ctrl+C in the terminal reaches spr, which stops the server in order
+            )
+        try:
+            self._wait_until_it_answers()
+        except BaseException:
+            self.stop()
+            raise
+        record = {"url": self.url, "pid": self._process.pid}
+        (self.folder / SERVER_FILE).write_text(json.dumps(record), encoding="utf-8")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _wait_until_it_answers(self) -> None:
+        assert self._process is not None
+        give_up = time.monotonic() + self.start_seconds
+        while time.monotonic() < give_up:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"the local Prefect server stopped at start (exit {self._process.returncode}); "
+                                   f"see {self.log}")  # fmt: skip
+            if answers(self.url, timeout=1.0):
+                return
+            time.sleep(0.3)
+        raise RuntimeError(f"the local Prefect server did not answer within {self.start_seconds:g} s; see {self.log}")
+
+    def stop(self) -> None:
+        """Stop the server and everything it started (its process group); wait for it to end."""
+        (self.folder / SERVER_FILE).unlink(missing_ok=True)
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGTERM, self.stop_seconds), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                process.wait(wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
