@@ -18,6 +18,11 @@ class Stage(StrEnum):
     archived = "archived"
 
 
+# The stages in which the round driver has work to do: everything between launch and publication.
+ACTIVE_STAGES = (Stage.invitation, Stage.submission, Stage.assignment, Stage.review, Stage.consolidation,
+                 Stage.drafting, Stage.comment)  # fmt: skip
+
+
 class Language(StrEnum):
     de = "de"
     en = "en"
