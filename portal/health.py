@@ -54,10 +54,7 @@ class PrefectCheck:
     ) -> None:
         # The address is shown and asked without the user name and password a URL may carry (they go in a
         # header, as Prefect's own client sends them), so neither /health nor an error message shows them.
-        parts = urlsplit(api_url.rstrip("/")) if api_url else None
-        self.api_url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="")) if parts else None
-        credentials = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}" if parts else ":"
-        self._authorization = "Basic " + b64encode(credentials.encode()).decode() if credentials != ":" else None
+        self.api_url, self._authorization = _split_credentials(api_url.rstrip("/")) if api_url else (None, None)
         self.timeout_seconds = timeout_seconds
         self.cache_seconds = cache_seconds
         self._lock = threading.Lock()
@@ -148,3 +145,20 @@ def _iso(moment: datetime | None) -> str | None:
 def _duration(span: timedelta) -> str:
     minutes = span.total_seconds() / 60
     return f"{minutes:g} min" if minutes < 120 else f"{minutes / 60:g} h"
+
+
+def _split_credentials(url: str) -> tuple[str, str | None]:
+    """The URL without user name, password and query, and the Basic authorisation header they make, if any.
+
+    A URL that cannot be taken apart is kept (minus anything before an @) for /health to report as failing.
+    """
+    try:
+        parts = urlsplit(url)
+        user, password = parts.username, parts.password
+    except ValueError:
+        return url.rpartition("@")[2], None
+    bare = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query=""))
+    if user is None and password is None:
+        return bare, None
+    credentials = f"{unquote(user or '')}:{unquote(password or '')}"
+    return bare, "Basic " + b64encode(credentials.encode()).decode()

@@ -155,6 +155,8 @@ def test_credentials_in_the_prefect_address_are_sent_as_a_header_and_not_shown(w
     assert stand_in.authorizations == ["Basic " + b64encode(b"spr:geheim").decode()]
     down = f"http://spr:geheim@127.0.0.1:{closed_port()}/api"
     assert "geheim" not in str(health_on(world, prefect_api_url=down)[1])
+    status, body = health_on(world, prefect_api_url="http://spr:geheim@[::1/api")  # not a URL
+    assert status == 200 and body["prefect"]["status"] == "unavailable" and "geheim" not in str(body)
 
 
 def test_a_prefect_server_that_takes_the_connection_and_never_answers_times_out():
