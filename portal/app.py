@@ -17,12 +17,12 @@ from starlette.types import Receive, Scope, Send
 from config.settings import Settings, get_settings
 from portal.failures import (
     STORE_UNAVAILABLE,
-    check_store_writable,
     request_language,
     server_error_page,
     unavailable_page,
 )
 from portal.form_pages import FormRequest, handle_form_post, show_form
+from portal.health import PrefectCheck, health_report, prefect_api_from_environment
 from portal.rendering import message_page, words
 from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
 from portal.report_pages import published_report
@@ -56,9 +56,15 @@ def create_app(
     settings: Settings | None = None,
     engine: Engine | None = None,
     on_submission: Callable[[int], None] | None = None,
+    prefect_api_url: str | None = None,
 ) -> FastAPI:
-    """The portal application, on the configured store unless an engine is given."""
+    """The portal application, on the configured store unless an engine is given.
+
+    `prefect_api_url` is the Prefect API the engine's flows use, which /health asks after; without it,
+    PREFECT_API_URL from the environment; an empty one says there is no Prefect server.
+    """
     settings = settings or get_settings()
+    prefect = PrefectCheck(prefect_api_url if prefect_api_url is not None else prefect_api_from_environment())
     engine = engine or make_engine(settings.database_url)
     portal = Portal(settings, engine, on_submission)
     with suppress(*STORE_UNAVAILABLE):  # a store that is down must not keep the portal from answering 503
@@ -79,12 +85,10 @@ def create_app(
 
     @app.get("/health")
     def health() -> Response:
-        """Liveness and store check for load balancers and `spr serve`: 503 unless the store takes writes."""
-        try:
-            check_store_writable(portal.engine)
-        except Exception as error:  # a store that cannot be reached or written to cannot keep answers
-            return JSONResponse({"status": "unavailable", "database": type(error).__name__}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+        """For load balancers, monitoring and `spr serve`: 503 unless the store takes writes; the Prefect
+        server and the rounds' last advances are reported in the body (see portal.health)."""
+        status, body = health_report(portal.engine, prefect, settings.advance_interval_seconds)
+        return JSONResponse(body, status_code=status)
 
     @app.get("/")
     def home(lang: str = "de") -> Response:

@@ -18,7 +18,7 @@ class Stage(StrEnum):
     archived = "archived"
 
 
-# The stages in which a round may have something due: the round driver looks at these rounds.
+# The stages in which the round driver has work to do: everything between launch and publication.
 ACTIVE_STAGES = (Stage.invitation, Stage.submission, Stage.assignment, Stage.review, Stage.consolidation,
                  Stage.drafting, Stage.comment)  # fmt: skip
 

@@ -57,6 +57,8 @@ class Round(SQLModel, table=True):
     spec_digest: str = Field(max_length=64)
     created_at: datetime = created_at_field()
     launched_at: datetime | None = timestamp_field()
+    # When the round driver last finished a pass over the round without an error (the portal's /health).
+    last_advanced_at: datetime | None = timestamp_field()
 
     enrolments: list["Enrolment"] = Relationship(back_populates="round")
 

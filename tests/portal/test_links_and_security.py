@@ -85,7 +85,11 @@ def test_every_response_carries_the_security_headers(world, path):
 
 
 def test_health(world):
-    assert world.client.get("/health").json() == {"status": "ok", "database": "ok"}
+    body = world.client.get("/health").json()
+    assert body["status"] == "ok" and body["database"] == "ok" and body["problems"] == []
+    assert body["rounds"] == [
+        {"slug": "portal-test", "stage": "submission", "last_advanced_at": None, "overdue": False}
+    ]
 
 
 def test_csrf_and_origin_are_checked_on_every_post(world):

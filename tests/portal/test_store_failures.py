@@ -103,7 +103,9 @@ def test_health_fails_when_the_disk_beside_a_sqlite_store_is_full(world, monkeyp
 
     monkeypatch.setattr(portal.failures.shutil, "disk_usage", lambda _path: SimpleNamespace(free=4096))
     health = world.client.get("/health")
-    assert health.status_code == 503 and health.json() == {"status": "unavailable", "database": "OSError"}
+    body = health.json()
+    assert health.status_code == 503 and body["status"] == "unavailable" and body["database"] == "OSError"
+    assert body["problems"][0] == "the store does not take writes (OSError)" and body["rounds"] is None
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
