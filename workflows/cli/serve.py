@@ -62,7 +62,9 @@ def serve(
             if worker:
                 _prepare_worker(settings)
             trigger = stack.enter_context(_advance_trigger(engine)) if api.url else None
-            app = create_app(settings, engine, on_submission=trigger.submitted if trigger else None)
+            app = create_app(
+                settings, engine, on_submission=trigger.submitted if trigger else None, prefect_api_url=api.url or ""
+            )
             address = f"http://{host or settings.portal_host}:{port or settings.portal_port}"
             lines = [
                 f"Portal:    {address} (personal links start with {str(settings.public_base_url).rstrip('/')})",
