@@ -163,12 +163,17 @@ def secret_key_path(settings: Settings) -> Path | None:
     """
     if settings.secret_key_file:
         return Path(settings.secret_key_file).expanduser().resolve()
+    store = sqlite_store_file(settings)
+    return store.with_name(store.name + ".key") if store else None
+
+
+def sqlite_store_file(settings: Settings) -> Path | None:
+    """The file of a SQLite store, absolute; None for an in-memory store or any other database."""
     url = make_url(settings.database_url)
     database = url.database or ""
     if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
         return None
-    store = Path(database).expanduser().resolve()
-    return store.with_name(store.name + ".key")
+    return Path(database).expanduser().resolve()
 
 
 def spr_data_folder(settings: Settings) -> Path:
@@ -176,11 +181,8 @@ def spr_data_folder(settings: Settings) -> Path:
     SQLite store's folder, or the working folder."""
     if settings.data_dir:
         return Path(settings.data_dir).expanduser().resolve()
-    url = make_url(settings.database_url)
-    database = url.database or ""
-    if url.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:"):
-        return Path(database).expanduser().resolve().parent
-    return Path.cwd()
+    store = sqlite_store_file(settings)
+    return store.parent if store else Path.cwd()
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
-from config.settings import ENV_PREFIX, Settings, secret_key_path
+from config.settings import ENV_PREFIX, Settings, secret_key_path, sqlite_store_file
 
 DEFAULT_STORE = Settings.model_fields["database_url"].default
 
@@ -48,10 +48,10 @@ def settings_for_flow_runs(settings: Settings) -> dict[str, str]:
             continue
         shown = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
         exported[f"{ENV_PREFIX}{name.upper()}"] = shown
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        absolute = Path(url.database).expanduser().resolve()
-        exported[f"{ENV_PREFIX}DATABASE_URL"] = url.set(database=str(absolute)).render_as_string(hide_password=False)
+    store = sqlite_store_file(settings)
+    if store is not None:
+        url = make_url(settings.database_url).set(database=str(store))
+        exported[f"{ENV_PREFIX}DATABASE_URL"] = url.render_as_string(hide_password=False)
     key_file = secret_key_path(settings)
     if settings.secret_key is None and key_file is not None:
         exported[f"{ENV_PREFIX}SECRET_KEY_FILE"] = str(key_file)
