@@ -19,6 +19,7 @@ from notifications.delivery import DeliveryReport, deliver_outbox
 from notifications.event_loops import run as run_async
 from review_model import clock
 from review_model.audit_trail import record_event
+from review_model.round_lock import lock_round
 from review_model.rounds import round_progress
 from review_model.stage_rules import due_transition
 from review_model.tables import Round
@@ -144,9 +145,10 @@ def advance_round(
 
 
 def _take_due_transition(context: StageContext, round_id: int, report: AdvanceReport, run_step: RunStep) -> bool:
+    # The round stays locked while the due transition is decided and, for the one made here, taken; the
+    # lock ends with this session, before the stage's own step, which locks the round again for its change.
     with Session(context.engine) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        round_ = lock_round(session, round_id)
         before, slug = round_.stage, round_.slug
         target = due_transition(round_, round_progress(session, round_id), clock.now())
         if target is Stage.submission:

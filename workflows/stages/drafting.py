@@ -9,6 +9,7 @@ from review_model.audit_trail import record_event
 from review_model.consolidation import gap
 from review_model.questionnaire import Questionnaire
 from review_model.recommendation_rules import GroupFinding, RuleSet, draft_recommendations, load_rules
+from review_model.round_lock import lock_round
 from review_model.store import reading_session
 from review_model.tables import Enrolment, Finding, Organisation, Participant, Recommendation, Round, Submission
 from review_model.vocabulary import RecommendationStatus, Stage
@@ -18,7 +19,8 @@ from workflows.stages.context import StageContext
 def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet | None = None) -> int:
     """Draft the round's recommendations once (they then wait for the coordinator); returns how many.
 
-    Findings are read and the rules applied without the store's write lock; the write checks again.
+    Findings are read and the rules applied without the store's write lock; the write locks the round and
+    checks again.
     """
     now = clock.now()
     with reading_session(context.engine) as session:
@@ -47,8 +49,8 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
         labels = Questionnaire.model_validate(round_.questionnaire_snapshot).tag_labels()
         drafts = draft_recommendations(rules, findings, labels, lambda ids: _details(session, ids))
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        if round_ is None or round_.stage is not Stage.drafting or _has_recommendations(session, round_id):
+        round_ = lock_round(session, round_id)
+        if round_.stage is not Stage.drafting or _has_recommendations(session, round_id):
             return 0
         session.add_all(
             Recommendation(
