@@ -1,7 +1,8 @@
 """Two round drivers started at the same moment on the same round: each transition happens once.
 
-On PostgreSQL two `spr round advance` run side by side for real; each step locks the round for its
-transition, so the second driver waits, then finds the stage moved on and does nothing.
+The drivers are threads, each on its own PostgreSQL connection as two `spr round advance` would be, let go
+together at every point where a transition is due, in 30 rounds from invitation to publication. Each step
+locks the round for its change, so the second driver waits, then finds the stage moved on and does nothing.
 """
 
 import threading
