@@ -93,7 +93,7 @@ class MailCatcher:
 
     def __post_init__(self) -> None:
         if self.maildir is not None:
-            self._box = mailbox.Maildir(self.maildir, create=True)
+            self._box = open_maildir(self.maildir)
 
     def fail(self, recipient: str, code: int, text: str | None = None, times: int | None = None) -> None:
         """Make RCPT TO:<recipient> answer `code`, `times` times or for good."""
@@ -141,6 +141,26 @@ class MailCatcher:
         """A snapshot of what has arrived so far."""
         with self._lock:
             return list(self.messages)
+
+
+MAILDIR_FOLDERS = ("tmp", "new", "cur")
+
+
+class NotAMaildir(NotADirectoryError):
+    """The folder given for the Maildir is a file, or holds other things than a Maildir."""
+
+
+def open_maildir(folder: Path) -> mailbox.Maildir:
+    """The Maildir in `folder`, made first where it is missing: the folder itself (and its parents), or its
+    cur, new and tmp. The stdlib makes these only when it makes the folder too, so an existing empty folder
+    left every message refused. A folder holding anything else is refused rather than filled."""
+    if folder.exists() and not folder.is_dir():
+        raise NotAMaildir(f"{folder} is a file, not a folder for a Maildir")
+    if folder.is_dir() and not any((folder / name).is_dir() for name in MAILDIR_FOLDERS) and any(folder.iterdir()):
+        raise NotAMaildir(f"{folder} is neither empty nor a Maildir (with cur, new and tmp): choose another folder")
+    for name in MAILDIR_FOLDERS:
+        (folder / name).mkdir(mode=0o700, parents=True, exist_ok=True)
+    return mailbox.Maildir(folder, create=False)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

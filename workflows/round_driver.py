@@ -20,6 +20,7 @@ from notifications.event_loops import run as run_async
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.round_advances import record_advance
+from review_model.round_lock import lock_round
 from review_model.rounds import round_progress
 from review_model.stage_rules import due_transition
 from review_model.tables import Round
@@ -136,7 +137,7 @@ def advance_round(
         elif round_.stage is Stage.comment:
             label = f"Round {round_.slug} · reply reminders"
             report.reminders += run_step(label, send_due_reply_reminders, context, round_id)
-        if not _take_due_transition(context, round_id, report, run_step):
+        if not _take_due_transition(context, round_id, round_.stage, report, run_step):
             break
     report.stage_after = _load(context, round_id).stage
     if deliver:
@@ -145,10 +146,19 @@ def advance_round(
     return report
 
 
-def _take_due_transition(context: StageContext, round_id: int, report: AdvanceReport, run_step: RunStep) -> bool:
+def _take_due_transition(
+    context: StageContext, round_id: int, worked_on: Stage, report: AdvanceReport, run_step: RunStep
+) -> bool:
+    """Take the transition due now out of `worked_on`, the stage whose work this pass has done; True when the
+    round moved on (here or by another driver meanwhile) and another pass is due."""
+    # The round stays locked while the due transition is decided and, for the one made here, taken; the
+    # lock ends with this session, before the stage's own step, which locks the round again for its change.
     with Session(context.engine) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        round_ = lock_round(session, round_id)
+        if round_.stage is not worked_on:
+            # Another driver moved the round on since this pass began: the new stage's work (drafting, say)
+            # may not be done yet, so its way out is decided by a pass that has done it, not by this one.
+            return True
         before, slug = round_.stage, round_.slug
         target = due_transition(round_, round_progress(session, round_id), clock.now())
         if target is Stage.submission:

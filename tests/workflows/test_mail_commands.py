@@ -63,6 +63,7 @@ def test_outbox_commands_show_failures_and_send_them_again(configured, monkeypat
 def test_the_mail_server_command_keeps_messages_and_prints_a_line_each(tmp_path):
     port = free_port()
     maildir = tmp_path / "maildir"
+    maildir.mkdir()  # an existing empty folder becomes a Maildir
     process = subprocess.Popen(
         [sys.executable, "-m", "workflows.cli", "mail-server", "--port", str(port), "--maildir", str(maildir)],
         stdout=subprocess.PIPE,
@@ -92,6 +93,16 @@ def test_the_mail_server_command_keeps_messages_and_prints_a_line_each(tmp_path)
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
     assert process.returncode == 0
+
+
+def test_the_mail_server_command_refuses_a_file_as_its_maildir(tmp_path, monkeypatch):
+    def ctrl_c(_seconds: float) -> None:  # a server that started after all stops at once instead of serving
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("workflows.cli.mail.time.sleep", ctrl_c)
+    (tmp_path / "maildir").write_text("", encoding="utf-8")
+    result = runner.invoke(app, ["mail-server", "--port", str(free_port()), "--maildir", str(tmp_path / "maildir")])
+    assert result.exit_code == 2 and "--maildir" in result.output and "is a file, not a folder" in result.output
 
 
 def _wait_for_port(port: int) -> None:

@@ -19,7 +19,10 @@ def mail_server(
     host: Annotated[str, typer.Option(help="Address to listen on (keep it on loopback).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on; SPR_SMTP_PORT points spr at it.")] = 8025,
     maildir: Annotated[
-        Path | None, typer.Option(help="Keep every message in this Maildir folder; --no-maildir keeps none.")
+        Path | None,
+        typer.Option(
+            help="Keep every message in this Maildir folder (made if missing or empty); --no-maildir keeps none."
+        ),
     ] = Path("maildir"),
     no_maildir: Annotated[bool, typer.Option("--no-maildir", help="Keep no copies, only print a line each.")] = False,
     fail: Annotated[
@@ -34,9 +37,12 @@ def mail_server(
     from notifications.dev_mail_server import DevMailServer
 
     folder = None if no_maildir else maildir
-    server = DevMailServer(
-        host, port, maildir=folder, keep_in_memory=False, on_message=lambda m: print(m.summary(), flush=True)
-    )
+    try:
+        server = DevMailServer(
+            host, port, maildir=folder, keep_in_memory=False, on_message=lambda m: print(m.summary(), flush=True)
+        )
+    except OSError as error:  # a file in the way, a folder of other things, no permission to make it
+        raise typer.BadParameter(str(error), param_hint="--maildir") from error
     for rule in fail or []:
         address, _, code = rule.partition("=")
         if not code.isdigit() or not 400 <= int(code) < 600:

@@ -13,6 +13,7 @@ from review_model.audit_trail import record_event
 from review_model.questionnaire import Questionnaire
 from review_model.reminders import Numbering, days_left
 from review_model.replies import reply_scope
+from review_model.round_lock import lock_round
 from review_model.tables import Finding, Recommendation, Round
 from review_model.tokens import issue_links
 from review_model.vocabulary import RecommendationStatus, Stage, TokenPurpose
@@ -63,8 +64,7 @@ def end_right_of_reply(context: StageContext, round_id: int, actor: str) -> None
     driver publishes on the planned publication date rather than at the original comment deadline."""
     now = clock.now()
     with Session(context.engine) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        round_ = lock_round(session, round_id)  # not while the driver publishes
         if round_.stage is not Stage.comment or round_.comment_deadline <= now:
             return
         planned, round_.comment_deadline = round_.comment_deadline, now

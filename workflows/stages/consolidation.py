@@ -12,6 +12,7 @@ from review_model.audit_trail import record_event
 from review_model.consolidation import Means, RoundFigures, matrix_cells, status_dimensions
 from review_model.exact_figures import exact
 from review_model.questionnaire import Questionnaire
+from review_model.round_lock import lock_round
 from review_model.round_overview import most_frequent_with_ties
 from review_model.round_ratings import load_round_ratings
 from review_model.store import insert_rows, reading_session
@@ -34,7 +35,7 @@ def consolidate_round(context: StageContext, round_id: int, actor: str) -> int:
     """Compute and store the findings of every reviewed party and of the round (once); returns how many.
 
     The answers are read and the figures computed without holding the store's write lock (a large round
-    takes seconds); the write that follows checks the stage again, so a concurrent run changes nothing.
+    takes seconds); the write that follows locks the round and checks again, so a concurrent run changes nothing.
     """
     now = clock.now()
     with reading_session(context.engine) as session:
@@ -46,8 +47,8 @@ def consolidate_round(context: StageContext, round_id: int, actor: str) -> int:
         ratings = load_round_ratings(session, round_id, questionnaire)
     rows = finding_rows(round_id, ratings.submission_ids, ratings.figures, now)
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        if round_ is None or round_.stage is not Stage.consolidation or _has_findings(session, round_id):
+        round_ = lock_round(session, round_id)
+        if round_.stage is not Stage.consolidation or _has_findings(session, round_id):
             return 0
         insert_rows(session, Finding.__table__, rows)  # type: ignore[attr-defined]
         record_event(session, round_id, actor, "findings consolidated", findings=len(rows))

@@ -18,6 +18,7 @@ from notifications.delivery import (
 )
 from review_model import clock
 from review_model.reminders import Numbering, reminder_due, scheduled_numbering
+from review_model.round_lock import lock_round
 from review_model.store_key import store_secret_key
 from review_model.tables import Round
 from review_model.tokens import link_url
@@ -60,10 +61,11 @@ class StageContext:
 def move_stage(session: Session, round_id: int, expected: Stage, target: Stage, now: datetime) -> Round | None:
     """Move the round from `expected` to `target`; None (and nothing changed) when it is not in `expected`.
 
-    Checking the stage inside the transaction makes a repeated or concurrent transition a no-op.
+    The round is locked first (lock_round) and its stage checked in the transaction that changes it, so a
+    repeated or concurrent transition finds the stage moved on and is a no-op. Call it before reading
+    anything else the transition depends on.
     """
-    round_ = session.get(Round, round_id)
-    assert round_ is not None
+    round_ = lock_round(session, round_id)
     if round_.stage is not expected:
         return None
     round_.stage, round_.stage_entered_at = target, now
@@ -81,8 +83,7 @@ def remind_on_schedule(
     opening towards its deadline; returns how many."""
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        round_ = lock_round(session, round_id)  # two drivers at once would count the same reminders as unsent
         policy = (deadline_of(round_), round_.reminder_days_before, round_.max_reminders)
         if round_.stage is not stage or reminder_due(*policy, 0, now) is None:
             return 0

@@ -9,22 +9,35 @@ from review_model.audit_trail import record_event
 from review_model.consolidation import gap
 from review_model.questionnaire import Questionnaire
 from review_model.recommendation_rules import GroupFinding, RuleSet, draft_recommendations, load_rules
+from review_model.round_lock import lock_round
 from review_model.store import reading_session
-from review_model.tables import Enrolment, Finding, Organisation, Participant, Recommendation, Round, Submission
+from review_model.tables import (
+    AuditEvent,
+    Enrolment,
+    Finding,
+    Organisation,
+    Participant,
+    Recommendation,
+    Round,
+    Submission,
+)
 from review_model.vocabulary import RecommendationStatus, Stage
 from workflows.stages.context import StageContext
+
+DRAFTED = "recommendations drafted"  # the audit entry of the drafting step
 
 
 def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet | None = None) -> int:
     """Draft the round's recommendations once (they then wait for the coordinator); returns how many.
 
-    Findings are read and the rules applied without the store's write lock; the write checks again.
+    Findings are read and the rules applied without the store's write lock; the write locks the round and
+    checks again.
     """
     now = clock.now()
     with reading_session(context.engine) as session:
         round_ = session.get(Round, round_id)
         assert round_ is not None
-        if round_.stage is not Stage.drafting or _has_recommendations(session, round_id):
+        if round_.stage is not Stage.drafting or _drafted(session, round_id):
             return 0
         rules = rules or load_rules()
         # Core rows, not ORM ones, of only the scopes some rule reads, and without their evidence: a large
@@ -47,8 +60,8 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
         labels = Questionnaire.model_validate(round_.questionnaire_snapshot).tag_labels()
         drafts = draft_recommendations(rules, findings, labels, lambda ids: _details(session, ids))
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        if round_ is None or round_.stage is not Stage.drafting or _has_recommendations(session, round_id):
+        round_ = lock_round(session, round_id)
+        if round_.stage is not Stage.drafting or _drafted(session, round_id):
             return 0
         session.add_all(
             Recommendation(
@@ -58,13 +71,18 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
             )
             for draft in drafts
         )  # fmt: skip
-        record_event(session, round_id, actor, "recommendations drafted", drafts=len(drafts))
+        record_event(session, round_id, actor, DRAFTED, drafts=len(drafts))
         session.commit()
         return len(drafts)
 
 
-def _has_recommendations(session: Session, round_id: int) -> bool:
-    return session.exec(select(Recommendation.id).where(Recommendation.round_id == round_id)).first() is not None
+def _drafted(session: Session, round_id: int) -> bool:
+    """Whether the round's recommendations were drafted: a round whose rules drafted none has no row to show
+    it, only its audit entry (without which a second driver would draft, and record, again)."""
+    if session.exec(select(Recommendation.id).where(Recommendation.round_id == round_id)).first() is not None:
+        return True
+    drafted = select(AuditEvent.id).where(AuditEvent.round_id == round_id, AuditEvent.action == DRAFTED)
+    return session.exec(drafted).first() is not None
 
 
 def _details(session: Session, finding_ids: set[int]) -> dict[int, dict]:

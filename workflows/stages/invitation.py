@@ -8,7 +8,8 @@ from notifications.message_kinds import Invitation
 from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.questionnaire import Questionnaire
-from review_model.tables import Enrolment, Round
+from review_model.round_lock import lock_round
+from review_model.tables import Enrolment
 from review_model.tokens import issue_links
 from review_model.vocabulary import TokenPurpose
 from workflows.stages.context import StageContext
@@ -36,8 +37,8 @@ def invite(context: StageContext, round_id: int, enrolment_ids: list[int]) -> in
     """
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        # Locked before reading who is uninvited: a second driver then finds them invited, and issues no links.
+        round_ = lock_round(session, round_id)
         people = [p for p in respondents(session, round_id, enrolment_ids) if p.enrolment.invited_at is None]
         if not people:
             return 0

@@ -7,6 +7,7 @@ from notifications.event_loops import run as run_async
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.questionnaire import Questionnaire
+from review_model.round_lock import lock_round
 from review_model.rounds import round_progress
 from review_model.stage_rules import transition_blockers
 from review_model.tables import Round
@@ -36,8 +37,8 @@ def open_invitation_stage(context: StageContext, round_id: int, actor: str) -> N
     """Move a checked round from draft to invitation; the round driver then sends the invitations."""
     now = clock.now()
     with Session(context.engine) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None and round_.stage is Stage.draft
+        round_ = lock_round(session, round_id)
+        assert round_.stage is Stage.draft
         round_.stage, round_.stage_entered_at, round_.launched_at = Stage.invitation, now, now
         record_event(session, round_id, actor, "round launched")
         session.commit()

@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from review_model import clock
 from review_model.reminders import REMINDED_IN, on_demand_numbering, reminder_refusals
+from review_model.round_lock import lock_round
 from review_model.tables import Round
 from review_model.vocabulary import Stage
 from workflows.stages.comment import remind_parties
@@ -45,7 +46,6 @@ def remind_waiting(context: StageContext, round_id: int, email: str | None = Non
         return Reminded(stage, REMINDED_IN[stage], remind_respondents_now(context, round_id, email))
     remind = remind_reviewers if stage is Stage.review else remind_parties
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        round_ = lock_round(session, round_id)
         queued = remind(session, context, round_, on_demand_numbering(email, now), now) if round_.stage is stage else 0
     return Reminded(stage, REMINDED_IN[stage], queued)

@@ -15,6 +15,7 @@ from review_model.audit_trail import record_event, record_finding
 from review_model.reminders import Numbering, days_left
 from review_model.reviews import REVIEWED_ORGANISATION, confirmed_assignments
 from review_model.round_assignment import propose_assignment
+from review_model.round_lock import lock_round
 from review_model.tables import (
     Enrolment,
     Organisation,
@@ -36,8 +37,8 @@ def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
     """
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        # Locked before the checks: a second driver waits here, then finds the proposal the first one stored.
+        round_ = lock_round(session, round_id)
         if round_.stage is not Stage.assignment:
             return 0
         exists = session.exec(select(ReviewAssignment.id).where(ReviewAssignment.round_id == round_id)).first()
@@ -47,6 +48,7 @@ def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
             assignment = propose_assignment(session, round_, now)
         except AssignmentInfeasible as infeasible:
             session.rollback()
+            lock_round(session, round_id)  # the rollback ended the lock; record_finding compares with the latest
             record_finding(session, round_id, actor, "assignment infeasible", reasons=infeasible.reasons)
             session.commit()
             return 0

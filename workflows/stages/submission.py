@@ -12,6 +12,7 @@ from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.reminders import days_left, reminder_due
+from review_model.round_lock import lock_round
 from review_model.stage_rules import stage_deadline
 from review_model.tables import Round
 from review_model.tokens import extend_links, issue_links
@@ -36,8 +37,7 @@ def send_due_reminders(context: StageContext, round_id: int) -> int:
     """Queue the reminders the round's policy says are due now; returns how many."""
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        round_ = lock_round(session, round_id)  # two drivers at once would both count the reminders as unsent
         if round_.stage not in (Stage.invitation, Stage.submission):
             return 0
         policy = (round_.submission_deadline, round_.reminder_days_before, round_.max_reminders)
@@ -58,8 +58,7 @@ def remind_now(context: StageContext, round_id: int, email: str | None = None) -
     """The coordinator's "remind now": everyone still to answer, or one person; returns how many."""
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        round_ = lock_round(session, round_id)  # the reminder counts are the driver's to update too
         chosen = [
             (person, person.enrolment.reminders_sent + 1, f"now-{now:%Y%m%d%H%M%S}")
             for person in respondents(session, round_id)
@@ -122,8 +121,7 @@ def extend_submission_deadline(context: StageContext, round_id: int, until: date
     """Move the submission deadline, extend the links, and tell everyone who has not submitted."""
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        round_ = lock_round(session, round_id)  # not while the driver closes the stage
         if round_.stage not in (Stage.draft, Stage.invitation, Stage.submission):
             raise ExtensionRefused(f"round {round_.slug} is in stage {round_.stage}: the submission stage is over")
         if until <= now:
