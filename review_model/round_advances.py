@@ -1,7 +1,7 @@
 """When the round driver last finished a pass over each round, and which active rounds it has left waiting.
 
 The driver records the moment at the end of every pass that raised nothing; the portal's /health reads it
-back, so an operator sees a scheduler or Prefect worker that stopped advancing rounds before a deadline is
+back, so an operator sees a Prefect worker or schedule that stopped advancing rounds before a deadline is
 missed.
 """
 

@@ -172,7 +172,7 @@ def test_progress_counts_complete_sections(world):
     assert "1 von 2 Abschnitten vollständig" in world.client.get(world.form(ANNA)).text
 
 
-def test_a_submission_wakes_the_round_scheduler(world):
+def test_a_submission_asks_for_its_round_to_be_advanced(world):
     from fastapi.testclient import TestClient
 
     from config.settings import Settings

@@ -1,4 +1,4 @@
-"""What the coordinator and the scheduler do to a running round: reminders on demand, closing a stage early,
+"""What the coordinator and the round driver do to a running round: reminders on demand, closing a stage early,
 and what the audit trail keeps of repeated checks."""
 
 from datetime import timedelta
@@ -36,7 +36,7 @@ def test_an_infeasible_assignment_is_recorded_once_per_change_of_its_reasons(rou
             return session.exec(select(AuditEvent).where(AuditEvent.action == "assignment infeasible")).all()
 
     needs(5)  # four organisations: nobody can get five reviewers from the other three
-    for _ in range(3):  # three scheduler passes
+    for _ in range(3):  # three passes of the driver
         assert propose_if_missing(world.context, world.round_id, "round driver") == 0
     assert len(infeasible_events()) == 1
     needs(4)  # other reasons: a new entry, once
