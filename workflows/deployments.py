@@ -6,6 +6,7 @@ for its round so that the effect follows in seconds. They load the flows from th
 module path), so a worker needs spr installed and nothing else: no image, no remote storage.
 """
 
+import contextvars
 import logging
 import threading
 from contextlib import suppress
@@ -117,7 +118,10 @@ class AdvanceTrigger:
         self._lock = threading.Lock()
         self._event = threading.Event()
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="spr-advance-trigger", daemon=True)
+        # The thread runs in the context it was made in: Prefect's settings for this block (the server in use,
+        # see prefect_server.using) live in context variables, which a new thread would not see.
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(target=context.run, args=(self._run,), name="spr-advance-trigger", daemon=True)
 
     def start(self) -> "AdvanceTrigger":
         self._thread.start()

@@ -86,10 +86,10 @@ def using(api: PrefectApi) -> Iterator[PrefectApi]:
     if api.url is None:
         yield api
         return
+    previous = os.environ.get(API_URL)
+    os.environ[API_URL] = api.url  # for child processes (the flow runs a worker starts), and a first import
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    previous = os.environ.get(API_URL)
-    os.environ[API_URL] = api.url  # for child processes (the flow runs a worker starts)
     try:
         with temporary_settings(updates={PREFECT_API_URL: api.url}):
             yield api

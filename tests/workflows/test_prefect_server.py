@@ -187,3 +187,31 @@ def test_the_local_server_is_found_by_the_commands_only_while_it_runs(tmp_path, 
     (folder / "server.json").write_text(json.dumps({"url": "http://127.0.0.1:9/api", "pid": 2**22 + 1}))
     assert prefect_api(settings).url is None  # a record left by a server that is gone
     assert Path(folder / "server.json").exists()
+
+
+def test_submissions_start_the_advance_on_the_server_in_use_from_their_own_thread(monkeypatch):
+    """The portal's trigger runs in a thread of its own, yet on the Prefect server `spr serve` chose (whose
+    address lives in Prefect's context, not in the thread's)."""
+    import threading
+
+    from prefect.settings import PREFECT_API_URL
+
+    from workflows import deployments
+    from workflows.prefect_server import PrefectApi, using
+
+    started, done = [], threading.Event()
+
+    def start_advance(round_id: int, round_slug: str, after: str) -> str:
+        started.append((round_id, round_slug, after, PREFECT_API_URL.value()))
+        done.set()
+        return "run"
+
+    monkeypatch.setattr(deployments, "start_advance", start_advance)
+    monkeypatch.setattr(deployments.AdvanceTrigger, "_slug", lambda self, round_id: f"round-{round_id}")
+    with using(PrefectApi("http://127.0.0.1:9/api", local=True)):
+        trigger = deployments.AdvanceTrigger(engine=None, coalesce=0.05).start()
+    for _ in range(3):  # a burst: one run
+        trigger.submitted(7)
+    assert done.wait(10)
+    trigger.stop()
+    assert started == [(7, "round-7", "a submission", "http://127.0.0.1:9/api")]
