@@ -33,6 +33,10 @@ class PrefectUnreachable(Exception):
     """The configured Prefect server does not answer; the message says where it was looked for."""
 
 
+class LocalServerFailed(Exception):
+    """The local Prefect server did not start; the message says where its log is."""
+
+
 @dataclass(frozen=True)
 class PrefectApi:
     """Where spr's flows run: `url` of a Prefect server's API, or None for Prefect's temporary API."""
@@ -185,12 +189,14 @@ class LocalPrefectServer:
         give_up = time.monotonic() + self.start_seconds
         while time.monotonic() < give_up:
             if self._process.poll() is not None:
-                raise RuntimeError(f"the local Prefect server stopped at start (exit {self._process.returncode}); "
+                raise LocalServerFailed(f"the local Prefect server stopped at start (exit {self._process.returncode}); "
                                    f"see {self.log}")  # fmt: skip
             if answers(self.url, timeout=1.0):
                 return
             time.sleep(0.3)
-        raise RuntimeError(f"the local Prefect server did not answer within {self.start_seconds:g} s; see {self.log}")
+        raise LocalServerFailed(
+            f"the local Prefect server did not answer within {self.start_seconds:g} s; see {self.log}"
+        )
 
     def stop(self) -> None:
         """Stop the server and everything it started (its process group); wait for it to end."""

@@ -127,6 +127,8 @@ def _is_known(error: Exception) -> bool:
     from review_model.rounds import RoundExists, RoundNotFound
     from review_model.yaml_documents import DocumentError
     from workflows.cli.store_access import StoreNotReady
+    from workflows.prefect_server import LocalServerFailed, PrefectUnreachable
 
-    known = (SettingsError, DocumentError, ParticipantImportError, RoundExists, RoundNotFound, StoreNotReady)
+    known = (SettingsError, DocumentError, ParticipantImportError, RoundExists, RoundNotFound, StoreNotReady,
+             PrefectUnreachable, LocalServerFailed)  # fmt: skip
     return isinstance(error, known)

@@ -6,8 +6,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from workflows.cli.output import fail
-
 if TYPE_CHECKING:
     from review_model.vocabulary import Stage
     from workflows.prefect_server import PrefectApi
@@ -25,15 +23,11 @@ class Followed:
 @contextmanager
 def on_prefect() -> Iterator["PrefectApi"]:
     """Flows inside the block run on the Prefect server in use (see workflows.prefect_server); a configured
-    server that does not answer ends the command with one line that says where it was looked for."""
+    server that does not answer raises PrefectUnreachable, which the command prints in one line."""
     from config.settings import get_settings
-    from workflows.prefect_server import PrefectUnreachable, prefect_api, using
+    from workflows.prefect_server import prefect_api, using
 
-    try:
-        api = prefect_api(get_settings())
-    except PrefectUnreachable as unreachable:
-        fail(str(unreachable))
-    with using(api):
+    with using(prefect_api(get_settings())) as api:
         yield api
 
 

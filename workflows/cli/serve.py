@@ -57,7 +57,7 @@ def serve(
                 server = stack.enter_context(LocalPrefectServer(folder, settings.prefect_port))
                 api = PrefectApi(server.url, local=True)
             else:
-                api = _reachable(settings, prefect_api)
+                api = prefect_api(settings)
             stack.enter_context(_using(api))
             if worker:
                 _prepare_worker(settings)
@@ -79,15 +79,6 @@ def serve(
                 on_ready=lambda: _ready(lines),
                 worker=_worker_loop(settings) if worker else None,
             )
-
-
-def _reachable(settings: "Settings", find: "Callable[[Settings], PrefectApi]") -> "PrefectApi":
-    from workflows.prefect_server import PrefectUnreachable
-
-    try:
-        return find(settings)
-    except PrefectUnreachable as unreachable:
-        fail(str(unreachable))
 
 
 @contextmanager
@@ -212,7 +203,7 @@ def deploy() -> None:
         from workflows.prefect_server import prefect_api
 
         settings = get_settings()
-        api = _reachable(settings, prefect_api)
+        api = prefect_api(settings)
         if api.url is None:
             fail("no Prefect server to deploy to: set PREFECT_API_URL (or start `spr serve`, which deploys itself)")
         with _using(api):
@@ -236,7 +227,7 @@ def worker(
 
         settings = get_settings()
         reasons = worker_refusals(settings, os.environ)
-        api = _reachable(settings, prefect_api)
+        api = prefect_api(settings)
         if api.url is None:
             reasons.append("no Prefect server: set PREFECT_API_URL to the server the deployments are on")
         if reasons:
