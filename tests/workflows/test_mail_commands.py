@@ -105,6 +105,18 @@ def test_the_mail_server_command_refuses_a_file_as_its_maildir(tmp_path, monkeyp
     assert result.exit_code == 2 and "--maildir" in result.output and "is a file, not a folder" in result.output
 
 
+def test_the_mail_server_command_says_in_one_line_that_its_port_is_taken(tmp_path, monkeypatch):
+    def ctrl_c(_seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("workflows.cli.mail.time.sleep", ctrl_c)
+    with DevMailServer() as running:  # another mail server, still running on the port
+        result = runner.invoke(app, ["mail-server", "--port", str(running.port), "--no-maildir"])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for --port: 127.0.0.1:{running.port} cannot be listened on" in result.output
+    assert "address already in use" in result.output and "Traceback" not in result.output
+
+
 def _wait_for_port(port: int) -> None:
     import socket
 

@@ -124,7 +124,8 @@ def remind(
             if participant and not reminded.queued:
                 fail(f"{participant} is not among the {reminded.whom} in {slug} ({reminded.stage} stage)")
             success(f"{reminded.queued} reminder(s) queued for {reminded.whom} ({reminded.stage} stage).")
-            followed = advance_after(api, round_id, slug, f"{reminded.queued} reminders")
+            what = f"{reminded.queued} reminder{'' if reminded.queued == 1 else 's'}"
+            followed = advance_after(api, round_id, slug, what)
             typer.echo(followed.line)
         typer.echo(next_step(slug, followed.stage or reminded.stage))
 

@@ -48,7 +48,11 @@ def mail_server(
         if not code.isdigit() or not 400 <= int(code) < 600:
             raise typer.BadParameter(f"{rule!r}: expected ADDRESS=CODE with a 4xx or 5xx code", param_hint="--fail")
         server.catcher.fail(address, int(code))
-    server.start()
+    try:
+        server.start()
+    except OSError as error:  # the port is taken (often by another mail server still running)
+        problem = f"{host}:{port} cannot be listened on: {error.strerror or error}"
+        raise typer.BadParameter(problem, param_hint="--port") from None
     where = f", keeping messages in {folder}" if folder else ""
     typer.echo(f"Development SMTP server on {host}:{port}{where}. Ctrl-C stops it.", err=True)
     try:
