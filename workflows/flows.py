@@ -207,7 +207,9 @@ def _one_at_a_time(name: str) -> Iterator[None]:
     # suppressed: another driver made it between the read and the create
     with get_client(sync_client=True) as client, suppress(ObjectAlreadyExists):
         client.upsert_global_concurrency_limit_by_name(name, 1)
-    with concurrency(name, occupy=1):
+    # A short lease (renewed while the run lives): a run whose process was killed holds the round's slot for a
+    # minute at most, not the default five.
+    with concurrency(name, occupy=1, lease_duration=60):
         yield
 
 
