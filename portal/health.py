@@ -67,7 +67,8 @@ class PrefectCheck:
             return {
                 "api": None,
                 "status": "not configured",
-                "detail": "PREFECT_API_URL is not set: rounds are advanced without a Prefect server",
+                "detail": "this portal knows no Prefect server (PREFECT_API_URL): submissions do not start "
+                "an advance of their round; rounds advance where a worker or `spr round advance` runs",
             }
         if not self._lock.acquire(blocking=self._answer is None):  # another thread is asking now
             assert self._answer is not None

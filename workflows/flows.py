@@ -10,8 +10,8 @@ round's whole history under that tag.
 import logging
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from datetime import datetime
+from contextlib import ExitStack, contextmanager, suppress
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from config.settings import get_settings
 from review_model.store import make_engine
-from review_model.tables import Round
+from review_model.tables import Participant, Round
 from review_model.vocabulary import ACTIVE_STAGES
 from workflows.coordinator_actions import (
     StageClosed,
@@ -92,13 +92,25 @@ def _context() -> Iterator[StageContext]:
 
 
 @flow(name="advance-round", flow_run_name="Round {round_slug} · advance", persist_result=False)
-def advance_round_flow(round_id: int, round_slug: str, after: str | None = None) -> AdvanceReport:
+def advance_round_flow(
+    round_id: int, round_slug: str, after: str | None = None, wait_seconds: float | None = None
+) -> AdvanceReport | None:
     """Do whatever is due for the round now (see workflows.round_driver); `after` names what started it.
 
     The round's store lock keeps two drivers from taking one transition twice; a Prefect concurrency limit
     of one per round keeps a second run of the same round waiting besides, so it finds nothing left to do.
+    With `wait_seconds`, a run that cannot have the round within that time leaves it (None): another run is
+    advancing it.
     """
-    with _one_at_a_time(f"round-{round_id}"), _context() as context:
+    from prefect.concurrency._asyncio import AcquireConcurrencySlotTimeoutError
+
+    with ExitStack() as holding:
+        try:
+            holding.enter_context(_one_at_a_time(f"round-{round_id}", wait_seconds))
+        except AcquireConcurrencySlotTimeoutError:
+            _rename_run(f"Round {round_slug} · left: another run is advancing it")
+            return None
+        context = holding.enter_context(_context())
         report = advance_round(context, round_id, run_step=run_as_task)
     _rename_run(f"Round {round_slug} · {report.summary()}" + (f" (after {after})" if after else ""))
     return report
@@ -112,6 +124,9 @@ def advance_active_rounds_flow() -> int:
     this run fails at the end, naming it.
     """
     settings = get_settings()
+    if _late_by_more_than(settings.advance_interval_seconds):  # a run left from while nothing served the pool
+        _rename_run("Every active round · left: a later run does it")
+        return 0
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
@@ -123,7 +138,8 @@ def advance_active_rounds_flow() -> int:
     failed = []
     for round_id, slug in rounds:
         with about_round(slug):
-            state = advance_round_flow(round_id, slug, "the interval", return_state=True)
+            # a round another run is advancing is left to it: one busy round holds up no other
+            state = advance_round_flow(round_id, slug, "the interval", wait_seconds=5, return_state=True)
         if state.is_failed():
             failed.append(slug)
     _rename_run(f"Every active round · {len(rounds)} advanced" + (f", failed: {', '.join(failed)}" if failed else ""))
@@ -146,10 +162,21 @@ def launch_round_flow(round_id: int, round_slug: str, actor: str) -> AdvanceRepo
 
 
 @flow(name="remind", flow_run_name="Round {round_slug} · remind now", persist_result=False)
-def remind_flow(round_id: int, round_slug: str, participant: str | None, actor: str) -> Reminded:
-    """Queue a reminder now for everyone the current stage waits for (or one person)."""
+def remind_flow(round_id: int, round_slug: str, participant_id: int | None, actor: str) -> Reminded:
+    """Queue a reminder now for everyone the current stage waits for (or one person).
+
+    The person comes by id: a flow run's parameters stay on the Prefect server, beyond the store's erasure
+    and retention, so no address goes there.
+    """
     with _context() as context:
-        reminded = remind_waiting(context, round_id, participant)
+        email = None
+        if participant_id is not None:
+            with Session(context.engine) as session:
+                person = session.get(Participant, participant_id)
+                email = person.email if person else None
+        reminded = remind_waiting(context, round_id, email) if participant_id is None or email else None
+    if reminded is None:
+        raise LookupError(f"no participant with id {participant_id}")
     _rename_run(f"Round {round_slug} · reminders queued for {reminded.queued} {reminded.whom} (by {actor})")
     return reminded
 
@@ -197,9 +224,16 @@ def decide_recommendations_flow(round_id: int, round_slug: str, ids: list[int], 
     return decided
 
 
+def _late_by_more_than(seconds: float) -> bool:
+    """Whether this run was scheduled more than `seconds` ago (runs queue up while no worker serves them)."""
+    scheduled = flow_run.scheduled_start_time
+    return scheduled is not None and (datetime.now(UTC) - scheduled).total_seconds() > seconds
+
+
 @contextmanager
-def _one_at_a_time(name: str) -> Iterator[None]:
-    """Hold the Prefect concurrency limit `name` (one slot), made on first use."""
+def _one_at_a_time(name: str, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold the Prefect concurrency limit `name` (one slot), made on first use; TimeoutError when it is not
+    free within `wait_seconds` (None: wait as long as it takes)."""
     from prefect.client.orchestration import get_client
     from prefect.concurrency.sync import concurrency
     from prefect.exceptions import ObjectAlreadyExists
@@ -209,7 +243,7 @@ def _one_at_a_time(name: str) -> Iterator[None]:
         client.upsert_global_concurrency_limit_by_name(name, 1)
     # A short lease (renewed while the run lives): a run whose process was killed holds the round's slot for a
     # minute at most, not the default five.
-    with concurrency(name, occupy=1, lease_duration=60):
+    with concurrency(name, occupy=1, timeout_seconds=wait_seconds, lease_duration=60):
         yield
 
 

@@ -68,15 +68,16 @@ def answers(api_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def prefect_api(settings: Settings) -> PrefectApi:
+def prefect_api(settings: Settings, meanwhile: str = "", check: bool = True) -> PrefectApi:
     """The Prefect API that spr's flows use now: PREFECT_API_URL if set (PrefectUnreachable when it does not
-    answer), else the local server `spr serve` runs, else Prefect's temporary API."""
+    answer and `check`; `meanwhile` ends the message with what can be done without it), else the local
+    server `spr serve` runs, else Prefect's temporary API."""
     configured = os.environ.get(API_URL)
     if configured:
-        if not answers(configured):
+        if check and not answers(configured):
             raise PrefectUnreachable(
-                f"the Prefect server at {configured} does not answer (PREFECT_API_URL); start it, or run the "
-                "driver without Prefect with `spr round advance ROUND --direct`"
+                f"the Prefect server at {configured} does not answer (PREFECT_API_URL)"
+                + (f"; {meanwhile}" if meanwhile else "")
             )
         return PrefectApi(configured)
     running = _recorded_server(prefect_folder(settings))
@@ -137,6 +138,17 @@ def _free_port(preferred: int) -> int:
     raise OSError("no free port on 127.0.0.1")
 
 
+def _stop_with_parent() -> None:
+    """In the server's process before it starts: on Linux, have the kernel send it SIGTERM when spr ends in
+    any way (SIGKILL, a crash, the terminal closed), so no server is left running on its own."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 class LocalPrefectServer:
     """`prefect server start` as a child process on loopback, its database and log in `folder`.
 
@@ -171,6 +183,7 @@ class LocalPrefectServer:
                 stderr=subprocess.STDOUT,
                 cwd=self.folder,
                 start_new_session=True,  # Ctrl+C in the terminal reaches spr, which stops the server in order
+                preexec_fn=_stop_with_parent,
             )
         try:
             self._wait_until_it_answers()
@@ -183,6 +196,11 @@ class LocalPrefectServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs."""
+        return self._process.pid if self._process else None
 
     def _wait_until_it_answers(self) -> None:
         assert self._process is not None

@@ -5,8 +5,12 @@ A flow run starts in a temporary folder, so the worker hands its children the se
 (absolute store path, key file, everything from a .env file) through the environment.
 """
 
+import asyncio
+import contextlib
 import os
+import signal
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
@@ -55,6 +59,10 @@ def settings_for_flow_runs(settings: Settings) -> dict[str, str]:
     key_file = secret_key_path(settings)
     if settings.secret_key is None and key_file is not None:
         exported[f"{ENV_PREFIX}SECRET_KEY_FILE"] = str(key_file)
+    for name in ("smtp_ca_file", "data_dir"):  # files named relative to this folder
+        value = getattr(settings, name)
+        if value:
+            exported[f"{ENV_PREFIX}{name.upper()}"] = str(Path(value).expanduser().resolve())
     return exported
 
 
@@ -66,3 +74,52 @@ async def run_worker(work_pool: str, poll_seconds: float, name: str | None = Non
     with temporary_settings(updates={PREFECT_WORKER_QUERY_SECONDS: poll_seconds}):
         worker = ProcessWorker(work_pool_name=work_pool, name=name, create_pool_if_not_found=False)
         await worker.start(printer=lambda *args, **kwargs: None)
+
+
+# How long a stopping worker gives running flow runs before it ends them; the driver is idempotent, so the
+# next run finishes what an ended one left.
+STOP_SECONDS = 20.0
+
+
+async def stop_worker(running: "asyncio.Task[Any]", spare: frozenset[int] = frozenset()) -> str | None:
+    """Stop the worker task within about STOP_SECONDS; returns the error it had ended with, if any.
+
+    Cancelling it has Prefect send SIGTERM to the flow runs it started and wait for them, however long; after
+    STOP_SECONDS those still running (this process's children, except the pids in `spare`: those that were
+    there before the worker started) are killed.
+    """
+    if not running.done():
+        running.cancel()
+        done, _ = await asyncio.wait({running}, timeout=STOP_SECONDS)
+        if not done:
+            end_flow_runs(spare)
+            await asyncio.wait({running}, timeout=5)
+    if not running.done() or running.cancelled():
+        return None
+    error = running.exception()
+    return f"{type(error).__name__}: {error}" if error else None
+
+
+def end_flow_runs(spare: frozenset[int] = frozenset()) -> int:
+    """SIGKILL every child process of this one but those in `spare`; returns how many (Linux only)."""
+    ended = 0
+    for pid in child_pids() - spare:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+            ended += 1
+    return ended
+
+
+def child_pids() -> frozenset[int]:
+    """The ids of this process's children (Linux; none elsewhere): taken before a worker starts, they are the
+    processes its stop must spare."""
+    mine, children = os.getpid(), set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # the command name (field 2) may hold spaces; the parent's pid is the second field after it
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == mine:
+            children.add(int(stat.parent.name))
+    return frozenset(children)

@@ -139,7 +139,8 @@ def test_the_prefect_api_comes_from_the_environment_unless_given(world, prefect_
     assert body["prefect"] == {
         "api": None,
         "status": "not configured",
-        "detail": "PREFECT_API_URL is not set: rounds are advanced without a Prefect server",
+        "detail": "this portal knows no Prefect server (PREFECT_API_URL): submissions do not start "
+        "an advance of their round; rounds advance where a worker or `spr round advance` runs",
     }
     monkeypatch.setenv("PREFECT_API_URL", f"{address}/api")
     assert health_on(world)[1]["prefect"] == {"api": f"{address}/api", "status": "ok"}

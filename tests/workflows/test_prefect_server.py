@@ -170,8 +170,8 @@ def test_an_unreachable_prefect_server_is_one_line_and_direct_runs_without_it(ro
     unreachable = runner.invoke(app, ["round", "advance", "fruehjahr-2027"])
     assert unreachable.exit_code == 1
     assert unreachable.output == (
-        f"Error: the Prefect server at {closed} does not answer (PREFECT_API_URL); start it, or run the driver "
-        "without Prefect with `spr round advance ROUND --direct`\n"
+        f"Error: the Prefect server at {closed} does not answer (PREFECT_API_URL); start it, or run the round "
+        "driver without Prefect: `spr round advance ROUND --direct`\n"
     )
     direct = runner.invoke(app, ["round", "advance", "fruehjahr-2027", "--direct"], catch_exceptions=False)
     assert direct.exit_code == 0 and "Round fruehjahr-2027: draft · nothing due." in direct.output
@@ -215,3 +215,94 @@ def test_submissions_start_the_advance_on_the_server_in_use_from_their_own_threa
     assert done.wait(10)
     trigger.stop()
     assert started == [(7, "round-7", "a submission", "http://127.0.0.1:9/api")]
+
+
+def test_a_running_local_server_is_found_through_its_record(tmp_path, monkeypatch):
+    """What `spr serve` records is what the other commands use, as long as its process lives and answers."""
+    import os
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from workflows.prefect_server import prefect_api
+
+    class Healthy(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/api/health" else 404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'spr.db'}")
+    (tmp_path / "prefect").mkdir()
+    with ThreadingHTTPServer(("127.0.0.1", 0), Healthy) as fake:
+        threading.Thread(target=fake.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{fake.server_address[1]}/api"
+        (tmp_path / "prefect" / "server.json").write_text(json.dumps({"url": url, "pid": os.getpid()}))
+        found = prefect_api(settings)
+        fake.shutdown()
+    assert (found.url, found.local) == (url, True)
+    assert prefect_api(settings).url is None  # no longer answers: Prefect's temporary API instead
+
+
+def test_a_stopping_worker_ends_flow_runs_that_outlast_the_stop_time(monkeypatch):
+    """Prefect answers a cancelled worker by sending its flow runs SIGTERM and waiting for them, however long;
+    spr waits STOP_SECONDS, then kills them, so a worker stops in bounded time."""
+    import asyncio
+
+    from workflows import worker
+
+    monkeypatch.setattr(worker, "STOP_SECONDS", 0.5)
+    children = []
+
+    async def like_prefects_worker() -> None:
+        stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+        child = await asyncio.create_subprocess_exec(sys.executable, "-c", stubborn)
+        children.append(child)
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            await asyncio.shield(child.wait())
+            raise
+
+    async def start_and_stop() -> str | None:
+        spare = worker.child_pids()  # this test's other children (a Prefect server, a browser) are left alone
+        running = asyncio.ensure_future(like_prefects_worker())
+        await asyncio.sleep(0.5)
+        return await worker.stop_worker(running, spare)
+
+    began = time.monotonic()
+    assert asyncio.run(start_and_stop()) is None
+    assert time.monotonic() - began < 8
+    assert children[0].returncode == -signal.SIGKILL
+
+
+def test_a_worker_that_fails_by_itself_says_why(monkeypatch):
+    import asyncio
+
+    from workflows import worker
+
+    async def failing() -> None:
+        raise RuntimeError("the work pool spr was deleted")
+
+    async def run() -> str | None:
+        running = asyncio.ensure_future(failing())
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        return await worker.stop_worker(running)
+
+    assert asyncio.run(run()) == "RuntimeError: the work pool spr was deleted"
+
+
+def test_an_interval_pass_leaves_a_round_another_run_is_advancing(
+    prefect_harness, round_world, configured, monkeypatch
+):
+    from tests.workflows.test_flows import configure
+    from workflows.flows import _one_at_a_time, advance_round_flow
+
+    configure(monkeypatch, round_world)
+    with _one_at_a_time(f"round-{round_world.round_id}"):  # another run holds the round
+        assert advance_round_flow(round_world.round_id, "fruehjahr-2027", "the interval", wait_seconds=1) is None
+    report = advance_round_flow(round_world.round_id, "fruehjahr-2027", "the interval", wait_seconds=1)
+    assert report is not None and report.summary() == "draft · nothing due"

@@ -118,9 +118,12 @@ def remind(
         refusals = reminder_refusals(_stage(round_id))
         if refusals:  # before Prefect starts: a refusal is quick, and no failed run is left behind
             fail(f"nobody to remind in {slug}: " + "; ".join(refusals))
+        person = _participant_id(participant) if participant else None
+        if participant and person is None:
+            fail(f"{participant} takes no part in {slug}")
         with on_prefect() as api:
             with about_round(slug):
-                reminded = remind_flow(round_id, slug, participant, COORDINATOR)
+                reminded = remind_flow(round_id, slug, person, COORDINATOR)
             if participant and not reminded.queued:
                 fail(f"{participant} is not among the {reminded.whom} in {slug} ({reminded.stage} stage)")
             success(f"{reminded.queued} reminder(s) queued for {reminded.whom} ({reminded.stage} stage).")
@@ -128,6 +131,17 @@ def remind(
             followed = advance_after(api, round_id, slug, what)
             typer.echo(followed.line)
         typer.echo(next_step(slug, followed.stage or reminded.stage))
+
+
+def _participant_id(email: str) -> int | None:
+    """The id of the person with this address (None when nobody has it): flows are given ids, not addresses."""
+    from sqlmodel import Session, func, select
+
+    from review_model.tables import Participant
+    from workflows.cli.store_access import open_store
+
+    with Session(open_store()) as session:
+        return session.exec(select(Participant.id).where(func.lower(Participant.email) == email.lower())).first()
 
 
 def _stage(round_id: int) -> "Stage":

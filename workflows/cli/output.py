@@ -118,6 +118,8 @@ def reported_errors() -> Iterator[None]:
     except Exception as error:
         if _is_known(error):
             fail(str(error).rstrip())
+        if _prefect_went_away(error):
+            fail(f"the Prefect server stopped answering ({error or type(error).__name__}); try again once it runs")
         raise
 
 
@@ -127,8 +129,18 @@ def _is_known(error: Exception) -> bool:
     from review_model.rounds import RoundExists, RoundNotFound
     from review_model.yaml_documents import DocumentError
     from workflows.cli.store_access import StoreNotReady
+    from workflows.coordinator_actions import ActionRefused
     from workflows.prefect_server import LocalServerFailed, PrefectUnreachable
+    from workflows.stages.reminding import RemindRefused
+    from workflows.stages.submission import ExtensionRefused
 
     known = (SettingsError, DocumentError, ParticipantImportError, RoundExists, RoundNotFound, StoreNotReady,
-             PrefectUnreachable, LocalServerFailed)  # fmt: skip
+             PrefectUnreachable, LocalServerFailed, ActionRefused, RemindRefused, ExtensionRefused)  # fmt: skip
     return isinstance(error, known)
+
+
+def _prefect_went_away(error: Exception) -> bool:
+    """A connection to the Prefect server failed mid-command (it was reachable when the command began)."""
+    import httpx
+
+    return isinstance(error, httpx.TransportError)

@@ -27,7 +27,8 @@ def on_prefect() -> Iterator["PrefectApi"]:
     from config.settings import get_settings
     from workflows.prefect_server import prefect_api, using
 
-    with using(prefect_api(get_settings())) as api:
+    meanwhile = "start it, or run the round driver without Prefect: `spr round advance ROUND --direct`"
+    with using(prefect_api(get_settings(), meanwhile)) as api:
         yield api
 
 

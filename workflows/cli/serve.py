@@ -5,7 +5,7 @@ import asyncio
 import os
 import signal
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -16,9 +16,8 @@ if TYPE_CHECKING:
     from config.settings import Settings
     from workflows.prefect_server import PrefectApi
 
-# How long a stopping worker gives running flow runs before it ends them; the driver is idempotent, so the
-# next run finishes what a stopped one left.
-STOP_SECONDS = 20.0
+# spr stops in order on these: the terminal's Ctrl+C, a service manager's stop, the terminal closed.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def serve(
@@ -40,7 +39,7 @@ def serve(
     advance-active-rounds every SPR_ADVANCE_INTERVAL_SECONDS, advance-round after each submission and each
     coordinator action. With PREFECT_API_URL, uses that server. Put the portal behind a TLS-terminating
     reverse proxy for real rounds, and set SPR_PUBLIC_BASE_URL to the address people use. Says where
-    everything is once it is ready; stops all of it on Ctrl+C or SIGTERM.
+    everything is once it is ready; stops all of it on Ctrl+C, SIGTERM or SIGHUP, and when the worker ends.
     """
     with reported_errors():
         from config.settings import get_settings
@@ -56,8 +55,8 @@ def serve(
                 typer.echo(f"Starting the local Prefect server (its database and log in {folder}) …")
                 server = stack.enter_context(LocalPrefectServer(folder, settings.prefect_port))
                 api = PrefectApi(server.url, local=True)
-            else:
-                api = prefect_api(settings)
+            else:  # a portal host starts while Prefect is away: submissions are kept, rounds advance later
+                api = prefect_api(settings, check=worker)
             stack.enter_context(_using(api))
             if worker:
                 _prepare_worker(settings)
@@ -72,13 +71,15 @@ def serve(
                 f"Prefect:   {api.describe()}" + (", its UI there" if api.url else ""),
                 _rounds_line(settings, api, worker),
             ]
-            _run(
+            failure = _run(
                 app,
                 host or settings.portal_host,
                 port or settings.portal_port,
                 on_ready=lambda: _ready(lines),
                 worker=_worker_loop(settings) if worker else None,
             )
+        if failure:
+            fail(f"the worker stopped ({failure}), and spr serve with it; see Prefect's log")
 
 
 @contextmanager
@@ -143,10 +144,18 @@ def _worker_loop(settings: "Settings") -> Callable[[], Any]:
 
 
 def _run(
-    app: object, host: str, port: int, on_ready: Callable[[], Any], worker: Callable[[], Any] | None = None
-) -> None:
-    """Serve `app` with uvicorn and, in the same event loop, the worker; stop both on SIGINT or SIGTERM."""
+    app: object,
+    host: str,
+    port: int,
+    on_ready: Callable[[], Any],
+    worker: Callable[[], Any] | None = None,
+) -> str | None:
+    """Serve `app` with uvicorn and, in the same event loop, the worker; stop both on SIGINT, SIGTERM or
+    SIGHUP, or when the worker ends by itself (its error is returned: a portal whose rounds no longer
+    advance should not look healthy; its service manager restarts it)."""
     import uvicorn
+
+    from workflows.worker import child_pids, stop_worker
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: Any = None) -> None:
@@ -158,7 +167,7 @@ def _run(
         def capture_signals(self) -> Iterator[None]:
             # uvicorn raises SIGINT or SIGTERM again once it has stopped, which ends the process at once; spr
             # returns instead, so that the worker and the local Prefect server are stopped in order too.
-            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in STOP_SIGNALS}
             try:
                 yield
             finally:
@@ -176,22 +185,18 @@ def _run(
     )
     server = Server(config)
 
-    async def everything() -> None:
+    async def everything() -> str | None:
+        spare = child_pids()  # the local Prefect server: stopped in order after the worker, not killed
         running = asyncio.create_task(worker()) if worker else None
+        if running is not None:
+            running.add_done_callback(lambda _: setattr(server, "should_exit", True))
         try:
             await server.serve()
         finally:
-            if running is not None:
-                await stop_worker(running)
+            failure = await stop_worker(running, spare) if running is not None else None
+        return failure
 
-    asyncio.run(everything())
-
-
-async def stop_worker(running: "asyncio.Task[Any]") -> None:
-    """Cancel the worker and wait for it (at most STOP_SECONDS): its running flow runs are ended with it."""
-    running.cancel()
-    with suppress(asyncio.CancelledError, TimeoutError):
-        await asyncio.wait_for(running, STOP_SECONDS)
+    return asyncio.run(everything())
 
 
 def deploy() -> None:
@@ -203,7 +208,7 @@ def deploy() -> None:
         from workflows.prefect_server import prefect_api
 
         settings = get_settings()
-        api = prefect_api(settings)
+        api = prefect_api(settings, "start it first")
         if api.url is None:
             fail("no Prefect server to deploy to: set PREFECT_API_URL (or start `spr serve`, which deploys itself)")
         with _using(api):
@@ -222,14 +227,18 @@ def worker(
     (SPR_SECRET_KEY or SPR_SECRET_KEY_FILE). Stops on the first SIGTERM or Ctrl+C, within 20 s."""
     with reported_errors():
         from config.settings import get_settings
-        from workflows.prefect_server import prefect_api
+        from workflows.prefect_server import PrefectApi, PrefectUnreachable, prefect_api
         from workflows.worker import worker_refusals
 
         settings = get_settings()
         reasons = worker_refusals(settings, os.environ)
-        api = prefect_api(settings)
-        if api.url is None:
-            reasons.append("no Prefect server: set PREFECT_API_URL to the server the deployments are on")
+        try:
+            api = prefect_api(settings)
+        except PrefectUnreachable as unreachable:
+            api, _ = PrefectApi(None), reasons.append(str(unreachable))
+        else:
+            if api.url is None:
+                reasons.append("no Prefect server: set PREFECT_API_URL to the server the deployments are on")
         if reasons:
             fail("the worker cannot start:\n" + "\n".join(f"  - {reason}" for reason in reasons))
         from workflows.deployments import WORK_POOL, served
@@ -240,20 +249,26 @@ def worker(
                 fail(f"nothing is deployed on {api.describe()}: run `spr deploy` first")
             os.environ.update(settings_for_flow_runs(settings))
             success(f"Worker on pool {WORK_POOL} of {api.describe()}; stop it with Ctrl+C or SIGTERM.")
-            _run_until_signalled(lambda: run_worker(WORK_POOL, settings.worker_poll_seconds, name))
+            failure = _run_until_signalled(lambda: run_worker(WORK_POOL, settings.worker_poll_seconds, name))
+        if failure:
+            fail(f"the worker stopped: {failure}")
         typer.echo("Worker stopped.")
 
 
-def _run_until_signalled(start: Callable[[], Any]) -> None:
-    """Run the coroutine `start()` until SIGINT or SIGTERM, then stop it (within STOP_SECONDS)."""
+def _run_until_signalled(start: Callable[[], Any]) -> str | None:
+    """Run the worker `start()` until a stop signal, then stop it within about 20 s; returns the error it
+    ended with by itself, if it did."""
+    from workflows.worker import child_pids, stop_worker
 
-    async def until_signalled() -> None:
+    async def until_signalled() -> str | None:
+        spare = child_pids()
         loop = asyncio.get_running_loop()
         running = asyncio.ensure_future(start())
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, running.cancel)
-        with suppress(asyncio.CancelledError):
-            await running
-        await stop_worker(running)
+        stopping = asyncio.Event()
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, stopping.set)
+        running.add_done_callback(lambda _: stopping.set())
+        await stopping.wait()
+        return await stop_worker(running, spare)
 
-    asyncio.run(until_signalled())
+    return asyncio.run(until_signalled())
