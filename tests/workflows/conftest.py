@@ -71,13 +71,17 @@ def round_world(engine: Engine, tmp_path: Path) -> Iterator[RoundWorld]:
         session.commit()
     settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
     with DevMailServer() as mail, TestClient(create_app(settings, engine)) as portal:
-        context = StageContext(
-            engine=engine,
-            secret=SECRET.encode(),
-            sender=Sender("peer-review@spr.example.org", "Stakeholder Peer Review"),
-            public_base_url="http://testserver",
-            link_grace=timedelta(days=14),
-            smtp=SmtpServer(port=mail.port, timeout=5),
-            delivery=DeliveryOptions(retry_seconds=0.05, retry_max_seconds=0.2),
-        )
-        yield RoundWorld(engine, context, mail, portal, round_.id)
+        yield RoundWorld(engine, stage_context(engine, mail), mail, portal, round_.id)
+
+
+def stage_context(engine: Engine, mail: DevMailServer) -> StageContext:
+    """What the stages need, on the test store and the test's SMTP server, with quick retries."""
+    return StageContext(
+        engine=engine,
+        secret=SECRET.encode(),
+        sender=Sender("peer-review@spr.example.org", "Stakeholder Peer Review"),
+        public_base_url="http://testserver",
+        link_grace=timedelta(days=14),
+        smtp=SmtpServer(port=mail.port, timeout=5),
+        delivery=DeliveryOptions(retry_seconds=0.05, retry_max_seconds=0.2),
+    )

@@ -17,8 +17,6 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from notifications.compose import Sender
-from notifications.delivery import DeliveryOptions, SmtpServer
 from notifications.dev_mail_server import DevMailServer
 from review_model import clock
 from review_model.answers import FormMode, form_fields, read_answers
@@ -29,7 +27,7 @@ from review_model.rounds import create_round_from_file
 from review_model.submissions import submit_answers
 from review_model.tables import AuditEvent, Enrolment, OutboxMessage, Recommendation, ReviewAssignment, Round
 from review_model.vocabulary import RecommendationStatus, Stage
-from tests.workflows.conftest import PEOPLE, SECRET, write_round_file
+from tests.workflows.conftest import PEOPLE, stage_context, write_round_file
 from workflows.round_driver import advance_round, deliver_now
 from workflows.stages import publication
 from workflows.stages.context import StageContext
@@ -59,18 +57,6 @@ MESSAGES_PER_ROUND = {"invitation": 4, "stage_closed": 8, "review_request": 4, "
 def mail() -> Iterator[DevMailServer]:
     with DevMailServer() as server:
         yield server
-
-
-def stage_context(engine: Engine, mail: DevMailServer) -> StageContext:
-    return StageContext(
-        engine=engine,
-        secret=SECRET.encode(),
-        sender=Sender("peer-review@spr.example.org", "Stakeholder Peer Review"),
-        public_base_url="http://testserver",
-        link_grace=timedelta(days=14),
-        smtp=SmtpServer(port=mail.port, timeout=5),
-        delivery=DeliveryOptions(retry_seconds=0.05, retry_max_seconds=0.2),
-    )
 
 
 def new_round(context: StageContext, folder: Path, number: int) -> int:
