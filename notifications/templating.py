@@ -2,17 +2,14 @@
 
 from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, pass_context, select_autoescape
 from jinja2.runtime import Context
 
 from config.paths import TEMPLATES_DIR
+from review_model.moments import format_day, format_moment
 
 # Patterns in Unicode CLDR notation, as people in each language write a deadline.
-_DATETIME_PATTERNS = {"de": "EEEE, d. MMMM y, HH:mm 'Uhr'", "en": "EEEE d MMMM y, HH:mm"}
-_DATE_PATTERNS = {"de": "EEEE, d. MMMM y", "en": "EEEE d MMMM y"}
 
 STAGE_NAMES = {
     "de": {
@@ -68,28 +65,6 @@ STATUS_LABELS = {
         "replies": "replies",
     },
 }
-
-
-@lru_cache(maxsize=4096)
-def format_moment(moment: datetime, zone: str, language: str) -> str:
-    """A moment as a reader of `language` in time zone `zone` expects it, with the zone named."""
-    tz = ZoneInfo(zone)
-    local = moment.astimezone(tz)
-    text = format_datetime(
-        local, _DATETIME_PATTERNS.get(language, _DATETIME_PATTERNS["de"]), tzinfo=tz, locale=language
-    )
-    return f"{text} ({local.tzname()})" if language == "en" else f"{text} ({_german_zone(local)})"
-
-
-def _german_zone(local: datetime) -> str:
-    return {"CET": "MEZ", "CEST": "MESZ"}.get(local.tzname() or "", local.tzname() or "")
-
-
-@lru_cache(maxsize=1024)
-def format_day(moment: datetime, zone: str, language: str) -> str:
-    """The day of a moment, in the reader's language and time zone."""
-    local = moment.astimezone(ZoneInfo(zone))
-    return format_date(local.date(), _DATE_PATTERNS.get(language, _DATE_PATTERNS["de"]), locale=language)
 
 
 @lru_cache(maxsize=1)

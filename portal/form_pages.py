@@ -19,7 +19,6 @@ from notifications.addressing import answer_summary, recipient_for, round_contex
 from notifications.compose import compose_message
 from notifications.message_kinds import ReviewReceipt, SubmissionReceipt
 from notifications.outbox import enqueue_messages
-from notifications.templating import format_moment
 from portal.failures import STORE_UNAVAILABLE, form_kept, unsaved_notice
 from portal.form_view import build_sections, stored_values
 from portal.rendering import message_page, render_page, words
@@ -27,6 +26,7 @@ from portal.security import csrf_ok, csrf_token, same_origin
 from review_model import clock
 from review_model.answers import FormField, FormMode, form_fields, read_answers
 from review_model.early_close import closed_early_at
+from review_model.moments import format_moment
 from review_model.questionnaire import Questionnaire
 from review_model.reviews import ReviewClosed, accepts_reviews, find_review, save_review
 from review_model.stage_rules import accepts_submissions, stage_deadline

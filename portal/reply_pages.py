@@ -14,7 +14,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, func, select
 
 from notifications.message_kinds import ReplyReceipt
-from notifications.templating import format_moment
 from portal.failures import form_kept, unsaved_notice
 from portal.form_pages import _enqueue, _first, _link, _questionnaire, _refused, guarded_post, link_holder
 from portal.form_view import shown_text
@@ -22,6 +21,7 @@ from portal.rendering import message_page, render_page, words
 from portal.security import csrf_ok, csrf_token
 from reports.rendering_numbers import number, signed
 from review_model import clock
+from review_model.moments import format_moment
 from review_model.questionnaire import Questionnaire
 from review_model.replies import (
     MAX_REPLY_LENGTH,

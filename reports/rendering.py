@@ -7,11 +7,11 @@ from functools import lru_cache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from config.paths import TEMPLATES_DIR
-from notifications.templating import format_moment
 from reports.contents import Report
 from reports.profiles import profile_cards
 from reports.rendering_numbers import number, signed
 from reports.wording import WORDING, levels_named
+from review_model.moments import format_moment
 
 
 class PdfUnavailable(RuntimeError):
