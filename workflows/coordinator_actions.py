@@ -16,6 +16,7 @@ from review_model.round_assignment import AssignmentRefused, confirm_assignment
 from review_model.rounds import round_progress
 from review_model.stage_rules import next_stage, publication_waits_until, transition_blockers
 from review_model.tables import Recommendation, Round
+from review_model.transitions import TransitionRefused
 from review_model.vocabulary import RecommendationStatus, Stage
 from workflows.round_driver import STAGE_STEPS
 from workflows.stages.context import StageContext
@@ -45,7 +46,6 @@ def close_stage_now(context: StageContext, round_id: int, actor: str, publish_no
     before a planned publication date ends the right of reply and publishes on that date, unless `publish_now`.
     """
     from workflows.stages.comment import end_right_of_reply
-    from workflows.stages.submission import close_submission_stage
 
     with Session(context.engine) as session:
         round_ = session.get(Round, round_id)
@@ -64,10 +64,10 @@ def close_stage_now(context: StageContext, round_id: int, actor: str, publish_no
     if stage is Stage.comment and planned is not None and not publish_now:
         end_right_of_reply(context, round_id, actor)
         return StageClosed(stage, stage, 0, publication_planned=True)
-    if stage is Stage.submission:  # before its deadline, only when forced
-        queued = close_submission_stage(context, round_id, actor, forced=True)
-    else:
-        queued = STAGE_STEPS[target][1](context, round_id, actor)
+    try:
+        queued = STAGE_STEPS[target][1](context, round_id, actor, forced=True)
+    except TransitionRefused as refused:  # the round changed since the check above
+        raise ActionRefused(refused.reasons) from None
     return StageClosed(stage, target, queued)
 
 

@@ -11,23 +11,23 @@ The steps run through `run_step`: plain calls by default, Prefect tasks in workf
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
 from notifications.delivery import DeliveryReport, deliver_outbox
 from notifications.event_loops import run as run_async
 from review_model import clock
-from review_model.audit_trail import record_event
 from review_model.round_advances import record_advance
 from review_model.round_lock import lock_round
 from review_model.rounds import round_progress
 from review_model.stage_rules import due_transition
 from review_model.tables import Round
+from review_model.transitions import transition
 from review_model.vocabulary import Stage
 from workflows.stages.comment import open_comment_stage, send_due_reply_reminders
 from workflows.stages.consolidation import consolidate_round
-from workflows.stages.context import StageContext, move_stage
+from workflows.stages.context import StageContext
 from workflows.stages.drafting import draft_round
 from workflows.stages.invitation import BATCH_SIZE, invite, uninvited
 from workflows.stages.people import batches
@@ -44,8 +44,15 @@ ACTOR = "round driver"
 RunStep = Callable[..., Any]  # run_step(label, function, *arguments) -> the function's result
 
 
-# The step that moves a round into each stage, and sends what goes with it; it returns the messages queued.
-STAGE_STEPS: dict[Stage, tuple[str, Callable[[StageContext, int, str], int]]] = {
+class StageStep(Protocol):
+    """Moves a round into its stage (review_model.transitions) and queues what goes with it; returns how many
+    messages. `forced`: the coordinator closes the stage before it early."""
+
+    def __call__(self, context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int: ...
+
+
+# The step that moves a round into each stage that sends something with the change.
+STAGE_STEPS: dict[Stage, tuple[str, StageStep]] = {
     Stage.assignment: ("closing the submission stage", close_submission_stage),
     Stage.review: ("review requests", open_review_stage),
     Stage.consolidation: ("closing the review stage", close_review_stage),
@@ -161,20 +168,15 @@ def _take_due_transition(
             return True
         before, slug = round_.stage, round_.slug
         target = due_transition(round_, round_progress(session, round_id), clock.now())
-        if target is Stage.submission:
-            round_.stage, round_.stage_entered_at = Stage.submission, clock.now()
-            record_event(session, round_id, ACTOR, "submission stage opened")
+        if target is not None and target not in STAGE_STEPS:  # a change with nothing to send: made here
+            with transition(session, round_id, target, ACTOR):
+                pass
             session.commit()
+    if target is None:
+        return False
     if target in STAGE_STEPS:
         what, step = STAGE_STEPS[target]
         report.stage_messages += run_step(f"Round {slug} · {what}", step, context, round_id, ACTOR)
-    elif target is Stage.drafting:
-        with Session(context.engine) as session:
-            if move_stage(session, round_id, Stage.consolidation, Stage.drafting, clock.now()) is not None:
-                record_event(session, round_id, ACTOR, "drafting stage opened")
-                session.commit()
-    elif target is not Stage.submission:
-        return False
     report.transitions.append(f"{before} → {target}")
     return True
 

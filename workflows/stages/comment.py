@@ -16,12 +16,13 @@ from review_model.replies import reply_scope
 from review_model.round_lock import lock_round
 from review_model.tables import Finding, Recommendation, Round
 from review_model.tokens import issue_links
+from review_model.transitions import transition
 from review_model.vocabulary import RecommendationStatus, Stage, TokenPurpose
-from workflows.stages.context import StageContext, move_stage, remind_on_schedule
+from workflows.stages.context import StageContext, remind_on_schedule
 from workflows.stages.people import Respondent, respondents
 
 
-def open_comment_stage(context: StageContext, round_id: int, actor: str) -> int:
+def open_comment_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
     """Move to the comment stage and send each reviewed party its reply link; returns the messages queued.
 
     When drafting took longer than planned, the comment deadline moves out so that the parties still have
@@ -29,34 +30,40 @@ def open_comment_stage(context: StageContext, round_id: int, actor: str) -> int:
     """
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = move_stage(session, round_id, Stage.drafting, Stage.comment, now)
-        if round_ is None:
-            return 0
-        earliest = now + context.min_reply
-        if round_.comment_deadline < earliest:
-            planned, round_.comment_deadline = round_.comment_deadline, earliest
-            record_event(session, round_id, actor, "comment deadline moved so the parties have time to reply",
-                         planned=planned.isoformat(), moved_to=earliest.isoformat())  # fmt: skip
-        approved = session.exec(
-            select(func.count())
-            .select_from(Recommendation)
-            .where(Recommendation.round_id == round_id, Recommendation.status == RecommendationStatus.approved)
-        ).one()
-        parties = reviewed_parties(session, round_id)
-        groups = _groups_per_submission(session, round_)
-        links = _reply_links(session, context, round_, parties)
-        messages = [
-            compose_message(
-                CommentInvitation(links[party.enrolment.id], round_.comment_deadline,
-                                  groups.get(party.submission.id, 0), approved),  # type: ignore[union-attr]
-                party.recipient, round_context(round_), context.sender, stage="comment", now=now,
-            )
-            for party in parties
-        ]  # fmt: skip
-        queued = enqueue_messages(session, messages, now)
-        record_event(session, round_id, actor, "comment stage opened", invitations=queued)
+        with transition(session, round_id, Stage.comment, actor, forced=forced, now=now) as change:
+            if change is None:
+                return 0
+            queued = _invite_replies(session, context, change.round, actor, now)
+            change.details["invitations"] = queued
         session.commit()
         return queued
+
+
+def _invite_replies(session: Session, context: StageContext, round_: Round, actor: str, now: datetime) -> int:
+    """Give the parties time to reply, and queue each its reply link with its draft findings; returns how many."""
+    round_id = round_.id
+    earliest = now + context.min_reply
+    if round_.comment_deadline < earliest:
+        planned, round_.comment_deadline = round_.comment_deadline, earliest
+        record_event(session, round_id, actor, "comment deadline moved so the parties have time to reply",
+                     planned=planned.isoformat(), moved_to=earliest.isoformat())  # fmt: skip
+    approved = session.exec(
+        select(func.count())
+        .select_from(Recommendation)
+        .where(Recommendation.round_id == round_id, Recommendation.status == RecommendationStatus.approved)
+    ).one()
+    parties = reviewed_parties(session, round_id)
+    groups = _groups_per_submission(session, round_)
+    links = _reply_links(session, context, round_, parties)
+    messages = [
+        compose_message(
+            CommentInvitation(links[party.enrolment.id], round_.comment_deadline,
+                              groups.get(party.submission.id, 0), approved),  # type: ignore[union-attr]
+            party.recipient, round_context(round_), context.sender, stage="comment", now=now,
+        )
+        for party in parties
+    ]  # fmt: skip
+    return enqueue_messages(session, messages, now)
 
 
 def end_right_of_reply(context: StageContext, round_id: int, actor: str) -> None:

@@ -58,20 +58,6 @@ class StageContext:
         return deadline + timedelta(hours=round_.late_grace_hours) + self.link_grace
 
 
-def move_stage(session: Session, round_id: int, expected: Stage, target: Stage, now: datetime) -> Round | None:
-    """Move the round from `expected` to `target`; None (and nothing changed) when it is not in `expected`.
-
-    The round is locked first (lock_round) and its stage checked in the transaction that changes it, so a
-    repeated or concurrent transition finds the stage moved on and is a no-op. Call it before reading
-    anything else the transition depends on.
-    """
-    round_ = lock_round(session, round_id)
-    if round_.stage is not expected:
-        return None
-    round_.stage, round_.stage_entered_at = target, now
-    return round_
-
-
 # remind(session, context, round, numbering, now) queues a stage's reminders and returns how many.
 StageReminders = Callable[[Session, "StageContext", Round, Numbering, datetime], int]
 

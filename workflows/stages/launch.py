@@ -5,12 +5,11 @@ from sqlmodel import Session
 from notifications.delivery import check_smtp
 from notifications.event_loops import run as run_async
 from review_model import clock
-from review_model.audit_trail import record_event
 from review_model.questionnaire import Questionnaire
-from review_model.round_lock import lock_round
 from review_model.rounds import round_progress
 from review_model.stage_rules import transition_blockers
 from review_model.tables import Round
+from review_model.transitions import transition
 from review_model.vocabulary import Stage
 from workflows.stages.context import StageContext
 
@@ -34,11 +33,9 @@ def launch_blockers(context: StageContext, round_id: int) -> list[str]:
 
 
 def open_invitation_stage(context: StageContext, round_id: int, actor: str) -> None:
-    """Move a checked round from draft to invitation; the round driver then sends the invitations."""
-    now = clock.now()
+    """Move a checked round from draft to invitation; the round driver then sends the invitations. A round
+    launched already (by a second launch at the same time) stays as it is."""
     with Session(context.engine) as session:
-        round_ = lock_round(session, round_id)
-        assert round_.stage is Stage.draft
-        round_.stage, round_.stage_entered_at, round_.launched_at = Stage.invitation, now, now
-        record_event(session, round_id, actor, "round launched")
+        with transition(session, round_id, Stage.invitation, actor):
+            pass
         session.commit()

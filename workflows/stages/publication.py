@@ -1,5 +1,7 @@
 """Publication: the report is rendered once, kept in the store, and everyone in the round gets the link."""
 
+from datetime import datetime
+
 from sqlmodel import Session, col, func, select
 
 from notifications.addressing import round_context
@@ -20,8 +22,9 @@ from review_model.tables import (
     Round,
     Submission,
 )
+from review_model.transitions import StageChange, transition
 from review_model.vocabulary import ActionLevel, Language, RecommendationStatus, Stage, WorkStatus
-from workflows.stages.context import StageContext, move_stage
+from workflows.stages.context import StageContext
 
 # WeasyPrint needs about 0.13 s and 2.6 MB per party (1,000 parties: 130 s and 2.6 GB per language, see
 # benchmarks/README.md). Beyond this many parties the PDF is left out and the printable HTML stands in.
@@ -33,7 +36,7 @@ def report_link(context: StageContext, slug: str) -> str:
     return f"{context.public_base_url.rstrip('/')}/reports/{slug}"
 
 
-def publish_round(context: StageContext, round_id: int, actor: str) -> int:
+def publish_round(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
     """Close the comment stage: render and keep the report, publish the approved recommendations, and tell
     every participant and decision-maker where to read it. Returns the messages queued.
 
@@ -66,31 +69,41 @@ def publish_round(context: StageContext, round_id: int, actor: str) -> int:
                         raise
                     missing.append(f"the PDF could not be rendered: {type(failed).__name__}: {failed}")
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = move_stage(session, round_id, Stage.comment, Stage.published, now)
-        if round_ is None:
-            return 0
-        session.add_all(_stored(round_id, document, now) for document in documents)
-        published = session.exec(
-            select(Recommendation).where(
-                Recommendation.round_id == round_id, Recommendation.status == RecommendationStatus.approved
-            )
-        ).all()
-        for recommendation in published:
-            recommendation.status = RecommendationStatus.published
-        addressed = {r.action_level for r in published}
-        levels = tuple(level.value for level in ActionLevel if level in addressed)
-        content = ReportPublished(report_link(context, round_.slug), now, len(published), levels)
-        messages = [
-            compose_message(content, recipient, round_context(round_), context.sender, stage="published", now=now)
-            for recipient in _readers(session, round_id)
-        ]
-        queued = enqueue_messages(session, messages, now)
-        if missing:
-            record_event(session, round_id, actor, "report published without PDF", reason=missing[0])
-        record_event(session, round_id, actor, "report published", recommendations=len(published),
-                     formats=sorted({d.format for d in documents}), messages=queued)  # fmt: skip
+        with transition(session, round_id, Stage.published, actor, forced=forced, now=now) as change:
+            if change is None:
+                return 0
+            queued = _publish(session, context, change, documents, missing, actor, now)
         session.commit()
         return queued
+
+
+def _publish(session: Session, context: StageContext, change: StageChange, documents: list[ReportDocument],
+             missing: list[str], actor: str, now: datetime) -> int:  # fmt: skip
+    """Keep the rendered report, publish the approved recommendations, and tell every reader; returns how many
+    messages were queued."""
+    round_ = change.round
+    round_id = round_.id
+    session.add_all(_stored(round_id, document, now) for document in documents)
+    published = session.exec(
+        select(Recommendation).where(
+            Recommendation.round_id == round_id, Recommendation.status == RecommendationStatus.approved
+        )
+    ).all()
+    for recommendation in published:
+        recommendation.status = RecommendationStatus.published
+    addressed = {r.action_level for r in published}
+    levels = tuple(level.value for level in ActionLevel if level in addressed)
+    content = ReportPublished(report_link(context, round_.slug), now, len(published), levels)
+    messages = [
+        compose_message(content, recipient, round_context(round_), context.sender, stage="published", now=now)
+        for recipient in _readers(session, round_id)
+    ]
+    queued = enqueue_messages(session, messages, now)
+    if missing:
+        record_event(session, round_id, actor, "report published without PDF", reason=missing[0])
+    change.details.update(recommendations=len(published), formats=sorted({d.format for d in documents}),
+                          messages=queued)  # fmt: skip
+    return queued
 
 
 def _stored(round_id: int, document: ReportDocument, now) -> PublishedReport:  # type: ignore[no-untyped-def]

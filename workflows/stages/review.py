@@ -25,8 +25,9 @@ from review_model.tables import (
     Round,
 )
 from review_model.tokens import issue_link
+from review_model.transitions import transition
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
-from workflows.stages.context import StageContext, move_stage, remind_on_schedule
+from workflows.stages.context import StageContext, remind_on_schedule
 
 
 def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
@@ -57,28 +58,33 @@ def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
         return len(assignment.pairs)
 
 
-def open_review_stage(context: StageContext, round_id: int, actor: str) -> int:
+def open_review_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
     """Move to the review stage and send each reviewer one request listing their submissions and links."""
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = move_stage(session, round_id, Stage.assignment, Stage.review, now)
-        if round_ is None:
-            return 0
-        messages = [
-            compose_message(
-                ReviewRequest(round_.review_deadline, tuple(tasks)),
-                recipient,
-                round_context(round_),
-                context.sender,
-                stage="review",
-                now=now,
-            )
-            for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=False).items()
-        ]
-        queued = enqueue_messages(session, messages, now)
-        record_event(session, round_id, actor, "review stage opened", requests=queued)
+        with transition(session, round_id, Stage.review, actor, forced=forced, now=now) as change:
+            if change is None:
+                return 0
+            queued = _request_reviews(session, context, change.round, now)
+            change.details["requests"] = queued
         session.commit()
         return queued
+
+
+def _request_reviews(session: Session, context: StageContext, round_: Round, now: datetime) -> int:
+    """Queue one review request per reviewer, listing their submissions and links; returns how many."""
+    messages = [
+        compose_message(
+            ReviewRequest(round_.review_deadline, tuple(tasks)),
+            recipient,
+            round_context(round_),
+            context.sender,
+            stage="review",
+            now=now,
+        )
+        for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=False).items()
+    ]
+    return enqueue_messages(session, messages, now)
 
 
 def send_due_review_reminders(context: StageContext, round_id: int) -> int:
@@ -111,30 +117,35 @@ def remind_reviewers(
     return queued
 
 
-def close_review_stage(context: StageContext, round_id: int, actor: str) -> int:
+def close_review_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
     """Move to consolidation and tell each reviewer the review stage has closed."""
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = move_stage(session, round_id, Stage.review, Stage.consolidation, now)
-        if round_ is None:
-            return 0
-        everything = _tasks_by_reviewer(session, context, round_, pending_only=False)
-        open_ = _tasks_by_reviewer(session, context, round_, pending_only=True)
-        messages = [
-            compose_message(
-                StageClosed("review", min(now, round_.review_deadline), recipient not in open_, "consolidation"),
-                recipient,
-                round_context(round_),
-                context.sender,
-                stage="review",
-                now=now,
-            )
-            for recipient in everything
-        ]
-        queued = enqueue_messages(session, messages, now)
-        record_event(session, round_id, actor, "review stage closed", messages=queued)
+        with transition(session, round_id, Stage.consolidation, actor, forced=forced, now=now) as change:
+            if change is None:
+                return 0
+            queued = _tell_reviewers_the_stage_closed(session, context, change.round, now)
+            change.details["messages"] = queued
         session.commit()
         return queued
+
+
+def _tell_reviewers_the_stage_closed(session: Session, context: StageContext, round_: Round, now: datetime) -> int:
+    """Queue the "stage closed" message for every reviewer, saying whether they finished; returns how many."""
+    everything = _tasks_by_reviewer(session, context, round_, pending_only=False)
+    open_ = _tasks_by_reviewer(session, context, round_, pending_only=True)
+    messages = [
+        compose_message(
+            StageClosed("review", min(now, round_.review_deadline), recipient not in open_, "consolidation"),
+            recipient,
+            round_context(round_),
+            context.sender,
+            stage="review",
+            now=now,
+        )
+        for recipient in everything
+    ]
+    return enqueue_messages(session, messages, now)
 
 
 def _tasks_by_reviewer(

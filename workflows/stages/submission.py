@@ -16,8 +16,9 @@ from review_model.round_lock import lock_round
 from review_model.stage_rules import stage_deadline
 from review_model.tables import Round
 from review_model.tokens import extend_links, issue_links
+from review_model.transitions import transition
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
-from workflows.stages.context import StageContext, move_stage
+from workflows.stages.context import StageContext
 from workflows.stages.people import Respondent, respondents
 
 
@@ -157,33 +158,38 @@ def extend_submission_deadline(context: StageContext, round_id: int, until: date
 def close_submission_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
     """Move the round to reviewer assignment and tell each respondent; returns the messages queued.
 
-    The caller has checked the stage rules (transition_blockers); this is the transition itself.
+    `forced`: the coordinator closes the stage before its deadline (the rules are checked under the lock).
     """
     now = clock.now()
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = move_stage(session, round_id, Stage.submission, Stage.assignment, now)
-        if round_ is None:
-            return 0
-        about = round_context(round_)
-        closed_at = min(now, stage_deadline(round_, Stage.submission) or now)
-        messages = [
-            compose_message(
-                StageClosed(
-                    "submission",
-                    closed_at,
-                    took_part=person.submission is not None and person.submission.status is WorkStatus.submitted,
-                    next_stage="review",
-                ),
-                person.recipient,
-                about,
-                context.sender,
-                stage="submission",
-                now=now,
-            )
-            for person in respondents(session, round_id)
-            if person.enrolment.invited_at is not None and person.enrolment.bounced_at is None
-        ]
-        queued = enqueue_messages(session, messages, now)
-        record_event(session, round_id, actor, "submission stage closed", forced=forced, messages=queued)
+        with transition(session, round_id, Stage.assignment, actor, forced=forced, now=now) as change:
+            if change is None:
+                return 0
+            queued = _tell_respondents_the_stage_closed(session, context, change.round, now)
+            change.details.update(forced=forced, messages=queued)
         session.commit()
         return queued
+
+
+def _tell_respondents_the_stage_closed(session: Session, context: StageContext, round_: Round, now: datetime) -> int:
+    """Queue the "stage closed" message for every invited respondent whose address works; returns how many."""
+    closed_at = min(now, stage_deadline(round_, Stage.submission) or now)
+    about = round_context(round_)
+    messages = [
+        compose_message(
+            StageClosed(
+                "submission",
+                closed_at,
+                took_part=person.submission is not None and person.submission.status is WorkStatus.submitted,
+                next_stage="review",
+            ),
+            person.recipient,
+            about,
+            context.sender,
+            stage="submission",
+            now=now,
+        )
+        for person in respondents(session, round_.id)  # type: ignore[arg-type]
+        if person.enrolment.invited_at is not None and person.enrolment.bounced_at is None
+    ]
+    return enqueue_messages(session, messages, now)
