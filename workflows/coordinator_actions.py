@@ -6,16 +6,20 @@ None of them sends email itself: what they queue goes out with the round's next 
 starts at once.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.round_assignment import AssignmentRefused, confirm_assignment
+from review_model.round_lock import lock_round
 from review_model.rounds import round_progress
 from review_model.stage_rules import next_stage, publication_waits_until, transition_blockers
-from review_model.tables import Recommendation, Round
+from review_model.tables import AccessToken, Enrolment, Recommendation, Round
+from review_model.tokens import revoke_link
 from review_model.transitions import TransitionRefused
 from review_model.vocabulary import RecommendationStatus, Stage
 from workflows.round_driver import STAGE_STEPS
@@ -114,3 +118,96 @@ def decide_recommendations(context: StageContext, round_id: int, ids: list[int],
         record_event(session, round_id, actor, f"recommendations {status.value}", ids=ids)
         session.commit()
     return len(chosen)
+
+
+@dataclass(frozen=True)
+class RecommendationEdited:
+    before: dict[str, Any]
+    after: dict[str, Any]
+    reopened: bool  # it was approved: it needs approving again
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def edit_recommendation(
+    context: StageContext,
+    round_id: int,
+    recommendation_id: int,
+    actor: str,
+    *,
+    de: str | None = None,
+    en: str | None = None,
+    priority: int | None = None,
+    remove_quotes: Sequence[int] = (),
+) -> RecommendationEdited:
+    """Change a drafted recommendation's texts, priority or quotes (numbered from 1). An approved one goes
+    back to draft, so nothing reaches the report in a wording nobody approved; the audit trail keeps the
+    previous wording. Raises ActionRefused with every reason."""
+    with Session(context.engine) as session:
+        round_ = lock_round(session, round_id)
+        recommendation = session.get(Recommendation, recommendation_id)
+        if recommendation is None or recommendation.round_id != round_id:
+            raise ActionRefused([f"round {round_.slug} has no recommendation {recommendation_id}"])
+        reasons = []
+        if round_.stage is not Stage.drafting:
+            reasons.append(f"round {round_.slug} is in stage {round_.stage}: recommendations are decided in the "
+                           "drafting stage")  # fmt: skip
+        quotes = list(recommendation.evidence.get("quotes", []))
+        for number in sorted(set(remove_quotes)):
+            if not 1 <= number <= len(quotes):
+                reasons.append(f"recommendation {recommendation_id} has {len(quotes)} quote(s); there is no "
+                               f"quote {number}")  # fmt: skip
+        if de is not None and not de.strip():
+            reasons.append("the German text cannot be empty")
+        if reasons:
+            raise ActionRefused(reasons)
+        before = {"text_de": recommendation.text_de, "text_en": recommendation.text_en,
+                  "priority": recommendation.priority, "quotes": list(quotes)}  # fmt: skip
+        for number in sorted(set(remove_quotes), reverse=True):
+            del quotes[number - 1]
+        after = {
+            "text_de": de.strip() if de is not None else recommendation.text_de,
+            "text_en": (en.strip() or None) if en is not None else recommendation.text_en,
+            "priority": priority if priority is not None else recommendation.priority,
+            "quotes": quotes,
+        }
+        edited = RecommendationEdited(before, after, reopened=False)
+        if not edited.changed:
+            return edited
+        recommendation.text_de, recommendation.text_en, recommendation.priority = (
+            after["text_de"], after["text_en"], after["priority"])  # fmt: skip
+        if quotes != before["quotes"]:
+            recommendation.evidence = {**recommendation.evidence, "quotes": quotes}
+        reopened = recommendation.status is RecommendationStatus.approved
+        if reopened:
+            recommendation.status, recommendation.decided_at, recommendation.decided_by = (
+                RecommendationStatus.draft, None, None)  # fmt: skip
+        record_event(session, round_id, actor, "recommendation edited", id=recommendation_id, before=before,
+                     after=after)  # fmt: skip
+        session.commit()
+    return RecommendationEdited(before, after, reopened)
+
+
+def revoke_links(context: StageContext, round_id: int, participant_id: int, actor: str, reason: str) -> int:
+    """Make every personal link of a person in the round open nothing from now on (a link that reached the
+    wrong hands, say); returns how many. What they saved or submitted stays, and the next message they get
+    carries a new link. The audit trail says who revoked, whose and why."""
+    now = clock.now()
+    with Session(context.engine) as session:
+        round_ = lock_round(session, round_id)
+        enrolment = session.exec(
+            select(Enrolment).where(Enrolment.round_id == round_id, Enrolment.participant_id == participant_id)
+        ).first()
+        if enrolment is None:
+            raise ActionRefused([f"participant {participant_id} takes no part in {round_.slug}"])
+        links = session.exec(
+            select(AccessToken).where(AccessToken.enrolment_id == enrolment.id, col(AccessToken.revoked_at).is_(None))
+        ).all()
+        for access in links:
+            revoke_link(access, now)
+        record_event(session, round_id, actor, "links revoked", participant=participant_id, links=len(links),
+                     reason=reason)  # fmt: skip
+        session.commit()
+    return len(links)

@@ -28,10 +28,13 @@ from review_model.store import make_engine
 from review_model.tables import Participant, Round
 from review_model.vocabulary import ACTIVE_STAGES
 from workflows.coordinator_actions import (
+    RecommendationEdited,
     StageClosed,
     close_stage_now,
     confirm_round_assignment,
     decide_recommendations,
+    edit_recommendation,
+    revoke_links,
 )
 from workflows.round_driver import AdvanceReport, advance_round
 from workflows.stages.context import StageContext
@@ -228,6 +231,35 @@ def _late_by_more_than(seconds: float) -> bool:
     """Whether this run was scheduled more than `seconds` ago (runs queue up while no worker serves them)."""
     scheduled = flow_run.scheduled_start_time
     return scheduled is not None and (datetime.now(UTC) - scheduled).total_seconds() > seconds
+
+
+@flow(name="edit-recommendation", flow_run_name="Round {round_slug} · edit recommendation", persist_result=False)
+def edit_recommendation_flow(
+    round_id: int,
+    round_slug: str,
+    recommendation_id: int,
+    actor: str,
+    de: str | None = None,
+    en: str | None = None,
+    priority: int | None = None,
+    remove_quotes: list[int] | None = None,
+) -> RecommendationEdited:
+    """Reword a drafted recommendation (an approved one goes back to draft)."""
+    with _context() as context:
+        edited = edit_recommendation(context, round_id, recommendation_id, actor, de=de, en=en, priority=priority,
+                                     remove_quotes=remove_quotes or [])  # fmt: skip
+    what = "back to draft" if edited.reopened else ("edited" if edited.changed else "unchanged")
+    _rename_run(f"Round {round_slug} · recommendation {recommendation_id} {what} (by {actor})")
+    return edited
+
+
+@flow(name="revoke-links", flow_run_name="Round {round_slug} · revoke links", persist_result=False)
+def revoke_links_flow(round_id: int, round_slug: str, participant_id: int, actor: str, reason: str) -> int:
+    """Make a person's links in the round open nothing (by id: no address goes to the Prefect server)."""
+    with _context() as context:
+        revoked = revoke_links(context, round_id, participant_id, actor, reason)
+    _rename_run(f"Round {round_slug} · {revoked} link(s) of participant {participant_id} revoked (by {actor})")
+    return revoked
 
 
 @contextmanager

@@ -94,3 +94,36 @@ def test_status_remind_extend_and_close_stage(round_world, configured, monkeypat
 
     early = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"])
     assert early.exit_code == 1 and "no self-assessment was submitted" in early.output
+
+
+def test_a_revoked_link_opens_nothing_and_the_next_message_brings_a_new_one(round_world, configured, monkeypatch):
+    from review_model.tables import AuditEvent
+    from tests.workflows.test_submission_stage import link_in
+    from workflows.round_driver import advance_round
+    from workflows.stages.launch import open_invitation_stage
+
+    world = round_world
+    configure(monkeypatch, world)
+    open_invitation_stage(world.context, world.round_id, "test")
+    advance_round(world.context, world.round_id)
+    invitation = next(m for m in world.received() if m.recipients[0].startswith("dora"))
+    old = link_in(invitation)
+    assert world.portal.get(old).status_code == 200
+
+    revoke = ["participants", "revoke-link", "fruehjahr-2027"]
+    unknown = runner.invoke(app, [*revoke, "x@nowhere.example", "--reason", "-"])
+    assert unknown.exit_code == 1 and "x@nowhere.example takes no part in fruehjahr-2027" in unknown.output
+    revoked = runner.invoke(app, [*revoke, "Dora@Talbach.example", "--reason", "forwarded"])
+    assert revoked.exit_code == 0, revoked.output
+    assert "1 link(s) of Dora@Talbach.example in fruehjahr-2027 revoked" in revoked.output
+    assert revoked.output.splitlines()[-1].startswith("Next: send a new link with `spr round remind")
+    assert world.portal.get(old).status_code == 404
+    with Session(world.engine) as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "links revoked")).one()
+    assert event.details["reason"] == "forwarded" and event.details["links"] == 1
+    assert "dora" not in str(event.details)  # the person by id: the history keeps no more than needed
+
+    reminded = runner.invoke(app, ["round", "remind", "fruehjahr-2027", "--participant", "dora@talbach.example"])
+    assert reminded.exit_code == 0, reminded.output
+    new = link_in([m for m in world.received() if m.recipients[0].startswith("dora")][-1])
+    assert new != old and world.portal.get(new).status_code == 200

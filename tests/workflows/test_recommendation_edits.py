@@ -14,8 +14,11 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def drafted(round_world, configured) -> int:
+def drafted(round_world, configured, monkeypatch) -> int:
     """The round in the drafting stage with one recommendation in German and English; its id."""
+    from tests.workflows.test_flows import configure
+
+    configure(monkeypatch, round_world)
     with Session(round_world.engine) as session:
         session.get(Round, round_world.round_id).stage = Stage.drafting
         recommendation = Recommendation(

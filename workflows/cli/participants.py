@@ -1,4 +1,4 @@
-"""`spr participants`: bring people into a round."""
+"""`spr participants`: bring people into a round, and stop a person's links."""
 
 from pathlib import Path
 from typing import Annotated
@@ -8,7 +8,7 @@ import typer
 from workflows.cli.output import COORDINATOR, reported_errors, success
 from workflows.cli.rounds import print_import_summary
 
-app = typer.Typer(help="Import participants into a round.", no_args_is_help=True)
+app = typer.Typer(help="Import participants into a round; revoke a person's links.", no_args_is_help=True)
 
 
 @app.command("import")
@@ -56,3 +56,37 @@ def import_(
         if dry_run:
             success(f"{file.name}: {len(rows)} participants, all valid (dry run: nothing changed).")
         print_import_summary(summary)
+
+
+@app.command("revoke-link")
+def revoke_link(
+    round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")],
+    email: Annotated[str, typer.Argument(help="The person's email address.")],
+    reason: Annotated[str, typer.Option(help="Why, for the round's history (e.g. 'forwarded to a mailing list').")],
+) -> None:
+    """Make a person's personal links in ROUND open nothing from now on: a link that reached the wrong hands.
+
+    What they saved or submitted stays. The next message they get carries a new link: send one at once
+    with `spr round remind ROUND --participant EMAIL`. The round's history says who revoked, whose and why.
+    """
+    with reported_errors():
+        from sqlmodel import func, select
+
+        from review_model.rounds import find_round
+        from review_model.store import reading_session
+        from review_model.tables import Participant
+        from workflows.cli.output import fail
+        from workflows.cli.prefect_runs import on_prefect
+        from workflows.cli.store_access import open_store
+        from workflows.flows import about_round, revoke_links_flow
+
+        with reading_session(open_store()) as session:
+            round_ = find_round(session, round_ref)
+            round_id, slug = round_.id, round_.slug
+            person = session.exec(select(Participant.id).where(func.lower(Participant.email) == email.lower())).first()
+        if person is None:
+            fail(f"{email} takes no part in {slug}")
+        with on_prefect(), about_round(slug):
+            revoked = revoke_links_flow(round_id, slug, person, COORDINATOR, reason)
+        success(f"{revoked} link(s) of {email} in {slug} revoked: they open nothing from now on.")
+        typer.echo(f"Next: send a new link with `spr round remind {slug} --participant {email}`.")

@@ -138,53 +138,26 @@ def edit(
     in a wording nobody approved. The audit trail keeps the previous wording.
     """
     with reported_errors():
-        from review_model.audit_trail import record_event
-        from review_model.store import reading_session, session_scope
-        from review_model.vocabulary import RecommendationStatus
+        from review_model.store import reading_session
+        from workflows.cli.prefect_runs import on_prefect
         from workflows.cli.store_access import open_store
+        from workflows.flows import about_round, edit_recommendation_flow
 
-        engine = open_store()
+        with reading_session(open_store()) as session:
+            round_, [shown] = _chosen(session, round_ref, [recommendation_id])
+            round_id, slug = round_.id, round_.slug
         if de is None and en is None and priority is None and not remove_quote:
             # The editor may stay open for minutes: read first, write afterwards, hold no lock meanwhile.
-            with reading_session(engine) as session:
-                _, [shown] = _chosen(session, round_ref, [recommendation_id])
             de, en = _edit_in_editor(shown)
-        with session_scope(engine) as session:
-            round_, [recommendation] = _chosen(session, round_ref, [recommendation_id])
-            before = {
-                "text_de": recommendation.text_de,
-                "text_en": recommendation.text_en,
-                "priority": recommendation.priority,
-                "quotes": recommendation.evidence.get("quotes", []),
-            }
-            quotes = list(before["quotes"])
-            for number in sorted(set(remove_quote), reverse=True):
-                if not 1 <= number <= len(quotes):
-                    fail(f"recommendation {recommendation_id} has {len(quotes)} quote(s); there is no quote {number}")
-                del quotes[number - 1]
-            if quotes != before["quotes"]:
-                recommendation.evidence = {**recommendation.evidence, "quotes": quotes}
-            if de is not None:
-                if not de.strip():
-                    fail("the German text cannot be empty")
-                recommendation.text_de = de.strip()
-            if en is not None:
-                recommendation.text_en = en.strip() or None
-            if priority is not None:
-                recommendation.priority = priority
-            after = {"text_de": recommendation.text_de, "text_en": recommendation.text_en,
-                     "priority": recommendation.priority, "quotes": quotes}  # fmt: skip
-            if after == before:
-                typer.echo("Nothing changed.")
-                return
-            reopened = recommendation.status is RecommendationStatus.approved
-            if reopened:
-                recommendation.status, recommendation.decided_at, recommendation.decided_by = (
-                    RecommendationStatus.draft, None, None)  # fmt: skip
-            record_event(session, round_.id, COORDINATOR, "recommendation edited", id=recommendation_id,
-                         before=before, after=after)  # fmt: skip
-        changes = "; ".join(_text_changes(before, after))
-        success(f"Recommendation {recommendation_id} edited ({changes})" + (": approve it again." if reopened else "."))
+        with on_prefect(), about_round(slug):
+            edited = edit_recommendation_flow(round_id, slug, recommendation_id, COORDINATOR, de, en, priority,
+                                              list(remove_quote))  # fmt: skip
+        if not edited.changed:
+            typer.echo("Nothing changed.")
+            return
+        changes = "; ".join(_text_changes(edited.before, edited.after))
+        success(f"Recommendation {recommendation_id} edited ({changes})"
+                + (": approve it again." if edited.reopened else "."))  # fmt: skip
 
 
 def _text_changes(before: dict, after: dict) -> list[str]:
