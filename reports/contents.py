@@ -28,7 +28,7 @@ from review_model.round_overview import (
     progress_since,
     status_matrices,
 )
-from review_model.rounds import enrolment_counts, round_progress
+from review_model.rounds import enrolment_counts, get_round, round_progress
 from review_model.tables import (
     Enrolment,
     Finding,
@@ -201,9 +201,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
 
     `published_at` marks the published edition; a round already published keeps its publication date.
     """
-    round_ = session.get(Round, round_id)
-    if round_ is None:
-        raise LookupError(f"no round with id {round_id}")
+    round_ = get_round(session, round_id)
     questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
     cells = list(questionnaire.rating_cells())
     column_tag, row_tag = status_dimensions(cells)

@@ -12,7 +12,7 @@ from reports.exports import scores_csv, scores_json
 from reports.rendering import render_html, render_pdf
 from review_model.questionnaire import Questionnaire
 from review_model.round_ratings import RoundRatings, load_round_ratings
-from review_model.tables import Round
+from review_model.rounds import get_round
 
 ReportFormat = Literal["html", "pdf", "csv", "json"]
 FORMATS: tuple[ReportFormat, ...] = ("html", "pdf", "csv", "json")
@@ -65,9 +65,7 @@ class ReportRenderer:
 
     def _loaded(self) -> RoundRatings:
         if self._ratings is None:
-            round_ = self.session.get(Round, self.round_id)
-            if round_ is None:
-                raise LookupError(f"no round with id {self.round_id}")
+            round_ = get_round(self.session, self.round_id)
             questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
             self._ratings = load_round_ratings(self.session, self.round_id, questionnaire)
         return self._ratings

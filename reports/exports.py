@@ -10,8 +10,9 @@ from sqlmodel import Session, col, select
 from reports.contents import cell_labels
 from review_model.questionnaire import Questionnaire
 from review_model.round_ratings import RoundRatings, load_round_ratings
+from review_model.rounds import get_round
 from review_model.spreadsheet_csv import GuardedWriter
-from review_model.tables import Enrolment, Organisation, Participant, Round, Submission
+from review_model.tables import Enrolment, Organisation, Participant, Submission
 
 COLUMNS = ("organisation", "kind", "item", "label", "scale", "self", "peer_scores", "reviews", "peer_median",
            "peer_mean", "spread", "disagreement", "gap")  # fmt: skip
@@ -24,9 +25,7 @@ def item_scores(
 
     `ratings` are the round's ratings if already read (they are the same for every language and format).
     """
-    round_ = session.get(Round, round_id)
-    if round_ is None:
-        raise LookupError(f"no round with id {round_id}")
+    round_ = get_round(session, round_id)
     questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
     labels = cell_labels(questionnaire, language)
     ratings = ratings or load_round_ratings(session, round_id, questionnaire)
@@ -68,8 +67,7 @@ def scores_csv(session: Session, round_id: int, language: str, ratings: RoundRat
 
 def scores_json(session: Session, round_id: int, language: str, ratings: RoundRatings | None = None) -> str:
     """The per-item scores as one JSON document: the round, then a list of rows."""
-    round_ = session.get(Round, round_id)
-    assert round_ is not None
+    round_ = get_round(session, round_id)
     document = {
         "round": round_.slug,
         "questionnaire": {"id": round_.questionnaire_id, "version": round_.questionnaire_version},

@@ -8,6 +8,7 @@ there until the first commits, then reads the stage the first one left and does 
 
 from sqlmodel import Session
 
+from review_model.rounds import RoundNotFound
 from review_model.tables import Round
 
 
@@ -32,5 +33,5 @@ def lock_round(session: Session, round_id: int) -> Round:
     # populate_existing: a round this session loaded before the lock is read again, not taken from memory.
     round_ = session.get(Round, round_id, with_for_update=True, populate_existing=True)
     if round_ is None:
-        raise LookupError(f"no round with id {round_id}")
+        raise RoundNotFound(f"no round with id {round_id}")
     return round_

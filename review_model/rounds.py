@@ -141,6 +141,14 @@ def create_round_from_file(
     return RoundCreation(round_, True, spec, questionnaire)
 
 
+def get_round(session: Session, round_id: int) -> Round:
+    """The round with this id; RoundNotFound when there is none (a round deleted under a running flow)."""
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise RoundNotFound(f"no round with id {round_id}")
+    return round_
+
+
 def find_round(session: Session, reference: str) -> Round:
     """The round with this slug, or with this numeric id."""
     round_ = session.exec(select(Round).where(Round.slug == reference)).first()

@@ -16,9 +16,9 @@ from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.round_assignment import AssignmentRefused, confirm_assignment
 from review_model.round_lock import lock_round
-from review_model.rounds import round_progress
+from review_model.rounds import get_round, round_progress
 from review_model.stage_rules import next_stage, publication_waits_until, transition_blockers
-from review_model.tables import AccessToken, Enrolment, Recommendation, Round
+from review_model.tables import AccessToken, Enrolment, Recommendation
 from review_model.tokens import revoke_link
 from review_model.transitions import TransitionRefused
 from review_model.vocabulary import RecommendationStatus, Stage
@@ -52,9 +52,7 @@ def close_stage_now(context: StageContext, round_id: int, actor: str, publish_no
     from workflows.stages.comment import end_right_of_reply
 
     with Session(context.engine) as session:
-        round_ = session.get(Round, round_id)
-        if round_ is None:
-            raise LookupError(f"no round with id {round_id}")
+        round_ = get_round(session, round_id)
         stage, target = round_.stage, next_stage(round_.stage)
         if stage not in CLOSES_EARLY or target is None:
             raise ActionRefused(
@@ -79,9 +77,7 @@ def confirm_round_assignment(context: StageContext, round_id: int, actor: str) -
     """Check every rule of the round again and confirm its proposed assignment; returns the pairs confirmed.
     Raises ActionRefused with the rules broken."""
     with Session(context.engine) as session:
-        round_ = session.get(Round, round_id)
-        if round_ is None:
-            raise LookupError(f"no round with id {round_id}")
+        round_ = get_round(session, round_id)
         try:
             confirmed = confirm_assignment(session, round_, clock.now())
         except AssignmentRefused as refused:
@@ -99,9 +95,7 @@ def decide_recommendations(context: StageContext, round_id: int, ids: list[int],
     """
     status = RecommendationStatus.approved if approve else RecommendationStatus.rejected
     with Session(context.engine) as session:
-        round_ = session.get(Round, round_id)
-        if round_ is None:
-            raise LookupError(f"no round with id {round_id}")
+        round_ = get_round(session, round_id)
         if round_.stage is not Stage.drafting:
             raise ActionRefused(
                 [f"round {round_.slug} is in stage {round_.stage}: recommendations are decided in the drafting stage"]

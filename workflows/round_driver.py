@@ -20,7 +20,7 @@ from notifications.event_loops import run as run_async
 from review_model import clock
 from review_model.round_advances import record_advance
 from review_model.round_lock import lock_round
-from review_model.rounds import round_progress
+from review_model.rounds import get_round, round_progress
 from review_model.stage_rules import due_transition
 from review_model.tables import Round
 from review_model.transitions import transition
@@ -188,7 +188,5 @@ def deliver_now(context: StageContext) -> DeliveryReport:
 
 def _load(context: StageContext, round_id: int) -> Round:
     with Session(context.engine, expire_on_commit=False) as session:
-        round_ = session.get(Round, round_id)
-        if round_ is None:
-            raise LookupError(f"no round with id {round_id}")
+        round_ = get_round(session, round_id)
         return round_

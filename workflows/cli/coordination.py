@@ -145,15 +145,12 @@ def _participant_id(email: str) -> int | None:
 
 
 def _stage(round_id: int) -> "Stage":
-    from sqlmodel import Session
-
-    from review_model.tables import Round
+    from review_model.rounds import get_round
+    from review_model.store import reading_session
     from workflows.cli.store_access import open_store
 
-    with Session(open_store()) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
-        return round_.stage
+    with reading_session(open_store()) as session:
+        return get_round(session, round_id).stage
 
 
 def close_stage(

@@ -15,8 +15,9 @@ from review_model.questionnaire import Questionnaire
 from review_model.round_lock import lock_round
 from review_model.round_overview import most_frequent_with_ties
 from review_model.round_ratings import load_round_ratings
+from review_model.rounds import get_round
 from review_model.store import insert_rows, reading_session
-from review_model.tables import Finding, Round
+from review_model.tables import Finding
 from review_model.vocabulary import FindingScope, Stage
 from workflows.stages.context import StageContext
 
@@ -39,8 +40,7 @@ def consolidate_round(context: StageContext, round_id: int, actor: str) -> int:
     """
     now = clock.now()
     with reading_session(context.engine) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        round_ = get_round(session, round_id)
         if round_.stage is not Stage.consolidation or _has_findings(session, round_id):
             return 0
         questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)

@@ -10,6 +10,7 @@ from review_model.consolidation import gap
 from review_model.questionnaire import Questionnaire
 from review_model.recommendation_rules import GroupFinding, RuleSet, draft_recommendations, load_rules
 from review_model.round_lock import lock_round
+from review_model.rounds import get_round
 from review_model.store import reading_session
 from review_model.tables import (
     AuditEvent,
@@ -18,7 +19,6 @@ from review_model.tables import (
     Organisation,
     Participant,
     Recommendation,
-    Round,
     Submission,
 )
 from review_model.vocabulary import RecommendationStatus, Stage
@@ -35,8 +35,7 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
     """
     now = clock.now()
     with reading_session(context.engine) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        round_ = get_round(session, round_id)
         if round_.stage is not Stage.drafting or _drafted(session, round_id):
             return 0
         rules = rules or load_rules()

@@ -6,9 +6,8 @@ from notifications.delivery import check_smtp
 from notifications.event_loops import run as run_async
 from review_model import clock
 from review_model.questionnaire import Questionnaire
-from review_model.rounds import round_progress
+from review_model.rounds import get_round, round_progress
 from review_model.stage_rules import transition_blockers
-from review_model.tables import Round
 from review_model.transitions import transition
 from review_model.vocabulary import Stage
 from workflows.stages.context import StageContext
@@ -17,8 +16,7 @@ from workflows.stages.context import StageContext
 def launch_blockers(context: StageContext, round_id: int) -> list[str]:
     """Every reason the round cannot be launched now: questionnaire, participants, deadlines, SMTP."""
     with Session(context.engine) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        round_ = get_round(session, round_id)
         if round_.stage is not Stage.draft:
             return [f"round {round_.slug} was launched already (stage {round_.stage})"]
         reasons = transition_blockers(round_, Stage.invitation, round_progress(session, round_id), clock.now())

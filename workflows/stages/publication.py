@@ -12,6 +12,7 @@ from reports.documents import FORMATS, ReportDocument, ReportRenderer
 from reports.rendering import PdfUnavailable
 from review_model import clock
 from review_model.audit_trail import record_event
+from review_model.rounds import get_round
 from review_model.store import reading_session
 from review_model.tables import (
     Enrolment,
@@ -19,7 +20,6 @@ from review_model.tables import (
     Participant,
     PublishedReport,
     Recommendation,
-    Round,
     Submission,
 )
 from review_model.transitions import StageChange, transition
@@ -44,8 +44,7 @@ def publish_round(context: StageContext, round_id: int, actor: str, *, forced: b
     """
     now = clock.now()
     with reading_session(context.engine) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        round_ = get_round(session, round_id)
         if round_.stage is not Stage.comment:
             return 0
         documents, missing = [], []

@@ -7,7 +7,7 @@ from sqlmodel import Session
 from review_model import clock
 from review_model.reminders import REMINDED_IN, on_demand_numbering, reminder_refusals
 from review_model.round_lock import lock_round
-from review_model.tables import Round
+from review_model.rounds import get_round
 from review_model.vocabulary import Stage
 from workflows.stages.comment import remind_parties
 from workflows.stages.context import StageContext
@@ -36,8 +36,7 @@ def remind_waiting(context: StageContext, round_id: int, email: str | None = Non
     their open reviews), parties without a reply in comment. Raises RemindRefused in the other stages."""
     now = clock.now()
     with Session(context.engine) as session:
-        round_ = session.get(Round, round_id)
-        assert round_ is not None
+        round_ = get_round(session, round_id)
         stage = round_.stage
     refusals = reminder_refusals(stage)
     if refusals:
