@@ -18,6 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
+from review_model.refusals import Refused
+
 SCALE = 10_000  # affinities are resolved to 1/10,000 in the optimisation
 CP_SAT_SECONDS = 60.0  # the "no mutual reviews" programme returns its best assignment after this long
 
@@ -62,12 +64,11 @@ class Assignment:
     without_other_kind: int = 0
 
 
-class AssignmentInfeasible(Exception):
+class AssignmentInfeasible(Refused):
     """No assignment meets every rule; nothing is assigned. `reasons` says which submissions and why."""
 
     def __init__(self, reasons: list[str]):
-        super().__init__("no complete assignment exists:\n" + "\n".join(f"  - {reason}" for reason in reasons))
-        self.reasons = reasons
+        super().__init__(reasons, "no complete assignment exists:\n" + "\n".join(f"  - {r}" for r in reasons))
 
 
 def solve_assignment(problem: AssignmentProblem) -> Assignment:

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, delete, select
 
 from review_model.assignment_rules import assignment_rule_breaches, did_you_mean
 from review_model.assignment_solver import Assignment, AssignmentProblem, solve_assignment
+from review_model.refusals import Refused
 from review_model.tables import (
     ConflictDeclaration,
     Enrolment,
@@ -215,12 +216,11 @@ def propose_assignment(
     return assignment
 
 
-class AssignmentRefused(Exception):
+class AssignmentRefused(Refused):
     """A change or confirmation would break rules of the round; `reasons` names each rule and who breaks it."""
 
     def __init__(self, reasons: list[str]):
-        super().__init__("\n".join(f"  - {reason}" for reason in reasons))
-        self.reasons = reasons
+        super().__init__(reasons, "\n".join(f"  - {reason}" for reason in reasons))
 
 
 SwapRefused = AssignmentRefused  # the name callers knew

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from review_model import clock
 from review_model.audit_trail import record_event
+from review_model.refusals import Refused
 from review_model.round_lock import lock_round
 from review_model.rounds import round_progress
 from review_model.stage_rules import next_stage, transition_blockers
@@ -41,12 +42,8 @@ STAGE_EVENTS = {
 }
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     """The stage rules do not allow the change now; `reasons` lists every reason."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
 
 @dataclass

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from review_model import clock
 from review_model.audit_trail import record_event
+from review_model.refusals import Refused
 from review_model.round_assignment import AssignmentRefused, confirm_assignment
 from review_model.round_lock import lock_round
 from review_model.rounds import get_round, round_progress
@@ -28,12 +29,8 @@ from workflows.stages.context import StageContext
 CLOSES_EARLY = (Stage.submission, Stage.review, Stage.comment)
 
 
-class ActionRefused(Exception):
+class ActionRefused(Refused):
     """The action cannot be taken; `reasons` lists every reason found."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
 
 @dataclass(frozen=True)

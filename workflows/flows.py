@@ -24,6 +24,7 @@ from prefect.runtime import flow_run
 from sqlmodel import Session, col, select
 
 from config.settings import get_settings
+from review_model.refusals import Refused
 from review_model.store import make_engine
 from review_model.tables import Participant, Round
 from review_model.vocabulary import ACTIVE_STAGES
@@ -48,12 +49,8 @@ log = logging.getLogger("spr.flows")
 _RETRIES = {"deliver_now": 2}
 
 
-class LaunchRefused(Exception):
+class LaunchRefused(Refused):
     """The round cannot be launched; `reasons` lists every reason found."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
 
 def round_tag(round_slug: str) -> str:

@@ -126,16 +126,15 @@ def reported_errors() -> Iterator[None]:
 def _is_known(error: Exception) -> bool:
     from config.settings import SettingsError
     from review_model.participant_import import ParticipantImportError
+    from review_model.refusals import Refused
     from review_model.rounds import RoundExists, RoundNotFound
     from review_model.yaml_documents import DocumentError
     from workflows.cli.store_access import StoreNotReady
-    from workflows.coordinator_actions import ActionRefused
     from workflows.prefect_server import LocalServerFailed, PrefectUnreachable
-    from workflows.stages.reminding import RemindRefused
     from workflows.stages.submission import ExtensionRefused
 
     known = (SettingsError, DocumentError, ParticipantImportError, RoundExists, RoundNotFound, StoreNotReady,
-             PrefectUnreachable, LocalServerFailed, ActionRefused, RemindRefused, ExtensionRefused)  # fmt: skip
+             PrefectUnreachable, LocalServerFailed, Refused, ExtensionRefused)  # fmt: skip
     return isinstance(error, known)
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from review_model import clock
+from review_model.refusals import Refused
 from review_model.reminders import REMINDED_IN, on_demand_numbering, reminder_refusals
 from review_model.round_lock import lock_round
 from review_model.rounds import get_round
@@ -15,12 +16,8 @@ from workflows.stages.review import remind_reviewers
 from workflows.stages.submission import remind_now as remind_respondents_now
 
 
-class RemindRefused(Exception):
+class RemindRefused(Refused):
     """Nobody can be reminded in the round's stage; `reasons` says why."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
 
 @dataclass(frozen=True)
