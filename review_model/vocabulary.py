@@ -29,7 +29,7 @@ class Language(StrEnum):
 
 
 class OrganisationKind(StrEnum):
-    """Kinds of organisation taking part in a round (DOMAIN.md, "Participants")."""
+    """Kinds of organisation taking part in a round (docs/architecture.md, "Vocabulary")."""
 
     bund = "bund"
     land = "land"

@@ -17,6 +17,7 @@ from review_model.rounds import create_round_from_file
 from review_model.tables import Enrolment, Participant, Round
 from review_model.tokens import issue_link
 from review_model.vocabulary import Stage, TokenPurpose
+from tests.support.answers import csrf_of
 
 HERE = Path(__file__).resolve().parent
 SECRET = "a-test-secret-that-is-long-enough-1234567890"
@@ -57,7 +58,7 @@ class PortalWorld:
 
     def csrf(self, email: str) -> str:
         page = self.client.get(self.form(email)).text
-        return page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        return csrf_of(page)
 
     def post(self, email: str, answers: dict, action: str = "save", **extra: str):
         data = {"csrf": self.csrf(email), "action": action, **extra, **answers}

@@ -13,6 +13,7 @@ from review_model.tables import AccessToken, Finding, Reply, Round, Submission
 from review_model.tokens import issue_link
 from review_model.vocabulary import FindingScope, Stage, TokenPurpose, WorkStatus
 from tests.portal.conftest import SECRET, PortalWorld
+from tests.support.answers import csrf_of
 
 ANNA = "anna@auenburg.example"
 BEN = "ben@nordhaven.example"
@@ -30,7 +31,7 @@ class ReplyWorld:
 
     def csrf(self) -> str:
         page = self.world.client.get(self.link).text
-        return page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        return csrf_of(page)
 
     def post(self, fields: dict[str, str], action: str = "save", **headers: str):
         data = {"csrf": self.csrf(), "action": action, "lang": "de", **fields}

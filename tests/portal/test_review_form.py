@@ -8,6 +8,7 @@ from review_model.tables import OutboxMessage, Review, ReviewAssignment, Submiss
 from review_model.tokens import issue_link
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
 from tests.portal.conftest import COMPLETE, SECRET
+from tests.support.answers import csrf_of
 
 ANNA = "anna@auenburg.example"
 BEN = "ben@nordhaven.example"
@@ -55,7 +56,7 @@ def test_the_reviewer_sees_the_reviewed_answers_beside_the_rating_items(world):
 
 def test_a_review_is_saved_submitted_and_receipted_without_revealing_other_reviewers(world):
     links = review_links(world)
-    csrf = world.client.get(links[CARA]).text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    csrf = csrf_of(world.client.get(links[CARA]).text)
     ratings = {key: value for key, value in COMPLETE.items() if key.startswith("ratings.")}
     response = world.client.post(
         links[CARA], data={"csrf": csrf, "action": "submit", **ratings}, follow_redirects=False

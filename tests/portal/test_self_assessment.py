@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from review_model.tables import Enrolment, OutboxMessage, Submission, SubmissionVersion
 from review_model.vocabulary import WorkStatus
 from tests.portal.conftest import COMPLETE
+from tests.support.answers import csrf_of
 
 ANNA = "anna@auenburg.example"
 BEN = "ben@nordhaven.example"
@@ -183,7 +184,7 @@ def test_a_submission_asks_for_its_round_to_be_advanced(world):
     settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
     with TestClient(create_app(settings, world.engine, on_submission=woken.append)) as client:
         page = client.get(world.form(ANNA)).text
-        csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        csrf = csrf_of(page)
         draft = client.post(world.form(ANNA), data={"csrf": csrf, "action": "save", **COMPLETE}, follow_redirects=False)
         assert draft.status_code == 303 and woken == []  # a draft changes nothing that is due
         done = client.post(

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from review_model.tables import Review, Submission
 from tests.portal.conftest import COMPLETE
 from tests.portal.test_review_form import CARA, review_links
+from tests.support.answers import csrf_of
 
 ANNA = "anna@auenburg.example"
 BEN = "ben@nordhaven.example"
@@ -40,7 +41,7 @@ def test_a_nul_byte_in_a_choice_or_number_is_refused(world):
 
 def test_a_nul_byte_in_a_review_comment_is_refused(world):
     links = review_links(world)
-    csrf = world.client.get(links[CARA]).text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    csrf = csrf_of(world.client.get(links[CARA]).text)
     data = {"csrf": csrf, "action": "save", "ratings.ampel/comment": "gut\x00"}
     response = world.client.post(links[CARA], data=data, follow_redirects=False)
     assert response.status_code == 422 and "gut\ufffd</textarea>" in response.text

@@ -130,7 +130,7 @@ def test_swap_and_confirm_check_every_rule_of_the_solver_and_name_it(round_world
     from review_model import clock
     from review_model.tables import Enrolment, Organisation, Participant, ReviewAssignment, Round, Submission
     from review_model.vocabulary import AssignmentOrigin, Stage, WorkStatus
-    from tests.workflows.test_flows import configure
+    from tests.support.commands import configure
 
     world = round_world
     configure(monkeypatch, world)

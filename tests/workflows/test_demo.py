@@ -15,7 +15,7 @@ from review_model.store import make_engine, reading_session
 from review_model.tables import Recommendation, Round
 from review_model.vocabulary import RecommendationStatus
 from tests.browser_support import ARTIFACTS, WIDTHS, check_widths, require_axe
-from tests.workflows.test_terminal_output import environment, spr
+from tests.support.commands import environment, spr
 from workflows.demo.run import DemoSummary, count_outcomes
 
 

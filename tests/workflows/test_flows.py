@@ -3,20 +3,12 @@
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from config.settings import get_settings
 from review_model.tables import Enrolment, Round
 from review_model.vocabulary import Stage
-from tests.workflows.conftest import SECRET
+from tests.support.commands import configure
 from workflows.cli import app
 
 runner = CliRunner()
-
-
-def configure(monkeypatch, world) -> None:
-    monkeypatch.setenv("SPR_SECRET_KEY", SECRET)
-    monkeypatch.setenv("SPR_SMTP_PORT", str(world.mail.port))
-    monkeypatch.setenv("SPR_PUBLIC_BASE_URL", "http://testserver")
-    get_settings.cache_clear()
 
 
 def test_launch_and_advance_run_as_prefect_flows_with_few_named_task_runs(
@@ -98,7 +90,7 @@ def test_status_remind_extend_and_close_stage(round_world, configured, monkeypat
 
 def test_a_revoked_link_opens_nothing_and_the_next_message_brings_a_new_one(round_world, configured, monkeypatch):
     from review_model.tables import AuditEvent
-    from tests.workflows.test_submission_stage import link_in
+    from tests.support.messages import link_in
     from workflows.round_driver import advance_round
     from workflows.stages.launch import open_invitation_stage
 

@@ -19,24 +19,21 @@ from config.settings import Settings, get_settings
 from notifications.dev_mail_server import free_port
 from review_model.tables import AuditEvent, ReviewAssignment, Round
 from review_model.vocabulary import Stage
+from tests.support.answers import SELF_ASSESSMENT, csrf_of
+from tests.support.commands import assert_quiet, environment, spr, wait_for
+from tests.support.messages import text_of
 from tests.workflows.conftest import SECRET
-from tests.workflows.test_review_stage import text_of
-from tests.workflows.test_terminal_output import assert_quiet, environment, spr, wait_for
 from workflows.cli import app
 from workflows.prefect_server import LocalPrefectServer
 from workflows.worker import settings_for_flow_runs, worker_refusals
 
 runner = CliRunner()
 PORTAL_LINK = re.compile(r"http://127\.0\.0\.1:\d+(/a/[A-Za-z0-9_-]{43})")
-SELF_ASSESSMENT = {f"{field}.{guideline}": "2" for field in (
-    "verwaltung", "it_kommunikation", "energie_umwelt", "mobilitaet", "gesellschaft_bildung", "gesundheit")
-    for guideline in ("ziele", "teilhabe", "infrastruktur", "ressourcen")}  # fmt: skip
-SELF_ASSESSMENT["gesamtbild.staerken"] = "Offene Daten"
 
 
 def submit_over_http(portal: httpx.Client, path: str) -> None:
     page = portal.get(path).text
-    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    csrf = csrf_of(page)
     response = portal.post(path, data={"csrf": csrf, "action": "submit", **SELF_ASSESSMENT})
     assert response.status_code == 303, re.findall(r"class=\"(?:error|errors)[^>]*>([^<]+)", response.text)
 
@@ -162,7 +159,7 @@ def test_flow_runs_in_any_folder_get_this_hosts_settings(tmp_path, monkeypatch):
 
 
 def test_an_unreachable_prefect_server_is_one_line_and_direct_runs_without_it(round_world, configured, monkeypatch):
-    from tests.workflows.test_flows import configure
+    from tests.support.commands import configure
 
     configure(monkeypatch, round_world)
     closed = f"http://127.0.0.1:{free_port()}/api"
@@ -298,7 +295,7 @@ def test_a_worker_that_fails_by_itself_says_why(monkeypatch):
 def test_an_interval_pass_leaves_a_round_another_run_is_advancing(
     prefect_harness, round_world, configured, monkeypatch
 ):
-    from tests.workflows.test_flows import configure
+    from tests.support.commands import configure
     from workflows.flows import _one_at_a_time, advance_round_flow
 
     configure(monkeypatch, round_world)

@@ -1,7 +1,6 @@
 """From the close of the review stage to publication, with time moved by freezegun: the right of reply,
 its reminders, the report kept in the store and read on the portal, and the emails that say so."""
 
-import re
 import shutil
 import subprocess
 from datetime import timedelta
@@ -23,60 +22,11 @@ from review_model.tables import (
     Submission,
 )
 from review_model.vocabulary import ActionLevel, RecommendationStatus, Stage, WorkStatus
-from tests.workflows.test_review_stage import REVIEW_LINK, text_of
-from tests.workflows.test_submission_stage import link_in, submit
+from tests.support.answers import HOSTILE, approve_every_draft, bring_to_drafting, reply
+from tests.support.messages import REPLY_LINK, text_of
 from workflows.round_driver import advance_round
-from workflows.stages.launch import open_invitation_stage
 
-REPLY_LINK = re.compile(r"http://testserver(/c/[A-Za-z0-9_-]{43})")
-HOSTILE = '<script>alert("x")</script> & <b>fett</b>'
 REPLY = f"Wir widersprechen.\n{HOSTILE}\nZweite Zeile – „Zitat“"
-
-
-def review_with_variety(world, path: str, level: str) -> None:
-    page = world.portal.get(path).text
-    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-    ratings = {key: level for key in re.findall(r'name="([a-z_]+\.[a-z]+)" id="f-', page)}
-    ratings["mobilitaet.teilhabe/comment"] = f"Kaum Beteiligung {HOSTILE}"
-    response = world.portal.post(path, data={"csrf": csrf, "action": "submit", **ratings}, follow_redirects=False)
-    assert response.status_code == 303, response.text[:300]
-
-
-def bring_to_drafting(world) -> None:
-    """Everyone submits, the coordinator confirms the assignment, every reviewer reviews; the stage closes."""
-    with Session(world.engine) as session:
-        round_ = session.get(Round, world.round_id)
-        deadline = round_.submission_deadline
-    open_invitation_stage(world.context, world.round_id, "test")
-    advance_round(world.context, world.round_id)
-    for message in world.received():
-        submit(world, link_in(message))
-    advance_round(world.context, world.round_id)
-    with Session(world.engine) as session:
-        for assignment in session.exec(select(ReviewAssignment)).all():
-            assignment.confirmed_at = deadline - timedelta(days=10)
-        session.commit()
-    advance_round(world.context, world.round_id)
-    for number, request in enumerate(m for m in world.received() if REVIEW_LINK.search(text_of(m))):
-        for path in REVIEW_LINK.findall(text_of(request)):
-            review_with_variety(world, path, str(number % 2))  # 0 and 1: low, and reviewers disagree by one
-
-
-def approve_every_draft(world) -> None:
-    """The coordinator approves every drafted recommendation of the round."""
-    with Session(world.engine) as session:
-        for draft in session.exec(select(Recommendation)).all():
-            draft.status = RecommendationStatus.approved
-        session.commit()
-
-
-def reply(world, path: str, general: str, action: str = "send") -> None:
-    page = world.portal.get(path).text
-    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-    response = world.portal.post(
-        path, data={"csrf": csrf, "action": action, "reply-general": general}, follow_redirects=False
-    )
-    assert response.status_code == 303, response.text[:500]
 
 
 def test_from_review_close_to_publication(round_world):
@@ -273,7 +223,7 @@ def test_reviewers_are_named_only_in_an_open_review(round_world):
 def test_the_coordinator_publishes_early_once_every_party_has_replied(round_world, configured, monkeypatch):
     from typer.testing import CliRunner
 
-    from tests.workflows.test_flows import configure
+    from tests.support.commands import configure
     from workflows.cli import app
 
     world = round_world

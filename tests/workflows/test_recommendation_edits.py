@@ -16,7 +16,7 @@ runner = CliRunner()
 @pytest.fixture
 def drafted(round_world, configured, monkeypatch) -> int:
     """The round in the drafting stage with one recommendation in German and English; its id."""
-    from tests.workflows.test_flows import configure
+    from tests.support.commands import configure
 
     configure(monkeypatch, round_world)
     with Session(round_world.engine) as session:

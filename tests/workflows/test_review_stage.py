@@ -2,7 +2,6 @@
 
 import email
 import email.policy
-import re
 from collections import Counter
 from datetime import timedelta
 
@@ -13,24 +12,12 @@ from review_model.questionnaire import Questionnaire
 from review_model.round_ratings import load_round_ratings
 from review_model.tables import Finding, Recommendation, Review, ReviewAssignment, Round
 from review_model.vocabulary import FindingScope, RecommendationStatus, Stage, WorkStatus
-from tests.workflows.test_submission_stage import link_in, submit
+from tests.support.answers import review_all, submit
+from tests.support.messages import REVIEW_LINK, link_in, text_of
 from workflows.round_driver import advance_round
 from workflows.stages.launch import open_invitation_stage
 
-REVIEW_LINK = re.compile(r"http://testserver(/r/[A-Za-z0-9_-]{43})")
 NAMES = {"anna": "Anna Keller", "ben": "Ben Hansen", "cara": "Cara Wolf", "dora": "Dora Roth"}
-
-
-def text_of(message) -> str:
-    return email.message_from_bytes(message.data, policy=email.policy.default).get_body(("plain",)).get_content()
-
-
-def review_all(world, path: str) -> None:
-    page = world.portal.get(path).text
-    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-    ratings = {key: "0" for key in re.findall(r'name="([a-z_]+\.[a-z]+)" id="f-', page)}
-    response = world.portal.post(path, data={"csrf": csrf, "action": "submit", **ratings}, follow_redirects=False)
-    assert response.status_code == 303, response.text[:300]
 
 
 def test_assignment_and_review_stage_end_to_end(round_world):
@@ -119,7 +106,7 @@ def test_the_coordinator_approves_and_rejects_drafts(round_world, configured, mo
 
     from review_model.tables import Recommendation
     from review_model.vocabulary import ActionLevel
-    from tests.workflows.test_flows import configure
+    from tests.support.commands import configure
     from workflows.cli import app
 
     configure(monkeypatch, round_world)

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from review_model.tables import AuditEvent, Enrolment, ReviewAssignment, Round, Submission
 from review_model.vocabulary import Stage, WorkStatus
+from tests.support.answers import csrf_of
 from workflows.round_driver import advance_round
 from workflows.stages.launch import open_invitation_stage
 from workflows.stages.review import propose_if_missing
@@ -55,9 +56,9 @@ def remind(*args: str):
 
 
 def test_remind_in_the_review_stage_reminds_the_reviewers_of_their_open_reviews(round_world, configured, monkeypatch):
-    from tests.workflows.test_flows import configure
-    from tests.workflows.test_review_stage import REVIEW_LINK, review_all, text_of
-    from tests.workflows.test_submission_stage import kinds_by_recipient, link_in, submit
+    from tests.support.answers import review_all, submit
+    from tests.support.commands import configure
+    from tests.support.messages import REVIEW_LINK, kinds_by_recipient, link_in, text_of
 
     world = round_world
     configure(monkeypatch, world)
@@ -115,9 +116,9 @@ def test_remind_in_the_review_stage_reminds_the_reviewers_of_their_open_reviews(
 
 
 def test_remind_in_the_comment_stage_reminds_the_parties_without_a_reply(round_world, configured, monkeypatch):
-    from tests.workflows.test_flows import configure
-    from tests.workflows.test_publication import approve_every_draft, bring_to_drafting
-    from tests.workflows.test_submission_stage import kinds_by_recipient
+    from tests.support.answers import approve_every_draft, bring_to_drafting
+    from tests.support.commands import configure
+    from tests.support.messages import kinds_by_recipient
 
     world = round_world
     configure(monkeypatch, world)
@@ -138,7 +139,7 @@ def test_remind_in_the_comment_stage_reminds_the_parties_without_a_reply(round_w
 
 def save_draft(world, path: str, answers: dict[str, str]) -> None:
     page = world.portal.get(path).text
-    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    csrf = csrf_of(page)
     response = world.portal.post(path, data={"csrf": csrf, "action": "save", **answers}, follow_redirects=False)
     assert response.status_code == 303, response.text[:300]
 
@@ -146,8 +147,9 @@ def save_draft(world, path: str, answers: dict[str, str]) -> None:
 def test_closing_submission_early_names_who_is_left_out_and_asks_first(round_world, configured, monkeypatch):
     from typer.testing import CliRunner
 
-    from tests.workflows.test_flows import configure
-    from tests.workflows.test_submission_stage import link_in, submit
+    from tests.support.answers import submit
+    from tests.support.commands import configure
+    from tests.support.messages import link_in
     from workflows.cli import app, coordination
 
     world = round_world
@@ -186,7 +188,7 @@ def test_closing_submission_early_names_who_is_left_out_and_asks_first(round_wor
         cara = world.portal.get(links["cara"]).text
         assert "vorzeitig abgeschlossen" in cara and "Frist ist abgelaufen" not in cara
         assert "abgesendeten Angaben" not in cara and "Sie haben keine Angaben abgesendet" in cara
-        csrf = world.portal.get(links["dora"]).text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        csrf = csrf_of(world.portal.get(links["dora"]).text)
         late = world.portal.post(links["dora"], data={"csrf": csrf, "action": "save", "verwaltung.ziele": "1"})
         assert late.status_code == 409 and "inzwischen vorzeitig abgeschlossen" in late.text
         assert "Frist ist inzwischen abgelaufen" not in late.text
@@ -197,9 +199,9 @@ def test_closing_submission_early_names_who_is_left_out_and_asks_first(round_wor
 def test_closing_the_comment_stage_early_keeps_a_planned_publication_date(round_world, configured, monkeypatch):
     from typer.testing import CliRunner
 
-    from tests.workflows.test_flows import configure
-    from tests.workflows.test_publication import REPLY_LINK, approve_every_draft, bring_to_drafting, reply
-    from tests.workflows.test_review_stage import text_of
+    from tests.support.answers import approve_every_draft, bring_to_drafting, reply
+    from tests.support.commands import configure
+    from tests.support.messages import REPLY_LINK, text_of
     from workflows.cli import app
 
     world = round_world

@@ -1,8 +1,6 @@
 """A whole submission stage, with time moved by freezegun: launch, invitations, submissions, reminders on
 their days, the deadline, closing, and nothing more afterwards."""
 
-import email
-import email.policy
 import re
 from collections import Counter
 from datetime import timedelta
@@ -12,32 +10,10 @@ from sqlmodel import Session, select
 
 from review_model.tables import Enrolment, OutboxMessage, Round
 from review_model.vocabulary import OutboxState, Stage
+from tests.support.answers import submit
+from tests.support.messages import kinds_by_recipient, link_in
 from workflows.round_driver import advance_round
 from workflows.stages.launch import launch_blockers, open_invitation_stage
-
-LINK = re.compile(r"http://testserver(/a/[A-Za-z0-9_-]{43})")
-
-
-def link_in(message) -> str:
-    text = email.message_from_bytes(message.data, policy=email.policy.default).get_body(("plain",)).get_content()
-    return LINK.search(text).group(1)
-
-
-def submit(world, path: str) -> None:
-    page = world.portal.get(path).text
-    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-    answers = {f"{field}.{guideline}": "2" for field in (
-        "verwaltung", "it_kommunikation", "energie_umwelt", "mobilitaet", "gesellschaft_bildung", "gesundheit")
-        for guideline in ("ziele", "teilhabe", "infrastruktur", "ressourcen")}  # fmt: skip
-    answers["gesamtbild.staerken"] = "Offene Daten"
-    response = world.portal.post(path, data={"csrf": csrf, "action": "submit", **answers}, follow_redirects=False)
-    assert response.status_code == 303, response.text[:500]
-
-
-def kinds_by_recipient(world) -> Counter:
-    with Session(world.engine) as session:
-        rows = session.exec(select(OutboxMessage.recipient_email, OutboxMessage.kind)).all()
-    return Counter((recipient.split("@")[0], kind) for recipient, kind in rows)
 
 
 def round_of(world) -> Round:

@@ -7,33 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from notifications.dev_mail_server import free_port
+from tests.support.commands import assert_quiet, environment, spr, wait_for
 from tests.workflows.conftest import SECRET
-
-PREFECT_NOISE = ("INFO", "ERROR", "Traceback", "WARNING")
-
-
-def environment(**extra: str) -> dict[str, str]:
-    return {**os.environ, "PYTHONUNBUFFERED": "1", **extra}
-
-
-def spr(*args: str, cwd: Path, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "workflows.cli", *args], cwd=cwd, env=env, capture_output=True, text=True,
-        timeout=timeout,
-    )  # fmt: skip
-
-
-def assert_quiet(output: str) -> None:
-    """Nothing from Prefect: no log lines, no error, no traceback."""
-    for word in PREFECT_NOISE:
-        assert word not in output, output
 
 
 def completed_flow_runs(log: Path) -> int:
@@ -42,13 +23,6 @@ def completed_flow_runs(log: Path) -> int:
         if log.exists()
         else 0
     )
-
-
-def wait_for(condition, what: str, seconds: float = 240) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"waited in vain for {what}"
-        time.sleep(0.2)
 
 
 # About what the terminal shows, not the store: once, on SQLite (it costs 20 s a database).

@@ -11,7 +11,8 @@ from notifications.dev_mail_server import DevMailServer
 from review_model.participant_import import import_participants, parse_participants
 from review_model.tables import OutboxMessage, Participant, Round
 from review_model.vocabulary import OutboxState, Stage
-from tests.workflows.test_submission_stage import link_in, submit
+from tests.support.answers import submit
+from tests.support.messages import link_in
 from workflows.round_driver import advance_round
 from workflows.stages.launch import open_invitation_stage
 

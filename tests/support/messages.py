@@ -1,0 +1,34 @@
+"""Reading the emails a round sends: their text, the personal links in them, who got which kind."""
+
+import email
+import email.policy
+import re
+from collections import Counter
+
+from sqlmodel import Session, select
+
+from review_model.tables import OutboxMessage
+from tests.workflows.conftest import RoundWorld
+
+LINK = re.compile(r"http://testserver(/a/[A-Za-z0-9_-]{43})")
+REVIEW_LINK = re.compile(r"http://testserver(/r/[A-Za-z0-9_-]{43})")
+REPLY_LINK = re.compile(r"http://testserver(/c/[A-Za-z0-9_-]{43})")
+
+
+def text_of(message) -> str:  # type: ignore[no-untyped-def]
+    """The plain-text part of a received message."""
+    return email.message_from_bytes(message.data, policy=email.policy.default).get_body(("plain",)).get_content()
+
+
+def link_in(message) -> str:  # type: ignore[no-untyped-def]
+    """The path of the self-assessment link in a received message."""
+    found = LINK.search(text_of(message))
+    assert found is not None, text_of(message)
+    return found.group(1)
+
+
+def kinds_by_recipient(world: RoundWorld) -> Counter:
+    """(the address's local part, kind) of every message in the outbox, counted."""
+    with Session(world.engine) as session:
+        rows = session.exec(select(OutboxMessage.recipient_email, OutboxMessage.kind)).all()
+    return Counter((recipient.split("@")[0], kind) for recipient, kind in rows)
