@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from notifications.addressing import recipient_for
 from notifications.compose import Recipient
 from review_model.tables import Enrolment, Organisation, Participant, Submission
 
@@ -32,7 +33,7 @@ def respondents(session: Session, round_id: int, enrolment_ids: list[int] | None
     return [
         Respondent(
             enrolment,
-            Recipient(person.email, person.name, person.language.value, person.id, organisation.name),
+            recipient_for(person, organisation),
             submission,
         )
         for enrolment, person, organisation, submission in session.exec(statement).all()

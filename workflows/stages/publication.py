@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from notifications.addressing import round_context
+from notifications.addressing import recipient_for, round_context
 from notifications.compose import Recipient, compose_message
 from notifications.message_kinds import ReportPublished
 from notifications.outbox import enqueue_messages
@@ -113,7 +113,7 @@ def _stored(round_id: int, document: ReportDocument, now) -> PublishedReport:  #
 def _readers(session: Session, round_id: int) -> list[Recipient]:
     """Everyone enrolled (respondents, reviewers, decision-makers) whose address works and who did not opt out."""
     return [
-        Recipient(person.email, person.name, person.language.value, person.id, organisation.name)
+        recipient_for(person, organisation)
         for person, organisation in session.exec(
             select(Participant, Organisation)
             .join(Enrolment, col(Enrolment.participant_id) == Participant.id)

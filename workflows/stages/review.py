@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from notifications.addressing import round_context
+from notifications.addressing import recipient_for, round_context
 from notifications.compose import Recipient, compose_message
 from notifications.message_kinds import ReviewReminder, ReviewRequest, ReviewTask, StageClosed
 from notifications.outbox import enqueue_messages, messages_sent_by_recipient
@@ -163,6 +163,6 @@ def _tasks_by_reviewer(
             continue
         issued = issue_link(session, context.secret, round_id=round_.id, enrolment_id=enrolment.id,
                             purpose=TokenPurpose.review, expires_at=expires, assignment_id=assignment.id)  # fmt: skip
-        recipient = Recipient(person.email, person.name, person.language.value, person.id, organisation.name)
+        recipient = recipient_for(person, organisation)
         tasks[recipient].append(ReviewTask(reviewed_name, context.link(TokenPurpose.review, issued.token)))
     return tasks
