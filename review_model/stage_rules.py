@@ -15,8 +15,6 @@ _NEXT: dict[Stage, Stage] = {stage: STAGE_ORDER[i + 1] for i, stage in enumerate
 
 # Stages in which people can still be enrolled: late enrolments get their invitation when the driver next runs.
 ENROLMENT_STAGES = frozenset({Stage.draft, Stage.invitation, Stage.submission})
-# Stages whose round settings (deadlines aside) may still be edited.
-EDITABLE_STAGES = frozenset({Stage.draft})
 
 
 class RoundSchedule(Protocol):
