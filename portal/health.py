@@ -11,16 +11,13 @@ the portal out of rotation would only turn a delay into an outage for participan
 import os
 import threading
 import time
-import urllib.error
-import urllib.request
-from base64 import b64encode
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 from sqlalchemy.engine import Engine
 
 from portal.failures import check_store_writable
+from portal.prefect_probe import prefect_problem, split_credentials
 from review_model import clock
 from review_model.round_advances import RoundAdvance, active_round_advances
 from review_model.store import reading_session
@@ -54,7 +51,7 @@ class PrefectCheck:
     ) -> None:
         # The address is shown and asked without the user name and password a URL may carry (they go in a
         # header, as Prefect's own client sends them), so neither /health nor an error message shows them.
-        self.api_url, self._authorization = _split_credentials(api_url.rstrip("/")) if api_url else (None, None)
+        self.api_url, self._authorization = split_credentials(api_url.rstrip("/")) if api_url else (None, None)
         self.timeout_seconds = timeout_seconds
         self.cache_seconds = cache_seconds
         self._lock = threading.Lock()
@@ -85,17 +82,8 @@ class PrefectCheck:
     def _ask(self) -> dict[str, Any]:
         assert self.api_url is not None
         answer: dict[str, Any] = {"api": self.api_url}
-        try:
-            request = urllib.request.Request(f"{self.api_url}/health")
-            if self._authorization:
-                request.add_header("Authorization", self._authorization)
-            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
-                response.read(1024)
-        except urllib.error.HTTPError as error:
-            return answer | {"status": "unavailable", "error": f"HTTP {error.code}"}
-        except Exception as error:  # refused, timed out, no such host, not a URL: all say Prefect cannot be asked
-            return answer | {"status": "unavailable", "error": str(getattr(error, "reason", None) or error)}
-        return answer | {"status": "ok"}
+        problem = prefect_problem(self.api_url, self._authorization, self.timeout_seconds)
+        return answer | ({"status": "unavailable", "error": problem} if problem else {"status": "ok"})
 
 
 def health_report(engine: Engine, prefect: PrefectCheck, advance_interval_seconds: float) -> tuple[int, dict[str, Any]]:
@@ -146,20 +134,3 @@ def _iso(moment: datetime | None) -> str | None:
 def _duration(span: timedelta) -> str:
     minutes = span.total_seconds() / 60
     return f"{minutes:g} min" if minutes < 120 else f"{minutes / 60:g} h"
-
-
-def _split_credentials(url: str) -> tuple[str, str | None]:
-    """The URL without user name, password and query, and the Basic authorisation header they make, if any.
-
-    A URL that cannot be taken apart is kept (minus anything before an @) for /health to report as failing.
-    """
-    try:
-        parts = urlsplit(url)
-        user, password = parts.username, parts.password
-    except ValueError:
-        return url.rpartition("@")[2], None
-    bare = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query=""))
-    if user is None and password is None:
-        return bare, None
-    credentials = f"{unquote(user or '')}:{unquote(password or '')}"
-    return bare, "Basic " + b64encode(credentials.encode()).decode()

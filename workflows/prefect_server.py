@@ -14,14 +14,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from config.settings import Settings, spr_data_folder
+from portal.prefect_probe import prefect_problem, split_credentials
 
 API_URL = "PREFECT_API_URL"
 SERVER_FILE = "server.json"  # in the Prefect folder of the data folder: where the local server listens
@@ -60,12 +59,9 @@ def prefect_folder(settings: Settings) -> Path:
 
 
 def answers(api_url: str, timeout: float = 2.0) -> bool:
-    """Whether a Prefect API answers its health check at `api_url`."""
-    try:
-        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as response:
-            return bool(response.status == 200)
-    except (OSError, urllib.error.URLError, ValueError):
-        return False
+    """Whether a Prefect API answers its health check at `api_url` (credentials in it are sent as a header)."""
+    bare, authorization = split_credentials(api_url.rstrip("/"))
+    return prefect_problem(bare, authorization, timeout) is None
 
 
 def prefect_api(settings: Settings, meanwhile: str = "", check: bool = True) -> PrefectApi:
