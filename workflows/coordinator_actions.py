@@ -8,6 +8,7 @@ starts at once.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -19,7 +20,7 @@ from review_model.round_assignment import AssignmentRefused, confirm_assignment
 from review_model.round_lock import lock_round
 from review_model.rounds import get_round, round_progress
 from review_model.stage_rules import next_stage, publication_waits_until, transition_blockers
-from review_model.tables import AccessToken, Enrolment, Recommendation
+from review_model.tables import AccessToken, Enrolment, Recommendation, Round
 from review_model.tokens import revoke_link
 from review_model.transitions import TransitionRefused
 from review_model.vocabulary import RecommendationStatus, Stage
@@ -41,6 +42,30 @@ class StageClosed:
     publication_planned: bool = False  # the right of reply ended; the report is published on its planned date
 
 
+@dataclass(frozen=True)
+class EarlyClose:
+    """Closing the round's current stage now: from which stage to which, and, in the comment stage, the
+    planned publication date the report waits for (None: publication follows at once)."""
+
+    stage: Stage
+    target: Stage
+    publication_planned: datetime | None
+
+
+def early_close(session: Session, round_: Round, now: datetime) -> EarlyClose:
+    """Whether the round's current stage may close now; ActionRefused with every reason if not."""
+    stage, target = round_.stage, next_stage(round_.stage)
+    if stage not in CLOSES_EARLY or target is None:
+        raise ActionRefused(
+            [f"round {round_.slug} is in stage {stage}; only submission, review and comment close early"]
+        )
+    assert round_.id is not None
+    blockers = transition_blockers(round_, target, round_progress(session, round_.id), now, forced=True)
+    if blockers:
+        raise ActionRefused(blockers, f"the {stage} stage of {round_.slug} cannot close: " + "; ".join(blockers))
+    return EarlyClose(stage, target, publication_waits_until(round_, now))
+
+
 def close_stage_now(context: StageContext, round_id: int, actor: str, publish_now: bool = False) -> StageClosed:
     """Close the round's current stage before its deadline: submission (on to reviewer assignment), review (on
     to consolidation) or comment (publication, once every reviewed party has replied). A comment stage closed
@@ -49,25 +74,15 @@ def close_stage_now(context: StageContext, round_id: int, actor: str, publish_no
     from workflows.stages.comment import end_right_of_reply
 
     with Session(context.engine) as session:
-        round_ = get_round(session, round_id)
-        stage, target = round_.stage, next_stage(round_.stage)
-        if stage not in CLOSES_EARLY or target is None:
-            raise ActionRefused(
-                [f"round {round_.slug} is in stage {stage}; only submission, review and comment close early"]
-            )
-        now = clock.now()
-        blockers = transition_blockers(round_, target, round_progress(session, round_id), now, forced=True)
-        planned = publication_waits_until(round_, now)
-    if blockers:
-        raise ActionRefused(blockers)
-    if stage is Stage.comment and planned is not None and not publish_now:
+        closing = early_close(session, get_round(session, round_id), clock.now())
+    if closing.stage is Stage.comment and closing.publication_planned is not None and not publish_now:
         end_right_of_reply(context, round_id, actor)
-        return StageClosed(stage, stage, 0, publication_planned=True)
+        return StageClosed(closing.stage, closing.stage, 0, publication_planned=True)
     try:
-        queued = STAGE_STEPS[target][1](context, round_id, actor, forced=True)
+        queued = STAGE_STEPS[closing.target][1](context, round_id, actor, forced=True)
     except TransitionRefused as refused:  # the round changed since the check above
         raise ActionRefused(refused.reasons) from None
-    return StageClosed(stage, target, queued)
+    return StageClosed(closing.stage, closing.target, queued)
 
 
 def confirm_round_assignment(context: StageContext, round_id: int, actor: str) -> int:

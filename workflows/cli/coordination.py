@@ -168,29 +168,21 @@ def close_stage(
     reply now and publishes on that date, unless --publish-now."""
     with reported_errors():
         round_id, slug = _round(round_ref)
-        from sqlmodel import Session
-
         from review_model import clock
         from review_model.early_close import left_out_by_closing
-        from review_model.rounds import round_progress
-        from review_model.stage_rules import next_stage, publication_waits_until, transition_blockers
-        from review_model.tables import Round
+        from review_model.rounds import get_round
+        from review_model.store import reading_session
         from workflows.cli.prefect_runs import advance_after, on_prefect
-        from workflows.coordinator_actions import CLOSES_EARLY
+        from workflows.cli.store_access import open_store
+        from workflows.coordinator_actions import early_close
         from workflows.flows import about_round, close_stage_flow
 
-        context = _context()
-        with Session(context.engine) as session:
-            round_ = session.get(Round, round_id)
-            stage, target = round_.stage, next_stage(round_.stage)
-            if stage not in CLOSES_EARLY or target is None:
-                fail(f"round {slug} is in stage {stage}; only submission, review and comment close early")
-            blockers = transition_blockers(round_, target, round_progress(session, round_id), clock.now(), forced=True)
+        # Checked here too, before asking: nobody is asked about a close that would be refused.
+        with reading_session(open_store()) as session:
+            round_ = get_round(session, round_id)
+            closing = early_close(session, round_, clock.now())
             left_out = left_out_by_closing(session, round_)
-            planned = publication_waits_until(round_, clock.now())
-            zone = round_.time_zone
-        if blockers:
-            fail(f"the {stage} stage of {slug} cannot close: " + "; ".join(blockers))
+            stage, planned, zone = closing.stage, closing.publication_planned, round_.time_zone
         if left_out:
             _show_left_out(stage, left_out)
             _confirm(f"Close the {stage} stage of {slug} now and leave {len(left_out)} out?", yes)
