@@ -436,3 +436,8 @@ def _link_to_organisations(
                 existing.add(pair)
                 added += 1
     return added
+
+
+def participant_with_email(session: Session, email: str) -> int | None:
+    """The id of the person with this address (stored lower-case on import, so case does not matter)."""
+    return session.exec(select(Participant.id).where(Participant.email == email.strip().lower())).first()

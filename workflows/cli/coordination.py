@@ -135,13 +135,12 @@ def remind(
 
 def _participant_id(email: str) -> int | None:
     """The id of the person with this address (None when nobody has it): flows are given ids, not addresses."""
-    from sqlmodel import Session, func, select
-
-    from review_model.tables import Participant
+    from review_model.participant_import import participant_with_email
+    from review_model.store import reading_session
     from workflows.cli.store_access import open_store
 
-    with Session(open_store()) as session:
-        return session.exec(select(Participant.id).where(func.lower(Participant.email) == email.lower())).first()
+    with reading_session(open_store()) as session:
+        return participant_with_email(session, email)
 
 
 def _stage(round_id: int) -> "Stage":

@@ -70,11 +70,9 @@ def revoke_link(
     with `spr round remind ROUND --participant EMAIL`. The round's history says who revoked, whose and why.
     """
     with reported_errors():
-        from sqlmodel import func, select
-
+        from review_model.participant_import import participant_with_email
         from review_model.rounds import find_round
         from review_model.store import reading_session
-        from review_model.tables import Participant
         from workflows.cli.output import fail
         from workflows.cli.prefect_runs import on_prefect
         from workflows.cli.store_access import open_store
@@ -83,7 +81,7 @@ def revoke_link(
         with reading_session(open_store()) as session:
             round_ = find_round(session, round_ref)
             round_id, slug = round_.id, round_.slug
-            person = session.exec(select(Participant.id).where(func.lower(Participant.email) == email.lower())).first()
+            person = participant_with_email(session, email)
         if person is None:
             fail(f"{email} takes no part in {slug}")
         with on_prefect(), about_round(slug):
