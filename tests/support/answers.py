@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from review_model.tables import Recommendation, ReviewAssignment, Round
 from review_model.vocabulary import RecommendationStatus
-from tests.support.messages import REVIEW_LINK, link_in, text_of
+from tests.support.messages import REVIEW_LINK, link_in, reply_links, text_of
 from tests.workflows.conftest import RoundWorld
 from workflows.round_driver import advance_round
 from workflows.stages.launch import open_invitation_stage
@@ -82,3 +82,12 @@ def approve_every_draft(world: RoundWorld) -> None:
         for draft in session.exec(select(Recommendation)).all():
             draft.status = RecommendationStatus.approved
         session.commit()
+
+
+def open_right_of_reply(world: RoundWorld) -> dict[str, str]:
+    """The coordinator approves every draft and the driver opens the comment stage; each party's reply link
+    path, by the local part of its address."""
+    approve_every_draft(world)
+    before = len(world.received())
+    advance_round(world.context, world.round_id)
+    return reply_links(world.received()[before:])

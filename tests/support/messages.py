@@ -32,3 +32,12 @@ def kinds_by_recipient(world: RoundWorld) -> Counter:
     with Session(world.engine) as session:
         rows = session.exec(select(OutboxMessage.recipient_email, OutboxMessage.kind)).all()
     return Counter((recipient.split("@")[0], kind) for recipient, kind in rows)
+
+
+def reply_links(messages) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The reply-link paths in these messages, by the local part of the address they went to, in order."""
+    return {
+        message.recipients[0].split("@")[0]: found.group(1)
+        for message in messages
+        if (found := REPLY_LINK.search(text_of(message)))
+    }

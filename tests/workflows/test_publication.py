@@ -22,8 +22,8 @@ from review_model.tables import (
     Submission,
 )
 from review_model.vocabulary import ActionLevel, RecommendationStatus, Stage, WorkStatus
-from tests.support.answers import HOSTILE, approve_every_draft, bring_to_drafting, reply
-from tests.support.messages import REPLY_LINK, text_of
+from tests.support.answers import HOSTILE, approve_every_draft, bring_to_drafting, open_right_of_reply, reply
+from tests.support.messages import reply_links, text_of
 from workflows.round_driver import advance_round
 
 REPLY = f"Wir widersprechen.\n{HOSTILE}\nZweite Zeile – „Zitat“"
@@ -53,8 +53,7 @@ def test_from_review_close_to_publication(round_world):
         opened = advance_round(world.context, world.round_id)
         assert opened.transitions == ["drafting → comment"] and opened.stage_messages == 4
         invitations = world.received()[before:]
-        links = {m.recipients[0].split("@")[0]: REPLY_LINK.search(text_of(m)).group(1) for m in invitations
-                 if REPLY_LINK.search(text_of(m))}  # fmt: skip
+        links = reply_links(invitations)
         assert set(links) == {"anna", "ben", "cara", "dora"}
         reply(world, links["anna"], REPLY)
         reply(world, links["ben"], "")  # Ben has nothing to add: no reminders for him either
@@ -236,12 +235,7 @@ def test_the_coordinator_publishes_early_once_every_party_has_replied(round_worl
         closed = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"])  # the review stage, early
         assert closed.exit_code == 0 and "(review → consolidation)" in closed.output, closed.output
         advance_round(world.context, world.round_id)
-        approve_every_draft(world)
-        before = len(world.received())
-        advance_round(world.context, world.round_id)
-        links = [
-            REPLY_LINK.search(text_of(m)).group(1) for m in world.received()[before:] if REPLY_LINK.search(text_of(m))
-        ]
+        links = list(open_right_of_reply(world).values())
         for link in links[:-1]:
             reply(world, link, "")
         waiting = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"])

@@ -199,9 +199,8 @@ def test_closing_submission_early_names_who_is_left_out_and_asks_first(round_wor
 def test_closing_the_comment_stage_early_keeps_a_planned_publication_date(round_world, configured, monkeypatch):
     from typer.testing import CliRunner
 
-    from tests.support.answers import approve_every_draft, bring_to_drafting, reply
+    from tests.support.answers import bring_to_drafting, open_right_of_reply, reply
     from tests.support.commands import configure
-    from tests.support.messages import REPLY_LINK, text_of
     from workflows.cli import app
 
     world = round_world
@@ -216,12 +215,8 @@ def test_closing_the_comment_stage_early_keeps_a_planned_publication_date(round_
         bring_to_drafting(world)
         frozen.move_to(review_deadline + timedelta(minutes=1))
         advance_round(world.context, world.round_id)
-        approve_every_draft(world)
-        before = len(world.received())
-        advance_round(world.context, world.round_id)
-        for message in world.received()[before:]:
-            if REPLY_LINK.search(text_of(message)):
-                reply(world, REPLY_LINK.search(text_of(message)).group(1), "")
+        for link in open_right_of_reply(world).values():
+            reply(world, link, "")
         closed = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"])
         assert closed.exit_code == 0, closed.output
         said = " ".join(closed.output.split())
