@@ -45,7 +45,7 @@ def serve(
         from config.settings import get_settings
         from portal.app import create_app
         from workflows.cli.store_access import open_store
-        from workflows.prefect_server import API_URL, LocalPrefectServer, PrefectApi, prefect_api, prefect_folder
+        from workflows.prefect_server import API_URL, LocalPrefectServer, PrefectApi, prefect_api, prefect_folder, using
 
         settings = get_settings()
         engine = open_store()
@@ -57,7 +57,7 @@ def serve(
                 api = PrefectApi(server.url, local=True)
             else:  # a portal host starts while Prefect is away: submissions are kept, rounds advance later
                 api = prefect_api(settings, check=worker)
-            stack.enter_context(_using(api))
+            stack.enter_context(using(api))
             if worker:
                 _prepare_worker(settings)
             trigger = stack.enter_context(_advance_trigger(engine)) if api.url else None
@@ -80,14 +80,6 @@ def serve(
             )
         if failure:
             fail(f"the worker stopped ({failure}), and spr serve with it; see Prefect's log")
-
-
-@contextmanager
-def _using(api: "PrefectApi") -> Iterator[None]:
-    from workflows.prefect_server import using
-
-    with using(api):
-        yield
 
 
 @contextmanager
@@ -205,13 +197,13 @@ def deploy() -> None:
     from any host with spr installed; workers load the flows from their own installed spr."""
     with reported_errors():
         from config.settings import get_settings
-        from workflows.prefect_server import prefect_api
+        from workflows.prefect_server import prefect_api, using
 
         settings = get_settings()
         api = prefect_api(settings, "start it first")
         if api.url is None:
             fail("no Prefect server to deploy to: set PREFECT_API_URL (or start `spr serve`, which deploys itself)")
-        with _using(api):
+        with using(api):
             from workflows.deployments import WORK_POOL, register_deployments
 
             names = register_deployments(settings.advance_interval_seconds)
@@ -227,7 +219,7 @@ def worker(
     (SPR_SECRET_KEY or SPR_SECRET_KEY_FILE). Stops on the first SIGTERM or Ctrl+C, within 20 s."""
     with reported_errors():
         from config.settings import get_settings
-        from workflows.prefect_server import PrefectApi, PrefectUnreachable, prefect_api
+        from workflows.prefect_server import PrefectApi, PrefectUnreachable, prefect_api, using
         from workflows.worker import worker_refusals
 
         settings = get_settings()
@@ -244,7 +236,7 @@ def worker(
         from workflows.deployments import WORK_POOL, served
         from workflows.worker import run_worker, settings_for_flow_runs
 
-        with _using(api):
+        with using(api):
             if not served(api).deployed:
                 fail(f"nothing is deployed on {api.describe()}: run `spr deploy` first")
             os.environ.update(settings_for_flow_runs(settings))
