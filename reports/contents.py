@@ -415,7 +415,7 @@ def _parties(session: Session, round_id: int, language: str) -> dict[int, tuple[
     shared = {name for name, n in Counter(row[1] for row in rows).items() if n > 1}
     for submission_id, organisation, kind, state, organisation_id, person in rows:
         name = f"{organisation} ({person})" if organisation in shared else organisation
-        kind_label = OrganisationKind(kind).label_en if language == "en" else OrganisationKind(kind).label_de
+        kind_label = OrganisationKind(kind).label(language)
         found[submission_id] = (
             PartyProfile(submission_id, name, kind_label, state.value if state else None),
             organisation_id,
