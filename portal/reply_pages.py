@@ -280,7 +280,7 @@ def _render(
                 errors.get(target.finding_id),
             )
         )
-    title = linked.round.title_en if language == "en" and linked.round.title_en else linked.round.title
+    title = linked.round.title_in(language)
     return render_page(
         "reply.html",
         language,

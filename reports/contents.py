@@ -258,7 +258,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
     if round_.previous_round_id is not None and column_tag is not None:
         previous = session.get(Round, round_.previous_round_id)
         if previous is not None:
-            previous_name = previous.title_en if language == "en" and previous.title_en else previous.title
+            previous_name = previous.title_in(language)
             before = [
                 PartyGroup(profile.name, row.tag, row.key, row.scale, row.self_mean, row.peer_mean)
                 for profile, row in _previous_groups(session, previous.id)
@@ -272,7 +272,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
     return Report(
         language=language,
         round_slug=round_.slug,
-        title=round_.title_en if language == "en" and round_.title_en else round_.title,
+        title=round_.title_in(language),
         questionnaire_title=questionnaire.title.in_language(language),
         questionnaire_version=questionnaire.version,
         coordinator=f"{round_.coordinator_name} <{round_.coordinator_email}>",
