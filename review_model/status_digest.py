@@ -8,6 +8,7 @@ last `status_digest` row in the outbox, so two drivers, a restart or a day witho
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -27,7 +28,7 @@ from review_model.tables import (
     SubmissionVersion,
 )
 from review_model.transitions import STAGE_EVENTS
-from review_model.vocabulary import ACTIVE_STAGES, OutboxState, RecommendationStatus, WorkStatus
+from review_model.vocabulary import ACTIVE_STAGES, OutboxState, RecommendationStatus, Stage, WorkStatus
 
 DIGEST_KIND = "status_digest"
 # The reminder kinds of every stage, counted together as "reminded".
@@ -73,13 +74,15 @@ def last_digest_at(session: Session, round_id: int) -> datetime | None:
 
 def digest_figures(session: Session, round_: Round, day: date, now: datetime) -> DigestFigures:
     """Count where the round stands and what changed since its previous digest (one day at most)."""
-    assert round_.id is not None
     round_id = round_.id
+    assert round_id is not None  # a round read from the store
     previous = last_digest_at(session, round_id)
     since = max(moment for moment in (now - LOOK_BACK, previous, round_.launched_at) if moment is not None)
 
-    def count(statement: object) -> int:
-        return int(session.exec(statement).one() or 0)  # type: ignore[call-overload]
+    def how_many(table: Any, *conditions: Any) -> int:
+        """Rows of `table` in this round that meet every condition."""
+        statement = select(func.count()).select_from(table).where(table.round_id == round_id, *conditions)
+        return int(session.exec(statement).one())
 
     people = participation(session, round_id)
     counts = {
@@ -91,49 +94,27 @@ def digest_figures(session: Session, round_: Round, day: date, now: datetime) ->
         "bounced": people.bounced,
         "reminded": people.reminders,
     }
-    assignments = count(select(func.count()).select_from(ReviewAssignment).where(ReviewAssignment.round_id == round_id))
+    assignments = how_many(ReviewAssignment)
     if assignments:
         counts["reviews_due"] = assignments
-        counts["reviews_submitted"] = count(
-            select(func.count()).select_from(Review)
-            .where(Review.round_id == round_id, Review.status == WorkStatus.submitted)
-        )  # fmt: skip
-    replies = count(
-        select(func.count()).select_from(Submission)
-        .where(Submission.round_id == round_id, col(Submission.reply_submitted_at).is_not(None))
-    )  # fmt: skip
+        counts["reviews_submitted"] = how_many(Review, Review.status == WorkStatus.submitted)
+    replies = how_many(Submission, col(Submission.reply_submitted_at).is_not(None))
     if replies:
         counts["replies"] = replies
 
+    first_versions = select(SubmissionVersion.submission_id).where(
+        SubmissionVersion.version == 1, col(SubmissionVersion.submitted_at) > since
+    )
     changes = {
-        "opened": count(
-            select(func.count()).select_from(Enrolment)
-            .where(Enrolment.round_id == round_id, col(Enrolment.first_opened_at) > since)
+        "opened": how_many(Enrolment, col(Enrolment.first_opened_at) > since),
+        "submitted": how_many(Submission, col(Submission.id).in_(first_versions)),
+        "bounced": how_many(Enrolment, col(Enrolment.bounced_at) > since),
+        "reminded": how_many(
+            OutboxMessage, col(OutboxMessage.kind).in_(REMINDER_KINDS), col(OutboxMessage.created_at) > since
         ),
-        "submitted": count(
-            select(func.count()).select_from(SubmissionVersion)
-            .join(Submission, col(Submission.id) == SubmissionVersion.submission_id)
-            .where(Submission.round_id == round_id, SubmissionVersion.version == 1,
-                   col(SubmissionVersion.submitted_at) > since)
-        ),
-        "bounced": count(
-            select(func.count()).select_from(Enrolment)
-            .where(Enrolment.round_id == round_id, col(Enrolment.bounced_at) > since)
-        ),
-        "reminded": count(
-            select(func.count()).select_from(OutboxMessage)
-            .where(OutboxMessage.round_id == round_id, col(OutboxMessage.kind).in_(REMINDER_KINDS),
-                   col(OutboxMessage.created_at) > since)
-        ),
-        "reviews_submitted": count(
-            select(func.count()).select_from(Review)
-            .where(Review.round_id == round_id, col(Review.submitted_at) > since)
-        ),
-        "replies": count(
-            select(func.count()).select_from(Submission)
-            .where(Submission.round_id == round_id, col(Submission.reply_submitted_at) > since)
-        ),
-    }  # fmt: skip
+        "reviews_submitted": how_many(Review, col(Review.submitted_at) > since),
+        "replies": how_many(Submission, col(Submission.reply_submitted_at) > since),
+    }
     stage_of_event = {event: stage.value for stage, event in STAGE_EVENTS.items()}
     entered = session.exec(
         select(AuditEvent.action)
@@ -142,20 +123,11 @@ def digest_figures(session: Session, round_: Round, day: date, now: datetime) ->
     ).all()
 
     to_do = []
-    if round_.stage.value == "assignment" and assignments and count(
-        select(func.count()).select_from(ReviewAssignment)
-        .where(ReviewAssignment.round_id == round_id, col(ReviewAssignment.confirmed_at).is_(None))
-    ):  # fmt: skip
+    if round_.stage is Stage.assignment and how_many(ReviewAssignment, col(ReviewAssignment.confirmed_at).is_(None)):
         to_do.append("confirm_assignment")
-    if round_.stage.value == "drafting" and count(
-        select(func.count()).select_from(Recommendation)
-        .where(Recommendation.round_id == round_id, Recommendation.status == RecommendationStatus.draft)
-    ):  # fmt: skip
+    if round_.stage is Stage.drafting and how_many(Recommendation, Recommendation.status == RecommendationStatus.draft):
         to_do.append("decide_recommendations")
-    failed = count(
-        select(func.count()).select_from(OutboxMessage)
-        .where(OutboxMessage.round_id == round_id, OutboxMessage.state == OutboxState.failed)
-    )  # fmt: skip
+    failed = how_many(OutboxMessage, OutboxMessage.state == OutboxState.failed)
     return DigestFigures(
         day=day,
         since=since,
