@@ -2,7 +2,7 @@
 
 A round's ratings are held as arrays, parties × rating cells for the self-assessments and parties × reviews ×
 cells for the peer reviews, so a round of ten thousand parties consolidates in well under a second. The
-consolidation stage stores the results as findings; the report reads them back.
+consolidation stage stores the results as findings (review_model.findings); the report reads them back.
 """
 
 import warnings
