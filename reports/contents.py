@@ -471,10 +471,30 @@ def _matrix_view(matrix, scale: ScaleView, column_tag, row_tag, tag_label, langu
 # What a tag's groups are called: as a title, within a sentence, and counted ("in 4 of 6 fields of action").
 TITLE, IN_A_SENTENCE, COUNTED = 0, 1, 2
 TAG_TITLES = {
-    "objective": (N_("Objective"), N_("objective"), N_("objectives")),
-    "strategy_level": (N_("Strategy level"), N_("strategy level"), N_("strategy levels")),
-    "field_of_action": (N_("Field of action"), N_("field of action"), N_("fields of action")),
-    "guideline": (N_("Guideline"), N_("guideline"), N_("guidelines")),
+    "objective": (
+        N_("Objective"),
+        N_("objective"),
+        # Translators: counted, as in "critical in 4 of 6 objectives"; German takes the dative plural here.
+        N_("objectives"),
+    ),
+    "strategy_level": (
+        N_("Strategy level"),
+        N_("strategy level"),
+        # Translators: counted, as in "critical in 4 of 6 strategy levels"; German takes the dative plural here.
+        N_("strategy levels"),
+    ),
+    "field_of_action": (
+        N_("Field of action"),
+        N_("field of action"),
+        # Translators: counted, as in "critical in 4 of 6 fields of action"; German takes the dative plural here.
+        N_("fields of action"),
+    ),
+    "guideline": (
+        N_("Guideline"),
+        N_("guideline"),
+        # Translators: counted, as in "critical in 4 of 6 guidelines"; German takes the dative plural here.
+        N_("guidelines"),
+    ),
 }
 
 
