@@ -7,8 +7,12 @@ from zoneinfo import ZoneInfo
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
+from review_model import clock
+from review_model.audit_trail import record_event
 from review_model.status_digest import digest_figures
-from review_model.tables import OutboxMessage, Round
+from review_model.tables import OutboxMessage, Recommendation, Round
+from review_model.transitions import STAGE_EVENTS
+from review_model.vocabulary import Stage
 from tests.support.answers import submit
 from tests.support.messages import link_in, text_of
 from workflows.round_driver import advance_round
@@ -53,7 +57,28 @@ def test_one_digest_a_day_from_its_hour_with_what_changed_since_the_last(round_w
         assert advance_round(world.context, world.round_id).digests == 1
     sent = [m for m in world.received() if COORDINATOR in m.recipients]
     assert len(sent) == 2 and len(digests(world)) == 2
-    assert "4" in text_of(sent[0]) and "Selbsteinschätzung" in text_of(sent[1])
+    first, second = (text_of(message) for message in sent)  # the coordinator of this round reads German
+    assert "hier der aktuelle Stand von „Frühjahrsrunde 2027“ (Phase „Selbsteinschätzung“" in first
+    assert "- eingeladen: 4\n" in first
+    assert "hat begonnen" not in first  # launched at 7:30, where the first digest's look back begins
+    assert "- abgesendet: 1\n" in second and "Seit " in second
+    assert "- Link geöffnet: +1\n- abgesendet: +1\n" in second
+    assert "Phase „Selbsteinschätzung“ hat begonnen" not in second
+
+
+def test_the_digest_names_what_waits_for_the_coordinator(round_world):
+    world = round_world
+    with Session(world.engine) as session:
+        round_ = session.get(Round, world.round_id)
+        round_.stage = Stage.drafting  # a shortcut: only the digest reads the round here
+        session.add(Recommendation(round_id=world.round_id, action_level="bund", text_de="Text", text_en="Text",
+                                   rule_id="r1", priority=1))  # fmt: skip
+        record_event(session, world.round_id, "round driver", STAGE_EVENTS[Stage.drafting])
+        session.commit()
+        round_ = session.get(Round, world.round_id)
+        figures = digest_figures(session, round_, clock.now().date(), clock.now() + timedelta(hours=1))
+    assert figures.to_do == ["decide_recommendations"]
+    assert figures.stages_entered == ["drafting"]
 
 
 def test_no_digest_when_it_is_turned_off_or_no_stage_runs(round_world):
