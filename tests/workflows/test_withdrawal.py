@@ -14,6 +14,7 @@ from review_model.tables import (
     AuditEvent,
     Enrolment,
     Finding,
+    OutboxMessage,
     Participant,
     PublishedReport,
     ReviewAssignment,
@@ -21,7 +22,7 @@ from review_model.tables import (
     Submission,
 )
 from review_model.tokens import issue_link
-from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+from review_model.vocabulary import OutboxState, Stage, TokenPurpose, WorkStatus
 from review_model.withdrawal import WithdrawalRefused
 from tests.support.answers import SELF_ASSESSMENT, bring_to_drafting, csrf_of, open_right_of_reply, reply, review_all
 from tests.support.answers import submit as submit_form
@@ -125,6 +126,22 @@ def test_withdrawing_twice_a_stranger_or_in_a_published_round_is_refused_with_ev
         )
 
 
+def test_messages_still_queued_for_a_withdrawn_person_are_dropped_but_the_receipts_of_what_they_sent(round_world):
+    world = round_world
+    launch(world)  # the invitations are delivered
+    assert remind_waiting(world.context, world.round_id, "dora@talbach.example").queued == 1  # not yet delivered
+    submit_form(world, invitation_link(world, "dora"))  # her receipt is queued too
+    withdrawn = withdraw(world, "dora")
+    assert withdrawn.messages_dropped == 1
+    with Session(world.engine) as session:
+        queued = session.exec(
+            select(OutboxMessage.kind).where(col(OutboxMessage.recipient_email).startswith("dora"),
+                                             OutboxMessage.state == OutboxState.queued)
+        ).all()  # fmt: skip
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "participant withdrawn")).one()
+    assert queued == ["submission_receipt"] and event.details["messages_dropped"] == 1
+
+
 def test_nobody_withdrawn_is_invited_and_the_invitation_stage_does_not_wait_for_them(round_world):
     world = round_world
     withdrawn = withdraw(world, "dora")  # before launch: she was never invited
@@ -161,6 +178,7 @@ def test_the_submission_stage_closes_when_the_only_missing_self_assessment_is_a_
     world = round_world
     with Session(world.engine) as session:  # three organisations left: two reviewers for each
         session.get(Round, world.round_id).reviewers_per_submission = 2
+        session.get(Enrolment, enrolment_of(world, "dora").id).min_reviews = 2  # were she a reviewer still
         session.commit()
     with freeze_time(submission_deadline(world) - timedelta(days=10), real_asyncio=True):
         launch(world)
