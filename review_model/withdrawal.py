@@ -211,7 +211,7 @@ def withdraw(
 
 
 @dataclass(frozen=True)
-class Withdrawn:
+class WithdrawnPerson:
     """Someone withdrawn from a round, for the coordinator's overview."""
 
     name: str
@@ -222,7 +222,7 @@ class Withdrawn:
     reason: str
 
 
-def withdrawn_participants(session: Session, round_id: int) -> list[Withdrawn]:
+def withdrawn_participants(session: Session, round_id: int) -> list[WithdrawnPerson]:
     """Everyone withdrawn from the round, earliest first."""
     rows = session.exec(
         select(Enrolment, Participant.name, Organisation.name)
@@ -232,7 +232,7 @@ def withdrawn_participants(session: Session, round_id: int) -> list[Withdrawn]:
         .order_by(col(Enrolment.withdrawn_at), col(Enrolment.id))
     ).all()
     return [
-        Withdrawn(
+        WithdrawnPerson(
             name,
             organisation,
             roles_of(e),

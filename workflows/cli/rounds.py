@@ -19,7 +19,7 @@ from workflows.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from review_model.withdrawal import Withdrawn
+    from review_model.withdrawal import WithdrawnPerson
 
 app = typer.Typer(help="Create, list and inspect review rounds.", no_args_is_help=True)
 
@@ -153,7 +153,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
         typer.echo(next_step(r.slug, r.stage))
 
 
-def print_withdrawn(withdrawn: "Sequence[Withdrawn]", zone: str) -> None:
+def print_withdrawn(withdrawn: "Sequence[WithdrawnPerson]", zone: str) -> None:
     """The people withdrawn from a round, each with when, by whom and why (nothing when there are none)."""
     if not withdrawn:
         return
