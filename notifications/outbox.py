@@ -6,11 +6,11 @@ SQLite has one writer at a time, so its guarded UPDATE … RETURNING is atomic a
 `sending` by a worker that died goes back to the queue after a timeout.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
@@ -238,6 +238,21 @@ def requeue_failed(
         if message.recipient_participant_id is not None and message.round_id is not None:
             _clear_bounce(session, message.round_id, message.recipient_participant_id)
     return messages
+
+
+def drop_unsent(session: Session, round_id: int, participant_id: int, keep_kinds: Collection[str] = ()) -> int:
+    """Delete a round's messages to one person that are still queued, but those of `keep_kinds`; returns how
+    many. For a person withdrawn from the round: what asks them to act would reach them with links that open
+    nothing. A message a worker holds already (sending) goes out."""
+    dropped = session.exec(  # type: ignore[call-overload]
+        delete(OutboxMessage).where(
+            col(OutboxMessage.round_id) == round_id,
+            col(OutboxMessage.recipient_participant_id) == participant_id,
+            col(OutboxMessage.state) == OutboxState.queued,
+            col(OutboxMessage.kind).not_in(list(keep_kinds)),
+        )
+    )
+    return int(dropped.rowcount or 0)
 
 
 def _clear_bounce(session: Session, round_id: int, participant_id: int) -> None:

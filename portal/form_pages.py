@@ -243,6 +243,8 @@ def link_holder(
         .where(Enrolment.id == access.enrolment_id)
         .options(defer(Round.questionnaire_snapshot))  # parsed once per process, see _questionnaire
     ).one()
+    if enrolment.withdrawn_at is not None:  # their links were revoked on withdrawal; none opens anything since
+        raise LinkRefused("unknown")
     return access, enrolment, participant, organisation, round_
 
 

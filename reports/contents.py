@@ -533,7 +533,7 @@ def _participation(session: Session, round_id: int, replied: int) -> dict[str, i
         .join(Review, col(Review.assignment_id) == ReviewAssignment.id)
         .where(ReviewAssignment.round_id == round_id, Review.status == WorkStatus.submitted)
     ).one()
-    sent = progress.submitted - progress.replies_pending  # only submitted parties can reply
+    sent = progress.replies_sent
     # A party that sent its reply form empty said it has nothing to add: that is not a reply in the report.
     return {
         "respondents": progress.respondents,

@@ -17,6 +17,7 @@ from review_model.tables import (
     Submission,
 )
 from review_model.vocabulary import Stage, WorkStatus
+from review_model.withdrawal import taking_part
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,8 @@ class LeftOut:
 
 def left_out_by_closing(session: Session, round_: Round) -> list[LeftOut]:
     """Everyone who has not submitted what the round's current stage waits for: respondents in submission
-    (invited and not opted out), reviewers with a confirmed review not submitted in review; nobody otherwise."""
+    (invited and not opted out), reviewers with a confirmed review not submitted in review; nobody otherwise.
+    Nobody withdrawn is waited for, so nobody withdrawn is left out."""
     if round_.stage in (Stage.invitation, Stage.submission):
         rows = session.exec(
             select(Participant.name, Organisation.name, Submission.answers)
@@ -40,7 +42,7 @@ def left_out_by_closing(session: Session, round_: Round) -> list[LeftOut]:
             .join(Organisation, col(Organisation.id) == Participant.organisation_id)
             .outerjoin(Submission, col(Submission.enrolment_id) == Enrolment.id)
             .where(Enrolment.round_id == round_.id, col(Enrolment.is_respondent),
-                   col(Enrolment.invited_at).is_not(None), col(Enrolment.opted_out_at).is_(None))
+                   col(Enrolment.invited_at).is_not(None), col(Enrolment.opted_out_at).is_(None), taking_part())
             .where((col(Submission.status).is_(None)) | (Submission.status != WorkStatus.submitted))
             .order_by(Organisation.name, Participant.name)
         ).all()  # fmt: skip
@@ -49,7 +51,7 @@ def left_out_by_closing(session: Session, round_: Round) -> list[LeftOut]:
         columns = select(Participant.name, Organisation.name, Review.answers, REVIEWED_ORGANISATION.name)
         rows = session.exec(
             confirmed_assignments(columns.select_from(ReviewAssignment), round_.id)
-            .where((col(Review.status).is_(None)) | (Review.status != WorkStatus.submitted))
+            .where((col(Review.status).is_(None)) | (Review.status != WorkStatus.submitted), taking_part())
             .order_by(Organisation.name, Participant.name, REVIEWED_ORGANISATION.name)
         ).all()
         return [LeftOut(name, org, bool(answers), reviewing) for name, org, answers, reviewing in rows]

@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, case, cast, func
+from sqlalchemy import Integer, case, cast, func, or_
 from sqlmodel import Session, col, select
 
 from review_model.tables import Enrolment, Submission
 from review_model.vocabulary import WorkStatus
+from review_model.withdrawal import taking_part
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,8 @@ class Participation:
 
 
 def participation(session: Session, round_id: int) -> Participation:
-    """Counts over the round's respondents, in one query."""
+    """Counts over the round's respondents, in one query; a withdrawn respondent counts only where their
+    self-assessment was submitted (see review_model.withdrawal)."""
 
     def flag(condition: object) -> object:
         return func.coalesce(func.sum(cast(case((condition, 1), else_=0), Integer)), 0)
@@ -39,5 +41,6 @@ def participation(session: Session, round_id: int) -> Participation:
         .select_from(Enrolment)
         .outerjoin(Submission, col(Submission.enrolment_id) == Enrolment.id)
         .where(Enrolment.round_id == round_id, col(Enrolment.is_respondent))
+        .where(or_(taking_part(), Submission.status == WorkStatus.submitted))
     ).one()
     return Participation(*(int(value) for value in row))

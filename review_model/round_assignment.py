@@ -1,7 +1,9 @@
 """Reviewer assignment inside a round: who may review whom, how well they fit, and the stored result.
 
 Eligible pairs: a submitted self-assessment and an enrolled reviewer of another organisation, without a
-declared conflict, and from another federal state when the round excludes the same state.
+declared conflict, and from another federal state when the round excludes the same state. A withdrawn
+reviewer is in no new proposal; a self-assessment submitted before its respondent was withdrawn is still
+reviewed (review_model.withdrawal).
 
 Affinity (0 to 1), documented for coordinators:
     affinity = 0.6 × expertise overlap + 0.25 × same kind of organisation + 0.15 × stated preference
@@ -33,6 +35,7 @@ from review_model.tables import (
     Submission,
 )
 from review_model.vocabulary import AssignmentOrigin, Stage, WorkStatus
+from review_model.withdrawal import taking_part
 
 EXPERTISE_WEIGHT, SAME_KIND_WEIGHT, PREFERENCE_WEIGHT = 0.6, 0.25, 0.15
 
@@ -88,7 +91,7 @@ def round_assignment_problem(
         )
         .join(Participant, col(Participant.id) == Enrolment.participant_id)
         .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-        .where(Enrolment.round_id == round_.id, col(Enrolment.is_reviewer))
+        .where(Enrolment.round_id == round_.id, col(Enrolment.is_reviewer), taking_part())
         .order_by(col(Enrolment.id))
     ).all()
     names = [r[5] for r in subs]

@@ -5,7 +5,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, cast, func
+from sqlalchemy import Integer, and_, cast, func, or_
 from sqlmodel import Session, col, select
 
 from review_model.audit_trail import record_event
@@ -30,6 +30,7 @@ from review_model.tables import (
     Submission,
 )
 from review_model.vocabulary import Language, RecommendationStatus, Stage, WorkStatus
+from review_model.withdrawal import counts_for, review_submitted, self_assessment_submitted, taking_part
 from review_model.yaml_documents import DocumentError, Problem, read_yaml_document
 
 
@@ -165,23 +166,23 @@ def list_rounds(session: Session) -> list[Round]:
 
 
 def round_progress(session: Session, round_id: int) -> RoundProgress:
-    """The counts the stage rules decide on, read in a handful of aggregate queries."""
+    """The counts the stage rules decide on, read in a handful of aggregate queries.
+
+    A withdrawn person counts for what they did, never for what they still owe (review_model.withdrawal):
+    a respondent withdrawn after submitting is a respondent who submitted, one withdrawn before is not
+    counted at all; a withdrawn reviewer's open reviews are not due, their submitted ones are.
+    """
 
     def count(statement: object) -> int:
         return int(session.exec(statement).one())  # type: ignore[call-overload]
 
-    respondents = count(
-        select(func.count()).select_from(Enrolment).where(Enrolment.round_id == round_id, col(Enrolment.is_respondent))
-    )
-    invited = count(
+    respondents_counted = (
         select(func.count())
         .select_from(Enrolment)
-        .where(
-            Enrolment.round_id == round_id,
-            col(Enrolment.is_respondent),
-            col(Enrolment.invited_at).is_not(None),
-        )
+        .where(Enrolment.round_id == round_id, col(Enrolment.is_respondent), counts_for(self_assessment_submitted()))
     )
+    respondents = count(respondents_counted)
+    invited = count(respondents_counted.where(col(Enrolment.invited_at).is_not(None)))
     submitted = count(
         select(func.count())
         .select_from(Submission)
@@ -193,21 +194,27 @@ def round_progress(session: Session, round_id: int) -> RoundProgress:
         .select_from(ReviewAssignment)
         .where(ReviewAssignment.round_id == round_id, col(ReviewAssignment.confirmed_at).is_(None))
     )
+    reviews_due = count(
+        select(func.count())
+        .select_from(ReviewAssignment)
+        .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
+        .outerjoin(Review, col(Review.assignment_id) == ReviewAssignment.id)
+        .where(ReviewAssignment.round_id == round_id, or_(taking_part(), Review.status == WorkStatus.submitted))
+    )
     reviews_submitted = count(
         select(func.count())
         .select_from(Review)
         .where(Review.round_id == round_id, Review.status == WorkStatus.submitted)
     )
     findings = count(select(func.count()).select_from(Finding).where(Finding.round_id == round_id))
-    replies_pending = count(
+    parties = (
         select(func.count())
         .select_from(Submission)
-        .where(
-            Submission.round_id == round_id,
-            Submission.status == WorkStatus.submitted,
-            col(Submission.reply_submitted_at).is_(None),
-        )
+        .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+        .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
     )
+    replies_sent = count(parties.where(col(Submission.reply_submitted_at).is_not(None)))
+    replies_pending = count(parties.where(col(Submission.reply_submitted_at).is_(None), taking_part()))
     by_status = dict(
         session.exec(
             select(Recommendation.status, func.count())
@@ -221,22 +228,25 @@ def round_progress(session: Session, round_id: int) -> RoundProgress:
         submitted=submitted,
         assignments=assignments,
         unconfirmed_assignments=unconfirmed,
-        reviews_due=assignments,
+        reviews_due=reviews_due,
         reviews_submitted=reviews_submitted,
         findings=findings,
         recommendations_draft=by_status.get(RecommendationStatus.draft, 0),
         recommendations_approved=by_status.get(RecommendationStatus.approved, 0),
         replies_pending=replies_pending,
+        replies_sent=replies_sent,
     )
 
 
 def enrolment_counts(session: Session, round_id: int) -> tuple[int, int, int]:
-    """(enrolled, respondents, reviewers) in a round."""
+    """(enrolled, respondents, reviewers) in a round; a withdrawn person counts where they submitted."""
+    respondent = and_(col(Enrolment.is_respondent), counts_for(self_assessment_submitted()))
+    reviewer = and_(col(Enrolment.is_reviewer), counts_for(review_submitted()))
     enrolled, respondents, reviewers = session.exec(
         select(
             func.count(),
-            func.coalesce(func.sum(cast(col(Enrolment.is_respondent), Integer)), 0),
-            func.coalesce(func.sum(cast(col(Enrolment.is_reviewer), Integer)), 0),
-        ).where(Enrolment.round_id == round_id)
+            func.coalesce(func.sum(cast(respondent, Integer)), 0),
+            func.coalesce(func.sum(cast(reviewer, Integer)), 0),
+        ).where(Enrolment.round_id == round_id, counts_for(or_(self_assessment_submitted(), review_submitted())))
     ).one()
     return int(enrolled), int(respondents), int(reviewers)

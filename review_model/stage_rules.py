@@ -42,8 +42,9 @@ class RoundProgress:
     findings: int = 0
     recommendations_draft: int = 0
     recommendations_approved: int = 0
-    # Reviewed parties that have not sent their reply (nor said they have none).
+    # Reviewed parties that have not sent their reply (nor said they have none), and those that have.
     replies_pending: int = 0
+    replies_sent: int = 0
     has_questionnaire: bool = True
 
 

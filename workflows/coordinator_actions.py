@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from notifications.message_kinds import ReplyReceipt, ReviewReceipt, SubmissionReceipt
+from notifications.outbox import drop_unsent
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.refusals import Refused
@@ -24,6 +26,7 @@ from review_model.tables import AccessToken, Enrolment, Recommendation, Round
 from review_model.tokens import revoke_link
 from review_model.transitions import TransitionRefused
 from review_model.vocabulary import RecommendationStatus, Stage
+from review_model.withdrawal import Withdrawal, plan_withdrawal, withdraw
 from workflows.round_driver import STAGE_STEPS
 from workflows.stages.context import StageContext
 
@@ -217,3 +220,34 @@ def revoke_links(context: StageContext, round_id: int, participant_id: int, acto
                      reason=reason)  # fmt: skip
         session.commit()
     return len(links)
+
+
+# What a withdrawn person still gets if it is queued: the receipt of what they sent, their record of it.
+_RECEIPTS = (SubmissionReceipt.kind, ReviewReceipt.kind, ReplyReceipt.kind)
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    withdrawal: Withdrawal  # what withdrawing them did (see review_model.withdrawal)
+    links_revoked: int
+    messages_dropped: int  # queued messages that would have asked them to act
+
+
+def withdraw_participant(
+    context: StageContext, round_id: int, participant_id: int, actor: str, reason: str
+) -> Withdrawn:
+    """Withdraw a person from the round: their organisation leaves, or they asked to be withdrawn.
+
+    Their links open nothing from now on, messages to them not yet sent are dropped (but receipts), and
+    nothing is asked of them again; what they submitted stays (review_model.withdrawal says what counts).
+    The audit trail says who withdrew whom and why. Raises WithdrawalRefused (a Refused) with every reason:
+    a published round, a person not in the round or withdrawn already, no reason given.
+    """
+    now = clock.now()
+    with Session(context.engine, expire_on_commit=False) as session:
+        round_ = lock_round(session, round_id)  # not while the driver invites, reminds or closes a stage
+        planned = plan_withdrawal(session, round_, participant_id, reason)
+        dropped = drop_unsent(session, round_id, participant_id, keep_kinds=_RECEIPTS)
+        revoked = withdraw(session, planned, actor, reason, now, messages_dropped=dropped)
+        session.commit()
+    return Withdrawn(planned, revoked, dropped)

@@ -31,11 +31,13 @@ from review_model.vocabulary import ACTIVE_STAGES
 from workflows.coordinator_actions import (
     RecommendationEdited,
     StageClosed,
+    Withdrawn,
     close_stage_now,
     confirm_round_assignment,
     decide_recommendations,
     edit_recommendation,
     revoke_links,
+    withdraw_participant,
 )
 from workflows.round_driver import AdvanceReport, advance_round
 from workflows.stages.context import StageContext
@@ -257,6 +259,18 @@ def revoke_links_flow(round_id: int, round_slug: str, participant_id: int, actor
         revoked = revoke_links(context, round_id, participant_id, actor, reason)
     _rename_run(f"Round {round_slug} · {revoked} link(s) of participant {participant_id} revoked (by {actor})")
     return revoked
+
+
+@flow(name="withdraw-participant", flow_run_name="Round {round_slug} · withdraw participant", persist_result=False)
+def withdraw_participant_flow(
+    round_id: int, round_slug: str, participant_id: int, actor: str, reason: str
+) -> Withdrawn:
+    """Withdraw a person from the round (by id: no address goes to the Prefect server)."""
+    with _context() as context:
+        withdrawn = withdraw_participant(context, round_id, participant_id, actor, reason)
+    _rename_run(f"Round {round_slug} · participant {participant_id} withdrawn, {withdrawn.links_revoked} link(s) "
+                f"revoked (by {actor})")  # fmt: skip
+    return withdrawn
 
 
 @contextmanager

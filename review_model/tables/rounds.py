@@ -90,6 +90,10 @@ class Enrolment(SQLModel, table=True):
     opted_out_at: datetime | None = timestamp_field()
     reminders_sent: int = 0
     last_reminded_at: datetime | None = timestamp_field()
+    # Withdrawn from the round by the coordinator (see review_model.withdrawal): who did it and why.
+    withdrawn_at: datetime | None = timestamp_field()
+    withdrawn_by: str | None = Field(default=None, max_length=200)
+    withdrawal_reason: str | None = Field(default=None, max_length=500)
     created_at: datetime = created_at_field()
 
     round: Round = Relationship(back_populates="enrolments")

@@ -184,7 +184,7 @@ def close_stage(
             stage, planned, zone = closing.stage, closing.publication_planned, round_.time_zone
         if left_out:
             _show_left_out(stage, left_out)
-            _confirm(f"Close the {stage} stage of {slug} now and leave {len(left_out)} out?", yes)
+            confirm_or_stop(f"Close the {stage} stage of {slug} now and leave {len(left_out)} out?", yes)
         with on_prefect() as api:
             with about_round(slug):
                 closed = close_stage_flow(round_id, slug, COORDINATOR, publish_now)
@@ -230,13 +230,14 @@ def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def _confirm(question: str, yes: bool) -> None:
+def confirm_or_stop(question: str, yes: bool, undone: str = "not closed") -> None:
+    """Ask `question` (unless --yes was given); stop, saying `undone`, unless it is answered yes."""
     if yes:
         return
     if not stdin_is_terminal():
-        fail("not closed: confirm with --yes when no one can answer at a terminal")
+        fail(f"{undone}: confirm with --yes when no one can answer at a terminal")
     if not typer.confirm(question, default=False):
-        fail("not closed; nothing changed")
+        fail(f"{undone}; nothing changed")
 
 
 def extend(
@@ -290,7 +291,8 @@ def extend(
 
 def status(round_ref: RoundArgument) -> None:
     """Where a round stands: invited, opened, drafts, submitted, bounced, reminders, days left, email; from the
-    review stage on also reviews, recommendations and replies, and once published, where the report is."""
+    review stage on also reviews, recommendations and replies, and once published, where the report is. Who
+    was withdrawn is listed separately (and counted only for what they submitted)."""
     with reported_errors():
         from rich.progress_bar import ProgressBar
 
@@ -301,7 +303,9 @@ def status(round_ref: RoundArgument) -> None:
         from review_model.rounds import find_round
         from review_model.stage_rules import stage_deadline
         from review_model.store import session_scope
+        from review_model.withdrawal import withdrawn_participants
         from workflows.cli.output import console, styled
+        from workflows.cli.rounds import print_withdrawn
         from workflows.cli.store_access import open_store
 
         with session_scope(open_store()) as session:
@@ -309,6 +313,7 @@ def status(round_ref: RoundArgument) -> None:
             counts = participation(session, round_.id)
             mail = outbox_counts(session, round_.id)
             later = _later_stages(session, round_)
+            withdrawn = withdrawn_participants(session, round_.id)
         out = console()
         out.print(styled((round_.title, "bold"), f" ({round_.slug}) · stage ", (round_.stage.value, "bold")))
         deadline = stage_deadline(round_, round_.stage)
@@ -335,6 +340,7 @@ def status(round_ref: RoundArgument) -> None:
         if total:
             out.print(ProgressBar(total=total, completed=done, width=40))
             out.print(f"{done} of {total} {what} ({done / total:.0%})")
+        print_withdrawn(withdrawn, round_.time_zone)
         if round_.stage.value in ("published", "archived"):
             from config.settings import get_settings
 
@@ -373,14 +379,14 @@ def _later_stages(session: "Session", round_: "Round") -> _LaterStages | None:
             .group_by(Recommendation.status)
         ).all()
     )
-    replies_sent = progress.submitted - progress.replies_pending
+    replies_sent, parties = progress.replies_sent, progress.replies_sent + progress.replies_pending
     rows: list[tuple[str, object]] = [("Reviews submitted", f"{progress.reviews_submitted} of {progress.reviews_due}")]
     if decided:
         rows.append(("Recommendations", ", ".join(f"{n} {status.value}" for status, n in sorted(decided.items()))))
     if STAGE_ORDER.index(round_.stage) >= STAGE_ORDER.index(Stage.comment):
-        rows.append(("Replies sent", f"{replies_sent} of {progress.submitted} reviewed parties"))
+        rows.append(("Replies sent", f"{replies_sent} of {parties} reviewed parties"))
     if round_.stage is Stage.review:
         return _LaterStages(rows, progress.reviews_submitted, progress.reviews_due, "reviews submitted")
     if round_.stage is Stage.comment:
-        return _LaterStages(rows, replies_sent, progress.submitted, "parties replied")
+        return _LaterStages(rows, replies_sent, parties, "parties replied")
     return _LaterStages(rows, 0, 0, "")

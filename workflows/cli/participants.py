@@ -1,14 +1,20 @@
-"""`spr participants`: bring people into a round, and stop a person's links."""
+"""`spr participants`: bring people into a round, stop a person's links, withdraw a person from a round."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from workflows.cli.output import COORDINATOR, reported_errors, success
 from workflows.cli.rounds import print_import_summary
 
-app = typer.Typer(help="Import participants into a round; revoke a person's links.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from review_model.withdrawal import Withdrawal
+
+app = typer.Typer(
+    help="Import participants into a round; revoke a person's links; withdraw a person from a round.",
+    no_args_is_help=True,
+)
 
 
 @app.command("import")
@@ -88,3 +94,86 @@ def revoke_link(
             revoked = revoke_links_flow(round_id, slug, person, COORDINATOR, reason)
         success(f"{revoked} link(s) of {email} in {slug} revoked: they open nothing from now on.")
         typer.echo(f"Next: send a new link with `spr round remind {slug} --participant {email}`.")
+
+
+@app.command("withdraw")
+def withdraw(
+    round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")],
+    email: Annotated[str, typer.Argument(help="The person's email address.")],
+    reason: Annotated[str, typer.Option(help="Why, for the round's history (e.g. 'the organisation left').")],
+    yes: Annotated[bool, typer.Option("--yes", help="Withdraw without asking (for scripts).")] = False,
+) -> None:
+    """Withdraw a person from ROUND: their organisation leaves the round, or they asked to be withdrawn.
+
+    Says what withdrawing them does, then asks (without a terminal, only with --yes). Their personal links
+    open nothing from now on. What they submitted stays: a submitted self-assessment is still reviewed and
+    reported, submitted reviews and a sent reply stay in the findings and the report. Nothing is asked of
+    them again (no invitation, reminder, review request, reply invitation or report link), and no stage
+    waits for them. The round's history says who withdrew them and why. An organisation that leaves is
+    withdrawn person by person. Nobody is told by email.
+    """
+    with reported_errors():
+        from review_model.participant_import import participant_with_email
+        from review_model.rounds import find_round
+        from review_model.store import reading_session
+        from review_model.withdrawal import plan_withdrawal
+        from workflows.cli.coordination import confirm_or_stop
+        from workflows.cli.output import next_step
+        from workflows.cli.prefect_runs import advance_after, on_prefect
+        from workflows.cli.store_access import open_store
+        from workflows.flows import about_round, withdraw_participant_flow
+
+        # Checked before asking, and again under the round's lock when it is done.
+        with reading_session(open_store()) as session:
+            round_ = find_round(session, round_ref)
+            round_id, slug = round_.id, round_.slug
+            planned = plan_withdrawal(session, round_, participant_with_email(session, email), reason, who=email)
+        _show_withdrawal(planned, email, reason)
+        confirm_or_stop(f"Withdraw {planned.name} from {slug}?", yes, undone="not withdrawn")
+        with on_prefect() as api:
+            with about_round(slug):
+                withdrawn = withdraw_participant_flow(round_id, slug, planned.participant_id, COORDINATOR, reason)
+            success(f"{planned.name} ({email}) withdrawn from {slug}: {withdrawn.links_revoked} link(s) revoked, "
+                    f"{withdrawn.messages_dropped} unsent message(s) dropped.")  # fmt: skip
+            followed = advance_after(api, round_id, slug, "withdrawing a participant")
+            typer.echo(followed.line)
+        typer.echo(next_step(slug, followed.stage or planned.stage))
+
+
+def _show_withdrawal(planned: "Withdrawal", email: str, reason: str) -> None:
+    """Exactly what withdrawing the person does, before anyone is asked."""
+    from review_model.vocabulary import WorkStatus
+
+    slug = planned.round_slug
+    lines = [f"their {planned.links} personal link(s) open nothing from now on: the portal shows what it shows "
+             "for a revoked link"]  # fmt: skip
+    if "respondent" in planned.roles:
+        lines.append({
+            WorkStatus.submitted: "their self-assessment was submitted: it stays, and is reviewed, consolidated "
+                                  "and reported as before",
+            WorkStatus.draft: "their self-assessment was not submitted: the draft stays in the store, but it is "
+                              "not reviewed and no longer waited for",
+            None: "they have not begun their self-assessment: it is no longer waited for",
+        }[planned.self_assessment])  # fmt: skip
+    if planned.reviews_submitted:
+        lines.append(f"their {planned.reviews_submitted} submitted review(s) stay in the findings")
+    if planned.reviews_open:
+        lines.append(f"their open review(s) of {', '.join(planned.reviews_open)} are no longer waited for: "
+                     "these parties get fewer reviews")  # fmt: skip
+    if planned.proposed_reviews:
+        lines.append(f"the proposed assignment has them review {', '.join(planned.proposed_reviews)}: propose "
+                     f"it again with `spr assignment compute {slug}` (confirming it is refused)")  # fmt: skip
+    if planned.reply_sent:
+        lines.append("their reply to the draft findings stays in the report")
+    lines += [
+        "nothing is asked of them again: no invitation, reminder, review request, reply invitation or report "
+        "link; messages to them not yet sent are dropped (receipts of what they sent still go out)",
+        "no stage waits for them any more, and the round's counts leave them out but for what they submitted",
+        f"the round's history keeps who withdrew them and why: “{reason.strip()}”",
+    ]
+    roles = ", ".join(planned.roles) or "no role"
+    typer.echo(f"Withdrawing {planned.name} <{email}> ({planned.organisation}; {roles}) from {slug}, now in "
+               f"stage {planned.stage}:")  # fmt: skip
+    for line in lines:
+        typer.echo(f"  - {line}")
+    typer.echo("Nobody tells them by email: tell them yourself if they should know.")

@@ -1,7 +1,8 @@
 """`spr round`: create rounds from round files, list them, show one."""
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +17,9 @@ from workflows.cli.output import (
     styled,
     success,
 )
+
+if TYPE_CHECKING:
+    from review_model.withdrawal import WithdrawnPerson
 
 app = typer.Typer(help="Create, list and inspect review rounds.", no_args_is_help=True)
 
@@ -90,19 +94,22 @@ def list_() -> None:
 
 @app.command("show")
 def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")]) -> None:
-    """Show a round: stage, schedule, rules, questionnaire, participation, and what the next stage waits for."""
+    """Show a round: stage, schedule, rules, questionnaire, participation, and what the next stage waits for;
+    who was withdrawn from it, separately."""
     with reported_errors():
         from review_model import clock
         from review_model.questionnaire import Questionnaire
         from review_model.rounds import enrolment_counts, find_round, round_progress
         from review_model.stage_rules import next_stage, transition_blockers
         from review_model.store import session_scope
+        from review_model.withdrawal import withdrawn_participants
         from workflows.cli.store_access import open_store
 
         with session_scope(open_store()) as session:
             r = find_round(session, round_ref)
             enrolled, respondents, reviewers = enrolment_counts(session, r.id)
             progress = round_progress(session, r.id)
+            withdrawn = withdrawn_participants(session, r.id)
         questionnaire = Questionnaire.model_validate(r.questionnaire_snapshot)
         tz = r.time_zone
         out = console()
@@ -132,8 +139,10 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
             ),
             ("Enrolled", f"{enrolled} ({respondents} respondents, {reviewers} reviewers)"),
             ("Invited / submitted", f"{progress.invited} / {progress.submitted}"),
+            *([("Withdrawn", f"{len(withdrawn)} (listed below)")] if withdrawn else []),
         ]
         print_table(None, ["", ""], rows)
+        print_withdrawn(withdrawn, tz)
         following = next_stage(r.stage)
         if following is not None:
             blockers = transition_blockers(r, following, progress, clock.now())
@@ -142,6 +151,16 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
             else:
                 typer.echo(f"Ready for {following}.")
         typer.echo(next_step(r.slug, r.stage))
+
+
+def print_withdrawn(withdrawn: "Sequence[WithdrawnPerson]", zone: str) -> None:
+    """The people withdrawn from a round, each with when, by whom and why (nothing when there are none)."""
+    if not withdrawn:
+        return
+    rows = [(w.name, w.organisation, ", ".join(w.roles), local_time(w.withdrawn_at, zone), w.withdrawn_by, w.reason)
+            for w in withdrawn]  # fmt: skip
+    columns = ["Name", "Organisation", "Roles", "Withdrawn", "By", "Reason"]
+    print_table(f"Withdrawn: {len(withdrawn)} (counted only for what they submitted)", columns, rows)
 
 
 def print_import_summary(summary: object) -> None:

@@ -118,10 +118,12 @@ def remind_parties(
 
 
 def reviewed_parties(session: Session, round_id: int) -> list[Respondent]:
-    """The respondents whose self-assessment was submitted and consolidated: the parties with a right of reply."""
+    """The respondents whose self-assessment was submitted and consolidated: the parties with a right of reply.
+    A party withdrawn from the round has none: it is not asked for a reply, nor reminded, nor waited for."""
     return [
         person for person in respondents(session, round_id)
         if person.submission is not None and person.submission.submitted_at is not None
+        and person.enrolment.withdrawn_at is None
     ]  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from review_model.round_lock import lock_round
 from review_model.tables import Enrolment
 from review_model.tokens import issue_links
 from review_model.vocabulary import TokenPurpose
+from review_model.withdrawal import taking_part
 from workflows.stages.context import StageContext
 from workflows.stages.people import respondents
 
@@ -19,11 +20,13 @@ BATCH_SIZE = 500
 
 
 def uninvited(engine_session: Session, round_id: int) -> list[int]:
-    """Enrolment ids of respondents who have no invitation yet (everyone at launch, latecomers later)."""
+    """Enrolment ids of respondents who have no invitation yet (everyone at launch, latecomers later); nobody
+    withdrawn."""
     return list(
         engine_session.exec(
             select(Enrolment.id)
             .where(Enrolment.round_id == round_id, col(Enrolment.is_respondent), col(Enrolment.invited_at).is_(None))
+            .where(taking_part())
             .order_by(col(Enrolment.id))
         ).all()
     )
@@ -39,7 +42,10 @@ def invite(context: StageContext, round_id: int, enrolment_ids: list[int]) -> in
     with Session(context.engine, expire_on_commit=False) as session:
         # Locked before reading who is uninvited: a second driver then finds them invited, and issues no links.
         round_ = lock_round(session, round_id)
-        people = [p for p in respondents(session, round_id, enrolment_ids) if p.enrolment.invited_at is None]
+        people = [
+            p for p in respondents(session, round_id, enrolment_ids)
+            if p.enrolment.invited_at is None and p.enrolment.withdrawn_at is None  # withdrawn since the batch was read
+        ]  # fmt: skip
         if not people:
             return 0
         tokens = issue_links(

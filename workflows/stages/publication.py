@@ -24,6 +24,7 @@ from review_model.tables import (
 )
 from review_model.transitions import StageChange, transition
 from review_model.vocabulary import ActionLevel, Language, RecommendationStatus, Stage, WorkStatus
+from review_model.withdrawal import taking_part
 from workflows.stages.context import StageContext
 
 # WeasyPrint needs about 0.13 s and 2.6 MB per party (1,000 parties: 130 s and 2.6 GB per language, see
@@ -111,7 +112,8 @@ def _stored(round_id: int, document: ReportDocument, now) -> PublishedReport:  #
 
 
 def _readers(session: Session, round_id: int) -> list[Recipient]:
-    """Everyone enrolled (respondents, reviewers, decision-makers) whose address works and who did not opt out."""
+    """Everyone enrolled (respondents, reviewers, decision-makers) whose address works, who did not opt out and
+    was not withdrawn."""
     return [
         recipient_for(person, organisation)
         for person, organisation in session.exec(
@@ -122,6 +124,7 @@ def _readers(session: Session, round_id: int) -> list[Recipient]:
                 Enrolment.round_id == round_id,
                 col(Enrolment.bounced_at).is_(None),
                 col(Enrolment.opted_out_at).is_(None),
+                taking_part(),
             )
             .order_by(col(Enrolment.id))
         ).all()

@@ -27,6 +27,7 @@ from review_model.tables import (
 from review_model.tokens import issue_link
 from review_model.transitions import transition
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+from review_model.withdrawal import taking_part
 from workflows.stages.context import StageContext, remind_on_schedule
 
 
@@ -151,11 +152,16 @@ def _tell_reviewers_the_stage_closed(session: Session, context: StageContext, ro
 def _tasks_by_reviewer(
     session: Session, context: StageContext, round_: Round, *, pending_only: bool
 ) -> dict[Recipient, list[ReviewTask]]:
-    """Each reviewer's review tasks: the reviewed organisation and the link to the review form."""
-    statement = confirmed_assignments(
-        select(ReviewAssignment, Enrolment, Participant, Organisation, REVIEWED_ORGANISATION.name, Review.status),
-        round_.id,
-    ).order_by(col(ReviewAssignment.id))
+    """Each reviewer's review tasks: the reviewed organisation and the link to the review form. A withdrawn
+    reviewer has none: they are asked, reminded and told nothing more, and get no new link."""
+    statement = (
+        confirmed_assignments(
+            select(ReviewAssignment, Enrolment, Participant, Organisation, REVIEWED_ORGANISATION.name, Review.status),
+            round_.id,
+        )
+        .where(taking_part())
+        .order_by(col(ReviewAssignment.id))
+    )
     tasks: dict[Recipient, list[ReviewTask]] = defaultdict(list)
     expires = context.link_expiry(round_, round_.review_deadline)
     for assignment, enrolment, person, organisation, reviewed_name, status in session.exec(statement).all():

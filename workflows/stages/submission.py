@@ -23,13 +23,14 @@ from workflows.stages.people import Respondent, respondents
 
 
 def still_to_answer(person: Respondent) -> bool:
-    """Invited, not submitted, not opted out, and reachable."""
+    """Invited, not submitted, not opted out, not withdrawn, and reachable."""
     enrolment = person.enrolment
     submitted = person.submission is not None and person.submission.status is WorkStatus.submitted
     return (
         enrolment.invited_at is not None
         and not submitted
         and enrolment.opted_out_at is None
+        and enrolment.withdrawn_at is None
         and enrolment.bounced_at is None
     )
 
@@ -172,7 +173,8 @@ def close_submission_stage(context: StageContext, round_id: int, actor: str, *, 
 
 
 def _tell_respondents_the_stage_closed(session: Session, context: StageContext, round_: Round, now: datetime) -> int:
-    """Queue the "stage closed" message for every invited respondent whose address works; returns how many."""
+    """Queue the "stage closed" message for every invited respondent still in the round whose address works;
+    returns how many."""
     closed_at = min(now, stage_deadline(round_, Stage.submission) or now)
     about = round_context(round_)
     messages = [
@@ -190,6 +192,8 @@ def _tell_respondents_the_stage_closed(session: Session, context: StageContext, 
             now=now,
         )
         for person in respondents(session, round_.id)  # type: ignore[arg-type]
-        if person.enrolment.invited_at is not None and person.enrolment.bounced_at is None
+        if person.enrolment.invited_at is not None
+        and person.enrolment.bounced_at is None
+        and person.enrolment.withdrawn_at is None
     ]
     return enqueue_messages(session, messages, now)
