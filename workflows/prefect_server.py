@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.settings import Settings, spr_data_folder
+from config.translations import gettext_for
 from portal.prefect_probe import prefect_problem, split_credentials
 
 API_URL = "PREFECT_API_URL"
@@ -47,10 +48,14 @@ class PrefectApi:
     def ui(self) -> str | None:
         return self.url.removesuffix("/api") if self.url else None
 
-    def describe(self) -> str:
+    def describe(self, language: str = "en") -> str:
+        """Where flows run, for a sentence such as "Started the flow run … on {server}"."""
+        _ = gettext_for(language, "workflows")
         if self.url is None:
-            return "Prefect's temporary local API (no server running: start one with `spr serve`)"
-        return f"{'the local ' if self.local else ''}Prefect server {self.ui}"
+            return _("Prefect's temporary local API (no server running: start one with `spr serve`)")
+        if self.local:
+            return _("the local Prefect server {address}").format(address=self.ui)
+        return _("Prefect server {address}").format(address=self.ui)
 
 
 def prefect_folder(settings: Settings) -> Path:
@@ -71,9 +76,15 @@ def prefect_api(settings: Settings, meanwhile: str = "", check: bool = True) -> 
     configured = os.environ.get(API_URL)
     if configured:
         if check and not answers(configured):
+            _ = gettext_for(settings.command_language, "workflows")
+            if meanwhile:
+                raise PrefectUnreachable(
+                    _("the Prefect server at {address} does not answer (PREFECT_API_URL); {meanwhile}").format(
+                        address=configured, meanwhile=meanwhile
+                    )
+                )
             raise PrefectUnreachable(
-                f"the Prefect server at {configured} does not answer (PREFECT_API_URL)"
-                + (f"; {meanwhile}" if meanwhile else "")
+                _("the Prefect server at {address} does not answer (PREFECT_API_URL)").format(address=configured)
             )
         return PrefectApi(configured)
     running = _recorded_server(prefect_folder(settings))
