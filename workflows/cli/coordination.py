@@ -357,14 +357,15 @@ def extend(
         if "T" not in until:
             moment = datetime.combine(moment.date(), at)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        _ = messages()
         with on_prefect() as api:
             try:
                 with about_round(slug):
                     extension = extend_deadline_flow(round_id, slug, moment, COORDINATOR)
             except ExtensionRefused as refused:
-                fail(messages()("the deadline of {slug} cannot move: {reason}").format(slug=slug, reason=refused))
+                fail(_("the deadline of {slug} cannot move: {reason}").format(slug=slug, reason=refused))
             success(
-                messages()(
+                _(
                     "Submission deadline of {slug} moved from {before} to {after}; {links} links extended, {told} "
                     "participants told."
                 ).format(
