@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from workflows.cli.output import COORDINATOR, reported_errors, success
+from workflows.cli.output import COORDINATOR, messages, plural_messages, reported_errors, success
 from workflows.cli.rounds import print_import_summary
 
 app = typer.Typer(help="Import participants into a round; revoke a person's links.", no_args_is_help=True)
@@ -54,7 +54,13 @@ def import_(
                     enrolled=summary.enrolled,
                 )
         if dry_run:
-            success(f"{file.name}: {len(rows)} participants, all valid (dry run: nothing changed).")
+            ngettext = plural_messages()
+            said = ngettext(
+                "{file}: {n} participants, all valid (dry run: nothing changed).",
+                "{file}: {n} participants, all valid (dry run: nothing changed).",
+                len(rows),
+            )
+            success(said.format(file=file.name, n=len(rows)))
         print_import_summary(summary)
 
 
@@ -83,8 +89,20 @@ def revoke_link(
             round_id, slug = round_.id, round_.slug
             person = participant_with_email(session, email)
         if person is None:
-            fail(f"{email} takes no part in {slug}")
+            _ = messages()
+            fail(_("{email} takes no part in {slug}").format(email=email, slug=slug))
         with on_prefect(), about_round(slug):
             revoked = revoke_links_flow(round_id, slug, person, COORDINATOR, reason)
-        success(f"{revoked} link(s) of {email} in {slug} revoked: they open nothing from now on.")
-        typer.echo(f"Next: send a new link with `spr round remind {slug} --participant {email}`.")
+        _, ngettext = messages(), plural_messages()
+        success(
+            ngettext(
+                "{n} link(s) of {email} in {slug} revoked: they open nothing from now on.",
+                "{n} link(s) of {email} in {slug} revoked: they open nothing from now on.",
+                revoked,
+            ).format(n=revoked, email=email, slug=slug)
+        )
+        typer.echo(
+            _("Next: send a new link with `spr round remind {slug} --participant {email}`.").format(
+                slug=slug, email=email
+            )
+        )
