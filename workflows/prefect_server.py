@@ -22,6 +22,7 @@ from pathlib import Path
 from config.settings import Settings, spr_data_folder
 from config.translations import gettext_for
 from portal.prefect_probe import prefect_problem, split_credentials
+from workflows.command_language import coordinator_messages
 
 API_URL = "PREFECT_API_URL"
 SERVER_FILE = "server.json"  # in the Prefect folder of the data folder: where the local server listens
@@ -212,15 +213,18 @@ class LocalPrefectServer:
     def _wait_until_it_answers(self) -> None:
         assert self._process is not None
         give_up = time.monotonic() + self.start_seconds
+        _ = coordinator_messages()
         while time.monotonic() < give_up:
             if self._process.poll() is not None:
-                raise LocalServerFailed(f"the local Prefect server stopped at start (exit {self._process.returncode}); "
-                                   f"see {self.log}")  # fmt: skip
+                raise LocalServerFailed(_("the local Prefect server stopped at start (exit {code}); see {log}").format(
+                    code=self._process.returncode, log=self.log))  # fmt: skip
             if answers(self.url, timeout=1.0):
                 return
             time.sleep(0.3)
         raise LocalServerFailed(
-            f"the local Prefect server did not answer within {self.start_seconds:g} s; see {self.log}"
+            _("the local Prefect server did not answer within {seconds} s; see {log}").format(
+                seconds=f"{self.start_seconds:g}", log=self.log
+            )
         )
 
     def stop(self) -> None:
