@@ -30,14 +30,15 @@ def coordinator_language() -> str:
 
 
 def messages() -> Callable[..., str]:
-    """`_` for what a command prints, in the coordinator's language: `_("Round {slug} launched.").format(…)`."""
+    """`_` for what a command prints, in the coordinator's language: `_ = messages()`, then
+    `_("Round {slug} launched.").format(…)` (the catalog finds messages by the name `_`, not `messages()(…)`)."""
     from workflows.command_language import coordinator_messages
 
     return coordinator_messages()
 
 
 def plural_messages() -> Callable[[str, str, int], str]:
-    """`ngettext` for what a command prints, in the coordinator's language."""
+    """`ngettext` for what a command prints, in the coordinator's language: `ngettext = plural_messages()`."""
     from workflows.command_language import coordinator_plurals
 
     return coordinator_plurals()
