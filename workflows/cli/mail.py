@@ -49,6 +49,12 @@ def mail_server(
     from notifications.dev_mail_server import DevMailServer
 
     folder = None if no_maildir else maildir
+    # Worded before the server starts: from then on, Ctrl-C must find the loop below that stops it.
+    _ = messages()
+    if folder:
+        started = _("Development SMTP server on {address}, keeping messages in {folder}. Ctrl-C stops it.")
+    else:
+        started = _("Development SMTP server on {address}. Ctrl-C stops it.")
     try:
         server = DevMailServer(
             host, port, maildir=folder, keep_in_memory=False, on_message=lambda m: print(m.summary(), flush=True)
@@ -56,7 +62,7 @@ def mail_server(
     except OSError as error:  # a file in the way, a folder of other things, no permission to make it
         raise typer.BadParameter(str(error), param_hint="--maildir") from error
     for rule in fail or []:
-        address, _, code = rule.partition("=")
+        address, _equals, code = rule.partition("=")
         if not code.isdigit() or not 400 <= int(code) < 600:
             raise typer.BadParameter(f"{rule!r}: expected ADDRESS=CODE with a 4xx or 5xx code", param_hint="--fail")
         server.catcher.fail(address, int(code))
@@ -65,11 +71,6 @@ def mail_server(
     except OSError as error:  # the port is taken (often by another mail server still running)
         problem = f"{host}:{port} cannot be listened on: {error.strerror or error}"
         raise typer.BadParameter(problem, param_hint="--port") from None
-    _ = messages()
-    if folder:
-        started = _("Development SMTP server on {address}, keeping messages in {folder}. Ctrl-C stops it.")
-    else:
-        started = _("Development SMTP server on {address}. Ctrl-C stops it.")
     typer.echo(started.format(address=f"{host}:{port}", folder=folder), err=True)
     try:
         while True:
