@@ -117,7 +117,21 @@ class Settings(BaseSettings):
     )
 
     time_zone: str = "Europe/Berlin"
-    language: Literal["de", "en"] = "de"
+    language: Literal["de", "en"] | None = Field(
+        default=None,
+        description="The coordinator's language: what the spr command prints, and the language of new rounds "
+        "whose round file names none. Unset, the command prints English and new rounds are German.",
+    )
+
+    @property
+    def command_language(self) -> Literal["de", "en"]:
+        """The language the spr command prints in: SPR_LANGUAGE, or English."""
+        return self.language or "en"
+
+    @property
+    def round_language(self) -> Literal["de", "en"]:
+        """The language of a new round whose round file names none: SPR_LANGUAGE, or German."""
+        return self.language or "de"
 
     @field_validator("time_zone")
     @classmethod

@@ -27,6 +27,7 @@ from review_model.tokens import revoke_link
 from review_model.transitions import TransitionRefused
 from review_model.vocabulary import RecommendationStatus, Stage
 from review_model.withdrawal import Withdrawal, plan_withdrawal, withdraw
+from workflows.command_language import coordinator_language, coordinator_messages, coordinator_plurals, stage_name
 from workflows.round_driver import STAGE_STEPS
 from workflows.stages.context import StageContext
 
@@ -58,14 +59,20 @@ class EarlyClose:
 def early_close(session: Session, round_: Round, now: datetime) -> EarlyClose:
     """Whether the round's current stage may close now; ActionRefused with every reason if not."""
     stage, target = round_.stage, next_stage(round_.stage)
+    _, language = coordinator_messages(), coordinator_language()
     if stage not in CLOSES_EARLY or target is None:
+        early = {f"stage{n}": stage_name(closing, language) for n, closing in enumerate(CLOSES_EARLY, 1)}
         raise ActionRefused(
-            [f"round {round_.slug} is in stage {stage}; only submission, review and comment close early"]
-        )
+            [_("round {slug} is in stage {stage}; only {stage1}, {stage2} and {stage3} close early").format(
+                slug=round_.slug, stage=stage_name(stage, language), **early)]
+        )  # fmt: skip
     assert round_.id is not None
     blockers = transition_blockers(round_, target, round_progress(session, round_.id), now, forced=True)
     if blockers:
-        raise ActionRefused(blockers, f"the {stage} stage of {round_.slug} cannot close: " + "; ".join(blockers))
+        closes = _("the {stage} stage of {slug} cannot close: {reasons}").format(
+            stage=stage_name(stage, language), slug=round_.slug, reasons="; ".join(blockers)
+        )
+        raise ActionRefused(blockers, closes)
     return EarlyClose(stage, target, publication_waits_until(round_, now))
 
 
@@ -112,15 +119,13 @@ def decide_recommendations(context: StageContext, round_id: int, ids: list[int],
     with Session(context.engine) as session:
         round_ = get_round(session, round_id)
         if round_.stage is not Stage.drafting:
-            raise ActionRefused(
-                [f"round {round_.slug} is in stage {round_.stage}: recommendations are decided in the drafting stage"]
-            )
+            raise ActionRefused([_decided_in_drafting(round_)])
         chosen = session.exec(
             select(Recommendation).where(Recommendation.round_id == round_id, col(Recommendation.id).in_(ids))
         ).all()
         missing = sorted(set(ids) - {r.id for r in chosen})
         if missing:
-            raise ActionRefused([f"round {round_.slug} has no recommendation {', '.join(map(str, missing))}"])
+            raise ActionRefused([_no_recommendation(round_, missing)])
         now = clock.now()
         for recommendation in chosen:
             recommendation.status, recommendation.decided_at, recommendation.decided_by = status, now, actor
@@ -158,18 +163,22 @@ def edit_recommendation(
         round_ = lock_round(session, round_id)
         recommendation = session.get(Recommendation, recommendation_id)
         if recommendation is None or recommendation.round_id != round_id:
-            raise ActionRefused([f"round {round_.slug} has no recommendation {recommendation_id}"])
+            raise ActionRefused([_no_recommendation(round_, [recommendation_id])])
+        _, ngettext = coordinator_messages(), coordinator_plurals()
         reasons = []
         if round_.stage is not Stage.drafting:
-            reasons.append(f"round {round_.slug} is in stage {round_.stage}: recommendations are decided in the "
-                           "drafting stage")  # fmt: skip
+            reasons.append(_decided_in_drafting(round_))
         quotes = list(recommendation.evidence.get("quotes", []))
         for number in sorted(set(remove_quotes)):
             if not 1 <= number <= len(quotes):
-                reasons.append(f"recommendation {recommendation_id} has {len(quotes)} quote(s); there is no "
-                               f"quote {number}")  # fmt: skip
+                no_quote = ngettext(
+                    "recommendation {id} has {n} quote(s); there is no quote {number}",
+                    "recommendation {id} has {n} quote(s); there is no quote {number}",
+                    len(quotes),
+                )
+                reasons.append(no_quote.format(id=recommendation_id, n=len(quotes), number=number))
         if de is not None and not de.strip():
-            reasons.append("the German text cannot be empty")
+            reasons.append(_("the German text cannot be empty"))
         if reasons:
             raise ActionRefused(reasons)
         before = {"text_de": recommendation.text_de, "text_en": recommendation.text_en,
@@ -199,6 +208,22 @@ def edit_recommendation(
     return RecommendationEdited(before, after, reopened)
 
 
+def _decided_in_drafting(round_: Round) -> str:
+    """Why recommendations of a round past (or before) the drafting stage cannot be decided or edited."""
+    _, language = coordinator_messages(), coordinator_language()
+    said = _("round {slug} is in stage {stage}: recommendations are decided in the {drafting} stage")
+    return said.format(
+        slug=round_.slug, stage=stage_name(round_.stage, language), drafting=stage_name(Stage.drafting, language)
+    )
+
+
+def _no_recommendation(round_: Round, ids: Sequence[int]) -> str:
+    """That the round has none of these recommendations."""
+    ngettext = coordinator_plurals()
+    said = ngettext("round {slug} has no recommendation {ids}", "round {slug} has no recommendation {ids}", len(ids))
+    return said.format(slug=round_.slug, ids=", ".join(map(str, ids)))
+
+
 def revoke_links(context: StageContext, round_id: int, participant_id: int, actor: str, reason: str) -> int:
     """Make every personal link of a person in the round open nothing from now on (a link that reached the
     wrong hands, say); returns how many. What they saved or submitted stays, and the next message they get
@@ -210,7 +235,10 @@ def revoke_links(context: StageContext, round_id: int, participant_id: int, acto
             select(Enrolment).where(Enrolment.round_id == round_id, Enrolment.participant_id == participant_id)
         ).first()
         if enrolment is None:
-            raise ActionRefused([f"participant {participant_id} takes no part in {round_.slug}"])
+            _ = coordinator_messages()
+            raise ActionRefused(
+                [_("participant {id} takes no part in {slug}").format(id=participant_id, slug=round_.slug)]
+            )
         links = session.exec(
             select(AccessToken).where(AccessToken.enrolment_id == enrolment.id, col(AccessToken.revoked_at).is_(None))
         ).all()

@@ -20,6 +20,7 @@ from prefect.flows import EntrypointType
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from config.translations import gettext_for
 from review_model.tables import Round
 from workflows.flows import advance_active_rounds_flow, advance_round_flow, round_tag
 from workflows.prefect_server import PrefectApi
@@ -66,23 +67,28 @@ class Served:
     reason: str = ""
 
 
-def served(api: PrefectApi, work_pool: str = WORK_POOL) -> Served:
-    """Whether `advance-round` is deployed on `api` and a worker polls its pool."""
+def served(api: PrefectApi, work_pool: str = WORK_POOL, language: str = "en") -> Served:
+    """Whether `advance-round` is deployed on `api` and a worker polls its pool; the reason in `language`."""
+    _ = gettext_for(language, "workflows")
     if api.url is None:
-        return Served(False, False, "no Prefect server runs")
+        return Served(False, False, _("no Prefect server runs"))
     from prefect.client.schemas.objects import WorkPoolStatus
 
     with get_client(sync_client=True) as client:
         try:
             client.read_deployment_by_name(ADVANCE_ROUND)
         except ObjectNotFound:
-            return Served(False, False, f"{ADVANCE_ROUND} is not deployed there (run `spr deploy`)")
+            return Served(False, False, _("{deployment} is not deployed there (run `spr deploy`)").format(
+                deployment=ADVANCE_ROUND))  # fmt: skip
         try:
             pool = client.read_work_pool(work_pool)
         except ObjectNotFound:
-            return Served(True, False, f"its work pool {work_pool} does not exist (run `spr deploy`)")
+            return Served(True, False, _("its work pool {pool} does not exist (run `spr deploy`)").format(
+                pool=work_pool))  # fmt: skip
     online = pool.status is WorkPoolStatus.READY
-    return Served(True, online, "" if online else f"no worker polls the work pool {work_pool} (start `spr worker`)")
+    if online:
+        return Served(True, True)
+    return Served(True, False, _("no worker polls the work pool {pool} (start `spr worker`)").format(pool=work_pool))
 
 
 def start_advance(round_id: int, round_slug: str, after: str) -> str:

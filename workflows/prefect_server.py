@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.settings import Settings, spr_data_folder
+from config.translations import gettext_for
 from portal.prefect_probe import prefect_problem, split_credentials
+from workflows.command_language import coordinator_messages
 
 API_URL = "PREFECT_API_URL"
 SERVER_FILE = "server.json"  # in the Prefect folder of the data folder: where the local server listens
@@ -47,10 +49,14 @@ class PrefectApi:
     def ui(self) -> str | None:
         return self.url.removesuffix("/api") if self.url else None
 
-    def describe(self) -> str:
+    def describe(self, language: str = "en") -> str:
+        """Where flows run, for a sentence such as "Started the flow run … on {server}"."""
+        _ = gettext_for(language, "workflows")
         if self.url is None:
-            return "Prefect's temporary local API (no server running: start one with `spr serve`)"
-        return f"{'the local ' if self.local else ''}Prefect server {self.ui}"
+            return _("Prefect's temporary local API (no server running: start one with `spr serve`)")
+        if self.local:
+            return _("the local Prefect server {address}").format(address=self.ui)
+        return _("Prefect server {address}").format(address=self.ui)
 
 
 def prefect_folder(settings: Settings) -> Path:
@@ -71,9 +77,15 @@ def prefect_api(settings: Settings, meanwhile: str = "", check: bool = True) -> 
     configured = os.environ.get(API_URL)
     if configured:
         if check and not answers(configured):
+            _ = gettext_for(settings.command_language, "workflows")
+            if meanwhile:
+                raise PrefectUnreachable(
+                    _("the Prefect server at {address} does not answer (PREFECT_API_URL); {meanwhile}").format(
+                        address=configured, meanwhile=meanwhile
+                    )
+                )
             raise PrefectUnreachable(
-                f"the Prefect server at {configured} does not answer (PREFECT_API_URL)"
-                + (f"; {meanwhile}" if meanwhile else "")
+                _("the Prefect server at {address} does not answer (PREFECT_API_URL)").format(address=configured)
             )
         return PrefectApi(configured)
     running = _recorded_server(prefect_folder(settings))
@@ -201,15 +213,18 @@ class LocalPrefectServer:
     def _wait_until_it_answers(self) -> None:
         assert self._process is not None
         give_up = time.monotonic() + self.start_seconds
+        _ = coordinator_messages()
         while time.monotonic() < give_up:
             if self._process.poll() is not None:
-                raise LocalServerFailed(f"the local Prefect server stopped at start (exit {self._process.returncode}); "
-                                   f"see {self.log}")  # fmt: skip
+                raise LocalServerFailed(_("the local Prefect server stopped at start (exit {code}); see {log}").format(
+                    code=self._process.returncode, log=self.log))  # fmt: skip
             if answers(self.url, timeout=1.0):
                 return
             time.sleep(0.3)
         raise LocalServerFailed(
-            f"the local Prefect server did not answer within {self.start_seconds:g} s; see {self.log}"
+            _("the local Prefect server did not answer within {seconds} s; see {log}").format(
+                seconds=f"{self.start_seconds:g}", log=self.log
+            )
         )
 
     def stop(self) -> None:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
+from config.translations import gettext_for, ngettext_for
 from notifications.delivery import DeliveryReport, deliver_outbox
 from notifications.event_loops import run as run_async
 from review_model import clock
@@ -25,6 +26,7 @@ from review_model.stage_rules import due_transition
 from review_model.tables import Round
 from review_model.transitions import transition
 from review_model.vocabulary import Stage
+from workflows.command_language import stage_name
 from workflows.stages.comment import open_comment_stage, send_due_reply_reminders
 from workflows.stages.consolidation import consolidate_round
 from workflows.stages.context import StageContext
@@ -98,22 +100,39 @@ class AdvanceReport:
             or sent
         )
 
-    def summary(self) -> str:
-        parts = [f"{self.stage_before}" + (f" → {self.stage_after}" if self.transitions else "")]
-        for count, one, many in (
-            (self.invitations, "invitation queued", "invitations queued"),
-            (self.reminders, "reminder queued", "reminders queued"),
-            (self.assignments, "review assignment proposed", "review assignments proposed"),
-            (self.findings, "finding consolidated", "findings consolidated"),
-            (self.recommendations, "recommendation drafted", "recommendations drafted"),
-            (self.stage_messages, "stage message queued", "stage messages queued"),
-            (self.digests, "status digest queued", "status digests queued"),
-        ):
-            if count:
-                parts.append(f"{count} {one if count == 1 else many}")
+    def summary(self, language: str = "en") -> str:
+        """What this advance did, in one line in `language` (the names of Prefect's runs keep English)."""
+        _, ngettext = gettext_for(language, "workflows"), ngettext_for(language, "workflows")
+        before = stage_name(self.stage_before, language)
+        parts = [f"{before} → {stage_name(self.stage_after, language)}" if self.transitions else before]
+        counted = (
+            (self.invitations, ngettext("{n} invitation queued", "{n} invitations queued", self.invitations)),
+            (self.reminders, ngettext("{n} reminder queued", "{n} reminders queued", self.reminders)),
+            (
+                self.assignments,
+                ngettext("{n} review assignment proposed", "{n} review assignments proposed", self.assignments),
+            ),
+            (self.findings, ngettext("{n} finding consolidated", "{n} findings consolidated", self.findings)),
+            (
+                self.recommendations,
+                ngettext("{n} recommendation drafted", "{n} recommendations drafted", self.recommendations),
+            ),
+            (
+                self.stage_messages,
+                ngettext("{n} stage message queued", "{n} stage messages queued", self.stage_messages),
+            ),
+            (self.digests, ngettext("{n} status digest queued", "{n} status digests queued", self.digests)),
+        )
+        parts.extend(text.format(n=count) for count, text in counted if count)
         if self.delivery is not None and self.delivery.handled:
-            parts.append(f"{self.delivery.sent} sent, {self.delivery.retried} to retry, {self.delivery.failed} failed")
-        return " · ".join(parts) if len(parts) > 1 or self.transitions else f"{self.stage_before} · nothing due"
+            parts.append(
+                _("{sent} sent, {retried} to retry, {failed} failed").format(
+                    sent=self.delivery.sent, retried=self.delivery.retried, failed=self.delivery.failed
+                )
+            )
+        if len(parts) > 1 or self.transitions:
+            return " · ".join(parts)
+        return _("{stage} · nothing due").format(stage=before)
 
 
 def advance_round(

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from config.settings import ENV_PREFIX, Settings, secret_key_path, sqlite_store_file
+from config.translations import gettext_for
 
 DEFAULT_STORE = Settings.model_fields["database_url"].default
 
@@ -23,24 +24,35 @@ DEFAULT_STORE = Settings.model_fields["database_url"].default
 def worker_refusals(settings: Settings, environment: dict[str, str] | os._Environ[str]) -> list[str]:
     """Every reason a stand-alone worker must not start with these settings: it would otherwise create an
     empty store and a new secret key in whatever folder it was started from, and send links nobody can open."""
+    _ = gettext_for(settings.command_language, "workflows")
     reasons = []
     configured_store = f"{ENV_PREFIX}DATABASE_URL" in environment or settings.database_url != DEFAULT_STORE
     if not configured_store:
         reasons.append(
-            "no store configured: set SPR_DATABASE_URL to the store the portal uses (postgresql+psycopg://…); "
-            "a worker does not make a store of its own"
+            _(
+                "no store configured: set SPR_DATABASE_URL to the store the portal uses (postgresql+psycopg://…); "
+                "a worker does not make a store of its own"
+            )
         )
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and configured_store:
         database = Path(url.database or "").expanduser()
         if not database.is_file():
-            reasons.append(f"the SQLite store {database} does not exist; a worker does not make a store of its own")
+            reasons.append(
+                _("the SQLite store {file} does not exist; a worker does not make a store of its own").format(
+                    file=database
+                )
+            )
     key_file = secret_key_path(settings)
     if settings.secret_key is None and (key_file is None or not key_file.is_file()):
-        where = f" ({key_file} does not exist)" if key_file else ""
-        reasons.append(
-            "no secret key configured: set SPR_SECRET_KEY or SPR_SECRET_KEY_FILE to the key of the store" + where
-        )
+        if key_file:
+            no_key = _(
+                "no secret key configured: set SPR_SECRET_KEY or SPR_SECRET_KEY_FILE to the key of the store "
+                "({file} does not exist)"
+            ).format(file=key_file)
+        else:
+            no_key = _("no secret key configured: set SPR_SECRET_KEY or SPR_SECRET_KEY_FILE to the key of the store")
+        reasons.append(no_key)
     return reasons
 
 

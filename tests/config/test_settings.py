@@ -10,7 +10,9 @@ def test_defaults_run_on_one_machine(monkeypatch, tmp_path):
     settings = load_settings()
     assert settings.database_url == "sqlite:///spr.db"
     assert (settings.smtp_host, settings.smtp_port, settings.smtp_tls) == ("127.0.0.1", 8025, "none")
-    assert (settings.time_zone, settings.language) == ("Europe/Berlin", "de")
+    assert settings.time_zone == "Europe/Berlin"
+    # Unset, the command line speaks English and new rounds are German, as before the setting named both.
+    assert (settings.language, settings.command_language, settings.round_language) == (None, "en", "de")
 
 
 def test_environment_and_dotenv_are_read(monkeypatch, tmp_path):
@@ -19,6 +21,7 @@ def test_environment_and_dotenv_are_read(monkeypatch, tmp_path):
     monkeypatch.setenv("SPR_SMTP_PORT", "587")
     settings = load_settings()
     assert (settings.smtp_host, settings.smtp_port, settings.language) == ("mail.example", 587, "en")
+    assert (settings.command_language, settings.round_language) == ("en", "en")
 
 
 def test_errors_name_each_variable_and_hide_secrets(monkeypatch, tmp_path):

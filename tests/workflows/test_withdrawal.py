@@ -290,7 +290,7 @@ def test_the_withdraw_command_says_what_happens_asks_first_and_the_round_lists_t
     assert unattended.exit_code == 1 and "not withdrawn: confirm with --yes" in unattended.output
     assert ("Withdrawing Dora Roth <Dora@Talbach.example> (Landkreis Talbach; respondent, reviewer) from "
             "fruehjahr-2027, now in stage submission:") in unattended.output  # fmt: skip
-    assert "  - their 1 personal link(s) open nothing from now on" in unattended.output
+    assert "  - their personal link opens nothing from now on" in unattended.output
     assert "  - they have not begun their self-assessment: it is no longer waited for" in unattended.output
     assert f"who withdrew them and why: “{REASON}”" in unattended.output
     monkeypatch.setattr(coordination, "stdin_is_terminal", lambda: True)
@@ -300,7 +300,7 @@ def test_the_withdraw_command_says_what_happens_asks_first_and_the_round_lists_t
 
     withdrawn = runner.invoke(app, command, input="y\n")
     assert withdrawn.exit_code == 0, withdrawn.output
-    assert "Dora Roth (Dora@Talbach.example) withdrawn from fruehjahr-2027: 1 link(s) revoked" in withdrawn.output
+    assert "Dora Roth (Dora@Talbach.example) withdrawn from fruehjahr-2027: 1 link revoked, 0 unsent messages dropped." in withdrawn.output
     assert "Round advanced here (no Prefect server runs)" in withdrawn.output
     assert withdrawn.output.splitlines()[-1].startswith("Next: ")
     assert enrolment_of(world, "dora").withdrawn_by == "coordinator (command line)"

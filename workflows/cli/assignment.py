@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from workflows.cli.output import fail, next_pass, next_step, reported_errors, success
+from workflows.cli.output import N_, fail, messages, next_pass, next_step, reported_errors, stage_name, success
 
 app = typer.Typer(help="Assign peer reviewers without conflicts of interest.", no_args_is_help=True)
 
@@ -44,10 +44,21 @@ def solve(
         lightest, heaviest = (
             (int(assignment.loads.min()), int(assignment.loads.max())) if len(assignment.loads) else (0, 0)
         )
+        _ = messages()
         success(
-            f"{len(assignment.pairs)} assignments written to {out}: total affinity {assignment.total_affinity:.4f}; "
-            f"{covered} of {covered} submissions covered with {k} reviewers each; loads "
-            f"{lightest}–{heaviest}; {seconds:.2f} s"
+            _(
+                "{pairs} assignments written to {file}: total affinity {affinity}; {covered} of {covered} "
+                "submissions covered with {k} reviewers each; loads {lightest}–{heaviest}; {seconds} s"
+            ).format(
+                pairs=len(assignment.pairs),
+                file=out,
+                affinity=f"{assignment.total_affinity:.4f}",
+                covered=covered,
+                k=k,
+                lightest=lightest,
+                heaviest=heaviest,
+                seconds=f"{seconds:.2f}",
+            )
         )
 
 
@@ -78,16 +89,21 @@ def compute(
         from workflows.cli.output import COORDINATOR
         from workflows.cli.store_access import open_store
 
+        _ = messages()
         overrides = {}
         for entry in reviewers or []:
-            name, _, number = entry.rpartition("=")
+            name, _equals, number = entry.rpartition("=")
             if not name or not number.isdigit() or int(number) < 1:
-                fail(f"--reviewers {entry!r}: expected ORGANISATION=N with N at least 1")
+                fail(_("--reviewers {entry}: expected ORGANISATION=N with N at least 1").format(entry=repr(entry)))
             overrides[name] = int(number)
         with session_scope(open_store()) as session:
             round_ = find_round(session, round_ref)
             if round_.stage is not Stage.assignment:
-                fail(f"round {round_.slug} is in stage {round_.stage}; reviewers are assigned in the assignment stage")
+                fail(
+                    _("round {slug} is in stage {stage}; reviewers are assigned in the {assignment} stage").format(
+                        slug=round_.slug, stage=stage_name(round_.stage), assignment=stage_name(Stage.assignment)
+                    )
+                )
             try:
                 assignment = propose_assignment(session, round_, clock.now(), overrides)
             except (AssignmentInfeasible, ValueError) as error:
@@ -97,9 +113,17 @@ def compute(
                 (int(assignment.loads.min()), int(assignment.loads.max())) if len(assignment.loads) else (0, 0)
             )
         success(
-            f"Proposed {len(assignment.pairs)} review assignments for {round_.slug}: total affinity "
-            f"{assignment.total_affinity:.2f}, loads {lightest}–{heaviest}. Check them with `spr assignment show "
-            f"{round_.slug}`, then `spr assignment confirm {round_.slug}`."
+            _(
+                "Proposed {pairs} review assignments for {slug}: total affinity {affinity}, loads "
+                "{lightest}–{heaviest}. Check them with `spr assignment show {slug}`, then `spr assignment confirm "
+                "{slug}`."
+            ).format(
+                pairs=len(assignment.pairs),
+                slug=round_.slug,
+                affinity=f"{assignment.total_affinity:.2f}",
+                lightest=lightest,
+                heaviest=heaviest,
+            )
         )
 
 
@@ -107,12 +131,19 @@ def compute(
 def show(round_ref: RoundArgument) -> None:
     """The round's assignment: for each reviewed organisation, its reviewers with their affinity."""
     with reported_errors():
+        from review_model.vocabulary import Stage
         from workflows.cli.output import print_table
 
-        rows = _assignment_rows(round_ref)
+        _ = messages()
+        rows = [(*row[:4], _("yes") if row[4] else _("no")) for row in _assignment_rows(round_ref)]
         if not rows:
-            fail("no assignment yet: run `spr assignment compute ROUND` in the assignment stage")
-        print_table("Assignment", ["Reviewed", "Reviewer", "Reviewer's organisation", "Affinity", "Confirmed"], rows)
+            fail(
+                _("no assignment yet: run `spr assignment compute ROUND` in the {stage} stage").format(
+                    stage=stage_name(Stage.assignment)
+                )
+            )
+        columns = [_("Reviewed"), _("Reviewer"), _("Reviewer's organisation"), _("Affinity"), _("Confirmed")]
+        print_table(_("Assignment"), columns, rows)
 
 
 @app.command("export")
@@ -124,12 +155,14 @@ def export(
     with reported_errors():
         from review_model.spreadsheet_csv import GuardedWriter
 
-        rows = _assignment_rows(round_ref)
+        # The file is for other programs: its headings and yes/no stay as they are in every language.
+        rows = [(*row[:4], "yes" if row[4] else "no") for row in _assignment_rows(round_ref)]
         with out.open("w", encoding="utf-8", newline="") as file:
             writer = GuardedWriter(file)
             writer.writerow(["reviewed", "reviewer", "reviewer_organisation", "affinity", "confirmed"])
             writer.writerows(rows)
-        success(f"{len(rows)} assignments written to {out}.")
+        _ = messages()
+        success(_("{n} assignments written to {file}.").format(n=len(rows), file=out))
 
 
 @app.command("confirm")
@@ -145,6 +178,7 @@ def confirm(round_ref: RoundArgument) -> None:
         from workflows.coordinator_actions import ActionRefused
         from workflows.flows import about_round, confirm_assignment_flow
 
+        _ = messages()
         with session_scope(open_store()) as session:
             round_ = find_round(session, round_ref)
             round_id, slug = round_.id, round_.slug
@@ -153,18 +187,26 @@ def confirm(round_ref: RoundArgument) -> None:
                 with about_round(slug):
                     confirmed = confirm_assignment_flow(round_id, slug, COORDINATOR)
             except ActionRefused as refused:
-                fail(f"the assignment of {slug} cannot be confirmed:\n" + "\n".join(refused.reasons))
-            success(f"Confirmed {confirmed} assignments for {slug}.")
+                fail(_("the assignment of {slug} cannot be confirmed:").format(slug=slug) + "".join(
+                    f"\n{reason}" for reason in refused.reasons))  # fmt: skip
+            success(_("Confirmed {n} assignments for {slug}.").format(n=confirmed, slug=slug))
             followed = advance_after(api, round_id, slug, "confirming the assignment")
             typer.echo(followed.line)
         typer.echo(
             next_step(slug, followed.stage)
             if followed.stage
-            else next_pass(slug, "the review stage opens and the review requests go out")
+            else next_pass(
+                slug,
+                N_(
+                    "Next: the review stage opens and the review requests go out once the round has advanced "
+                    "(`spr serve` does it; `spr round advance {slug}` at once)."
+                ),
+            )
         )
 
 
 def _assignment_rows(round_ref: str) -> list[tuple]:
+    """(reviewed organisation, reviewer, their organisation, affinity, whether confirmed) of the round."""
     from sqlalchemy.orm import aliased
     from sqlmodel import col, select
 
@@ -194,7 +236,7 @@ def _assignment_rows(round_ref: str) -> list[tuple]:
             .where(ReviewAssignment.round_id == round_.id)
             .order_by(reviewed_org.name, col(ReviewAssignment.affinity).desc())
         ).all()
-    return [(r[0], r[1], r[2], f"{r[3]:.3f}", "yes" if r[4] else "no") for r in rows]
+    return [(r[0], r[1], r[2], f"{r[3]:.3f}", r[4] is not None) for r in rows]
 
 
 @app.command("swap")
@@ -224,10 +266,19 @@ def swap(
                 submission_id = find_reviewed_submission(session, round_, reviewed)
                 swap_reviewer(session, round_, submission_id, remove, add, clock.now())
             except AssignmentRefused as refused:
-                fail(f"{add} cannot review {reviewed} instead of {remove}:\n{refused}")
+                _ = messages()
+                fail(
+                    _("{added} cannot review {reviewed} instead of {removed}:").format(
+                        added=add, reviewed=reviewed, removed=remove
+                    )
+                    + f"\n{refused}"
+                )
             record_event(
                 session, round_.id, COORDINATOR, "reviewer swapped", reviewed=reviewed, removed=remove, added=add
             )
+        _ = messages()
         success(
-            f"{add} now reviews {reviewed} instead of {remove}. Confirm with `spr assignment confirm {round_.slug}`."
+            _(
+                "{added} now reviews {reviewed} instead of {removed}. Confirm with `spr assignment confirm {slug}`."
+            ).format(added=add, reviewed=reviewed, removed=remove, slug=round_.slug)
         )

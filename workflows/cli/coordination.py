@@ -8,13 +8,19 @@ import typer
 
 from workflows.cli.output import (
     COORDINATOR,
+    N_,
+    coordinator_language,
     fail,
     local_time,
+    messages,
     next_pass,
     next_step,
+    plural_messages,
     print_table,
     reported_errors,
+    stage_name,
     success,
+    translated,
 )
 
 if TYPE_CHECKING:
@@ -22,7 +28,7 @@ if TYPE_CHECKING:
 
     from review_model.early_close import LeftOut
     from review_model.tables import Round
-    from review_model.vocabulary import Stage
+    from review_model.vocabulary import RecommendationStatus, Stage
 
 RoundArgument = Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")]
 
@@ -55,9 +61,10 @@ def launch(round_ref: RoundArgument) -> None:
         round_id, slug = _round(round_ref)
         from workflows.stages.launch import launch_blockers
 
+        _ = messages()
         reasons = launch_blockers(_context(), round_id)  # before Prefect starts: a refusal is quick
         if reasons:
-            fail(f"round {slug} cannot be launched:\n" + "\n".join(f"  - {reason}" for reason in reasons))
+            fail(_("round {slug} cannot be launched:").format(slug=slug) + "".join(f"\n  - {r}" for r in reasons))
         from workflows.cli.prefect_runs import on_prefect
         from workflows.flows import LaunchRefused, about_round, launch_round_flow
 
@@ -65,8 +72,12 @@ def launch(round_ref: RoundArgument) -> None:
             try:
                 report = launch_round_flow(round_id, slug, COORDINATOR)
             except LaunchRefused as refused:
-                fail(f"round {slug} cannot be launched:\n" + "\n".join(f"  - {r}" for r in refused.reasons))
-        success(f"Round {slug} launched: {report.summary()}.")
+                fail(
+                    _("round {slug} cannot be launched:").format(slug=slug)
+                    + "".join(f"\n  - {r}" for r in refused.reasons)
+                )
+        summary = report.summary(coordinator_language())
+        success(_("Round {slug} launched: {summary}.").format(slug=slug, summary=summary))
         typer.echo(next_step(slug, report.stage_after))
 
 
@@ -98,7 +109,8 @@ def advance(
 
             with on_prefect(), about_round(slug):
                 report = advance_round_flow(round_id, slug)
-        success(f"Round {slug}: {report.summary()}.")
+        _ = messages()
+        success(_("Round {slug}: {summary}.").format(slug=slug, summary=report.summary(coordinator_language())))
         typer.echo(next_step(slug, report.stage_after))
 
 
@@ -115,22 +127,62 @@ def remind(
         from workflows.cli.prefect_runs import advance_after, on_prefect
         from workflows.flows import about_round, remind_flow
 
+        _ = messages()
         refusals = reminder_refusals(_stage(round_id))
         if refusals:  # before Prefect starts: a refusal is quick, and no failed run is left behind
-            fail(f"nobody to remind in {slug}: " + "; ".join(refusals))
+            fail(_("nobody to remind in {slug}: {reasons}").format(slug=slug, reasons="; ".join(refusals)))
         person = _participant_id(participant) if participant else None
         if participant and person is None:
-            fail(f"{participant} takes no part in {slug}")
+            fail(_("{email} takes no part in {slug}").format(email=participant, slug=slug))
         with on_prefect() as api:
             with about_round(slug):
                 reminded = remind_flow(round_id, slug, person, COORDINATOR)
             if participant and not reminded.queued:
-                fail(f"{participant} is not among the {reminded.whom} in {slug} ({reminded.stage} stage)")
-            success(f"{reminded.queued} reminder(s) queued for {reminded.whom} ({reminded.stage} stage).")
+                fail(_not_reminded(participant, slug, reminded.stage))
+            success(_reminders_queued(reminded.queued, reminded.stage))
             what = f"{reminded.queued} reminder{'' if reminded.queued == 1 else 's'}"
             followed = advance_after(api, round_id, slug, what)
             typer.echo(followed.line)
         typer.echo(next_step(slug, followed.stage or reminded.stage))
+
+
+def _reminders_queued(queued: int, stage: "Stage") -> str:
+    """How many reminders went to whom the stage waits for (the words of review_model.reminders.REMINDED_IN)."""
+    from review_model.vocabulary import Stage
+
+    ngettext = plural_messages()
+    if stage is Stage.review:
+        text = ngettext(
+            "{n} reminder(s) queued for reviewers with reviews still open ({stage} stage).",
+            "{n} reminder(s) queued for reviewers with reviews still open ({stage} stage).",
+            queued,
+        )
+    elif stage is Stage.comment:
+        text = ngettext("{n} reminder(s) queued for reviewed parties that have not sent their reply ({stage} stage).",
+                        "{n} reminder(s) queued for reviewed parties that have not sent their reply ({stage} stage).",
+                        queued)  # fmt: skip
+    else:
+        text = ngettext(
+            "{n} reminder(s) queued for respondents who have not submitted their self-assessment ({stage} stage).",
+            "{n} reminder(s) queued for respondents who have not submitted their self-assessment ({stage} stage).",
+            queued,
+        )
+    return text.format(n=queued, stage=stage_name(stage))
+
+
+def _not_reminded(email: str, slug: str, stage: "Stage") -> str:
+    """Why the one person asked for got no reminder: the stage does not wait for them."""
+    from review_model.vocabulary import Stage
+
+    _ = messages()
+    if stage is Stage.review:
+        text = _("{email} is not among the reviewers with reviews still open in {slug} ({stage} stage)")
+    elif stage is Stage.comment:
+        text = _("{email} is not among the reviewed parties that have not sent their reply in {slug} ({stage} stage)")
+    else:
+        text = _("{email} is not among the respondents who have not submitted their self-assessment in {slug} "
+                 "({stage} stage)")  # fmt: skip
+    return text.format(email=email, slug=slug, stage=stage_name(stage))
 
 
 def _participant_id(email: str) -> int | None:
@@ -182,19 +234,31 @@ def close_stage(
             closing = early_close(session, round_, clock.now())
             left_out = left_out_by_closing(session, round_)
             stage, planned, zone = closing.stage, closing.publication_planned, round_.time_zone
+        _, ngettext = messages(), plural_messages()
         if left_out:
             _show_left_out(stage, left_out)
-            confirm_or_stop(f"Close the {stage} stage of {slug} now and leave {len(left_out)} out?", yes)
+            question = ngettext("Close the {stage} stage of {slug} now and leave {n} out?",
+                                "Close the {stage} stage of {slug} now and leave {n} out?", len(left_out))  # fmt: skip
+            confirm_or_stop(question.format(stage=stage_name(stage), slug=slug, n=len(left_out)), yes)
         with on_prefect() as api:
             with about_round(slug):
                 closed = close_stage_flow(round_id, slug, COORDINATOR, publish_now)
             if closed.publication_planned:
-                success(f"Every party of {slug} has replied; the right of reply is closed. Publication is planned "
-                        f"for {local_time(planned, zone)}: the report is published then. To publish now instead, "
-                        f"run `spr round close-stage {slug} --publish-now`.")  # fmt: skip
+                success(
+                    _(
+                        "Every party of {slug} has replied; the right of reply is closed. Publication is planned "
+                        "for {when}: the report is published then. To publish now instead, run `spr round "
+                        "close-stage {slug} --publish-now`."
+                    ).format(slug=slug, when=local_time(planned, zone))
+                )
                 return
-            success(f"The {stage} stage of {slug} closed ({stage} → {closed.after}); {closed.queued} messages "
-                    "queued.")  # fmt: skip
+            closed_line = ngettext(
+                "The {stage} stage of {slug} closed ({before} → {after}); {n} messages queued.",
+                "The {stage} stage of {slug} closed ({before} → {after}); {n} messages queued.",
+                closed.queued,
+            )
+            success(closed_line.format(stage=stage_name(stage), slug=slug, before=stage_name(stage),
+                                       after=stage_name(closed.after), n=closed.queued))  # fmt: skip
             followed = advance_after(api, round_id, slug, f"closing the {stage} stage")
             typer.echo(followed.line)
         typer.echo(next_step(slug, followed.stage) if followed.stage else _after_closing(slug, closed.after))
@@ -204,23 +268,41 @@ def _after_closing(slug: str, target: "Stage") -> str:
     from review_model.vocabulary import Stage
 
     if target is Stage.assignment:  # the driver proposes the reviewers
-        return next_pass(slug, f"the reviewers are proposed (then `spr assignment show {slug}`)")
+        return next_pass(
+            slug,
+            N_(
+                "Next: the reviewers are proposed (then `spr assignment show {slug}`) once the "
+                "round has advanced (`spr serve` does it; `spr round advance {slug}` at once)."
+            ),
+        )
     if target is Stage.consolidation:
-        return next_pass(slug, f"the findings and drafts follow (then `spr recommendations list {slug}`)")
+        return next_pass(slug, N_("Next: the findings and drafts follow (then `spr recommendations list {slug}`) "
+                                  "once the round has advanced (`spr serve` does it; `spr round advance {slug}` at "
+                                  "once)."))  # fmt: skip
     return next_step(slug, target)
 
 
 def _show_left_out(stage: "Stage", left_out: "list[LeftOut]") -> None:
     """Who a stage closed now leaves out, with whether they saved a draft."""
+    _, ngettext = messages(), plural_messages()
     reviewing = any(person.reviewing for person in left_out)
-    columns = ["Name", "Organisation", *(["Review of"] if reviewing else []), "Draft saved"]
+    columns = [_("Name"), _("Organisation"), *([_("Review of")] if reviewing else []), _("Draft saved")]
     rows = [
         (person.name, person.organisation, *([person.reviewing] if reviewing else []),
-         "yes" if person.has_draft else "no")
+         _("yes") if person.has_draft else _("no"))
         for person in left_out
     ]  # fmt: skip
-    what = "review" if reviewing else "self-assessment"
-    print_table(f"Not submitted: {len(left_out)} {what}(s) left out if the {stage} stage closes now", columns, rows)
+    if reviewing:
+        title = ngettext(
+            "Not submitted: {n} review(s) left out if the {stage} stage closes now",
+            "Not submitted: {n} review(s) left out if the {stage} stage closes now",
+            len(left_out),
+        )
+    else:
+        title = ngettext("Not submitted: {n} self-assessment(s) left out if the {stage} stage closes now",
+                         "Not submitted: {n} self-assessment(s) left out if the {stage} stage closes now",
+                         len(left_out))  # fmt: skip
+    print_table(title.format(n=len(left_out), stage=stage_name(stage)), columns, rows)
 
 
 def stdin_is_terminal() -> bool:
@@ -230,14 +312,16 @@ def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def confirm_or_stop(question: str, yes: bool, undone: str = "not closed") -> None:
-    """Ask `question` (unless --yes was given); stop, saying `undone`, unless it is answered yes."""
+def confirm_or_stop(question: str, yes: bool, undone: str | None = None) -> None:
+    """Ask `question` (unless --yes was given); stop, saying `undone` ("not closed"), unless it is answered yes."""
     if yes:
         return
+    _ = messages()
+    undone = undone or _("not closed")
     if not stdin_is_terminal():
-        fail(f"{undone}: confirm with --yes when no one can answer at a terminal")
+        fail(_("{undone}: confirm with --yes when no one can answer at a terminal").format(undone=undone))
     if not typer.confirm(question, default=False):
-        fail(f"{undone}; nothing changed")
+        fail(_("{undone}; nothing changed").format(undone=undone))
 
 
 def extend(
@@ -269,20 +353,30 @@ def extend(
                 datetime.fromisoformat(until) if "T" in until else datetime.combine(date.fromisoformat(until), time())
             )
         except ValueError:
-            fail(f"--until {until!r} is not a date (2027-03-22) or a date and time (2027-03-22T18:00)")
+            _ = messages()
+            fail(_("--until {value} is not a date (2027-03-22) or a date and time (2027-03-22T18:00)").format(
+                value=repr(until)))  # fmt: skip
         if "T" not in until:
             moment = datetime.combine(moment.date(), at)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        _ = messages()
         with on_prefect() as api:
             try:
                 with about_round(slug):
                     extension = extend_deadline_flow(round_id, slug, moment, COORDINATOR)
             except ExtensionRefused as refused:
-                fail(f"the deadline of {slug} cannot move: {refused}")
+                fail(_("the deadline of {slug} cannot move: {reason}").format(slug=slug, reason=refused))
             success(
-                f"Submission deadline of {slug} moved from {local_time(extension.previous, str(zone))} to "
-                f"{local_time(extension.deadline, str(zone))}; {extension.links_extended} links extended, "
-                f"{extension.told} participants told."
+                _(
+                    "Submission deadline of {slug} moved from {before} to {after}; {links} links extended, {told} "
+                    "participants told."
+                ).format(
+                    slug=slug,
+                    before=local_time(extension.previous, str(zone)),
+                    after=local_time(extension.deadline, str(zone)),
+                    links=extension.links_extended,
+                    told=extension.told,
+                )
             )
             followed = advance_after(api, round_id, slug, "extending the deadline")
             typer.echo(followed.line)
@@ -295,6 +389,7 @@ def status(round_ref: RoundArgument) -> None:
     was withdrawn is listed separately (and counted only for what they submitted)."""
     with reported_errors():
         from rich.progress_bar import ProgressBar
+        from rich.text import Text
 
         from notifications.outbox import outbox_counts
         from review_model import clock
@@ -304,7 +399,7 @@ def status(round_ref: RoundArgument) -> None:
         from review_model.stage_rules import stage_deadline
         from review_model.store import session_scope
         from review_model.withdrawal import withdrawn_participants
-        from workflows.cli.output import console, styled
+        from workflows.cli.output import console
         from workflows.cli.rounds import print_withdrawn
         from workflows.cli.store_access import open_store
 
@@ -314,41 +409,58 @@ def status(round_ref: RoundArgument) -> None:
             mail = outbox_counts(session, round_.id)
             later = _later_stages(session, round_)
             withdrawn = withdrawn_participants(session, round_.id)
+        _, ngettext = messages(), plural_messages()
         out = console()
-        out.print(styled((round_.title, "bold"), f" ({round_.slug}) · stage ", (round_.stage.value, "bold")))
+        stage = stage_name(round_.stage)
+        heading = Text(_("{title} ({slug}) · stage {stage}").format(title=round_.title, slug=round_.slug, stage=stage))
+        heading.highlight_words([round_.title, stage], "bold")
+        out.print(heading)
         deadline = stage_deadline(round_, round_.stage)
         if deadline is not None:
             grace = round_.late_grace_hours if round_.stage.value in ("invitation", "submission") else 0
             proper = deadline - timedelta(hours=grace)
-            late = f" (late answers taken for {grace} h more)" if grace else ""
             left = days_left(proper, clock.now())
-            out.print(f"Deadline {local_time(proper, round_.time_zone)}{late} · {left} days left")
+            when = local_time(proper, round_.time_zone)
+            if grace:
+                line = ngettext(
+                    "Deadline {when} (late answers taken for {hours} h more) · {days} days left",
+                    "Deadline {when} (late answers taken for {hours} h more) · {days} days left",
+                    left,
+                )
+            else:
+                line = ngettext("Deadline {when} · {days} days left", "Deadline {when} · {days} days left", left)
+            out.print(line.format(when=when, hours=grace, days=left))
         rows = [
-            ("Respondents", counts.respondents),
-            ("Invited", counts.invited),
-            ("Opened their link", counts.opened),
-            ("Draft saved", counts.drafts),
-            ("Submitted", counts.submitted),
-            ("Email bounced", counts.bounced),
-            ("Reminders sent", counts.reminders),
+            (_("Respondents"), counts.respondents),
+            (_("Invited"), counts.invited),
+            (_("Opened their link"), counts.opened),
+            (_("Draft saved"), counts.drafts),
+            (_("Submitted"), counts.submitted),
+            (_("Email bounced"), counts.bounced),
+            (_("Reminders sent"), counts.reminders),
         ]
         print_table(None, ["", ""], rows)
-        done, total, what = counts.submitted, counts.respondents, "submitted"
+        done, total, what = counts.submitted, counts.respondents, N_("{done} of {total} submitted ({share})")
         if later:
             print_table(None, ["", ""], later.rows)
             done, total, what = later.done, later.total, later.what
         if total:
             out.print(ProgressBar(total=total, completed=done, width=40))
-            out.print(f"{done} of {total} {what} ({done / total:.0%})")
+            out.print(translated(what, done=done, total=total, share=f"{done / total:.0%}"))
         print_withdrawn(withdrawn, round_.time_zone)
         if round_.stage.value in ("published", "archived"):
             from config.settings import get_settings
 
             base = str(get_settings().public_base_url).rstrip("/")
-            out.print(f"Report: {base}/reports/{round_.slug}  (or `spr report {round_.slug}`)")
+            out.print(_("Report: {address}  (or `spr report {slug}`)").format(
+                address=f"{base}/reports/{round_.slug}", slug=round_.slug))  # fmt: skip
         failed = sum(n for state, n in mail.items() if state.value == "failed")
         pending = sum(n for state, n in mail.items() if state.value in ("queued", "sending"))
-        out.print(f"Email: {pending} waiting, {failed} failed" + (" (see `spr outbox status`)" if failed else ""))
+        if failed:
+            out.print(_("Email: {waiting} waiting, {failed} failed (see `spr outbox status`)").format(
+                waiting=pending, failed=failed))  # fmt: skip
+        else:
+            out.print(_("Email: {waiting} waiting, {failed} failed").format(waiting=pending, failed=failed))
         out.print(next_step(round_.slug, round_.stage))
 
 
@@ -357,7 +469,7 @@ class _LaterStages:
     rows: list[tuple[str, object]]
     done: int
     total: int
-    what: str
+    what: str  # the progress line, marked with N_: {done} of {total} …, ({share})
 
 
 def _later_stages(session: "Session", round_: "Round") -> _LaterStages | None:
@@ -380,13 +492,41 @@ def _later_stages(session: "Session", round_: "Round") -> _LaterStages | None:
         ).all()
     )
     replies_sent, parties = progress.replies_sent, progress.replies_sent + progress.replies_pending
-    rows: list[tuple[str, object]] = [("Reviews submitted", f"{progress.reviews_submitted} of {progress.reviews_due}")]
+    _ = messages()
+    rows: list[tuple[str, object]] = [
+        (
+            _("Reviews submitted"),
+            _("{done} of {due}").format(done=progress.reviews_submitted, due=progress.reviews_due),
+        )
+    ]
     if decided:
-        rows.append(("Recommendations", ", ".join(f"{n} {status.value}" for status, n in sorted(decided.items()))))
+        rows.append(
+            (_("Recommendations"), ", ".join(_recommendations_in(status, n) for status, n in sorted(decided.items())))
+        )
     if STAGE_ORDER.index(round_.stage) >= STAGE_ORDER.index(Stage.comment):
-        rows.append(("Replies sent", f"{replies_sent} of {parties} reviewed parties"))
+        rows.append(
+            (
+                _("Replies sent"),
+                _("{sent} of {parties} reviewed parties").format(sent=replies_sent, parties=parties),
+            )
+        )
     if round_.stage is Stage.review:
-        return _LaterStages(rows, progress.reviews_submitted, progress.reviews_due, "reviews submitted")
+        return _LaterStages(rows, progress.reviews_submitted, progress.reviews_due,
+                            N_("{done} of {total} reviews submitted ({share})"))  # fmt: skip
     if round_.stage is Stage.comment:
-        return _LaterStages(rows, replies_sent, parties, "parties replied")
+        return _LaterStages(rows, replies_sent, parties, N_("{done} of {total} parties replied ({share})"))
     return _LaterStages(rows, 0, 0, "")
+
+
+def _recommendations_in(status: "RecommendationStatus", count: int) -> str:
+    """How many recommendations have one status, as `spr status` lists them: "3 approved"."""
+    from review_model.vocabulary import RecommendationStatus
+
+    ngettext = plural_messages()
+    texts = {
+        RecommendationStatus.draft: ngettext("{n} draft", "{n} draft", count),
+        RecommendationStatus.approved: ngettext("{n} approved", "{n} approved", count),
+        RecommendationStatus.rejected: ngettext("{n} rejected", "{n} rejected", count),
+        RecommendationStatus.published: ngettext("{n} published", "{n} published", count),
+    }
+    return texts[status].format(n=count)

@@ -2,7 +2,7 @@
 
 import typer
 
-from workflows.cli.output import reported_errors, success
+from workflows.cli.output import messages, reported_errors, success
 
 app = typer.Typer(help="Create the store or bring its schema up to date.", no_args_is_help=True)
 
@@ -26,16 +26,25 @@ def upgrade() -> None:
         upgrade_store(engine)
         store_secret_key(settings, engine)  # made on first use; refused when it is not this store's key
         where = describe_url(settings.database_url)
+        _ = messages()
         if before == head_revision():
-            success(f"The store at {where} is up to date (schema {before}).")
+            success(_("The store at {where} is up to date (schema {schema}).").format(where=where, schema=before))
+        elif before is None:
+            success(_("Upgraded the store at {where} from schema empty to {schema}.").format(
+                where=where, schema=head_revision()))  # fmt: skip
         else:
-            success(f"Upgraded the store at {where} from schema {before or 'empty'} to {head_revision()}.")
-        kept = "comes from SPR_SECRET_KEY" if key_location == "SPR_SECRET_KEY" else f"is in {key_location}"
-        typer.echo(
-            f"Its secret key {kept}: keep it, and back it up with the store. Every personal link "
-            "is made with it; without it, or with another, no link sent out opens."
-        )
-        typer.echo("Next: create a round with `spr round create ROUND.yaml`.")
+            success(_("Upgraded the store at {where} from schema {before} to {schema}.").format(
+                where=where, before=before, schema=head_revision()))  # fmt: skip
+        if key_location == "SPR_SECRET_KEY":
+            key = _("Its secret key comes from SPR_SECRET_KEY: keep it, and back it up with the store. Every personal "
+                    "link is made with it; without it, or with another, no link sent out opens.")  # fmt: skip
+        else:
+            key = _(
+                "Its secret key is in {where}: keep it, and back it up with the store. Every personal link is "
+                "made with it; without it, or with another, no link sent out opens."
+            ).format(where=key_location)
+        typer.echo(key)
+        typer.echo(_("Next: create a round with `spr round create ROUND.yaml`."))
 
 
 @app.command("status")
@@ -47,8 +56,9 @@ def status() -> None:
         from workflows.cli.store_access import configured_engine, describe_url
 
         current, head = current_revision(configured_engine()), head_revision()
-        typer.echo(f"store:   {describe_url(get_settings().database_url)}")
-        typer.echo(f"schema:  {current or 'empty'}")
-        typer.echo(f"needed:  {head}")
+        _ = messages()
+        typer.echo(_("store:   {where}").format(where=describe_url(get_settings().database_url)))
+        typer.echo(_("schema:  {schema}").format(schema=current or _("empty")))
+        typer.echo(_("needed:  {schema}").format(schema=head))
         if current != head:
             raise typer.Exit(1)

@@ -2,11 +2,23 @@
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from workflows.cli.output import COORDINATOR, fail, local_time, print_table, reported_errors, success
+from workflows.cli.output import (
+    COORDINATOR,
+    fail,
+    local_time,
+    messages,
+    plural_messages,
+    print_table,
+    reported_errors,
+    success,
+)
+
+if TYPE_CHECKING:
+    from review_model.vocabulary import OutboxState
 
 outbox_app = typer.Typer(help="See and steer outgoing email.", no_args_is_help=True)
 
@@ -37,6 +49,12 @@ def mail_server(
     from notifications.dev_mail_server import DevMailServer
 
     folder = None if no_maildir else maildir
+    # Worded before the server starts: from then on, Ctrl-C must find the loop below that stops it.
+    _ = messages()
+    if folder:
+        started = _("Development SMTP server on {address}, keeping messages in {folder}. Ctrl-C stops it.")
+    else:
+        started = _("Development SMTP server on {address}. Ctrl-C stops it.")
     try:
         server = DevMailServer(
             host, port, maildir=folder, keep_in_memory=False, on_message=lambda m: print(m.summary(), flush=True)
@@ -44,7 +62,7 @@ def mail_server(
     except OSError as error:  # a file in the way, a folder of other things, no permission to make it
         raise typer.BadParameter(str(error), param_hint="--maildir") from error
     for rule in fail or []:
-        address, _, code = rule.partition("=")
+        address, _equals, code = rule.partition("=")
         if not code.isdigit() or not 400 <= int(code) < 600:
             raise typer.BadParameter(f"{rule!r}: expected ADDRESS=CODE with a 4xx or 5xx code", param_hint="--fail")
         server.catcher.fail(address, int(code))
@@ -53,8 +71,7 @@ def mail_server(
     except OSError as error:  # the port is taken (often by another mail server still running)
         problem = f"{host}:{port} cannot be listened on: {error.strerror or error}"
         raise typer.BadParameter(problem, param_hint="--port") from None
-    where = f", keeping messages in {folder}" if folder else ""
-    typer.echo(f"Development SMTP server on {host}:{port}{where}. Ctrl-C stops it.", err=True)
+    typer.echo(started.format(address=f"{host}:{port}", folder=folder), err=True)
     try:
         while True:
             time.sleep(3600)
@@ -77,14 +94,30 @@ def status(round_ref: RoundOption = None) -> None:
             round_id = find_round(session, round_ref).id if round_ref else None
             counts = outbox_counts(session, round_id)
             failed = failed_messages(session, round_id)
-        print_table("Outbox", ["State", "Messages"], [(state.value, n) for state, n in counts.items()])
+        _ = messages()
+        print_table(_("Outbox"), [_("State"), _("Messages")], [(_state(state), n) for state, n in counts.items()])
         if failed:
             rows = [
                 (m.id, m.recipient_email, m.kind, m.attempts, local_time(m.created_at, "UTC"), m.last_error)
                 for m in failed
             ]
-            print_table("Failed", ["Id", "Recipient", "Kind", "Attempts", "Queued", "Reason"], rows)
-            typer.echo("Correct the addresses, then `spr outbox retry` sends them again.")
+            columns = [_("Id"), _("Recipient"), _("Kind"), _("Attempts"), _("Queued"), _("Reason")]
+            print_table(_("Failed"), columns, rows)
+            typer.echo(_("Correct the addresses, then `spr outbox retry` sends them again."))
+
+
+def _state(state: "OutboxState") -> str:
+    """A message's state as the outbox table shows it: its name in English, a word in German."""
+    from review_model.vocabulary import OutboxState
+
+    _ = messages()
+    words = {
+        OutboxState.queued: _("queued"),
+        OutboxState.sending: _("sending"),
+        OutboxState.sent: _("sent"),
+        OutboxState.failed: _("failed"),
+    }
+    return words[state]
 
 
 @outbox_app.command("retry")
@@ -106,9 +139,15 @@ def retry(
             requeued = requeue_failed(session, clock.now(), round_id=round_id, message_id=message)
             if requeued:
                 record_event(session, round_id, COORDINATOR, "failed messages requeued", count=len(requeued))
+        _, ngettext = messages(), plural_messages()
         if message is not None and not requeued:
-            fail(f"no failed message with id {message}")
-        success(f"Queued {len(requeued)} failed message(s) again; they go out with the next delivery.")
+            fail(_("no failed message with id {id}").format(id=message))
+        said = ngettext(
+            "Queued {n} failed message(s) again; they go out with the next delivery.",
+            "Queued {n} failed message(s) again; they go out with the next delivery.",
+            len(requeued),
+        )
+        success(said.format(n=len(requeued)))
 
 
 @outbox_app.command("deliver")
@@ -136,11 +175,17 @@ def deliver(
             settings.mail_from,
             delivery_options_from_settings(settings, **overrides),
         )
+        _ = messages()
         success(
-            f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed "
-            f"in {report.seconds:.1f} s via {settings.smtp_host}:{settings.smtp_port}."
+            _("{sent} sent, {retried} to retry later, {failed} failed in {seconds} s via {server}.").format(
+                sent=report.sent,
+                retried=report.retried,
+                failed=report.failed,
+                seconds=f"{report.seconds:.1f}",
+                server=f"{settings.smtp_host}:{settings.smtp_port}",
+            )
         )
         if report.stopped:
-            fail(f"delivery stopped before the queue was done: {report.stopped}")
+            fail(_("delivery stopped before the queue was done: {reason}").format(reason=report.stopped))
         if report.failed:
             raise typer.Exit(1)

@@ -2,7 +2,7 @@
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -15,10 +15,47 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from review_model.questionnaire import Questionnaire
+    from review_model.vocabulary import Stage
 
 EXIT_PROBLEM = 1
 # How the audit trail names what a coordinator did from the command line.
 COORDINATOR = "coordinator (command line)"
+
+
+def coordinator_language() -> str:
+    """The language the commands print in: SPR_LANGUAGE, English when unset (see workflows.command_language)."""
+    from workflows.command_language import coordinator_language
+
+    return coordinator_language()
+
+
+def messages() -> Callable[..., str]:
+    """`_` for what a command prints, in the coordinator's language: `_ = messages()`, then
+    `_("Round {slug} launched.").format(…)` (the catalog finds messages by the name `_`, not `messages()(…)`)."""
+    from workflows.command_language import coordinator_messages
+
+    return coordinator_messages()
+
+
+def plural_messages() -> Callable[[str, str, int], str]:
+    """`ngettext` for what a command prints, in the coordinator's language: `ngettext = plural_messages()`."""
+    from workflows.command_language import coordinator_plurals
+
+    return coordinator_plurals()
+
+
+def stage_name(stage: "Stage | str") -> str:
+    """A stage as the commands name it: `submission` in English, „Selbsteinschätzung“ in German."""
+    from workflows.command_language import stage_name
+
+    return stage_name(stage, coordinator_language())
+
+
+def translated(message: str, **values: object) -> str:
+    """A message marked with N_ where it is defined, in the coordinator's language, placeholders filled."""
+    from config.translations import translate
+
+    return translate(coordinator_language(), "workflows", message, **values)
 
 
 def console(stderr: bool = False) -> "Console":
@@ -43,7 +80,8 @@ def styled(*parts: "str | tuple[str, str]") -> "Text":
 
 def fail(message: str) -> NoReturn:
     """Print a problem on stderr and stop with a non-zero exit code."""
-    console(stderr=True).print(styled(("Error:", "bold red"), " ", message))
+    _ = messages()
+    console(stderr=True).print(styled((_("Error:"), "bold red"), " ", message))
     raise typer.Exit(EXIT_PROBLEM)
 
 
@@ -59,36 +97,47 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
     table = Table(
         title=Text(title) if title else None, title_justify="left", header_style="bold", show_header=show_header
     )
-    for column in columns:
+    for column in columns:  # the caller translates the headings
         table.add_column(Text(column))
     for row in rows:
         table.add_row(*(Text("" if value is None else str(value)) for value in row))
     console().print(table)
 
 
+def N_(message: str) -> str:
+    """Mark a message for the catalog where it is defined (as config.translations.N_ does, without loading the
+    catalogs' machinery before a command runs: `spr --help` stays instant)."""
+    return message
+
+
 # What a coordinator does next with a round in each stage: every command that shows a round ends with it.
 _NEXT_STEPS = {
-    "draft": "launch it with `spr round launch {slug}` (it checks everything first)",
-    "invitation": "keep `spr serve` running; watch the round with `spr status {slug}`",
-    "submission": "keep `spr serve` running; watch the round with `spr status {slug}`",
-    "assignment": "check the reviewers with `spr assignment show {slug}`, then `spr assignment confirm {slug}`",
-    "review": "keep `spr serve` running; watch the round with `spr status {slug}`",
-    "consolidation": "keep `spr serve` running; the recommendations follow (`spr recommendations list {slug}`)",
-    "drafting": "decide on the drafts with `spr recommendations list {slug}`, then approve or reject each",
-    "comment": "keep `spr serve` running; publication follows the comment deadline (`spr status {slug}`)",
-    "published": "the report is on the portal; write a copy with `spr report {slug}`",
-    "archived": "write the report with `spr report {slug}`",
+    "draft": N_("Next: launch it with `spr round launch {slug}` (it checks everything first)."),
+    "invitation": N_("Next: keep `spr serve` running; watch the round with `spr status {slug}`."),
+    "submission": N_("Next: keep `spr serve` running; watch the round with `spr status {slug}`."),
+    "assignment": N_(
+        "Next: check the reviewers with `spr assignment show {slug}`, then `spr assignment confirm {slug}`."
+    ),
+    "review": N_("Next: keep `spr serve` running; watch the round with `spr status {slug}`."),
+    "consolidation": N_(
+        "Next: keep `spr serve` running; the recommendations follow (`spr recommendations list {slug}`)."
+    ),
+    "drafting": N_("Next: decide on the drafts with `spr recommendations list {slug}`, then approve or reject each."),
+    "comment": N_("Next: keep `spr serve` running; publication follows the comment deadline (`spr status {slug}`)."),
+    "published": N_("Next: the report is on the portal; write a copy with `spr report {slug}`."),
+    "archived": N_("Next: write the report with `spr report {slug}`."),
 }
 
 
 def next_step(slug: str, stage: str) -> str:
     """The line that ends a command about a round: what comes next in its stage."""
-    return "Next: " + _NEXT_STEPS[str(stage)].format(slug=slug) + "."
+    return translated(_NEXT_STEPS[str(stage)], slug=slug)
 
 
-def next_pass(slug: str, what: str) -> str:
-    """The line that ends a command whose effect the round driver carries on: what follows, and when."""
-    return f"Next: {what} once the round has advanced (`spr serve` does it; `spr round advance {slug}` at once)."
+def next_pass(slug: str, sentence: str) -> str:
+    """The line that ends a command whose effect the round driver carries on: `sentence` (marked with N_, with
+    a {slug} placeholder) says what follows once the round has advanced."""
+    return translated(sentence, slug=slug)
 
 
 def local_time(moment: datetime | None, zone: str) -> str:
@@ -102,9 +151,13 @@ def describe_questionnaire(questionnaire: "Questionnaire") -> str:
     """A questionnaire in one line: id, version, and how much there is to answer."""
     items = sum(1 for _ in questionnaire.items())
     ratings = sum(1 for _ in questionnaire.rating_cells())
-    return (
-        f"{questionnaire.id} v{questionnaire.version}, {len(questionnaire.sections)} sections, "
-        f"{items} items, {ratings} ratings"
+    _ = messages()
+    return _("{id} v{version}, {sections} sections, {items} items, {ratings} ratings").format(
+        id=questionnaire.id,
+        version=questionnaire.version,
+        sections=len(questionnaire.sections),
+        items=items,
+        ratings=ratings,
     )
 
 
@@ -119,7 +172,12 @@ def reported_errors() -> Iterator[None]:
         if _is_known(error):
             fail(str(error).rstrip())
         if _prefect_went_away(error):
-            fail(f"the Prefect server stopped answering ({error or type(error).__name__}); try again once it runs")
+            _ = messages()
+            fail(
+                _("the Prefect server stopped answering ({error}); try again once it runs").format(
+                    error=error or type(error).__name__
+                )
+            )
         raise
 
 

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from workflows.cli.output import COORDINATOR, reported_errors, success
+from workflows.cli.output import COORDINATOR, messages, plural_messages, reported_errors, success
 from workflows.cli.rounds import print_import_summary
 
 if TYPE_CHECKING:
@@ -60,7 +60,13 @@ def import_(
                     enrolled=summary.enrolled,
                 )
         if dry_run:
-            success(f"{file.name}: {len(rows)} participants, all valid (dry run: nothing changed).")
+            ngettext = plural_messages()
+            said = ngettext(
+                "{file}: {n} participants, all valid (dry run: nothing changed).",
+                "{file}: {n} participants, all valid (dry run: nothing changed).",
+                len(rows),
+            )
+            success(said.format(file=file.name, n=len(rows)))
         print_import_summary(summary)
 
 
@@ -89,11 +95,23 @@ def revoke_link(
             round_id, slug = round_.id, round_.slug
             person = participant_with_email(session, email)
         if person is None:
-            fail(f"{email} takes no part in {slug}")
+            _ = messages()
+            fail(_("{email} takes no part in {slug}").format(email=email, slug=slug))
         with on_prefect(), about_round(slug):
             revoked = revoke_links_flow(round_id, slug, person, COORDINATOR, reason)
-        success(f"{revoked} link(s) of {email} in {slug} revoked: they open nothing from now on.")
-        typer.echo(f"Next: send a new link with `spr round remind {slug} --participant {email}`.")
+        _, ngettext = messages(), plural_messages()
+        success(
+            ngettext(
+                "{n} link(s) of {email} in {slug} revoked: they open nothing from now on.",
+                "{n} link(s) of {email} in {slug} revoked: they open nothing from now on.",
+                revoked,
+            ).format(n=revoked, email=email, slug=slug)
+        )
+        typer.echo(
+            _("Next: send a new link with `spr round remind {slug} --participant {email}`.").format(
+                slug=slug, email=email
+            )
+        )
 
 
 @app.command("withdraw")
@@ -129,12 +147,24 @@ def withdraw(
             round_id, slug = round_.id, round_.slug
             planned = plan_withdrawal(session, round_, participant_with_email(session, email), reason, who=email)
         _show_withdrawal(planned, email, reason)
-        confirm_or_stop(f"Withdraw {planned.name} from {slug}?", yes, undone="not withdrawn")
+        _, ngettext = messages(), plural_messages()
+        confirm_or_stop(
+            _("Withdraw {name} from {slug}?").format(name=planned.name, slug=slug), yes, undone=_("not withdrawn")
+        )
         with on_prefect() as api:
             with about_round(slug):
                 withdrawn = withdraw_participant_flow(round_id, slug, planned.participant_id, COORDINATOR, reason)
-            success(f"{planned.name} ({email}) withdrawn from {slug}: {withdrawn.links_revoked} link(s) revoked, "
-                    f"{withdrawn.messages_dropped} unsent message(s) dropped.")  # fmt: skip
+            links = ngettext("{n} link revoked", "{n} links revoked", withdrawn.links_revoked)
+            dropped = ngettext("{n} unsent message dropped", "{n} unsent messages dropped", withdrawn.messages_dropped)
+            success(
+                _("{name} ({email}) withdrawn from {slug}: {links}, {dropped}.").format(
+                    name=planned.name,
+                    email=email,
+                    slug=slug,
+                    links=links.format(n=withdrawn.links_revoked),
+                    dropped=dropped.format(n=withdrawn.messages_dropped),
+                )
+            )
             followed = advance_after(api, round_id, slug, "withdrawing a participant")
             typer.echo(followed.line)
         typer.echo(next_step(slug, followed.stage or planned.stage))
@@ -143,37 +173,65 @@ def withdraw(
 def _show_withdrawal(planned: "Withdrawal", email: str, reason: str) -> None:
     """Exactly what withdrawing the person does, before anyone is asked."""
     from review_model.vocabulary import WorkStatus
+    from workflows.cli.output import stage_name
 
+    _, ngettext = messages(), plural_messages()
     slug = planned.round_slug
-    lines = [f"their {planned.links} personal link(s) open nothing from now on: the portal shows what it shows "
-             "for a revoked link"]  # fmt: skip
+    lines = [
+        ngettext(
+            "their personal link opens nothing from now on: the portal shows what it shows for a revoked link",
+            "their {n} personal links open nothing from now on: the portal shows what it shows for a revoked link",
+            planned.links,
+        ).format(n=planned.links)
+    ]
     if "respondent" in planned.roles:
         lines.append({
-            WorkStatus.submitted: "their self-assessment was submitted: it stays, and is reviewed, consolidated "
-                                  "and reported as before",
-            WorkStatus.draft: "their self-assessment was not submitted: the draft stays in the store, but it is "
-                              "not reviewed and no longer waited for",
-            None: "they have not begun their self-assessment: it is no longer waited for",
+            WorkStatus.submitted: _("their self-assessment was submitted: it stays, and is reviewed, consolidated "
+                                    "and reported as before"),
+            WorkStatus.draft: _("their self-assessment was not submitted: the draft stays in the store, but it is "
+                                "not reviewed and no longer waited for"),
+            None: _("they have not begun their self-assessment: it is no longer waited for"),
         }[planned.self_assessment])  # fmt: skip
     if planned.reviews_submitted:
-        lines.append(f"their {planned.reviews_submitted} submitted review(s) stay in the findings")
+        lines.append(
+            ngettext(
+                "their submitted review stays in the findings",
+                "their {n} submitted reviews stay in the findings",
+                planned.reviews_submitted,
+            ).format(n=planned.reviews_submitted)
+        )
     if planned.reviews_open:
-        lines.append(f"their open review(s) of {', '.join(planned.reviews_open)} are no longer waited for: "
-                     "these parties get fewer reviews")  # fmt: skip
+        lines.append(
+            _("their open reviews of {parties} are no longer waited for: these parties get fewer reviews").format(
+                parties=", ".join(planned.reviews_open)
+            )
+        )
     if planned.proposed_reviews:
-        lines.append(f"the proposed assignment has them review {', '.join(planned.proposed_reviews)}: propose "
-                     f"it again with `spr assignment compute {slug}` (confirming it is refused)")  # fmt: skip
+        lines.append(
+            _(
+                "the proposed assignment has them review {parties}: propose it again with "
+                "`spr assignment compute {slug}` (confirming it is refused)"
+            ).format(parties=", ".join(planned.proposed_reviews), slug=slug)
+        )
     if planned.reply_sent:
-        lines.append("their reply to the draft findings stays in the report")
+        lines.append(_("their reply to the draft findings stays in the report"))
     lines += [
-        "nothing is asked of them again: no invitation, reminder, review request, reply invitation or report "
-        "link; messages to them not yet sent are dropped (receipts of what they sent still go out)",
-        "no stage waits for them any more, and the round's counts leave them out but for what they submitted",
-        f"the round's history keeps who withdrew them and why: “{reason.strip()}”",
-    ]
-    roles = ", ".join(planned.roles) or "no role"
-    typer.echo(f"Withdrawing {planned.name} <{email}> ({planned.organisation}; {roles}) from {slug}, now in "
-               f"stage {planned.stage}:")  # fmt: skip
+        _("nothing is asked of them again: no invitation, reminder, review request, reply invitation or report "
+          "link; messages to them not yet sent are dropped (receipts of what they sent still go out)"),
+        _("no stage waits for them any more, and the round's counts leave them out but for what they submitted"),
+        _("the round's history keeps who withdrew them and why: “{reason}”").format(reason=reason.strip()),
+    ]  # fmt: skip
+    roles = ", ".join(planned.roles) or _("no role")
+    typer.echo(
+        _("Withdrawing {name} <{email}> ({organisation}; {roles}) from {slug}, now in stage {stage}:").format(
+            name=planned.name,
+            email=email,
+            organisation=planned.organisation,
+            roles=roles,
+            slug=slug,
+            stage=stage_name(planned.stage),
+        )
+    )
     for line in lines:
         typer.echo(f"  - {line}")
-    typer.echo("Nobody tells them by email: tell them yourself if they should know.")
+    typer.echo(_("Nobody tells them by email: tell them yourself if they should know."))

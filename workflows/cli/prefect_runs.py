@@ -25,9 +25,11 @@ def on_prefect() -> Iterator["PrefectApi"]:
     """Flows inside the block run on the Prefect server in use (see workflows.prefect_server); a configured
     server that does not answer raises PrefectUnreachable, which the command prints in one line."""
     from config.settings import get_settings
+    from workflows.cli.output import messages
     from workflows.prefect_server import prefect_api, using
 
-    meanwhile = "start it, or run the round driver without Prefect: `spr round advance ROUND --direct`"
+    _ = messages()
+    meanwhile = _("start it, or run the round driver without Prefect: `spr round advance ROUND --direct`")
     with using(prefect_api(get_settings(), meanwhile)) as api:
         yield api
 
@@ -38,14 +40,27 @@ def advance_after(api: "PrefectApi", round_id: int, slug: str, action: str) -> F
     Through the deployment when the server runs it, so the command returns at once and a worker sends what
     the action queued within seconds; else the round driver runs here, as a flow run, before the command ends.
     """
+    from workflows.cli.output import coordinator_language, messages
     from workflows.deployments import served, start_advance
     from workflows.flows import about_round, advance_round_flow
 
-    serving = served(api)
+    _, language = messages(), coordinator_language()
+    serving = served(api, language=language)
     if serving.deployed:
-        name = start_advance(round_id, slug, action)
-        waits = f" ({serving.reason}; the run waits for one)" if not serving.worker_online else ""
-        return Followed(f"Started the flow run “{name}” on {api.describe()}: what follows is done in seconds{waits}.")
+        name, server = start_advance(round_id, slug, action), api.describe(language)
+        if serving.worker_online:
+            return Followed(
+                _("Started the flow run “{name}” on {server}: what follows is done in seconds.").format(
+                    name=name, server=server
+                )
+            )
+        return Followed(
+            _("Started the flow run “{name}” on {server}: what follows is done in seconds ({reason}; the run "
+              "waits for one).").format(name=name, server=server, reason=serving.reason)
+        )  # fmt: skip
     with about_round(slug):
         report = advance_round_flow(round_id, slug, action)
-    return Followed(f"Round advanced here ({serving.reason}): {report.summary()}.", report.stage_after)
+    line = _("Round advanced here ({reason}): {summary}.").format(
+        reason=serving.reason, summary=report.summary(language)
+    )
+    return Followed(line, report.stage_after)

@@ -5,12 +5,27 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 
-from workflows.cli.output import COORDINATOR, fail, next_pass, next_step, print_table, reported_errors, success
+from workflows.cli.output import (
+    COORDINATOR,
+    N_,
+    coordinator_language,
+    fail,
+    messages,
+    next_pass,
+    next_step,
+    plural_messages,
+    print_table,
+    reported_errors,
+    stage_name,
+    success,
+    translated,
+)
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from review_model.tables import Recommendation, Round
+    from review_model.vocabulary import ActionLevel, RecommendationStatus
 
 app = typer.Typer(help="Review the drafted recommendations of a round.", no_args_is_help=True)
 RoundArgument = Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")]
@@ -34,23 +49,54 @@ def list_(round_ref: RoundArgument) -> None:
                 .where(Recommendation.round_id == round_.id)
                 .order_by(col(Recommendation.action_level), col(Recommendation.priority), col(Recommendation.id))
             ).all()
+        from review_model.vocabulary import Stage
+
+        _ = messages()
         if not found:
-            typer.echo("No recommendations yet: they are drafted when the round reaches the drafting stage.")
+            typer.echo(
+                _("No recommendations yet: they are drafted when the round reaches the {stage} stage.").format(
+                    stage=stage_name(Stage.drafting)
+                )
+            )
             return
         rows = [
-            (r.id, r.action_level.value, r.priority, r.status.value, r.text_de,
-             r.text_en or "(as the German text)",
-             f"{r.evidence.get('count')} of {r.evidence.get('total')}: {', '.join(r.evidence.get('parties', []))}")
+            (r.id, _level(r.action_level), r.priority, _status(r.status), r.text_de,
+             r.text_en or _("(as the German text)"),
+             _("{count} of {total}: {parties}").format(count=r.evidence.get("count"), total=r.evidence.get("total"),
+                                                       parties=", ".join(r.evidence.get("parties", []))))
             for r in found
         ]  # fmt: skip
-        columns = ["Id", "For", "Priority", "Status", "Text (de)", "Text (en)", "Evidence"]
-        print_table("Recommendations", columns, rows)
+        columns = [_("Id"), _("For"), _("Priority"), _("Status"), _("Text (de)"), _("Text (en)"), _("Evidence")]
+        print_table(_("Recommendations"), columns, rows)
         for r in found:
             for number, quote in enumerate(r.evidence.get("quotes", []), 1):
-                typer.echo(f"  #{r.id} quote {number} (a reviewer on {quote['party']}): „{quote['text']}“")
+                said = _("#{id} quote {number} (a reviewer on {party}): „{text}“").format(
+                    id=r.id, number=number, party=quote["party"], text=quote["text"]
+                )
+                typer.echo(f"  {said}")
         if any(r.evidence.get("quotes") for r in found):
-            typer.echo("Quotes are printed as reviewers' comments; leave one out with `spr recommendations edit "
-                       "ROUND ID --remove-quote N`.")  # fmt: skip
+            typer.echo(_("Quotes are printed as reviewers' comments; leave one out with `spr recommendations edit "
+                         "ROUND ID --remove-quote N`."))  # fmt: skip
+
+
+def _level(level: "ActionLevel") -> str:
+    """Whom a recommendation is for: its name in English (bund, laender, …), the domain's word in German."""
+    language = coordinator_language()
+    return level.value if language == "en" else level.label(language)
+
+
+def _status(status: "RecommendationStatus") -> str:
+    """A recommendation's status as the list shows it: its name in English, a word in German."""
+    from review_model.vocabulary import RecommendationStatus
+
+    _ = messages()
+    words = {
+        RecommendationStatus.draft: _("draft"),
+        RecommendationStatus.approved: _("approved"),
+        RecommendationStatus.rejected: _("rejected"),
+        RecommendationStatus.published: _("published"),
+    }
+    return words[status]
 
 
 def _chosen(session: "Session", round_ref: str, ids: list[int]) -> tuple["Round", list["Recommendation"]]:
@@ -65,15 +111,23 @@ def _chosen(session: "Session", round_ref: str, ids: list[int]) -> tuple["Round"
     from review_model.tables import Recommendation
     from review_model.vocabulary import Stage
 
+    _ = messages()
     round_ = find_round(session, round_ref)
     if round_.stage is not Stage.drafting:
-        fail(f"round {round_.slug} is in stage {round_.stage}: recommendations are decided in the drafting stage")
+        fail(
+            _("round {slug} is in stage {stage}: recommendations are decided in the {drafting} stage").format(
+                slug=round_.slug, stage=stage_name(round_.stage), drafting=stage_name(Stage.drafting)
+            )
+        )
     chosen = session.exec(
         select(Recommendation).where(Recommendation.round_id == round_.id, col(Recommendation.id).in_(ids))
     ).all()
     missing = sorted(set(ids) - {r.id for r in chosen})
     if missing:
-        fail(f"round {round_.slug} has no recommendation {', '.join(map(str, missing))}")
+        ngettext = plural_messages()
+        said = ngettext("round {slug} has no recommendation {ids}", "round {slug} has no recommendation {ids}",
+                        len(missing))  # fmt: skip
+        fail(said.format(slug=round_.slug, ids=", ".join(map(str, missing))))
     return round_, list(chosen)
 
 
@@ -93,13 +147,26 @@ def _decide(round_ref: str, ids: list[int], approve: bool) -> None:
                 decided = decide_recommendations_flow(round_id, slug, ids, approve, COORDINATOR)
         except ActionRefused as refused:
             fail("; ".join(refused.reasons))
-        success(f"{decided} recommendation(s) {'approved' if approve else 'rejected'}.")
+        ngettext = plural_messages()
+        if approve:
+            said = ngettext("{n} recommendation(s) approved.", "{n} recommendation(s) approved.", decided)
+        else:
+            said = ngettext("{n} recommendation(s) rejected.", "{n} recommendation(s) rejected.", decided)
+        success(said.format(n=decided))
         followed = advance_after(api, round_id, slug, "deciding recommendations")
         typer.echo(followed.line)
     if followed.stage and followed.stage != stage:
         typer.echo(next_step(slug, followed.stage))
     else:
-        typer.echo(next_pass(slug, "once every draft is approved or rejected, the right of reply opens"))
+        typer.echo(
+            next_pass(
+                slug,
+                N_(
+                    "Next: once every draft is approved or rejected, the right of reply opens once the round has "
+                    "advanced (`spr serve` does it; `spr round advance {slug}` at once)."
+                ),
+            )
+        )
 
 
 @app.command("approve")
@@ -116,9 +183,9 @@ def reject(round_ref: RoundArgument, ids: Annotated[list[int], typer.Argument(he
         _decide(round_ref, ids, approve=False)
 
 
-EDITOR_HELP = """# Recommendation {id} to {level}, priority {priority}. Edit the texts below the markers;
+EDITOR_HELP = N_("""# Recommendation {id} to {level}, priority {priority}. Edit the texts below the markers;
 # lines starting with # are ignored. Leave the English part empty to show the German text there.
-"""
+""")
 
 
 @app.command("edit")
@@ -152,33 +219,41 @@ def edit(
         with on_prefect(), about_round(slug):
             edited = edit_recommendation_flow(round_id, slug, recommendation_id, COORDINATOR, de, en, priority,
                                               list(remove_quote))  # fmt: skip
+        _ = messages()
         if not edited.changed:
-            typer.echo("Nothing changed.")
+            typer.echo(_("Nothing changed."))
             return
         changes = "; ".join(_text_changes(edited.before, edited.after))
-        success(f"Recommendation {recommendation_id} edited ({changes})"
-                + (": approve it again." if edited.reopened else "."))  # fmt: skip
+        if edited.reopened:
+            said = _("Recommendation {id} edited ({changes}): approve it again.")
+        else:
+            said = _("Recommendation {id} edited ({changes}).")
+        success(said.format(id=recommendation_id, changes=changes))
 
 
 def _text_changes(before: dict, after: dict) -> list[str]:
     """Which texts changed and which did not, so an edit of one language never passes for an edit of both."""
-    said = []
-    for key, language in (("text_de", "German"), ("text_en", "English")):
-        said.append(f"{language} text {'changed' if before[key] != after[key] else 'is unchanged'}")
+    _, ngettext = messages(), plural_messages()
+    said = [
+        _("German text changed") if before["text_de"] != after["text_de"] else _("German text is unchanged"),
+        _("English text changed") if before["text_en"] != after["text_en"] else _("English text is unchanged"),
+    ]
     if before["priority"] != after["priority"]:
-        said.append(f"priority {before['priority']} → {after['priority']}")
+        said.append(_("priority {before} → {after}").format(before=before["priority"], after=after["priority"]))
     if before["quotes"] != after["quotes"]:
-        said.append(f"{len(before['quotes']) - len(after['quotes'])} quote(s) left out")
+        left_out = len(before["quotes"]) - len(after["quotes"])
+        said.append(ngettext("{n} quote(s) left out", "{n} quote(s) left out", left_out).format(n=left_out))
     return said
 
 
 def _edit_in_editor(recommendation: "Recommendation") -> tuple[str, str]:
-    header = EDITOR_HELP.format(id=recommendation.id, level=recommendation.action_level.value,
-                                priority=recommendation.priority)  # fmt: skip
+    header = translated(EDITOR_HELP, id=recommendation.id, level=_level(recommendation.action_level),
+                        priority=recommendation.priority)  # fmt: skip
     document = f"{header}[de]\n{recommendation.text_de}\n\n[en]\n{recommendation.text_en or ''}\n"
     edited = click.edit(document, extension=".txt")
     if edited is None:
-        fail("the editor was closed without saving; nothing changed")
+        _ = messages()
+        fail(_("the editor was closed without saving; nothing changed"))
     return parse_edited_texts(edited)
 
 
@@ -195,5 +270,6 @@ def parse_edited_texts(document: str) -> tuple[str, str]:
         elif current is not None:
             parts[current].append(line)
     if "de" not in parts:
-        fail("the edited text has no [de] marker; nothing changed")
+        _ = messages()
+        fail(_("the edited text has no [de] marker; nothing changed"))
     return "\n".join(parts["de"]).strip(), "\n".join(parts.get("en", [])).strip()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from workflows.cli.output import fail, reported_errors, success
+from workflows.cli.output import fail, messages, reported_errors, stage_name, success
 
 
 class Format(StrEnum):
@@ -46,12 +46,18 @@ def report(
         from review_model.rounds import find_round
         from review_model.store import reading_session
         from review_model.tables import Finding, PublishedReport
+        from review_model.vocabulary import Stage
         from workflows.cli.store_access import open_store
 
+        _ = messages()
         with reading_session(open_store()) as session:
             round_ = find_round(session, round_ref)
             if session.exec(select(Finding.id).where(Finding.round_id == round_.id)).first() is None:
-                fail(f"round {round_.slug} has no findings yet: the report follows the review stage")
+                fail(
+                    _("round {slug} has no findings yet: the report follows the {review} stage").format(
+                        slug=round_.slug, review=stage_name(Stage.review)
+                    )
+                )
             stored = session.exec(
                 select(PublishedReport).where(
                     PublishedReport.round_id == round_.id,
@@ -75,7 +81,12 @@ def report(
         if target.is_dir():
             target = target / document.file_name(slug)
         target.write_bytes(document.content)
-        edition = "published edition" if stored is not None else "draft"
+        if stored is not None:
+            written = _("{format} ({language}, published edition) written to {file} ({size} bytes).")
+        else:
+            written = _("{format} ({language}, draft) written to {file} ({size} bytes).")
         success(
-            f"{format.value.upper()} ({lang.value}, {edition}) written to {target} ({len(document.content):,} bytes)."
+            written.format(
+                format=format.value.upper(), language=lang.value, file=target, size=f"{len(document.content):,}"
+            )
         )

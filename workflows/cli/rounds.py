@@ -11,9 +11,12 @@ from workflows.cli.output import (
     console,
     describe_questionnaire,
     local_time,
+    messages,
     next_step,
+    plural_messages,
     print_table,
     reported_errors,
+    stage_name,
     styled,
     success,
 )
@@ -54,7 +57,7 @@ def create(
                 file,
                 now=clock.now(),
                 default_time_zone=settings.time_zone,
-                default_language=settings.language,
+                default_language=settings.round_language,
                 actor=COORDINATOR,
             )
             csv_path = participants_path(creation.spec, file)
@@ -63,13 +66,18 @@ def create(
                 summary = enrol(session, creation.round, read_participants_file(csv_path), str(csv_path))
             round_ = creation.round
 
+        _ = messages()
         if creation.created:
-            success(f"Created round {round_.slug} ({round_.title}) in stage draft.")
+            success(
+                _("Created round {slug} ({title}) in stage {stage}.").format(
+                    slug=round_.slug, title=round_.title, stage=stage_name(round_.stage)
+                )
+            )
         else:
-            success(f"Round {round_.slug} exists already, created from this file; nothing changed.")
+            success(_("Round {slug} exists already, created from this file; nothing changed.").format(slug=round_.slug))
         if summary is not None:
             print_import_summary(summary)
-        typer.echo(f"Next: check it with `spr round show {round_.slug}`.")
+        typer.echo(_("Next: check it with `spr round show {slug}`.").format(slug=round_.slug))
 
 
 @app.command("list")
@@ -82,14 +90,15 @@ def list_() -> None:
 
         with session_scope(open_store()) as session:
             rows = [
-                (r.slug, r.title, r.stage, local_time(r.submission_deadline, r.time_zone), enrolled)
+                (r.slug, r.title, stage_name(r.stage), local_time(r.submission_deadline, r.time_zone), enrolled)
                 for r in list_rounds(session)
                 for enrolled, _, _ in [enrolment_counts(session, r.id)]
             ]
+        _ = messages()
         if not rows:
-            typer.echo("No rounds yet. Create one with `spr round create ROUND.yaml`.")
+            typer.echo(_("No rounds yet. Create one with `spr round create ROUND.yaml`."))
             return
-        print_table("Rounds", ["Round", "Title", "Stage", "Submission deadline", "Enrolled"], rows)
+        print_table(_("Rounds"), [_("Round"), _("Title"), _("Stage"), _("Submission deadline"), _("Enrolled")], rows)
 
 
 @app.command("show")
@@ -112,34 +121,68 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
             withdrawn = withdrawn_participants(session, r.id)
         questionnaire = Questionnaire.model_validate(r.questionnaire_snapshot)
         tz = r.time_zone
+        _, ngettext = messages(), plural_messages()
         out = console()
         out.print(styled((r.title, "bold"), f"  ({r.title_en})" if r.title_en else ""))
-        rows = [
-            ("Round", f"{r.slug} (id {r.id})"),
-            ("Stage", f"{r.stage} since {local_time(r.stage_entered_at, tz)}"),
-            ("Coordinator", f"{r.coordinator_name} <{r.coordinator_email}>"),
-            ("Language, time zone", f"{r.language}, {tz}"),
-            ("Questionnaire", describe_questionnaire(questionnaire)),
-            ("Submission opens", local_time(r.submission_opens_at, tz) if r.submission_opens_at else "at launch"),
-            ("Submission deadline", local_time(r.submission_deadline, tz)),
-            ("Review deadline", local_time(r.review_deadline, tz)),
-            ("Comment deadline", local_time(r.comment_deadline, tz)),
-            ("Publication", local_time(r.publication_at, tz) if r.publication_at else "when the comment stage closes"),
-            ("Reminders", f"{', '.join(map(str, r.reminder_days_before)) or 'none'} days before each deadline"),
-            ("", f"at most {r.max_reminders} per person and stage"),
-            ("Late submissions", f"accepted for {r.late_grace_hours} h" if r.late_grace_hours else "refused"),
-            (
-                "Assignment",
-                f"{r.reviewers_per_submission} reviewers per submission, {r.min_reviews_per_reviewer}–"
-                f"{r.max_reviews_per_reviewer} reviews per reviewer"
-                + (", not from the same Land" if r.exclude_same_state else "")
-                + (", no mutual reviews" if r.forbid_mutual_review else "")
-                + (f", at most {r.max_reviewers_per_kind} of one kind" if r.max_reviewers_per_kind else "")
-                + (", open review" if r.open_review else ", reviewers stay anonymous"),
+        rules = [
+            ngettext("{n} reviewer per submission", "{n} reviewers per submission", r.reviewers_per_submission).format(
+                n=r.reviewers_per_submission
             ),
-            ("Enrolled", f"{enrolled} ({respondents} respondents, {reviewers} reviewers)"),
-            ("Invited / submitted", f"{progress.invited} / {progress.submitted}"),
-            *([("Withdrawn", f"{len(withdrawn)} (listed below)")] if withdrawn else []),
+            _("{least}–{most} reviews per reviewer").format(
+                least=r.min_reviews_per_reviewer, most=r.max_reviews_per_reviewer
+            ),
+        ]
+        if r.exclude_same_state:
+            rules.append(_("not from the same Land"))
+        if r.forbid_mutual_review:
+            rules.append(_("no mutual reviews"))
+        if r.max_reviewers_per_kind:
+            rules.append(_("at most {n} of one kind").format(n=r.max_reviewers_per_kind))
+        rules.append(_("open review") if r.open_review else _("reviewers stay anonymous"))
+        reminder_days = ", ".join(map(str, r.reminder_days_before))
+        rows = [
+            (_("Round"), _("{slug} (id {id})").format(slug=r.slug, id=r.id)),
+            (
+                _("Stage"),
+                _("{stage} since {when}").format(stage=stage_name(r.stage), when=local_time(r.stage_entered_at, tz)),
+            ),
+            (_("Coordinator"), f"{r.coordinator_name} <{r.coordinator_email}>"),
+            (_("Language, time zone"), f"{r.language}, {tz}"),
+            (_("Questionnaire"), describe_questionnaire(questionnaire)),
+            (
+                _("Submission opens"),
+                local_time(r.submission_opens_at, tz) if r.submission_opens_at else _("at launch"),
+            ),
+            (_("Submission deadline"), local_time(r.submission_deadline, tz)),
+            (_("Review deadline"), local_time(r.review_deadline, tz)),
+            (_("Comment deadline"), local_time(r.comment_deadline, tz)),
+            (
+                _("Publication"),
+                local_time(r.publication_at, tz) if r.publication_at else _("when the comment stage closes"),
+            ),
+            (
+                _("Reminders"),
+                _("{days} days before each deadline").format(days=reminder_days)
+                if reminder_days
+                else _("none before the deadlines"),
+            ),
+            (
+                "",
+                _("at most {n} per person and stage").format(n=r.max_reminders),
+            ),
+            (
+                _("Late submissions"),
+                _("accepted for {hours} h").format(hours=r.late_grace_hours) if r.late_grace_hours else _("refused"),
+            ),
+            (_("Assignment"), ", ".join(rules)),
+            (
+                _("Enrolled"),
+                _("{enrolled} ({respondents} respondents, {reviewers} reviewers)").format(
+                    enrolled=enrolled, respondents=respondents, reviewers=reviewers
+                ),
+            ),
+            (_("Invited / submitted"), f"{progress.invited} / {progress.submitted}"),
+            *([(_("Withdrawn"), _("{n} (listed below)").format(n=len(withdrawn)))] if withdrawn else []),
         ]
         print_table(None, ["", ""], rows)
         print_withdrawn(withdrawn, tz)
@@ -147,9 +190,12 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
         if following is not None:
             blockers = transition_blockers(r, following, progress, clock.now())
             if blockers:
-                typer.echo(f"Before {following}: " + "; ".join(blockers))
+                # Translators: the reasons come from the stage rules, in English.
+                typer.echo(
+                    _("Before {stage}: {reasons}").format(stage=stage_name(following), reasons="; ".join(blockers))
+                )
             else:
-                typer.echo(f"Ready for {following}.")
+                typer.echo(_("Ready for {stage}.").format(stage=stage_name(following)))
         typer.echo(next_step(r.slug, r.stage))
 
 
@@ -159,8 +205,10 @@ def print_withdrawn(withdrawn: "Sequence[WithdrawnPerson]", zone: str) -> None:
         return
     rows = [(w.name, w.organisation, ", ".join(w.roles), local_time(w.withdrawn_at, zone), w.withdrawn_by, w.reason)
             for w in withdrawn]  # fmt: skip
-    columns = ["Name", "Organisation", "Roles", "Withdrawn", "By", "Reason"]
-    print_table(f"Withdrawn: {len(withdrawn)} (counted only for what they submitted)", columns, rows)
+    _ = messages()
+    columns = [_("Name"), _("Organisation"), _("Roles"), _("Withdrawn"), _("By"), _("Reason")]
+    title = _("Withdrawn: {n} (counted only for what they submitted)").format(n=len(withdrawn))
+    print_table(title, columns, rows)
 
 
 def print_import_summary(summary: object) -> None:
@@ -168,12 +216,21 @@ def print_import_summary(summary: object) -> None:
     from review_model.participant_import import ImportSummary
 
     assert isinstance(summary, ImportSummary)
+    _ = messages()
     if not summary.changed:
-        success(f"Participants: all {summary.participants_unchanged} already imported; nothing changed.")
+        success(_("Participants: all {n} already imported; nothing changed.").format(n=summary.participants_unchanged))
         return
     success(
-        f"Participants: {summary.participants_created} new, {summary.participants_updated} updated, "
-        f"{summary.participants_unchanged} unchanged; {summary.organisations_created} new organisations; "
-        f"{summary.enrolled} enrolled, {summary.enrolments_updated} with changed roles; "
-        f"{summary.conflicts_added} declared conflicts."
+        _(
+            "Participants: {created} new, {updated} updated, {unchanged} unchanged; {organisations} new "
+            "organisations; {enrolled} enrolled, {roles_changed} with changed roles; {conflicts} declared conflicts."
+        ).format(
+            created=summary.participants_created,
+            updated=summary.participants_updated,
+            unchanged=summary.participants_unchanged,
+            organisations=summary.organisations_created,
+            enrolled=summary.enrolled,
+            roles_changed=summary.enrolments_updated,
+            conflicts=summary.conflicts_added,
+        )
     )

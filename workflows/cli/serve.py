@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from workflows.cli.output import fail, reported_errors, success
+from workflows.cli.output import coordinator_language, fail, messages, reported_errors, success
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -49,10 +49,13 @@ def serve(
 
         settings = get_settings()
         engine = open_store()
+        _, language = messages(), coordinator_language()
         with ExitStack() as stack:
             if worker and not os.environ.get(API_URL):
                 folder = prefect_folder(settings)
-                typer.echo(f"Starting the local Prefect server (its database and log in {folder}) …")
+                typer.echo(
+                    _("Starting the local Prefect server (its database and log in {folder}) …").format(folder=folder)
+                )
                 server = stack.enter_context(LocalPrefectServer(folder, settings.prefect_port))
                 api = PrefectApi(server.url, local=True)
             else:  # a portal host starts while Prefect is away: submissions are kept, rounds advance later
@@ -65,10 +68,14 @@ def serve(
                 settings, engine, on_submission=trigger.submitted if trigger else None, prefect_api_url=api.url or ""
             )
             address = f"http://{host or settings.portal_host}:{port or settings.portal_port}"
+            links = str(settings.public_base_url).rstrip("/")
+            prefect = (_("Prefect:   {server}, its UI there") if api.url else _("Prefect:   {server}")).format(
+                server=api.describe(language)
+            )
             lines = [
-                f"Portal:    {address} (personal links start with {str(settings.public_base_url).rstrip('/')})",
-                f"Health:    {address}/health",
-                f"Prefect:   {api.describe()}" + (", its UI there" if api.url else ""),
+                _("Portal:    {address} (personal links start with {links})").format(address=address, links=links),
+                _("Health:    {address}").format(address=f"{address}/health"),
+                prefect,
                 _rounds_line(settings, api, worker),
             ]
             failure = _run(
@@ -79,7 +86,7 @@ def serve(
                 worker=_worker_loop(settings) if worker else None,
             )
         if failure:
-            fail(f"the worker stopped ({failure}), and spr serve with it; see Prefect's log")
+            fail(_("the worker stopped ({failure}), and spr serve with it; see Prefect's log").format(failure=failure))
 
 
 @contextmanager
@@ -108,24 +115,27 @@ def _rounds_line(settings: "Settings", api: "PrefectApi", worker: bool) -> str:
     from workflows.deployments import WORK_POOL
     from workflows.prefect_output import prefect_log_file
 
+    _ = messages()
     log = prefect_log_file()
-    logged = f"; Prefect's log in {log}" if log else ""
+    logged = _("; Prefect's log in {file}").format(file=log) if log else ""
     if worker:
-        return (
-            f"Rounds:    a worker on pool {WORK_POOL} advances every active round every "
-            f"{settings.advance_interval_seconds:g} s, and a round at once after each submission and coordinator "
-            f"action{logged}"
-        )
+        return _(
+            "Rounds:    a worker on pool {pool} advances every active round every {seconds} s, and a round at once "
+            "after each submission and coordinator action{logged}"
+        ).format(pool=WORK_POOL, seconds=f"{settings.advance_interval_seconds:g}", logged=logged)
     if api.url:
-        return f"Rounds:    advanced by the workers of {api.describe()} (this process starts their runs){logged}"
-    return "Rounds:    not advanced by this process (--no-worker, and no Prefect server runs)"
+        return _("Rounds:    advanced by the workers of {server} (this process starts their runs){logged}").format(
+            server=api.describe(coordinator_language()), logged=logged
+        )
+    return _("Rounds:    not advanced by this process (--no-worker, and no Prefect server runs)")
 
 
 def _ready(lines: list[str]) -> None:
-    success("spr serve is ready.")
+    _ = messages()
+    success(_("spr serve is ready."))
     for line in lines:
         typer.echo(f"  {line}")
-    typer.echo("Next: watch a round with `spr status ROUND`; stop serving with Ctrl+C.")
+    typer.echo(_("Next: watch a round with `spr status ROUND`; stop serving with Ctrl+C."))
 
 
 def _worker_loop(settings: "Settings") -> Callable[[], Any]:
@@ -200,15 +210,22 @@ def deploy() -> None:
         from workflows.prefect_server import prefect_api, using
 
         settings = get_settings()
-        api = prefect_api(settings, "start it first")
+        _ = messages()
+        api = prefect_api(settings, _("start it first"))
         if api.url is None:
-            fail("no Prefect server to deploy to: set PREFECT_API_URL (or start `spr serve`, which deploys itself)")
+            fail(_("no Prefect server to deploy to: set PREFECT_API_URL (or start `spr serve`, which deploys itself)"))
         with using(api):
             from workflows.deployments import WORK_POOL, register_deployments
 
             names = register_deployments(settings.advance_interval_seconds)
-        success(f"Deployed on {api.describe()}, work pool {WORK_POOL}: {', '.join(names)}.")
-        typer.echo(f"Next: start workers with `spr worker` (or `prefect worker start --pool {WORK_POOL}`).")
+        success(
+            _("Deployed on {server}, work pool {pool}: {deployments}.").format(
+                server=api.describe(coordinator_language()), pool=WORK_POOL, deployments=", ".join(names)
+            )
+        )
+        typer.echo(
+            _("Next: start workers with `spr worker` (or `prefect worker start --pool {pool}`).").format(pool=WORK_POOL)
+        )
 
 
 def worker(
@@ -223,28 +240,34 @@ def worker(
         from workflows.worker import worker_refusals
 
         settings = get_settings()
+        _, language = messages(), coordinator_language()
         reasons = worker_refusals(settings, os.environ)
         try:
             api = prefect_api(settings)
         except PrefectUnreachable as unreachable:
-            api, _ = PrefectApi(None), reasons.append(str(unreachable))
+            api = PrefectApi(None)
+            reasons.append(str(unreachable))
         else:
             if api.url is None:
-                reasons.append("no Prefect server: set PREFECT_API_URL to the server the deployments are on")
+                reasons.append(_("no Prefect server: set PREFECT_API_URL to the server the deployments are on"))
         if reasons:
-            fail("the worker cannot start:\n" + "\n".join(f"  - {reason}" for reason in reasons))
+            fail(_("the worker cannot start:") + "".join(f"\n  - {reason}" for reason in reasons))
         from workflows.deployments import WORK_POOL, served
         from workflows.worker import run_worker, settings_for_flow_runs
 
         with using(api):
             if not served(api).deployed:
-                fail(f"nothing is deployed on {api.describe()}: run `spr deploy` first")
+                fail(_("nothing is deployed on {server}: run `spr deploy` first").format(server=api.describe(language)))
             os.environ.update(settings_for_flow_runs(settings))
-            success(f"Worker on pool {WORK_POOL} of {api.describe()}; stop it with Ctrl+C or SIGTERM.")
+            success(
+                _("Worker on pool {pool} of {server}; stop it with Ctrl+C or SIGTERM.").format(
+                    pool=WORK_POOL, server=api.describe(language)
+                )
+            )
             failure = _run_until_signalled(lambda: run_worker(WORK_POOL, settings.worker_poll_seconds, name))
         if failure:
-            fail(f"the worker stopped: {failure}")
-        typer.echo("Worker stopped.")
+            fail(_("the worker stopped: {failure}").format(failure=failure))
+        typer.echo(_("Worker stopped."))
 
 
 def _run_until_signalled(start: Callable[[], Any]) -> str | None:

@@ -35,7 +35,12 @@ def open_store() -> Engine:
     if current is None and not inspect(engine).get_table_names():
         upgrade_store(engine)
         return engine
+    from workflows.command_language import coordinator_messages
+
+    _ = coordinator_messages()
     where = describe_url(get_settings().database_url)
     raise StoreNotReady(
-        f"the store at {where} is at schema {current or 'unknown'}, this spr needs {head}: run `spr db upgrade`"
+        _("the store at {where} is at schema {schema}, this spr needs {needed}: run `spr db upgrade`").format(
+            where=where, schema=current or _("unknown"), needed=head
+        )
     )
