@@ -300,7 +300,10 @@ def test_the_withdraw_command_says_what_happens_asks_first_and_the_round_lists_t
 
     withdrawn = runner.invoke(app, command, input="y\n")
     assert withdrawn.exit_code == 0, withdrawn.output
-    assert "Dora Roth (Dora@Talbach.example) withdrawn from fruehjahr-2027: 1 link revoked, 0 unsent messages dropped." in withdrawn.output
+    assert (
+        "Dora Roth (Dora@Talbach.example) withdrawn from fruehjahr-2027: 1 link revoked, 0 unsent messages dropped."
+        in withdrawn.output
+    )
     assert "Round advanced here (no Prefect server runs)" in withdrawn.output
     assert withdrawn.output.splitlines()[-1].startswith("Next: ")
     assert enrolment_of(world, "dora").withdrawn_by == "coordinator (command line)"
