@@ -159,7 +159,7 @@ class RoundFigures:
 
     @property
     def parties(self) -> int:
-        return self.own.shape[0]
+        return int(self.own.shape[0])
 
     def items(self, party: int) -> list[ItemFigures]:
         """Every rating cell of one party, in questionnaire order."""
@@ -217,9 +217,10 @@ class RoundFigures:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             own, peer = np.nanmean(self.own[:, columns], axis=1), np.nanmean(self.peer_mean[:, columns], axis=1)
-        return tuple(Means(np.nan_to_num(a), (~np.isnan(a)).astype(np.int64)) for a in (own, peer))  # type: ignore[return-value]
+        own_means, peer_means = (Means(np.nan_to_num(a), (~np.isnan(a)).astype(np.int64)) for a in (own, peer))
+        return own_means, peer_means
 
-    def group_evidence(self, columns: Sequence[int], weakest: int = 3) -> list[dict[str, list]]:
+    def group_evidence(self, columns: Sequence[int], weakest: int = 3) -> list[dict[str, list[Any]]]:
         """Per party, what stands behind its group figure: its lowest-rated items (by its peers' mean) and
         what its reviewers wrote in the comment fields of the group's items, each comment with the ratings it
         is attached to (the reviewer's "scores" and the party's own, "self", on the items the field belongs
@@ -231,7 +232,7 @@ class RoundFigures:
         unrated = np.isnan(np.take_along_axis(means, order, axis=1))
         for party in np.flatnonzero(unrated.any(axis=1)).tolist():
             names[party] = [name for name, missing in zip(names[party], unrated[party], strict=True) if not missing]
-        evidence: list[dict[str, list]] = [{"weakest": found, "comments": []} for found in names]
+        evidence: list[dict[str, list[Any]]] = [{"weakest": found, "comments": []} for found in names]
         commented: dict[str, list[int]] = {}
         for c in columns:
             commented.setdefault(self.cells[c].comment_key, []).append(c)

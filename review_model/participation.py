@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, case, cast, func
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, Integer, case, cast, func
+from sqlmodel import Session, col
 
 from review_model.tables import Enrolment, Submission
 from review_model.vocabulary import WorkStatus
+from review_model.wide_select import select_columns
 
 
 @dataclass(frozen=True)
@@ -23,16 +24,16 @@ class Participation:
 def participation(session: Session, round_id: int) -> Participation:
     """Counts over the round's respondents, in one query."""
 
-    def flag(condition: object) -> object:
+    def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(cast(case((condition, 1), else_=0), Integer)), 0)
 
     row = session.exec(
-        select(
+        select_columns(
             func.count(),
             flag(col(Enrolment.invited_at).is_not(None)),
             flag(col(Enrolment.first_opened_at).is_not(None)),
-            flag(Submission.status == WorkStatus.draft),
-            flag(Submission.status == WorkStatus.submitted),
+            flag(col(Submission.status) == WorkStatus.draft),
+            flag(col(Submission.status) == WorkStatus.submitted),
             flag(col(Enrolment.bounced_at).is_not(None)),
             func.coalesce(func.sum(Enrolment.reminders_sent), 0),
         )

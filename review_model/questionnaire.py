@@ -83,7 +83,8 @@ class Scale(_Strict):
 
 
 class _Valued(Protocol):
-    value: int
+    @property
+    def value(self) -> int: ...
 
 
 LevelLike = TypeVar("LevelLike", bound=_Valued)

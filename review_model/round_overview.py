@@ -113,10 +113,10 @@ def benchmark_ranking(groups: Iterable[PartyGroup], tag: str, scale: str) -> dic
             by_value.setdefault(group.value, []).append(group)
     ranking = {}
     for value, members in by_value.items():
-        in_order = sorted(members, key=lambda g: (-ordered(g.peer_mean), g.party))  # type: ignore[arg-type]
+        in_order = sorted(members, key=lambda g: (-ordered(g.peer_mean), g.party))
         ranked: list[Ranked] = []
         for position, group in enumerate(in_order, 1):
-            tied = ranked and ordered(ranked[-1].peer_mean) == ordered(group.peer_mean)  # type: ignore[arg-type]
+            tied = ranked and ordered(ranked[-1].peer_mean) == ordered(group.peer_mean)
             ranked.append(Ranked(group.party, group.peer_mean, ranked[-1].rank if tied else position))  # type: ignore[arg-type]
         ranking[value] = ranked
     return ranking

@@ -103,6 +103,8 @@ def create_round_from_file(
         raise RoundFileError(document.source, problems)
 
     rules = spec.assignment
+    submission, review, comment = schedule["submission"], schedule["review"], schedule["comment"]
+    assert submission is not None and review is not None and comment is not None  # a round file requires them
     round_ = Round(
         slug=spec.slug,
         title=spec.title.de,
@@ -117,9 +119,9 @@ def create_round_from_file(
         questionnaire_version=questionnaire.version,
         questionnaire_snapshot=questionnaire.model_dump(mode="json", exclude_none=True),
         submission_opens_at=schedule["submission_opens"],
-        submission_deadline=schedule["submission"],
-        review_deadline=schedule["review"],
-        comment_deadline=schedule["comment"],
+        submission_deadline=submission,
+        review_deadline=review,
+        comment_deadline=comment,
         publication_at=schedule["publication"],
         reminder_days_before=list(spec.reminders.days_before),
         max_reminders=spec.reminders.max,

@@ -21,7 +21,7 @@ SQLModel.metadata.naming_convention = {
 metadata = SQLModel.metadata
 
 
-def enum_column(enum: type[StrEnum], *, nullable: bool = False, index: bool = False, **kw: Any) -> Column:
+def enum_column(enum: type[StrEnum], *, nullable: bool = False, index: bool = False, **kw: Any) -> Column[Any]:
     """A column that stores an enum's values as short strings (no native database enum to migrate)."""
     return Column(
         Enum(enum, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]),
