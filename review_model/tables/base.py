@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Enum
+from sqlalchemy import Column, Enum, Table, inspect
 from sqlmodel import Field, SQLModel
 
 from review_model import clock
@@ -31,6 +31,13 @@ def enum_column(enum: type[StrEnum], *, nullable: bool = False, index: bool = Fa
     )
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for statements over many rows (SQLModel declares no `__table__`)."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
+
+
 def created_at_field() -> Any:
     """When the row was written, in UTC."""
     return Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
@@ -53,5 +60,6 @@ __all__ = [
     "enum_column",
     "json_field",
     "metadata",
+    "table_of",
     "timestamp_field",
 ]
