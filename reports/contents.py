@@ -5,6 +5,7 @@ thousand parties assembles in a second or two.
 """
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fractions import Fraction
@@ -41,6 +42,7 @@ from review_model.tables import (
     Submission,
 )
 from review_model.vocabulary import ActionLevel, FindingScope, OrganisationKind, RecommendationStatus, WorkStatus
+from review_model.wide_select import select_columns
 
 GROUP_SCOPES = (
     FindingScope.objective,
@@ -94,7 +96,7 @@ class GroupRow(NamedTuple):
     critical_parties: int = 0
 
     @property
-    def gap(self) -> float | None:
+    def gap(self) -> FigureValue | None:
         return gap(self.peer_mean, self.self_mean)
 
 
@@ -236,7 +238,9 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         for entry in f.details.get("items", [])
     ]
     other_disagreements = sum(f.details.get("others", 0) for f in round_rows if f.key == "disagreements")
-    agreement = next((f.details.get("alpha", {}) for f in round_rows if f.key == "agreement"), {})
+    agreement: dict[str, float | None] = next(
+        (f.details.get("alpha", {}) for f in round_rows if f.key == "agreement"), {}
+    )
     matrix_cells = [
         MatrixCell(f.details["column"], f.details["row"], f.scale or "", _round_figure(f, "peer_mean"), f.n_reviews)
         for f in round_rows
@@ -261,7 +265,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
             previous_name = previous.title_en if language == "en" and previous.title_en else previous.title
             before = [
                 PartyGroup(profile.name, row.tag, row.key, row.scale, row.self_mean, row.peer_mean)
-                for profile, row in _previous_groups(session, previous.id)
+                for profile, row in _previous_groups(session, round_.previous_round_id)
             ]
             per_party, round_wide = progress_since(before, party_groups, column_tag)
             by_name = {profile.name: profile for profile in profiles.values()}
@@ -396,7 +400,7 @@ def _parties(session: Session, round_id: int, language: str) -> dict[int, tuple[
     rows = (
         session.connection()
         .execute(
-            select(
+            select_columns(
                 Submission.id,
                 Organisation.name,
                 Organisation.kind,
@@ -424,14 +428,19 @@ def _parties(session: Session, round_id: int, language: str) -> dict[int, tuple[
 
 
 def _party_groups(
-    session: Session, round_id: int, parties: dict, names: dict[tuple[str, str], str] | None = None
+    session: Session,
+    round_id: int,
+    parties: dict[int, tuple[PartyProfile, int]],
+    names: dict[tuple[str, str], str] | None = None,
 ) -> list[tuple[int, GroupRow]]:
     """Every party's group findings, named from `names` (by tag and key; the key where there is none)."""
     names = names or {}
     tags = {scope: scope.value for scope in FindingScope}
     found = []
     for submission_id, scope, key, scale, self_score, peer_mean in session.connection().execute(
-        select(Finding.submission_id, Finding.scope, Finding.key, Finding.scale, Finding.self_score, Finding.peer_mean)
+        select_columns(
+            Finding.submission_id, Finding.scope, Finding.key, Finding.scale, Finding.self_score, Finding.peer_mean
+        )
         .where(Finding.round_id == round_id, col(Finding.scope).in_(GROUP_SCOPES))
         .order_by(col(Finding.id))
     ):
@@ -526,7 +535,9 @@ def _round_figure(finding: Finding, name: str) -> FigureValue | None:
     return Fraction(kept) if kept is not None else getattr(finding, name)
 
 
-def _ranking(party_groups, column_tag, scale, tag_label):  # type: ignore[no-untyped-def]
+def _ranking(
+    party_groups: list[PartyGroup], column_tag: str | None, scale: str, tag_label: Callable[[str, str], str]
+) -> tuple[list[tuple[str, str]], list[tuple[str, dict[str, Ranked]]]]:
     """Per party, its rank in each group; parties ordered by their mean rank."""
     if column_tag is None:
         return [], []
@@ -546,7 +557,7 @@ def _participation(session: Session, round_id: int, replied: int) -> dict[str, i
     progress = round_progress(session, round_id)
     _, _, reviewers = enrolment_counts(session, round_id)
     reviewing = session.exec(
-        select(func.count(distinct(ReviewAssignment.reviewer_enrolment_id)))
+        select(func.count(distinct(col(ReviewAssignment.reviewer_enrolment_id))))
         .join(Review, col(Review.assignment_id) == ReviewAssignment.id)
         .where(ReviewAssignment.round_id == round_id, Review.status == WorkStatus.submitted)
     ).one()

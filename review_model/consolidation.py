@@ -9,19 +9,23 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from review_model.agreement import krippendorff_alpha
-from review_model.exact_figures import exact
+from review_model.exact_figures import FigureValue, exact
 from review_model.questionnaire import Questionnaire, RatingCell
 
 # Peers disagree on an item when their ratings lie this many levels apart or more.
 DISAGREEMENT_SPREAD = 2
 
 
-def gap(peer_mean: float | None, own: float | None) -> float | None:
+@overload
+def gap(peer_mean: float | None, own: float | None) -> float | None: ...
+@overload
+def gap(peer_mean: FigureValue | None, own: FigureValue | None) -> FigureValue | None: ...
+def gap(peer_mean: FigureValue | None, own: FigureValue | None) -> FigureValue | None:
     """Peers' mean minus the party's own rating: negative when the party sees itself better than its peers do.
 
     A float, a few units of 2**-52 off where the means are not whole (7/3 minus 10/3 gives -1.0000000000000004):
