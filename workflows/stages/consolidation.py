@@ -17,7 +17,7 @@ from review_model.round_overview import most_frequent_with_ties
 from review_model.round_ratings import load_round_ratings
 from review_model.rounds import get_round
 from review_model.store import insert_rows, reading_session
-from review_model.tables import Finding
+from review_model.tables import Finding, table_of
 from review_model.vocabulary import FindingScope, Stage
 from workflows.stages.context import StageContext
 
@@ -50,7 +50,7 @@ def consolidate_round(context: StageContext, round_id: int, actor: str) -> int:
         round_ = lock_round(session, round_id)
         if round_.stage is not Stage.consolidation or _has_findings(session, round_id):
             return 0
-        insert_rows(session, Finding.__table__, rows)  # type: ignore[attr-defined]
+        insert_rows(session, table_of(Finding), rows)
         record_event(session, round_id, actor, "findings consolidated", findings=len(rows))
         session.commit()
         return len(rows)
@@ -60,7 +60,9 @@ def _has_findings(session: Session, round_id: int) -> bool:
     return session.exec(select(Finding.id).where(Finding.round_id == round_id).limit(1)).first() is not None
 
 
-def finding_rows(round_id: int, submission_ids: list[int], figures: RoundFigures, now: datetime) -> list[dict]:
+def finding_rows(
+    round_id: int, submission_ids: list[int], figures: RoundFigures, now: datetime
+) -> list[dict[str, Any]]:
     """The findings of a consolidated round, as rows: each party's groups, then the round's own.
 
     Per-item figures are not stored (see review_model.round_ratings); a party's group findings carry
@@ -91,7 +93,7 @@ def finding_rows(round_id: int, submission_ids: list[int], figures: RoundFigures
     return rows
 
 
-def _party_rows(round_id: int, submission_ids: list[int], figures: RoundFigures, now: datetime) -> list[dict]:
+def _party_rows(round_id: int, submission_ids: list[int], figures: RoundFigures, now: datetime) -> list[dict[str, Any]]:
     """Per party and scale, the overall means and where its peers disagreed most; then the items the round's
     peers disagreed on most often."""
     rows = []

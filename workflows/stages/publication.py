@@ -81,6 +81,7 @@ def _publish(session: Session, context: StageContext, change: StageChange, docum
     """Keep the rendered report, publish the approved recommendations, and tell every reader; returns how many
     messages were queued."""
     round_ = change.round
+    assert round_.id is not None
     round_id = round_.id
     session.add_all(_stored(round_id, document, now) for document in documents)
     published = session.exec(

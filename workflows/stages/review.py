@@ -27,6 +27,7 @@ from review_model.tables import (
 from review_model.tokens import issue_link
 from review_model.transitions import transition
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+from review_model.wide_select import select_columns
 from workflows.stages.context import StageContext, remind_on_schedule
 
 
@@ -101,6 +102,7 @@ def remind_reviewers(
 ) -> int:
     """Queue a review reminder, listing their open reviews, to each reviewer with reviews still open that
     `number_of` gives a number and a sequence (it is given the reviewer and the review reminders they had)."""
+    assert round_.id is not None
     sent = messages_sent_by_recipient(session, round_.id, ReviewReminder.kind)
     messages = []
     for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=True).items():
@@ -152,8 +154,11 @@ def _tasks_by_reviewer(
     session: Session, context: StageContext, round_: Round, *, pending_only: bool
 ) -> dict[Recipient, list[ReviewTask]]:
     """Each reviewer's review tasks: the reviewed organisation and the link to the review form."""
+    assert round_.id is not None
     statement = confirmed_assignments(
-        select(ReviewAssignment, Enrolment, Participant, Organisation, REVIEWED_ORGANISATION.name, Review.status),
+        select_columns(
+            ReviewAssignment, Enrolment, Participant, Organisation, REVIEWED_ORGANISATION.name, Review.status
+        ),
         round_.id,
     ).order_by(col(ReviewAssignment.id))
     tasks: dict[Recipient, list[ReviewTask]] = defaultdict(list)
