@@ -80,6 +80,7 @@ def revoke_link(
 
         with reading_session(open_store()) as session:
             round_ = find_round(session, round_ref)
+            assert round_.id is not None
             round_id, slug = round_.id, round_.slug
             person = participant_with_email(session, email)
         if person is None:

@@ -48,4 +48,5 @@ def advance_after(api: "PrefectApi", round_id: int, slug: str, action: str) -> F
         return Followed(f"Started the flow run “{name}” on {api.describe()}: what follows is done in seconds{waits}.")
     with about_round(slug):
         report = advance_round_flow(round_id, slug, action)
+    assert report is not None  # None only for a run given wait_seconds
     return Followed(f"Round advanced here ({serving.reason}): {report.summary()}.", report.stage_after)

@@ -13,6 +13,8 @@ import typer
 from workflows.cli.output import fail, reported_errors, success
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from config.settings import Settings
     from workflows.prefect_server import PrefectApi
 
@@ -136,7 +138,7 @@ def _worker_loop(settings: "Settings") -> Callable[[], Any]:
 
 
 def _run(
-    app: object,
+    app: "FastAPI",
     host: str,
     port: int,
     on_ready: Callable[[], Any],
@@ -227,7 +229,8 @@ def worker(
         try:
             api = prefect_api(settings)
         except PrefectUnreachable as unreachable:
-            api, _ = PrefectApi(None), reasons.append(str(unreachable))
+            api = PrefectApi(None)
+            reasons.append(str(unreachable))
         else:
             if api.url is None:
                 reasons.append("no Prefect server: set PREFECT_API_URL to the server the deployments are on")
