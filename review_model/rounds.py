@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, cast, func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from review_model.audit_trail import record_event
 from review_model.questionnaire import Questionnaire, load_questionnaire
@@ -169,8 +170,8 @@ def list_rounds(session: Session) -> list[Round]:
 def round_progress(session: Session, round_id: int) -> RoundProgress:
     """The counts the stage rules decide on, read in a handful of aggregate queries."""
 
-    def count(statement: object) -> int:
-        return int(session.exec(statement).one())  # type: ignore[call-overload]
+    def count(statement: SelectOfScalar[int]) -> int:
+        return int(session.exec(statement).one())
 
     respondents = count(
         select(func.count()).select_from(Enrolment).where(Enrolment.round_id == round_id, col(Enrolment.is_respondent))

@@ -106,7 +106,7 @@ def _publish(session: Session, context: StageContext, change: StageChange, docum
     return queued
 
 
-def _stored(round_id: int, document: ReportDocument, now) -> PublishedReport:  # type: ignore[no-untyped-def]
+def _stored(round_id: int, document: ReportDocument, now: datetime) -> PublishedReport:
     return PublishedReport(round_id=round_id, format=document.format, language=document.language,
                            media_type=document.media_type, content=document.content, published_at=now)  # fmt: skip
 
