@@ -76,6 +76,14 @@ class Settings(BaseSettings):
         description="Days the reviewed parties have at least for their reply: when the comment stage opens "
         "later than planned, its deadline moves out to give them this long.",
     )
+    status_digest: bool = Field(
+        default=True,
+        description="Send each round's coordinator a daily email while a stage runs: where it stands and what "
+        "changed since the day before.",
+    )
+    status_digest_hour: int = Field(
+        default=8, ge=0, le=23, description="The hour, in the round's time zone, from which the daily digest is due."
+    )
     portal_host: str = "127.0.0.1"
     portal_port: int = Field(default=8000, ge=1, le=65535)
     portal_threads: int = Field(

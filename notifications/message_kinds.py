@@ -166,6 +166,12 @@ class StatusDigest(MessageContent):
     days_left: int | None
     counts: dict[str, int] = field(default_factory=dict)
     failed_messages: int = 0
+    # What changed since the previous digest (`since`): counts under the same keys, the stages entered, and
+    # what waits for the coordinator ("confirm_assignment", "decide_recommendations").
+    since: datetime | None = None
+    changes: dict[str, int] = field(default_factory=dict)
+    stages_entered: tuple[str, ...] = ()
+    to_do: tuple[str, ...] = ()
 
 
 MESSAGE_KINDS: dict[str, type[MessageContent]] = {

@@ -78,7 +78,6 @@ def create_app(
         yield
 
     app = FastAPI(title="spr portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
-    app.state.portal = portal
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, on_too_large=_too_large)
     app.add_middleware(RefuseNul, on_refused=_no_such_page)
     app.add_middleware(SecurityHeaders)

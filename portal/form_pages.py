@@ -392,7 +392,7 @@ def _render(
     else:
         heading = t["review_of"].format(organisation=linked.reviewed_organisation)
         subheading = t["review"]
-    title = linked.round.title_en if language == "en" and linked.round.title_en else linked.round.title
+    title = linked.round.title_in(language)
     return render_page(
         "form.html",
         language,

@@ -21,6 +21,7 @@ from portal.rendering import message_page, render_page, words
 from portal.security import csrf_ok, csrf_token
 from reports.rendering_numbers import number, signed
 from review_model import clock
+from review_model.findings import read_group_details
 from review_model.moments import format_moment
 from review_model.questionnaire import Questionnaire
 from review_model.replies import (
@@ -282,7 +283,7 @@ def _render(
                 errors.get(target.finding_id),
             )
         )
-    title = linked.round.title_en if language == "en" and linked.round.title_en else linked.round.title
+    title = linked.round.title_in(language)
     return render_page(
         "reply.html",
         language,
@@ -314,12 +315,12 @@ def _finding_view(questionnaire: Questionnaire, finding: Finding, language: str)
         shown = number(mean, language)
         return f"{shown} – {scale.level_of(mean).label.in_language(language)}" if scale else shown
 
-    gap = finding.details.get("gap")
+    gap = read_group_details(finding.details).gap
     return FindingView(
         t.get(f"scale_{finding.scale}", finding.scale or ""),  # questionnaires name scales but give them no label
         rating(finding.self_score),
         rating(finding.peer_mean),
-        "—" if not isinstance(gap, int | float) else signed(gap, language, minus="−"),
+        "—" if gap is None else signed(gap, language, minus="−"),
     )
 
 
@@ -328,7 +329,8 @@ def _comments(findings: Sequence[Finding]) -> list[str]:
     seen: set[str] = set()
     comments: list[str] = []
     for finding in findings:
-        fresh = [entry for entry in finding.details.get("comments", []) if entry.get("item") not in seen]
-        comments += [str(entry.get("text", "")) for entry in fresh]
-        seen |= {entry.get("item") for entry in fresh}
+        evidence = read_group_details(finding.details).evidence
+        fresh = [comment for comment in evidence.comments if comment.item not in seen]
+        comments += [comment.text for comment in fresh]
+        seen |= {comment.item for comment in fresh}
     return comments

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from review_model import clock
 from review_model.consolidation import DISAGREEMENT_SPREAD, gap, status_dimensions
 from review_model.exact_figures import FigureValue, below, rounded
+from review_model.findings import DISAGREEMENTS_KEPT, GROUP_SCOPES, RoundGroup, party_overalls, round_findings
 from review_model.questionnaire import MatrixItem, Questionnaire, Scale, ScaleItem, level_shown
 from review_model.replies import sent_replies
 from review_model.round_overview import (
@@ -44,15 +45,7 @@ from review_model.tables import (
 from review_model.vocabulary import ActionLevel, FindingScope, OrganisationKind, RecommendationStatus, WorkStatus
 from review_model.wide_select import select_columns
 
-GROUP_SCOPES = (
-    FindingScope.objective,
-    FindingScope.strategy_level,
-    FindingScope.field_of_action,
-    FindingScope.guideline,
-)
 ACTION_LEVEL_ORDER = list(ActionLevel)
-# Disagreements shown per party in its profile; the CSV and JSON exports hold all of them.
-DISAGREEMENTS_PER_PARTY = 5
 
 
 @dataclass(frozen=True)
@@ -225,26 +218,11 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
     _add_disagreements(session, round_id, profiles, labels)
     if round_.open_review:
         _add_reviewers(session, round_id, profiles)
-    round_rows = session.exec(
-        select(Finding)
-        .where(Finding.round_id == round_id, Finding.scope == FindingScope.round)
-        .order_by(col(Finding.id))  # questionnaire order: the status matrix's rows and columns follow it
-    ).all()
+    round_wide = round_findings(session, round_id)
     # Consolidation keeps the most frequent disagreements, ties included, and counts the others.
     frequent = [
-        (labels.get(entry["item"], entry["item"]), entry["scale"], entry["disagreeing"], entry["rated"])
-        for f in round_rows
-        if f.key == "disagreements"
-        for entry in f.details.get("items", [])
-    ]
-    other_disagreements = sum(f.details.get("others", 0) for f in round_rows if f.key == "disagreements")
-    agreement: dict[str, float | None] = next(
-        (f.details.get("alpha", {}) for f in round_rows if f.key == "agreement"), {}
-    )
-    matrix_cells = [
-        MatrixCell(f.details["column"], f.details["row"], f.scale or "", _round_figure(f, "peer_mean"), f.n_reviews)
-        for f in round_rows
-        if f.key.startswith("matrix:")
+        (labels.get(entry.item, entry.item), entry.scale, entry.disagreeing, entry.rated)
+        for entry in round_wide.frequent_disagreements
     ]
     # Ranking, priorities and progress read the groups of the matrix's columns (the fields of action).
     party_groups = [
@@ -254,29 +232,29 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
     ]
     matrices = [
         _matrix_view(matrix, scales[matrix.scale], column_tag, row_tag, tag_label, language)
-        for matrix in status_matrices(matrix_cells)
+        for matrix in status_matrices(round_wide.matrix)
     ]
-    priorities = _priorities(round_rows, party_groups, column_tag, scales, tag_label)
+    priorities = _priorities(round_wide.groups, party_groups, column_tag, scales, tag_label)
     ranking_columns, ranking = _ranking(party_groups, column_tag, primary_scale, tag_label)
     previous_name, round_progress = None, []
     if round_.previous_round_id is not None and column_tag is not None:
         previous = session.get(Round, round_.previous_round_id)
         if previous is not None:
-            previous_name = previous.title_en if language == "en" and previous.title_en else previous.title
+            previous_name = previous.title_in(language)
             before = [
                 PartyGroup(profile.name, row.tag, row.key, row.scale, row.self_mean, row.peer_mean)
                 for profile, row in _previous_groups(session, round_.previous_round_id)
             ]
-            per_party, round_wide = progress_since(before, party_groups, column_tag)
+            per_party, across_round = progress_since(before, party_groups, column_tag)
             by_name = {profile.name: profile for profile in profiles.values()}
             for change in per_party:
                 by_name[change.party or ""].progress.append(replace(change, value=tag_label(column_tag, change.value)))
-            round_progress = [(tag_label(column_tag, p.value), p) for p in round_wide]
+            round_progress = [(tag_label(column_tag, p.value), p) for p in across_round]
     replies = sent_replies(session, round_id)
     return Report(
         language=language,
         round_slug=round_.slug,
-        title=round_.title_en if language == "en" and round_.title_en else round_.title,
+        title=round_.title_in(language),
         questionnaire_title=questionnaire.title.in_language(language),
         questionnaire_version=questionnaire.version,
         coordinator=f"{round_.coordinator_name} <{round_.coordinator_email}>",
@@ -293,7 +271,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         primary_scale=primary_scale,
         column_tag=column_tag,
         participation=_participation(session, round_id, len(replies)),
-        agreement=agreement,
+        agreement=round_wide.agreement,
         matrices=matrices,
         priorities=priorities,
         ranking_columns=ranking_columns,
@@ -302,7 +280,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         previous_round=previous_name,
         profiles=list(profiles.values()),
         frequent_disagreements=frequent,
-        other_disagreements=other_disagreements,
+        other_disagreements=round_wide.other_disagreements,
         recommendations=_recommendations(session, round_id, language, labels),
         replies=_replies(session, round_id, replies, profiles, groups, tag_label),
         kinds=dict(Counter(profile.kind for profile in profiles.values())),
@@ -314,27 +292,18 @@ def _add_disagreements(
     session: Session, round_id: int, profiles: dict[int, PartyProfile], labels: dict[str, str]
 ) -> None:
     """Each party's count of disagreements and its largest ones, as consolidation kept them."""
-    for submission_id, details in (
-        session.connection()
-        .execute(
-            select(Finding.submission_id, Finding.details).where(
-                Finding.round_id == round_id, Finding.scope == FindingScope.party
-            )
-        )
-        .all()
-    ):
+    for submission_id, overall in party_overalls(session, round_id):
         profile = profiles.get(submission_id)
         if profile is None:
             continue
-        profile.disagreement_count += details.get("disagreements", 0)
+        profile.disagreement_count += overall.disagreements
         profile.disagreements += [
-            Disagreement(labels.get(d["item"], d["item"]), "", d["self"], d["peers"], d["spread"])
-            for d in details.get("largest", [])
+            Disagreement(labels.get(d.item, d.item), "", d.own, list(d.peers), d.spread) for d in overall.largest
         ]
     for profile in profiles.values():
         if len(profile.disagreements) > 1:
             profile.disagreements.sort(key=lambda d: -d.spread)
-            del profile.disagreements[DISAGREEMENTS_PER_PARTY:]
+            del profile.disagreements[DISAGREEMENTS_KEPT:]
 
 
 def _add_reviewers(session: Session, round_id: int, profiles: dict[int, PartyProfile]) -> None:
@@ -419,7 +388,7 @@ def _parties(session: Session, round_id: int, language: str) -> dict[int, tuple[
     shared = {name for name, n in Counter(row[1] for row in rows).items() if n > 1}
     for submission_id, organisation, kind, state, organisation_id, person in rows:
         name = f"{organisation} ({person})" if organisation in shared else organisation
-        kind_label = OrganisationKind(kind).label_en if language == "en" else OrganisationKind(kind).label_de
+        kind_label = OrganisationKind(kind).label(language)
         found[submission_id] = (
             PartyProfile(submission_id, name, kind_label, state.value if state else None),
             organisation_id,
@@ -494,30 +463,29 @@ def _tag_title(tag: str | None, language: str, plural: bool = False) -> str:
     return (names[1] if plural else names[0]) if names else (tag or "")
 
 
-def _priorities(round_rows, party_groups, column_tag, scales, tag_label) -> list[GroupRow]:  # type: ignore[no-untyped-def]
+def _priorities(round_groups: list[RoundGroup], party_groups, column_tag, scales, tag_label) -> list[GroupRow]:  # type: ignore[no-untyped-def]
     """The round's groups of the matrix's column dimension, weakest (by peers' mean) first."""
-    critical: Counter[tuple[str, str]] = Counter()
-    measured: Counter[tuple[str, str]] = Counter()
+    critical: Counter[tuple[str, str | None]] = Counter()
+    measured: Counter[tuple[str, str | None]] = Counter()
     for group in party_groups:
         if group.tag == column_tag and group.peer_mean is not None:
             measured[(group.value, group.scale)] += 1
             if group.scale in scales and below(group.peer_mean, scales[group.scale].critical_below):
                 critical[(group.value, group.scale)] += 1
     rows = []
-    for finding in round_rows:
-        if not finding.key.startswith(f"group:{column_tag}=") or finding.scale not in scales:
+    for group in round_groups:
+        if group.tag != column_tag or group.scale not in scales:
             continue  # (findings consolidated before scales were recorded have none)
-        key = finding.key.split("=", 1)[1]
         rows.append(
             GroupRow(
                 column_tag,
-                key,
-                tag_label(column_tag, key),
-                finding.scale or "",
-                _round_figure(finding, "self_score"),
-                _round_figure(finding, "peer_mean"),
-                measured[(key, finding.scale)],
-                critical[(key, finding.scale)],
+                group.value,
+                tag_label(column_tag, group.value),
+                group.scale or "",
+                group.self_mean,
+                group.peer_mean,
+                measured[(group.value, group.scale)],
+                critical[(group.value, group.scale)],
             )
         )
     return sorted(
@@ -527,12 +495,6 @@ def _priorities(round_rows, party_groups, column_tag, scales, tag_label) -> list
             r.peer_mean if r.peer_mean is not None else float("inf"),
         ),
     )
-
-
-def _round_figure(finding: Finding, name: str) -> FigureValue | None:
-    """A round-wide mean, exact as consolidation kept it ("37/18"); the float where it kept none."""
-    kept = finding.details.get("exact", {}).get(name)
-    return Fraction(kept) if kept is not None else getattr(finding, name)
 
 
 def _ranking(

@@ -2,7 +2,7 @@
 
 A round's ratings are held as arrays, parties × rating cells for the self-assessments and parties × reviews ×
 cells for the peer reviews, so a round of ten thousand parties consolidates in well under a second. The
-consolidation stage stores the results as findings; the report reads them back.
+consolidation stage stores the results as findings (review_model.findings); the report reads them back.
 """
 
 import warnings
@@ -112,6 +112,35 @@ class GroupFigures:
     @property
     def gap(self) -> float | None:
         return gap(self.peer_mean, self.self_mean)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewerComment:
+    """What a reviewer wrote in a comment field (`item`, the field's key), with the ratings it was written
+    beside: the reviewer's (`scores`) and the party's own (`own`), on the items the field belongs to."""
+
+    item: str
+    text: str
+    scores: tuple[float | None, ...] = ()
+    own: tuple[float | None, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GroupEvidence:
+    """What stands behind a party's group figure: its lowest-rated items, and its reviewers' comments."""
+
+    weakest: tuple[str, ...] = ()
+    comments: tuple[ReviewerComment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ItemDisagreement:
+    """An item a party's peers disagreed on: its own rating, theirs, and how far apart they lay."""
+
+    item: str
+    own: float | None
+    peers: tuple[float, ...]
+    spread: float
 
 
 class RoundFigures:
@@ -224,11 +253,11 @@ class RoundFigures:
         own_means, peer_means = (Means(np.nan_to_num(a), (~np.isnan(a)).astype(np.int64)) for a in (own, peer))
         return own_means, peer_means
 
-    def group_evidence(self, columns: Sequence[int], weakest: int = 3) -> list[dict[str, list[Any]]]:
+    def group_evidence(self, columns: Sequence[int], weakest: int = 3) -> list[GroupEvidence]:
         """Per party, what stands behind its group figure: its lowest-rated items (by its peers' mean) and
         what its reviewers wrote in the comment fields of the group's items, each comment with the ratings it
-        is attached to (the reviewer's "scores" and the party's own, "self", on the items the field belongs
-        to), so that evidence for a low figure quotes only comments made on low ratings."""
+        is attached to (the reviewer's and the party's own, on the items the field belongs to), so that
+        evidence for a low figure quotes only comments made on low ratings."""
         means = self.peer_mean[:, columns]
         # NaN (not rated) sorts last; a stable sort keeps questionnaire order among equal means.
         order = np.argsort(means, axis=1, kind="stable")[:, :weakest]
@@ -236,18 +265,19 @@ class RoundFigures:
         unrated = np.isnan(np.take_along_axis(means, order, axis=1))
         for party in np.flatnonzero(unrated.any(axis=1)).tolist():
             names[party] = [name for name, missing in zip(names[party], unrated[party], strict=True) if not missing]
-        evidence: list[dict[str, list[Any]]] = [{"weakest": found, "comments": []} for found in names]
         commented: dict[str, list[int]] = {}
         for c in columns:
             commented.setdefault(self.cells[c].comment_key, []).append(c)
+        evidence = []
         for party, comments in enumerate(self.peer_comments):
+            quoted: tuple[ReviewerComment, ...] = ()
             if comments:  # most parties have no comments at all
-                evidence[party]["comments"] = [
-                    {"item": key, "text": text,
-                     "scores": [_optional(self.peers[party, slot, c]) for c in commented[key]],
-                     "self": [_optional(self.own[party, c]) for c in commented[key]]}
+                quoted = tuple(
+                    ReviewerComment(key, text, tuple(_optional(self.peers[party, slot, c]) for c in commented[key]),
+                                    tuple(_optional(self.own[party, c]) for c in commented[key]))
                     for key, texts in comments.items() if key in commented for slot, text in texts
-                ]  # fmt: skip
+                )  # fmt: skip
+            evidence.append(GroupEvidence(tuple(names[party]), quoted))
         return evidence
 
     def roll_ups(self, party: int, tags: Sequence[str] | None = None) -> list[GroupFigures]:
@@ -265,16 +295,16 @@ class RoundFigures:
             by_scale.setdefault(cell.scale, []).append(index)
         return by_scale
 
-    def largest_disagreements(self, columns: Sequence[int], limit: int) -> list[list[dict[str, Any]]]:
+    def largest_disagreements(self, columns: Sequence[int], limit: int) -> list[list[ItemDisagreement]]:
         """Per party, the items among `columns` its peers disagreed on most (largest spread first)."""
         found = []
         for party in range(self.parties):
             flagged = [c for c in columns if self.disagreement[party, c]]
             flagged.sort(key=lambda c: -self.spread[party, c])
             found.append([
-                {"item": self.cells[c].key, "self": _optional(self.own[party, c]),
-                 "peers": [v for v in self.peers[party, :, c].tolist() if v == v],
-                 "spread": float(self.spread[party, c])}
+                ItemDisagreement(self.cells[c].key, _optional(self.own[party, c]),
+                                 tuple(v for v in self.peers[party, :, c].tolist() if v == v),
+                                 float(self.spread[party, c]))
                 for c in flagged[:limit]
             ])  # fmt: skip
         return found

@@ -287,7 +287,7 @@ def _organisation_disagreements(rows: list[ParticipantRow]) -> list[RowError]:
 
 
 def _describe(kind: OrganisationKind, state: FederalState | None) -> str:
-    return f"{kind.label_de}{f' ({state.value})' if state else ''}"
+    return f"{kind.label('de')}{f' ({state.value})' if state else ''}"
 
 
 def import_participants(session: Session, round_: Round, rows: list[ParticipantRow], source: str) -> ImportSummary:

@@ -9,8 +9,10 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from config.paths import CONFIG_DIR
+from review_model.consolidation import ReviewerComment
 from review_model.consolidation import gap as gap_of
 from review_model.exact_figures import FigureValue, above, below, mean, share_reaches, written
+from review_model.findings import read_group_details
 from review_model.questionnaire import Text
 from review_model.vocabulary import ActionLevel, FindingScope
 from review_model.yaml_documents import DocumentError, problems_from_validation, read_yaml_document
@@ -58,11 +60,11 @@ class Rule(BaseModel):
         assert self.above is not None  # the validator asks for exactly one of the two
         return above(value, self.above)
 
-    def supported_by(self, comment: Mapping[str, Any]) -> bool:
+    def supported_by(self, comment: ReviewerComment) -> bool:
         """Whether a reviewer's comment speaks to what fired the rule: one of the ratings it is attached to
         meets the rule's condition (a comment on a high rating is no evidence of low maturity). A comment
         stored without its ratings is not quoted."""
-        scores, own = comment.get("scores") or [], comment.get("self") or []
+        scores, own = comment.scores, comment.own
         if self.figure == "peer_mean":
             return any(self.met_by(score) for score in scores)
         if self.figure == "self_score":
@@ -88,8 +90,8 @@ def load_rules(path: Path = DEFAULT_RULES) -> RuleSet:
 class GroupFinding:
     """What a rule reads: one party's figures for one key of one scope, on one scale.
 
-    `details` may carry the evidence behind the figures: "weakest" (item keys, lowest-rated first) and
-    "comments" (what reviewers wrote, as {"item", "text"}).
+    `details` may carry the evidence behind the figures, as the finding stores it (review_model.findings
+    reads it): the lowest-rated items, and what reviewers wrote.
     """
 
     party: str
@@ -186,15 +188,16 @@ def _supporting_evidence(
 ) -> dict[str, list[Any]]:
     """The items most often among the meeting parties' weakest, and the first few reviewer comments made on
     ratings that meet the rule's condition."""
-    named = Counter(item for found in details for item in found.get("weakest", ()))
+    evidence = [read_group_details(found).evidence for found in details]
+    named = Counter(item for found in evidence for item in found.weakest)
     items = [item for item, _ in named.most_common(EVIDENCE_ITEMS)]
     quotes: list[dict[str, str]] = []
-    for f, found in zip(meeting, details, strict=True):
-        for comment in found.get("comments", ()):
+    for f, found in zip(meeting, evidence, strict=True):
+        for comment in found.comments:
             if not rule.supported_by(comment):
                 continue
-            if len(quotes) < EVIDENCE_QUOTES and all(comment["text"] != q["text"] for q in quotes):
-                quotes.append({"party": f.party, "item": comment["item"], "text": comment["text"]})
+            if len(quotes) < EVIDENCE_QUOTES and all(comment.text != q["text"] for q in quotes):
+                quotes.append({"party": f.party, "item": comment.item, "text": comment.text})
     return {"items": items, "quotes": quotes}
 
 

@@ -13,18 +13,12 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from review_model.consolidation import status_dimensions
+from review_model.findings import ROLL_UPS
 from review_model.questionnaire import Questionnaire
 from review_model.tables import Finding, Reply, Round, Submission
 from review_model.vocabulary import FindingScope, Stage
 
 MAX_REPLY_LENGTH = 10_000
-# The scope replies attach to, for each tag a status matrix's columns can carry.
-REPLY_SCOPES = {
-    "objective": FindingScope.objective,
-    "field_of_action": FindingScope.field_of_action,
-    "strategy_level": FindingScope.strategy_level,
-    "guideline": FindingScope.guideline,
-}
 
 
 class RepliesClosed(Exception):
@@ -62,9 +56,10 @@ def accepts_replies(round_: Round, now: datetime) -> bool:
 
 
 def reply_scope(questionnaire: Questionnaire) -> FindingScope | None:
-    """The scope of the groups a party replies to: the status matrix's columns (objectives, fields of action)."""
+    """The scope of the groups a party replies to: the status matrix's columns (objectives, fields of action),
+    stored as findings of their own."""
     column_tag, _ = status_dimensions(list(questionnaire.rating_cells()))
-    return REPLY_SCOPES.get(column_tag or "")
+    return ROLL_UPS.get(column_tag or "")
 
 
 def reply_targets(session: Session, questionnaire: Questionnaire, submission_id: int) -> list[ReplyTarget]:

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from config.translations import N_, translate
+
 
 class Stage(StrEnum):
     """Where a round stands. Each stage is entered once, in this order (archived is optional)."""
@@ -17,6 +19,23 @@ class Stage(StrEnum):
     published = "published"
     archived = "archived"
 
+    def label(self, language: str) -> str:
+        """The stage's name in a sentence: "the {stage} stage", "die Phase „{stage}“"."""
+        return translate(language, "review_model", _STAGE_NAMES[self])
+
+
+_STAGE_NAMES = {
+    Stage.draft: N_("preparation"),
+    Stage.invitation: N_("invitation"),
+    Stage.submission: N_("self-assessment"),
+    Stage.assignment: N_("reviewer assignment"),
+    Stage.review: N_("peer review"),
+    Stage.consolidation: N_("consolidation"),
+    Stage.drafting: N_("drafting of recommendations"),
+    Stage.comment: N_("right of reply"),
+    Stage.published: N_("publication"),
+    Stage.archived: N_("archive"),
+}
 
 # The stages in which the round driver has work to do: everything between launch and publication.
 ACTIVE_STAGES = (Stage.invitation, Stage.submission, Stage.assignment, Stage.review, Stage.consolidation,
@@ -39,23 +58,19 @@ class OrganisationKind(StrEnum):
     wissenschaft = "wissenschaft"
     zivilgesellschaft = "zivilgesellschaft"
 
-    @property
-    def label_de(self) -> str:
-        return _ORGANISATION_KIND_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        return _ORGANISATION_KIND_LABELS[self][1]
+    def label(self, language: str) -> str:
+        """The kind as people say it, e.g. "Kommune" or "Municipality"."""
+        return translate(language, "review_model", _ORGANISATION_KIND_LABELS[self])
 
 
 _ORGANISATION_KIND_LABELS = {
-    OrganisationKind.bund: ("Bund", "Federal government"),
-    OrganisationKind.land: ("Land", "Federal state"),
-    OrganisationKind.kommune: ("Kommune", "Municipality"),
-    OrganisationKind.region: ("Region/Landkreis", "Region/district"),
-    OrganisationKind.unternehmen: ("Unternehmen", "Company"),
-    OrganisationKind.wissenschaft: ("Wissenschaft", "Research"),
-    OrganisationKind.zivilgesellschaft: ("Zivilgesellschaft", "Civil society"),
+    OrganisationKind.bund: N_("Federal government"),
+    OrganisationKind.land: N_("Federal state"),
+    OrganisationKind.kommune: N_("Municipality"),
+    OrganisationKind.region: N_("Region/district"),
+    OrganisationKind.unternehmen: N_("Company"),
+    OrganisationKind.wissenschaft: N_("Research"),
+    OrganisationKind.zivilgesellschaft: N_("Civil society"),
 }
 
 # Spellings people use in spreadsheets, mapped to the kind they mean.
@@ -132,6 +147,33 @@ class ActionLevel(StrEnum):
     kommunen = "kommunen"
     wirtschaft = "wirtschaft"
     wissenschaft = "wissenschaft"
+
+    def label(self, language: str) -> str:
+        """The level as a heading: "Kommunen", "Municipalities"."""
+        return translate(language, "review_model", _ACTION_LEVEL_LABELS[self][0])
+
+    def addressee(self, language: str) -> str:
+        """The level as the one a recommendation is to: "die Kommunen", "municipalities"."""
+        return translate(language, "review_model", _ACTION_LEVEL_LABELS[self][1])
+
+
+_ACTION_LEVEL_LABELS = {
+    ActionLevel.bund: (N_("Federal government"), N_("the federal government")),
+    ActionLevel.laender: (N_("Federal states"), N_("the federal states")),
+    ActionLevel.kommunen: (N_("Municipalities"), N_("municipalities")),
+    ActionLevel.wirtschaft: (N_("Business"), N_("business")),
+    ActionLevel.wissenschaft: (N_("Research"), N_("research")),
+}
+
+
+def action_levels_in_a_sentence(levels: list[str], language: str) -> str:
+    """Action levels as a list in a sentence: "den Bund, die Länder und die Kommunen"."""
+    names = [ActionLevel(level).addressee(language) for level in levels]
+    if len(names) < 2:
+        return "".join(names)
+    # Translators: joins the last two items of a list, as in "Bund, Länder and Kommunen".
+    last = translate(language, "review_model", "{items} and {last}", items=", ".join(names[:-1]), last=names[-1])
+    return last
 
 
 class WorkStatus(StrEnum):

@@ -134,6 +134,9 @@ def configured(
     """Settings pointing at the test store, as a command run by an operator would see them; the commands'
     flows run on the session's temporary Prefect API."""
     monkeypatch.setenv("SPR_DATABASE_URL", database_url)
+    # The daily digest depends on the hour a test runs at; tests that count messages must not.
+    # tests/workflows/test_status_digest.py sends it at the hours it chooses.
+    monkeypatch.setenv("SPR_STATUS_DIGEST", "false")
     if not database_url.startswith("sqlite"):  # a SQLite store keeps its secret key beside its file
         monkeypatch.setenv("SPR_SECRET_KEY_FILE", str(tmp_path / "store.key"))
     monkeypatch.chdir(tmp_path)

@@ -28,6 +28,7 @@ from review_model.vocabulary import Stage
 from workflows.stages.comment import open_comment_stage, send_due_reply_reminders
 from workflows.stages.consolidation import consolidate_round
 from workflows.stages.context import StageContext
+from workflows.stages.digest import send_status_digest
 from workflows.stages.drafting import draft_round
 from workflows.stages.invitation import BATCH_SIZE, invite, uninvited
 from workflows.stages.people import batches
@@ -78,6 +79,7 @@ class AdvanceReport:
     findings: int = 0
     recommendations: int = 0
     stage_messages: int = 0
+    digests: int = 0
     transitions: list[str] = field(default_factory=list)
     delivery: DeliveryReport | None = None
 
@@ -91,6 +93,7 @@ class AdvanceReport:
             or self.findings
             or self.recommendations
             or self.stage_messages
+            or self.digests
             or self.transitions
             or sent
         )
@@ -104,6 +107,7 @@ class AdvanceReport:
             (self.findings, "finding consolidated", "findings consolidated"),
             (self.recommendations, "recommendation drafted", "recommendations drafted"),
             (self.stage_messages, "stage message queued", "stage messages queued"),
+            (self.digests, "status digest queued", "status digests queued"),
         ):
             if count:
                 parts.append(f"{count} {one if count == 1 else many}")
@@ -147,6 +151,8 @@ def advance_round(
         if not _take_due_transition(context, round_id, round_.stage, report, run_step):
             break
     report.stage_after = _load(context, round_id).stage
+    # After the stage's work, so that the digest counts what this pass did and names the stage it reached.
+    report.digests += run_step(f"Round {round_.slug} · status digest", send_status_digest, context, round_id)
     if deliver:
         report.delivery = run_step(f"Round {round_.slug} · delivery", deliver_now, context)
     record_advance(context.engine, round_id, clock.now())  # a pass that raised nothing, for /health

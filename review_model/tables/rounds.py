@@ -62,6 +62,10 @@ class Round(SQLModel, table=True):
 
     enrolments: list["Enrolment"] = Relationship(back_populates="round")
 
+    def title_in(self, language: str) -> str:
+        """The round's title for a reader of `language`: the English title where there is one, else the German."""
+        return self.title_en if language == "en" and self.title_en else self.title
+
 
 class Enrolment(SQLModel, table=True):
     """A participant taking part in one round, as respondent (reviewed party), reviewer, or both."""

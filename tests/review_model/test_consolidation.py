@@ -2,7 +2,7 @@
 
 import pytest
 
-from review_model.consolidation import GroupKey, RoundFigures, consolidate_party
+from review_model.consolidation import GroupKey, ReviewerComment, RoundFigures, consolidate_party
 from review_model.questionnaire import load_questionnaire
 
 QUESTIONNAIRE = load_questionnaire("smart-city-self-assessment")
@@ -61,14 +61,12 @@ def test_group_evidence_names_the_weakest_items_and_quotes_reviewers():
     figures = RoundFigures(QUESTIONNAIRE, [{"mobilitaet.teilhabe": 2}], [peers])
     [columns] = [c for g, c in figures.groups(["field_of_action"]).items() if g.value == "mobilitaet"]
     [evidence] = figures.group_evidence(columns, weakest=2)
-    assert evidence["weakest"] == ["mobilitaet.teilhabe", "mobilitaet.infrastruktur"]
+    assert evidence.weakest == ("mobilitaet.teilhabe", "mobilitaet.infrastruktur")
     # Each comment carries the ratings it was written beside: this reviewer's, and the party's own.
-    assert evidence["comments"] == [
-        {"item": "mobilitaet.teilhabe/comment", "text": "Keine Beteiligung der Bürger.", "scores": [0.0],
-         "self": [2.0]},
-        {"item": "mobilitaet.ziele/comment", "text": "Ein Vorbild für andere Kommunen.", "scores": [3.0],
-         "self": [None]},
-    ]  # fmt: skip
+    assert evidence.comments == (
+        ReviewerComment("mobilitaet.teilhabe/comment", "Keine Beteiligung der Bürger.", (0.0,), (2.0,)),
+        ReviewerComment("mobilitaet.ziele/comment", "Ein Vorbild für andere Kommunen.", (3.0,), (None,)),
+    )
 
 
 def test_agreement_per_scale_across_parties():

@@ -4,11 +4,11 @@ from datetime import UTC, datetime
 from fractions import Fraction
 
 from review_model.consolidation import RoundFigures
+from review_model.findings import finding_rows
 from review_model.questionnaire import load_questionnaire
 from review_model.recommendation_rules import GroupFinding, draft_recommendations, load_rules
 from review_model.round_overview import MatrixCell, PartyGroup, benchmark_ranking, critical_counts, status_matrices
 from review_model.vocabulary import FindingScope
-from workflows.stages.consolidation import finding_rows
 
 QUESTIONNAIRE = load_questionnaire("smart-city-self-assessment")
 NOW = datetime(2027, 3, 1, tzinfo=UTC)

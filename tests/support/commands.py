@@ -21,6 +21,7 @@ def configure(monkeypatch: pytest.MonkeyPatch, world: RoundWorld) -> None:
     monkeypatch.setenv("SPR_SECRET_KEY", SECRET)
     monkeypatch.setenv("SPR_SMTP_PORT", str(world.mail.port))
     monkeypatch.setenv("SPR_PUBLIC_BASE_URL", "http://testserver")
+    monkeypatch.setenv("SPR_STATUS_DIGEST", "false")  # as in the `configured` fixture
     get_settings.cache_clear()
 
 

@@ -3,9 +3,9 @@
 from datetime import UTC, datetime
 
 from review_model.consolidation import RoundFigures
+from review_model.findings import finding_rows
 from review_model.questionnaire import load_questionnaire
 from review_model.vocabulary import FindingScope
-from workflows.stages.consolidation import finding_rows
 
 QUESTIONNAIRE = load_questionnaire("smart-city-self-assessment")
 NOW = datetime(2027, 3, 1, tzinfo=UTC)

@@ -36,6 +36,8 @@ class StageContext:
     delivery: DeliveryOptions
     # The reviewed parties get at least this long for their reply, however late the comment stage opens.
     min_reply: timedelta = timedelta(days=7)
+    # The hour of the coordinator's daily status digest in the round's time zone; None: no digest.
+    status_digest_hour: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine) -> "StageContext":
@@ -48,6 +50,7 @@ class StageContext:
             smtp=smtp_server_from_settings(settings),
             delivery=delivery_options_from_settings(settings),
             min_reply=timedelta(days=settings.min_reply_days),
+            status_digest_hour=settings.status_digest_hour if settings.status_digest else None,
         )
 
     def link(self, purpose: TokenPurpose, token: str) -> str:
