@@ -25,6 +25,7 @@ from review_model.round_overview import (
     PartyGroup,
     Progress,
     Ranked,
+    StatusMatrix,
     benchmark_ranking,
     critical_counts,
     progress_since,
@@ -425,7 +426,14 @@ def _previous_groups(session: Session, round_id: int) -> list[tuple[PartyProfile
     return [(parties[pid][0], row) for pid, row in _party_groups(session, round_id, parties)]
 
 
-def _matrix_view(matrix, scale: ScaleView, column_tag, row_tag, tag_label, language) -> MatrixView:  # type: ignore[no-untyped-def]
+def _matrix_view(
+    matrix: StatusMatrix,
+    scale: ScaleView,
+    column_tag: str | None,
+    row_tag: str | None,
+    tag_label: Callable[[str, str], str],
+    language: str,
+) -> MatrixView:
     counts = [
         (tag_label(row_tag or "", c.of), c.critical, c.total) for c in critical_counts(matrix, scale.critical_below)
     ]
@@ -463,7 +471,13 @@ def _tag_title(tag: str | None, language: str, plural: bool = False) -> str:
     return (names[1] if plural else names[0]) if names else (tag or "")
 
 
-def _priorities(round_groups: list[RoundGroup], party_groups, column_tag, scales, tag_label) -> list[GroupRow]:  # type: ignore[no-untyped-def]
+def _priorities(
+    round_groups: list[RoundGroup],
+    party_groups: list[PartyGroup],
+    column_tag: str | None,
+    scales: dict[str, ScaleView],
+    tag_label: Callable[[str, str], str],
+) -> list[GroupRow]:
     """The round's groups of the matrix's column dimension, weakest (by peers' mean) first."""
     critical: Counter[tuple[str, str | None]] = Counter()
     measured: Counter[tuple[str, str | None]] = Counter()
@@ -473,19 +487,19 @@ def _priorities(round_groups: list[RoundGroup], party_groups, column_tag, scales
             if group.scale in scales and below(group.peer_mean, scales[group.scale].critical_below):
                 critical[(group.value, group.scale)] += 1
     rows = []
-    for group in round_groups:
-        if group.tag != column_tag or group.scale not in scales:
+    for round_group in round_groups:
+        if round_group.tag != column_tag or round_group.scale not in scales:
             continue  # (findings consolidated before scales were recorded have none)
         rows.append(
             GroupRow(
-                column_tag,
-                group.value,
-                tag_label(column_tag, group.value),
-                group.scale or "",
-                group.self_mean,
-                group.peer_mean,
-                measured[(group.value, group.scale)],
-                critical[(group.value, group.scale)],
+                round_group.tag,
+                round_group.value,
+                tag_label(round_group.tag, round_group.value),
+                round_group.scale or "",
+                round_group.self_mean,
+                round_group.peer_mean,
+                measured[(round_group.value, round_group.scale)],
+                critical[(round_group.value, round_group.scale)],
             )
         )
     return sorted(
@@ -568,16 +582,23 @@ def _recommendations(
     return {level.value: found[level.value] for level in ACTION_LEVEL_ORDER if level.value in found}
 
 
-def _replies(session, round_id, sent, profiles, groups, tag_label) -> list[ReplyView]:  # type: ignore[no-untyped-def]
+def _replies(
+    session: Session,
+    round_id: int,
+    sent: dict[int, dict[int | None, str]],
+    profiles: dict[int, PartyProfile],
+    groups: list[tuple[int, GroupRow]],
+    tag_label: Callable[[str, str], str],
+) -> list[ReplyView]:
     """Every sent reply (`sent`, as `sent_replies` reads them), exactly as written, with the figures of the
     findings it answers."""
     answered = {finding_id for texts in sent.values() for finding_id in texts if finding_id is not None}
-    by_finding: dict[int, tuple[str, str]] = {}
+    by_finding: dict[int | None, tuple[str, str]] = {}
     if answered:
         by_finding = {
             fid: (scope.value, key)
             for fid, scope, key in session.exec(
-                select(Finding.id, Finding.scope, Finding.key).where(col(Finding.id).in_(answered))
+                select(Finding.id, col(Finding.scope), Finding.key).where(col(Finding.id).in_(answered))
             ).all()
         }
     wanted = {(submission_id, tag, key) for submission_id in sent for tag, key in by_finding.values()}
