@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from config.settings import Settings, get_settings
+from config.translations import gettext_for
 from portal.failures import (
     STORE_UNAVAILABLE,
     request_language,
@@ -23,7 +24,7 @@ from portal.failures import (
 )
 from portal.form_pages import FormRequest, handle_form_post, show_form
 from portal.health import PrefectCheck, health_report, prefect_api_from_environment
-from portal.rendering import message_page, words
+from portal.rendering import invalid_link_page, message_page
 from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
 from portal.report_pages import published_report
 from portal.security import BodySizeLimit, RefuseNul, SecurityHeaders
@@ -92,7 +93,9 @@ def create_app(
     @app.get("/")
     def home(lang: str = "de") -> Response:
         language = lang if lang in ("de", "en") else "de"
-        return message_page(language, "home_title", words(language)["home_text"], 200)
+        _ = gettext_for(language, "portal")
+        text = _("You open this site with the personal link in your invitation.")
+        return message_page(language, _("Stakeholder peer review"), text, 200)
 
     @app.get("/static/portal.css")
     def stylesheet() -> Response:
@@ -118,8 +121,9 @@ def create_app(
         language = request.query_params.get("lang", "de")
         language = language if language in ("de", "en") else "de"
         if error.status_code == 404:
-            return message_page(language, "invalid_title", words(language)["invalid_text"], 404)
-        return message_page(language, "forbidden_title", str(error.detail), error.status_code)
+            return invalid_link_page(language)
+        _ = gettext_for(language, "portal")
+        return message_page(language, _("The request was refused"), str(error.detail), error.status_code)
 
     async def store_unavailable(request: Request, _error: Exception) -> Response:
         return unavailable_page(request_language(request))
@@ -171,10 +175,12 @@ def _language(value: str | None) -> str | None:
 
 
 async def _no_such_page(scope: Scope, receive: Receive, send: Send) -> None:
-    response = message_page("de", "invalid_title", words("de")["invalid_text"], 404)
+    response = invalid_link_page("de")
     await response(scope, receive, send)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    response = message_page("de", "too_large_title", words("de")["too_large_text"], 413)
+    _ = gettext_for("de", "portal")
+    text = _("The entry is larger than the form accepts. Please shorten long texts.")
+    response = message_page("de", _("Too much text"), text, 413)
     await response(scope, receive, send)

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from portal.rendering import message_page, words
+from config.translations import gettext_for
+from portal.rendering import message_page, page_language
 from portal.security import SECURITY_HEADERS
 
 # What a store that is down, read-only, full or overloaded raises; a retry a few minutes later may succeed.
@@ -35,10 +36,8 @@ def request_language(request: Request) -> str:
 
 def unavailable_page(language: str) -> HTMLResponse:
     """503: the store cannot take the request now; nothing typed was saved."""
-    t = words(language)
-    return form_kept(
-        message_page(language, "unavailable_title", f"{t['unavailable_text']} {t['unavailable_back']}", 503)
-    )
+    _ = gettext_for(page_language(language), "portal")
+    return form_kept(message_page(language, _("Temporarily unavailable"), _not_saved(language, back=True), 503))
 
 
 def form_kept(response: HTMLResponse) -> HTMLResponse:
@@ -49,13 +48,25 @@ def form_kept(response: HTMLResponse) -> HTMLResponse:
 
 def unsaved_notice(language: str) -> list[dict[str, str]]:
     """The notice above a form shown again after the store failed to save it."""
-    return [{"kind": "error", "text": words(language)["unavailable_text"]}]
+    return [{"kind": "error", "text": _not_saved(language, back=False)}]
+
+
+def _not_saved(language: str, back: bool) -> str:
+    """That nothing typed was saved, and what to do; with `back`, how to get to what was typed (on a page that
+    no longer shows the form)."""
+    _ = gettext_for(page_language(language), "portal")
+    if back:
+        return _(
+            "Your typed answers were not saved. Please try again in a few minutes. Your browser's back button takes "
+            "you back to what you typed."
+        )
+    return _("Your typed answers were not saved. Please try again in a few minutes.")
 
 
 def server_error_page(language: str) -> HTMLResponse:
     """500 for an unexpected error. Starlette answers it outside every middleware, so the headers go on here."""
-    t = words(language)
-    response = message_page(language, "error_title", f"{t['unavailable_text']} {t['unavailable_back']}", 500)
+    _ = gettext_for(page_language(language), "portal")
+    response = message_page(language, _("Something went wrong"), _not_saved(language, back=True), 500)
     for name, value in SECURITY_HEADERS:
         response.headers[name.decode()] = value.decode()
     return response

@@ -15,13 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
+from config.translations import gettext_for
 from notifications.addressing import answer_summary, recipient_for, round_context, sender_from_settings
 from notifications.compose import compose_message
 from notifications.message_kinds import ReviewReceipt, SubmissionReceipt
 from notifications.outbox import enqueue_messages
 from portal.failures import STORE_UNAVAILABLE, form_kept, unsaved_notice
 from portal.form_view import build_sections, stored_values
-from portal.rendering import message_page, render_page, words
+from portal.rendering import invalid_link_page, message_page, refused_request_page, render_page
 from portal.security import csrf_ok, csrf_token, same_origin
 from review_model import clock
 from review_model.answers import FormField, FormMode, form_fields, read_answers
@@ -140,7 +141,7 @@ def guarded_post(
     store fails (down, read-only, full), `unsaved` shows the form again with everything typed."""
     fallback_language = language or "de"
     if not same_origin(headers):
-        return message_page(fallback_language, "forbidden_title", words(fallback_language)["forbidden_text"], 403)
+        return refused_request_page(fallback_language)
     for attempt in range(2):
         try:
             return save()
@@ -161,7 +162,7 @@ def _save(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[
             return _refused(session, refused, request.language)
         language = request.language or linked.participant.language.value
         if not csrf_ok(portal.secret, linked.access.token_hash, _first(values, "csrf")):
-            return message_page(language, "forbidden_title", words(language)["forbidden_text"], 403)
+            return refused_request_page(language)
         submitting = _first(values, "action") == "submit"
         check = read_answers(linked.fields, values, language=language, final=submitting)
         if not check.ok:
@@ -173,8 +174,7 @@ def _save(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[
                 _save_review(session, portal, linked, check.answers, now, submitting)
         except (SubmissionClosed, ReviewClosed):
             session.rollback()
-            closed = "closed_early_now" if now < linked.deadline else "closed_now"  # the coordinator closed early
-            notice = [{"kind": "error", "text": words(language)[closed]}]
+            notice = [{"kind": "error", "text": closed_meanwhile(language, early=now < linked.deadline)}]
             return _render(portal, linked, language, values, {}, check.answers, notice, True, status_code=409)
         linked.access.last_used_at = now
         round_id = linked.round.id
@@ -329,46 +329,66 @@ def _answers_to_show(session: Session, linked: LinkedForm, readonly: bool) -> di
 def _notices(
     session: Session, linked: LinkedForm, language: str, done: str | None, readonly: bool
 ) -> list[dict[str, str]]:
-    t = words(language)
+    _ = gettext_for(language, "portal")
     notices = []
     work = linked.work
     if done == "saved":
-        notices.append({"kind": "ok", "text": t["saved"]})
+        notices.append({"kind": "ok", "text": _("Your draft is saved. You can continue at any time with your link.")})
     elif done == "submitted" and work is not None:
-        key = "submitted" if linked.mode == "self_assessment" else "review_submitted"
-        notices.append({"kind": "ok", "text": t[key].format(version=work.version)})
+        notices.append({"kind": "ok", "text": _received(linked.mode, work.version, language)})
     if readonly and linked.mode == "self_assessment":
-        submitted = work is not None and work.status is WorkStatus.submitted
-        drafted = work is not None and bool(work.answers)
-        notices.append({"kind": "info", "text": t["readonly" if submitted else "readonly_draft" if drafted
-                        else "readonly_nothing"]})  # fmt: skip
+        if work is not None and work.status is WorkStatus.submitted:
+            text = _("You see the answers you submitted; they can no longer be changed.")
+        elif work is not None and work.answers:
+            text = _(
+                "You did not submit answers. Your saved draft is not part of the round and can no longer be changed."
+            )
+        else:
+            text = _("You did not submit answers; answers can no longer be given.")
+        notices.append({"kind": "info", "text": text})
     elif readonly:
-        notices.append({"kind": "info", "text": t["readonly_review"]})
+        notices.append({"kind": "info", "text": _("Reviews cannot be given at the moment. You see what you saved.")})
     elif work is not None and work.status is WorkStatus.submitted and done != "submitted":
         when = format_moment(work.submitted_at, linked.round.time_zone, language) if work.submitted_at else "—"
-        notices.append({"kind": "info", "text": t["status_submitted"].format(when=when, version=work.version)})
+        text = _("Submitted on {when} (version {version}). You can change your answers until the deadline.")
+        notices.append({"kind": "info", "text": text.format(when=when, version=work.version)})
         if isinstance(work, Submission) and has_unsubmitted_changes(session, work):
-            notices.append({"kind": "info", "text": t["status_unsubmitted_changes"]})
+            notices.append({"kind": "info", "text": _("You have saved changes that are not submitted yet.")})
     elif work is not None and work.updated_at is not None and done != "saved":
-        notices.append(
-            {
-                "kind": "info",
-                "text": t["status_draft"].format(when=format_moment(work.updated_at, linked.round.time_zone, language)),
-            }
-        )
+        when = format_moment(work.updated_at, linked.round.time_zone, language)
+        notices.append({"kind": "info", "text": _("Draft saved on {when}.").format(when=when)})
     return notices
+
+
+def _received(mode: FormMode, version: int, language: str) -> str:
+    """What the page says once answers or a review arrived."""
+    _ = gettext_for(language, "portal")
+    if mode == "self_assessment":
+        text = _("Thank you! We received your answers (version {version}). A confirmation is on its way by email.")
+        return text.format(version=version)
+    return _("Thank you! We received your review. A confirmation is on its way by email.")
+
+
+def closed_meanwhile(language: str, early: bool) -> str:
+    """Why the last entry was not saved: the deadline passed, or the coordinator closed the stage `early`,
+    while the page was open."""
+    _ = gettext_for(language, "portal")
+    if early:
+        return _("The coordinator has closed this stage early in the meantime; your last entry could not be saved.")
+    return _("The deadline has passed in the meantime; your last entry could not be saved.")
 
 
 def _why_closed(session: Session, linked: LinkedForm, language: str, now: datetime) -> list[dict[str, str]]:
     """Why the form is read-only: the coordinator closed the stage before the deadline the page shows (and
     when), or, for a self-assessment, the deadline has passed."""
-    t = words(language)
+    _ = gettext_for(language, "portal")
     stage = Stage.submission if linked.mode == "self_assessment" else Stage.review
     closed = closed_early_at(session, linked.round, stage, linked.deadline) if now < linked.deadline else None
     if closed is not None:
         when = format_moment(closed, linked.round.time_zone, language)
-        return [{"kind": "info", "text": t["closed_early"].format(when=when)}]
-    return [{"kind": "info", "text": t["deadline_passed"]}] if linked.mode == "self_assessment" else []
+        text = _("The coordinator closed this stage early, on {when}, before the deadline shown.")
+        return [{"kind": "info", "text": text.format(when=when)}]
+    return [{"kind": "info", "text": _("The deadline has passed.")}] if linked.mode == "self_assessment" else []
 
 
 def _render(
@@ -382,16 +402,16 @@ def _render(
     readonly: bool,
     status_code: int = 200,
 ) -> HTMLResponse:
-    t = words(language)
+    _ = gettext_for(language, "portal")
     sections = build_sections(
         linked.questionnaire, linked.fields, linked.mode, language, values, errors, answers, linked.reviewed_answers
     )
     if linked.mode == "self_assessment":
-        heading = t["self_assessment"]
-        subheading = t["for_organisation"].format(organisation=linked.organisation.name)
+        heading = _("Self-assessment")
+        subheading = for_organisation(linked.organisation.name, language)
     else:
-        heading = t["review_of"].format(organisation=linked.reviewed_organisation)
-        subheading = t["review"]
+        heading = _("Review of {organisation}").format(organisation=linked.reviewed_organisation)
+        subheading = _("Peer review")
     title = linked.round.title_in(language)
     return render_page(
         "form.html",
@@ -416,33 +436,39 @@ def _render(
 
 def _confirmation(linked: LinkedForm, language: str) -> Response:
     """A short page after submitting: what arrived, and how to change it."""
-    t = words(language)
+    _ = gettext_for(language, "portal")
     work = linked.work
     assert work is not None
-    text = t["submitted" if linked.mode == "self_assessment" else "review_submitted"].format(version=work.version)
     return render_page(
         "confirmation.html",
         language,
-        title=t["thank_you"],
-        text=text,
+        title=_("Thank you!"),
+        text=_received(linked.mode, work.version, language),
         edit_href=f"?lang={language}",
-        edit_label=t["edit_answers"],
+        edit_label=_("View or change your answers"),
         deadline=format_moment(linked.deadline, linked.round.time_zone, language),
     )
 
 
 def _refused(session: Session, refused: LinkRefused, language: str | None) -> Response:
     language = language or "de"
-    t = words(language)
+    _ = gettext_for(language, "portal")
     if refused.reason == "expired" and refused.access is not None:
         round_ = session.get(Round, refused.access.round_id)
         if round_ is not None:
             deadline = format_moment(refused.access.expires_at, round_.time_zone, language)
-            text = t["expired_text"].format(
-                deadline=deadline, name=round_.coordinator_name, email=round_.coordinator_email
-            )
-            return message_page(language, "expired_title", text, 410)
-    return message_page(language, "invalid_title", t["invalid_text"], 404)
+            text = _(
+                "The deadline passed on {deadline}. If you would still like to contribute, please contact "
+                "{name}: {email}."
+            ).format(deadline=deadline, name=round_.coordinator_name, email=round_.coordinator_email)
+            return message_page(language, _("This link has expired"), text, 410)
+    return invalid_link_page(language)
+
+
+def for_organisation(name: str, language: str) -> str:
+    """The line under a page's heading that names whose answers or findings it shows."""
+    _ = gettext_for(language, "portal")
+    return _("for {organisation}").format(organisation=name)
 
 
 def _first(values: Mapping[str, Sequence[str]], key: str) -> str | None:

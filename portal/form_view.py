@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from config.translations import gettext_for
 from review_model.answers import FormField, FormMode, section_progress, shown_answer
 from review_model.questionnaire import MatrixItem, Questionnaire, ScaleItem
 
@@ -194,17 +195,15 @@ def _comment(
     spec = by_key.get(key)
     if spec is None:
         return None
-    from portal.rendering import words
-
+    _ = gettext_for(language, "portal")
     # Shown as "Comment (optional)" beside its question, and read out with the question named, since a form has
     # many of them: a screen reader's list of fields must tell them apart.
-    about = _COMMENT_ON[language].format(question=about)
-    view = _input(spec, f"{words(language)['comment']} {about}", language, values, errors, reviewed, mode)
+    # Translators: read out after "Comment (optional)", naming the question the comment is on.
+    about = _("on “{question}”").format(question=about)
+    label = _("Comment (optional)")
+    view = _input(spec, f"{label} {about}", language, values, errors, reviewed, mode)
     view.about = about
     return view
-
-
-_COMMENT_ON = {"de": "zu „{question}“", "en": "on “{question}”"}
 
 
 def _input(
@@ -266,9 +265,9 @@ def choice_markup(
 
 @lru_cache(maxsize=2)
 def choices_module(language: str) -> Any:
-    from portal.rendering import page_environment, words
+    from portal.rendering import page_environment
 
-    return page_environment().get_template("_choices.html").make_module({"t": words(language)})
+    return page_environment(language).get_template("_choices.html").make_module()
 
 
 def _bounds(minimum: float | None, maximum: float | None, language: str) -> str:

@@ -13,11 +13,23 @@ from typing import TYPE_CHECKING
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, func, select
 
+from config.translations import gettext_for
 from notifications.message_kinds import ReplyReceipt
 from portal.failures import form_kept, unsaved_notice
-from portal.form_pages import _enqueue, _first, _link, _questionnaire, _refused, guarded_post, link_holder
+from portal.form_pages import (
+    _enqueue,
+    _first,
+    _link,
+    _questionnaire,
+    _refused,
+    closed_meanwhile,
+    for_organisation,
+    guarded_post,
+    link_holder,
+)
 from portal.form_view import shown_text
-from portal.rendering import message_page, render_page, words
+from portal.rendering import invalid_link_page, refused_request_page, render_page
+from portal.scale_names import scale_name
 from portal.security import csrf_ok, csrf_token
 from reports.rendering_numbers import number, signed
 from review_model import clock
@@ -138,12 +150,12 @@ def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence
         except LinkRefused as refused:
             return _refused(session, refused, request.language)
         language = request.language or linked.participant.language.value
-        t = words(language)
+        _ = gettext_for(language, "portal")
         if not csrf_ok(portal.secret, linked.access.token_hash, _first(values, "csrf")):
-            return message_page(language, "forbidden_title", t["forbidden_text"], 403)
+            return refused_request_page(language)
         typed = _typed_texts(linked, values)
         if typed is None:  # a field for a finding that is not one of this party's targets: a forged form
-            return message_page(language, "invalid_title", t["invalid_text"], 404)
+            return invalid_link_page(language)
         sending = _first(values, "action") == "send"
         assert linked.enrolment.id is not None
         try:
@@ -154,16 +166,16 @@ def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence
             session.rollback()
             shown = {**_saved_texts(session, linked), **typed}
             problem = (
-                t["reply_too_long"].format(max=MAX_REPLY_LENGTH)
+                _("Please shorten the text to at most {max} characters.").format(max=MAX_REPLY_LENGTH)
                 if isinstance(refused, ReplyTooLong)
-                else t["reply_nul"]
+                else _("The text contains a control character that is not allowed (shown as \ufffd). Please remove it.")
             )
             errors = {refused.finding_id: problem}
             return _render(portal, linked, language, shown, [], False, errors, status_code=422)
         except RepliesClosed:
             session.rollback()
             shown = {**_saved_texts(session, linked), **typed}  # shown, so nothing typed is lost
-            notice = [{"kind": "error", "text": t["closed_now"]}]
+            notice = [{"kind": "error", "text": closed_meanwhile(language, early=False)}]
             return _render(portal, linked, language, shown, notice, True, status_code=409)
         if counts:  # a first send, or a change to a sent reply: confirm what arrived
             _send_receipt(session, portal, linked, now)
@@ -231,23 +243,28 @@ def _typed_texts(linked: LinkedReply, values: Mapping[str, Sequence[str]]) -> di
 def _notices(
     linked: LinkedReply, language: str, done: str | None, readonly: bool, has_drafts: bool
 ) -> list[dict[str, str]]:
-    t = words(language)
+    _ = gettext_for(language, "portal")
     sent_at = linked.submission.reply_submitted_at
     notices = []
     if done == "saved":
-        notices.append({"kind": "ok", "text": t["reply_saved"]})
+        notices.append({"kind": "ok", "text": _("Your draft is saved. It counts only once you send it.")})
     elif done == "sent" and sent_at is not None:
-        notices.append({"kind": "ok", "text": t["reply_sent"]})
+        text = _("Thank you! We received your reply. Until the deadline you can change it and send it again.")
+        notices.append({"kind": "ok", "text": text})
     if sent_at is not None and done != "sent":
         when = format_moment(sent_at, linked.round.time_zone, language)
-        key = "reply_status_sent_closed" if readonly else "reply_status_sent"
-        notices.append({"kind": "info", "text": t[key].format(when=when)})
+        if readonly:
+            text = _("You sent your reply on {when}.")
+        else:
+            text = _("You sent your reply on {when}. Until the deadline you can change it and send it again.")
+        notices.append({"kind": "info", "text": text.format(when=when)})
     if readonly:
-        notices.append({"kind": "info", "text": t["reply_readonly"]})
+        notices.append({"kind": "info", "text": _("Replies are no longer possible. You see what you saved.")})
         if sent_at is None and has_drafts:
-            notices.append({"kind": "info", "text": t["reply_unsent_closed"]})
+            text = _("Your draft was not sent and does not appear in the report.")
+            notices.append({"kind": "info", "text": text})
     elif sent_at is None and has_drafts and done != "saved":
-        notices.append({"kind": "info", "text": t["reply_draft"]})
+        notices.append({"kind": "info", "text": _("You have saved a draft that is not sent yet.")})
     return notices
 
 
@@ -261,14 +278,15 @@ def _render(
     errors: Mapping[int | None, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    t = words(language)
+    _ = gettext_for(language, "portal")
+    general_label = _("The findings as a whole")
     errors = errors or {}
     labels = linked.questionnaire.tag_labels()
     groups, general = [], None
     for target in linked.targets:
         if target.finding_id is None:
             general = TargetView(
-                field_name(None), t["reply_general"], [], [], shown_text(texts.get(None, "")), errors.get(None)
+                field_name(None), general_label, [], [], shown_text(texts.get(None, "")), errors.get(None)
             )
             continue
         # A group's key is the value of the tag its scope is named after (an objective's id, say).
@@ -288,8 +306,8 @@ def _render(
         "reply.html",
         language,
         status_code,
-        heading=t["reply_heading"],
-        subheading=t["for_organisation"].format(organisation=linked.organisation.name),
+        heading=_("Your reply to the findings"),
+        subheading=for_organisation(linked.organisation.name, language),
         round_title=title,
         deadline=format_moment(linked.round.comment_deadline, linked.round.time_zone, language),
         notices=notices,
@@ -306,7 +324,6 @@ def _render(
 
 
 def _finding_view(questionnaire: Questionnaire, finding: Finding, language: str) -> FindingView:
-    t = words(language)
     scale = questionnaire.scales.get(finding.scale or "")
 
     def rating(mean: float | None) -> str:
@@ -317,7 +334,7 @@ def _finding_view(questionnaire: Questionnaire, finding: Finding, language: str)
 
     gap = read_group_details(finding.details).gap
     return FindingView(
-        t.get(f"scale_{finding.scale}", finding.scale or ""),  # questionnaires name scales but give them no label
+        scale_name(finding.scale or "", language),  # questionnaires name scales but give them no label
         rating(finding.self_score),
         rating(finding.peer_mean),
         "—" if gap is None else signed(gap, language, minus="−"),

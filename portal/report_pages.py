@@ -3,7 +3,8 @@
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
-from portal.rendering import message_page, words
+from config.translations import gettext_for
+from portal.rendering import message_page
 from reports.documents import FILE_NAMES
 from review_model.tables import PublishedReport, Round
 
@@ -23,7 +24,9 @@ def published_report(session: Session, slug: str, file_name: str, language: str)
             .where(Round.slug == slug, PublishedReport.format == format, PublishedReport.language == language)
         ).first()
     if found is None:
-        return message_page(language, "invalid_title", words(language)["report_missing"], 404)
+        _ = gettext_for(language, "portal")
+        text = _("There is no published report at this address. Reports appear here once the round is published.")
+        return message_page(language, _("This link is not valid"), text, 404)
     headers = {"content-security-policy": REPORT_POLICY, "cache-control": "public, max-age=300"}
     if format != "html":
         headers["content-disposition"] = f'attachment; filename="{slug}-{file_name}"'

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
+from config.translations import N_, translate
 from review_model import clock
 from review_model.consolidation import DISAGREEMENT_SPREAD, gap, status_dimensions
 from review_model.exact_figures import FigureValue, below, rounded
@@ -99,11 +100,13 @@ class MatrixView:
     scale: str
     column_title: str
     row_title: str
-    column_plural: str
+    column_plural: str  # as counted: "in 4 of 6 fields of action"
     columns: list[tuple[str, str]]  # (key, label)
     rows: list[tuple[str, str]]
     cells: dict[tuple[str, str], MatrixCell]
     counts: list[tuple[str, int, int]]  # (row label, critical, measured)
+    column_word: str = ""  # the column's and row's title within a sentence: "field of action", "Handlungsfeld"
+    row_word: str = ""
 
 
 class Disagreement(NamedTuple):
@@ -285,7 +288,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         recommendations=_recommendations(session, round_id, language, labels),
         replies=_replies(session, round_id, replies, profiles, groups, tag_label),
         kinds=dict(Counter(profile.kind for profile in profiles.values())),
-        tag_titles={tag: names[0] for tag, names in TAG_TITLES[language].items()},
+        tag_titles={tag: translate(language, "reports", names[0]) for tag, names in TAG_TITLES.items()},
     )
 
 
@@ -439,9 +442,11 @@ def _matrix_view(
     ]
     return MatrixView(
         scale=matrix.scale,
-        column_title=_tag_title(column_tag, language),
-        row_title=_tag_title(row_tag, language),
-        column_plural=_tag_title(column_tag, language, plural=True),
+        column_title=_tag_title(column_tag, language, TITLE),
+        row_title=_tag_title(row_tag, language, TITLE),
+        column_plural=_tag_title(column_tag, language, COUNTED),
+        column_word=_tag_title(column_tag, language, IN_A_SENTENCE),
+        row_word=_tag_title(row_tag, language, IN_A_SENTENCE),
         columns=[(key, tag_label(column_tag or "", key)) for key in matrix.columns],
         rows=[(key, tag_label(row_tag or "", key)) for key in matrix.rows],
         cells=matrix.cells,
@@ -449,26 +454,40 @@ def _matrix_view(
     )
 
 
+# What a tag's groups are called: as a title, within a sentence, and counted ("in 4 of 6 fields of action").
+TITLE, IN_A_SENTENCE, COUNTED = 0, 1, 2
 TAG_TITLES = {
-    "de": {
-        "objective": ("Zielbild", "Zielbildern"),
-        "strategy_level": ("Strategieebene", "Strategieebenen"),
-        "field_of_action": ("Handlungsfeld", "Handlungsfeldern"),
-        "guideline": ("Leitlinie", "Leitlinien"),
-    },
-    "en": {
-        "objective": ("Objective", "objectives"),
-        "strategy_level": ("Strategy level", "strategy levels"),
-        "field_of_action": ("Field of action", "fields of action"),
-        "guideline": ("Guideline", "guidelines"),
-    },
+    "objective": (
+        N_("Objective"),
+        N_("objective"),
+        # Translators: counted, as in "critical in 4 of 6 objectives"; German takes the dative plural here.
+        N_("objectives"),
+    ),
+    "strategy_level": (
+        N_("Strategy level"),
+        N_("strategy level"),
+        # Translators: counted, as in "critical in 4 of 6 strategy levels"; German takes the dative plural here.
+        N_("strategy levels"),
+    ),
+    "field_of_action": (
+        N_("Field of action"),
+        N_("field of action"),
+        # Translators: counted, as in "critical in 4 of 6 fields of action"; German takes the dative plural here.
+        N_("fields of action"),
+    ),
+    "guideline": (
+        N_("Guideline"),
+        N_("guideline"),
+        # Translators: counted, as in "critical in 4 of 6 guidelines"; German takes the dative plural here.
+        N_("guidelines"),
+    ),
 }
 
 
-def _tag_title(tag: str | None, language: str, plural: bool = False) -> str:
+def _tag_title(tag: str | None, language: str, form: int) -> str:
     """What a tag's groups are called: "Handlungsfeld", or in a count "in 4 von 6 Handlungsfeldern"."""
-    names = TAG_TITLES[language].get(tag or "")
-    return (names[1] if plural else names[0]) if names else (tag or "")
+    names = TAG_TITLES.get(tag or "")
+    return translate(language, "reports", names[form]) if names else (tag or "")
 
 
 def _priorities(

@@ -9,44 +9,48 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
+from config.translations import gettext_for, ngettext_for
 from reports.charts import profile_chart
 from reports.contents import PartyProfile, Report
 from reports.rendering_numbers import number, signed
+from reports.scale_names import scale_name
 
 
-def profile_cards(report: Report, words: dict[str, str]) -> list[Markup]:
+def profile_cards(report: Report) -> list[Markup]:
     """Every party's profile, in the report's order, each a <div class="profile">."""
     language = report.language
-    scale_names = {name: words.get(f"scale_{name}", name) for name in report.scales}
+    _ = gettext_for(language, "reports")
+    scale_names = {name: scale_name(name, language) for name in report.scales}
     several_scales = len(report.scales) > 1
+    group, self_, peers, gap = (_escaped(word) for word in (_("Group"), _("Self"), _("Peers"), _("Gap")))
     head = (
-        f'<thead><tr><th scope="col">{_escaped(words["group"])}</th><th scope="col" class="num">'
-        f'{_escaped(words["self"])}</th><th scope="col" class="num">{_escaped(words["peers"])}</th>'
-        f'<th scope="col" class="num">{_escaped(words["gap"])}</th></tr></thead>'
+        f'<thead><tr><th scope="col">{group}</th><th scope="col" class="num">{self_}</th><th scope="col" '
+        f'class="num">{peers}</th><th scope="col" class="num">{gap}</th></tr></thead>'
     )
-    return [
-        _card(profile, report, words, head, scale_names if several_scales else None, language)
-        for profile in report.profiles
-    ]
+    return [_card(profile, report, head, scale_names, several_scales, language) for profile in report.profiles]
 
 
 def _card(
     profile: PartyProfile,
     report: Report,
-    words: dict[str, str],
     head: str,
-    scale_names: dict[str, str] | None,
+    scale_names: dict[str, str],
+    several_scales: bool,
     language: str,
 ) -> Markup:
+    _ = gettext_for(language, "reports")
     parts = [f'<div class="profile" id="party-{profile.submission_id}"><h3>{escape(profile.name)}</h3>']
     where = f" · {escape(profile.state)}" if profile.state else ""
     parts.append(f'<p class="muted">{_escaped(profile.kind)}{where}</p>')
     column = report.tag_titles.get(report.column_tag or "", "")
     for name, scale in report.scales.items():
         shown = [g for g in profile.groups if g.scale == name and g.tag == report.column_tag]
-        alt = words["chart_alt"].format(party=profile.name, scale=words.get(f"scale_{name}", name), column=column)
+        alt = _(
+            "Bar chart for {party} ({scale}): per {column}, the self-assessment (light) and the peers' mean (dark); "
+            "the table below gives the figures."
+        ).format(party=profile.name, scale=scale_names[name], column=column)
         parts.append(profile_chart(shown, scale, language, alt))
-    caption = escape(words["profile_caption"].format(party=profile.name))
+    caption = escape(_("Self-assessment, peers' mean and gap per group: {party}").format(party=profile.name))
     parts.append(f"<table><caption>{caption}</caption>{head}")
     heading = None
     # One heading per kind of group: stored in questionnaire order, a party's guidelines come between its
@@ -58,7 +62,7 @@ def _card(
             parts.append(("</tbody>" if heading else "") + f'<tbody><tr><th colspan="4" scope="rowgroup">'
                          f"{_escaped(title)}</th></tr>")  # fmt: skip
             heading = title
-        label = _escaped(group.label) + (f" ({_escaped(scale_names[group.scale])})" if scale_names else "")
+        label = _escaped(group.label) + (f" ({_escaped(scale_names[group.scale])})" if several_scales else "")
         parts.append(
             f'<tr><th scope="row" class="plain">{label}</th><td class="num">{number(group.self_mean, language)}</td>'
             f'<td class="num">{number(group.peer_mean, language)}</td><td class="num">{signed(group.gap, language)}'
@@ -67,17 +71,24 @@ def _card(
     parts.append(("</tbody>" if heading else "") + "</table>")
     if profile.reviewers:
         names = "; ".join(_escaped(name) for name in profile.reviewers)
-        parts.append(f'<p class="muted">{_escaped(words["reviewed_by"])}: {names}</p>')
+        reviewed_by = _escaped(_("Reviewed by (open review)"))
+        parts.append(f'<p class="muted">{reviewed_by}: {names}</p>')
     if profile.progress:
         changes = ", ".join(f"{_escaped(c.value)} {signed(c.change, language)}" for c in profile.progress)
-        parts.append(f'<p class="muted">{_escaped(words["previous_change"])}: {changes}</p>')
+        since = _escaped(_("since the previous round"))
+        parts.append(f'<p class="muted">{since}: {changes}</p>')
     if profile.disagreement_count:
-        parts.append(f"<p>{_escaped(words['disagreements_of'].format(count=profile.disagreement_count))}</p><ul>")
+        count = profile.disagreement_count
+        ngettext = ngettext_for(language, "reports")
+        disagreed = ngettext(
+            "{count} point with disagreement:", "{count} points with disagreement; the largest:", count
+        )
+        parts.append(f"<p>{_escaped(disagreed.format(count=count))}</p><ul>")
+        self_word, peers_word = _escaped(_("Self")), _escaped(_("Peers"))
         for d in profile.disagreements:
             peers = ", ".join(str(int(score)) for score in d.peer_scores)
             parts.append(
-                f"<li>{_escaped(d.item)}: {_escaped(words['self'])} {number(d.self_score, language, 0)}, "
-                f"{_escaped(words['peers'])} {peers}</li>"
+                f"<li>{_escaped(d.item)}: {self_word} {number(d.self_score, language, 0)}, {peers_word} {peers}</li>"
             )
         parts.append("</ul>")
     parts.append("</div>")

@@ -7,19 +7,23 @@ from functools import lru_cache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from config.paths import TEMPLATES_DIR
+from config.translations import LANGUAGES, translations
 from reports.contents import Report
 from reports.profiles import profile_cards
 from reports.rendering_numbers import number, signed
-from reports.wording import WORDING, levels_named
+from reports.scale_names import scale_name
 from review_model.moments import format_moment
+from review_model.vocabulary import ActionLevel, Stage, action_levels_in_a_sentence
 
 
 class PdfUnavailable(RuntimeError):
     """WeasyPrint (the optional `pdf` extra) or the system libraries it needs are not installed."""
 
 
-@lru_cache(maxsize=1)
-def report_environment() -> Environment:
+@lru_cache(maxsize=len(LANGUAGES))
+def report_environment(language: str) -> Environment:
+    """The report's templates in one language: `_`, `gettext` and `ngettext` speak it, and each template is
+    compiled once per language and kept."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR / "reports"),
         autoescape=True,
@@ -27,9 +31,25 @@ def report_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
-    environment.globals.update(number=number, signed=signed, zip=zip, levels_named=levels_named)
+    environment.install_gettext_translations(translations(language, "reports"), newstyle=True)  # type: ignore[attr-defined]
+    environment.globals.update(
+        number=number,
+        signed=signed,
+        zip=zip,
+        scale_name=scale_name,
+        ActionLevel=ActionLevel,
+        Stage=Stage,
+        action_levels_in_a_sentence=action_levels_in_a_sentence,
+    )
+    environment.filters["capitalised"] = _capitalised
     return environment
+
+
+def _capitalised(text: str) -> str:
+    """The first letter upper case, the rest as it is (a stage's name as a row heading: "Peer review")."""
+    return text[:1].upper() + text[1:]
 
 
 def render_html(report: Report) -> str:
@@ -39,9 +59,8 @@ def render_html(report: Report) -> str:
     def when(moment: datetime) -> str:
         return format_moment(moment, report.time_zone, language)
 
-    words = WORDING[language]
-    template = report_environment().get_template("report.html")
-    return template.render(r=report, lang=language, t=words, when=when, profiles=profile_cards(report, words))
+    template = report_environment(language).get_template("report.html")
+    return template.render(r=report, lang=language, when=when, profiles=profile_cards(report))
 
 
 def render_pdf(html: str) -> bytes:

@@ -47,7 +47,7 @@ def test_a_recommendation_writes_its_mean_by_the_same_rule():
 
 def tone_cells(scale_name: str, questionnaire: str, means: list) -> list[str]:
     scale = _scale_view(scale_name, load_questionnaire(questionnaire).scales[scale_name], "de")
-    macros = report_environment().get_template("_charts.html").make_module({"lang": "de", "t": {"not_rated": "–"}})
+    macros = report_environment("de").get_template("_charts.html").make_module({"lang": "de"})
     return [str(macros.tone_cell(mean, scale, 2)) for mean in means]
 
 

@@ -10,7 +10,6 @@ from freezegun import freeze_time
 from sqlmodel import Session, select
 
 from reports.documents import render_report
-from reports.wording import WORDING, levels_named
 from review_model.tables import (
     Organisation,
     OutboxMessage,
@@ -21,7 +20,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.vocabulary import ActionLevel, RecommendationStatus, Stage, WorkStatus
+from review_model.vocabulary import ActionLevel, RecommendationStatus, Stage, WorkStatus, action_levels_in_a_sentence
 from tests.support.answers import HOSTILE, approve_every_draft, bring_to_drafting, open_right_of_reply, reply
 from tests.support.messages import reply_links, text_of
 from workflows.round_driver import advance_round
@@ -100,7 +99,7 @@ def test_from_review_close_to_publication(round_world):
     with Session(world.engine) as session:
         addressed = {r.action_level.value for r in session.exec(select(Recommendation)).all()
                      if r.status is RecommendationStatus.published}  # fmt: skip
-    levels = levels_named([level.value for level in ActionLevel if level.value in addressed], WORDING["de"])
+    levels = action_levels_in_a_sentence([level.value for level in ActionLevel if level.value in addressed], "de")
     assert f"Empfehlungen an {levels}." in html or f"Empfehlung an {levels}." in html
     assert "das Mittel über die Organisationen (jede zählt gleich viel)" in html  # a mean of the parties' means
     cards = html.split('<div class="profile"')[1:]

@@ -1,0 +1,14 @@
+"""What the portal calls the scales the questionnaires rate on (questionnaires name scales but give them no label)."""
+
+from config.translations import N_, translate
+
+SCALE_NAMES = {
+    "traffic_light": N_("Traffic light"),
+    "maturity": N_("Maturity"),
+    "progress": N_("Implementation progress"),
+}
+
+
+def scale_name(name: str, language: str) -> str:
+    """A scale as a page names it; one it has no name for is shown as the questionnaire calls it."""
+    return translate(language, "portal", SCALE_NAMES[name]) if name in SCALE_NAMES else name
