@@ -13,8 +13,8 @@ from email.utils import format_datetime
 from functools import lru_cache
 
 from notifications.message_kinds import MessageContent
-from notifications.mime import build_alternative_message, encode_address, encode_header_value, single_line
-from notifications.templating import email_template
+from notifications.mime import build_alternative_message, encode_address, encode_header_value
+from notifications.templating import render_email
 from notifications.wire_addresses import wire_domain
 
 log = logging.getLogger("spr.compose")
@@ -133,11 +133,9 @@ def _compose(
     content: MessageContent, recipient: Recipient, round_: RoundContext, sender: Sender, key: str, now: datetime
 ) -> OutgoingMessage:
     language = recipient.language if recipient.language in LANGUAGES else "de"
-    text_template = email_template(language, f"{content.kind}.txt")
-    context = {"lang": language, "recipient": recipient, "round": round_, "sender": sender, "c": content}
-    subject = single_line("".join(text_template.blocks["subject"](text_template.new_context(context))))
-    text = text_template.render(context)
-    html = email_template(language, f"{content.kind}.html").render({**context, "subject": subject})
+    values = {"recipient": recipient, "round": round_, "sender": sender, "c": content}
+    rendered = render_email(content.kind, language, values)
+    subject = rendered.subject
 
     message_id = f"<{uuid.uuid4().hex}@{sender.domain}>"
     thread = thread_id(round_, recipient, sender.domain)
@@ -161,5 +159,5 @@ def _compose(
         recipient_email=recipient.email,
         recipient_participant_id=recipient.participant_id,
         subject=subject[:500],
-        payload=build_alternative_message(headers, text, html, language),
+        payload=build_alternative_message(headers, rendered.text, rendered.html, language),
     )

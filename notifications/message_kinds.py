@@ -1,6 +1,6 @@
 """What each kind of message says: the facts a template needs, one dataclass per kind.
 
-Each kind has a text and an HTML template per language in templates/emails/<language>/<kind>.txt|.html.
+Each kind has one template, templates/emails/<kind>.html, with its subject, plain text and HTML.
 """
 
 from dataclasses import dataclass, field

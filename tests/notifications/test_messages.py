@@ -2,11 +2,13 @@
 
 import email
 import email.policy
+import re
 from datetime import timedelta
 
 import pytest
 from sqlmodel import Session
 
+from config.catalogs import read_catalog
 from notifications.compose import Recipient, compose_message
 from notifications.delivery import run_delivery
 from notifications.message_kinds import (
@@ -55,10 +57,99 @@ SAMPLES = {
 }
 # A word each language's message must contain, to show it was written in that language.
 SIGNS = {"de": ("Guten Tag", "März", "Mit freundlichen Grüßen"), "en": ("Dear", "March", "Kind regards")}
+# Per kind, part of the subject and sentences of the body, in each language, as the samples above read.
+KEY_SENTENCES = {
+    "invitation": {
+        "de": ("Einladung zur Selbsteinschätzung: Frühjahrsrunde 2027",
+               "Bitte füllen Sie den Fragebogen „Selbsteinschätzung“ (27 Fragen) für Ihre Organisation aus.",
+               "Einsendeschluss: Montag, 15. März 2027"),
+        "en": ("Invitation to the self-assessment: Spring round 2027",
+               'Please complete the questionnaire "Self-assessment" (27 questions) for your organisation.',
+               "Deadline: Monday 15 March 2027"),
+    },
+    "reminder": {
+        "de": ("Erinnerung (2/3): noch 3 Tage für Ihre Selbsteinschätzung",
+               "dies ist Erinnerung 2 von 3: Ihre Selbsteinschätzung für „Frühjahrsrunde 2027“ liegt uns noch nicht "
+               "vor. Ihr gespeicherter Entwurf wartet auf Sie.", "(noch 3 Tage)"),
+        "en": ("Reminder (2/3): 3 days left for your self-assessment",
+               'this is reminder 2 of 3: we have not yet received your self-assessment for "Spring round 2027". '
+               "Your saved draft is waiting for you.", "(3 days left)"),
+    },
+    "submission_receipt": {
+        "de": ("Eingangsbestätigung: Ihre Selbsteinschätzung (Fassung 2)", "Ihre Angaben im Überblick",
+               "Sie können Ihre Angaben bis Montag, 15. März 2027, 18:00 Uhr (MEZ)"),
+        "en": ("Receipt: your self-assessment (version 2)", "Your answers at a glance",
+               "You can change your answers until Monday 15 March 2027, 18:00 (CET)"),
+    },
+    "stage_closed": {
+        "de": ("Abgeschlossen: Phase „Selbsteinschätzung“ – Frühjahrsrunde 2027",
+               "Vielen Dank für Ihren Beitrag; er ist vollständig bei uns eingegangen.",
+               "Als Nächstes folgt die Phase „Zuordnung der Gutachter“."),
+        "en": ("Closed: the self-assessment stage of Spring round 2027",
+               "Thank you for your contribution; we received all of it.",
+               "Next comes the reviewer assignment stage."),
+    },
+    "deadline_extended": {
+        "de": ("Frist verlängert bis Montag, 15. März 2027: Frühjahrsrunde 2027",
+               "die Frist für Ihre Selbsteinschätzung zu „Frühjahrsrunde 2027“ ist verlängert worden: statt"),
+        "en": ("Deadline extended to Monday 15 March 2027: Spring round 2027",
+               'the deadline for your self-assessment for "Spring round 2027" has been extended: instead of'),
+    },
+    "review_request": {
+        "de": ("Bitte um Peer Review: 1 Selbsteinschätzung – Frühjahrsrunde 2027",
+               "Ihre Begutachtung bleibt vertraulich: Die begutachtete Organisation erfährt nicht, wer sie "
+               "begutachtet hat.", "Frist: Montag, 15. März 2027"),
+        "en": ("Peer review request: 1 self-assessment – Spring round 2027",
+               "Your review stays confidential: the reviewed organisation does not learn who reviewed it.",
+               "Deadline: Monday 15 March 2027"),
+    },
+    "review_reminder": {
+        "de": ("Erinnerung (1/2): noch 1 Tag für Ihr Peer Review",
+               "dies ist Erinnerung 1 von 2: Folgende Begutachtungen für „Frühjahrsrunde 2027“ stehen noch aus:",
+               "(noch 1 Tag)"),
+        "en": ("Reminder (1/2): 1 day left for your peer review",
+               'this is reminder 1 of 2: these reviews for "Spring round 2027" are still open:', "(1 day left)"),
+    },
+    "review_receipt": {
+        "de": ("Eingangsbestätigung: Ihr Peer Review zu Stadt Elbstein",
+               "vielen Dank: Ihre Begutachtung von Stadt Elbstein ist am Samstag, 20. Februar 2027"),
+        "en": ("Receipt: your peer review of Stadt Elbstein",
+               "thank you: we received your review of Stadt Elbstein on Saturday 20 February 2027"),
+    },
+    "comment_invitation": {
+        "de": ("Ihre Stellungnahme: Entwurf der Ergebnisse zu Stadt Auenburg",
+               "für Ihre Organisation liegt vor: 24 Befunde und 5 Empfehlungsentwürfe.",
+               "Sie haben das Recht zur Stellungnahme."),
+        "en": ("Your right of reply: draft findings on Stadt Auenburg",
+               "for your organisation are ready: 24 findings and 5 draft recommendations.",
+               "You have the right of reply."),
+    },
+    "reply_reminder": {
+        "de": ("Erinnerung (1/2): noch 3 Tage für Ihre Stellungnahme", "Eine Stellungnahme ist freiwillig."),
+        "en": ("Reminder (1/2): 3 days left for your reply", "A reply is voluntary."),
+    },
+    "reply_receipt": {
+        "de": ("Eingangsbestätigung: Ihre Stellungnahme zu „Frühjahrsrunde 2027“",
+               "vielen Dank: Ihre Stellungnahme (2 Abschnitte) ist am"),
+        "en": ('Received: your reply on "Spring round 2027"', "thank you: we received your reply (2 parts) on"),
+    },
+    "report_published": {
+        "de": ("Veröffentlicht: Bericht zu Frühjahrsrunde 2027", "Vielen Dank an alle, die mitgewirkt haben."),
+        "en": ("Published: the report on Spring round 2027", "Thank you to everyone who took part."),
+    },
+    "status_digest": {
+        "de": ("Statusbericht: Frühjahrsrunde 2027 – Phase „Selbsteinschätzung“",
+               "hier der aktuelle Stand von „Frühjahrsrunde 2027“ (Phase „Selbsteinschätzung“, Frist",
+               "noch 4 Tage):", "nicht zustellbar", "1 Nachricht konnte nicht zugestellt werden (siehe"),
+        "en": ("Status: Spring round 2027 – self-assessment stage",
+               'here is where "Spring round 2027" stands (self-assessment stage, deadline', "4 days left):",
+               "undeliverable", "1 message could not be delivered (see"),
+    },
+}  # fmt: skip
 
 
 def test_every_kind_has_a_sample():
-    assert set(SAMPLES) == set(MESSAGE_KINDS)
+    assert set(SAMPLES) == set(MESSAGE_KINDS) == set(KEY_SENTENCES)
 
 
 @pytest.fixture
@@ -116,6 +207,67 @@ def test_every_kind_arrives_as_valid_mime_with_both_parts_in_the_reader_language
         assert ROUND.coordinator_email in text and ROUND.coordinator_email in html
         assert html.lstrip().startswith("<!DOCTYPE html>")
         assert f'lang="{language}"' in html
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_every_kind_says_its_own_sentences_in_the_reader_language(delivered, language):
+    other = "en" if language == "de" else "de"
+    for kind, sentences in KEY_SENTENCES.items():
+        _, parsed = delivered[kind, language]
+        text, html = parts(parsed)
+        subject, *body = sentences[language]
+        assert subject in parsed["Subject"], kind
+        for sentence in body:
+            assert sentence in text and sentence in html, (kind, sentence)
+        for sentence in sentences[other]:
+            assert sentence not in parsed["Subject"] + text + html, (kind, sentence)
+
+
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)s")
+
+
+def _words_by_language() -> dict[str, set[str]]:
+    """The stretches between the placeholders of every email message, long enough to tell the language."""
+    words: dict[str, set[str]] = {"de": set(), "en": set()}
+    for message in read_catalog("de", "notifications"):
+        if not message.id:
+            continue
+        for language, forms in (("en", message.id), ("de", message.string)):
+            for form in (forms,) if isinstance(forms, str) else forms:
+                words[language].update(part.strip() for part in PLACEHOLDER.split(form) if len(part.strip()) >= 10)
+    return words
+
+
+def test_no_words_of_the_other_language_slip_into_an_email(delivered):
+    """Whatever the kind: a German email holds no English sentence of the catalog, an English one no German."""
+    words = _words_by_language()
+    for (kind, language), (_, parsed) in delivered.items():
+        text, html = parts(parsed)
+        other = "en" if language == "de" else "de"
+        foreign = words[other] - words[language]
+        assert [w for w in foreign if w in parsed["Subject"] + text + html] == [], (kind, language)
+
+
+@pytest.mark.parametrize(
+    ("content", "de", "en"),
+    [(Invitation(LINK, DEADLINE, Text(de="Kurzfragebogen", en="Short questionnaire"), 1), "(1 Frage)", "(1 question)"),
+     (Reminder(LINK, DEADLINE, 1, 3, 1), "(noch 1 Tag)", "(1 day left)"),
+     (CommentInvitation(LINK, DEADLINE, 1, 1), "1 Befund und 1 Empfehlungsentwurf.",
+      "1 finding and 1 draft recommendation."),
+     (ReplyReceipt(LINK, NOW, DEADLINE, 1), "(1 Abschnitt)", "(1 part)"),
+     (ReportPublished(LINK, NOW, 1, ("bund",)), "1 Handlungsempfehlung an den Bund sowie",
+      "1 recommendation to the federal government, and"),
+     (StatusDigest("review", DEADLINE, 1, {}, 2), "Frist Montag, 15. März 2027, 18:00 Uhr (MEZ), noch 1 Tag):",
+      "deadline Monday 15 March 2027, 18:00 (CET), 1 day left):"),
+     (StatusDigest("review", None, None, {}, 2), "2 Nachrichten konnten nicht zugestellt werden",
+      "2 messages could not be delivered")],
+)  # fmt: skip
+def test_counts_choose_the_singular_or_plural_of_the_reader_language(content, de, en):
+    for language, wanted in (("de", de), ("en", en)):
+        recipient = Recipient("anna@stadt.example", "Anna", language, 1, "Stadt Auenburg")
+        message = compose_message(content, recipient, ROUND, SENDER, stage="review", now=NOW)
+        text, html = parts(email.message_from_bytes(message.payload, policy=email.policy.default))
+        assert wanted in text and wanted in html, (content.kind, language)
 
 
 def test_links_work_in_both_parts_and_dates_are_in_the_round_time_zone(delivered):
