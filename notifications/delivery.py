@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import aiosmtplib
 from sqlalchemy.engine import Engine
@@ -328,14 +328,17 @@ class _Sender:
             return smtp, self._answered(message, refusal.code, refusal.message, recipient=True)
         except aiosmtplib.SMTPResponseException as error:
             if error.code in (421, 554) or not (smtp and smtp.is_connected):
-                smtp = _dropped(smtp)
+                _close(smtp)
+                smtp = None
             return smtp, self._answered(message, error.code, error.message)
         except _ConnectionTrouble as error:
             return None, self._retry(message, str(error))
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-            return _dropped(smtp), self._retry(message, f"connection lost: {type(error).__name__}: {error}")
+            _close(smtp)
+            return None, self._retry(message, f"connection lost: {type(error).__name__}: {error}")
         except Exception as error:  # a surprise with one message must not stop the others
-            return _dropped(smtp), self._retry(message, f"unexpected error: {type(error).__name__}: {error}")
+            _close(smtp)
+            return None, self._retry(message, f"unexpected error: {type(error).__name__}: {error}")
         return smtp, message.id
 
     async def _connect(self) -> aiosmtplib.SMTP:
@@ -376,10 +379,9 @@ class _Sender:
         return Retry(message.id, error, clock.now() + timedelta(seconds=delay))
 
 
-def _dropped(smtp: aiosmtplib.SMTP | None) -> None:
+def _close(smtp: aiosmtplib.SMTP | None) -> None:
     if smtp is not None:
         smtp.close()
-    return None
 
 
 async def check_smtp(server: SmtpServer) -> str | None:
@@ -424,13 +426,13 @@ def smtp_server_from_settings(settings: Settings) -> SmtpServer:
     )
 
 
-def delivery_options_from_settings(settings: Settings, **overrides: object) -> DeliveryOptions:
+def delivery_options_from_settings(settings: Settings, **overrides: Any) -> DeliveryOptions:
     """Delivery options as the settings give them, with any overrides."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "connections": settings.smtp_connections,
         "max_attempts": settings.smtp_max_attempts,
         "retry_seconds": settings.smtp_retry_seconds,
         "rate_limit": settings.smtp_rate_limit,
     }
     values.update(overrides)
-    return DeliveryOptions(**values)  # type: ignore[arg-type]
+    return DeliveryOptions(**values)

@@ -109,7 +109,7 @@ class MailCatcher:
             else:
                 self.faults.pop(recipient.lower(), None)
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list) -> str:
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
         with self._lock:
             rule = self.faults.get(address.lower())
             if rule is not None and rule.times is not None:

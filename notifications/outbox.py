@@ -10,6 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlmodel
 from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
@@ -17,10 +18,10 @@ from sqlmodel import Session, col
 
 from notifications.compose import OutgoingMessage
 from notifications.mime import encode_address
-from review_model.tables import Enrolment, OutboxMessage, Participant
+from review_model.tables import Enrolment, OutboxMessage, Participant, table_of
 from review_model.vocabulary import OutboxState
 
-_table = OutboxMessage.__table__  # type: ignore[attr-defined]
+_table = table_of(OutboxMessage)
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ def record_outcomes(
 
 
 def _mark_bounced(connection: Connection, failed_ids: list[int], now: datetime) -> None:
-    enrolments = Enrolment.__table__  # type: ignore[attr-defined]
+    enrolments = table_of(Enrolment)
     failed = select(_table.c.round_id, _table.c.recipient_participant_id).where(
         _table.c.id.in_(failed_ids), _table.c.recipient_participant_id.is_not(None)
     )
@@ -193,21 +194,21 @@ def next_due_at(engine: Engine) -> datetime | None:
 
 def outbox_counts(session: Session, round_id: int | None = None) -> dict[OutboxState, int]:
     """How many messages are in each state, for one round or all."""
-    statement = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    statement = sqlmodel.select(col(OutboxMessage.state), func.count()).group_by(col(OutboxMessage.state))
     if round_id is not None:
         statement = statement.where(OutboxMessage.round_id == round_id)
     counts = {state: 0 for state in OutboxState}
-    counts.update({OutboxState(state): n for state, n in session.exec(statement).all()})  # type: ignore[call-overload]
+    counts.update({OutboxState(state): n for state, n in session.exec(statement).all()})
     return counts
 
 
 def failed_messages(session: Session, round_id: int | None = None, limit: int = 200) -> list[OutboxMessage]:
     """The failed messages, newest first, with the server's reply in `last_error`."""
-    statement = select(OutboxMessage).where(OutboxMessage.state == OutboxState.failed)
+    statement = sqlmodel.select(OutboxMessage).where(OutboxMessage.state == OutboxState.failed)
     if round_id is not None:
         statement = statement.where(OutboxMessage.round_id == round_id)
     statement = statement.order_by(col(OutboxMessage.id).desc()).limit(limit)
-    return list(session.exec(statement).scalars().all())  # type: ignore[call-overload]
+    return list(session.exec(statement).all())
 
 
 def requeue_failed(
@@ -219,12 +220,14 @@ def requeue_failed(
     corrected since.
     """
     # A message that could not be built has nothing to send; it stays failed, with its reason.
-    statement = select(OutboxMessage).where(OutboxMessage.state == OutboxState.failed, OutboxMessage.payload != b"")
+    statement = sqlmodel.select(OutboxMessage).where(
+        OutboxMessage.state == OutboxState.failed, OutboxMessage.payload != b""
+    )
     if round_id is not None:
         statement = statement.where(OutboxMessage.round_id == round_id)
     if message_id is not None:
         statement = statement.where(OutboxMessage.id == message_id)
-    messages = list(session.exec(statement).scalars().all())  # type: ignore[call-overload]
+    messages = list(session.exec(statement).all())
     for message in messages:
         if message.recipient_participant_id is not None:
             person = session.get(Participant, message.recipient_participant_id)
@@ -244,7 +247,7 @@ def drop_unsent(session: Session, round_id: int, participant_id: int, keep_kinds
     """Delete a round's messages to one person that are still queued, but those of `keep_kinds`; returns how
     many. For a person withdrawn from the round: what asks them to act would reach them with links that open
     nothing. A message a worker holds already (sending) goes out."""
-    dropped = session.exec(  # type: ignore[call-overload]
+    dropped = session.exec(
         delete(OutboxMessage).where(
             col(OutboxMessage.round_id) == round_id,
             col(OutboxMessage.recipient_participant_id) == participant_id,
@@ -257,8 +260,8 @@ def drop_unsent(session: Session, round_id: int, participant_id: int, keep_kinds
 
 def _clear_bounce(session: Session, round_id: int, participant_id: int) -> None:
     """A message sent again means the address is worth trying: the person counts as reachable until it fails."""
-    enrolment = session.scalars(
-        select(Enrolment).where(Enrolment.round_id == round_id, Enrolment.participant_id == participant_id)
+    enrolment = session.exec(
+        sqlmodel.select(Enrolment).where(Enrolment.round_id == round_id, Enrolment.participant_id == participant_id)
     ).first()
     if enrolment is not None:
         enrolment.bounced_at = None
@@ -280,12 +283,13 @@ def readdressed(payload: bytes, name: str, address: str) -> bytes:
     return b"\r\n".join(kept) + separator + body
 
 
-def messages_sent_by_recipient(session: Session, round_id: int, kind: str) -> dict[int, int]:
-    """How many messages of `kind` each participant has had in the round (queued or sent), by participant id."""
+def messages_sent_by_recipient(session: Session, round_id: int, kind: str) -> dict[int | None, int]:
+    """How many messages of `kind` each participant has had in the round (queued or sent), by participant id
+    (None: messages to an address that is no participant's)."""
     return dict(
         session.exec(
-            select(OutboxMessage.recipient_participant_id, func.count())
+            sqlmodel.select(col(OutboxMessage.recipient_participant_id), func.count())
             .where(OutboxMessage.round_id == round_id, OutboxMessage.kind == kind)
-            .group_by(OutboxMessage.recipient_participant_id)
+            .group_by(col(OutboxMessage.recipient_participant_id))
         ).all()
     )

@@ -147,7 +147,7 @@ def _add_form_routes(app: FastAPI, portal: Portal, path: str, purpose: TokenPurp
     async def form_post(request: Request, token: str) -> Response:
         form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
         values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-        language = _language((values.get("lang") or [None])[0])
+        language = _language(next(iter(values.get("lang") or []), None))
         request.state.language = language  # for the failure pages
         return await run_in_threadpool(
             handle_form_post, portal, FormRequest(purpose, token, language, None), values, request.headers
@@ -163,7 +163,7 @@ def _add_reply_routes(app: FastAPI, portal: Portal) -> None:
     async def reply_post(request: Request, token: str) -> Response:
         form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
         values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-        language = _language((values.get("lang") or [None])[0])
+        language = _language(next(iter(values.get("lang") or []), None))
         request.state.language = language  # for the failure pages
         return await run_in_threadpool(
             handle_reply_post, portal, ReplyRequest(token, language), values, request.headers

@@ -8,9 +8,9 @@ beside each problem (everything typed kept) or saves and redirects (Post/Redirec
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -64,6 +64,19 @@ class FormRequest:
     token: str
     language: str | None  # None: the participant's own
     done: str | None = None
+
+
+class LinkOpened(Protocol):
+    """What every personal link opens (a form's, a reply's): the link, the round, and whose it is."""
+
+    @property
+    def access(self) -> AccessToken: ...
+    @property
+    def round(self) -> Round: ...
+    @property
+    def participant(self) -> Participant: ...
+    @property
+    def organisation(self) -> Organisation: ...
 
 
 @dataclass
@@ -210,7 +223,7 @@ def _save_review(
 
 
 def _enqueue(
-    session: Session, portal: "Portal", linked: LinkedForm, content: Any, stage: str, sequence: int, now: datetime
+    session: Session, portal: "Portal", linked: LinkOpened, content: Any, stage: str, sequence: int, now: datetime
 ) -> None:
     message = compose_message(
         content,
@@ -224,7 +237,7 @@ def _enqueue(
     enqueue_messages(session, [message], now)
 
 
-def _link(portal: "Portal", linked: LinkedForm) -> str:
+def _link(portal: "Portal", linked: LinkOpened) -> str:
     return link_url(
         str(portal.settings.public_base_url), linked.access.purpose, derive_token(portal.secret, linked.access.nonce)
     )
@@ -241,7 +254,9 @@ def link_holder(
         .join(Organisation, col(Organisation.id) == Participant.organisation_id)
         .join(Round, col(Round.id) == Enrolment.round_id)
         .where(Enrolment.id == access.enrolment_id)
-        .options(defer(Round.questionnaire_snapshot))  # parsed once per process, see _questionnaire
+        # The snapshot is parsed once per process (see _questionnaire). SQLModel types the column attribute as its
+        # value, where defer() wants the InstrumentedAttribute it is at run time.
+        .options(defer(Round.questionnaire_snapshot))  # type: ignore[arg-type]
     ).one()
     if enrolment.withdrawn_at is not None:  # their links were revoked on withdrawal; none opens anything since
         raise LinkRefused("unknown")
@@ -250,6 +265,7 @@ def link_holder(
 
 def _load(session: Session, request: FormRequest, now: datetime) -> LinkedForm:
     access, enrolment, participant, organisation, round_ = link_holder(session, request.token, request.purpose, now)
+    assert enrolment.id is not None
     questionnaire = _questionnaire(round_)
     if request.purpose is TokenPurpose.self_assessment:
         return LinkedForm(
@@ -267,6 +283,7 @@ def _load(session: Session, request: FormRequest, now: datetime) -> LinkedForm:
     if found is None:
         raise LinkRefused("unknown")
     assignment, reviewed, reviewed_organisation = found
+    assert assignment.id is not None and reviewed.id is not None
     version = latest_version(session, reviewed.id)
     return LinkedForm(
         access, round_, enrolment, participant, organisation, questionnaire, "review", _fields(round_, "review"),
@@ -305,6 +322,7 @@ def _answers_to_show(session: Session, linked: LinkedForm, readonly: bool) -> di
     if work is None:
         return {}
     if readonly and isinstance(work, Submission) and work.status is WorkStatus.submitted:
+        assert work.id is not None
         latest = latest_version(session, work.id)
         return dict(latest.answers) if latest else dict(work.answers)
     return dict(work.answers)
@@ -385,7 +403,7 @@ def _render(
     notices: list[dict[str, str]],
     readonly: bool,
     status_code: int = 200,
-) -> Response:
+) -> HTMLResponse:
     _ = gettext_for(language, "portal")
     sections = build_sections(
         linked.questionnaire, linked.fields, linked.mode, language, values, errors, answers, linked.reviewed_answers

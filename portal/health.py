@@ -51,6 +51,8 @@ class PrefectCheck:
     ) -> None:
         # The address is shown and asked without the user name and password a URL may carry (they go in a
         # header, as Prefect's own client sends them), so neither /health nor an error message shows them.
+        self.api_url: str | None
+        self._authorization: str | None
         self.api_url, self._authorization = split_credentials(api_url.rstrip("/")) if api_url else (None, None)
         self.timeout_seconds = timeout_seconds
         self.cache_seconds = cache_seconds

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, func, select
 
 from config.translations import gettext_for
@@ -157,6 +157,7 @@ def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence
         if typed is None:  # a field for a finding that is not one of this party's targets: a forged form
             return invalid_link_page(language)
         sending = _first(values, "action") == "send"
+        assert linked.enrolment.id is not None
         try:
             counts = save_replies(
                 session, linked.round, linked.submission, linked.enrolment.id, typed, now, send=sending
@@ -195,6 +196,7 @@ def _unsaved(portal: "Portal", request: ReplyRequest, values: Mapping[str, Seque
 
 def _load(session: Session, token: str, now: datetime) -> LinkedReply:
     access, enrolment, participant, organisation, round_ = link_holder(session, token, TokenPurpose.reply, now)
+    assert enrolment.id is not None
     submission = find_submission(session, enrolment.id)
     if submission is None or submission.id is None:  # only a reviewed party has findings to answer
         raise LinkRefused("unknown")
@@ -216,8 +218,8 @@ def _send_receipt(session: Session, portal: "Portal", linked: LinkedReply, now: 
             OutboxMessage.kind == ReplyReceipt.kind,
         )
     ).one()
-    receipt = ReplyReceipt(_link(portal, linked), now, linked.round.comment_deadline, replies)  # type: ignore[arg-type]
-    _enqueue(session, portal, linked, receipt, "comment", earlier + 1, now)  # type: ignore[arg-type]
+    receipt = ReplyReceipt(_link(portal, linked), now, linked.round.comment_deadline, replies)
+    _enqueue(session, portal, linked, receipt, "comment", earlier + 1, now)
 
 
 def _saved_texts(session: Session, linked: LinkedReply) -> dict[int | None, str]:
@@ -275,7 +277,7 @@ def _render(
     readonly: bool,
     errors: Mapping[int | None, str] | None = None,
     status_code: int = 200,
-) -> Response:
+) -> HTMLResponse:
     _ = gettext_for(language, "portal")
     general_label = _("The findings as a whole")
     errors = errors or {}

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -106,7 +107,7 @@ def csrf_ok(secret: bytes, token_hash: str, sent: str | None) -> bool:
     return sent is not None and hmac.compare_digest(csrf_token(secret, token_hash), sent)
 
 
-def same_origin(headers: Any) -> bool:
+def same_origin(headers: Mapping[str, str]) -> bool:
     """Whether a POST comes from this site's own pages; the CSRF token is checked as well.
 
     Browsers say where a form came from in Sec-Fetch-Site, and in Origin; with `Referrer-Policy: no-referrer`

@@ -5,6 +5,7 @@ thousand parties assembles in a second or two.
 """
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fractions import Fraction
@@ -25,6 +26,7 @@ from review_model.round_overview import (
     PartyGroup,
     Progress,
     Ranked,
+    StatusMatrix,
     benchmark_ranking,
     critical_counts,
     progress_since,
@@ -43,6 +45,7 @@ from review_model.tables import (
     Submission,
 )
 from review_model.vocabulary import ActionLevel, FindingScope, OrganisationKind, RecommendationStatus, WorkStatus
+from review_model.wide_select import select_columns
 
 ACTION_LEVEL_ORDER = list(ActionLevel)
 
@@ -88,7 +91,7 @@ class GroupRow(NamedTuple):
     critical_parties: int = 0
 
     @property
-    def gap(self) -> float | None:
+    def gap(self) -> FigureValue | None:
         return gap(self.peer_mean, self.self_mean)
 
 
@@ -244,13 +247,13 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
             previous_name = previous.title_in(language)
             before = [
                 PartyGroup(profile.name, row.tag, row.key, row.scale, row.self_mean, row.peer_mean)
-                for profile, row in _previous_groups(session, previous.id)
+                for profile, row in _previous_groups(session, round_.previous_round_id)
             ]
-            per_party, round_wide = progress_since(before, party_groups, column_tag)
+            per_party, across_round = progress_since(before, party_groups, column_tag)
             by_name = {profile.name: profile for profile in profiles.values()}
             for change in per_party:
                 by_name[change.party or ""].progress.append(replace(change, value=tag_label(column_tag, change.value)))
-            round_progress = [(tag_label(column_tag, p.value), p) for p in round_wide]
+            round_progress = [(tag_label(column_tag, p.value), p) for p in across_round]
     replies = sent_replies(session, round_id)
     return Report(
         language=language,
@@ -370,7 +373,7 @@ def _parties(session: Session, round_id: int, language: str) -> dict[int, tuple[
     rows = (
         session.connection()
         .execute(
-            select(
+            select_columns(
                 Submission.id,
                 Organisation.name,
                 Organisation.kind,
@@ -398,14 +401,19 @@ def _parties(session: Session, round_id: int, language: str) -> dict[int, tuple[
 
 
 def _party_groups(
-    session: Session, round_id: int, parties: dict, names: dict[tuple[str, str], str] | None = None
+    session: Session,
+    round_id: int,
+    parties: dict[int, tuple[PartyProfile, int]],
+    names: dict[tuple[str, str], str] | None = None,
 ) -> list[tuple[int, GroupRow]]:
     """Every party's group findings, named from `names` (by tag and key; the key where there is none)."""
     names = names or {}
     tags = {scope: scope.value for scope in FindingScope}
     found = []
     for submission_id, scope, key, scale, self_score, peer_mean in session.connection().execute(
-        select(Finding.submission_id, Finding.scope, Finding.key, Finding.scale, Finding.self_score, Finding.peer_mean)
+        select_columns(
+            Finding.submission_id, Finding.scope, Finding.key, Finding.scale, Finding.self_score, Finding.peer_mean
+        )
         .where(Finding.round_id == round_id, col(Finding.scope).in_(GROUP_SCOPES))
         .order_by(col(Finding.id))
     ):
@@ -421,7 +429,14 @@ def _previous_groups(session: Session, round_id: int) -> list[tuple[PartyProfile
     return [(parties[pid][0], row) for pid, row in _party_groups(session, round_id, parties)]
 
 
-def _matrix_view(matrix, scale: ScaleView, column_tag, row_tag, tag_label, language) -> MatrixView:  # type: ignore[no-untyped-def]
+def _matrix_view(
+    matrix: StatusMatrix,
+    scale: ScaleView,
+    column_tag: str | None,
+    row_tag: str | None,
+    tag_label: Callable[[str, str], str],
+    language: str,
+) -> MatrixView:
     counts = [
         (tag_label(row_tag or "", c.of), c.critical, c.total) for c in critical_counts(matrix, scale.critical_below)
     ]
@@ -475,29 +490,35 @@ def _tag_title(tag: str | None, language: str, form: int) -> str:
     return translate(language, "reports", names[form]) if names else (tag or "")
 
 
-def _priorities(round_groups: list[RoundGroup], party_groups, column_tag, scales, tag_label) -> list[GroupRow]:  # type: ignore[no-untyped-def]
+def _priorities(
+    round_groups: list[RoundGroup],
+    party_groups: list[PartyGroup],
+    column_tag: str | None,
+    scales: dict[str, ScaleView],
+    tag_label: Callable[[str, str], str],
+) -> list[GroupRow]:
     """The round's groups of the matrix's column dimension, weakest (by peers' mean) first."""
-    critical: Counter[tuple[str, str]] = Counter()
-    measured: Counter[tuple[str, str]] = Counter()
+    critical: Counter[tuple[str, str | None]] = Counter()
+    measured: Counter[tuple[str, str | None]] = Counter()
     for group in party_groups:
         if group.tag == column_tag and group.peer_mean is not None:
             measured[(group.value, group.scale)] += 1
             if group.scale in scales and below(group.peer_mean, scales[group.scale].critical_below):
                 critical[(group.value, group.scale)] += 1
     rows = []
-    for group in round_groups:
-        if group.tag != column_tag or group.scale not in scales:
+    for round_group in round_groups:
+        if round_group.tag != column_tag or round_group.scale not in scales:
             continue  # (findings consolidated before scales were recorded have none)
         rows.append(
             GroupRow(
-                column_tag,
-                group.value,
-                tag_label(column_tag, group.value),
-                group.scale or "",
-                group.self_mean,
-                group.peer_mean,
-                measured[(group.value, group.scale)],
-                critical[(group.value, group.scale)],
+                round_group.tag,
+                round_group.value,
+                tag_label(round_group.tag, round_group.value),
+                round_group.scale or "",
+                round_group.self_mean,
+                round_group.peer_mean,
+                measured[(round_group.value, round_group.scale)],
+                critical[(round_group.value, round_group.scale)],
             )
         )
     return sorted(
@@ -509,7 +530,9 @@ def _priorities(round_groups: list[RoundGroup], party_groups, column_tag, scales
     )
 
 
-def _ranking(party_groups, column_tag, scale, tag_label):  # type: ignore[no-untyped-def]
+def _ranking(
+    party_groups: list[PartyGroup], column_tag: str | None, scale: str, tag_label: Callable[[str, str], str]
+) -> tuple[list[tuple[str, str]], list[tuple[str, dict[str, Ranked]]]]:
     """Per party, its rank in each group; parties ordered by their mean rank."""
     if column_tag is None:
         return [], []
@@ -529,7 +552,7 @@ def _participation(session: Session, round_id: int, replied: int) -> dict[str, i
     progress = round_progress(session, round_id)
     _, _, reviewers = enrolment_counts(session, round_id)
     reviewing = session.exec(
-        select(func.count(distinct(ReviewAssignment.reviewer_enrolment_id)))
+        select(func.count(distinct(col(ReviewAssignment.reviewer_enrolment_id))))
         .join(Review, col(Review.assignment_id) == ReviewAssignment.id)
         .where(ReviewAssignment.round_id == round_id, Review.status == WorkStatus.submitted)
     ).one()
@@ -578,16 +601,23 @@ def _recommendations(
     return {level.value: found[level.value] for level in ACTION_LEVEL_ORDER if level.value in found}
 
 
-def _replies(session, round_id, sent, profiles, groups, tag_label) -> list[ReplyView]:  # type: ignore[no-untyped-def]
+def _replies(
+    session: Session,
+    round_id: int,
+    sent: dict[int, dict[int | None, str]],
+    profiles: dict[int, PartyProfile],
+    groups: list[tuple[int, GroupRow]],
+    tag_label: Callable[[str, str], str],
+) -> list[ReplyView]:
     """Every sent reply (`sent`, as `sent_replies` reads them), exactly as written, with the figures of the
     findings it answers."""
     answered = {finding_id for texts in sent.values() for finding_id in texts if finding_id is not None}
-    by_finding: dict[int, tuple[str, str]] = {}
+    by_finding: dict[int | None, tuple[str, str]] = {}
     if answered:
         by_finding = {
             fid: (scope.value, key)
             for fid, scope, key in session.exec(
-                select(Finding.id, Finding.scope, Finding.key).where(col(Finding.id).in_(answered))
+                select(Finding.id, col(Finding.scope), Finding.key).where(col(Finding.id).in_(answered))
             ).all()
         }
     wanted = {(submission_id, tag, key) for submission_id in sent for tag, key in by_finding.values()}

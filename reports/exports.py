@@ -32,7 +32,7 @@ def item_scores(
     parties = dict(
         (submission_id, (name, kind))
         for submission_id, name, kind in session.exec(
-            select(Submission.id, Organisation.name, Organisation.kind)
+            select(Submission.id, Organisation.name, col(Organisation.kind))
             .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
             .join(Participant, col(Participant.id) == Enrolment.participant_id)
             .join(Organisation, col(Organisation.id) == Participant.organisation_id)

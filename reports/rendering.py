@@ -75,9 +75,10 @@ def render_pdf(html: str) -> bytes:
     # WeasyPrint warns about fonts and subsetting libraries of the machine; that is not the reader's concern.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    return HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
+    pdf: bytes = HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
+    return pdf
 
 
-def _fetch_nothing(url: str, *args: object, **kwargs: object) -> dict:
+def _fetch_nothing(url: str, *args: object, **kwargs: object) -> dict[str, object]:
     """The report is self-contained: whatever a URL in it names is not fetched."""
     raise ValueError(f"the report loads nothing from elsewhere ({url[:60]})")

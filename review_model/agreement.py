@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 Level = Literal["nominal", "ordinal", "interval"]
 
@@ -53,12 +54,12 @@ def _as_array(units: Sequence[Sequence[float | None]] | np.ndarray) -> np.ndarra
     return ratings
 
 
-def _distance(values: np.ndarray, totals: np.ndarray, level: Level) -> np.ndarray:
+def _distance(values: np.ndarray, totals: np.ndarray, level: Level) -> NDArray[np.float64]:
     """The squared difference δ² between every two values, at the level of measurement."""
     if level == "nominal":
         return 1.0 - np.eye(len(values))
     if level == "interval":
-        return (values[:, None] - values[None, :]) ** 2
+        return np.asarray((values[:, None] - values[None, :]) ** 2, dtype=np.float64)
     # ordinal: the frequencies between two ranks, halving the two ends
     cumulative = np.concatenate([[0.0], np.cumsum(totals)])
     low, high = (
@@ -66,4 +67,4 @@ def _distance(values: np.ndarray, totals: np.ndarray, level: Level) -> np.ndarra
         np.maximum.outer(np.arange(len(values)), np.arange(len(values))),
     )
     between = cumulative[high + 1] - cumulative[low]
-    return (between - (totals[low] + totals[high]) / 2) ** 2
+    return np.asarray((between - (totals[low] + totals[high]) / 2) ** 2, dtype=np.float64)

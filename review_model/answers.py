@@ -139,11 +139,11 @@ def _parse(spec: FormField, values: list[str], language: str) -> tuple[Any, str 
         allowed = {str(level.value): level.value for level in spec.scale.levels}
         return (allowed[text], None) if text in allowed else (None, _MESSAGES["choose"][language])
     if spec.kind == "single_choice":
-        allowed = {option.value for option in spec.item.options}
-        return (text, None) if text in allowed else (None, _MESSAGES["choose"][language])
+        options = {option.value for option in spec.item.options}
+        return (text, None) if text in options else (None, _MESSAGES["choose"][language])
     if spec.kind == "multiple_choice":
-        allowed = [option.value for option in spec.item.options]
-        chosen = [value for value in allowed if value in values]
+        in_order = [option.value for option in spec.item.options]
+        chosen = [value for value in in_order if value in values]
         return (chosen, None) if len(chosen) == len(set(values)) else (None, _MESSAGES["choose"][language])
     if spec.kind == "number":
         return _parse_number(spec.item, text, language)

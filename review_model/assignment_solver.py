@@ -112,7 +112,12 @@ class _Network:
         heads_of_pairs = first_group + group_of_pair if problem.diverse else first_sub + problem.pair_submission
         tails, heads, capacities, costs = [], [], [], []
 
-        def arcs(tail: NDArray, head: NDArray, capacity: NDArray, cost: NDArray | int = 0) -> None:
+        def arcs(
+            tail: NDArray[np.int64],
+            head: NDArray[np.int64],
+            capacity: NDArray[np.int64],
+            cost: NDArray[np.int64] | int = 0,
+        ) -> None:
             tails.append(np.asarray(tail, dtype=np.int64))
             heads.append(np.asarray(head, dtype=np.int64))
             capacities.append(np.asarray(capacity, dtype=np.int64))
@@ -187,8 +192,8 @@ def _solve_without_mutual_reviews(problem: AssignmentProblem) -> NDArray[np.int6
     for p, (a, b) in enumerate(_ordered_organisation_pairs(problem).tolist()):
         directions.setdefault((a, b), []).append(p)
     uses = {key: model.new_bool_var(f"y{key}") for key in directions}
-    for key, members in directions.items():
-        for p in members:
+    for key, pairs in directions.items():
+        for p in pairs:
             model.add_implication(x[p], uses[key])
         reverse = (key[1], key[0])
         if reverse in uses and key < reverse:
@@ -208,7 +213,9 @@ def _solve_without_mutual_reviews(problem: AssignmentProblem) -> NDArray[np.int6
     return np.array([p for p in range(n_pairs) if solver.boolean_value(x[p])], dtype=np.int64)
 
 
-def _groups(problem: AssignmentProblem) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+def _groups(
+    problem: AssignmentProblem,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """One node per (submission, reviewer kind) that has pairs: ids, each pair's group, each group's ends."""
     if not problem.diverse:
         empty = np.zeros(0, dtype=np.int64)
@@ -221,7 +228,9 @@ def _groups(problem: AssignmentProblem) -> tuple[NDArray, NDArray, NDArray, NDAr
     return groups, group_of_pair, groups // n_kinds, groups % n_kinds
 
 
-def _group_capacity(problem: AssignmentProblem, group_sub: NDArray, group_kind: NDArray) -> tuple[NDArray, NDArray]:
+def _group_capacity(
+    problem: AssignmentProblem, group_sub: NDArray[np.int64], group_kind: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Each (submission, kind) group's capacity: the part free to use, and the part that costs a penalty.
 
     At most `max_per_kind` of one kind (a hard cap). "At least one of another kind where possible" is soft:

@@ -9,19 +9,23 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from review_model.agreement import krippendorff_alpha
-from review_model.exact_figures import exact
+from review_model.exact_figures import FigureValue, exact
 from review_model.questionnaire import Questionnaire, RatingCell
 
 # Peers disagree on an item when their ratings lie this many levels apart or more.
 DISAGREEMENT_SPREAD = 2
 
 
-def gap(peer_mean: float | None, own: float | None) -> float | None:
+@overload
+def gap(peer_mean: float | None, own: float | None) -> float | None: ...
+@overload
+def gap(peer_mean: FigureValue | None, own: FigureValue | None) -> FigureValue | None: ...
+def gap(peer_mean: FigureValue | None, own: FigureValue | None) -> FigureValue | None:
     """Peers' mean minus the party's own rating: negative when the party sees itself better than its peers do.
 
     A float, a few units of 2**-52 off where the means are not whole (7/3 minus 10/3 gives -1.0000000000000004):
@@ -188,7 +192,7 @@ class RoundFigures:
 
     @property
     def parties(self) -> int:
-        return self.own.shape[0]
+        return int(self.own.shape[0])
 
     def items(self, party: int) -> list[ItemFigures]:
         """Every rating cell of one party, in questionnaire order."""
@@ -246,7 +250,8 @@ class RoundFigures:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             own, peer = np.nanmean(self.own[:, columns], axis=1), np.nanmean(self.peer_mean[:, columns], axis=1)
-        return tuple(Means(np.nan_to_num(a), (~np.isnan(a)).astype(np.int64)) for a in (own, peer))  # type: ignore[return-value]
+        own_means, peer_means = (Means(np.nan_to_num(a), (~np.isnan(a)).astype(np.int64)) for a in (own, peer))
+        return own_means, peer_means
 
     def group_evidence(self, columns: Sequence[int], weakest: int = 3) -> list[GroupEvidence]:
         """Per party, what stands behind its group figure: its lowest-rated items (by its peers' mean) and

@@ -48,13 +48,14 @@ def left_out_by_closing(session: Session, round_: Round) -> list[LeftOut]:
         ).all()  # fmt: skip
         return [LeftOut(name, organisation, bool(answers)) for name, organisation, answers in rows]
     if round_.stage is Stage.review:
+        assert round_.id is not None
         columns = select(Participant.name, Organisation.name, Review.answers, REVIEWED_ORGANISATION.name)
-        rows = session.exec(
+        reviews = session.exec(
             confirmed_assignments(columns.select_from(ReviewAssignment), round_.id)
             .where((col(Review.status).is_(None)) | (Review.status != WorkStatus.submitted), taking_part())
             .order_by(Organisation.name, Participant.name, REVIEWED_ORGANISATION.name)
         ).all()
-        return [LeftOut(name, org, bool(answers), reviewing) for name, org, answers, reviewing in rows]
+        return [LeftOut(name, org, bool(answers), reviewing) for name, org, answers, reviewing in reviews]
     return []
 
 

@@ -128,7 +128,9 @@ def group_of(key: str) -> tuple[str, str] | None:
     return tag, value
 
 
-def finding_rows(round_id: int, submission_ids: list[int], figures: RoundFigures, now: datetime) -> list[dict]:
+def finding_rows(
+    round_id: int, submission_ids: list[int], figures: RoundFigures, now: datetime
+) -> list[dict[str, Any]]:
     """The findings of a consolidated round, as rows for the store: each party's groups, then the round's own.
 
     Per-item figures are not stored (see review_model.round_ratings); a party's group findings carry
@@ -234,7 +236,7 @@ def read_round_findings(findings: Iterable[Finding]) -> RoundFindings:
     return RoundFindings(agreement or {}, frequent, others, groups, matrix)
 
 
-def _party_rows(round_id: int, submission_ids: list[int], figures: RoundFigures, now: datetime) -> list[dict]:
+def _party_rows(round_id: int, submission_ids: list[int], figures: RoundFigures, now: datetime) -> list[dict[str, Any]]:
     """Per party and scale, the overall means and where its peers disagreed most; then the items the round's
     peers disagreed on most often."""
     rows = []
@@ -250,10 +252,10 @@ def _party_rows(round_id: int, submission_ids: list[int], figures: RoundFigures,
     disagreeing = figures.disagreement.sum(axis=0).tolist()
     rated = (figures.n_reviews >= 2).sum(axis=0).tolist()
     frequent = most_frequent_with_ties(disagreeing, FREQUENT_DISAGREEMENTS_KEPT)
-    details = {"items": [{"item": figures.cells[c].key, "scale": figures.cells[c].scale, "disagreeing": disagreeing[c],
+    counted = {"items": [{"item": figures.cells[c].key, "scale": figures.cells[c].scale, "disagreeing": disagreeing[c],
                           "rated": rated[c]} for c in frequent],
                "others": sum(1 for n in disagreeing if n) - len(frequent)}  # fmt: skip
-    rows.append(_finding(round_id, None, FindingScope.round, DISAGREEMENTS, None, now, details))
+    rows.append(_finding(round_id, None, FindingScope.round, DISAGREEMENTS, None, now, counted))
     return rows
 
 

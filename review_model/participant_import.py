@@ -16,9 +16,10 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from review_model import clock
 from review_model.input_files import InputFileError, read_input_file
@@ -38,6 +39,9 @@ OPTIONAL_COLUMNS = ("state", "language", "roles", "expertise", "conflicts", "pre
 ROLES = ("respondent", "reviewer")
 ROLE_ALIASES = {"decision-maker": "decision_maker", "decision_maker": "decision_maker", "entscheider": "decision_maker"}
 MAX_FILE_BYTES = 5 * 1024 * 1024
+
+# A row that links a participant to an organisation.
+_Link = TypeVar("_Link", ConflictDeclaration, ReviewPreference)
 
 _STATE_BY_NAME = {name.casefold(): state for state, name in FEDERAL_STATE_NAMES.items()}
 
@@ -329,13 +333,13 @@ def import_participants(session: Session, round_: Round, rows: list[ParticipantR
     session.flush()
 
     emails = [row.email for row in rows]
-    people = {p.email: p for p in session.exec(select(Participant).where(Participant.email.in_(emails))).all()}
+    people = {p.email: p for p in session.exec(select(Participant).where(col(Participant.email).in_(emails))).all()}
     for row in rows:
         organisation_id = organisations[row.organisation].id
         assert organisation_id is not None
         language = row.language or round_.language
         person = people.get(row.email)
-        wanted = {
+        wanted: dict[str, Any] = {
             "name": row.name,
             "organisation_id": organisation_id,
             "language": language,
@@ -414,23 +418,25 @@ def _record_preferences(
 
 def _link_to_organisations(
     session: Session,
-    table: type[ConflictDeclaration] | type[ReviewPreference],
+    table: type[_Link],
     rows: list[ParticipantRow],
     column: str,
     people: dict[str, Participant],
     organisations: dict[str, Organisation],
-    **extra: str,
+    **extra: Any,
 ) -> int:
     """Add the (person, organisation) rows a list column names that are not stored yet; returns how many."""
     ids = [people[row.email].id for row in rows if getattr(row, column)]
     if not ids:
         return 0
-    stored = session.exec(select(table).where(table.participant_id.in_(ids))).all()
+    stored = session.exec(select(table).where(col(table.participant_id).in_(ids))).all()
     existing = {(link.participant_id, link.organisation_id) for link in stored}
     added = 0
     for row in rows:
         for name in getattr(row, column):
-            pair = (people[row.email].id, organisations[name].id)
+            person_id, organisation_id = people[row.email].id, organisations[name].id
+            assert person_id is not None and organisation_id is not None  # both are stored
+            pair = (person_id, organisation_id)
             if pair not in existing:
                 session.add(table(participant_id=pair[0], organisation_id=pair[1], **extra))
                 existing.add(pair)

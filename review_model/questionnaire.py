@@ -83,7 +83,8 @@ class Scale(_Strict):
 
 
 class _Valued(Protocol):
-    value: int
+    @property
+    def value(self) -> int: ...
 
 
 LevelLike = TypeVar("LevelLike", bound=_Valued)
@@ -398,7 +399,7 @@ def _with_subject(problem: Problem, data: Any) -> Problem:
         if not isinstance(node, dict | list):
             break
         try:
-            node = node[part]  # type: ignore[index]
+            node = node[part]  # type: ignore[index]  # a list indexed by a name: the TypeError below
         except (KeyError, IndexError, TypeError):
             break
         container = problem.path[index - 1] if index else None

@@ -55,7 +55,10 @@ class Rule(BaseModel):
         """Whether a figure meets the condition, on exact values: a mean of exactly 2.0 is not below 2.0."""
         if value is None:
             return False
-        return below(value, self.below) if self.below is not None else above(value, self.above)  # type: ignore[arg-type]
+        if self.below is not None:
+            return below(value, self.below)
+        assert self.above is not None  # the validator asks for exactly one of the two
+        return above(value, self.above)
 
     def supported_by(self, comment: ReviewerComment) -> bool:
         """Whether a reviewer's comment speaks to what fired the rule: one of the ratings it is attached to
@@ -107,7 +110,7 @@ class Draft:
     key: str
     text_de: str
     text_en: str | None
-    evidence: dict
+    evidence: dict[str, Any]
 
 
 # How much evidence a draft carries: the items named most often, and quotes from reviewers' comments.
@@ -150,7 +153,7 @@ def draft_recommendations(
         loaded = load_details(wanted) if wanted else {}
     drafts = []
     for rule, key, scale, meeting, total in fired:
-        value = mean(f.figures[rule.figure] for f in meeting)  # type: ignore[misc]
+        value = mean(figure for f in meeting if (figure := f.figures[rule.figure]) is not None)  # all are met
         values = {"count": len(meeting), "total": total}
         label = (labels or {}).get((rule.scope.value, key))
         name_de, name_en = (label.de, label.in_language("en")) if label else (key, key)
@@ -180,7 +183,9 @@ def draft_recommendations(
     return drafts
 
 
-def _supporting_evidence(rule: Rule, meeting: list[GroupFinding], details: list[Mapping[str, Any]]) -> dict[str, list]:
+def _supporting_evidence(
+    rule: Rule, meeting: list[GroupFinding], details: list[Mapping[str, Any]]
+) -> dict[str, list[Any]]:
     """The items most often among the meeting parties' weakest, and the first few reviewer comments made on
     ratings that meet the rule's condition."""
     evidence = [read_group_details(found).evidence for found in details]

@@ -105,6 +105,7 @@ def save_replies(
     """
     if not accepts_replies(round_, now):
         raise RepliesClosed
+    assert round_.id is not None and submission.id is not None
     # One save at a time per party, so two first saves cannot both add a general reply.
     session.exec(select(Submission.id).where(Submission.id == submission.id).with_for_update()).one()
     questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)

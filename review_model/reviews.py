@@ -1,11 +1,11 @@
 """Peer reviews: drafts and submissions of a reviewer's ratings of one submission."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy import Select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from review_model.tables import Enrolment, Organisation, Participant, Review, ReviewAssignment, Round, Submission
 from review_model.vocabulary import Stage, WorkStatus
@@ -15,8 +15,10 @@ REVIEWED_ORGANISATION = aliased(Organisation, name="reviewed_organisation")
 _REVIEWED_ENROLMENT = aliased(Enrolment, name="reviewed_enrolment")
 _REVIEWED_PERSON = aliased(Participant, name="reviewed_person")
 
+_Statement = TypeVar("_Statement", bound=Select[*tuple[Any, ...]])
 
-def confirmed_assignments(statement: SelectOfScalar, round_id: int) -> SelectOfScalar:
+
+def confirmed_assignments(statement: _Statement, round_id: int) -> _Statement:
     """`statement` (selecting from review assignments) over the round's confirmed assignments, joined to the
     reviewer (Enrolment, Participant, Organisation), the reviewed organisation (REVIEWED_ORGANISATION) and
     the review if one was begun (Review)."""
@@ -25,11 +27,11 @@ def confirmed_assignments(statement: SelectOfScalar, round_id: int) -> SelectOfS
         .join(Participant, col(Participant.id) == Enrolment.participant_id)
         .join(Organisation, col(Organisation.id) == Participant.organisation_id)
         .join(Submission, col(Submission.id) == ReviewAssignment.submission_id)
-        .join(_REVIEWED_ENROLMENT, _REVIEWED_ENROLMENT.id == Submission.enrolment_id)
-        .join(_REVIEWED_PERSON, _REVIEWED_PERSON.id == _REVIEWED_ENROLMENT.participant_id)
-        .join(REVIEWED_ORGANISATION, REVIEWED_ORGANISATION.id == _REVIEWED_PERSON.organisation_id)
+        .join(_REVIEWED_ENROLMENT, col(_REVIEWED_ENROLMENT.id) == Submission.enrolment_id)
+        .join(_REVIEWED_PERSON, col(_REVIEWED_PERSON.id) == _REVIEWED_ENROLMENT.participant_id)
+        .join(REVIEWED_ORGANISATION, col(REVIEWED_ORGANISATION.id) == _REVIEWED_PERSON.organisation_id)
         .outerjoin(Review, col(Review.assignment_id) == ReviewAssignment.id)
-        .where(ReviewAssignment.round_id == round_id, col(ReviewAssignment.confirmed_at).is_not(None))
+        .where(col(ReviewAssignment.round_id) == round_id, col(ReviewAssignment.confirmed_at).is_not(None))
     )
 
 
@@ -60,6 +62,7 @@ def save_review(
     """Keep a reviewer's ratings as a draft, or submit them (again, until the deadline)."""
     if not accepts_reviews(round_, now):
         raise ReviewClosed
+    assert round_.id is not None and assignment.id is not None
     review = find_review(session, assignment.id, for_update=True)
     if review is None:
         review = Review(round_id=round_.id, assignment_id=assignment.id, created_at=now)

@@ -48,7 +48,7 @@ def active_round_advances(session: Session, now: datetime, overdue_after: timede
     counts from when it entered its stage.
     """
     statement = (
-        select(Round.slug, Round.stage, Round.last_advanced_at, Round.stage_entered_at)
+        select(Round.slug, col(Round.stage), Round.last_advanced_at, Round.stage_entered_at)
         .where(col(Round.stage).in_(ACTIVE_STAGES))
         .order_by(col(Round.slug))
     )

@@ -35,6 +35,7 @@ from review_model.tables import (
     Submission,
 )
 from review_model.vocabulary import AssignmentOrigin, Stage, WorkStatus
+from review_model.wide_select import select_columns
 from review_model.withdrawal import taking_part
 
 EXPERTISE_WEIGHT, SAME_KIND_WEIGHT, PREFERENCE_WEIGHT = 0.6, 0.25, 0.15
@@ -63,7 +64,7 @@ def round_assignment_problem(
     that is not one of them raises ValueError (with the name meant, where one is close).
     """
     subs = session.exec(
-        select(
+        select_columns(
             Submission.id,
             Participant.expertise,
             Organisation.id,
@@ -78,7 +79,7 @@ def round_assignment_problem(
         .order_by(col(Submission.id))
     ).all()
     revs = session.exec(
-        select(
+        select_columns(
             Enrolment.id,
             Participant.id,
             Participant.expertise,
@@ -129,7 +130,7 @@ def round_assignment_problem(
             col(ConflictDeclaration.participant_id).in_(list(participant_column))
         )
     ).all()
-    conflicts = set()
+    conflicts: set[tuple[int, int]] = set()
     for participant_id, organisation_id in declared:
         eligible[org_rows.get(organisation_id, []), participant_column[participant_id]] = False
         conflicts.update((row, participant_column[participant_id]) for row in org_rows.get(organisation_id, []))
@@ -171,13 +172,15 @@ def round_assignment_problem(
         submission_organisation=sub_org,
         forbid_mutual=round_.forbid_mutual_review,
     )
-    organisation_names = dict(
-        session.exec(
+    organisation_names = {
+        organisation_id: name
+        for organisation_id, name in session.exec(
             select(Organisation.id, Organisation.name).where(
                 col(Organisation.id).in_(set(sub_org.tolist()) | set(rev_org.tolist()))
             )
-        ).all()
-    )
+        )
+        if organisation_id is not None  # a stored row's key never is
+    }
     return RoundAssignmentProblem(
         problem, [r[0] for r in subs], [r[0] for r in revs], organisation_names=organisation_names,
         kind_names=[getattr(kind, "value", str(kind)) for kind in sorted(kinds, key=kinds.__getitem__)],
@@ -202,7 +205,8 @@ def propose_assignment(
         raise ValueError(f"the assignment of round {round_.slug} is confirmed already")
     instance = round_assignment_problem(session, round_, reviewers_for)
     assignment = solve_assignment(instance.problem)
-    session.exec(delete(ReviewAssignment).where(ReviewAssignment.round_id == round_.id))  # type: ignore[call-overload]
+    assert round_.id is not None
+    session.exec(delete(ReviewAssignment).where(col(ReviewAssignment.round_id) == round_.id))
     problem = instance.problem
     session.add_all(
         ReviewAssignment(
@@ -265,6 +269,7 @@ def swap_reviewer(
     ]
     if unknown:
         raise AssignmentRefused(unknown)
+    assert round_.id is not None
     removed, added = reviewers[remove_email.lower()], reviewers[add_email.lower()]
     s = instance.submission_ids.index(submission_id)
     assignments = session.exec(select(ReviewAssignment).where(ReviewAssignment.round_id == round_.id)).all()

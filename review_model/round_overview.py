@@ -19,8 +19,8 @@ class PartyGroup(NamedTuple):
     tag: str
     value: str
     scale: str
-    self_mean: float | None
-    peer_mean: float | None
+    self_mean: FigureValue | None
+    peer_mean: FigureValue | None
 
 
 @dataclass(frozen=True)
@@ -113,11 +113,12 @@ def benchmark_ranking(groups: Iterable[PartyGroup], tag: str, scale: str) -> dic
             by_value.setdefault(group.value, []).append(group)
     ranking = {}
     for value, members in by_value.items():
-        in_order = sorted(members, key=lambda g: (-ordered(g.peer_mean), g.party))  # type: ignore[arg-type]
+        in_order = sorted(members, key=lambda g: (-ordered(g.peer_mean), g.party))
         ranked: list[Ranked] = []
         for position, group in enumerate(in_order, 1):
-            tied = ranked and ordered(ranked[-1].peer_mean) == ordered(group.peer_mean)  # type: ignore[arg-type]
-            ranked.append(Ranked(group.party, group.peer_mean, ranked[-1].rank if tied else position))  # type: ignore[arg-type]
+            assert group.peer_mean is not None  # only rated groups were kept
+            tied = ranked and ordered(ranked[-1].peer_mean) == ordered(group.peer_mean)
+            ranked.append(Ranked(group.party, group.peer_mean, ranked[-1].rank if tied else position))
         ranking[value] = ranked
     return ranking
 
@@ -139,10 +140,11 @@ def progress_since(
     pooled: dict[tuple[str, str], list[Progress]] = {}
     for item in per_party:
         pooled.setdefault((item.value, item.scale), []).append(item)
-    round_wide = [
-        Progress(None, value, scale, mean(p.before for p in items), mean(p.now for p in items))  # type: ignore[arg-type]
-        for (value, scale), items in pooled.items()
-    ]
+    round_wide = []
+    for (value, scale), items in pooled.items():
+        before_mean, now_mean = mean(p.before for p in items), mean(p.now for p in items)
+        assert before_mean is not None and now_mean is not None  # every pool holds a party
+        round_wide.append(Progress(None, value, scale, before_mean, now_mean))
     return per_party, round_wide
 
 

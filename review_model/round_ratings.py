@@ -7,6 +7,7 @@ recommendations refer to, are stored as findings.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -31,7 +32,7 @@ class RoundRatings:
 def load_round_ratings(session: Session, round_id: int, questionnaire: Questionnaire) -> RoundRatings:
     """The submitted self-assessments (as last submitted) and the submitted reviews of each, by submission id."""
     submissions = submitted_answers(session, round_id)
-    peers: dict[int, list[dict]] = {submission_id: [] for submission_id, _ in submissions}
+    peers: dict[int, list[dict[str, Any]]] = {submission_id: [] for submission_id, _ in submissions}
     for submission_id, answers in (
         session.connection()
         .execute(

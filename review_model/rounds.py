@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, and_, cast, func, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from review_model.audit_trail import record_event
 from review_model.questionnaire import Questionnaire, load_questionnaire
@@ -104,6 +105,8 @@ def create_round_from_file(
         raise RoundFileError(document.source, problems)
 
     rules = spec.assignment
+    submission, review, comment = schedule["submission"], schedule["review"], schedule["comment"]
+    assert submission is not None and review is not None and comment is not None  # a round file requires them
     round_ = Round(
         slug=spec.slug,
         title=spec.title.de,
@@ -118,9 +121,9 @@ def create_round_from_file(
         questionnaire_version=questionnaire.version,
         questionnaire_snapshot=questionnaire.model_dump(mode="json", exclude_none=True),
         submission_opens_at=schedule["submission_opens"],
-        submission_deadline=schedule["submission"],
-        review_deadline=schedule["review"],
-        comment_deadline=schedule["comment"],
+        submission_deadline=submission,
+        review_deadline=review,
+        comment_deadline=comment,
         publication_at=schedule["publication"],
         reminder_days_before=list(spec.reminders.days_before),
         max_reminders=spec.reminders.max,
@@ -173,8 +176,8 @@ def round_progress(session: Session, round_id: int) -> RoundProgress:
     counted at all; a withdrawn reviewer's open reviews are not due, their submitted ones are.
     """
 
-    def count(statement: object) -> int:
-        return int(session.exec(statement).one())  # type: ignore[call-overload]
+    def count(statement: SelectOfScalar[int]) -> int:
+        return int(session.exec(statement).one())
 
     respondents_counted = (
         select(func.count())
@@ -199,7 +202,7 @@ def round_progress(session: Session, round_id: int) -> RoundProgress:
         .select_from(ReviewAssignment)
         .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
         .outerjoin(Review, col(Review.assignment_id) == ReviewAssignment.id)
-        .where(ReviewAssignment.round_id == round_id, or_(taking_part(), Review.status == WorkStatus.submitted))
+        .where(ReviewAssignment.round_id == round_id, or_(taking_part(), col(Review.status) == WorkStatus.submitted))
     )
     reviews_submitted = count(
         select(func.count())

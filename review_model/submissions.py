@@ -48,6 +48,7 @@ def submit_answers(
     submission.status = WorkStatus.submitted
     submission.submitted_at = submission.updated_at = now
     submission.late = is_late(round_, now)
+    assert submission.id is not None  # the working copy is stored
     session.add(
         SubmissionVersion(submission_id=submission.id, version=submission.version, answers=answers, submitted_at=now)
     )
@@ -56,6 +57,7 @@ def submit_answers(
 
 
 def _working_copy(session: Session, round_: Round, enrolment: Enrolment, now: datetime) -> Submission:
+    assert round_.id is not None and enrolment.id is not None
     submission = find_submission(session, enrolment.id, for_update=True)
     if submission is None:
         submission = Submission(round_id=round_.id, enrolment_id=enrolment.id, created_at=now)
@@ -96,6 +98,7 @@ def has_unsubmitted_changes(session: Session, submission: Submission) -> bool:
     """Whether the working copy differs from the last submitted version."""
     if submission.status is not WorkStatus.submitted:
         return bool(submission.answers)
+    assert submission.id is not None
     latest = latest_version(session, submission.id)
     return latest is None or latest.answers != submission.answers
 

@@ -54,15 +54,15 @@ def taking_part() -> ColumnElement[bool]:
 
 def self_assessment_submitted() -> ColumnElement[bool]:
     """The condition on `Enrolment` of a submitted self-assessment."""
-    return exists().where(Submission.enrolment_id == Enrolment.id, Submission.status == WorkStatus.submitted)
+    return exists().where(col(Submission.enrolment_id) == Enrolment.id, col(Submission.status) == WorkStatus.submitted)
 
 
 def review_submitted() -> ColumnElement[bool]:
     """The condition on `Enrolment` of at least one submitted review."""
     return (
         exists()
-        .where(ReviewAssignment.reviewer_enrolment_id == Enrolment.id, Review.assignment_id == ReviewAssignment.id)
-        .where(Review.status == WorkStatus.submitted)
+        .where(col(ReviewAssignment.reviewer_enrolment_id) == Enrolment.id)
+        .where(col(Review.assignment_id) == ReviewAssignment.id, col(Review.status) == WorkStatus.submitted)
     )
 
 

@@ -256,9 +256,9 @@ def _path_in_document(data: Any, loc: Location) -> Location:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        ):
+        in_mapping = isinstance(node, dict) and part in node
+        in_sequence = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_mapping or in_sequence:
             node = node[part]
             path.append(part)
         elif isinstance(node, dict) and isinstance(part, str) and node.get("type") == part:

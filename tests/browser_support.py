@@ -9,8 +9,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +99,7 @@ class SharedChromium:
                 browser.close()
 
 
-def axe_violations(page, script: str) -> list[str]:  # type: ignore[no-untyped-def]
+def axe_violations(page: "Page", script: str) -> list[str]:
     """axe-core's WCAG 2.1 AA violations on the page as loaded, one line each (rule, count, first target).
 
     The script is evaluated through the DevTools protocol, so the page's Content-Security-Policy stays on."""
@@ -108,7 +112,7 @@ def axe_violations(page, script: str) -> list[str]:  # type: ignore[no-untyped-d
     ]
 
 
-def check_widths(browser, url: str, script: str, name: str) -> dict[str, tuple[list[str], int]]:  # type: ignore[no-untyped-def]
+def check_widths(browser: "Browser", url: str, script: str, name: str) -> dict[str, tuple[list[str], int]]:
     """Open `url` once per width; at each, axe's violations and the document's width in CSS pixels.
     A page with violations is kept as a screenshot in test-artifacts/."""
     found = {}

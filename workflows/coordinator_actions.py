@@ -185,7 +185,7 @@ def edit_recommendation(
                   "priority": recommendation.priority, "quotes": list(quotes)}  # fmt: skip
         for number in sorted(set(remove_quotes), reverse=True):
             del quotes[number - 1]
-        after = {
+        after: dict[str, Any] = {
             "text_de": de.strip() if de is not None else recommendation.text_de,
             "text_en": (en.strip() or None) if en is not None else recommendation.text_en,
             "priority": priority if priority is not None else recommendation.priority,

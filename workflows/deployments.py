@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
+from prefect.deployments.runner import RunnerDeployment
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
-from prefect.flows import EntrypointType
+from prefect.types.entrypoint import EntrypointType
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -54,6 +56,7 @@ def register_deployments(interval_seconds: float, work_pool: str = WORK_POOL) ->
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
     for deployment in (scheduled, on_demand):
+        assert isinstance(deployment, RunnerDeployment)  # not a coroutine: this runs outside an event loop
         deployment.apply(work_pool_name=work_pool)
     return [ADVANCE_ACTIVE_ROUNDS, ADVANCE_ROUND]
 
@@ -101,6 +104,7 @@ def start_advance(round_id: int, round_slug: str, after: str) -> str:
         timeout=0,
         as_subflow=False,
     )
+    assert isinstance(run, FlowRun)  # not a coroutine: this runs outside an event loop
     return str(run.name)
 
 
@@ -110,6 +114,7 @@ def start_advancing_every_round(why: str) -> str:
     run = run_deployment(
         ADVANCE_ACTIVE_ROUNDS, flow_run_name=f"Every active round · advance ({why})", timeout=0, as_subflow=False
     )
+    assert isinstance(run, FlowRun)  # not a coroutine: this runs outside an event loop
     return str(run.name)
 
 

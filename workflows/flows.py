@@ -14,6 +14,7 @@ from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
+from uuid import UUID
 
 # Set before Prefect reads its settings: no telemetry from an engine that runs in public administrations
 # (and often without a way out to the internet).
@@ -70,12 +71,11 @@ def about_round(round_slug: str) -> Iterator[None]:
 @cache
 def _as_task(function: Callable[..., Any]) -> Any:
     return task(
-        function,
         name=function.__name__.replace("_", "-"),
         retries=_RETRIES.get(function.__name__, 1),
         retry_delay_seconds=5,
         persist_result=False,
-    )
+    )(function)
 
 
 def run_as_task(label: str, function: Callable[..., Any], *arguments: Any) -> Any:
@@ -298,4 +298,4 @@ def _rename_run(name: str) -> None:
     if run_id is None:
         return
     with get_client(sync_client=True) as client:
-        client.update_flow_run(flow_run_id=run_id, name=name)
+        client.update_flow_run(flow_run_id=UUID(run_id), name=name)

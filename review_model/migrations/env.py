@@ -1,6 +1,9 @@
 """Alembic environment: migrates the store the engine in the config points at."""
 
+from typing import Any, Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 
 import review_model.tables
 from review_model.column_types import UTCDateTime
@@ -8,10 +11,10 @@ from review_model.column_types import UTCDateTime
 target_metadata = review_model.tables.metadata
 
 
-def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     # Write the store's own column types into new migrations by their import path.
     if type_ == "type" and isinstance(obj, UTCDateTime):
-        autogen_context.imports.add("import review_model.column_types")  # type: ignore[attr-defined]
+        autogen_context.imports.add("import review_model.column_types")
         return "review_model.column_types.UTCDateTime()"
     return False
 

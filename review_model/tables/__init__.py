@@ -1,7 +1,7 @@
 """The store's tables. Importing this package registers every table on the shared metadata."""
 
 from review_model.tables.audit import AuditEvent
-from review_model.tables.base import metadata
+from review_model.tables.base import metadata, table_of
 from review_model.tables.findings import Finding, PublishedReport, Recommendation, Reply
 from review_model.tables.outbox import OutboxMessage
 from review_model.tables.people import ConflictDeclaration, Organisation, Participant, ReviewPreference
@@ -30,4 +30,5 @@ __all__ = [
     "Submission",
     "SubmissionVersion",
     "metadata",
+    "table_of",
 ]

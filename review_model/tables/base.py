@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Enum
+from sqlalchemy import Column, Enum, Table, inspect
 from sqlmodel import Field, SQLModel
 
 from review_model import clock
@@ -21,7 +21,7 @@ SQLModel.metadata.naming_convention = {
 metadata = SQLModel.metadata
 
 
-def enum_column(enum: type[StrEnum], *, nullable: bool = False, index: bool = False, **kw: Any) -> Column:
+def enum_column(enum: type[StrEnum], *, nullable: bool = False, index: bool = False, **kw: Any) -> Column[Any]:
     """A column that stores an enum's values as short strings (no native database enum to migrate)."""
     return Column(
         Enum(enum, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]),
@@ -29,6 +29,13 @@ def enum_column(enum: type[StrEnum], *, nullable: bool = False, index: bool = Fa
         index=index,
         **kw,
     )
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for statements over many rows (SQLModel declares no `__table__`)."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 def created_at_field() -> Any:
@@ -53,5 +60,6 @@ __all__ = [
     "enum_column",
     "json_field",
     "metadata",
+    "table_of",
     "timestamp_field",
 ]

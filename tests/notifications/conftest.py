@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -37,11 +38,11 @@ def smtp_for(server: DevMailServer) -> SmtpServer:
     return SmtpServer(host=server.host, port=server.port, timeout=5.0)
 
 
-def fast_options(**overrides: object) -> DeliveryOptions:
+def fast_options(**overrides: Any) -> DeliveryOptions:
     """Delivery that retries within a fraction of a second, for tests."""
-    values: dict[str, object] = {"retry_seconds": 0.05, "retry_max_seconds": 0.2, "batch_size": 100}
+    values: dict[str, Any] = {"retry_seconds": 0.05, "retry_max_seconds": 0.2, "batch_size": 100}
     values.update(overrides)
-    return DeliveryOptions(**values)  # type: ignore[arg-type]
+    return DeliveryOptions(**values)
 
 
 def invitation_for(number: int, language: str = "de", participant_id: int | None = None) -> OutgoingMessage:

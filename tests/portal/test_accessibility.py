@@ -13,7 +13,7 @@ from review_model.tables import AccessToken, ReviewAssignment, Round, Submission
 from review_model.tokens import issue_link
 from review_model.vocabulary import Stage, TokenPurpose
 from tests.browser_support import check_widths, require_axe
-from tests.portal.conftest import SECRET
+from tests.portal.conftest import SECRET, PortalWorld
 from tests.portal.test_reply_form import ANNA, BEN, replies  # noqa: F401 (the fixture)
 
 CARA = "cara@elbstein.example"
@@ -44,14 +44,14 @@ def test_every_kind_of_portal_page_passes_axe(replies, chromium, database_url): 
     assert {page: v for page, v in found.items() if v} == {}
 
 
-def _set_stage(world, stage: Stage) -> None:  # type: ignore[no-untyped-def]
+def _set_stage(world: PortalWorld, stage: Stage) -> None:
     with Session(world.engine) as session:
         round_ = session.get(Round, world.round_id)
         round_.stage = stage
         session.commit()
 
 
-def _review_link(world) -> str:  # type: ignore[no-untyped-def]
+def _review_link(world: PortalWorld) -> str:
     """Cara is asked to review Anna's submission; the path of her review form."""
     with Session(world.engine) as session:
         round_ = session.get(Round, world.round_id)
@@ -70,7 +70,7 @@ def _review_link(world) -> str:  # type: ignore[no-untyped-def]
     return f"/r/{issued.token}"
 
 
-def _expire_every_link(world) -> None:  # type: ignore[no-untyped-def]
+def _expire_every_link(world: PortalWorld) -> None:
     with Session(world.engine) as session:
         for access in session.exec(select(AccessToken)):
             access.expires_at = datetime.now(UTC) - timedelta(days=1)

@@ -4,6 +4,7 @@ findings stored by earlier versions, without the details added since, read as th
 from datetime import UTC, datetime
 from fractions import Fraction
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from review_model.consolidation import GroupEvidence, ItemDisagreement, ReviewerComment, RoundFigures
@@ -33,7 +34,7 @@ NOW = datetime(2027, 3, 1, tzinfo=UTC)
 MATURITY_ITEMS = sum(1 for cell in QUESTIONNAIRE.rating_cells() if cell.scale == "maturity")
 
 
-def _round_with_parties(engine, parties: int) -> tuple[int, list[int]]:  # type: ignore[no-untyped-def]
+def _round_with_parties(engine: Engine, parties: int) -> tuple[int, list[int]]:
     """A round and its reviewed parties' submissions (what findings refer to)."""
     with Session(engine) as session:
         round_ = Round(slug="r", title="R", coordinator_name="C", coordinator_email="c@x.example",

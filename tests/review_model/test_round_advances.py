@@ -6,7 +6,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session
 
 from review_model.round_advances import RoundAdvance, active_round_advances, record_advance
-from review_model.tables import Round
+from review_model.tables import Round, table_of
 from review_model.vocabulary import Stage
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -25,7 +25,7 @@ def make_round(session: Session, slug: str, stage: Stage, entered: datetime = NO
 
 def row_of(engine, round_id: int) -> dict:
     with engine.connect() as connection:
-        table = Round.__table__  # type: ignore[attr-defined]
+        table = table_of(Round)
         return dict(connection.execute(core_select(table).where(table.c.id == round_id)).mappings().one())
 
 

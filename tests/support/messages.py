@@ -4,9 +4,11 @@ import email
 import email.policy
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 from sqlmodel import Session, select
 
+from notifications.dev_mail_server import ReceivedMessage
 from review_model.tables import OutboxMessage
 from tests.workflows.conftest import RoundWorld
 
@@ -15,12 +17,12 @@ REVIEW_LINK = re.compile(r"http://testserver(/r/[A-Za-z0-9_-]{43})")
 REPLY_LINK = re.compile(r"http://testserver(/c/[A-Za-z0-9_-]{43})")
 
 
-def text_of(message) -> str:  # type: ignore[no-untyped-def]
+def text_of(message: ReceivedMessage) -> str:
     """The plain-text part of a received message."""
     return email.message_from_bytes(message.data, policy=email.policy.default).get_body(("plain",)).get_content()
 
 
-def link_in(message) -> str:  # type: ignore[no-untyped-def]
+def link_in(message: ReceivedMessage) -> str:
     """The path of the self-assessment link in a received message."""
     found = LINK.search(text_of(message))
     assert found is not None, text_of(message)
@@ -34,7 +36,7 @@ def kinds_by_recipient(world: RoundWorld) -> Counter:
     return Counter((recipient.split("@")[0], kind) for recipient, kind in rows)
 
 
-def reply_links(messages) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def reply_links(messages: Iterable[ReceivedMessage]) -> dict[str, str]:
     """The reply-link paths in these messages, by the local part of the address they went to, in order."""
     return {
         message.recipients[0].split("@")[0]: found.group(1)

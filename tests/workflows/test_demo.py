@@ -29,7 +29,9 @@ def demo(tmp_path_factory) -> tuple[DemoSummary, subprocess.CompletedProcess[str
                  cwd=here, env=env, timeout=900)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     summary = DemoSummary(here / "demo", report_files=sorted((here / "demo" / "report").iterdir()))
-    summary.invited = int(re.search(r"Invited (\d+);", result.stdout).group(1))  # type: ignore[union-attr]
+    invited = re.search(r"Invited (\d+);", result.stdout)
+    assert invited is not None, result.stdout
+    summary.invited = int(invited.group(1))
     engine = make_engine(f"sqlite:///{summary.folder / 'spr-demo.db'}")
     with reading_session(engine) as session:
         round_id = session.exec(select(Round.id).where(Round.slug == "beispielrunde")).one()

@@ -181,6 +181,7 @@ def confirm(round_ref: RoundArgument) -> None:
         _ = messages()
         with session_scope(open_store()) as session:
             round_ = find_round(session, round_ref)
+            assert round_.id is not None
             round_id, slug = round_.id, round_.slug
         with on_prefect() as api:
             try:
@@ -205,21 +206,22 @@ def confirm(round_ref: RoundArgument) -> None:
         )
 
 
-def _assignment_rows(round_ref: str) -> list[tuple]:
+def _assignment_rows(round_ref: str) -> list[tuple[str, str, str, str, bool]]:
     """(reviewed organisation, reviewer, their organisation, affinity, whether confirmed) of the round."""
     from sqlalchemy.orm import aliased
-    from sqlmodel import col, select
+    from sqlmodel import col
 
     from review_model.rounds import find_round
     from review_model.store import session_scope
     from review_model.tables import Enrolment, Organisation, Participant, ReviewAssignment, Submission
+    from review_model.wide_select import select_columns
     from workflows.cli.store_access import open_store
 
     reviewed_enrolment, reviewed_person, reviewed_org = aliased(Enrolment), aliased(Participant), aliased(Organisation)
     with session_scope(open_store()) as session:
         round_ = find_round(session, round_ref)
         rows = session.exec(
-            select(
+            select_columns(
                 reviewed_org.name,
                 Participant.email,
                 Organisation.name,
@@ -227,9 +229,9 @@ def _assignment_rows(round_ref: str) -> list[tuple]:
                 ReviewAssignment.confirmed_at,
             )
             .join(Submission, col(Submission.id) == ReviewAssignment.submission_id)
-            .join(reviewed_enrolment, reviewed_enrolment.id == Submission.enrolment_id)
-            .join(reviewed_person, reviewed_person.id == reviewed_enrolment.participant_id)
-            .join(reviewed_org, reviewed_org.id == reviewed_person.organisation_id)
+            .join(reviewed_enrolment, col(reviewed_enrolment.id) == Submission.enrolment_id)
+            .join(reviewed_person, col(reviewed_person.id) == reviewed_enrolment.participant_id)
+            .join(reviewed_org, col(reviewed_org.id) == reviewed_person.organisation_id)
             .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
             .join(Participant, col(Participant.id) == Enrolment.participant_id)
             .join(Organisation, col(Organisation.id) == Participant.organisation_id)

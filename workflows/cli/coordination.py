@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from review_model.early_close import LeftOut
     from review_model.tables import Round
     from review_model.vocabulary import RecommendationStatus, Stage
+    from workflows.stages.context import StageContext
 
 RoundArgument = Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")]
 
@@ -40,10 +41,11 @@ def _round(reference: str) -> tuple[int, str]:
 
     with session_scope(open_store()) as session:
         round_ = find_round(session, reference)
+        assert round_.id is not None
         return round_.id, round_.slug
 
 
-def _context():
+def _context() -> "StageContext":
     from config.settings import get_settings
     from workflows.cli.store_access import open_store
     from workflows.stages.context import StageContext
@@ -108,7 +110,9 @@ def advance(
             from workflows.flows import about_round, advance_round_flow
 
             with on_prefect(), about_round(slug):
-                report = advance_round_flow(round_id, slug)
+                flow_report = advance_round_flow(round_id, slug)
+            assert flow_report is not None  # None only for a run given wait_seconds
+            report = flow_report
         _ = messages()
         success(_("Round {slug}: {summary}.").format(slug=slug, summary=report.summary(coordinator_language())))
         typer.echo(next_step(slug, report.stage_after))
@@ -346,6 +350,7 @@ def extend(
         context = _context()
         with Session(context.engine) as session:
             round_ = session.get(Round, round_id)
+            assert round_ is not None  # _round found it
             zone = ZoneInfo(round_.time_zone)
             at = round_.submission_deadline.astimezone(zone).time()
         try:
@@ -405,6 +410,7 @@ def status(round_ref: RoundArgument) -> None:
 
         with session_scope(open_store()) as session:
             round_ = find_round(session, round_ref)
+            assert round_.id is not None
             counts = participation(session, round_.id)
             mail = outbox_counts(session, round_.id)
             later = _later_stages(session, round_)
@@ -474,7 +480,7 @@ class _LaterStages:
 
 def _later_stages(session: "Session", round_: "Round") -> _LaterStages | None:
     """From the review stage on: reviews, recommendations by status, replies; the current stage's progress."""
-    from sqlmodel import func, select
+    from sqlmodel import col, func, select
 
     from review_model.rounds import round_progress
     from review_model.stage_rules import STAGE_ORDER
@@ -483,12 +489,13 @@ def _later_stages(session: "Session", round_: "Round") -> _LaterStages | None:
 
     if STAGE_ORDER.index(round_.stage) < STAGE_ORDER.index(Stage.review):
         return None
+    assert round_.id is not None
     progress = round_progress(session, round_.id)
     decided = dict(
         session.exec(
-            select(Recommendation.status, func.count())
+            select(col(Recommendation.status), func.count())
             .where(Recommendation.round_id == round_.id)
-            .group_by(Recommendation.status)
+            .group_by(col(Recommendation.status))
         ).all()
     )
     replies_sent, parties = progress.replies_sent, progress.replies_sent + progress.replies_pending

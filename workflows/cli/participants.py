@@ -92,6 +92,7 @@ def revoke_link(
 
         with reading_session(open_store()) as session:
             round_ = find_round(session, round_ref)
+            assert round_.id is not None
             round_id, slug = round_.id, round_.slug
             person = participant_with_email(session, email)
         if person is None:
@@ -145,6 +146,7 @@ def withdraw(
         with reading_session(open_store()) as session:
             round_ = find_round(session, round_ref)
             round_id, slug = round_.id, round_.slug
+            assert round_id is not None  # a stored round
             planned = plan_withdrawal(session, round_, participant_with_email(session, email), reason, who=email)
         _show_withdrawal(planned, email, reason)
         _, ngettext = messages(), plural_messages()

@@ -60,6 +60,7 @@ def advance_after(api: "PrefectApi", round_id: int, slug: str, action: str) -> F
         )  # fmt: skip
     with about_round(slug):
         report = advance_round_flow(round_id, slug, action)
+    assert report is not None  # None only for a run given wait_seconds
     line = _("Round advanced here ({reason}): {summary}.").format(
         reason=serving.reason, summary=report.summary(language)
     )

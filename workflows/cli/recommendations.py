@@ -1,6 +1,6 @@
 """`spr recommendations`: the coordinator reviews the drafted recommendations; nothing unapproved is published."""
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 import typer
@@ -140,6 +140,7 @@ def _decide(round_ref: str, ids: list[int], approve: bool) -> None:
 
     with session_scope(open_store()) as session:
         round_, _ = _chosen(session, round_ref, ids)  # unknown ids and the wrong stage: refused before Prefect
+        assert round_.id is not None
         round_id, slug, stage = round_.id, round_.slug, round_.stage
     with on_prefect() as api:
         try:
@@ -212,6 +213,7 @@ def edit(
 
         with reading_session(open_store()) as session:
             round_, [shown] = _chosen(session, round_ref, [recommendation_id])
+            assert round_.id is not None
             round_id, slug = round_.id, round_.slug
         if de is None and en is None and priority is None and not remove_quote:
             # The editor may stay open for minutes: read first, write afterwards, hold no lock meanwhile.
@@ -231,7 +233,7 @@ def edit(
         success(said.format(id=recommendation_id, changes=changes))
 
 
-def _text_changes(before: dict, after: dict) -> list[str]:
+def _text_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """Which texts changed and which did not, so an edit of one language never passes for an edit of both."""
     _, ngettext = messages(), plural_messages()
     said = [

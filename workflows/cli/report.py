@@ -52,6 +52,7 @@ def report(
         _ = messages()
         with reading_session(open_store()) as session:
             round_ = find_round(session, round_ref)
+            assert round_.id is not None
             if session.exec(select(Finding.id).where(Finding.round_id == round_.id)).first() is None:
                 fail(
                     _("round {slug} has no findings yet: the report follows the {review} stage").format(
@@ -69,7 +70,7 @@ def report(
                 document = (
                     ReportDocument(format.value, lang.value, stored.content)
                     if stored is not None
-                    else render_report(session, round_.id, format.value, lang.value)  # type: ignore[arg-type]
+                    else render_report(session, round_.id, format.value, lang.value)
                 )
             except PdfUnavailable as unavailable:
                 fail(str(unavailable))

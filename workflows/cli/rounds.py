@@ -92,6 +92,7 @@ def list_() -> None:
             rows = [
                 (r.slug, r.title, stage_name(r.stage), local_time(r.submission_deadline, r.time_zone), enrolled)
                 for r in list_rounds(session)
+                if r.id is not None  # a stored round's key never is
                 for enrolled, _, _ in [enrolment_counts(session, r.id)]
             ]
         _ = messages()
@@ -116,6 +117,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
 
         with session_scope(open_store()) as session:
             r = find_round(session, round_ref)
+            assert r.id is not None
             enrolled, respondents, reviewers = enrolment_counts(session, r.id)
             progress = round_progress(session, r.id)
             withdrawn = withdrawn_participants(session, r.id)

@@ -13,6 +13,8 @@ import typer
 from workflows.cli.output import coordinator_language, fail, messages, reported_errors, success
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from config.settings import Settings
     from workflows.prefect_server import PrefectApi
 
@@ -146,7 +148,7 @@ def _worker_loop(settings: "Settings") -> Callable[[], Any]:
 
 
 def _run(
-    app: object,
+    app: "FastAPI",
     host: str,
     port: int,
     on_ready: Callable[[], Any],

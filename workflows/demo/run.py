@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -29,6 +30,7 @@ from portal.app import create_app
 from portal.background import PortalThread
 from review_model import clock
 from review_model.audit_trail import record_event
+from review_model.rounds import get_round
 from review_model.tables import (
     Finding,
     OutboxMessage,
@@ -74,19 +76,20 @@ class DemoSummary:
 class _Round:
     """The demo's view of the running round: its servers, its people, and what arrived by email."""
 
-    def __init__(self, slug: str, mail: DevMailServer, engine, say: Say, rng: random.Random):  # type: ignore[no-untyped-def]
+    def __init__(self, slug: str, mail: DevMailServer, engine: Engine, say: Say, rng: random.Random) -> None:
         self.slug, self.mail, self.engine, self.say, self.rng = slug, mail, engine, say, rng
         self.seen = 0
         with Session(engine) as session:
             round_ = session.exec(select(Round).where(Round.slug == slug)).one()
-            self.id: int = round_.id  # type: ignore[assignment]
+            assert round_.id is not None
+            self.id: int = round_.id
             people = session.exec(select(Participant)).all()
             self.organisation_of = {p.email: p.organisation.name for p in people}
         self.personas: dict[str, Persona] = personas_for(sorted(set(self.organisation_of.values())), FIELDS, rng)
 
     def schedule(self) -> Round:
         with Session(self.engine, expire_on_commit=False) as session:
-            return session.get(Round, self.id)  # type: ignore[return-value]
+            return get_round(session, self.id)
 
     def new_mail(self) -> list[ReceivedMessage]:
         """What arrived since last asked, by recipient: delivery runs in parallel, so arrival order varies,
@@ -98,7 +101,9 @@ class _Round:
     def advance(self) -> str:
         from workflows.flows import advance_round_flow
 
-        return advance_round_flow(self.id, self.slug).summary()
+        report = advance_round_flow(self.id, self.slug)
+        assert report is not None  # None only for a run given wait_seconds
+        return report.summary()
 
     def travel(self, moment: datetime, why: str) -> None:
         clock.travel_to(moment)
@@ -169,7 +174,7 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
     return summary
 
 
-def _create_round(engine, participants: int | None, say: Say) -> str:  # type: ignore[no-untyped-def]
+def _create_round(engine: Engine, participants: int | None, say: Say) -> str:
     from review_model.participant_import import import_participants, read_participants_file
     from review_model.rounds import create_round_from_file
 
@@ -182,8 +187,8 @@ def _create_round(engine, participants: int | None, say: Say) -> str:  # type: i
         # A shortened list keeps only conflicts and preferences among the organisations still in it.
         present = {row.organisation for row in rows}
         rows = [
-            replace(row, conflicts=[o for o in row.conflicts if o in present],
-                    preferences=[o for o in row.preferences if o in present])
+            replace(row, conflicts=tuple(o for o in row.conflicts if o in present),
+                    preferences=tuple(o for o in row.preferences if o in present))
             for row in rows
         ]  # fmt: skip
         import_participants(session, creation.round, rows, "participants.csv")
@@ -323,7 +328,7 @@ def count_outcomes(engine: Engine, round_id: int, summary: DemoSummary) -> None:
     recommendations, replies. Raises when the round did not reach publication."""
     with Session(engine) as session:
 
-        def count(model: type, *conditions: object) -> int:
+        def count(model: type, *conditions: ColumnElement[bool] | bool) -> int:
             return session.exec(select(func.count()).select_from(model).where(*conditions)).one()
 
         kinds = select(OutboxMessage.kind, func.count()).where(OutboxMessage.round_id == round_id)
@@ -336,7 +341,7 @@ def count_outcomes(engine: Engine, round_id: int, summary: DemoSummary) -> None:
                                                  Recommendation.status == RecommendationStatus.published)  # fmt: skip
         summary.replies = count(Submission, Submission.round_id == round_id,
                                 col(Submission.reply_submitted_at).is_not(None))  # fmt: skip
-        stage = session.get(Round, round_id).stage  # type: ignore[union-attr]
+        stage = get_round(session, round_id).stage
     if stage is not Stage.published:
         raise RuntimeError(f"the demo round ended in stage {stage}, not published")
 
@@ -347,7 +352,10 @@ _TASK = re.compile(r"^- (.+):\n\s+(https?://\S+/r/[A-Za-z0-9_-]{43})", re.MULTIL
 
 def _text(message: ReceivedMessage) -> str:
     parsed = email.message_from_bytes(message.data, policy=email.policy.default)
-    return parsed.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    body = parsed.get_body(("plain",))
+    assert body is not None  # every message of the engine has a plain text part
+    text: str = body.get_content()
+    return text
 
 
 def _links(message: ReceivedMessage, kind: str) -> list[str]:
@@ -359,7 +367,5 @@ def _review_tasks(message: ReceivedMessage) -> list[tuple[str, str]]:
     return [(organisation.strip(), link) for organisation, link in _TASK.findall(_text(message))]
 
 
-def _zone(round_: Round):  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
+def _zone(round_: Round) -> ZoneInfo:
     return ZoneInfo(round_.time_zone)

@@ -91,6 +91,7 @@ def send_form(page: FormPage, values: dict[str, str | list[str]]) -> int:
     )
     try:
         with _POSTER.open(request, timeout=30) as response:
-            return response.status
+            status: int = response.status
+            return status
     except urllib.error.HTTPError as answered:  # 303 (not followed), 4xx
         return answered.code

@@ -41,6 +41,7 @@ def open_comment_stage(context: StageContext, round_id: int, actor: str, *, forc
 
 def _invite_replies(session: Session, context: StageContext, round_: Round, actor: str, now: datetime) -> int:
     """Give the parties time to reply, and queue each its reply link with its draft findings; returns how many."""
+    assert round_.id is not None
     round_id = round_.id
     earliest = now + context.min_reply
     if round_.comment_deadline < earliest:
@@ -57,8 +58,8 @@ def _invite_replies(session: Session, context: StageContext, round_: Round, acto
     links = _reply_links(session, context, round_, parties)
     messages = [
         compose_message(
-            CommentInvitation(links[party.enrolment.id], round_.comment_deadline,
-                              groups.get(party.submission.id, 0), approved),  # type: ignore[union-attr]
+            CommentInvitation(links[party.enrolment_id], round_.comment_deadline,
+                              groups.get(party.submission_id, 0), approved),
             party.recipient, round_context(round_), context.sender, stage="comment", now=now,
         )
         for party in parties
@@ -94,21 +95,22 @@ def remind_parties(
 ) -> int:
     """Queue a reply reminder to each party without a reply that `number_of` gives a number and a sequence
     (it is given the party's recipient and the reply reminders they had)."""
+    assert round_.id is not None
     sent = messages_sent_by_recipient(session, round_.id, ReplyReminder.kind)
     waiting = [
         party for party in reviewed_parties(session, round_.id)
-        if party.submission.reply_submitted_at is None  # type: ignore[union-attr]
+        if party.submission is not None and party.submission.reply_submitted_at is None
         and party.enrolment.bounced_at is None and party.enrolment.opted_out_at is None
     ]  # fmt: skip
     numbered = {}
     for party in waiting:
         chosen = number_of(party.recipient.email, sent.get(party.recipient.participant_id, 0))
         if chosen is not None:
-            numbered[party.enrolment.id] = (party, chosen)
+            numbered[party.enrolment_id] = (party, chosen)
     links = _reply_links(session, context, round_, [party for party, _ in numbered.values()])
     messages = []
     for party, (number, sequence) in numbered.values():
-        content = ReplyReminder(links[party.enrolment.id], round_.comment_deadline, number,
+        content = ReplyReminder(links[party.enrolment_id], round_.comment_deadline, number,
                                 max(round_.max_reminders, number), days_left(round_.comment_deadline, now))  # fmt: skip
         messages.append(compose_message(content, party.recipient, round_context(round_), context.sender,
                                         stage="comment", now=now, sequence=sequence))  # fmt: skip
@@ -128,22 +130,23 @@ def reviewed_parties(session: Session, round_id: int) -> list[Respondent]:
 
 
 def _reply_links(session: Session, context: StageContext, round_: Round, parties: list[Respondent]) -> dict[int, str]:
+    assert round_.id is not None
     tokens = issue_links(
-        session, context.secret, round_id=round_.id, enrolment_ids=[p.enrolment.id for p in parties],
+        session, context.secret, round_id=round_.id, enrolment_ids=[p.enrolment_id for p in parties],
         purpose=TokenPurpose.reply, expires_at=context.link_expiry(round_, round_.comment_deadline),
     )  # fmt: skip
     return {enrolment_id: context.link(TokenPurpose.reply, token) for enrolment_id, token in tokens.items()}
 
 
-def _groups_per_submission(session: Session, round_: Round) -> dict[int, int]:
+def _groups_per_submission(session: Session, round_: Round) -> dict[int | None, int]:
     """How many groups of findings (objectives, fields of action) each party can reply to."""
     scope = reply_scope(Questionnaire.model_validate(round_.questionnaire_snapshot))
     if scope is None:
         return {}
     return dict(
         session.exec(
-            select(Finding.submission_id, func.count(func.distinct(Finding.key)))
+            select(col(Finding.submission_id), func.count(func.distinct(Finding.key)))
             .where(Finding.round_id == round_.id, Finding.scope == scope, col(Finding.submission_id).is_not(None))
-            .group_by(Finding.submission_id)
+            .group_by(col(Finding.submission_id))
         ).all()
     )

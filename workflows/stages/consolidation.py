@@ -10,7 +10,7 @@ from review_model.round_lock import lock_round
 from review_model.round_ratings import load_round_ratings
 from review_model.rounds import get_round
 from review_model.store import insert_rows, reading_session
-from review_model.tables import Finding
+from review_model.tables import Finding, table_of
 from review_model.vocabulary import Stage
 from workflows.stages.context import StageContext
 
@@ -33,7 +33,7 @@ def consolidate_round(context: StageContext, round_id: int, actor: str) -> int:
         round_ = lock_round(session, round_id)
         if round_.stage is not Stage.consolidation or _has_findings(session, round_id):
             return 0
-        insert_rows(session, Finding.__table__, rows)  # type: ignore[attr-defined]
+        insert_rows(session, table_of(Finding), rows)
         record_event(session, round_id, actor, "findings consolidated", findings=len(rows))
         session.commit()
         return len(rows)

@@ -1,5 +1,7 @@
 """The drafting stage: the recommendation rules read the findings and draft recommendations for approval."""
 
+from typing import Any
+
 from sqlalchemy import Integer, any_, bindparam
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
@@ -22,6 +24,7 @@ from review_model.tables import (
     Submission,
 )
 from review_model.vocabulary import RecommendationStatus, Stage
+from review_model.wide_select import select_columns
 from workflows.stages.context import StageContext
 
 DRAFTED = "recommendations drafted"  # the audit entry of the drafting step
@@ -42,8 +45,8 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
         # Core rows, not ORM ones, of only the scopes some rule reads, and without their evidence: a large
         # round has a hundred thousand group findings, and decoding their details was most of the work.
         rows = session.connection().execute(
-            select(Finding.id, Finding.scope, Finding.key, Finding.scale, Finding.peer_mean, Finding.self_score,
-                   Organisation.name)
+            select_columns(Finding.id, Finding.scope, Finding.key, Finding.scale, Finding.peer_mean,
+                           Finding.self_score, Organisation.name)
             .join(Submission, col(Submission.id) == Finding.submission_id)
             .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
             .join(Participant, col(Participant.id) == Enrolment.participant_id)
@@ -84,10 +87,11 @@ def _drafted(session: Session, round_id: int) -> bool:
     return session.exec(drafted).first() is not None
 
 
-def _details(session: Session, finding_ids: set[int]) -> dict[int, dict]:
+def _details(session: Session, finding_ids: set[int]) -> dict[int, dict[str, Any]]:
     """The details (evidence) of the given findings: on PostgreSQL in one query with the ids as one array
     parameter, elsewhere in chunks SQLite's parameter limit allows."""
-    ordered, found = sorted(finding_ids), {}
+    ordered = sorted(finding_ids)
+    found: dict[int, dict[str, Any]] = {}
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         ids = bindparam("ids", ordered, type_=postgresql.ARRAY(Integer))

@@ -22,14 +22,16 @@ BATCH_SIZE = 500
 def uninvited(engine_session: Session, round_id: int) -> list[int]:
     """Enrolment ids of respondents who have no invitation yet (everyone at launch, latecomers later); nobody
     withdrawn."""
-    return list(
-        engine_session.exec(
-            select(Enrolment.id)
+    return [
+        enrolment_id
+        for enrolment_id in engine_session.exec(
+            select(col(Enrolment.id))
             .where(Enrolment.round_id == round_id, col(Enrolment.is_respondent), col(Enrolment.invited_at).is_(None))
             .where(taking_part())
             .order_by(col(Enrolment.id))
-        ).all()
-    )
+        )
+        if enrolment_id is not None  # a stored row's key never is
+    ]
 
 
 def invite(context: StageContext, round_id: int, enrolment_ids: list[int]) -> int:
@@ -52,7 +54,7 @@ def invite(context: StageContext, round_id: int, enrolment_ids: list[int]) -> in
             session,
             context.secret,
             round_id=round_id,
-            enrolment_ids=[p.enrolment.id for p in people],
+            enrolment_ids=[p.enrolment_id for p in people],
             purpose=TokenPurpose.self_assessment,
             expires_at=context.link_expiry(round_, round_.submission_deadline),
         )
@@ -62,7 +64,7 @@ def invite(context: StageContext, round_id: int, enrolment_ids: list[int]) -> in
         messages = [
             compose_message(
                 Invitation(
-                    context.link(TokenPurpose.self_assessment, tokens[p.enrolment.id]),
+                    context.link(TokenPurpose.self_assessment, tokens[p.enrolment_id]),
                     round_.submission_deadline,
                     questionnaire.title,
                     item_count,

@@ -17,6 +17,17 @@ class Respondent:
     recipient: Recipient
     submission: Submission | None
 
+    @property
+    def enrolment_id(self) -> int:
+        """The enrolment's id; it was read from the store, so it has one."""
+        assert self.enrolment.id is not None
+        return self.enrolment.id
+
+    @property
+    def submission_id(self) -> int | None:
+        """The self-assessment's id; None while there is none."""
+        return None if self.submission is None else self.submission.id
+
 
 def respondents(session: Session, round_id: int, enrolment_ids: list[int] | None = None) -> list[Respondent]:
     """The round's respondents (or the given ones), in enrolment order, in one query."""

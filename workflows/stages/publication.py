@@ -82,6 +82,7 @@ def _publish(session: Session, context: StageContext, change: StageChange, docum
     """Keep the rendered report, publish the approved recommendations, and tell every reader; returns how many
     messages were queued."""
     round_ = change.round
+    assert round_.id is not None
     round_id = round_.id
     session.add_all(_stored(round_id, document, now) for document in documents)
     published = session.exec(
@@ -106,7 +107,7 @@ def _publish(session: Session, context: StageContext, change: StageChange, docum
     return queued
 
 
-def _stored(round_id: int, document: ReportDocument, now) -> PublishedReport:  # type: ignore[no-untyped-def]
+def _stored(round_id: int, document: ReportDocument, now: datetime) -> PublishedReport:
     return PublishedReport(round_id=round_id, format=document.format, language=document.language,
                            media_type=document.media_type, content=document.content, published_at=now)  # fmt: skip
 

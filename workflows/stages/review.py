@@ -27,6 +27,7 @@ from review_model.tables import (
 from review_model.tokens import issue_link
 from review_model.transitions import transition
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+from review_model.wide_select import select_columns
 from review_model.withdrawal import taking_part
 from workflows.stages.context import StageContext, remind_on_schedule
 
@@ -102,6 +103,7 @@ def remind_reviewers(
 ) -> int:
     """Queue a review reminder, listing their open reviews, to each reviewer with reviews still open that
     `number_of` gives a number and a sequence (it is given the reviewer and the review reminders they had)."""
+    assert round_.id is not None
     sent = messages_sent_by_recipient(session, round_.id, ReviewReminder.kind)
     messages = []
     for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=True).items():
@@ -154,9 +156,12 @@ def _tasks_by_reviewer(
 ) -> dict[Recipient, list[ReviewTask]]:
     """Each reviewer's review tasks: the reviewed organisation and the link to the review form. A withdrawn
     reviewer has none: they are asked, reminded and told nothing more, and get no new link."""
+    assert round_.id is not None
     statement = (
         confirmed_assignments(
-            select(ReviewAssignment, Enrolment, Participant, Organisation, REVIEWED_ORGANISATION.name, Review.status),
+            select_columns(
+                ReviewAssignment, Enrolment, Participant, Organisation, REVIEWED_ORGANISATION.name, Review.status
+            ),
             round_.id,
         )
         .where(taking_part())

@@ -78,11 +78,12 @@ def _queue_reminders(
 ) -> int:
     if not due:
         return 0
+    assert round_.id is not None
     tokens = issue_links(
         session,
         context.secret,
         round_id=round_.id,
-        enrolment_ids=[person.enrolment.id for person, _, _ in due],
+        enrolment_ids=[person.enrolment_id for person, _, _ in due],
         purpose=TokenPurpose.self_assessment,
         expires_at=context.link_expiry(round_, round_.submission_deadline),
     )
@@ -90,7 +91,7 @@ def _queue_reminders(
     messages = []
     for person, number, sequence in due:
         content = Reminder(
-            context.link(TokenPurpose.self_assessment, tokens[person.enrolment.id]),
+            context.link(TokenPurpose.self_assessment, tokens[person.enrolment_id]),
             round_.submission_deadline,
             number,
             max(round_.max_reminders, number),
@@ -137,13 +138,13 @@ def extend_submission_deadline(context: StageContext, round_id: int, until: date
         extended = extend_links(session, round_id, TokenPurpose.self_assessment, context.link_expiry(round_, until))
         waiting = [person for person in respondents(session, round_id) if still_to_answer(person)]
         tokens = issue_links(
-            session, context.secret, round_id=round_id, enrolment_ids=[p.enrolment.id for p in waiting],
+            session, context.secret, round_id=round_id, enrolment_ids=[p.enrolment_id for p in waiting],
             purpose=TokenPurpose.self_assessment, expires_at=context.link_expiry(round_, until),
         )  # fmt: skip
         about = round_context(round_)
         messages = [
             compose_message(
-                DeadlineExtended(context.link(TokenPurpose.self_assessment, tokens[p.enrolment.id]), until, previous),
+                DeadlineExtended(context.link(TokenPurpose.self_assessment, tokens[p.enrolment_id]), until, previous),
                 p.recipient, about, context.sender, stage="submission", now=now,
                 sequence=f"{until:%Y%m%d%H%M}",
             )
@@ -175,6 +176,7 @@ def close_submission_stage(context: StageContext, round_id: int, actor: str, *, 
 def _tell_respondents_the_stage_closed(session: Session, context: StageContext, round_: Round, now: datetime) -> int:
     """Queue the "stage closed" message for every invited respondent still in the round whose address works;
     returns how many."""
+    assert round_.id is not None
     closed_at = min(now, stage_deadline(round_, Stage.submission) or now)
     about = round_context(round_)
     messages = [
@@ -191,7 +193,7 @@ def _tell_respondents_the_stage_closed(session: Session, context: StageContext, 
             stage="submission",
             now=now,
         )
-        for person in respondents(session, round_.id)  # type: ignore[arg-type]
+        for person in respondents(session, round_.id)
         if person.enrolment.invited_at is not None
         and person.enrolment.bounced_at is None
         and person.enrolment.withdrawn_at is None
