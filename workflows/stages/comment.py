@@ -14,6 +14,7 @@ from review_model.questionnaire import Questionnaire
 from review_model.reminders import Numbering, days_left
 from review_model.replies import reply_scope
 from review_model.round_lock import lock_round
+from review_model.store import session_scope
 from review_model.tables import Finding, Recommendation, Round
 from review_model.tokens import issue_links
 from review_model.transitions import transition
@@ -29,13 +30,12 @@ def open_comment_stage(context: StageContext, round_id: int, actor: str, *, forc
     `context.min_reply` for their reply.
     """
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         with transition(session, round_id, Stage.comment, actor, forced=forced, now=now) as change:
             if change is None:
                 return 0
             queued = _invite_replies(session, context, change.round, actor, now)
             change.details["invitations"] = queued
-        session.commit()
         return queued
 
 
@@ -70,14 +70,13 @@ def end_right_of_reply(context: StageContext, round_id: int, actor: str) -> None
     """End the right of reply now (every party has replied): the comment deadline becomes now, so the round
     driver publishes on the planned publication date rather than at the original comment deadline."""
     now = clock.now()
-    with Session(context.engine) as session:
+    with session_scope(context.engine) as session:
         round_ = lock_round(session, round_id)  # not while the driver publishes
         if round_.stage is not Stage.comment or round_.comment_deadline <= now:
             return
         planned, round_.comment_deadline = round_.comment_deadline, now
         record_event(session, round_id, actor, "comment stage closed", planned=planned.isoformat(),
                      publication=round_.publication_at.isoformat() if round_.publication_at else None)  # fmt: skip
-        session.commit()
 
 
 def send_due_reply_reminders(context: StageContext, round_id: int) -> int:
@@ -112,9 +111,7 @@ def remind_parties(
                                 max(round_.max_reminders, number), days_left(round_.comment_deadline, now))  # fmt: skip
         messages.append(compose_message(content, party.recipient, round_context(round_), context.sender,
                                         stage="comment", now=now, sequence=sequence))  # fmt: skip
-    queued = enqueue_messages(session, messages, now)
-    session.commit()
-    return queued
+    return enqueue_messages(session, messages, now)
 
 
 def reviewed_parties(session: Session, round_id: int) -> list[Respondent]:

@@ -16,6 +16,7 @@ from review_model.reminders import Numbering, days_left
 from review_model.reviews import REVIEWED_ORGANISATION, confirmed_assignments
 from review_model.round_assignment import propose_assignment
 from review_model.round_lock import lock_round
+from review_model.store import session_scope
 from review_model.tables import (
     Enrolment,
     Organisation,
@@ -37,7 +38,7 @@ def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
     runs every few minutes); the coordinator sees them in `spr assignment compute`, which reports the same.
     """
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         # Locked before the checks: a second driver waits here, then finds the proposal the first one stored.
         round_ = lock_round(session, round_id)
         if round_.stage is not Stage.assignment:
@@ -54,20 +55,18 @@ def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
             session.commit()
             return 0
         record_event(session, round_id, actor, "assignment proposed", pairs=len(assignment.pairs))
-        session.commit()
         return len(assignment.pairs)
 
 
 def open_review_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
     """Move to the review stage and send each reviewer one request listing their submissions and links."""
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         with transition(session, round_id, Stage.review, actor, forced=forced, now=now) as change:
             if change is None:
                 return 0
             queued = _request_reviews(session, context, change.round, now)
             change.details["requests"] = queued
-        session.commit()
         return queued
 
 
@@ -112,21 +111,18 @@ def remind_reviewers(
                                  days_left(round_.review_deadline, now), tuple(tasks))  # fmt: skip
         messages.append(compose_message(content, recipient, round_context(round_), context.sender,
                                         stage="review", now=now, sequence=sequence))  # fmt: skip
-    queued = enqueue_messages(session, messages, now)
-    session.commit()
-    return queued
+    return enqueue_messages(session, messages, now)
 
 
 def close_review_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
     """Move to consolidation and tell each reviewer the review stage has closed."""
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         with transition(session, round_id, Stage.consolidation, actor, forced=forced, now=now) as change:
             if change is None:
                 return 0
             queued = _tell_reviewers_the_stage_closed(session, context, change.round, now)
             change.details["messages"] = queued
-        session.commit()
         return queued
 
 
