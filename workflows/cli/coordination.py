@@ -251,16 +251,15 @@ def extend(
         from datetime import date, time
         from zoneinfo import ZoneInfo
 
-        from sqlmodel import Session
-
-        from review_model.tables import Round
+        from review_model.rounds import get_round
+        from review_model.store import reading_session
         from workflows.cli.prefect_runs import advance_after, on_prefect
         from workflows.flows import about_round, extend_deadline_flow
         from workflows.stages.submission import ExtensionRefused
 
         context = _context()
-        with Session(context.engine) as session:
-            round_ = session.get(Round, round_id)
+        with reading_session(context.engine) as session:
+            round_ = get_round(session, round_id)
             zone = ZoneInfo(round_.time_zone)
             at = round_.submission_deadline.astimezone(zone).time()
         try:
