@@ -38,7 +38,7 @@ from review_model.schema_migrations import upgrade_store
 from review_model.store import make_engine, session_scope
 from review_model.tables import Enrolment, Organisation, Participant, Submission, SubmissionVersion
 from review_model.tokens import issue_link
-from review_model.vocabulary import OrganisationKind, Stage, TokenPurpose, WorkStatus
+from review_model.vocabulary import OrganisationKind, Stage, TokenPurpose
 
 SECRET = secrets.token_urlsafe(48)
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
@@ -192,7 +192,7 @@ def main() -> None:
     engine = make_engine(database_url)
     with engine.connect() as connection:
         stored = connection.execute(
-            select(func.count()).select_from(Submission).where(Submission.status == WorkStatus.submitted)
+            select(func.count()).select_from(Submission).where(Submission.is_submitted)
         ).scalar_one()
         versions = connection.execute(select(func.count()).select_from(SubmissionVersion)).scalar_one()
     engine.dispose()

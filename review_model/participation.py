@@ -32,7 +32,7 @@ def participation(session: Session, round_id: int) -> Participation:
             flag(col(Enrolment.invited_at).is_not(None)),
             flag(col(Enrolment.first_opened_at).is_not(None)),
             flag(Submission.status == WorkStatus.draft),
-            flag(Submission.status == WorkStatus.submitted),
+            flag(Submission.is_submitted),
             flag(col(Enrolment.bounced_at).is_not(None)),
             func.coalesce(func.sum(Enrolment.reminders_sent), 0),
         )

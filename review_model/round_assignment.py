@@ -32,7 +32,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.vocabulary import AssignmentOrigin, Stage, WorkStatus
+from review_model.vocabulary import AssignmentOrigin, Stage
 
 EXPERTISE_WEIGHT, SAME_KIND_WEIGHT, PREFERENCE_WEIGHT = 0.6, 0.25, 0.15
 
@@ -71,7 +71,7 @@ def round_assignment_problem(
         .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
         .join(Participant, col(Participant.id) == Enrolment.participant_id)
         .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-        .where(Submission.round_id == round_.id, Submission.status == WorkStatus.submitted)
+        .where(Submission.round_id == round_.id, Submission.is_submitted)
         .order_by(col(Submission.id))
     ).all()
     revs = session.exec(

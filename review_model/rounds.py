@@ -29,7 +29,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.vocabulary import Language, RecommendationStatus, Stage, WorkStatus
+from review_model.vocabulary import Language, RecommendationStatus, Stage
 from review_model.yaml_documents import DocumentError, Problem, read_yaml_document
 
 
@@ -183,9 +183,7 @@ def round_progress(session: Session, round_id: int) -> RoundProgress:
         )
     )
     submitted = count(
-        select(func.count())
-        .select_from(Submission)
-        .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
+        select(func.count()).select_from(Submission).where(Submission.round_id == round_id, Submission.is_submitted)
     )
     assignments = count(select(func.count()).select_from(ReviewAssignment).where(ReviewAssignment.round_id == round_id))
     unconfirmed = count(
@@ -194,9 +192,7 @@ def round_progress(session: Session, round_id: int) -> RoundProgress:
         .where(ReviewAssignment.round_id == round_id, col(ReviewAssignment.confirmed_at).is_(None))
     )
     reviews_submitted = count(
-        select(func.count())
-        .select_from(Review)
-        .where(Review.round_id == round_id, Review.status == WorkStatus.submitted)
+        select(func.count()).select_from(Review).where(Review.round_id == round_id, Review.is_submitted)
     )
     findings = count(select(func.count()).select_from(Finding).where(Finding.round_id == round_id))
     replies_pending = count(
@@ -204,7 +200,7 @@ def round_progress(session: Session, round_id: int) -> RoundProgress:
         .select_from(Submission)
         .where(
             Submission.round_id == round_id,
-            Submission.status == WorkStatus.submitted,
+            Submission.is_submitted,
             col(Submission.reply_submitted_at).is_(None),
         )
     )

@@ -42,7 +42,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.vocabulary import RecommendationStatus, Stage, WorkStatus
+from review_model.vocabulary import RecommendationStatus, Stage
 from workflows.demo.personas import Persona, personas_for, reply_text, review_answers, self_assessment_answers
 from workflows.demo.web_forms import open_form, send_form
 from workflows.prefect_output import prefect_log_file, send_prefect_logs_to_file
@@ -328,8 +328,8 @@ def count_outcomes(engine: Engine, round_id: int, summary: DemoSummary) -> None:
         kinds = select(OutboxMessage.kind, func.count()).where(OutboxMessage.round_id == round_id)
         summary.emails = Counter(dict(session.exec(kinds.group_by(OutboxMessage.kind)).all()))
         summary.submissions = count(Submission, Submission.round_id == round_id,
-                                    Submission.status == WorkStatus.submitted)  # fmt: skip
-        summary.reviews = count(Review, Review.round_id == round_id, Review.status == WorkStatus.submitted)
+                                    Submission.is_submitted)  # fmt: skip
+        summary.reviews = count(Review, Review.round_id == round_id, Review.is_submitted)
         summary.findings = count(Finding, Finding.round_id == round_id)
         summary.recommendations_approved = count(Recommendation, Recommendation.round_id == round_id,
                                                  Recommendation.status == RecommendationStatus.published)  # fmt: skip

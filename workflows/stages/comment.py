@@ -116,10 +116,7 @@ def remind_parties(
 
 def reviewed_parties(session: Session, round_id: int) -> list[Respondent]:
     """The respondents whose self-assessment was submitted and consolidated: the parties with a right of reply."""
-    return [
-        person for person in respondents(session, round_id)
-        if person.submission is not None and person.submission.submitted_at is not None
-    ]  # fmt: skip
+    return [person for person in respondents(session, round_id) if person.submitted]
 
 
 def _reply_links(session: Session, context: StageContext, round_: Round, parties: list[Respondent]) -> dict[int, str]:

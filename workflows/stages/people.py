@@ -17,6 +17,10 @@ class Respondent:
     recipient: Recipient
     submission: Submission | None
 
+    @property
+    def submitted(self) -> bool:
+        return self.submission is not None and self.submission.is_submitted
+
 
 def respondents(session: Session, round_id: int, enrolment_ids: list[int] | None = None) -> list[Respondent]:
     """The round's respondents (or the given ones), in enrolment order, in one query."""

@@ -23,7 +23,7 @@ from review_model.tables import (
     Submission,
 )
 from review_model.transitions import StageChange, transition
-from review_model.vocabulary import ActionLevel, Language, RecommendationStatus, Stage, WorkStatus
+from review_model.vocabulary import ActionLevel, Language, RecommendationStatus, Stage
 from workflows.stages.context import StageContext
 
 # WeasyPrint needs about 0.13 s and 2.6 MB per party (1,000 parties: 130 s and 2.6 GB per language, see
@@ -50,9 +50,7 @@ def publish_round(context: StageContext, round_id: int, actor: str, *, forced: b
     def read(session: Session, _round: Round) -> tuple[list[ReportDocument], list[str]]:
         documents, missing = [], []
         parties = session.exec(
-            select(func.count())
-            .select_from(Submission)
-            .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
+            select(func.count()).select_from(Submission).where(Submission.round_id == round_id, Submission.is_submitted)
         ).one()
         renderer = ReportRenderer(session, round_id, published_at=now)
         for language in Language:

@@ -18,7 +18,7 @@ from review_model.store import session_scope
 from review_model.tables import Round
 from review_model.tokens import extend_links, issue_links
 from review_model.transitions import transition
-from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+from review_model.vocabulary import Stage, TokenPurpose
 from workflows.stages.context import StageContext
 from workflows.stages.people import Respondent, respondents
 
@@ -26,10 +26,9 @@ from workflows.stages.people import Respondent, respondents
 def still_to_answer(person: Respondent) -> bool:
     """Invited, not submitted, not opted out, and reachable."""
     enrolment = person.enrolment
-    submitted = person.submission is not None and person.submission.status is WorkStatus.submitted
     return (
         enrolment.invited_at is not None
-        and not submitted
+        and not person.submitted
         and enrolment.opted_out_at is None
         and enrolment.bounced_at is None
     )
@@ -177,7 +176,7 @@ def _tell_respondents_the_stage_closed(session: Session, context: StageContext, 
             StageClosed(
                 "submission",
                 closed_at,
-                took_part=person.submission is not None and person.submission.status is WorkStatus.submitted,
+                took_part=person.submitted,
                 next_stage="review",
             ),
             person.recipient,
