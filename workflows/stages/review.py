@@ -1,6 +1,7 @@
 """The assignment and review stages: propose the assignment, ask reviewers, remind them, close the stage."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -27,7 +28,7 @@ from review_model.tables import (
 )
 from review_model.tokens import issue_link
 from review_model.transitions import transition
-from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+from review_model.vocabulary import Stage, TokenPurpose
 from workflows.stages.context import StageContext, remind_on_schedule
 
 
@@ -74,14 +75,14 @@ def _request_reviews(session: Session, context: StageContext, round_: Round, now
     """Queue one review request per reviewer, listing their submissions and links; returns how many."""
     messages = [
         compose_message(
-            ReviewRequest(round_.review_deadline, tuple(tasks)),
+            ReviewRequest(round_.review_deadline, _review_tasks(session, context, round_, reviews)),
             recipient,
             round_context(round_),
             context.sender,
             stage="review",
             now=now,
         )
-        for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=False).items()
+        for recipient, reviews in _reviews_by_reviewer(session, round_.id).items()
     ]
     return enqueue_messages(session, messages, now)
 
@@ -102,13 +103,17 @@ def remind_reviewers(
     `number_of` gives a number and a sequence (it is given the reviewer and the review reminders they had)."""
     sent = messages_sent_by_recipient(session, round_.id, ReviewReminder.kind)
     messages = []
-    for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=True).items():
+    for recipient, reviews in _reviews_by_reviewer(session, round_.id).items():
+        open_ = [review for review in reviews if review.open]
+        if not open_:
+            continue
         numbered = number_of(recipient.email, sent.get(recipient.participant_id, 0))
         if numbered is None:
             continue
         number, sequence = numbered
+        tasks = _review_tasks(session, context, round_, open_)
         content = ReviewReminder(round_.review_deadline, number, max(round_.max_reminders, number),
-                                 days_left(round_.review_deadline, now), tuple(tasks))  # fmt: skip
+                                 days_left(round_.review_deadline, now), tasks)  # fmt: skip
         messages.append(compose_message(content, recipient, round_context(round_), context.sender,
                                         stage="review", now=now, sequence=sequence))  # fmt: skip
     return enqueue_messages(session, messages, now)
@@ -127,38 +132,57 @@ def close_review_stage(context: StageContext, round_id: int, actor: str, *, forc
 
 
 def _tell_reviewers_the_stage_closed(session: Session, context: StageContext, round_: Round, now: datetime) -> int:
-    """Queue the "stage closed" message for every reviewer, saying whether they finished; returns how many."""
-    everything = _tasks_by_reviewer(session, context, round_, pending_only=False)
-    open_ = _tasks_by_reviewer(session, context, round_, pending_only=True)
+    """Queue the "stage closed" message for every reviewer, saying whether they finished; returns how many.
+    It carries no link, so none is issued."""
     messages = [
         compose_message(
-            StageClosed("review", min(now, round_.review_deadline), recipient not in open_, "consolidation"),
+            StageClosed("review", min(now, round_.review_deadline), not any(r.open for r in reviews), "consolidation"),
             recipient,
             round_context(round_),
             context.sender,
             stage="review",
             now=now,
         )
-        for recipient in everything
+        for recipient, reviews in _reviews_by_reviewer(session, round_.id).items()
     ]
     return enqueue_messages(session, messages, now)
 
 
-def _tasks_by_reviewer(
-    session: Session, context: StageContext, round_: Round, *, pending_only: bool
-) -> dict[Recipient, list[ReviewTask]]:
-    """Each reviewer's review tasks: the reviewed organisation and the link to the review form."""
+@dataclass(frozen=True)
+class _AssignedReview:
+    """One confirmed review a reviewer is asked for."""
+
+    assignment_id: int
+    enrolment_id: int  # the reviewer's
+    reviewed: str  # the reviewed organisation's name
+    open: bool  # not submitted, and the reviewer's address works
+
+
+def _reviews_by_reviewer(session: Session, round_id: int) -> dict[Recipient, list[_AssignedReview]]:
+    """Each reviewer's confirmed reviews, in assignment order; reads only (the links come from _review_tasks)."""
     statement = confirmed_assignments(
-        select(ReviewAssignment, Enrolment, Participant, Organisation, REVIEWED_ORGANISATION.name, Review.status),
-        round_.id,
-    ).order_by(col(ReviewAssignment.id))
-    tasks: dict[Recipient, list[ReviewTask]] = defaultdict(list)
+        select(ReviewAssignment.id, Enrolment, Participant, Organisation, REVIEWED_ORGANISATION.name,
+               Review.is_submitted),
+        round_id,
+    ).order_by(col(ReviewAssignment.id))  # fmt: skip
+    reviews: dict[Recipient, list[_AssignedReview]] = defaultdict(list)
+    for assignment_id, enrolment, person, organisation, reviewed_name, submitted in session.exec(statement).all():
+        still_open = not submitted and enrolment.bounced_at is None
+        reviews[recipient_for(person, organisation)].append(
+            _AssignedReview(assignment_id, enrolment.id, reviewed_name, still_open)
+        )
+    return reviews
+
+
+def _review_tasks(
+    session: Session, context: StageContext, round_: Round, reviews: list[_AssignedReview]
+) -> tuple[ReviewTask, ...]:
+    """The reviews with the link to each review form (issued here, or the existing one with its expiry moved)."""
     expires = context.link_expiry(round_, round_.review_deadline)
-    for assignment, enrolment, person, organisation, reviewed_name, status in session.exec(statement).all():
-        if pending_only and (status is WorkStatus.submitted or enrolment.bounced_at is not None):
-            continue
-        issued = issue_link(session, context.secret, round_id=round_.id, enrolment_id=enrolment.id,
-                            purpose=TokenPurpose.review, expires_at=expires, assignment_id=assignment.id)  # fmt: skip
-        recipient = recipient_for(person, organisation)
-        tasks[recipient].append(ReviewTask(reviewed_name, context.link(TokenPurpose.review, issued.token)))
-    return tasks
+    tasks = []
+    for review in reviews:
+        issued = issue_link(session, context.secret, round_id=round_.id, enrolment_id=review.enrolment_id,
+                            purpose=TokenPurpose.review, expires_at=expires,
+                            assignment_id=review.assignment_id)  # fmt: skip
+        tasks.append(ReviewTask(review.reviewed, context.link(TokenPurpose.review, issued.token)))
+    return tuple(tasks)
