@@ -7,7 +7,7 @@ from sqlmodel import Session, col, func, select
 from notifications.addressing import round_context
 from notifications.compose import compose_message
 from notifications.message_kinds import CommentInvitation, ReplyReminder
-from notifications.outbox import enqueue_messages, messages_sent_by_recipient
+from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.questionnaire import Questionnaire
@@ -93,7 +93,6 @@ def remind_parties(
 ) -> int:
     """Queue a reply reminder to each party without a reply that `number_of` gives a number and a sequence
     (it is given the party's recipient and the reply reminders they had)."""
-    sent = messages_sent_by_recipient(session, round_.id, ReplyReminder.kind)
     waiting = [
         party for party in reviewed_parties(session, round_.id)
         if party.submission.reply_submitted_at is None  # type: ignore[union-attr]
@@ -101,12 +100,13 @@ def remind_parties(
     ]  # fmt: skip
     numbered = {}
     for party in waiting:
-        chosen = number_of(party.recipient.email, sent.get(party.recipient.participant_id, 0))
+        chosen = number_of(party.recipient.email, party.enrolment.reply_reminders_sent)
         if chosen is not None:
             numbered[party.enrolment.id] = (party, chosen)
     links = _reply_links(session, context, round_, [party for party, _ in numbered.values()])
     messages = []
     for party, (number, sequence) in numbered.values():
+        party.enrolment.reply_reminders_sent, party.enrolment.last_reminded_at = number, now
         content = ReplyReminder(links[party.enrolment.id], round_.comment_deadline, number,
                                 max(round_.max_reminders, number), days_left(round_.comment_deadline, now))  # fmt: skip
         messages.append(compose_message(content, party.recipient, round_context(round_), context.sender,

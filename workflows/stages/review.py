@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from notifications.addressing import recipient_for, round_context
 from notifications.compose import Recipient, compose_message
 from notifications.message_kinds import ReviewReminder, ReviewRequest, ReviewTask, StageClosed
-from notifications.outbox import enqueue_messages, messages_sent_by_recipient
+from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.assignment_solver import AssignmentInfeasible
 from review_model.audit_trail import record_event, record_finding
@@ -101,16 +101,17 @@ def remind_reviewers(
 ) -> int:
     """Queue a review reminder, listing their open reviews, to each reviewer with reviews still open that
     `number_of` gives a number and a sequence (it is given the reviewer and the review reminders they had)."""
-    sent = messages_sent_by_recipient(session, round_.id, ReviewReminder.kind)
     messages = []
     for recipient, reviews in _reviews_by_reviewer(session, round_.id).items():
         open_ = [review for review in reviews if review.open]
         if not open_:
             continue
-        numbered = number_of(recipient.email, sent.get(recipient.participant_id, 0))
+        reviewer = open_[0].reviewer
+        numbered = number_of(recipient.email, reviewer.review_reminders_sent)
         if numbered is None:
             continue
         number, sequence = numbered
+        reviewer.review_reminders_sent, reviewer.last_reminded_at = number, now
         tasks = _review_tasks(session, context, round_, open_)
         content = ReviewReminder(round_.review_deadline, number, max(round_.max_reminders, number),
                                  days_left(round_.review_deadline, now), tasks)  # fmt: skip
@@ -153,7 +154,7 @@ class _AssignedReview:
     """One confirmed review a reviewer is asked for."""
 
     assignment_id: int
-    enrolment_id: int  # the reviewer's
+    reviewer: Enrolment
     reviewed: str  # the reviewed organisation's name
     open: bool  # not submitted, and the reviewer's address works
 
@@ -169,7 +170,7 @@ def _reviews_by_reviewer(session: Session, round_id: int) -> dict[Recipient, lis
     for assignment_id, enrolment, person, organisation, reviewed_name, submitted in session.exec(statement).all():
         still_open = not submitted and enrolment.bounced_at is None
         reviews[recipient_for(person, organisation)].append(
-            _AssignedReview(assignment_id, enrolment.id, reviewed_name, still_open)
+            _AssignedReview(assignment_id, enrolment, reviewed_name, still_open)
         )
     return reviews
 
@@ -181,7 +182,7 @@ def _review_tasks(
     expires = context.link_expiry(round_, round_.review_deadline)
     tasks = []
     for review in reviews:
-        issued = issue_link(session, context.secret, round_id=round_.id, enrolment_id=review.enrolment_id,
+        issued = issue_link(session, context.secret, round_id=round_.id, enrolment_id=review.reviewer.id,
                             purpose=TokenPurpose.review, expires_at=expires,
                             assignment_id=review.assignment_id)  # fmt: skip
         tasks.append(ReviewTask(review.reviewed, context.link(TokenPurpose.review, issued.token)))
