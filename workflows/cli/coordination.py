@@ -29,10 +29,10 @@ RoundArgument = Annotated[str, typer.Argument(metavar="ROUND", help="The round's
 
 def _round(reference: str) -> tuple[int, str]:
     from review_model.rounds import find_round
-    from review_model.store import session_scope
+    from review_model.store import reading_session
     from workflows.cli.store_access import open_store
 
-    with session_scope(open_store()) as session:
+    with reading_session(open_store()) as session:
         round_ = find_round(session, reference)
         return round_.id, round_.slug
 
@@ -299,11 +299,11 @@ def status(round_ref: RoundArgument) -> None:
         from review_model.reminders import days_left
         from review_model.rounds import find_round
         from review_model.stage_rules import stage_deadline
-        from review_model.store import session_scope
+        from review_model.store import reading_session
         from workflows.cli.output import console, styled
         from workflows.cli.store_access import open_store
 
-        with session_scope(open_store()) as session:
+        with reading_session(open_store()) as session:
             round_ = find_round(session, round_ref)
             counts = participation(session, round_.id)
             mail = outbox_counts(session, round_.id)
