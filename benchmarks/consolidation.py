@@ -27,12 +27,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select, text, update
-from sqlmodel import Session
 
 from review_model import clock
 from review_model.questionnaire import Questionnaire
 from review_model.schema_migrations import upgrade_store
-from review_model.store import make_engine
+from review_model.store import make_engine, reading_session, session_scope
 from review_model.tables import (
     Enrolment,
     Organisation,
@@ -76,7 +75,7 @@ def fill_store(database_url: str, parties: int) -> int:
     keys = [cell.key for cell in form.rating_cells()]
     rng = random.Random(7)
     now = clock.now()
-    with Session(engine) as session:
+    with session_scope(engine) as session:
         round_ = Round(
             slug="benchmark", title="Benchmark-Runde", coordinator_name="Geschäftsstelle",
             coordinator_email="gs@peer-review.example", questionnaire_id=form.id,
@@ -145,7 +144,6 @@ def fill_store(database_url: str, parties: int) -> int:
             reviews.append({"round_id": rid, "assignment_id": aid, "status": WorkStatus.submitted, "answers": answers,
                             "version": 1, "created_at": now, "submitted_at": now})  # fmt: skip
         session.execute(insert(Review), reviews)
-        session.commit()
     engine.dispose()
     return rid
 
@@ -165,17 +163,15 @@ def measure(database_url: str, round_id: int, pdf: bool = False) -> dict:
     started = time.perf_counter()
     findings = consolidate_round(context, round_id, "benchmark")
     times["consolidation_s"] = time.perf_counter() - started
-    with Session(engine) as session:
+    with session_scope(engine) as session:
         session.execute(update(Round).where(Round.id == round_id).values(stage=Stage.drafting))
-        session.commit()
     step = time.perf_counter()
     drafts = draft_round(context, round_id, "benchmark")
     times["drafting_s"] = time.perf_counter() - step
-    with Session(engine) as session:
+    with session_scope(engine) as session:
         session.execute(update(Recommendation).values(status=RecommendationStatus.approved))
-        session.commit()
     step = time.perf_counter()
-    with Session(engine) as session:
+    with reading_session(engine) as session:
         html = render_html(assemble_report(session, round_id, "de"))
     times["report_s"] = time.perf_counter() - step
     times["total_s"] = time.perf_counter() - started

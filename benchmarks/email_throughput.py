@@ -26,19 +26,20 @@ from pathlib import Path
 
 import aiosmtplib
 from sqlalchemy import delete, insert, select
-from sqlmodel import Session
 
 from notifications import event_loops
-from notifications.compose import Recipient, RoundContext, Sender, compose_message
+from notifications.addressing import recipient_for, round_context
+from notifications.compose import Sender, compose_message
 from notifications.delivery import DeliveryOptions, SmtpServer, deliver_outbox
 from notifications.message_kinds import Invitation
 from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.questionnaire import Text, load_questionnaire
+from review_model.rounds import get_round
 from review_model.schema_migrations import upgrade_store
-from review_model.store import make_engine
+from review_model.store import make_engine, reading_session, session_scope
 from review_model.tables import Enrolment, Organisation, OutboxMessage, Participant, Round
-from review_model.vocabulary import Language, OrganisationKind
+from review_model.vocabulary import OrganisationKind
 
 SENDER = Sender(address="peer-review@spr.example.org", name="Stakeholder Peer Review")
 BATCH = 1000
@@ -74,7 +75,7 @@ def create_round(engine, n: int) -> int:
     """A round with n enrolled participants from 50 organisations (set-up, not timed)."""
     questionnaire = load_questionnaire("smart-city-self-assessment")
     now = clock.now()
-    with Session(engine) as session:
+    with session_scope(engine) as session:
         round_ = Round(
             slug="benchmark", title="Benchmark-Runde", title_en="Benchmark round", coordinator_name="Geschäftsstelle",
             coordinator_email="gs@peer-review.example", questionnaire_id=questionnaire.id,
@@ -98,20 +99,18 @@ def create_round(engine, n: int) -> int:
             [{"round_id": round_.id, "participant_id": pid, "is_respondent": True, "is_reviewer": True,
               "reminders_sent": 0, "created_at": now} for pid in ids],
         )  # fmt: skip
-        session.commit()
         return round_.id
 
 
 def enqueue_invitations(engine, round_id: int) -> tuple[float, float]:
     """Render every invitation and enqueue it; returns (seconds composing, seconds in the store)."""
     composing = storing = 0.0
-    with Session(engine) as session:
-        round_ = session.get(Round, round_id)
-        context = RoundContext(round_id, round_.slug, round_.title, round_.title_en, round_.time_zone,
-                               round_.coordinator_name, round_.coordinator_email)  # fmt: skip
+    with reading_session(engine) as session:
+        round_ = get_round(session, round_id)
+        context = round_context(round_)
         questionnaire_title = Text.model_validate(round_.questionnaire_snapshot["title"])
         rows = session.execute(
-            select(Participant.id, Participant.email, Participant.name, Participant.language, Organisation.name)
+            select(Participant, Organisation)
             .join(Enrolment, Enrolment.participant_id == Participant.id)
             .join(Organisation, Organisation.id == Participant.organisation_id)
             .where(Enrolment.round_id == round_id)
@@ -128,18 +127,17 @@ def enqueue_invitations(engine, round_id: int) -> tuple[float, float]:
                     questionnaire_title,
                     27,
                 ),
-                Recipient(email, name, Language(language).value, pid, organisation),
+                recipient_for(person, organisation),
                 context,
                 SENDER,
                 stage="invitation",
                 now=now,
             )
-            for pid, email, name, language, organisation in rows[start : start + BATCH]
+            for person, organisation in rows[start : start + BATCH]
         ]
         composed = time.perf_counter()
-        with Session(engine) as session:
+        with session_scope(engine) as session:
             enqueue_messages(session, messages, now)
-            session.commit()
         composing += composed - began
         storing += time.perf_counter() - composed
     return composing, storing

@@ -28,7 +28,6 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import func, insert, select, text
-from sqlmodel import Session
 
 from config.paths import EXAMPLES_DIR
 from review_model import clock
@@ -36,10 +35,10 @@ from review_model.answers import form_fields
 from review_model.questionnaire import Questionnaire
 from review_model.rounds import create_round_from_file
 from review_model.schema_migrations import upgrade_store
-from review_model.store import make_engine
+from review_model.store import make_engine, session_scope
 from review_model.tables import Enrolment, Organisation, Participant, Submission, SubmissionVersion
 from review_model.tokens import issue_link
-from review_model.vocabulary import OrganisationKind, Stage, TokenPurpose, WorkStatus
+from review_model.vocabulary import OrganisationKind, Stage, TokenPurpose
 
 SECRET = secrets.token_urlsafe(48)
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
@@ -57,7 +56,7 @@ def prepare_round(database_url: str, n: int) -> tuple[list[str], Questionnaire]:
     engine = make_engine(database_url)
     upgrade_store(engine)
     now = clock.now()
-    with Session(engine) as session:
+    with session_scope(engine) as session:
         round_ = create_round_from_file(
             session, EXAMPLES_DIR / "round.yaml", now=now, default_time_zone="Europe/Berlin", default_language="de",
             actor="benchmark",
@@ -87,7 +86,6 @@ def prepare_round(database_url: str, n: int) -> tuple[list[str], Questionnaire]:
             for enrolment_id in enrolments
         ]  # fmt: skip
         questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
-        session.commit()
     engine.dispose()
     return tokens, questionnaire
 
@@ -194,7 +192,7 @@ def main() -> None:
     engine = make_engine(database_url)
     with engine.connect() as connection:
         stored = connection.execute(
-            select(func.count()).select_from(Submission).where(Submission.status == WorkStatus.submitted)
+            select(func.count()).select_from(Submission).where(Submission.is_submitted)
         ).scalar_one()
         versions = connection.execute(select(func.count()).select_from(SubmissionVersion)).scalar_one()
     engine.dispose()

@@ -37,6 +37,11 @@ def recipient_for(participant: Participant, organisation: Organisation | None) -
     )
 
 
+def coordinator_of(round_: Round) -> Recipient:
+    """The round's coordinator as a recipient (of the status digest), in the round's language."""
+    return Recipient(email=round_.coordinator_email, name=round_.coordinator_name, language=round_.language.value)
+
+
 def answer_summary(
     questionnaire: Questionnaire, fields: list[FormField], answers: Mapping[str, Any], language: str
 ) -> tuple[SummarySection, ...]:

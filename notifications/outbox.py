@@ -281,15 +281,3 @@ def readdressed(payload: bytes, name: str, address: str) -> bytes:
         else:
             kept.append(line)
     return b"\r\n".join(kept) + separator + body
-
-
-def messages_sent_by_recipient(session: Session, round_id: int, kind: str) -> dict[int | None, int]:
-    """How many messages of `kind` each participant has had in the round (queued or sent), by participant id
-    (None: messages to an address that is no participant's)."""
-    return dict(
-        session.exec(
-            sqlmodel.select(col(OutboxMessage.recipient_participant_id), func.count())
-            .where(OutboxMessage.round_id == round_id, OutboxMessage.kind == kind)
-            .group_by(col(OutboxMessage.recipient_participant_id))
-        ).all()
-    )

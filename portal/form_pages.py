@@ -52,7 +52,7 @@ from review_model.tables import (
     Submission,
 )
 from review_model.tokens import LinkRefused, derive_token, link_url, resolve_link
-from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+from review_model.vocabulary import Stage, TokenPurpose
 
 if TYPE_CHECKING:
     from portal.app import Portal
@@ -116,7 +116,7 @@ def show_form(portal: "Portal", request: FormRequest) -> Response:
         if linked.mode == "self_assessment":  # "opened their link" in `spr status` means the invitation's
             record_first_view(linked.enrolment, now)
         language = request.language or linked.participant.language.value
-        if request.done == "submitted" and linked.work is not None and linked.work.status is WorkStatus.submitted:
+        if request.done == "submitted" and linked.work is not None and linked.work.is_submitted:
             return _confirmation(linked, language)
         readonly = not linked.open_for_answers(now)
         answers = _answers_to_show(session, linked, readonly)
@@ -321,7 +321,7 @@ def _answers_to_show(session: Session, linked: LinkedForm, readonly: bool) -> di
     work = linked.work
     if work is None:
         return {}
-    if readonly and isinstance(work, Submission) and work.status is WorkStatus.submitted:
+    if readonly and isinstance(work, Submission) and work.is_submitted:
         assert work.id is not None
         latest = latest_version(session, work.id)
         return dict(latest.answers) if latest else dict(work.answers)
@@ -339,7 +339,7 @@ def _notices(
     elif done == "submitted" and work is not None:
         notices.append({"kind": "ok", "text": _received(linked.mode, work.version, language)})
     if readonly and linked.mode == "self_assessment":
-        if work is not None and work.status is WorkStatus.submitted:
+        if work is not None and work.is_submitted:
             text = _("You see the answers you submitted; they can no longer be changed.")
         elif work is not None and work.answers:
             text = _(
@@ -350,7 +350,7 @@ def _notices(
         notices.append({"kind": "info", "text": text})
     elif readonly:
         notices.append({"kind": "info", "text": _("Reviews cannot be given at the moment. You see what you saved.")})
-    elif work is not None and work.status is WorkStatus.submitted and done != "submitted":
+    elif work is not None and work.is_submitted and done != "submitted":
         when = format_moment(work.submitted_at, linked.round.time_zone, language) if work.submitted_at else "—"
         text = _("Submitted on {when} (version {version}). You can change your answers until the deadline.")
         notices.append({"kind": "info", "text": text.format(when=when, version=work.version)})
@@ -428,7 +428,7 @@ def _render(
         sections=sections,
         complete_count=sum(section.complete for section in sections),
         readonly=readonly,
-        submitted_before=linked.work is not None and linked.work.status is WorkStatus.submitted,
+        submitted_before=linked.work is not None and linked.work.is_submitted,
         csrf=csrf_token(portal.secret, linked.access.token_hash),
         other_lang="en" if language == "de" else "de",
         coordinator_name=linked.round.coordinator_name,

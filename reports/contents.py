@@ -44,7 +44,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.vocabulary import ActionLevel, FindingScope, OrganisationKind, RecommendationStatus, WorkStatus
+from review_model.vocabulary import ActionLevel, FindingScope, OrganisationKind, RecommendationStatus
 from review_model.wide_select import select_columns
 
 ACTION_LEVEL_ORDER = list(ActionLevel)
@@ -318,7 +318,7 @@ def _add_reviewers(session: Session, round_id: int, profiles: dict[int, PartyPro
         .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
         .join(Participant, col(Participant.id) == Enrolment.participant_id)
         .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-        .where(ReviewAssignment.round_id == round_id, Review.status == WorkStatus.submitted)
+        .where(ReviewAssignment.round_id == round_id, Review.is_submitted)
         .order_by(col(Organisation.name))
     ).all():
         if submission_id in profiles:
@@ -384,7 +384,7 @@ def _parties(session: Session, round_id: int, language: str) -> dict[int, tuple[
             .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
             .join(Participant, col(Participant.id) == Enrolment.participant_id)
             .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-            .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
+            .where(Submission.round_id == round_id, Submission.is_submitted)
             .order_by(col(Organisation.name), col(Submission.id))
         )
         .all()
@@ -554,7 +554,7 @@ def _participation(session: Session, round_id: int, replied: int) -> dict[str, i
     reviewing = session.exec(
         select(func.count(distinct(col(ReviewAssignment.reviewer_enrolment_id))))
         .join(Review, col(Review.assignment_id) == ReviewAssignment.id)
-        .where(ReviewAssignment.round_id == round_id, Review.status == WorkStatus.submitted)
+        .where(ReviewAssignment.round_id == round_id, Review.is_submitted)
     ).one()
     sent = progress.replies_sent
     # A party that sent its reply form empty said it has nothing to add: that is not a reply in the report.

@@ -16,7 +16,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.vocabulary import Stage, WorkStatus
+from review_model.vocabulary import Stage
 from review_model.withdrawal import taking_part
 
 
@@ -43,7 +43,7 @@ def left_out_by_closing(session: Session, round_: Round) -> list[LeftOut]:
             .outerjoin(Submission, col(Submission.enrolment_id) == Enrolment.id)
             .where(Enrolment.round_id == round_.id, col(Enrolment.is_respondent),
                    col(Enrolment.invited_at).is_not(None), col(Enrolment.opted_out_at).is_(None), taking_part())
-            .where((col(Submission.status).is_(None)) | (Submission.status != WorkStatus.submitted))
+            .where((col(Submission.status).is_(None)) | ~Submission.is_submitted)
             .order_by(Organisation.name, Participant.name)
         ).all()  # fmt: skip
         return [LeftOut(name, organisation, bool(answers)) for name, organisation, answers in rows]
@@ -52,7 +52,7 @@ def left_out_by_closing(session: Session, round_: Round) -> list[LeftOut]:
         columns = select(Participant.name, Organisation.name, Review.answers, REVIEWED_ORGANISATION.name)
         reviews = session.exec(
             confirmed_assignments(columns.select_from(ReviewAssignment), round_.id)
-            .where((col(Review.status).is_(None)) | (Review.status != WorkStatus.submitted), taking_part())
+            .where((col(Review.status).is_(None)) | ~Review.is_submitted, taking_part())
             .order_by(Organisation.name, Participant.name, REVIEWED_ORGANISATION.name)
         ).all()
         return [LeftOut(name, org, bool(answers), reviewing) for name, org, answers, reviewing in reviews]

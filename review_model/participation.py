@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Integer, case, cast, func, or_
+from sqlalchemy.orm import QueryableAttribute
 from sqlmodel import Session, col
 
 from review_model.tables import Enrolment, Submission
@@ -26,7 +27,7 @@ def participation(session: Session, round_id: int) -> Participation:
     """Counts over the round's respondents, in one query; a withdrawn respondent counts only where their
     self-assessment was submitted (see review_model.withdrawal)."""
 
-    def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    def flag(condition: ColumnElement[bool] | QueryableAttribute[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(cast(case((condition, 1), else_=0), Integer)), 0)
 
     row = session.exec(
@@ -35,7 +36,7 @@ def participation(session: Session, round_id: int) -> Participation:
             flag(col(Enrolment.invited_at).is_not(None)),
             flag(col(Enrolment.first_opened_at).is_not(None)),
             flag(col(Submission.status) == WorkStatus.draft),
-            flag(col(Submission.status) == WorkStatus.submitted),
+            flag(Submission.is_submitted),
             flag(col(Enrolment.bounced_at).is_not(None)),
             func.coalesce(func.sum(Enrolment.reminders_sent), 0),
         )

@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 
 from review_model.vocabulary import Stage
 
-# Which reminder a person gets now: given their address and the reminders of this kind they have had, the
-# number of the reminder and the sequence that makes its message unique, or None for no reminder.
+# Which reminder a person gets now: given their address and the number of the latest reminder of this kind
+# they had (Enrolment.reminders_sent and its siblings), the number of the reminder and the sequence that
+# makes its message unique, or None for no reminder.
 Numbering = Callable[[str, int], tuple[int, str] | None]
 
 # Who a reminder on demand goes to, by the stage that waits for them.

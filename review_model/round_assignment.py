@@ -34,7 +34,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.vocabulary import AssignmentOrigin, Stage, WorkStatus
+from review_model.vocabulary import AssignmentOrigin, Stage
 from review_model.wide_select import select_columns
 from review_model.withdrawal import taking_part
 
@@ -75,7 +75,7 @@ def round_assignment_problem(
         .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
         .join(Participant, col(Participant.id) == Enrolment.participant_id)
         .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-        .where(Submission.round_id == round_.id, Submission.status == WorkStatus.submitted)
+        .where(Submission.round_id == round_.id, Submission.is_submitted)
         .order_by(col(Submission.id))
     ).all()
     revs = session.exec(

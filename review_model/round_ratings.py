@@ -15,7 +15,6 @@ from review_model.consolidation import RoundFigures
 from review_model.questionnaire import Questionnaire
 from review_model.submissions import submitted_answers
 from review_model.tables import Review, ReviewAssignment
-from review_model.vocabulary import WorkStatus
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ def load_round_ratings(session: Session, round_id: int, questionnaire: Questionn
         .execute(
             select(ReviewAssignment.submission_id, Review.answers)
             .join(Review, col(Review.assignment_id) == ReviewAssignment.id)
-            .where(ReviewAssignment.round_id == round_id, Review.status == WorkStatus.submitted)
+            .where(ReviewAssignment.round_id == round_id, Review.is_submitted)
             .order_by(col(Review.id))
         )
         .all()

@@ -187,9 +187,7 @@ def round_progress(session: Session, round_id: int) -> RoundProgress:
     respondents = count(respondents_counted)
     invited = count(respondents_counted.where(col(Enrolment.invited_at).is_not(None)))
     submitted = count(
-        select(func.count())
-        .select_from(Submission)
-        .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
+        select(func.count()).select_from(Submission).where(Submission.round_id == round_id, Submission.is_submitted)
     )
     assignments = count(select(func.count()).select_from(ReviewAssignment).where(ReviewAssignment.round_id == round_id))
     unconfirmed = count(
@@ -205,16 +203,14 @@ def round_progress(session: Session, round_id: int) -> RoundProgress:
         .where(ReviewAssignment.round_id == round_id, or_(taking_part(), col(Review.status) == WorkStatus.submitted))
     )
     reviews_submitted = count(
-        select(func.count())
-        .select_from(Review)
-        .where(Review.round_id == round_id, Review.status == WorkStatus.submitted)
+        select(func.count()).select_from(Review).where(Review.round_id == round_id, Review.is_submitted)
     )
     findings = count(select(func.count()).select_from(Finding).where(Finding.round_id == round_id))
     parties = (
         select(func.count())
         .select_from(Submission)
         .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
-        .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
+        .where(Submission.round_id == round_id, Submission.is_submitted)
     )
     replies_sent = count(parties.where(col(Submission.reply_submitted_at).is_not(None)))
     replies_pending = count(parties.where(col(Submission.reply_submitted_at).is_(None), taking_part()))

@@ -28,7 +28,7 @@ from review_model.tables import (
     SubmissionVersion,
 )
 from review_model.transitions import STAGE_EVENTS
-from review_model.vocabulary import ACTIVE_STAGES, OutboxState, RecommendationStatus, Stage, WorkStatus
+from review_model.vocabulary import ACTIVE_STAGES, OutboxState, RecommendationStatus, Stage
 
 DIGEST_KIND = "status_digest"
 # The reminder kinds of every stage, counted together as "reminded".
@@ -97,7 +97,7 @@ def digest_figures(session: Session, round_: Round, day: date, now: datetime) ->
     assignments = how_many(ReviewAssignment)
     if assignments:
         counts["reviews_due"] = assignments
-        counts["reviews_submitted"] = how_many(Review, Review.status == WorkStatus.submitted)
+        counts["reviews_submitted"] = how_many(Review, Review.is_submitted)
     replies = how_many(Submission, col(Submission.reply_submitted_at).is_not(None))
     if replies:
         counts["replies"] = replies

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
 from config.settings import Settings, SettingsError, secret_key_path
+from review_model.store import reading_session, session_scope
 from review_model.tables import StoreKey
 
 _FINGERPRINT_LABEL = b"spr-store-key-fingerprint"
@@ -49,7 +49,7 @@ def store_secret_key(settings: Settings, engine: Engine) -> bytes:
     made only for a store that has no key yet; a store that has one refuses any other key with a
     SettingsError that says where its key should be.
     """
-    with Session(engine) as session:
+    with reading_session(engine) as session:
         recorded = session.get(StoreKey, 1)
         fingerprint = recorded.fingerprint if recorded is not None else None
     key = _configured_key(settings, may_create=fingerprint is None)
@@ -97,12 +97,11 @@ def _read_key(path: Path) -> bytes:
 def _record(engine: Engine, fingerprint: str) -> str:
     """Record the store's key fingerprint; the one recorded first wins when two processes race."""
     try:
-        with Session(engine) as session:
+        with session_scope(engine) as session:
             session.add(StoreKey(fingerprint=fingerprint))
-            session.commit()
     except IntegrityError:
         pass
-    with Session(engine) as session:
+    with reading_session(engine) as session:
         recorded = session.get(StoreKey, 1)
         assert recorded is not None
         return recorded.fingerprint

@@ -85,7 +85,7 @@ def submitted_answers(session: Session, round_id: int) -> list[tuple[int, dict[s
             .join(SubmissionVersion, col(SubmissionVersion.submission_id) == Submission.id)
             .where(
                 Submission.round_id == round_id,
-                Submission.status == WorkStatus.submitted,
+                Submission.is_submitted,
                 SubmissionVersion.version == Submission.version,
             )
             .order_by(col(Submission.id))
@@ -96,7 +96,7 @@ def submitted_answers(session: Session, round_id: int) -> list[tuple[int, dict[s
 
 def has_unsubmitted_changes(session: Session, submission: Submission) -> bool:
     """Whether the working copy differs from the last submitted version."""
-    if submission.status is not WorkStatus.submitted:
+    if not submission.is_submitted:
         return bool(submission.answers)
     assert submission.id is not None
     latest = latest_version(session, submission.id)

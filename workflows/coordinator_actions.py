@@ -22,6 +22,7 @@ from review_model.round_assignment import AssignmentRefused, confirm_assignment
 from review_model.round_lock import lock_round
 from review_model.rounds import get_round, round_progress
 from review_model.stage_rules import next_stage, publication_waits_until, transition_blockers
+from review_model.store import reading_session, session_scope
 from review_model.tables import AccessToken, Enrolment, Recommendation, Round
 from review_model.tokens import revoke_link
 from review_model.transitions import TransitionRefused
@@ -83,7 +84,7 @@ def close_stage_now(context: StageContext, round_id: int, actor: str, publish_no
     """
     from workflows.stages.comment import end_right_of_reply
 
-    with Session(context.engine) as session:
+    with reading_session(context.engine) as session:
         closing = early_close(session, get_round(session, round_id), clock.now())
     if closing.stage is Stage.comment and closing.publication_planned is not None and not publish_now:
         end_right_of_reply(context, round_id, actor)
@@ -98,14 +99,13 @@ def close_stage_now(context: StageContext, round_id: int, actor: str, publish_no
 def confirm_round_assignment(context: StageContext, round_id: int, actor: str) -> int:
     """Check every rule of the round again and confirm its proposed assignment; returns the pairs confirmed.
     Raises ActionRefused with the rules broken."""
-    with Session(context.engine) as session:
+    with session_scope(context.engine) as session:
         round_ = get_round(session, round_id)
         try:
             confirmed = confirm_assignment(session, round_, clock.now())
         except AssignmentRefused as refused:
             raise ActionRefused(str(refused).splitlines()) from None
         record_event(session, round_id, actor, "assignment confirmed", pairs=confirmed)
-        session.commit()
     return confirmed
 
 
@@ -116,7 +116,7 @@ def decide_recommendations(context: StageContext, round_id: int, ids: list[int],
     have been told what was approved, and the report must say the same.
     """
     status = RecommendationStatus.approved if approve else RecommendationStatus.rejected
-    with Session(context.engine) as session:
+    with session_scope(context.engine) as session:
         round_ = get_round(session, round_id)
         if round_.stage is not Stage.drafting:
             raise ActionRefused([_decided_in_drafting(round_)])
@@ -130,7 +130,6 @@ def decide_recommendations(context: StageContext, round_id: int, ids: list[int],
         for recommendation in chosen:
             recommendation.status, recommendation.decided_at, recommendation.decided_by = status, now, actor
         record_event(session, round_id, actor, f"recommendations {status.value}", ids=ids)
-        session.commit()
     return len(chosen)
 
 
@@ -159,7 +158,7 @@ def edit_recommendation(
     """Change a drafted recommendation's texts, priority or quotes (numbered from 1). An approved one goes
     back to draft, so nothing reaches the report in a wording nobody approved; the audit trail keeps the
     previous wording. Raises ActionRefused with every reason."""
-    with Session(context.engine) as session:
+    with session_scope(context.engine) as session:
         round_ = lock_round(session, round_id)
         recommendation = session.get(Recommendation, recommendation_id)
         if recommendation is None or recommendation.round_id != round_id:
@@ -204,7 +203,6 @@ def edit_recommendation(
                 RecommendationStatus.draft, None, None)  # fmt: skip
         record_event(session, round_id, actor, "recommendation edited", id=recommendation_id, before=before,
                      after=after)  # fmt: skip
-        session.commit()
     return RecommendationEdited(before, after, reopened)
 
 
@@ -229,7 +227,7 @@ def revoke_links(context: StageContext, round_id: int, participant_id: int, acto
     wrong hands, say); returns how many. What they saved or submitted stays, and the next message they get
     carries a new link. The audit trail says who revoked, whose and why."""
     now = clock.now()
-    with Session(context.engine) as session:
+    with session_scope(context.engine) as session:
         round_ = lock_round(session, round_id)
         enrolment = session.exec(
             select(Enrolment).where(Enrolment.round_id == round_id, Enrolment.participant_id == participant_id)
@@ -246,7 +244,6 @@ def revoke_links(context: StageContext, round_id: int, participant_id: int, acto
             revoke_link(access, now)
         record_event(session, round_id, actor, "links revoked", participant=participant_id, links=len(links),
                      reason=reason)  # fmt: skip
-        session.commit()
     return len(links)
 
 
@@ -272,10 +269,9 @@ def withdraw_participant(
     a published round, a person not in the round or withdrawn already, no reason given.
     """
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         round_ = lock_round(session, round_id)  # not while the driver invites, reminds or closes a stage
         planned = plan_withdrawal(session, round_, participant_id, reason)
         dropped = drop_unsent(session, round_id, participant_id, keep_kinds=_RECEIPTS)
         revoked = withdraw(session, planned, actor, reason, now, messages_dropped=dropped)
-        session.commit()
     return Withdrawn(planned, revoked, dropped)

@@ -20,10 +20,10 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.types.entrypoint import EntrypointType
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from config.translations import gettext_for
-from review_model.tables import Round
+from review_model.rounds import RoundNotFound, get_round
+from review_model.store import reading_session
 from workflows.flows import advance_active_rounds_flow, advance_round_flow, round_tag
 from workflows.prefect_server import PrefectApi
 
@@ -165,6 +165,8 @@ class AdvanceTrigger:
                     log.warning("could not start advance-round for round %s: %s", round_id, error)
 
     def _slug(self, round_id: int) -> str:
-        with Session(self.engine) as session:
-            round_ = session.get(Round, round_id)
-            return round_.slug if round_ else str(round_id)
+        with reading_session(self.engine) as session:
+            try:
+                return get_round(session, round_id).slug
+            except RoundNotFound:
+                return str(round_id)

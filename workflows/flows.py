@@ -22,11 +22,11 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from prefect import flow, tags, task
 from prefect.runtime import flow_run
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from config.settings import get_settings
 from review_model.refusals import Refused
-from review_model.store import make_engine
+from review_model.store import make_engine, reading_session
 from review_model.tables import Participant, Round
 from review_model.vocabulary import ACTIVE_STAGES
 from workflows.coordinator_actions import (
@@ -131,7 +131,7 @@ def advance_active_rounds_flow() -> int:
         return 0
     engine = make_engine(settings.database_url)
     try:
-        with Session(engine) as session:
+        with reading_session(engine) as session:
             rounds = session.exec(
                 select(Round.id, Round.slug).where(col(Round.stage).in_(ACTIVE_STAGES)).order_by(col(Round.id))
             ).all()
@@ -173,7 +173,7 @@ def remind_flow(round_id: int, round_slug: str, participant_id: int | None, acto
     with _context() as context:
         email = None
         if participant_id is not None:
-            with Session(context.engine) as session:
+            with reading_session(context.engine) as session:
                 person = session.get(Participant, participant_id)
                 email = person.email if person else None
         reminded = remind_waiting(context, round_id, email) if participant_id is None or email else None

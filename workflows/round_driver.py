@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlmodel import Session
-
 from config.translations import gettext_for, ngettext_for
 from notifications.delivery import DeliveryReport, deliver_outbox
 from notifications.event_loops import run as run_async
@@ -23,6 +21,7 @@ from review_model.round_advances import record_advance
 from review_model.round_lock import lock_round
 from review_model.rounds import get_round, round_progress
 from review_model.stage_rules import due_transition
+from review_model.store import reading_session, session_scope
 from review_model.tables import Round
 from review_model.transitions import transition
 from review_model.vocabulary import Stage
@@ -144,7 +143,7 @@ def advance_round(
     for _ in range(len(Stage)):  # each pass moves at most one stage forward
         round_ = _load(context, round_id)
         if round_.stage in (Stage.invitation, Stage.submission):
-            with Session(context.engine) as session:
+            with reading_session(context.engine) as session:
                 pending = uninvited(session, round_id)
             chunks = batches(pending, BATCH_SIZE)
             for number, chunk in enumerate(chunks, 1):
@@ -185,7 +184,7 @@ def _take_due_transition(
     round moved on (here or by another driver meanwhile) and another pass is due."""
     # The round stays locked while the due transition is decided and, for the one made here, taken; the
     # lock ends with this session, before the stage's own step, which locks the round again for its change.
-    with Session(context.engine) as session:
+    with session_scope(context.engine) as session:
         round_ = lock_round(session, round_id)
         if round_.stage is not worked_on:
             # Another driver moved the round on since this pass began: the new stage's work (drafting, say)
@@ -196,7 +195,6 @@ def _take_due_transition(
         if target is not None and target not in STAGE_STEPS:  # a change with nothing to send: made here
             with transition(session, round_id, target, ACTOR):
                 pass
-            session.commit()
     if target is None:
         return False
     if target in STAGE_STEPS:
@@ -212,6 +210,5 @@ def deliver_now(context: StageContext) -> DeliveryReport:
 
 
 def _load(context: StageContext, round_id: int) -> Round:
-    with Session(context.engine, expire_on_commit=False) as session:
-        round_ = get_round(session, round_id)
-        return round_
+    with reading_session(context.engine) as session:
+        return get_round(session, round_id)

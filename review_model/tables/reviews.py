@@ -3,7 +3,9 @@
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlmodel._compat import SQLModelConfig
 
 from review_model.tables.base import created_at_field, enum_column, json_field, timestamp_field
 from review_model.vocabulary import AssignmentOrigin, WorkStatus
@@ -29,6 +31,7 @@ class Review(SQLModel, table=True):
     """A peer review: the reviewer's ratings of the same items the reviewed party rated."""
 
     __tablename__ = "reviews"
+    model_config = SQLModelConfig(ignored_types=(hybrid_property,))
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="rounds.id", index=True)
@@ -39,3 +42,8 @@ class Review(SQLModel, table=True):
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()
     submitted_at: datetime | None = timestamp_field()
+
+    @hybrid_property
+    def is_submitted(self) -> bool:
+        """Submitted at least once (a saved draft is not); in a query, the same test on the status column."""
+        return self.status == WorkStatus.submitted

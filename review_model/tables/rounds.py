@@ -88,7 +88,13 @@ class Enrolment(SQLModel, table=True):
     first_opened_at: datetime | None = timestamp_field()
     bounced_at: datetime | None = timestamp_field()
     opted_out_at: datetime | None = timestamp_field()
-    reminders_sent: int = 0
+    # The number of the latest reminder of each kind this person had: the reminder rules count from it (see
+    # review_model.reminders), and it is set in the transaction that queues the reminder in the outbox. The
+    # outbox alone cannot say it: after a pause of the driver one reminder goes out for several reminder
+    # days, numbered as the latest of them. One counter per kind, as one person may answer, review and reply.
+    reminders_sent: int = 0  # reminders to submit the self-assessment
+    review_reminders_sent: int = 0
+    reply_reminders_sent: int = 0
     last_reminded_at: datetime | None = timestamp_field()
     # Withdrawn from the round by the coordinator (see review_model.withdrawal): who did it and why.
     withdrawn_at: datetime | None = timestamp_field()

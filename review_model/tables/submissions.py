@@ -3,7 +3,9 @@
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlmodel import Field, Index, SQLModel, UniqueConstraint
+from sqlmodel._compat import SQLModelConfig
 
 from review_model.tables.base import created_at_field, enum_column, json_field, timestamp_field
 from review_model.vocabulary import WorkStatus
@@ -14,6 +16,7 @@ class Submission(SQLModel, table=True):
 
     __tablename__ = "submissions"
     __table_args__ = (Index(None, "round_id", "status"),)
+    model_config = SQLModelConfig(ignored_types=(hybrid_property,))
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="rounds.id")
@@ -28,6 +31,11 @@ class Submission(SQLModel, table=True):
     submitted_at: datetime | None = timestamp_field()
     # When the reviewed party sent its reply to the draft findings (right of reply); None while it has not.
     reply_submitted_at: datetime | None = timestamp_field()
+
+    @hybrid_property
+    def is_submitted(self) -> bool:
+        """Submitted at least once (a saved draft is not); in a query, the same test on the status column."""
+        return self.status == WorkStatus.submitted
 
 
 class SubmissionVersion(SQLModel, table=True):

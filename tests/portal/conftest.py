@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from config.settings import Settings
 from portal.app import create_app
 from review_model.participant_import import import_participants, parse_participants
-from review_model.rounds import create_round_from_file
+from review_model.rounds import create_round_from_file, get_round
 from review_model.tables import Enrolment, Participant, Round
 from review_model.tokens import issue_link
 from review_model.vocabulary import Stage, TokenPurpose
@@ -66,9 +66,7 @@ class PortalWorld:
 
     def round(self) -> Round:
         with Session(self.engine) as session:
-            round_ = session.get(Round, self.round_id)
-            assert round_ is not None
-            return round_
+            return get_round(session, self.round_id)
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from config.settings import Settings
 from portal.app import create_app
-from review_model.tables import AccessToken, Finding, Reply, Round, Submission
+from review_model.rounds import get_round
+from review_model.tables import AccessToken, Finding, Reply, Submission
 from review_model.tokens import issue_link
 from review_model.vocabulary import FindingScope, Stage, TokenPurpose, WorkStatus
 from tests.portal.conftest import SECRET, PortalWorld
@@ -49,8 +50,7 @@ class ReplyWorld:
 
     def move_deadline(self, deadline: datetime) -> None:
         with Session(self.world.engine) as session:
-            round_ = session.get(Round, self.world.round_id)
-            assert round_ is not None
+            round_ = get_round(session, self.world.round_id)
             round_.comment_deadline = deadline
             session.commit()
 
@@ -82,8 +82,7 @@ def _finding(session: Session, round_id: int, submission_id: int, key: str, scal
 def replies(world: PortalWorld) -> ReplyWorld:
     """Anna's party was reviewed and consolidated; the round is in its comment stage; Anna has her reply link."""
     with Session(world.engine) as session:
-        round_ = session.get(Round, world.round_id)
-        assert round_ is not None
+        round_ = get_round(session, world.round_id)
         round_.stage = Stage.comment
         round_.comment_deadline = datetime.now(UTC) + timedelta(days=7)
         anna = _submission(session, world.round_id, world.enrolments[ANNA])

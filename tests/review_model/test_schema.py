@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError, StatementError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from review_model.schema_migrations import current_revision, head_revision, store_is_current, upgrade_store
 from review_model.store import make_engine
@@ -90,3 +90,42 @@ def test_outbox_idempotency_keys_are_unique(engine):
         session.add(message(2))
         with pytest.raises(IntegrityError):
             session.commit()
+
+
+def test_the_review_and_reply_reminder_counts_start_from_the_outbox(empty_database_url):
+    """Migration 0008: review and reply reminders, counted from the outbox before, are counted on the enrolment
+    from then on, starting from what the outbox holds."""
+    from alembic import command
+
+    from config.paths import EXAMPLES_DIR
+    from review_model.participant_import import import_participants, read_participants_file
+    from review_model.rounds import create_round_from_file
+    from review_model.schema_migrations import alembic_config
+    from review_model.store import session_scope
+    from review_model.tables import Enrolment
+
+    engine = make_engine(empty_database_url)
+    upgrade_store(engine)
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        round_ = create_round_from_file(session, EXAMPLES_DIR / "round.yaml", now=now, actor="test",
+                                        default_time_zone="Europe/Berlin", default_language="de").round  # fmt: skip
+        import_participants(session, round_, read_participants_file(EXAMPLES_DIR / "participants.csv")[:3], "p.csv")
+        first, second, third = session.exec(select(Enrolment).order_by(col(Enrolment.id))).all()
+        sent = [(first, ["review_reminder", "review_reminder", "reply_reminder"]), (second, ["reminder"]), (third, [])]
+        for enrolment, kinds in sent:
+            for number, kind in enumerate(kinds):
+                session.add(OutboxMessage(
+                    round_id=round_.id, idempotency_key=f"{enrolment.id}/{kind}/{number}",
+                    message_id=f"<{enrolment.id}.{kind}.{number}@spr.example>", kind=kind,
+                    recipient_email="a@x.example", recipient_participant_id=enrolment.participant_id,
+                    subject="Erinnerung", payload=b"...", next_attempt_at=now,
+                ))  # fmt: skip
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0007")
+    upgrade_store(engine)
+    with Session(engine) as session:
+        counts = [(e.review_reminders_sent, e.reply_reminders_sent)
+                  for e in session.exec(select(Enrolment).order_by(col(Enrolment.id))).all()]  # fmt: skip
+    assert counts == [(2, 1), (0, 0), (0, 0)]
+    engine.dispose()

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from review_model.tables import Recommendation, ReviewAssignment, Round
+from review_model.rounds import get_round
+from review_model.tables import Recommendation, ReviewAssignment
 from review_model.vocabulary import RecommendationStatus
 from tests.support.messages import REVIEW_LINK, link_in, reply_links, text_of
 from tests.workflows.conftest import RoundWorld
@@ -57,9 +58,7 @@ def reply(world: RoundWorld, path: str, general: str, action: str = "send") -> N
 def bring_to_drafting(world: RoundWorld) -> None:
     """Everyone submits, the coordinator confirms the assignment, every reviewer reviews; the stage closes."""
     with Session(world.engine) as session:
-        round_ = session.get(Round, world.round_id)
-        assert round_ is not None
-        deadline = round_.submission_deadline
+        deadline = get_round(session, world.round_id).submission_deadline
     open_invitation_stage(world.context, world.round_id, "test")
     advance_round(world.context, world.round_id)
     for message in world.received():

@@ -113,6 +113,10 @@ def test_remind_in_the_review_stage_reminds_the_reviewers_of_their_open_reviews(
     assert added == {("ben", "review_reminder"): 2, ("cara", "review_reminder"): 1, ("dora", "review_reminder"): 1}
     reminder = next(m for m in world.received() if m.recipients[0].startswith("cara") and "Erinnerung" in m.summary())
     assert len(REVIEW_LINK.findall(text_of(reminder))) == 3  # each of Cara's open reviews, with its link
+    # Each reviewer's count of review reminders, which the reminder rules go by, says what the outbox holds.
+    assert reminder_counts(world, "review_reminders_sent") == {
+        who: count for (who, kind), count in kinds_by_recipient(world).items() if kind == "review_reminder"
+    }
 
 
 def test_remind_in_the_comment_stage_reminds_the_parties_without_a_reply(round_world, configured, monkeypatch):
@@ -135,6 +139,15 @@ def test_remind_in_the_comment_stage_reminds_the_parties_without_a_reply(round_w
         reminded = remind("--participant", "dora@talbach.example")
         assert reminded.exit_code == 0 and "reviewed parties that have not sent their reply" in reminded.output
     assert kinds_by_recipient(world) - before == {("dora", "reply_reminder"): 1}
+    assert reminder_counts(world, "reply_reminders_sent") == {"dora": 1}
+
+
+def reminder_counts(world, counter: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """The enrolments' reminder counter `counter` that is not 0, by the address's local part."""
+    with Session(world.engine) as session:
+        enrolments = session.exec(select(Enrolment)).all()
+        counts = {e.participant.email.split("@")[0]: getattr(e, counter) for e in enrolments}
+    return {who: count for who, count in counts.items() if count}
 
 
 def save_draft(world, path: str, answers: dict[str, str]) -> None:

@@ -171,7 +171,7 @@ def confirm(round_ref: RoundArgument) -> None:
     the review stage and sends the requests."""
     with reported_errors():
         from review_model.rounds import find_round
-        from review_model.store import session_scope
+        from review_model.store import reading_session
         from workflows.cli.output import COORDINATOR
         from workflows.cli.prefect_runs import advance_after, on_prefect
         from workflows.cli.store_access import open_store
@@ -179,7 +179,7 @@ def confirm(round_ref: RoundArgument) -> None:
         from workflows.flows import about_round, confirm_assignment_flow
 
         _ = messages()
-        with session_scope(open_store()) as session:
+        with reading_session(open_store()) as session:
             round_ = find_round(session, round_ref)
             assert round_.id is not None
             round_id, slug = round_.id, round_.slug
@@ -212,13 +212,13 @@ def _assignment_rows(round_ref: str) -> list[tuple[str, str, str, str, bool]]:
     from sqlmodel import col
 
     from review_model.rounds import find_round
-    from review_model.store import session_scope
+    from review_model.store import reading_session
     from review_model.tables import Enrolment, Organisation, Participant, ReviewAssignment, Submission
     from review_model.wide_select import select_columns
     from workflows.cli.store_access import open_store
 
     reviewed_enrolment, reviewed_person, reviewed_org = aliased(Enrolment), aliased(Participant), aliased(Organisation)
-    with session_scope(open_store()) as session:
+    with reading_session(open_store()) as session:
         round_ = find_round(session, round_ref)
         rows = session.exec(
             select_columns(

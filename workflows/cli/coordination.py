@@ -36,10 +36,10 @@ RoundArgument = Annotated[str, typer.Argument(metavar="ROUND", help="The round's
 
 def _round(reference: str) -> tuple[int, str]:
     from review_model.rounds import find_round
-    from review_model.store import session_scope
+    from review_model.store import reading_session
     from workflows.cli.store_access import open_store
 
-    with session_scope(open_store()) as session:
+    with reading_session(open_store()) as session:
         round_ = find_round(session, reference)
         assert round_.id is not None
         return round_.id, round_.slug
@@ -340,17 +340,15 @@ def extend(
         from datetime import date, time
         from zoneinfo import ZoneInfo
 
-        from sqlmodel import Session
-
-        from review_model.tables import Round
+        from review_model.rounds import get_round
+        from review_model.store import reading_session
         from workflows.cli.prefect_runs import advance_after, on_prefect
         from workflows.flows import about_round, extend_deadline_flow
         from workflows.stages.submission import ExtensionRefused
 
         context = _context()
-        with Session(context.engine) as session:
-            round_ = session.get(Round, round_id)
-            assert round_ is not None  # _round found it
+        with reading_session(context.engine) as session:
+            round_ = get_round(session, round_id)
             zone = ZoneInfo(round_.time_zone)
             at = round_.submission_deadline.astimezone(zone).time()
         try:
@@ -402,13 +400,13 @@ def status(round_ref: RoundArgument) -> None:
         from review_model.reminders import days_left
         from review_model.rounds import find_round
         from review_model.stage_rules import stage_deadline
-        from review_model.store import session_scope
+        from review_model.store import reading_session
         from review_model.withdrawal import withdrawn_participants
         from workflows.cli.output import console
         from workflows.cli.rounds import print_withdrawn
         from workflows.cli.store_access import open_store
 
-        with session_scope(open_store()) as session:
+        with reading_session(open_store()) as session:
             round_ = find_round(session, round_ref)
             assert round_.id is not None
             counts = participation(session, round_.id)

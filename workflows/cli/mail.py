@@ -87,10 +87,10 @@ def status(round_ref: RoundOption = None) -> None:
     with reported_errors():
         from notifications.outbox import failed_messages, outbox_counts
         from review_model.rounds import find_round
-        from review_model.store import session_scope
+        from review_model.store import reading_session
         from workflows.cli.store_access import open_store
 
-        with session_scope(open_store()) as session:
+        with reading_session(open_store()) as session:
             round_id = find_round(session, round_ref).id if round_ref else None
             counts = outbox_counts(session, round_id)
             failed = failed_messages(session, round_id)

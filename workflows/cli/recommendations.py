@@ -38,11 +38,11 @@ def list_(round_ref: RoundArgument) -> None:
         from sqlmodel import col, select
 
         from review_model.rounds import find_round
-        from review_model.store import session_scope
+        from review_model.store import reading_session
         from review_model.tables import Recommendation
         from workflows.cli.store_access import open_store
 
-        with session_scope(open_store()) as session:
+        with reading_session(open_store()) as session:
             round_ = find_round(session, round_ref)
             found = session.exec(
                 select(Recommendation)
@@ -132,13 +132,13 @@ def _chosen(session: "Session", round_ref: str, ids: list[int]) -> tuple["Round"
 
 
 def _decide(round_ref: str, ids: list[int], approve: bool) -> None:
-    from review_model.store import session_scope
+    from review_model.store import reading_session
     from workflows.cli.prefect_runs import advance_after, on_prefect
     from workflows.cli.store_access import open_store
     from workflows.coordinator_actions import ActionRefused
     from workflows.flows import about_round, decide_recommendations_flow
 
-    with session_scope(open_store()) as session:
+    with reading_session(open_store()) as session:
         round_, _ = _chosen(session, round_ref, ids)  # unknown ids and the wrong stage: refused before Prefect
         assert round_.id is not None
         round_id, slug, stage = round_.id, round_.slug, round_.stage

@@ -85,10 +85,10 @@ def list_() -> None:
     """List every round with its stage and submission deadline, newest first."""
     with reported_errors():
         from review_model.rounds import enrolment_counts, list_rounds
-        from review_model.store import session_scope
+        from review_model.store import reading_session
         from workflows.cli.store_access import open_store
 
-        with session_scope(open_store()) as session:
+        with reading_session(open_store()) as session:
             rows = [
                 (r.slug, r.title, stage_name(r.stage), local_time(r.submission_deadline, r.time_zone), enrolled)
                 for r in list_rounds(session)
@@ -111,11 +111,11 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
         from review_model.questionnaire import Questionnaire
         from review_model.rounds import enrolment_counts, find_round, round_progress
         from review_model.stage_rules import next_stage, transition_blockers
-        from review_model.store import session_scope
+        from review_model.store import reading_session
         from review_model.withdrawal import withdrawn_participants
         from workflows.cli.store_access import open_store
 
-        with session_scope(open_store()) as session:
+        with reading_session(open_store()) as session:
             r = find_round(session, round_ref)
             assert r.id is not None
             enrolled, respondents, reviewers = enrolment_counts(session, r.id)

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlalchemy.orm import QueryableAttribute
+from sqlmodel import col, select
 
 from config.paths import EXAMPLES_DIR
 from notifications.dev_mail_server import DevMailServer, ReceivedMessage, free_port
@@ -31,6 +32,7 @@ from portal.background import PortalThread
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.rounds import get_round
+from review_model.store import reading_session, session_scope
 from review_model.tables import (
     Finding,
     OutboxMessage,
@@ -42,7 +44,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.vocabulary import RecommendationStatus, Stage, WorkStatus
+from review_model.vocabulary import RecommendationStatus, Stage
 from workflows.demo.personas import Persona, personas_for, reply_text, review_answers, self_assessment_answers
 from workflows.demo.web_forms import open_form, send_form
 from workflows.prefect_output import prefect_log_file, send_prefect_logs_to_file
@@ -79,7 +81,7 @@ class _Round:
     def __init__(self, slug: str, mail: DevMailServer, engine: Engine, say: Say, rng: random.Random) -> None:
         self.slug, self.mail, self.engine, self.say, self.rng = slug, mail, engine, say, rng
         self.seen = 0
-        with Session(engine) as session:
+        with reading_session(engine) as session:
             round_ = session.exec(select(Round).where(Round.slug == slug)).one()
             assert round_.id is not None
             self.id: int = round_.id
@@ -88,7 +90,7 @@ class _Round:
         self.personas: dict[str, Persona] = personas_for(sorted(set(self.organisation_of.values())), FIELDS, rng)
 
     def schedule(self) -> Round:
-        with Session(self.engine, expire_on_commit=False) as session:
+        with reading_session(self.engine) as session:
             return get_round(session, self.id)
 
     def new_mail(self) -> list[ReceivedMessage]:
@@ -178,7 +180,7 @@ def _create_round(engine: Engine, participants: int | None, say: Say) -> str:
     from review_model.participant_import import import_participants, read_participants_file
     from review_model.rounds import create_round_from_file
 
-    with Session(engine, expire_on_commit=False) as session:
+    with session_scope(engine) as session:
         creation = create_round_from_file(
             session, EXAMPLES_DIR / "round.yaml", now=clock.now(), default_time_zone="Europe/Berlin",
             default_language="de", actor="demo",
@@ -192,7 +194,6 @@ def _create_round(engine: Engine, participants: int | None, say: Say) -> str:
             for row in rows
         ]  # fmt: skip
         import_participants(session, creation.round, rows, "participants.csv")
-        session.commit()
         round_ = creation.round
         say(f"① The coordinator creates the round “{round_.title}” with {len(rows)} participants "
             f"(questionnaire {round_.questionnaire_id}).")  # fmt: skip
@@ -247,12 +248,11 @@ def _check(status: int, what: str) -> None:
 
 
 def _review_stage(world: _Round, summary: DemoSummary) -> None:
-    with Session(world.engine) as session:
+    with session_scope(world.engine) as session:
         pairs = session.exec(select(ReviewAssignment).where(ReviewAssignment.round_id == world.id)).all()
         for pair in pairs:
             pair.confirmed_at = clock.now()
         record_event(session, world.id, COORDINATOR, "assignment confirmed", pairs=len(pairs))
-        session.commit()
     summary.reviews_assigned = len(pairs)
     world.say(f"④ Reviewer assignment: the solver proposed {len(pairs)} review pairs without conflicts of interest; "
               "the coordinator confirms them (taken automatically).")  # fmt: skip
@@ -284,12 +284,11 @@ def _review(world: _Round, message: ReceivedMessage, *, leave_one: bool) -> int:
 
 
 def _drafting(world: _Round, summary: DemoSummary) -> None:
-    with Session(world.engine) as session:
+    with session_scope(world.engine) as session:
         drafts = session.exec(select(Recommendation).where(Recommendation.round_id == world.id)).all()
         for draft in drafts:
             draft.status, draft.decided_at, draft.decided_by = RecommendationStatus.approved, clock.now(), COORDINATOR
         record_event(session, world.id, COORDINATOR, "recommendations approved", ids=[d.id for d in drafts])
-        session.commit()
     world.say(f"⑦ The coordinator approves all {len(drafts)} drafted recommendations (taken automatically).")
     world.travel(clock.now() + timedelta(days=1), "the next day")
     world.say(f"  {world.advance()}")
@@ -316,7 +315,7 @@ def _comment_stage(world: _Round, summary: DemoSummary) -> None:
 def _write_report(world: _Round, summary: DemoSummary) -> None:
     target = summary.folder / "report"
     target.mkdir(parents=True, exist_ok=True)
-    with Session(world.engine) as session:
+    with reading_session(world.engine) as session:
         for document in session.exec(select(PublishedReport).where(PublishedReport.round_id == world.id)).all():
             path = target / REPORT_FILES[(document.format, document.language)]
             path.write_bytes(document.content)
@@ -326,16 +325,16 @@ def _write_report(world: _Round, summary: DemoSummary) -> None:
 def count_outcomes(engine: Engine, round_id: int, summary: DemoSummary) -> None:
     """What the round came to, from its store: emails by kind, submissions, reviews, findings, published
     recommendations, replies. Raises when the round did not reach publication."""
-    with Session(engine) as session:
+    with reading_session(engine) as session:
 
-        def count(model: type, *conditions: ColumnElement[bool] | bool) -> int:
+        def count(model: type, *conditions: ColumnElement[bool] | QueryableAttribute[bool] | bool) -> int:
             return session.exec(select(func.count()).select_from(model).where(*conditions)).one()
 
         kinds = select(OutboxMessage.kind, func.count()).where(OutboxMessage.round_id == round_id)
         summary.emails = Counter(dict(session.exec(kinds.group_by(OutboxMessage.kind)).all()))
         summary.submissions = count(Submission, Submission.round_id == round_id,
-                                    Submission.status == WorkStatus.submitted)  # fmt: skip
-        summary.reviews = count(Review, Review.round_id == round_id, Review.status == WorkStatus.submitted)
+                                    Submission.is_submitted)  # fmt: skip
+        summary.reviews = count(Review, Review.round_id == round_id, Review.is_submitted)
         summary.findings = count(Finding, Finding.round_id == round_id)
         summary.recommendations_approved = count(Recommendation, Recommendation.round_id == round_id,
                                                  Recommendation.status == RecommendationStatus.published)  # fmt: skip

@@ -7,13 +7,14 @@ from sqlmodel import Session, col, func, select
 from notifications.addressing import round_context
 from notifications.compose import compose_message
 from notifications.message_kinds import CommentInvitation, ReplyReminder
-from notifications.outbox import enqueue_messages, messages_sent_by_recipient
+from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.questionnaire import Questionnaire
 from review_model.reminders import Numbering, days_left
 from review_model.replies import reply_scope
 from review_model.round_lock import lock_round
+from review_model.store import session_scope
 from review_model.tables import Finding, Recommendation, Round
 from review_model.tokens import issue_links
 from review_model.transitions import transition
@@ -29,13 +30,12 @@ def open_comment_stage(context: StageContext, round_id: int, actor: str, *, forc
     `context.min_reply` for their reply.
     """
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         with transition(session, round_id, Stage.comment, actor, forced=forced, now=now) as change:
             if change is None:
                 return 0
             queued = _invite_replies(session, context, change.round, actor, now)
             change.details["invitations"] = queued
-        session.commit()
         return queued
 
 
@@ -71,14 +71,13 @@ def end_right_of_reply(context: StageContext, round_id: int, actor: str) -> None
     """End the right of reply now (every party has replied): the comment deadline becomes now, so the round
     driver publishes on the planned publication date rather than at the original comment deadline."""
     now = clock.now()
-    with Session(context.engine) as session:
+    with session_scope(context.engine) as session:
         round_ = lock_round(session, round_id)  # not while the driver publishes
         if round_.stage is not Stage.comment or round_.comment_deadline <= now:
             return
         planned, round_.comment_deadline = round_.comment_deadline, now
         record_event(session, round_id, actor, "comment stage closed", planned=planned.isoformat(),
                      publication=round_.publication_at.isoformat() if round_.publication_at else None)  # fmt: skip
-        session.commit()
 
 
 def send_due_reply_reminders(context: StageContext, round_id: int) -> int:
@@ -96,7 +95,6 @@ def remind_parties(
     """Queue a reply reminder to each party without a reply that `number_of` gives a number and a sequence
     (it is given the party's recipient and the reply reminders they had)."""
     assert round_.id is not None
-    sent = messages_sent_by_recipient(session, round_.id, ReplyReminder.kind)
     waiting = [
         party for party in reviewed_parties(session, round_.id)
         if party.submission is not None and party.submission.reply_submitted_at is None
@@ -104,29 +102,25 @@ def remind_parties(
     ]  # fmt: skip
     numbered = {}
     for party in waiting:
-        chosen = number_of(party.recipient.email, sent.get(party.recipient.participant_id, 0))
+        chosen = number_of(party.recipient.email, party.enrolment.reply_reminders_sent)
         if chosen is not None:
             numbered[party.enrolment_id] = (party, chosen)
     links = _reply_links(session, context, round_, [party for party, _ in numbered.values()])
     messages = []
     for party, (number, sequence) in numbered.values():
+        party.enrolment.reply_reminders_sent, party.enrolment.last_reminded_at = number, now
         content = ReplyReminder(links[party.enrolment_id], round_.comment_deadline, number,
                                 max(round_.max_reminders, number), days_left(round_.comment_deadline, now))  # fmt: skip
         messages.append(compose_message(content, party.recipient, round_context(round_), context.sender,
                                         stage="comment", now=now, sequence=sequence))  # fmt: skip
-    queued = enqueue_messages(session, messages, now)
-    session.commit()
-    return queued
+    return enqueue_messages(session, messages, now)
 
 
 def reviewed_parties(session: Session, round_id: int) -> list[Respondent]:
     """The respondents whose self-assessment was submitted and consolidated: the parties with a right of reply.
     A party withdrawn from the round has none: it is not asked for a reply, nor reminded, nor waited for."""
-    return [
-        person for person in respondents(session, round_id)
-        if person.submission is not None and person.submission.submitted_at is not None
-        and person.enrolment.withdrawn_at is None
-    ]  # fmt: skip
+    return [person for person in respondents(session, round_id)
+            if person.submitted and person.enrolment.withdrawn_at is None]  # fmt: skip
 
 
 def _reply_links(session: Session, context: StageContext, round_: Round, parties: list[Respondent]) -> dict[int, str]:

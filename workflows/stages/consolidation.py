@@ -1,16 +1,17 @@
 """The consolidation stage: every reviewed party's figures, and the round's, stored as findings."""
 
+from typing import Any
+
 from sqlmodel import Session, select
 
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.findings import finding_rows
 from review_model.questionnaire import Questionnaire
-from review_model.round_lock import lock_round
+from review_model.round_lock import read_then_write
 from review_model.round_ratings import load_round_ratings
-from review_model.rounds import get_round
-from review_model.store import insert_rows, reading_session
-from review_model.tables import Finding, table_of
+from review_model.store import insert_rows
+from review_model.tables import Finding, Round, table_of
 from review_model.vocabulary import Stage
 from workflows.stages.context import StageContext
 
@@ -22,21 +23,21 @@ def consolidate_round(context: StageContext, round_id: int, actor: str) -> int:
     takes seconds); the write that follows locks the round and checks again, so a concurrent run changes nothing.
     """
     now = clock.now()
-    with reading_session(context.engine) as session:
-        round_ = get_round(session, round_id)
-        if round_.stage is not Stage.consolidation or _has_findings(session, round_id):
-            return 0
+
+    def due(session: Session, round_: Round) -> bool:
+        return round_.stage is Stage.consolidation and not _has_findings(session, round_id)
+
+    def read(session: Session, round_: Round) -> list[dict[str, Any]]:
         questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
         ratings = load_round_ratings(session, round_id, questionnaire)
-    rows = finding_rows(round_id, ratings.submission_ids, ratings.figures, now)
-    with Session(context.engine, expire_on_commit=False) as session:
-        round_ = lock_round(session, round_id)
-        if round_.stage is not Stage.consolidation or _has_findings(session, round_id):
-            return 0
+        return finding_rows(round_id, ratings.submission_ids, ratings.figures, now)
+
+    def write(session: Session, round_: Round, rows: list[dict[str, Any]]) -> int:
         insert_rows(session, table_of(Finding), rows)
         record_event(session, round_id, actor, "findings consolidated", findings=len(rows))
-        session.commit()
         return len(rows)
+
+    return read_then_write(context.engine, round_id, due=due, read=read, write=write) or 0
 
 
 def _has_findings(session: Session, round_id: int) -> bool:

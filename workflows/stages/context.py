@@ -19,6 +19,7 @@ from notifications.delivery import (
 from review_model import clock
 from review_model.reminders import Numbering, reminder_due, scheduled_numbering
 from review_model.round_lock import lock_round
+from review_model.store import session_scope
 from review_model.store_key import store_secret_key
 from review_model.tables import Round
 from review_model.tokens import link_url
@@ -71,7 +72,7 @@ def remind_on_schedule(
     """Queue the reminders of `stage` that the round's policy says are due now, counted from the stage's
     opening towards its deadline; returns how many."""
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         round_ = lock_round(session, round_id)  # two drivers at once would count the same reminders as unsent
         policy = (deadline_of(round_), round_.reminder_days_before, round_.max_reminders)
         if round_.stage is not stage or reminder_due(*policy, 0, now) is None:

@@ -2,8 +2,8 @@
 
 from zoneinfo import ZoneInfo
 
-from notifications.addressing import round_context
-from notifications.compose import Recipient, compose_message
+from notifications.addressing import coordinator_of, round_context
+from notifications.compose import compose_message
 from notifications.message_kinds import StatusDigest
 from notifications.outbox import enqueue_messages
 from review_model import clock
@@ -29,9 +29,6 @@ def send_status_digest(context: StageContext, round_id: int) -> int:
         figures = digest_figures(session, round_, day, now)
         zone = ZoneInfo(round_.time_zone)
         days_left = (figures.deadline.astimezone(zone).date() - day).days if figures.deadline else None
-        coordinator = Recipient(
-            email=round_.coordinator_email, name=round_.coordinator_name, language=round_.language.value
-        )
         message = compose_message(
             StatusDigest(
                 stage=round_.stage.value,
@@ -44,7 +41,7 @@ def send_status_digest(context: StageContext, round_id: int) -> int:
                 stages_entered=tuple(figures.stages_entered),
                 to_do=tuple(figures.to_do),
             ),
-            coordinator,
+            coordinator_of(round_),
             round_context(round_),
             context.sender,
             # not the round's stage: a stage change during the day must not make a second digest that day

@@ -10,10 +10,8 @@ from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.consolidation import gap
 from review_model.questionnaire import Questionnaire
-from review_model.recommendation_rules import GroupFinding, RuleSet, draft_recommendations, load_rules
-from review_model.round_lock import lock_round
-from review_model.rounds import get_round
-from review_model.store import reading_session
+from review_model.recommendation_rules import Draft, GroupFinding, RuleSet, draft_recommendations, load_rules
+from review_model.round_lock import read_then_write
 from review_model.tables import (
     AuditEvent,
     Enrolment,
@@ -21,6 +19,7 @@ from review_model.tables import (
     Organisation,
     Participant,
     Recommendation,
+    Round,
     Submission,
 )
 from review_model.vocabulary import RecommendationStatus, Stage
@@ -37,13 +36,14 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
     checks again.
     """
     now = clock.now()
-    with reading_session(context.engine) as session:
-        round_ = get_round(session, round_id)
-        if round_.stage is not Stage.drafting or _drafted(session, round_id):
-            return 0
-        rules = rules or load_rules()
+
+    def due(session: Session, round_: Round) -> bool:
+        return round_.stage is Stage.drafting and not _drafted(session, round_id)
+
+    def read(session: Session, round_: Round) -> list[Draft]:
         # Core rows, not ORM ones, of only the scopes some rule reads, and without their evidence: a large
         # round has a hundred thousand group findings, and decoding their details was most of the work.
+        chosen = rules or load_rules()
         rows = session.connection().execute(
             select_columns(Finding.id, Finding.scope, Finding.key, Finding.scale, Finding.peer_mean,
                            Finding.self_score, Organisation.name)
@@ -51,7 +51,7 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
             .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
             .join(Participant, col(Participant.id) == Enrolment.participant_id)
             .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-            .where(Finding.round_id == round_id, col(Finding.scope).in_({rule.scope for rule in rules.rules}))
+            .where(Finding.round_id == round_id, col(Finding.scope).in_({rule.scope for rule in chosen.rules}))
             .order_by(col(Finding.id))  # the same evidence (first parties, first quotes) on every run
         ).all()  # fmt: skip
         findings = [
@@ -60,11 +60,9 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
             for finding_id, scope, key, scale, peer, own, party in rows
         ]  # fmt: skip
         labels = Questionnaire.model_validate(round_.questionnaire_snapshot).tag_labels()
-        drafts = draft_recommendations(rules, findings, labels, lambda ids: _details(session, ids))
-    with Session(context.engine, expire_on_commit=False) as session:
-        round_ = lock_round(session, round_id)
-        if round_.stage is not Stage.drafting or _drafted(session, round_id):
-            return 0
+        return draft_recommendations(chosen, findings, labels, lambda ids: _details(session, ids))
+
+    def write(session: Session, round_: Round, drafts: list[Draft]) -> int:
         session.add_all(
             Recommendation(
                 round_id=round_id, rule_id=draft.rule.id, action_level=draft.rule.action_level,
@@ -74,8 +72,9 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
             for draft in drafts
         )  # fmt: skip
         record_event(session, round_id, actor, DRAFTED, drafts=len(drafts))
-        session.commit()
         return len(drafts)
+
+    return read_then_write(context.engine, round_id, due=due, read=read, write=write) or 0
 
 
 def _drafted(session: Session, round_id: int) -> bool:

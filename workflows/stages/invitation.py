@@ -9,6 +9,7 @@ from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.questionnaire import Questionnaire
 from review_model.round_lock import lock_round
+from review_model.store import session_scope
 from review_model.tables import Enrolment
 from review_model.tokens import issue_links
 from review_model.vocabulary import TokenPurpose
@@ -41,7 +42,7 @@ def invite(context: StageContext, round_id: int, enrolment_ids: list[int]) -> in
     invited are skipped.
     """
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         # Locked before reading who is uninvited: a second driver then finds them invited, and issues no links.
         round_ = lock_round(session, round_id)
         people = [
@@ -81,5 +82,4 @@ def invite(context: StageContext, round_id: int, enrolment_ids: list[int]) -> in
         for p in people:
             p.enrolment.invited_at = now
             session.add(p.enrolment)
-        session.commit()
         return queued

@@ -28,6 +28,11 @@ class Respondent:
         """The self-assessment's id; None while there is none."""
         return None if self.submission is None else self.submission.id
 
+    @property
+    def submitted(self) -> bool:
+        """Whether the self-assessment was submitted."""
+        return self.submission is not None and self.submission.is_submitted
+
 
 def respondents(session: Session, round_id: int, enrolment_ids: list[int] | None = None) -> list[Respondent]:
     """The round's respondents (or the given ones), in enrolment order, in one query."""

@@ -12,18 +12,18 @@ from reports.documents import FORMATS, ReportDocument, ReportRenderer
 from reports.rendering import PdfUnavailable
 from review_model import clock
 from review_model.audit_trail import record_event
-from review_model.rounds import get_round
-from review_model.store import reading_session
+from review_model.round_lock import read_then_write
 from review_model.tables import (
     Enrolment,
     Organisation,
     Participant,
     PublishedReport,
     Recommendation,
+    Round,
     Submission,
 )
 from review_model.transitions import StageChange, transition
-from review_model.vocabulary import ActionLevel, Language, RecommendationStatus, Stage, WorkStatus
+from review_model.vocabulary import ActionLevel, Language, RecommendationStatus, Stage
 from review_model.withdrawal import taking_part
 from workflows.stages.context import StageContext
 
@@ -44,15 +44,14 @@ def publish_round(context: StageContext, round_id: int, actor: str, *, forced: b
     Rendering happens before the write transaction, so a long PDF never holds the store's write lock.
     """
     now = clock.now()
-    with reading_session(context.engine) as session:
-        round_ = get_round(session, round_id)
-        if round_.stage is not Stage.comment:
-            return 0
+
+    def due(_session: Session, round_: Round) -> bool:
+        return round_.stage is Stage.comment
+
+    def read(session: Session, _round: Round) -> tuple[list[ReportDocument], list[str]]:
         documents, missing = [], []
         parties = session.exec(
-            select(func.count())
-            .select_from(Submission)
-            .where(Submission.round_id == round_id, Submission.status == WorkStatus.submitted)
+            select(func.count()).select_from(Submission).where(Submission.round_id == round_id, Submission.is_submitted)
         ).one()
         renderer = ReportRenderer(session, round_id, published_at=now)
         for language in Language:
@@ -68,13 +67,15 @@ def publish_round(context: StageContext, round_id: int, actor: str, *, forced: b
                     if format != "pdf":
                         raise
                     missing.append(f"the PDF could not be rendered: {type(failed).__name__}: {failed}")
-    with Session(context.engine, expire_on_commit=False) as session:
+        return documents, missing
+
+    def write(session: Session, _round: Round, rendered: tuple[list[ReportDocument], list[str]]) -> int:
         with transition(session, round_id, Stage.published, actor, forced=forced, now=now) as change:
             if change is None:
                 return 0
-            queued = _publish(session, context, change, documents, missing, actor, now)
-        session.commit()
-        return queued
+            return _publish(session, context, change, *rendered, actor, now)
+
+    return read_then_write(context.engine, round_id, due=due, read=read, write=write) or 0
 
 
 def _publish(session: Session, context: StageContext, change: StageChange, documents: list[ReportDocument],

@@ -2,13 +2,12 @@
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
-
 from review_model import clock
 from review_model.refusals import Refused
 from review_model.reminders import REMINDED_IN, on_demand_numbering, reminder_refusals
-from review_model.round_lock import lock_round
+from review_model.round_lock import read_then_write
 from review_model.rounds import get_round
+from review_model.store import reading_session
 from review_model.vocabulary import Stage
 from workflows.stages.comment import remind_parties
 from workflows.stages.context import StageContext
@@ -32,16 +31,19 @@ def remind_waiting(context: StageContext, round_id: int, email: str | None = Non
     have not submitted in submission, reviewers with reviews still open in review (one reminder listing
     their open reviews), parties without a reply in comment. Raises RemindRefused in the other stages."""
     now = clock.now()
-    with Session(context.engine) as session:
-        round_ = get_round(session, round_id)
-        stage = round_.stage
+    with reading_session(context.engine) as session:
+        stage = get_round(session, round_id).stage
     refusals = reminder_refusals(stage)
     if refusals:
         raise RemindRefused(refusals)
     if stage in (Stage.invitation, Stage.submission):
         return Reminded(stage, REMINDED_IN[stage], remind_respondents_now(context, round_id, email))
     remind = remind_reviewers if stage is Stage.review else remind_parties
-    with Session(context.engine, expire_on_commit=False) as session:
-        round_ = lock_round(session, round_id)
-        queued = remind(session, context, round_, on_demand_numbering(email, now), now) if round_.stage is stage else 0
-    return Reminded(stage, REMINDED_IN[stage], queued)
+    queued = read_then_write(
+        context.engine,
+        round_id,
+        due=lambda _session, round_: round_.stage is stage,  # not when the stage closed since it was read
+        read=lambda _session, _round: on_demand_numbering(email, now),
+        write=lambda session, round_, numbering: remind(session, context, round_, numbering, now),
+    )
+    return Reminded(stage, REMINDED_IN[stage], queued or 0)

@@ -1,6 +1,7 @@
 """The assignment and review stages: propose the assignment, ask reviewers, remind them, close the stage."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -8,7 +9,7 @@ from sqlmodel import Session, col, select
 from notifications.addressing import recipient_for, round_context
 from notifications.compose import Recipient, compose_message
 from notifications.message_kinds import ReviewReminder, ReviewRequest, ReviewTask, StageClosed
-from notifications.outbox import enqueue_messages, messages_sent_by_recipient
+from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.assignment_solver import AssignmentInfeasible
 from review_model.audit_trail import record_event, record_finding
@@ -16,6 +17,7 @@ from review_model.reminders import Numbering, days_left
 from review_model.reviews import REVIEWED_ORGANISATION, confirmed_assignments
 from review_model.round_assignment import propose_assignment
 from review_model.round_lock import lock_round
+from review_model.store import session_scope
 from review_model.tables import (
     Enrolment,
     Organisation,
@@ -26,7 +28,7 @@ from review_model.tables import (
 )
 from review_model.tokens import issue_link
 from review_model.transitions import transition
-from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+from review_model.vocabulary import Stage, TokenPurpose
 from review_model.wide_select import select_columns
 from review_model.withdrawal import taking_part
 from workflows.stages.context import StageContext, remind_on_schedule
@@ -39,7 +41,7 @@ def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
     runs every few minutes); the coordinator sees them in `spr assignment compute`, which reports the same.
     """
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         # Locked before the checks: a second driver waits here, then finds the proposal the first one stored.
         round_ = lock_round(session, round_id)
         if round_.stage is not Stage.assignment:
@@ -56,35 +58,34 @@ def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
             session.commit()
             return 0
         record_event(session, round_id, actor, "assignment proposed", pairs=len(assignment.pairs))
-        session.commit()
         return len(assignment.pairs)
 
 
 def open_review_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
     """Move to the review stage and send each reviewer one request listing their submissions and links."""
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         with transition(session, round_id, Stage.review, actor, forced=forced, now=now) as change:
             if change is None:
                 return 0
             queued = _request_reviews(session, context, change.round, now)
             change.details["requests"] = queued
-        session.commit()
         return queued
 
 
 def _request_reviews(session: Session, context: StageContext, round_: Round, now: datetime) -> int:
     """Queue one review request per reviewer, listing their submissions and links; returns how many."""
+    assert round_.id is not None
     messages = [
         compose_message(
-            ReviewRequest(round_.review_deadline, tuple(tasks)),
+            ReviewRequest(round_.review_deadline, _review_tasks(session, context, round_, reviews)),
             recipient,
             round_context(round_),
             context.sender,
             stage="review",
             now=now,
         )
-        for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=False).items()
+        for recipient, reviews in _reviews_by_reviewer(session, round_.id).items()
     ]
     return enqueue_messages(session, messages, now)
 
@@ -104,76 +105,99 @@ def remind_reviewers(
     """Queue a review reminder, listing their open reviews, to each reviewer with reviews still open that
     `number_of` gives a number and a sequence (it is given the reviewer and the review reminders they had)."""
     assert round_.id is not None
-    sent = messages_sent_by_recipient(session, round_.id, ReviewReminder.kind)
     messages = []
-    for recipient, tasks in _tasks_by_reviewer(session, context, round_, pending_only=True).items():
-        numbered = number_of(recipient.email, sent.get(recipient.participant_id, 0))
+    for recipient, reviews in _reviews_by_reviewer(session, round_.id).items():
+        open_ = [review for review in reviews if review.open]
+        if not open_:
+            continue
+        reviewer = open_[0].reviewer
+        numbered = number_of(recipient.email, reviewer.review_reminders_sent)
         if numbered is None:
             continue
         number, sequence = numbered
+        reviewer.review_reminders_sent, reviewer.last_reminded_at = number, now
+        tasks = _review_tasks(session, context, round_, open_)
         content = ReviewReminder(round_.review_deadline, number, max(round_.max_reminders, number),
-                                 days_left(round_.review_deadline, now), tuple(tasks))  # fmt: skip
+                                 days_left(round_.review_deadline, now), tasks)  # fmt: skip
         messages.append(compose_message(content, recipient, round_context(round_), context.sender,
                                         stage="review", now=now, sequence=sequence))  # fmt: skip
-    queued = enqueue_messages(session, messages, now)
-    session.commit()
-    return queued
+    return enqueue_messages(session, messages, now)
 
 
 def close_review_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
     """Move to consolidation and tell each reviewer the review stage has closed."""
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         with transition(session, round_id, Stage.consolidation, actor, forced=forced, now=now) as change:
             if change is None:
                 return 0
             queued = _tell_reviewers_the_stage_closed(session, context, change.round, now)
             change.details["messages"] = queued
-        session.commit()
         return queued
 
 
 def _tell_reviewers_the_stage_closed(session: Session, context: StageContext, round_: Round, now: datetime) -> int:
-    """Queue the "stage closed" message for every reviewer, saying whether they finished; returns how many."""
-    everything = _tasks_by_reviewer(session, context, round_, pending_only=False)
-    open_ = _tasks_by_reviewer(session, context, round_, pending_only=True)
+    """Queue the "stage closed" message for every reviewer, saying whether they finished; returns how many.
+    It carries no link, so none is issued."""
+    assert round_.id is not None
     messages = [
         compose_message(
-            StageClosed("review", min(now, round_.review_deadline), recipient not in open_, "consolidation"),
+            StageClosed("review", min(now, round_.review_deadline), not any(r.open for r in reviews), "consolidation"),
             recipient,
             round_context(round_),
             context.sender,
             stage="review",
             now=now,
         )
-        for recipient in everything
+        for recipient, reviews in _reviews_by_reviewer(session, round_.id).items()
     ]
     return enqueue_messages(session, messages, now)
 
 
-def _tasks_by_reviewer(
-    session: Session, context: StageContext, round_: Round, *, pending_only: bool
-) -> dict[Recipient, list[ReviewTask]]:
-    """Each reviewer's review tasks: the reviewed organisation and the link to the review form. A withdrawn
-    reviewer has none: they are asked, reminded and told nothing more, and get no new link."""
-    assert round_.id is not None
+@dataclass(frozen=True)
+class _AssignedReview:
+    """One confirmed review a reviewer is asked for."""
+
+    assignment_id: int
+    reviewer: Enrolment
+    reviewed: str  # the reviewed organisation's name
+    open: bool  # not submitted, and the reviewer's address works
+
+
+def _reviews_by_reviewer(session: Session, round_id: int) -> dict[Recipient, list[_AssignedReview]]:
+    """Each reviewer's confirmed reviews, in assignment order; reads only (the links come from _review_tasks).
+    A withdrawn reviewer has none: they are asked, reminded and told nothing more, and get no new link."""
     statement = (
         confirmed_assignments(
             select_columns(
-                ReviewAssignment, Enrolment, Participant, Organisation, REVIEWED_ORGANISATION.name, Review.status
+                ReviewAssignment.id, Enrolment, Participant, Organisation, REVIEWED_ORGANISATION.name,
+                Review.is_submitted,
             ),
-            round_.id,
+            round_id,
         )
         .where(taking_part())
         .order_by(col(ReviewAssignment.id))
-    )
-    tasks: dict[Recipient, list[ReviewTask]] = defaultdict(list)
+    )  # fmt: skip
+    reviews: dict[Recipient, list[_AssignedReview]] = defaultdict(list)
+    for assignment_id, enrolment, person, organisation, reviewed_name, submitted in session.exec(statement).all():
+        still_open = not submitted and enrolment.bounced_at is None
+        reviews[recipient_for(person, organisation)].append(
+            _AssignedReview(assignment_id, enrolment, reviewed_name, still_open)
+        )
+    return reviews
+
+
+def _review_tasks(
+    session: Session, context: StageContext, round_: Round, reviews: list[_AssignedReview]
+) -> tuple[ReviewTask, ...]:
+    """The reviews with the link to each review form (issued here, or the existing one with its expiry moved)."""
+    assert round_.id is not None
     expires = context.link_expiry(round_, round_.review_deadline)
-    for assignment, enrolment, person, organisation, reviewed_name, status in session.exec(statement).all():
-        if pending_only and (status is WorkStatus.submitted or enrolment.bounced_at is not None):
-            continue
-        issued = issue_link(session, context.secret, round_id=round_.id, enrolment_id=enrolment.id,
-                            purpose=TokenPurpose.review, expires_at=expires, assignment_id=assignment.id)  # fmt: skip
-        recipient = recipient_for(person, organisation)
-        tasks[recipient].append(ReviewTask(reviewed_name, context.link(TokenPurpose.review, issued.token)))
-    return tasks
+    tasks = []
+    for review in reviews:
+        assert review.reviewer.id is not None
+        issued = issue_link(session, context.secret, round_id=round_.id, enrolment_id=review.reviewer.id,
+                            purpose=TokenPurpose.review, expires_at=expires,
+                            assignment_id=review.assignment_id)  # fmt: skip
+        tasks.append(ReviewTask(review.reviewed, context.link(TokenPurpose.review, issued.token)))
+    return tuple(tasks)

@@ -14,10 +14,11 @@ from review_model.audit_trail import record_event
 from review_model.reminders import days_left, reminder_due
 from review_model.round_lock import lock_round
 from review_model.stage_rules import stage_deadline
+from review_model.store import session_scope
 from review_model.tables import Round
 from review_model.tokens import extend_links, issue_links
 from review_model.transitions import transition
-from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+from review_model.vocabulary import Stage, TokenPurpose
 from workflows.stages.context import StageContext
 from workflows.stages.people import Respondent, respondents
 
@@ -25,10 +26,9 @@ from workflows.stages.people import Respondent, respondents
 def still_to_answer(person: Respondent) -> bool:
     """Invited, not submitted, not opted out, not withdrawn, and reachable."""
     enrolment = person.enrolment
-    submitted = person.submission is not None and person.submission.status is WorkStatus.submitted
     return (
         enrolment.invited_at is not None
-        and not submitted
+        and not person.submitted
         and enrolment.opted_out_at is None
         and enrolment.withdrawn_at is None
         and enrolment.bounced_at is None
@@ -38,7 +38,7 @@ def still_to_answer(person: Respondent) -> bool:
 def send_due_reminders(context: StageContext, round_id: int) -> int:
     """Queue the reminders the round's policy says are due now; returns how many."""
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         round_ = lock_round(session, round_id)  # two drivers at once would both count the reminders as unsent
         if round_.stage not in (Stage.invitation, Stage.submission):
             return 0
@@ -59,7 +59,7 @@ def send_due_reminders(context: StageContext, round_id: int) -> int:
 def remind_now(context: StageContext, round_id: int, email: str | None = None) -> int:
     """The coordinator's "remind now": everyone still to answer, or one person; returns how many."""
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         round_ = lock_round(session, round_id)  # the reminder counts are the driver's to update too
         chosen = [
             (person, person.enrolment.reminders_sent + 1, f"now-{now:%Y%m%d%H%M%S}")
@@ -103,9 +103,7 @@ def _queue_reminders(
         person.enrolment.reminders_sent = number
         person.enrolment.last_reminded_at = now
         session.add(person.enrolment)
-    queued = enqueue_messages(session, messages, now)
-    session.commit()
-    return queued
+    return enqueue_messages(session, messages, now)
 
 
 class ExtensionRefused(Exception):
@@ -123,7 +121,7 @@ class Extension:
 def extend_submission_deadline(context: StageContext, round_id: int, until: datetime, actor: str) -> Extension:
     """Move the submission deadline, extend the links, and tell everyone who has not submitted."""
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         round_ = lock_round(session, round_id)  # not while the driver closes the stage
         if round_.stage not in (Stage.draft, Stage.invitation, Stage.submission):
             raise ExtensionRefused(f"round {round_.slug} is in stage {round_.stage}: the submission stage is over")
@@ -153,7 +151,6 @@ def extend_submission_deadline(context: StageContext, round_id: int, until: date
         told = enqueue_messages(session, messages, now)
         record_event(session, round_id, actor, "submission deadline extended", previous=previous.isoformat(),
                      deadline=until.isoformat())  # fmt: skip
-        session.commit()
         return Extension(previous, until, extended, told)
 
 
@@ -163,13 +160,12 @@ def close_submission_stage(context: StageContext, round_id: int, actor: str, *, 
     `forced`: the coordinator closes the stage before its deadline (the rules are checked under the lock).
     """
     now = clock.now()
-    with Session(context.engine, expire_on_commit=False) as session:
+    with session_scope(context.engine) as session:
         with transition(session, round_id, Stage.assignment, actor, forced=forced, now=now) as change:
             if change is None:
                 return 0
             queued = _tell_respondents_the_stage_closed(session, context, change.round, now)
             change.details.update(forced=forced, messages=queued)
-        session.commit()
         return queued
 
 
@@ -184,7 +180,7 @@ def _tell_respondents_the_stage_closed(session: Session, context: StageContext, 
             StageClosed(
                 "submission",
                 closed_at,
-                took_part=person.submission is not None and person.submission.status is WorkStatus.submitted,
+                took_part=person.submitted,
                 next_stage="review",
             ),
             person.recipient,
