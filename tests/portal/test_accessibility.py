@@ -12,8 +12,8 @@ from portal.background import PortalThread
 from review_model.tables import AccessToken, ReviewAssignment, Round, Submission
 from review_model.tokens import issue_link
 from review_model.vocabulary import Stage, TokenPurpose
-from tests.browser_support import check_widths, require_axe
 from tests.portal.conftest import ANNA, BEN, CARA, SECRET, PortalWorld
+from tests.support.browser import check_widths, require_axe
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the pages, not the database
