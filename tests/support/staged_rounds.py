@@ -18,6 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -99,7 +100,7 @@ def round_in_stage(
     reviewers_per_party: int = 2,
     questionnaire: str = "smart-city-self-assessment",
     slug: str = "staged-round",
-    **work: object,
+    **work: Any,
 ) -> StagedRound:
     """A new round of `parties` organisations (one person each, respondent and reviewer), created from a round
     file and a participants file as a coordinator would, then brought to `stage` (see `bring_round_to`, whose
@@ -121,7 +122,7 @@ def round_in_stage(
         ).round
         import_participants(session, round_, parse_participants(people_csv(parties).encode()), "people.csv")
         session.commit()
-    return bring_round_to(engine, round_.id, stage, **work)  # type: ignore[arg-type]
+    return bring_round_to(engine, round_.id, stage, **work)
 
 
 def people_csv(parties: int) -> str:
