@@ -27,7 +27,7 @@ from review_model.withdrawal import WithdrawalRefused
 from tests.support.answers import SELF_ASSESSMENT, bring_to_drafting, csrf_of, open_right_of_reply, reply, review_all
 from tests.support.answers import submit as submit_form
 from tests.support.messages import REVIEW_LINK, kinds_by_recipient, link_in, text_of
-from tests.workflows.conftest import RoundWorld
+from tests.support.round_world import RoundWorld
 from workflows.coordinator_actions import close_stage_now, revoke_links, withdraw_participant
 from workflows.round_driver import advance_round
 from workflows.stages.launch import open_invitation_stage
