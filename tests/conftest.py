@@ -179,7 +179,7 @@ def prefect_harness() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """One headless Chromium for every real-browser test of the run (skipped without it, except in CI)."""
-    from tests.browser_support import SharedChromium, require_chromium
+    from tests.support.browser import SharedChromium, require_chromium
 
     require_chromium()
     with SharedChromium(tmp_path_factory.mktemp("chromium")) as shared:

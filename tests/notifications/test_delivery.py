@@ -27,7 +27,7 @@ from notifications.outbox import (
 from review_model import clock
 from review_model.tables import Enrolment, Organisation, OutboxMessage, Participant, Round
 from review_model.vocabulary import Language, OrganisationKind, OutboxState
-from tests.notifications.conftest import ENVELOPE_FROM, fast_options, invitation_for, smtp_for
+from tests.support.outgoing_mail import ENVELOPE_FROM, fast_options, invitation_for, smtp_for
 
 
 def enqueue(engine, count: int, **kwargs) -> list[str]:

@@ -7,7 +7,7 @@ import aiosmtplib
 import pytest
 
 from notifications.dev_mail_server import DevMailServer
-from tests.notifications.conftest import ENVELOPE_FROM, invitation_for
+from tests.support.outgoing_mail import ENVELOPE_FROM, invitation_for
 
 
 def send_one(server: DevMailServer) -> str:

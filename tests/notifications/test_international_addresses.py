@@ -6,25 +6,22 @@ import email.policy
 
 from sqlmodel import Session, select
 
-from notifications.compose import Recipient, compose_message
 from notifications.delivery import run_delivery
 from notifications.dev_mail_server import DevMailServer
-from notifications.message_kinds import Invitation
 from notifications.outbox import enqueue_messages, failed_messages, requeue_failed
 from review_model import clock
-from review_model.questionnaire import Text
 from review_model.tables import OutboxMessage
 from review_model.vocabulary import OutboxState
-from tests.notifications.conftest import DEADLINE, ENVELOPE_FROM, NOW, ROUND, SENDER, fast_options, smtp_for
+from tests.support.outgoing_mail import (
+    ENVELOPE_FROM,
+    fast_options,
+    invitation_to,
+    smtp_for,
+)
 
 UMLAUT_LOCAL = "müller@stadt.example"
 UMLAUT_DOMAIN = "a@bücher.example"
 PLAIN = "plain@stadt.example"
-
-
-def invitation_to(address: str, name: str = "Jörg Müller"):
-    content = Invitation("http://127.0.0.1:8000/f/token", DEADLINE, Text(de="Selbsteinschätzung", en="Self"), 27)
-    return compose_message(content, Recipient(address, name, "de"), ROUND, SENDER, stage="invitation", now=NOW)
 
 
 def deliver(engine, server: DevMailServer, addresses: list[str]):

@@ -33,7 +33,7 @@ from notifications.message_kinds import (
 from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.questionnaire import Text
-from tests.notifications.conftest import DEADLINE, ENVELOPE_FROM, NOW, ROUND, SENDER, fast_options, smtp_for
+from tests.support.outgoing_mail import DEADLINE, ENVELOPE_FROM, NOW, ROUND, SENDER, fast_options, smtp_for
 
 HOSTILE = "<script>alert(1)</script>"
 LINK = "http://127.0.0.1:8000/f/Zm9vYmFy"

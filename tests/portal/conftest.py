@@ -1,4 +1,5 @@
-"""A round in its submission stage, with people and personal links, and the portal serving it."""
+"""A round in its submission stage, with people and personal links, and the portal serving it; the same round
+with reviewers assigned (`review_links`), and in its comment stage with Anna's reply link (`replies`)."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,13 +15,17 @@ from config.settings import Settings
 from portal.app import create_app
 from review_model.participant_import import import_participants, parse_participants
 from review_model.rounds import create_round_from_file, get_round
-from review_model.tables import Enrolment, Participant, Round
+from review_model.tables import Enrolment, Finding, Participant, Reply, ReviewAssignment, Round, Submission
 from review_model.tokens import issue_link
-from review_model.vocabulary import Stage, TokenPurpose
+from review_model.vocabulary import FindingScope, Stage, TokenPurpose, WorkStatus
 from tests.support.answers import csrf_of
 
 HERE = Path(__file__).resolve().parent
 SECRET = "a-test-secret-that-is-long-enough-1234567890"
+ANNA = "anna@auenburg.example"
+BEN = "ben@nordhaven.example"
+CARA = "cara@elbstein.example"
+HOSTILE_COMMENT = "<script>alert(1)</script> Kommentar zur Plattform"
 PEOPLE = """email,name,organisation,organisation_kind,state,language,roles
 anna@auenburg.example,Anna Keller,Stadt Auenburg,Kommune,BY,de,respondent;reviewer
 ben@nordhaven.example,Ben Hansen,Hansestadt Nordhaven,Kommune,SH,en,respondent;reviewer
@@ -102,3 +107,120 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[PortalWorld]:
     settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
     with TestClient(create_app(settings, engine), base_url="http://testserver") as client:
         yield PortalWorld(engine, client, round_.id, links, enrolments, now)
+
+
+@pytest.fixture
+def review_links(world: PortalWorld) -> dict[str, str]:
+    """Anna submits; Cara and Ben are assigned to review her; the round moves to review. Their review links."""
+    assert world.post(ANNA, COMPLETE, action="submit").status_code == 303
+    links = {}
+    with Session(world.engine) as session:
+        submission = session.exec(select(Submission)).one()
+        round_ = world.round()
+        for reviewer in (CARA, BEN):
+            assignment = ReviewAssignment(
+                round_id=world.round_id, submission_id=submission.id, reviewer_enrolment_id=world.enrolments[reviewer]
+            )
+            session.add(assignment)
+            session.flush()
+            issued = issue_link(
+                session, SECRET.encode(), round_id=world.round_id, enrolment_id=world.enrolments[reviewer],
+                purpose=TokenPurpose.review, assignment_id=assignment.id,
+                expires_at=round_.review_deadline + timedelta(days=14),
+            )  # fmt: skip
+            links[reviewer] = f"/r/{issued.token}"
+        stored_round = session.get(type(round_), world.round_id)
+        stored_round.stage = Stage.review
+        session.commit()
+    return links
+
+
+@dataclass
+class ReplyWorld:
+    world: PortalWorld
+    link: str  # Anna's reply link
+    findings: dict[str, int]  # "rechtlich", "technisch" (each group's first finding), "ben": another party's
+
+    def csrf(self) -> str:
+        page = self.world.client.get(self.link).text
+        return csrf_of(page)
+
+    def post(self, fields: dict[str, str], action: str = "save", **headers: str):
+        data = {"csrf": self.csrf(), "action": action, "lang": "de", **fields}
+        return self.world.client.post(self.link, data=data, headers=headers, follow_redirects=False)
+
+    def stored(self) -> tuple[Submission, dict[int | None, str]]:
+        with Session(self.world.engine) as session:
+            submission = session.exec(select(Submission).where(Submission.enrolment_id == self.anna)).one()
+            replies = session.exec(select(Reply).where(Reply.submission_id == submission.id)).all()
+            return submission, {reply.finding_id: reply.text for reply in replies}
+
+    @property
+    def anna(self) -> int:
+        return self.world.enrolments[ANNA]
+
+    def move_deadline(self, deadline: datetime) -> None:
+        with Session(self.world.engine) as session:
+            round_ = get_round(session, self.world.round_id)
+            round_.comment_deadline = deadline
+            session.commit()
+
+
+def _submission(session: Session, round_id: int, enrolment_id: int) -> Submission:
+    now = datetime.now(UTC)
+    submission = Submission(
+        round_id=round_id, enrolment_id=enrolment_id, status=WorkStatus.submitted, answers={}, version=1,
+        submitted_at=now,
+    )  # fmt: skip
+    session.add(submission)
+    session.flush()
+    return submission
+
+
+def _finding(session: Session, round_id: int, submission_id: int, key: str, scale: str, **figures) -> int:
+    # every_item_type.yaml tags its matrix rows with strategy_level: the groups a party replies to.
+    finding = Finding(
+        round_id=round_id, submission_id=submission_id, scope=FindingScope.strategy_level, key=key, scale=scale,
+        n_reviews=2, **figures,
+    )  # fmt: skip
+    session.add(finding)
+    session.flush()
+    assert finding.id is not None
+    return finding.id
+
+
+@pytest.fixture
+def replies(world: PortalWorld) -> ReplyWorld:
+    """Anna's party was reviewed and consolidated; the round is in its comment stage; Anna has her reply link."""
+    with Session(world.engine) as session:
+        round_ = get_round(session, world.round_id)
+        round_.stage = Stage.comment
+        round_.comment_deadline = datetime.now(UTC) + timedelta(days=7)
+        anna = _submission(session, world.round_id, world.enrolments[ANNA])
+        comment = {"item": "ratings.matrix/technisch/comment", "text": HOSTILE_COMMENT}
+        findings = {
+            "rechtlich": _finding(
+                session, world.round_id, anna.id, "rechtlich", "traffic_light", self_score=3.0, peer_mean=1.5,
+                details={"gap": -1.5, "comments": [], "weakest": []},
+            ),
+            "technisch": _finding(
+                session, world.round_id, anna.id, "technisch", "traffic_light", self_score=3.0, peer_mean=2.0,
+                details={"gap": -1.0, "comments": [comment], "weakest": ["ratings.matrix/technisch/status"]},
+            ),
+        }  # fmt: skip
+        # The same group on its second scale: its comments are the same ones, and shown once.
+        _finding(
+            session, world.round_id, anna.id, "technisch", "progress", self_score=2.0, peer_mean=1.0,
+            details={"gap": -1.0, "comments": [comment], "weakest": []},
+        )  # fmt: skip
+        ben = _submission(session, world.round_id, world.enrolments[BEN])
+        findings["ben"] = _finding(
+            session, world.round_id, ben.id, "rechtlich", "traffic_light", self_score=1.0, peer_mean=1.0,
+            details={"gap": 0.0, "comments": [], "weakest": []},
+        )  # fmt: skip
+        issued = issue_link(
+            session, SECRET.encode(), round_id=world.round_id, enrolment_id=world.enrolments[ANNA],
+            purpose=TokenPurpose.reply, expires_at=round_.comment_deadline + timedelta(days=14),
+        )  # fmt: skip
+        session.commit()
+    return ReplyWorld(world, f"/c/{issued.token}", findings)

@@ -12,15 +12,12 @@ from portal.background import PortalThread
 from review_model.tables import AccessToken, ReviewAssignment, Round, Submission
 from review_model.tokens import issue_link
 from review_model.vocabulary import Stage, TokenPurpose
-from tests.browser_support import check_widths, require_axe
-from tests.portal.conftest import SECRET, PortalWorld
-from tests.portal.test_reply_form import ANNA, BEN, replies  # noqa: F401 (the fixture)
-
-CARA = "cara@elbstein.example"
+from tests.portal.conftest import ANNA, BEN, CARA, SECRET, PortalWorld
+from tests.support.browser import check_widths, require_axe
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the pages, not the database
-def test_every_kind_of_portal_page_passes_axe(replies, chromium, database_url):  # noqa: F811
+def test_every_kind_of_portal_page_passes_axe(replies, chromium, database_url):
     script = require_axe()
     world = replies.world
     settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")

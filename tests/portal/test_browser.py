@@ -22,8 +22,8 @@ from review_model.questionnaire import Text
 from review_model.tables import Enrolment, Organisation, Participant, Round, Submission, SubmissionVersion
 from review_model.tokens import issue_link, link_url
 from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
-from tests.browser_support import ARTIFACTS, CHROMIUM, require_chromium
 from tests.portal.conftest import SECRET
+from tests.support.browser import ARTIFACTS, CHROMIUM, require_chromium
 
 if CHROMIUM is None:
     require_chromium()

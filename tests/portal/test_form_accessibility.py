@@ -14,10 +14,8 @@ from config.settings import Settings
 from portal.app import create_app
 from portal.background import PortalThread
 from review_model.tables import Finding
-from tests.portal.conftest import SECRET
-from tests.portal.test_reply_form import replies  # noqa: F401 (the fixture, used through `request`)
+from tests.portal.conftest import ANNA, SECRET
 
-ANNA = "anna@auenburg.example"
 CSS = Path(__file__).resolve().parents[2] / "portal" / "static" / "portal.css"
 LONG_WORD = "Donaudampfschifffahrtselektrizitätenhauptbetriebswerkbauunterbeamtengesellschaft" * 2
 ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the page, not the database
@@ -127,8 +125,8 @@ def test_the_error_summary_links_every_error_and_takes_the_focus(world, browser)
 
 
 @ON_SQLITE
-def test_the_reply_page_fits_a_phone_with_a_long_word(world, browser, request):
-    reply_world = request.getfixturevalue("replies")
+def test_the_reply_page_fits_a_phone_with_a_long_word(world, browser, replies):
+    reply_world = replies
     with Session(world.engine) as session:
         finding = session.get(Finding, reply_world.findings["technisch"])
         finding.details = {**finding.details, "comments": [{"item": "x", "text": f"Ein {LONG_WORD} ohne Pause"}]}

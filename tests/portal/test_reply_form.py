@@ -1,118 +1,19 @@
 """The right of reply at /c/<token>: the party's draft findings, replies saved, sent, kept exactly, closed."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from config.settings import Settings
 from portal.app import create_app
-from review_model.rounds import get_round
-from review_model.tables import AccessToken, Finding, Reply, Submission
-from review_model.tokens import issue_link
-from review_model.vocabulary import FindingScope, Stage, TokenPurpose, WorkStatus
-from tests.portal.conftest import SECRET, PortalWorld
-from tests.support.answers import csrf_of
+from review_model.tables import AccessToken
+from review_model.vocabulary import TokenPurpose
+from tests.portal.conftest import ANNA, SECRET
 
-ANNA = "anna@auenburg.example"
-BEN = "ben@nordhaven.example"
-HOSTILE_COMMENT = "<script>alert(1)</script> Kommentar zur Plattform"
 TYPED = "<b>\"Quote\" & 'apostrophe'</b>\r\nsecond line"  # as a browser sends a textarea's line break
 STORED = "<b>\"Quote\" & 'apostrophe'</b>\nsecond line"
 SHOWN = "&lt;b&gt;&#34;Quote&#34; &amp; &#39;apostrophe&#39;&lt;/b&gt;\nsecond line"
-
-
-@dataclass
-class ReplyWorld:
-    world: PortalWorld
-    link: str  # Anna's reply link
-    findings: dict[str, int]  # "rechtlich", "technisch" (each group's first finding), "ben": another party's
-
-    def csrf(self) -> str:
-        page = self.world.client.get(self.link).text
-        return csrf_of(page)
-
-    def post(self, fields: dict[str, str], action: str = "save", **headers: str):
-        data = {"csrf": self.csrf(), "action": action, "lang": "de", **fields}
-        return self.world.client.post(self.link, data=data, headers=headers, follow_redirects=False)
-
-    def stored(self) -> tuple[Submission, dict[int | None, str]]:
-        with Session(self.world.engine) as session:
-            submission = session.exec(select(Submission).where(Submission.enrolment_id == self.anna)).one()
-            replies = session.exec(select(Reply).where(Reply.submission_id == submission.id)).all()
-            return submission, {reply.finding_id: reply.text for reply in replies}
-
-    @property
-    def anna(self) -> int:
-        return self.world.enrolments[ANNA]
-
-    def move_deadline(self, deadline: datetime) -> None:
-        with Session(self.world.engine) as session:
-            round_ = get_round(session, self.world.round_id)
-            round_.comment_deadline = deadline
-            session.commit()
-
-
-def _submission(session: Session, round_id: int, enrolment_id: int) -> Submission:
-    now = datetime.now(UTC)
-    submission = Submission(
-        round_id=round_id, enrolment_id=enrolment_id, status=WorkStatus.submitted, answers={}, version=1,
-        submitted_at=now,
-    )  # fmt: skip
-    session.add(submission)
-    session.flush()
-    return submission
-
-
-def _finding(session: Session, round_id: int, submission_id: int, key: str, scale: str, **figures) -> int:
-    # every_item_type.yaml tags its matrix rows with strategy_level: the groups a party replies to.
-    finding = Finding(
-        round_id=round_id, submission_id=submission_id, scope=FindingScope.strategy_level, key=key, scale=scale,
-        n_reviews=2, **figures,
-    )  # fmt: skip
-    session.add(finding)
-    session.flush()
-    assert finding.id is not None
-    return finding.id
-
-
-@pytest.fixture
-def replies(world: PortalWorld) -> ReplyWorld:
-    """Anna's party was reviewed and consolidated; the round is in its comment stage; Anna has her reply link."""
-    with Session(world.engine) as session:
-        round_ = get_round(session, world.round_id)
-        round_.stage = Stage.comment
-        round_.comment_deadline = datetime.now(UTC) + timedelta(days=7)
-        anna = _submission(session, world.round_id, world.enrolments[ANNA])
-        comment = {"item": "ratings.matrix/technisch/comment", "text": HOSTILE_COMMENT}
-        findings = {
-            "rechtlich": _finding(
-                session, world.round_id, anna.id, "rechtlich", "traffic_light", self_score=3.0, peer_mean=1.5,
-                details={"gap": -1.5, "comments": [], "weakest": []},
-            ),
-            "technisch": _finding(
-                session, world.round_id, anna.id, "technisch", "traffic_light", self_score=3.0, peer_mean=2.0,
-                details={"gap": -1.0, "comments": [comment], "weakest": ["ratings.matrix/technisch/status"]},
-            ),
-        }  # fmt: skip
-        # The same group on its second scale: its comments are the same ones, and shown once.
-        _finding(
-            session, world.round_id, anna.id, "technisch", "progress", self_score=2.0, peer_mean=1.0,
-            details={"gap": -1.0, "comments": [comment], "weakest": []},
-        )  # fmt: skip
-        ben = _submission(session, world.round_id, world.enrolments[BEN])
-        findings["ben"] = _finding(
-            session, world.round_id, ben.id, "rechtlich", "traffic_light", self_score=1.0, peer_mean=1.0,
-            details={"gap": 0.0, "comments": [], "weakest": []},
-        )  # fmt: skip
-        issued = issue_link(
-            session, SECRET.encode(), round_id=world.round_id, enrolment_id=world.enrolments[ANNA],
-            purpose=TokenPurpose.reply, expires_at=round_.comment_deadline + timedelta(days=14),
-        )  # fmt: skip
-        session.commit()
-    return ReplyWorld(world, f"/c/{issued.token}", findings)
 
 
 def test_the_party_sees_its_findings_and_the_peers_comments_escaped(replies):

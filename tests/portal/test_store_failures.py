@@ -16,11 +16,8 @@ from portal.app import create_app
 from portal.security import SECURITY_HEADERS
 from review_model.store import make_engine
 from review_model.tables import Submission
-from tests.portal.conftest import COMPLETE, SECRET
-from tests.portal.test_reply_form import replies  # noqa: F401 (the fixture, used through `request`)
+from tests.portal.conftest import ANNA, BEN, COMPLETE, SECRET
 
-ANNA = "anna@auenburg.example"
-BEN = "ben@nordhaven.example"
 TYPED = {**COMPLETE, "facts.staerken": "Mühsam getippt, nicht verloren"}
 TYPED_EN = {**TYPED, "facts.einwohner": "48,250", "facts.budget": "2.5"}
 
@@ -65,8 +62,8 @@ def test_a_failing_save_shows_the_form_again_with_everything_typed(world, monkey
         assert session.exec(select(Submission)).first() is None
 
 
-def test_a_failing_reply_shows_the_reply_page_again_with_the_typed_text(world, request, monkeypatch):
-    reply_world = request.getfixturevalue("replies")
+def test_a_failing_reply_shows_the_reply_page_again_with_the_typed_text(world, replies, monkeypatch):
+    reply_world = replies
     csrf = reply_world.csrf()
 
     def disk_full(self) -> None:

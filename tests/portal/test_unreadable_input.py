@@ -5,12 +5,9 @@ import pytest
 from sqlmodel import Session, select
 
 from review_model.tables import Review, Submission
-from tests.portal.conftest import COMPLETE
-from tests.portal.test_review_form import CARA, review_links
+from tests.portal.conftest import ANNA, BEN, CARA, COMPLETE
 from tests.support.answers import csrf_of
 
-ANNA = "anna@auenburg.example"
-BEN = "ben@nordhaven.example"
 NUL_FIELDS = ("facts.staerken", "ratings.ampel/comment", "ratings.matrix/technisch/comment")
 
 
@@ -39,11 +36,10 @@ def test_a_nul_byte_in_a_choice_or_number_is_refused(world):
     assert nothing_saved(world)
 
 
-def test_a_nul_byte_in_a_review_comment_is_refused(world):
-    links = review_links(world)
-    csrf = csrf_of(world.client.get(links[CARA]).text)
+def test_a_nul_byte_in_a_review_comment_is_refused(world, review_links):
+    csrf = csrf_of(world.client.get(review_links[CARA]).text)
     data = {"csrf": csrf, "action": "save", "ratings.ampel/comment": "gut\x00"}
-    response = world.client.post(links[CARA], data=data, follow_redirects=False)
+    response = world.client.post(review_links[CARA], data=data, follow_redirects=False)
     assert response.status_code == 422 and "gut\ufffd</textarea>" in response.text
     with Session(world.engine) as session:
         assert session.exec(select(Review)).first() is None

@@ -208,7 +208,7 @@ def test_numbers_beyond_their_range_and_yaml_beyond_plain_text_are_refused(tmp_p
 
 
 def test_an_alias_bomb_or_a_device_is_refused_as_a_questionnaire(tmp_path):
-    from tests.review_model.hostile_files import ALIAS_BOMB
+    from tests.support.hostile_files import ALIAS_BOMB
 
     [message] = problems_of(tmp_path, VALID + ALIAS_BOMB)
     assert "lol5: holds more than 100,000 values once its aliases are expanded" in message

@@ -11,7 +11,7 @@ from review_model.rounds import RoundExists, create_round_from_file, find_round
 from review_model.tables import AuditEvent, Round
 from review_model.vocabulary import Language, Stage
 from review_model.yaml_documents import DocumentError, read_yaml_document
-from tests.review_model.hostile_files import HOSTILE_ROUND_FILES
+from tests.support.hostile_files import HOSTILE_ROUND_FILES
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2027, 1, 10, 9, 30, tzinfo=UTC)

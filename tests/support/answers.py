@@ -9,7 +9,7 @@ from review_model.rounds import get_round
 from review_model.tables import Recommendation, ReviewAssignment
 from review_model.vocabulary import RecommendationStatus
 from tests.support.messages import REVIEW_LINK, link_in, reply_links, text_of
-from tests.workflows.conftest import RoundWorld
+from tests.support.round_world import RoundWorld
 from workflows.round_driver import advance_round
 from workflows.stages.launch import open_invitation_stage
 

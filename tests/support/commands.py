@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from config.settings import get_settings
-from tests.workflows.conftest import SECRET, RoundWorld
+from tests.support.round_world import SECRET, RoundWorld
 
 PREFECT_NOISE = ("INFO", "ERROR", "Traceback", "WARNING")
 

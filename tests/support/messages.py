@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from notifications.dev_mail_server import ReceivedMessage
 from review_model.tables import OutboxMessage
-from tests.workflows.conftest import RoundWorld
+from tests.support.round_world import RoundWorld
 
 LINK = re.compile(r"http://testserver(/a/[A-Za-z0-9_-]{43})")
 REVIEW_LINK = re.compile(r"http://testserver(/r/[A-Za-z0-9_-]{43})")

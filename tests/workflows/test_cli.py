@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES
-from tests.review_model.hostile_files import HOSTILE_ROUND_FILES
+from tests.support.hostile_files import HOSTILE_ROUND_FILES
 from workflows.cli import app
 
 runner = CliRunner()

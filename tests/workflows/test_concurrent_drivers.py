@@ -27,7 +27,7 @@ from review_model.rounds import create_round_from_file
 from review_model.submissions import submit_answers
 from review_model.tables import AuditEvent, Enrolment, OutboxMessage, Recommendation, ReviewAssignment, Round
 from review_model.vocabulary import RecommendationStatus, Stage
-from tests.workflows.conftest import PEOPLE, stage_context, write_round_file
+from tests.support.round_world import PEOPLE, stage_context, write_round_file
 from workflows.round_driver import advance_round, deliver_now
 from workflows.stages import publication
 from workflows.stages.context import StageContext
@@ -145,7 +145,7 @@ def race(drivers: list[Callable[[], object]]) -> list[BaseException]:
 def test_two_drivers_at_once_take_each_transition_once(postgres_engine, mail, tmp_path, monkeypatch):
     # The report's rendering is not what races; a PDF of each round would take most of the test's time.
     monkeypatch.setattr(publication, "PDF_MAX_PARTIES", 0)
-    context = stage_context(postgres_engine, mail)
+    context = stage_context(postgres_engine, mail.port)
     round_ids, raised = [], []
 
     def two_drivers(round_id: int) -> None:

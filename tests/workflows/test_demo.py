@@ -14,7 +14,7 @@ from portal.background import PortalThread
 from review_model.store import make_engine, reading_session
 from review_model.tables import Recommendation, Round
 from review_model.vocabulary import RecommendationStatus
-from tests.browser_support import ARTIFACTS, WIDTHS, check_widths, require_axe
+from tests.support.browser import ARTIFACTS, WIDTHS, check_widths, require_axe
 from tests.support.commands import environment, spr
 from workflows.demo.run import DemoSummary, count_outcomes
 

@@ -14,7 +14,7 @@ from notifications.dev_mail_server import DevMailServer, free_port
 from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.store import make_engine
-from tests.notifications.conftest import ENVELOPE_FROM, invitation_for
+from tests.support.outgoing_mail import ENVELOPE_FROM, invitation_for
 from workflows.cli import app
 
 runner = CliRunner()
@@ -130,7 +130,7 @@ def _wait_for_port(port: int) -> None:
 
 
 def test_outbox_status_says_why_a_non_ascii_address_could_not_be_sent(configured, monkeypatch):
-    from tests.notifications.test_international_addresses import invitation_to
+    from tests.support.outgoing_mail import invitation_to
 
     engine = make_engine(configured)
     assert spr("db", "upgrade").exit_code == 0

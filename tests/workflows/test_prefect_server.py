@@ -22,7 +22,7 @@ from review_model.vocabulary import Stage
 from tests.support.answers import SELF_ASSESSMENT, csrf_of
 from tests.support.commands import assert_quiet, environment, spr, wait_for
 from tests.support.messages import text_of
-from tests.workflows.conftest import SECRET
+from tests.support.round_world import SECRET
 from workflows.cli import app
 from workflows.prefect_server import LocalPrefectServer
 from workflows.worker import settings_for_flow_runs, worker_refusals

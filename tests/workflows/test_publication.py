@@ -1,17 +1,16 @@
 """From the close of the review stage to publication, with time moved by freezegun: the right of reply,
-its reminders, the report kept in the store and read on the portal, and the emails that say so."""
+its reminders, the report kept in the store and read on the portal, and the emails that say so.
 
-import shutil
-import subprocess
+The first test goes the whole way as participants do, through the portal and the emails; the others start
+from a round the factories put in its stage. What the report itself says is tested in tests/reports."""
+
 from datetime import timedelta
 
-import pytest
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
 from reports.documents import render_report
 from review_model.tables import (
-    Organisation,
     OutboxMessage,
     PublishedReport,
     Recommendation,
@@ -23,6 +22,7 @@ from review_model.tables import (
 from review_model.vocabulary import ActionLevel, RecommendationStatus, Stage, WorkStatus, action_levels_in_a_sentence
 from tests.support.answers import HOSTILE, approve_every_draft, bring_to_drafting, open_right_of_reply, reply
 from tests.support.messages import reply_links, text_of
+from tests.support.staged_rounds import bring_round_to
 from workflows.round_driver import advance_round
 
 REPLY = f"Wir widersprechen.\n{HOSTILE}\nZweite Zeile – „Zitat“"
@@ -123,63 +123,13 @@ def test_from_review_close_to_publication(round_world):
     assert world.portal.get("/reports/nothing-here/report.html").status_code == 404
 
 
-def test_hostile_names_and_replies_are_text_in_the_pdf(round_world, tmp_path):
-    pytest.importorskip("weasyprint")
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
-    from reports.documents import render_report
-
-    with Session(round_world.engine) as session:
-        organisation = session.exec(select(Organisation).where(Organisation.name == "Stadt Auenburg")).one()
-        organisation.name = f"Stadt {HOSTILE}"
-        session.commit()
-    test_from_review_close_to_publication(round_world)
-    with Session(round_world.engine) as session:
-        pdf = session.exec(
-            select(PublishedReport).where(PublishedReport.format == "pdf", PublishedReport.language == "de")
-        ).one()
-        html = render_report(session, round_world.round_id, "html", "de").content.decode()
-    assert "<script>" not in html and "Stadt &lt;script&gt;" in html
-    path = tmp_path / "report.pdf"
-    path.write_bytes(pdf.content)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    for section in ("Gesamtbild", "So lesen Sie die Bewertungen", "Priorisierte Handlungsfelder",
-                    "Status nach Leitlinie und Handlungsfeld", "Benchmark", "Profile der Organisationen",
-                    "Wo die Gutachter uneins waren", "Empfehlungen nach Handlungsebene", "Stellungnahmen",
-                    "Methode und Beteiligung"):  # fmt: skip
-        assert section in text, section
-    assert '<script>alert("x")</script>' in text  # printed as the text it is, never run
-    assert "Wir widersprechen." in text
-
-
-def test_the_report_command_writes_each_format(round_world, configured, tmp_path):
-    from typer.testing import CliRunner
-
-    from workflows.cli import app
-
-    runner = CliRunner()
-    too_early = runner.invoke(app, ["report", "fruehjahr-2027"])
-    assert too_early.exit_code == 1 and "no findings yet" in too_early.output
-    test_from_review_close_to_publication(round_world)
-    written = runner.invoke(app, ["report", "fruehjahr-2027", "--format", "csv", "--output", str(tmp_path)])
-    assert written.exit_code == 0 and "published edition" in written.output, written.output
-    scores = (tmp_path / "fruehjahr-2027-scores-de.csv").read_text(encoding="utf-8").splitlines()
-    assert scores[0].startswith("\ufefforganisation,kind,item,label,scale,self,peer_scores")
-    assert len(scores) == 1 + 4 * 24  # every rating of every party
-    english = runner.invoke(app, ["report", "fruehjahr-2027", "--lang", "en", "--format", "json", "-o", "-"])
-    assert english.exit_code == 0 and '"round": "fruehjahr-2027"' in english.output
-    status = runner.invoke(app, ["status", "fruehjahr-2027"])
-    assert status.exit_code == 0 and "Replies sent" in status.output and "2 of 4 reviewed parties" in status.output
-    assert "/reports/fruehjahr-2027" in status.output and "published" in status.output
-
-
 def test_a_late_comment_stage_still_gives_the_parties_time(round_world):
     world = round_world
     with Session(world.engine) as session:
         round_ = session.get(Round, world.round_id)
         deadline, comment_deadline = round_.submission_deadline, round_.comment_deadline
     with freeze_time(deadline - timedelta(days=10), real_asyncio=True) as frozen:
-        bring_to_drafting(world)
+        bring_round_to(world.engine, world.round_id, Stage.drafting)
         frozen.move_to(comment_deadline - timedelta(days=2))  # the coordinator approves very late
         advance_round(world.context, world.round_id)
         approve_every_draft(world)
@@ -190,32 +140,6 @@ def test_a_late_comment_stage_still_gives_the_parties_time(round_world):
         assert moved == comment_deadline - timedelta(days=2) + world.context.min_reply
         frozen.move_to(comment_deadline + timedelta(hours=1))
         assert advance_round(world.context, world.round_id).stage_after is Stage.comment  # not yet
-
-
-def test_the_scores_csv_never_hands_a_spreadsheet_a_formula(round_world):
-    with Session(round_world.engine) as session:
-        organisation = session.exec(select(Organisation).where(Organisation.name == "Stadt Elbstein")).one()
-        organisation.name = '=HYPERLINK("http://elsewhere.example","Elbstein")'
-        session.commit()
-    test_from_review_close_to_publication(round_world)
-    scores = round_world.portal.get("/reports/fruehjahr-2027/scores.csv?lang=de").content.decode("utf-8")
-    assert scores.startswith("\ufefforganisation,")  # a byte order mark, so spreadsheets read umlauts right
-    rows = [line for line in scores.splitlines() if "HYPERLINK" in line]
-    assert rows and all(row.startswith("\"'=HYPERLINK(") for row in rows)
-
-
-def test_reviewers_are_named_only_in_an_open_review(round_world):
-    from reports.documents import render_report
-
-    test_from_review_close_to_publication(round_world)
-    with Session(round_world.engine) as session:
-        anonymous = render_report(session, round_world.round_id, "html", "de").content.decode()
-        assert "Begutachtet von" not in anonymous
-        assert not any(name in anonymous for name in ("Anna Keller", "Ben Hansen", "Cara Wolf", "Dora Roth"))
-        session.get(Round, round_world.round_id).open_review = True
-        session.commit()
-        named = render_report(session, round_world.round_id, "html", "de").content.decode()
-    assert "Begutachtet von (offenes Verfahren)" in named and "Anna Keller" in named
 
 
 def test_the_coordinator_publishes_early_once_every_party_has_replied(round_world, configured, monkeypatch):
@@ -230,7 +154,7 @@ def test_the_coordinator_publishes_early_once_every_party_has_replied(round_worl
     with Session(world.engine) as session:
         deadline = session.get(Round, world.round_id).submission_deadline
     with freeze_time(deadline - timedelta(days=10), real_asyncio=True):
-        bring_to_drafting(world)
+        bring_round_to(world.engine, world.round_id, Stage.review, reviewed=["anna", "ben", "cara", "dora"])
         closed = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"])  # the review stage, early
         assert closed.exit_code == 0 and "(review → consolidation)" in closed.output, closed.output
         advance_round(world.context, world.round_id)

@@ -17,7 +17,7 @@ from portal.app import create_app
 from review_model import clock
 from review_model.store import make_engine
 from review_model.store_key import store_secret_key
-from tests.workflows.conftest import PEOPLE, write_round_file
+from tests.support.round_world import PEOPLE, write_round_file
 from workflows.cli import app
 
 runner = CliRunner()

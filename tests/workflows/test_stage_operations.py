@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from review_model.tables import AuditEvent, Enrolment, ReviewAssignment, Round, Submission
 from review_model.vocabulary import Stage, WorkStatus
 from tests.support.answers import csrf_of
+from tests.support.staged_rounds import bring_round_to
 from workflows.round_driver import advance_round
 from workflows.stages.launch import open_invitation_stage
 from workflows.stages.review import propose_if_missing
@@ -56,20 +57,16 @@ def remind(*args: str):
 
 
 def test_remind_in_the_review_stage_reminds_the_reviewers_of_their_open_reviews(round_world, configured, monkeypatch):
-    from tests.support.answers import review_all, submit
+    from tests.support.answers import review_all
     from tests.support.commands import configure
-    from tests.support.messages import REVIEW_LINK, kinds_by_recipient, link_in, text_of
+    from tests.support.messages import REVIEW_LINK, kinds_by_recipient, text_of
 
     world = round_world
     configure(monkeypatch, world)
     with Session(world.engine) as session:
         deadline = session.get(Round, world.round_id).submission_deadline
     with freeze_time(deadline - timedelta(days=10), real_asyncio=True) as frozen:
-        open_invitation_stage(world.context, world.round_id, "test")
-        advance_round(world.context, world.round_id)
-        for message in world.received():
-            submit(world, link_in(message))
-        advance_round(world.context, world.round_id)  # on to the assignment stage, where nobody is waited for
+        bring_round_to(world.engine, world.round_id, Stage.assignment)  # where nobody is waited for
         refused = remind()
         assert refused.exit_code == 1 and "in stage assignment nobody is waiting to answer" in refused.output
         with Session(world.engine) as session:
@@ -120,20 +117,15 @@ def test_remind_in_the_review_stage_reminds_the_reviewers_of_their_open_reviews(
 
 
 def test_remind_in_the_comment_stage_reminds_the_parties_without_a_reply(round_world, configured, monkeypatch):
-    from tests.support.answers import approve_every_draft, bring_to_drafting
     from tests.support.commands import configure
     from tests.support.messages import kinds_by_recipient
 
     world = round_world
     configure(monkeypatch, world)
     with Session(world.engine) as session:
-        round_ = session.get(Round, world.round_id)
-        deadline, review_deadline = round_.submission_deadline, round_.review_deadline
-    with freeze_time(deadline - timedelta(days=10), real_asyncio=True) as frozen:
-        bring_to_drafting(world)
-        frozen.move_to(review_deadline + timedelta(minutes=1))
-        advance_round(world.context, world.round_id)
-        approve_every_draft(world)
+        deadline = session.get(Round, world.round_id).submission_deadline
+    with freeze_time(deadline - timedelta(days=10), real_asyncio=True):
+        bring_round_to(world.engine, world.round_id, Stage.comment)
         assert advance_round(world.context, world.round_id).stage_after is Stage.comment
         before = kinds_by_recipient(world)
         reminded = remind("--participant", "dora@talbach.example")
@@ -212,7 +204,6 @@ def test_closing_submission_early_names_who_is_left_out_and_asks_first(round_wor
 def test_closing_the_comment_stage_early_keeps_a_planned_publication_date(round_world, configured, monkeypatch):
     from typer.testing import CliRunner
 
-    from tests.support.answers import bring_to_drafting, open_right_of_reply, reply
     from tests.support.commands import configure
     from workflows.cli import app
 
@@ -221,15 +212,12 @@ def test_closing_the_comment_stage_early_keeps_a_planned_publication_date(round_
     runner = CliRunner()
     with Session(world.engine) as session:
         round_ = session.get(Round, world.round_id)
-        deadline, review_deadline = round_.submission_deadline, round_.review_deadline
+        deadline = round_.submission_deadline
         round_.publication_at = round_.comment_deadline + timedelta(days=7)
         session.commit()
     with freeze_time(deadline - timedelta(days=10), real_asyncio=True) as frozen:
-        bring_to_drafting(world)
-        frozen.move_to(review_deadline + timedelta(minutes=1))
-        advance_round(world.context, world.round_id)
-        for link in open_right_of_reply(world).values():
-            reply(world, link, "")
+        everyone = dict.fromkeys(["anna", "ben", "cara", "dora"], "")  # nothing to add
+        bring_round_to(world.engine, world.round_id, Stage.comment, replies=everyone)
         closed = runner.invoke(app, ["round", "close-stage", "fruehjahr-2027"])
         assert closed.exit_code == 0, closed.output
         said = " ".join(closed.output.split())

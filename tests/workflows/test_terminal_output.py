@@ -14,7 +14,7 @@ import pytest
 
 from notifications.dev_mail_server import free_port
 from tests.support.commands import assert_quiet, environment, spr, wait_for
-from tests.workflows.conftest import SECRET
+from tests.support.round_world import SECRET
 
 
 def completed_flow_runs(log: Path) -> int:

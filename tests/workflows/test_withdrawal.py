@@ -24,10 +24,11 @@ from review_model.tables import (
 from review_model.tokens import issue_link
 from review_model.vocabulary import OutboxState, Stage, TokenPurpose, WorkStatus
 from review_model.withdrawal import WithdrawalRefused
-from tests.support.answers import SELF_ASSESSMENT, bring_to_drafting, csrf_of, open_right_of_reply, reply, review_all
+from tests.support.answers import SELF_ASSESSMENT, csrf_of, open_right_of_reply, reply, review_all
 from tests.support.answers import submit as submit_form
 from tests.support.messages import REVIEW_LINK, kinds_by_recipient, link_in, text_of
-from tests.workflows.conftest import RoundWorld
+from tests.support.round_world import RoundWorld
+from tests.support.staged_rounds import bring_round_to
 from workflows.coordinator_actions import close_stage_now, revoke_links, withdraw_participant
 from workflows.round_driver import advance_round
 from workflows.stages.launch import open_invitation_stage
@@ -251,8 +252,7 @@ def test_a_withdrawn_reviewers_open_reviews_are_not_waited_for_and_her_self_asse
 def test_a_withdrawn_party_is_not_asked_to_reply_nor_waited_for_nor_sent_the_report(round_world):
     world = round_world
     with freeze_time(submission_deadline(world) - timedelta(days=10), real_asyncio=True):
-        bring_to_drafting(world)
-        assert advance_round(world.context, world.round_id).stage_after is Stage.drafting
+        bring_round_to(world.engine, world.round_id, Stage.drafting)
         withdraw(world, "dora")
         links = open_right_of_reply(world)
         assert set(links) == {"anna", "ben", "cara"}
