@@ -23,8 +23,6 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from notifications.compose import Sender
-from notifications.delivery import DeliveryOptions, SmtpServer
 from review_model import clock
 from review_model.participant_import import import_participants, parse_participants
 from review_model.questionnaire import Questionnaire
@@ -45,7 +43,7 @@ from review_model.tables import (
 from review_model.tokens import LINK_PATHS, derive_token, issue_link
 from review_model.transitions import transition
 from review_model.vocabulary import RecommendationStatus, Stage, TokenPurpose
-from tests.support.round_world import PUBLIC_BASE_URL, SECRET
+from tests.support.round_world import SECRET, stage_context
 from tests.support.stored_answers import Rating, stored_answers
 from workflows.coordinator_actions import decide_recommendations
 from workflows.stages import publication
@@ -178,16 +176,9 @@ def bring_round_to(
 
 
 def factory_context(engine: Engine) -> StageContext:
-    """The stage context the factories hand the stages they run (none of which sends email)."""
-    return StageContext(
-        engine=engine,
-        secret=SECRET.encode(),
-        sender=Sender("peer-review@spr.example.org", "Stakeholder Peer Review"),
-        public_base_url=PUBLIC_BASE_URL,
-        link_grace=timedelta(days=14),
-        smtp=SmtpServer(port=1, timeout=1),  # never reached: the factories deliver nothing
-        delivery=DeliveryOptions(),
-    )
+    """The stage context the factories hand the stages they run: port 1 is never reached, as the factories
+    deliver nothing."""
+    return stage_context(engine, smtp_port=1)
 
 
 def _stage_of(engine: Engine, round_id: int) -> Stage:
