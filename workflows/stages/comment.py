@@ -17,9 +17,8 @@ from review_model.round_lock import lock_round
 from review_model.store import session_scope
 from review_model.tables import Finding, Recommendation, Round
 from review_model.tokens import issue_links
-from review_model.transitions import transition
 from review_model.vocabulary import RecommendationStatus, Stage, TokenPurpose
-from workflows.stages.context import StageContext, remind_on_schedule
+from workflows.stages.context import StageContext, enter_stage_and_tell, remind_on_schedule
 from workflows.stages.people import Respondent, respondents
 
 
@@ -29,14 +28,12 @@ def open_comment_stage(context: StageContext, round_id: int, actor: str, *, forc
     When drafting took longer than planned, the comment deadline moves out so that the parties still have
     `context.min_reply` for their reply.
     """
-    now = clock.now()
-    with session_scope(context.engine) as session:
-        with transition(session, round_id, Stage.comment, actor, forced=forced, now=now) as change:
-            if change is None:
-                return 0
-            queued = _invite_replies(session, context, change.round, actor, now)
-            change.details["invitations"] = queued
-        return queued
+
+    def invite_replies(session: Session, context: StageContext, round_: Round, now: datetime) -> int:
+        return _invite_replies(session, context, round_, actor, now)
+
+    return enter_stage_and_tell(context, round_id, Stage.comment, actor, invite_replies, forced=forced,
+                                recorded_as="invitations")  # fmt: skip
 
 
 def _invite_replies(session: Session, context: StageContext, round_: Round, actor: str, now: datetime) -> int:

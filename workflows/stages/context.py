@@ -23,6 +23,7 @@ from review_model.store import session_scope
 from review_model.store_key import store_secret_key
 from review_model.tables import Round
 from review_model.tokens import link_url
+from review_model.transitions import transition
 from review_model.vocabulary import Stage, TokenPurpose
 
 
@@ -78,3 +79,30 @@ def remind_on_schedule(
         if round_.stage is not stage or reminder_due(*policy, 0, now) is None:
             return 0
         return remind(session, context, round_, scheduled_numbering(*policy, now, since=round_.stage_entered_at), now)
+
+
+# tell(session, context, round, now) queues what goes with a stage change and returns how many messages.
+StageMessages = Callable[[Session, StageContext, Round, datetime], int]
+
+
+def enter_stage_and_tell(
+    context: StageContext,
+    round_id: int,
+    target: Stage,
+    actor: str,
+    tell: StageMessages,
+    *,
+    forced: bool = False,
+    recorded_as: str = "messages",
+) -> int:
+    """Move the round into `target` (review_model.transitions) and queue, in the same transaction, the messages
+    that go with the change; returns how many, 0 when the round was not in the stage before `target` (another
+    driver took the change). The audit entry of the change counts them under `recorded_as`."""
+    now = clock.now()
+    with session_scope(context.engine) as session:
+        with transition(session, round_id, target, actor, forced=forced, now=now) as change:
+            if change is None:
+                return 0
+            queued = tell(session, context, change.round, now)
+            change.details[recorded_as] = queued
+        return queued

@@ -27,11 +27,10 @@ from review_model.tables import (
     Round,
 )
 from review_model.tokens import issue_link
-from review_model.transitions import transition
 from review_model.vocabulary import Stage, TokenPurpose
 from review_model.wide_select import select_columns
 from review_model.withdrawal import taking_part
-from workflows.stages.context import StageContext, remind_on_schedule
+from workflows.stages.context import StageContext, enter_stage_and_tell, remind_on_schedule
 
 
 def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
@@ -63,14 +62,8 @@ def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
 
 def open_review_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
     """Move to the review stage and send each reviewer one request listing their submissions and links."""
-    now = clock.now()
-    with session_scope(context.engine) as session:
-        with transition(session, round_id, Stage.review, actor, forced=forced, now=now) as change:
-            if change is None:
-                return 0
-            queued = _request_reviews(session, context, change.round, now)
-            change.details["requests"] = queued
-        return queued
+    return enter_stage_and_tell(context, round_id, Stage.review, actor, _request_reviews, forced=forced,
+                                recorded_as="requests")  # fmt: skip
 
 
 def _request_reviews(session: Session, context: StageContext, round_: Round, now: datetime) -> int:
@@ -126,14 +119,9 @@ def remind_reviewers(
 
 def close_review_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
     """Move to consolidation and tell each reviewer the review stage has closed."""
-    now = clock.now()
-    with session_scope(context.engine) as session:
-        with transition(session, round_id, Stage.consolidation, actor, forced=forced, now=now) as change:
-            if change is None:
-                return 0
-            queued = _tell_reviewers_the_stage_closed(session, context, change.round, now)
-            change.details["messages"] = queued
-        return queued
+    return enter_stage_and_tell(
+        context, round_id, Stage.consolidation, actor, _tell_reviewers_the_stage_closed, forced=forced
+    )
 
 
 def _tell_reviewers_the_stage_closed(session: Session, context: StageContext, round_: Round, now: datetime) -> int:

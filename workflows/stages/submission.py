@@ -17,9 +17,8 @@ from review_model.stage_rules import stage_deadline
 from review_model.store import session_scope
 from review_model.tables import Round
 from review_model.tokens import extend_links, issue_links
-from review_model.transitions import transition
 from review_model.vocabulary import Stage, TokenPurpose
-from workflows.stages.context import StageContext
+from workflows.stages.context import StageContext, enter_stage_and_tell
 from workflows.stages.people import Respondent, respondents
 
 
@@ -159,14 +158,9 @@ def close_submission_stage(context: StageContext, round_id: int, actor: str, *, 
 
     `forced`: the coordinator closes the stage before its deadline (the rules are checked under the lock).
     """
-    now = clock.now()
-    with session_scope(context.engine) as session:
-        with transition(session, round_id, Stage.assignment, actor, forced=forced, now=now) as change:
-            if change is None:
-                return 0
-            queued = _tell_respondents_the_stage_closed(session, context, change.round, now)
-            change.details.update(forced=forced, messages=queued)
-        return queued
+    return enter_stage_and_tell(
+        context, round_id, Stage.assignment, actor, _tell_respondents_the_stage_closed, forced=forced
+    )
 
 
 def _tell_respondents_the_stage_closed(session: Session, context: StageContext, round_: Round, now: datetime) -> int:
