@@ -232,13 +232,7 @@ def withdrawn_participants(session: Session, round_id: int) -> list[WithdrawnPer
         .order_by(col(Enrolment.withdrawn_at), col(Enrolment.id))
     ).all()
     return [
-        WithdrawnPerson(
-            name,
-            organisation,
-            roles_of(e),
-            e.withdrawn_at,  # type: ignore[arg-type]
-            e.withdrawn_by or "",
-            e.withdrawal_reason or "",
-        )
+        WithdrawnPerson(name, organisation, roles_of(e), withdrawn_at, e.withdrawn_by or "", e.withdrawal_reason or "")
         for e, name, organisation in rows
-    ]  # fmt: skip
+        if (withdrawn_at := e.withdrawn_at) is not None  # the query asks for these only
+    ]

@@ -280,7 +280,7 @@ def _move_on(context: StageContext, round_id: int, stage: Stage, approve: bool, 
         draft_round(context, round_id, ACTOR)
 
 
-def _invite(session: Session, context: StageContext, round_, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _invite(session: Session, context: StageContext, round_, now: datetime) -> None:
     """What the invitations leave behind: each respondent invited, with a link to the self-assessment."""
     for enrolment in session.exec(
         select(Enrolment).where(Enrolment.round_id == round_.id, col(Enrolment.is_respondent))
@@ -289,7 +289,7 @@ def _invite(session: Session, context: StageContext, round_, now: datetime) -> N
         _link(session, context, round_, enrolment.id, TokenPurpose.self_assessment, round_.submission_deadline)
 
 
-def _link(session: Session, context: StageContext, round_, enrolment_id: int, purpose: TokenPurpose,  # type: ignore[no-untyped-def]
+def _link(session: Session, context: StageContext, round_, enrolment_id: int, purpose: TokenPurpose,
           deadline: datetime, assignment_id: int | None = None) -> None:  # fmt: skip
     issue_link(session, context.secret, round_id=round_.id, enrolment_id=enrolment_id, purpose=purpose,
                expires_at=context.link_expiry(round_, deadline), assignment_id=assignment_id)  # fmt: skip

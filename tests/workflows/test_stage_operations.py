@@ -134,7 +134,7 @@ def test_remind_in_the_comment_stage_reminds_the_parties_without_a_reply(round_w
     assert reminder_counts(world, "reply_reminders_sent") == {"dora": 1}
 
 
-def reminder_counts(world, counter: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def reminder_counts(world, counter: str) -> dict[str, int]:
     """The enrolments' reminder counter `counter` that is not 0, by the address's local part."""
     with Session(world.engine) as session:
         enrolments = session.exec(select(Enrolment)).all()

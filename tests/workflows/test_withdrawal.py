@@ -59,11 +59,11 @@ def invitation_link(world: RoundWorld, local: str) -> str:
     return link_in(next(m for m in world.received() if m.recipients[0].startswith(local)))
 
 
-def withdraw(world: RoundWorld, local: str, reason: str = REASON):  # type: ignore[no-untyped-def]
+def withdraw(world: RoundWorld, local: str, reason: str = REASON):
     return withdraw_participant(world.context, world.round_id, person(world, local), "coordinator", reason)
 
 
-def submission_deadline(world: RoundWorld):  # type: ignore[no-untyped-def]
+def submission_deadline(world: RoundWorld):
     with Session(world.engine) as session:
         return session.get(Round, world.round_id).submission_deadline
 
