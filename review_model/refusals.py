@@ -14,8 +14,8 @@ from review_model.vocabulary import Stage
 
 
 class Reason(str):
-    """One reason, in English: `Reason(N_("no review was submitted by {when}"), when=…)` is that sentence filled
-    in. A `Stage` among the values is named as the store names it in English and by its label in any other
+    """One reason, in English: `Reason(N_("publication is planned for {when} UTC"), when=…)` is that sentence
+    filled in. A `Stage` among the values is named as the store names it in English and by its label in any other
     language; a `Reason` among them (a name that is itself a phrase) is translated in turn; every other value (a
     number, an address, a date written out) is the same in every language."""
 
@@ -29,7 +29,7 @@ class Reason(str):
         return reason
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Refusals cross process boundaries pickled (Prefect keeps a failed task's exception).
+        # A pickled reason (in an exception sent to another process) keeps its message id and values.
         return _rebuilt, (self.message, self.values)
 
     def in_language(self, language: str) -> str:
