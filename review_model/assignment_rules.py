@@ -10,6 +10,9 @@ import difflib
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from config.translations import N_
+from review_model.refusals import Reason
+
 if TYPE_CHECKING:
     from review_model.round_assignment import RoundAssignmentProblem
 
@@ -17,18 +20,22 @@ if TYPE_CHECKING:
 def assignment_rule_breaches(instance: "RoundAssignmentProblem", pairs: list[tuple[int, int]]) -> list[str]:
     """Every rule the assignment `pairs` (submission index, reviewer index) breaks; empty when it keeps all."""
     problem = instance.problem
-    reasons = []
+    reasons: list[str] = []
     for s, r in sorted(set(pairs)):
         reasons += pair_rule_breaches(instance, s, r)
     for (s, r), times in sorted(Counter(pairs).items()):
         if times > 1:
-            reasons.append(f"{problem.reviewers[r]} would review {problem.submissions[s]} {times} times")
+            who, whom = problem.reviewers[r], problem.submissions[s]
+            reasons.append(Reason(N_("{reviewer} would review {submission} {times} times"),
+                                  reviewer=who, submission=whom, times=times))  # fmt: skip
     loads = Counter(r for _, r in pairs)
     for r, email in enumerate(problem.reviewers):
         if loads[r] > problem.max_load[r]:
-            reasons.append(f"max_load: {email} would have {loads[r]} reviews, at most {problem.max_load[r]}")
+            reasons.append(Reason(N_("max_load: {reviewer} would have {load} reviews, at most {most}"),
+                                  reviewer=email, load=loads[r], most=problem.max_load[r]))  # fmt: skip
         if loads[r] < problem.min_load[r]:
-            reasons.append(f"min_load: {email} would have {loads[r]} reviews, at least {problem.min_load[r]}")
+            reasons.append(Reason(N_("min_load: {reviewer} would have {load} reviews, at least {least}"),
+                                  reviewer=email, load=loads[r], least=problem.min_load[r]))  # fmt: skip
     reasons += _kind_breaches(instance, pairs)
     reasons += _mutual_breaches(instance, pairs)
     return reasons
@@ -38,15 +45,19 @@ def pair_rule_breaches(instance: "RoundAssignmentProblem", s: int, r: int) -> li
     """Every rule that forbids reviewer `r` to review submission `s` at all."""
     problem = instance.problem
     who, whom = problem.reviewers[r], problem.submissions[s]
-    reasons = []
+    reasons: list[str] = []
     assert problem.reviewer_organisation is not None and problem.submission_organisation is not None
     if problem.reviewer_organisation[r] == problem.submission_organisation[s]:
-        reasons.append(f"own organisation: {who} belongs to {whom}")
+        reasons.append(
+            Reason(N_("own organisation: {reviewer} belongs to {submission}"), reviewer=who, submission=whom)
+        )
     if (s, r) in instance.declared_conflicts:
-        reasons.append(f"declared conflict: {who} declared a conflict of interest with {whom}")
+        reasons.append(Reason(N_("declared conflict: {reviewer} declared a conflict of interest with {submission}"),
+                              reviewer=who, submission=whom))  # fmt: skip
     state = instance.submission_states[s]
     if instance.exclude_same_state and state and state == instance.reviewer_states[r]:
-        reasons.append(f"exclude_same_state: {who} and {whom} are both in {state}")
+        reasons.append(Reason(N_("exclude_same_state: {reviewer} and {submission} are both in {state}"),
+                              reviewer=who, submission=whom, state=state))  # fmt: skip
     return reasons
 
 
@@ -56,8 +67,16 @@ def _kind_breaches(instance: "RoundAssignmentProblem", pairs: list[tuple[int, in
         return []
     per_kind = Counter((s, int(problem.reviewer_kind[r])) for s, r in set(pairs))
     return [
-        f"max_per_organisation_kind: {problem.submissions[s]} would have {n} reviewers from organisations of "
-        f"kind {instance.kind_names[kind]}, at most {problem.max_per_kind}"
+        Reason(
+            N_(
+                "max_per_organisation_kind: {submission} would have {count} reviewers from organisations of kind "
+                "{kind}, at most {most}"
+            ),
+            submission=problem.submissions[s],
+            count=n,
+            kind=instance.kind_names[kind],
+            most=problem.max_per_kind,
+        )
         for (s, kind), n in sorted(per_kind.items())
         if n > problem.max_per_kind
     ]
@@ -71,13 +90,23 @@ def _mutual_breaches(instance: "RoundAssignmentProblem", pairs: list[tuple[int, 
     directions = {(int(problem.reviewer_organisation[r]), int(problem.submission_organisation[s])) for s, r in pairs}
     names = instance.organisation_names
     return [
-        f"forbid_mutual_review: {names.get(a, a)} and {names.get(b, b)} would review each other"
+        Reason(
+            N_("forbid_mutual_review: {first} and {second} would review each other"),
+            first=names.get(a, a),
+            second=names.get(b, b),
+        )
         for a, b in sorted(directions)
         if a < b and (b, a) in directions
     ]
 
 
+def closest(word: str, choices: list[str]) -> str | None:
+    """The one of `choices` closest to a misspelt `word`, or None when none is close."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices: list[str]) -> str:
     """ " (did you mean 'X'?)" for the closest of `choices` to a misspelt `word`, or "" when none is close."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    close = closest(word, choices)
+    return f" (did you mean {close!r}?)" if close else ""

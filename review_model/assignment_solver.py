@@ -18,7 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
-from review_model.refusals import Refused
+from config.translations import N_, translate
+from review_model.refusals import Reason, Refused, reasons_in
 
 SCALE = 10_000  # affinities are resolved to 1/10,000 in the optimisation
 CP_SAT_SECONDS = 60.0  # the "no mutual reviews" programme returns its best assignment after this long
@@ -68,7 +69,16 @@ class AssignmentInfeasible(Refused):
     """No assignment meets every rule; nothing is assigned. `reasons` says which submissions and why."""
 
     def __init__(self, reasons: list[str]):
-        super().__init__(reasons, "no complete assignment exists:\n" + "\n".join(f"  - {r}" for r in reasons))
+        super().__init__(reasons, _listed("en", reasons))
+
+    def in_language(self, language: str) -> str:
+        return _listed(language, reasons_in(language, self.reasons))
+
+
+def _listed(language: str, reasons: list[str]) -> str:
+    return translate(language, "review_model", N_("no complete assignment exists:")) + "".join(
+        f"\n  - {reason}" for reason in reasons
+    )
 
 
 def solve_assignment(problem: AssignmentProblem) -> Assignment:
@@ -206,10 +216,12 @@ def _solve_without_mutual_reviews(problem: AssignmentProblem) -> NDArray[np.int6
     solver.parameters.max_time_in_seconds = 120.0
     status = solver.solve(model)
     if status != cp_model.OPTIMAL:
-        reason = (
-            "no assignment avoids mutual reviews" if status == cp_model.INFEASIBLE else "the solver ran out of time"
-        )
-        raise AssignmentInfeasible([f"{reason} under the round's rules (allow mutual reviews, or raise loads)"])
+        if status == cp_model.INFEASIBLE:
+            reason = N_("no assignment avoids mutual reviews under the round's rules (allow mutual reviews, or raise "
+                        "loads)")  # fmt: skip
+        else:
+            reason = N_("the solver ran out of time under the round's rules (allow mutual reviews, or raise loads)")
+        raise AssignmentInfeasible([Reason(reason)])
     return np.array([p for p in range(n_pairs) if solver.boolean_value(x[p])], dtype=np.int64)
 
 
@@ -252,7 +264,7 @@ def _group_capacity(
 
 def _obvious_infeasibility(problem: AssignmentProblem) -> list[str]:
     """Reasons that can be read off the counts, each naming the submissions concerned."""
-    reasons = []
+    reasons: list[str] = []
     k = problem.reviewers_per_submission
     eligible = np.bincount(problem.pair_submission, minlength=len(problem.submissions))
     if problem.diverse:
@@ -263,19 +275,25 @@ def _obvious_infeasibility(problem: AssignmentProblem) -> list[str]:
         eligible = np.bincount(group_sub, weights=reachable, minlength=len(problem.submissions)).astype(np.int64)
     short = np.nonzero(eligible < k)[0]
     for index in short[:50]:
-        rules = " under the diversity rules" if problem.diverse else " after conflicts"
-        reasons.append(
-            f"submission {problem.submissions[index]}: {eligible[index]} eligible reviewer(s){rules}, {k[index]} needed"
-        )
+        if problem.diverse:
+            short_of = N_("submission {submission}: {eligible} eligible reviewer(s) under the diversity rules, "
+                          "{needed} needed")  # fmt: skip
+        else:
+            short_of = N_("submission {submission}: {eligible} eligible reviewer(s) after conflicts, {needed} needed")
+        reasons.append(Reason(short_of, submission=problem.submissions[index], eligible=int(eligible[index]),
+                              needed=int(k[index])))  # fmt: skip
     if len(short) > 50:
-        reasons.append(f"… and {len(short) - 50} more submissions with too few eligible reviewers")
+        reasons.append(Reason(N_("… and {count} more submissions with too few eligible reviewers"),
+                              count=len(short) - 50))  # fmt: skip
     needed, most, least = int(k.sum()), int(problem.max_load.sum()), int(problem.min_load.sum())
     if most < needed:
-        reasons.append(f"the reviewers' maximum loads add up to {most} reviews, but {needed} are needed")
+        reasons.append(Reason(N_("the reviewers' maximum loads add up to {most} reviews, but {needed} are needed"),
+                              most=most, needed=needed))  # fmt: skip
     if least > needed:
-        reasons.append(f"the reviewers' minimum loads add up to {least} reviews, but only {needed} are to be given")
+        reasons.append(Reason(N_("the reviewers' minimum loads add up to {least} reviews, but only {needed} are to "
+                                 "be given"), least=least, needed=needed))  # fmt: skip
     if np.any(problem.min_load > problem.max_load):
-        reasons.append("some reviewers have a minimum load above their maximum")
+        reasons.append(Reason(N_("some reviewers have a minimum load above their maximum")))
     return reasons
 
 
@@ -287,9 +305,10 @@ def _uncoverable(problem: AssignmentProblem) -> list[str]:
     covered = np.bincount(problem.pair_submission, weights=flows, minlength=len(problem.submissions))
     short = np.nonzero(covered < problem.reviewers_per_submission)[0]
     if len(short) == 0:
-        return ["every submission can be covered, but not while every reviewer gets their minimum load"]
+        return [Reason(N_("every submission can be covered, but not while every reviewer gets their minimum load"))]
     names = ", ".join(problem.submissions[i] for i in short[:20]) + (" …" if len(short) > 20 else "")
     return [
-        f"{len(short)} submission(s) cannot be covered together: {names} — the reviewers eligible for them "
-        "have too little capacity left (raise maximum loads or resolve conflicts)"
-    ]
+        Reason(N_("{count} submission(s) cannot be covered together: {names} — the reviewers eligible for them "
+                  "have too little capacity left (raise maximum loads or resolve conflicts)"),
+               count=len(short), names=names)
+    ]  # fmt: skip

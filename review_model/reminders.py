@@ -3,6 +3,8 @@
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from config.translations import N_
+from review_model.refusals import Reason
 from review_model.vocabulary import Stage
 
 # Which reminder a person gets now: given their address and the number of the latest reminder of this kind
@@ -58,9 +60,12 @@ def reminder_refusals(stage: Stage) -> list[str]:
     if stage in REMINDED_IN:
         return []
     return [
-        f"in stage {stage} nobody is waiting to answer: reminders go to respondents in submission, to reviewers "
-        "in review and to the reviewed parties in comment"
-    ]
+        Reason(
+            N_("in stage {stage} nobody is waiting to answer: reminders go to respondents in {submission}, to "
+               "reviewers in {review} and to the reviewed parties in {comment}"),
+            stage=stage, submission=Stage.submission, review=Stage.review, comment=Stage.comment,
+        )
+    ]  # fmt: skip
 
 
 def scheduled_numbering(

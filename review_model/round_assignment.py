@@ -21,9 +21,10 @@ from datetime import datetime
 import numpy as np
 from sqlmodel import Session, col, delete, select
 
-from review_model.assignment_rules import assignment_rule_breaches, did_you_mean
+from config.translations import N_
+from review_model.assignment_rules import assignment_rule_breaches, closest, did_you_mean
 from review_model.assignment_solver import Assignment, AssignmentProblem, solve_assignment
-from review_model.refusals import Refused
+from review_model.refusals import Reason, Refused, reasons_in
 from review_model.tables import (
     ConflictDeclaration,
     Enrolment,
@@ -227,10 +228,24 @@ class AssignmentRefused(Refused):
     """A change or confirmation would break rules of the round; `reasons` names each rule and who breaks it."""
 
     def __init__(self, reasons: list[str]):
-        super().__init__(reasons, "\n".join(f"  - {reason}" for reason in reasons))
+        super().__init__(reasons, _listed(reasons))
+
+    def in_language(self, language: str) -> str:
+        return _listed(reasons_in(language, self.reasons))
+
+
+def _listed(reasons: list[str]) -> str:
+    return "\n".join(f"  - {reason}" for reason in reasons)
 
 
 SwapRefused = AssignmentRefused  # the name callers knew
+
+
+def _not_a_reviewer(email: str, slug: str, meant: str | None) -> Reason:
+    if meant is None:
+        return Reason(N_("{email} is not a reviewer enrolled in {slug}"), email=email, slug=slug)
+    return Reason(N_("{email} is not a reviewer enrolled in {slug} (did you mean {meant}?)"),
+                  email=email, slug=slug, meant=repr(meant))  # fmt: skip
 
 
 def find_reviewed_submission(session: Session, round_: Round, organisation: str) -> int:
@@ -241,11 +256,16 @@ def find_reviewed_submission(session: Session, round_: Round, organisation: str)
     if names.count(organisation) == 1:
         return instance.submission_ids[names.index(organisation)]
     if organisation in names:
-        raise AssignmentRefused([f"{organisation!r} names {names.count(organisation)} submissions in {round_.slug}"])
-    raise AssignmentRefused(
-        [f"no submitted self-assessment of an organisation named {organisation!r} in {round_.slug}"
-         + did_you_mean(organisation, names)]
-    )  # fmt: skip
+        raise AssignmentRefused([Reason(N_("{organisation} names {count} submissions in {slug}"),
+                                        organisation=repr(organisation), count=names.count(organisation),
+                                        slug=round_.slug)])  # fmt: skip
+    meant = closest(organisation, names)
+    if meant is None:
+        raise AssignmentRefused([Reason(N_("no submitted self-assessment of an organisation named {organisation} in "
+                                           "{slug}"), organisation=repr(organisation), slug=round_.slug)])  # fmt: skip
+    raise AssignmentRefused([Reason(N_("no submitted self-assessment of an organisation named {organisation} in "
+                                       "{slug} (did you mean {meant}?)"),
+                                    organisation=repr(organisation), slug=round_.slug, meant=repr(meant))])  # fmt: skip
 
 
 def swap_reviewer(
@@ -254,16 +274,15 @@ def swap_reviewer(
     """Replace one reviewer of a submission by another; AssignmentRefused lists every rule the result would
     break (each hard rule of the solver, see assignment_rules). The changed assignment needs confirming again."""
     if round_.stage is not Stage.assignment:
-        raise AssignmentRefused(
-            [f"round {round_.slug} is in stage {round_.stage}; assignments change only before review"]
-        )
+        raise AssignmentRefused([Reason(N_("round {slug} is in stage {stage}; assignments change only before {review}"),
+                                        slug=round_.slug, stage=round_.stage, review=Stage.review)])  # fmt: skip
     instance = round_assignment_problem(session, round_)
     problem = instance.problem
     if submission_id not in instance.submission_ids:
-        raise AssignmentRefused(["that submission is not part of the round's assignment"])
+        raise AssignmentRefused([Reason(N_("that submission is not part of the round's assignment"))])
     reviewers = {email.lower(): index for index, email in enumerate(problem.reviewers)}
-    unknown = [
-        f"{email} is not a reviewer enrolled in {round_.slug}" + did_you_mean(email.lower(), list(reviewers))
+    unknown: list[str] = [
+        _not_a_reviewer(email, round_.slug, closest(email.lower(), list(reviewers)))
         for email in (remove_email, add_email)
         if email.lower() not in reviewers
     ]
@@ -275,11 +294,13 @@ def swap_reviewer(
     assignments = session.exec(select(ReviewAssignment).where(ReviewAssignment.round_id == round_.id)).all()
     by_pair = {(a.submission_id, a.reviewer_enrolment_id): a for a in assignments}
     old = by_pair.get((submission_id, instance.reviewer_enrolment_ids[removed]))
-    reasons = []
+    reasons: list[str] = []
     if old is None:
-        reasons.append(f"{remove_email} does not review {problem.submissions[s]}")
+        reasons.append(Reason(N_("{reviewer} does not review {submission}"),
+                              reviewer=remove_email, submission=problem.submissions[s]))  # fmt: skip
     if (submission_id, instance.reviewer_enrolment_ids[added]) in by_pair:
-        reasons.append(f"{add_email} reviews {problem.submissions[s]} already")
+        reasons.append(Reason(N_("{reviewer} reviews {submission} already"),
+                              reviewer=add_email, submission=problem.submissions[s]))  # fmt: skip
     if reasons:
         raise AssignmentRefused(reasons)
     pairs = [pair for pair in _stored_pairs(instance, assignments, reasons) if pair != (s, removed)] + [(s, added)]
@@ -316,7 +337,7 @@ def confirm_assignment(session: Session, round_: Round, now: datetime) -> int:
         )
     ).all()
     if not pending:
-        raise AssignmentRefused([f"round {round_.slug} has no proposed assignment to confirm"])
+        raise AssignmentRefused([Reason(N_("round {slug} has no proposed assignment to confirm"), slug=round_.slug)])
     instance = round_assignment_problem(session, round_)
     assignments = session.exec(select(ReviewAssignment).where(ReviewAssignment.round_id == round_.id)).all()
     reasons: list[str] = []
@@ -340,7 +361,7 @@ def _stored_pairs(
     pairs = []
     for a in assignments:
         if a.submission_id not in submission or a.reviewer_enrolment_id not in reviewer:
-            reasons.append(f"assignment {a.id} names a submission or reviewer no longer in the round")
+            reasons.append(Reason(N_("assignment {id} names a submission or reviewer no longer in the round"), id=a.id))
             continue
         pairs.append((submission[a.submission_id], reviewer[a.reviewer_enrolment_id]))
     return pairs

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from config.translations import N_
+from review_model.refusals import Reason
 from review_model.vocabulary import Stage
 
 STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
@@ -90,8 +92,11 @@ def transition_blockers(
     """
     if target is not next_stage(round_.stage):
         expected = next_stage(round_.stage)
-        after = f"only to {expected}" if expected else "nowhere: it is the last stage"
-        return [f"a round in stage {round_.stage} can move {after}, not to {target}"]
+        if expected is None:
+            return [Reason(N_("a round in stage {stage} can move nowhere: it is the last stage, not to {target}"),
+                           stage=round_.stage, target=target)]  # fmt: skip
+        return [Reason(N_("a round in stage {stage} can move only to {expected}, not to {target}"),
+                       stage=round_.stage, expected=expected, target=target)]  # fmt: skip
     guard = _GUARDS.get(target)
     return guard(round_, progress, now, forced) if guard else []
 
@@ -107,61 +112,68 @@ def due_transition(round_: RoundSchedule, progress: RoundProgress, now: datetime
 
 
 def _guard_invitation(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
-    reasons = []
+    reasons: list[str] = []
     if not progress.has_questionnaire:
-        reasons.append("the round has no questionnaire")
+        reasons.append(Reason(N_("the round has no questionnaire")))
     if progress.respondents == 0:
-        reasons.append("no respondents are enrolled (import participants first)")
-    for name in ("submission_deadline", "review_deadline", "comment_deadline"):
-        if getattr(round_, name) <= now:
-            reasons.append(f"{name.replace('_', ' ')} {getattr(round_, name):%Y-%m-%d %H:%M} UTC has passed")
+        reasons.append(Reason(N_("no respondents are enrolled (import participants first)")))
+    for name, passed in _DEADLINE_PASSED.items():
+        deadline = getattr(round_, name)
+        if deadline <= now:
+            reasons.append(Reason(passed, when=_minute(deadline)))
     return reasons
 
 
 def _guard_submission(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
     if progress.invited < progress.respondents:
-        return [f"{progress.respondents - progress.invited} of {progress.respondents} respondents are not invited yet"]
+        return [Reason(N_("{missing} of {respondents} respondents are not invited yet"),
+                       missing=progress.respondents - progress.invited, respondents=progress.respondents)]  # fmt: skip
     return []
 
 
 def _guard_assignment(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
-    reasons = []
+    reasons: list[str] = []
     everyone_done = progress.respondents > 0 and progress.submitted >= progress.respondents
     closes = stage_deadline(round_, Stage.submission)
     if not (forced or everyone_done or (closes is not None and now >= closes)):
-        reasons.append(f"submission is open until {closes:%Y-%m-%d %H:%M} UTC and not everyone has submitted")
+        assert closes is not None  # the submission stage has a deadline
+        reasons.append(Reason(N_("submission is open until {when} UTC and not everyone has submitted"),
+                              when=_minute(closes)))  # fmt: skip
     if progress.submitted == 0:
-        reasons.append("no self-assessment was submitted (extend the deadline)")
+        reasons.append(Reason(N_("no self-assessment was submitted (extend the deadline)")))
     return reasons
 
 
 def _guard_review(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
     if progress.assignments == 0:
-        return ["no reviewers are assigned yet"]
+        return [Reason(N_("no reviewers are assigned yet"))]
     if progress.unconfirmed_assignments:
-        return [f"{progress.unconfirmed_assignments} assignments wait for the coordinator's confirmation"]
+        return [Reason(N_("{count} assignments wait for the coordinator's confirmation"),
+                       count=progress.unconfirmed_assignments)]  # fmt: skip
     return []
 
 
 def _guard_consolidation(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
-    reasons = []
+    reasons: list[str] = []
     everyone_done = progress.reviews_due > 0 and progress.reviews_submitted >= progress.reviews_due
     if not (forced or everyone_done or now >= round_.review_deadline):
-        reasons.append(f"review is open until {round_.review_deadline:%Y-%m-%d %H:%M} UTC and reviews are missing")
+        reasons.append(Reason(N_("review is open until {when} UTC and reviews are missing"),
+                              when=_minute(round_.review_deadline)))  # fmt: skip
     if progress.reviews_submitted == 0:
-        reasons.append("no review was submitted (extend the deadline)")
+        reasons.append(Reason(N_("no review was submitted (extend the deadline)")))
     return reasons
 
 
 def _guard_drafting(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
-    return [] if progress.findings else ["no findings are consolidated yet"]
+    return [] if progress.findings else [Reason(N_("no findings are consolidated yet"))]
 
 
 def _guard_comment(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
     """The right of reply opens once every drafted recommendation is decided. A round whose findings gave
     no recommendation, or whose drafts were all rejected, goes on without: its report says so."""
     if progress.recommendations_draft:
-        return [f"{progress.recommendations_draft} drafted recommendations wait for approval or rejection"]
+        return [Reason(N_("{count} drafted recommendations wait for approval or rejection"),
+                       count=progress.recommendations_draft)]  # fmt: skip
     return []
 
 
@@ -171,16 +183,29 @@ def _guard_published(round_: RoundSchedule, progress: RoundProgress, now: dateti
     Closing early (`forced`) waives the planned date, and the comment deadline once every party has sent
     its reply: a party still thinking about it was promised time until the deadline.
     """
-    reasons = []
+    reasons: list[str] = []
     if now < round_.comment_deadline and not (forced and progress.replies_pending == 0):
-        reasons.append(f"the right of reply runs until {round_.comment_deadline:%Y-%m-%d %H:%M} UTC")
+        reasons.append(Reason(N_("the right of reply runs until {when} UTC"), when=_minute(round_.comment_deadline)))
     if not forced and round_.publication_at is not None and now < round_.publication_at:
-        reasons.append(f"publication is planned for {round_.publication_at:%Y-%m-%d %H:%M} UTC")
+        reasons.append(Reason(N_("publication is planned for {when} UTC"), when=_minute(round_.publication_at)))
     return reasons
 
 
 def _guard_archived(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
-    return [] if forced else ["a published round is archived only by the coordinator"]
+    return [] if forced else [Reason(N_("a published round is archived only by the coordinator"))]
+
+
+# The deadlines a launch needs ahead, each with the sentence saying it has passed.
+_DEADLINE_PASSED = {
+    "submission_deadline": N_("submission deadline {when} UTC has passed"),
+    "review_deadline": N_("review deadline {when} UTC has passed"),
+    "comment_deadline": N_("comment deadline {when} UTC has passed"),
+}
+
+
+def _minute(moment: datetime) -> str:
+    """A moment as the reasons write it, to the minute (in UTC, as the store keeps it)."""
+    return f"{moment:%Y-%m-%d %H:%M}"
 
 
 _GUARDS = {

@@ -22,8 +22,9 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, exists, or_
 from sqlmodel import Session, col, select
 
+from config.translations import N_
 from review_model.audit_trail import record_event
-from review_model.refusals import Refused
+from review_model.refusals import Reason, Refused
 from review_model.reviews import REVIEWED_ORGANISATION, confirmed_assignments
 from review_model.tables import (
     AccessToken,
@@ -105,10 +106,11 @@ def plan_withdrawal(
     """What withdrawing the person from the round would do; WithdrawalRefused with every reason when it
     cannot be done: a published round, a person not in the round or withdrawn already, no reason given.
     `who` names the person in the reasons (their address, say); by default their id."""
-    who = who or f"participant {participant_id}"
-    reasons = []
+    who = who or Reason(N_("participant {id}"), id=participant_id)
+    reasons: list[str] = []
     if round_.stage in _NO_WITHDRAWAL:
-        reasons.append(f"round {round_.slug} is {round_.stage}: who took part is in its report and stays so")
+        reasons.append(Reason(N_("round {slug} is {stage}: who took part is in its report and stays so"),
+                              slug=round_.slug, stage=round_.stage))  # fmt: skip
     found = None
     if participant_id is not None:
         found = session.exec(
@@ -118,11 +120,12 @@ def plan_withdrawal(
             .where(Enrolment.round_id == round_.id, Enrolment.participant_id == participant_id)
         ).first()
     if found is None:
-        reasons.append(f"{who} takes no part in {round_.slug}")
+        reasons.append(Reason(N_("{who} takes no part in {slug}"), who=who, slug=round_.slug))
     elif found[0].withdrawn_at is not None:
         enrolment = found[0]
-        reasons.append(f"{who} was withdrawn from {round_.slug} already, on {enrolment.withdrawn_at:%Y-%m-%d %H:%M} "
-                       f"UTC by {enrolment.withdrawn_by}")  # fmt: skip
+        reasons.append(Reason(N_("{who} was withdrawn from {slug} already, on {when} UTC by {actor}"),
+                              who=who, slug=round_.slug, when=f"{enrolment.withdrawn_at:%Y-%m-%d %H:%M}",
+                              actor=enrolment.withdrawn_by))  # fmt: skip
     reasons += _reason_problems(reason)
     if reasons:
         raise WithdrawalRefused(reasons)
@@ -133,12 +136,13 @@ def plan_withdrawal(
 
 def _reason_problems(reason: str) -> list[str]:
     if not reason.strip():
-        return ["say why (--reason): the round's history keeps who withdrew whom and why"]
-    problems = []
+        return [Reason(N_("say why (--reason): the round's history keeps who withdrew whom and why"))]
+    problems: list[str] = []
     if len(reason.strip()) > REASON_MAX_LENGTH:
-        problems.append(f"the reason is {len(reason.strip())} characters long; at most {REASON_MAX_LENGTH} are kept")
+        problems.append(Reason(N_("the reason is {length} characters long; at most {most} are kept"),
+                               length=len(reason.strip()), most=REASON_MAX_LENGTH))  # fmt: skip
     if any(ord(c) < 32 and c not in "\t\n" for c in reason):
-        problems.append("the reason holds a control character")
+        problems.append(Reason(N_("the reason holds a control character")))
     return problems
 
 

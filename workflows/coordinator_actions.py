@@ -17,7 +17,7 @@ from notifications.message_kinds import ReplyReceipt, ReviewReceipt, SubmissionR
 from notifications.outbox import drop_unsent
 from review_model import clock
 from review_model.audit_trail import record_event
-from review_model.refusals import Refused
+from review_model.refusals import Refused, reasons_in
 from review_model.round_assignment import AssignmentRefused, confirm_assignment
 from review_model.round_lock import lock_round
 from review_model.rounds import get_round, round_progress
@@ -71,7 +71,7 @@ def early_close(session: Session, round_: Round, now: datetime) -> EarlyClose:
     blockers = transition_blockers(round_, target, round_progress(session, round_.id), now, forced=True)
     if blockers:
         closes = _("the {stage} stage of {slug} cannot close: {reasons}").format(
-            stage=stage_name(stage, language), slug=round_.slug, reasons="; ".join(blockers)
+            stage=stage_name(stage, language), slug=round_.slug, reasons="; ".join(reasons_in(language, blockers))
         )
         raise ActionRefused(blockers, closes)
     return EarlyClose(stage, target, publication_waits_until(round_, now))

@@ -28,9 +28,10 @@ def german(configured, monkeypatch) -> Iterator[None]:
 
 
 def english_in(output: str) -> list[str]:
-    """The pieces of English messages of the workflows catalog (the text between placeholders, a few words
-    long) that are in `output` and in no German translation: an English sentence the command printed."""
-    catalog = read_catalog("de", "workflows")
+    """The pieces of English messages of the workflows catalog and of the domain's (the reasons it refuses
+    with), the text between placeholders, a few words long, that are in `output` and in no German
+    translation: an English sentence the command printed."""
+    catalog = [message for domain in ("workflows", "review_model") for message in read_catalog("de", domain)]
     german = "\n".join(
         text for message in catalog if message.id for text in (message.string if isinstance(message.string, tuple)
                                                                 else (message.string,))
@@ -47,6 +48,9 @@ def english_in(output: str) -> list[str]:
 
 def test_the_detector_finds_english_sentences():
     assert english_in("Error: the German text cannot be empty") == ["the German text cannot be empty"]
+    assert english_in(
+        "Vor der Phase „Zuordnung der Gutachter“: no self-assessment was submitted (extend the deadline)"
+    ) == ["no self-assessment was submitted (extend the deadline"]
     assert english_in("Fehler: Der deutsche Text darf nicht leer sein.") == []
 
 
@@ -115,4 +119,28 @@ def test_launch_and_reminders_say_in_german_what_was_done_and_what_follows(round
     assert nobody.exit_code == 1 and "nobody@x.example nimmt an fruehjahr-2027 nicht teil." in nobody.output
 
     for result in (launched, reminded, status, nobody):
+        assert english_in(result.output) == [], result.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_what_a_stage_waits_for_is_said_in_german(round_world, german, monkeypatch):
+    """The reasons come from the domain's stage rules, translated in its own catalog, stage names too."""
+    configure(monkeypatch, round_world)
+    assert spr("round", "launch", "fruehjahr-2027").exit_code == 0
+
+    shown = spr("round", "show", "fruehjahr-2027")
+    assert shown.exit_code == 0, shown.output
+    assert re.search(
+        r"Vor der Phase „Zuordnung der Gutachter“: die Selbsteinschätzung ist bis \d{4}-\d\d-\d\d \d\d:\d\d UTC "
+        r"offen, und noch nicht alle haben eingereicht; es wurde keine Selbsteinschätzung eingereicht "
+        r"\(verlängern Sie die Frist\)",
+        shown.output,
+    ), shown.output
+
+    refused = spr("round", "close-stage", "fruehjahr-2027", "--yes")
+    assert refused.exit_code == 1
+    assert "es wurde keine Selbsteinschätzung eingereicht (verlängern Sie die Frist)" in refused.output
+    assert "not everyone has submitted" not in refused.output  # closing early waives the deadline
+
+    for result in (shown, refused):
         assert english_in(result.output) == [], result.output

@@ -6,7 +6,18 @@ from typing import Annotated
 
 import typer
 
-from workflows.cli.output import N_, fail, messages, next_pass, next_step, reported_errors, stage_name, success
+from workflows.cli.output import (
+    N_,
+    fail,
+    messages,
+    next_pass,
+    next_step,
+    reasons_text,
+    refusal_text,
+    reported_errors,
+    stage_name,
+    success,
+)
 
 app = typer.Typer(help="Assign peer reviewers without conflicts of interest.", no_args_is_help=True)
 
@@ -36,7 +47,9 @@ def solve(
         try:
             problem = read_instance(scores, conflicts, k, min_load, max_load)
             assignment = solve_assignment(problem)
-        except (InstanceError, AssignmentInfeasible) as error:
+        except AssignmentInfeasible as infeasible:
+            fail(refusal_text(infeasible))
+        except InstanceError as error:
             fail(str(error))
         write_assignment(out, problem, assignment)
         seconds = time.perf_counter() - started
@@ -106,7 +119,9 @@ def compute(
                 )
             try:
                 assignment = propose_assignment(session, round_, clock.now(), overrides)
-            except (AssignmentInfeasible, ValueError) as error:
+            except AssignmentInfeasible as infeasible:
+                fail(refusal_text(infeasible))
+            except ValueError as error:
                 fail(str(error))
             record_event(session, round_.id, COORDINATOR, "assignment proposed", pairs=len(assignment.pairs))
             lightest, heaviest = (
@@ -188,8 +203,8 @@ def confirm(round_ref: RoundArgument) -> None:
                 with about_round(slug):
                     confirmed = confirm_assignment_flow(round_id, slug, COORDINATOR)
             except ActionRefused as refused:
-                fail(_("the assignment of {slug} cannot be confirmed:").format(slug=slug) + "".join(
-                    f"\n{reason}" for reason in refused.reasons))  # fmt: skip
+                fail(_("the assignment of {slug} cannot be confirmed:").format(slug=slug) + "\n"
+                     + reasons_text(refused.reasons, "\n"))  # fmt: skip
             success(_("Confirmed {n} assignments for {slug}.").format(n=confirmed, slug=slug))
             followed = advance_after(api, round_id, slug, "confirming the assignment")
             typer.echo(followed.line)
@@ -273,7 +288,7 @@ def swap(
                     _("{added} cannot review {reviewed} instead of {removed}:").format(
                         added=add, reviewed=reviewed, removed=remove
                     )
-                    + f"\n{refused}"
+                    + f"\n{refusal_text(refused)}"
                 )
             record_event(
                 session, round_.id, COORDINATOR, "reviewer swapped", reviewed=reviewed, removed=remove, added=add

@@ -17,6 +17,7 @@ from workflows.cli.output import (
     next_step,
     plural_messages,
     print_table,
+    reasons_text,
     reported_errors,
     stage_name,
     success,
@@ -45,6 +46,11 @@ def _round(reference: str) -> tuple[int, str]:
         return round_.id, round_.slug
 
 
+def _listed(reasons: list[str]) -> str:
+    """Reasons of the domain, one a line, in the coordinator's language."""
+    return "\n  - " + reasons_text(reasons, "\n  - ")
+
+
 def _context() -> "StageContext":
     from config.settings import get_settings
     from workflows.cli.store_access import open_store
@@ -66,7 +72,7 @@ def launch(round_ref: RoundArgument) -> None:
         _ = messages()
         reasons = launch_blockers(_context(), round_id)  # before Prefect starts: a refusal is quick
         if reasons:
-            fail(_("round {slug} cannot be launched:").format(slug=slug) + "".join(f"\n  - {r}" for r in reasons))
+            fail(_("round {slug} cannot be launched:").format(slug=slug) + _listed(reasons))
         from workflows.cli.prefect_runs import on_prefect
         from workflows.flows import LaunchRefused, about_round, launch_round_flow
 
@@ -74,10 +80,7 @@ def launch(round_ref: RoundArgument) -> None:
             try:
                 report = launch_round_flow(round_id, slug, COORDINATOR)
             except LaunchRefused as refused:
-                fail(
-                    _("round {slug} cannot be launched:").format(slug=slug)
-                    + "".join(f"\n  - {r}" for r in refused.reasons)
-                )
+                fail(_("round {slug} cannot be launched:").format(slug=slug) + _listed(refused.reasons))
         summary = report.summary(coordinator_language())
         success(_("Round {slug} launched: {summary}.").format(slug=slug, summary=summary))
         typer.echo(next_step(slug, report.stage_after))
@@ -134,7 +137,7 @@ def remind(
         _ = messages()
         refusals = reminder_refusals(_stage(round_id))
         if refusals:  # before Prefect starts: a refusal is quick, and no failed run is left behind
-            fail(_("nobody to remind in {slug}: {reasons}").format(slug=slug, reasons="; ".join(refusals)))
+            fail(_("nobody to remind in {slug}: {reasons}").format(slug=slug, reasons=reasons_text(refusals)))
         person = _participant_id(participant) if participant else None
         if participant and person is None:
             fail(_("{email} takes no part in {slug}").format(email=participant, slug=slug))

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from review_model.questionnaire import Questionnaire
+    from review_model.refusals import Refused
     from review_model.vocabulary import Stage
 
 EXIT_PROBLEM = 1
@@ -56,6 +57,18 @@ def translated(message: str, **values: object) -> str:
     from config.translations import translate
 
     return translate(coordinator_language(), "workflows", message, **values)
+
+
+def reasons_text(reasons: Sequence[str], separator: str = "; ") -> str:
+    """The domain's reasons for a refusal, each in the coordinator's language, joined by `separator`."""
+    from review_model.refusals import reasons_in
+
+    return separator.join(reasons_in(coordinator_language(), reasons))
+
+
+def refusal_text(refused: "Refused") -> str:
+    """A refusal of the domain as a whole, in the coordinator's language."""
+    return refused.in_language(coordinator_language())
 
 
 def console(stderr: bool = False) -> "Console":
@@ -170,7 +183,7 @@ def reported_errors() -> Iterator[None]:
         raise
     except Exception as error:
         if _is_known(error):
-            fail(str(error).rstrip())
+            fail(_known_message(error).rstrip())
         if _prefect_went_away(error):
             _ = messages()
             fail(
@@ -179,6 +192,12 @@ def reported_errors() -> Iterator[None]:
                 )
             )
         raise
+
+
+def _known_message(error: Exception) -> str:
+    from review_model.refusals import Refused
+
+    return refusal_text(error) if isinstance(error, Refused) else str(error)
 
 
 def _is_known(error: Exception) -> bool:

@@ -15,6 +15,7 @@ from workflows.cli.output import (
     next_step,
     plural_messages,
     print_table,
+    refusal_text,
     reported_errors,
     stage_name,
     success,
@@ -147,7 +148,7 @@ def _decide(round_ref: str, ids: list[int], approve: bool) -> None:
             with about_round(slug):
                 decided = decide_recommendations_flow(round_id, slug, ids, approve, COORDINATOR)
         except ActionRefused as refused:
-            fail("; ".join(refused.reasons))
+            fail(refusal_text(refused))
         ngettext = plural_messages()
         if approve:
             said = ngettext("{n} recommendation(s) approved.", "{n} recommendation(s) approved.", decided)

@@ -15,6 +15,7 @@ from workflows.cli.output import (
     next_step,
     plural_messages,
     print_table,
+    reasons_text,
     reported_errors,
     stage_name,
     styled,
@@ -192,9 +193,9 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
         if following is not None:
             blockers = transition_blockers(r, following, progress, clock.now())
             if blockers:
-                # Translators: the reasons come from the stage rules, in English.
+                # Translators: the reasons come from the stage rules (the review_model catalog).
                 typer.echo(
-                    _("Before {stage}: {reasons}").format(stage=stage_name(following), reasons="; ".join(blockers))
+                    _("Before {stage}: {reasons}").format(stage=stage_name(following), reasons=reasons_text(blockers))
                 )
             else:
                 typer.echo(_("Ready for {stage}.").format(stage=stage_name(following)))
