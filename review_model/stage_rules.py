@@ -7,6 +7,7 @@ for a forced step (closing a stage early), which skips the deadline but never th
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from config.translations import N_
 from review_model.refusals import Reason
@@ -28,6 +29,7 @@ class RoundSchedule(Protocol):
     comment_deadline: datetime
     publication_at: datetime | None
     late_grace_hours: int
+    time_zone: str
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def _guard_invitation(round_: RoundSchedule, progress: RoundProgress, now: datet
     for name, passed in _DEADLINE_PASSED.items():
         deadline = getattr(round_, name)
         if deadline <= now:
-            reasons.append(Reason(passed, when=_minute(deadline)))
+            reasons.append(Reason(passed, when=_minute(deadline, round_.time_zone)))
     return reasons
 
 
@@ -137,8 +139,8 @@ def _guard_assignment(round_: RoundSchedule, progress: RoundProgress, now: datet
     closes = stage_deadline(round_, Stage.submission)
     if not (forced or everyone_done or (closes is not None and now >= closes)):
         assert closes is not None  # the submission stage has a deadline
-        reasons.append(Reason(N_("submission is open until {when} UTC and not everyone has submitted"),
-                              when=_minute(closes)))  # fmt: skip
+        reasons.append(Reason(N_("submission is open until {when} and not everyone has submitted"),
+                              when=_minute(closes, round_.time_zone)))  # fmt: skip
     if progress.submitted == 0:
         reasons.append(Reason(N_("no self-assessment was submitted (extend the deadline)")))
     return reasons
@@ -157,8 +159,8 @@ def _guard_consolidation(round_: RoundSchedule, progress: RoundProgress, now: da
     reasons: list[str] = []
     everyone_done = progress.reviews_due > 0 and progress.reviews_submitted >= progress.reviews_due
     if not (forced or everyone_done or now >= round_.review_deadline):
-        reasons.append(Reason(N_("review is open until {when} UTC and reviews are missing"),
-                              when=_minute(round_.review_deadline)))  # fmt: skip
+        reasons.append(Reason(N_("review is open until {when} and reviews are missing"),
+                              when=_minute(round_.review_deadline, round_.time_zone)))  # fmt: skip
     if progress.reviews_submitted == 0:
         reasons.append(Reason(N_("no review was submitted (extend the deadline)")))
     return reasons
@@ -185,9 +187,13 @@ def _guard_published(round_: RoundSchedule, progress: RoundProgress, now: dateti
     """
     reasons: list[str] = []
     if now < round_.comment_deadline and not (forced and progress.replies_pending == 0):
-        reasons.append(Reason(N_("the right of reply runs until {when} UTC"), when=_minute(round_.comment_deadline)))
+        reasons.append(
+            Reason(N_("the right of reply runs until {when}"), when=_minute(round_.comment_deadline, round_.time_zone))
+        )
     if not forced and round_.publication_at is not None and now < round_.publication_at:
-        reasons.append(Reason(N_("publication is planned for {when} UTC"), when=_minute(round_.publication_at)))
+        reasons.append(
+            Reason(N_("publication is planned for {when}"), when=_minute(round_.publication_at, round_.time_zone))
+        )
     return reasons
 
 
@@ -197,15 +203,16 @@ def _guard_archived(round_: RoundSchedule, progress: RoundProgress, now: datetim
 
 # The deadlines a launch needs ahead, each with the sentence saying it has passed.
 _DEADLINE_PASSED = {
-    "submission_deadline": N_("submission deadline {when} UTC has passed"),
-    "review_deadline": N_("review deadline {when} UTC has passed"),
-    "comment_deadline": N_("comment deadline {when} UTC has passed"),
+    "submission_deadline": N_("submission deadline {when} has passed"),
+    "review_deadline": N_("review deadline {when} has passed"),
+    "comment_deadline": N_("comment deadline {when} has passed"),
 }
 
 
-def _minute(moment: datetime) -> str:
-    """A moment as the reasons write it, to the minute (in UTC, as the store keeps it)."""
-    return f"{moment:%Y-%m-%d %H:%M}"
+def _minute(moment: datetime, zone: str) -> str:
+    """A moment as the reasons write it, to the minute, in the round's time zone, as the coordinator reads
+    every other time of the round: "2027-01-24 18:00 CET"."""
+    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M %Z}"
 
 
 _GUARDS = {

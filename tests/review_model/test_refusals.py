@@ -8,19 +8,19 @@ from review_model.refusals import Reason, Refused, reason_in, reasons_in
 from review_model.stage_rules import RoundProgress, transition_blockers
 from review_model.vocabulary import Stage
 
-DEADLINE_NOT_PASSED = N_("publication is planned for {when} UTC")
+DEADLINE_NOT_PASSED = N_("publication is planned for {when}")
 
 
 def test_a_reason_is_the_english_sentence_filled_in():
-    reason = Reason(DEADLINE_NOT_PASSED, when="2027-05-01 09:00")
-    assert reason == "publication is planned for 2027-05-01 09:00 UTC"
-    assert "; ".join([reason, "another"]) == "publication is planned for 2027-05-01 09:00 UTC; another"
-    assert str(Refused([reason])) == "publication is planned for 2027-05-01 09:00 UTC"
+    reason = Reason(DEADLINE_NOT_PASSED, when="2027-05-01 09:00 CEST")
+    assert reason == "publication is planned for 2027-05-01 09:00 CEST"
+    assert "; ".join([reason, "another"]) == "publication is planned for 2027-05-01 09:00 CEST; another"
+    assert str(Refused([reason])) == "publication is planned for 2027-05-01 09:00 CEST"
 
 
 def test_a_reason_in_german_keeps_its_values():
-    reason = Reason(DEADLINE_NOT_PASSED, when="2027-05-01 09:00")
-    assert reason.in_language("de") == "die Veröffentlichung ist für 2027-05-01 09:00 UTC geplant"
+    reason = Reason(DEADLINE_NOT_PASSED, when="2027-05-01 09:00 CEST")
+    assert reason.in_language("de") == "die Veröffentlichung ist für 2027-05-01 09:00 CEST geplant"
     assert reason_in("en", reason) == reason
 
 
@@ -64,3 +64,4 @@ class _Draft:
     submission_deadline = review_deadline = comment_deadline = datetime(2027, 6, 1, tzinfo=UTC)
     publication_at = None
     late_grace_hours = 0
+    time_zone = "Europe/Berlin"

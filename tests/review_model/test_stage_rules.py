@@ -1,5 +1,6 @@
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,6 +18,7 @@ from review_model.stage_rules import (
 from review_model.vocabulary import Stage
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @dataclass
@@ -27,6 +29,7 @@ class FakeRound:
     comment_deadline: datetime = NOW + timedelta(days=42)
     publication_at: datetime | None = None
     late_grace_hours: int = 0
+    time_zone: str = "Europe/Berlin"
 
 
 def test_stages_follow_each_other_in_the_documented_order():
@@ -123,7 +126,7 @@ def test_publication_waits_for_the_right_of_reply_and_the_planned_date():
     # Closing early needs every party's reply sent; it also waives a planned publication date.
     waiting = RoundProgress(replies_pending=1)
     assert transition_blockers(round_, Stage.published, waiting, NOW, forced=True) == [
-        f"the right of reply runs until {round_.comment_deadline:%Y-%m-%d %H:%M} UTC"
+        f"the right of reply runs until {round_.comment_deadline.astimezone(BERLIN):%Y-%m-%d %H:%M %Z}"
     ]
     assert transition_blockers(round_, Stage.published, RoundProgress(), NOW, forced=True) == []
     planned = replace(round_, publication_at=round_.comment_deadline + timedelta(days=7))

@@ -131,7 +131,7 @@ def test_what_a_stage_waits_for_is_said_in_german(round_world, german, monkeypat
     shown = spr("round", "show", "fruehjahr-2027")
     assert shown.exit_code == 0, shown.output
     assert re.search(
-        r"Vor der Phase „Zuordnung der Gutachter“: die Selbsteinschätzung ist bis \d{4}-\d\d-\d\d \d\d:\d\d UTC "
+        r"Vor der Phase „Zuordnung der Gutachter“: die Selbsteinschätzung ist bis \d{4}-\d\d-\d\d \d\d:\d\d CET "
         r"offen, und noch nicht alle haben eingereicht; es wurde keine Selbsteinschätzung eingereicht "
         r"\(verlängern Sie die Frist\)",
         shown.output,

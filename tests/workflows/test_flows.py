@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 from review_model.tables import Enrolment, Round
 from review_model.vocabulary import Stage
-from tests.support.commands import configure
+from tests.support.commands import configure, wait_for
 from workflows.cli import app
 
 runner = CliRunner()
@@ -16,10 +16,14 @@ def test_launch_and_advance_run_as_prefect_flows_with_few_named_task_runs(
 ):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, FlowRunFilterName
-    from prefect.client.schemas.sorting import FlowRunSort
 
     world = round_world
     configure(monkeypatch, world)
+    # Other tests of the session launch rounds of the same name on the same API, some under a frozen clock (so
+    # no order by time tells them apart): this test's launch run is the one that was not there before it.
+    launches = FlowRunFilter(name=FlowRunFilterName(like_="fruehjahr-2027 · launched"))
+    with get_client(sync_client=True) as client:
+        earlier = {run.id for run in client.read_flow_runs(flow_run_filter=launches, limit=200)}
     launched = runner.invoke(app, ["round", "launch", "fruehjahr-2027"], catch_exceptions=False)
     assert launched.exit_code == 0, launched.output
     assert "launched: invitation → submission · 4 invitations queued · 4 sent" in launched.output
@@ -28,18 +32,18 @@ def test_launch_and_advance_run_as_prefect_flows_with_few_named_task_runs(
     advanced = runner.invoke(app, ["round", "advance", "fruehjahr-2027"], catch_exceptions=False)
     assert advanced.exit_code == 0 and "submission · nothing due" in advanced.output
 
-    # Other tests of the session launch rounds of the same name on the same API: this one's is the latest, and
-    # its task runs are asked for by its id (the API returns at most 200 runs unfiltered).
     with get_client(sync_client=True) as client:
-        launch_run = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(like_="fruehjahr-2027 · launched")),
-            sort=FlowRunSort.EXPECTED_START_TIME_DESC,
-            limit=1,
-        )[0]
-        task_names = sorted(
-            task.name
-            for task in client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[launch_run.id])))
-        )
+        (launch_run,) = [run for run in client.read_flow_runs(flow_run_filter=launches, limit=200)
+                         if run.id not in earlier]  # fmt: skip
+
+        def launch_tasks() -> list[str]:
+            this_run = FlowRunFilter(id=FlowRunFilterId(any_=[launch_run.id]))
+            return sorted(task.name for task in client.read_task_runs(flow_run_filter=this_run))
+
+        # The API records task runs from their events, in batches: after a busy stretch of the session they
+        # arrive a little after the flow run has finished.
+        wait_for(lambda: "Round fruehjahr-2027 · delivery" in launch_tasks(), "the launch's task runs", seconds=30)
+        task_names = launch_tasks()
     assert "Round fruehjahr-2027 · launched · invitation → submission · 4 invitations queued" in launch_run.name
     assert "Round fruehjahr-2027 · invitations · batch 1/1 (4 people)" in task_names
     assert "Round fruehjahr-2027 · delivery" in task_names
