@@ -109,6 +109,21 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[PortalWorld]:
         yield PortalWorld(engine, client, round_.id, links, enrolments, now)
 
 
+def assign_reviewer(session: Session, world: PortalWorld, round_: Round, submission_id: int, reviewer: str) -> str:
+    """Assign `reviewer` to review a submission, in the caller's transaction; the path of their review form."""
+    assignment = ReviewAssignment(
+        round_id=world.round_id, submission_id=submission_id, reviewer_enrolment_id=world.enrolments[reviewer]
+    )
+    session.add(assignment)
+    session.flush()
+    issued = issue_link(
+        session, SECRET.encode(), round_id=world.round_id, enrolment_id=world.enrolments[reviewer],
+        purpose=TokenPurpose.review, assignment_id=assignment.id,
+        expires_at=round_.review_deadline + timedelta(days=14),
+    )  # fmt: skip
+    return f"/r/{issued.token}"
+
+
 @pytest.fixture
 def review_links(world: PortalWorld) -> dict[str, str]:
     """Anna submits; Cara and Ben are assigned to review her; the round moves to review. Their review links."""
@@ -118,17 +133,8 @@ def review_links(world: PortalWorld) -> dict[str, str]:
         submission = session.exec(select(Submission)).one()
         round_ = world.round()
         for reviewer in (CARA, BEN):
-            assignment = ReviewAssignment(
-                round_id=world.round_id, submission_id=submission.id, reviewer_enrolment_id=world.enrolments[reviewer]
-            )
-            session.add(assignment)
-            session.flush()
-            issued = issue_link(
-                session, SECRET.encode(), round_id=world.round_id, enrolment_id=world.enrolments[reviewer],
-                purpose=TokenPurpose.review, assignment_id=assignment.id,
-                expires_at=round_.review_deadline + timedelta(days=14),
-            )  # fmt: skip
-            links[reviewer] = f"/r/{issued.token}"
+            assert submission.id is not None
+            links[reviewer] = assign_reviewer(session, world, round_, submission.id, reviewer)
         stored_round = session.get(type(round_), world.round_id)
         stored_round.stage = Stage.review
         session.commit()

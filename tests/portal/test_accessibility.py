@@ -9,10 +9,10 @@ from sqlmodel import Session, select
 from config.settings import Settings
 from portal.app import create_app
 from portal.background import PortalThread
-from review_model.tables import AccessToken, ReviewAssignment, Round, Submission
-from review_model.tokens import issue_link
-from review_model.vocabulary import Stage, TokenPurpose
-from tests.portal.conftest import ANNA, BEN, CARA, SECRET, PortalWorld
+from review_model.rounds import get_round
+from review_model.tables import AccessToken, Round, Submission
+from review_model.vocabulary import Stage
+from tests.portal.conftest import ANNA, BEN, CARA, SECRET, PortalWorld, assign_reviewer
 from tests.support.browser import check_widths, require_axe
 
 
@@ -51,20 +51,12 @@ def _set_stage(world: PortalWorld, stage: Stage) -> None:
 def _review_link(world: PortalWorld) -> str:
     """Cara is asked to review Anna's submission; the path of her review form."""
     with Session(world.engine) as session:
-        round_ = session.get(Round, world.round_id)
+        round_ = get_round(session, world.round_id)
         anna = session.exec(select(Submission).where(Submission.enrolment_id == world.enrolments[ANNA])).one()
-        assignment = ReviewAssignment(
-            round_id=world.round_id, submission_id=anna.id, reviewer_enrolment_id=world.enrolments[CARA]
-        )
-        session.add(assignment)
-        session.flush()
-        issued = issue_link(
-            session, SECRET.encode(), round_id=world.round_id, enrolment_id=world.enrolments[CARA],
-            purpose=TokenPurpose.review, assignment_id=assignment.id,
-            expires_at=round_.review_deadline + timedelta(days=14),
-        )  # fmt: skip
+        assert anna.id is not None
+        path = assign_reviewer(session, world, round_, anna.id, CARA)
         session.commit()
-    return f"/r/{issued.token}"
+    return path
 
 
 def _expire_every_link(world: PortalWorld) -> None:
