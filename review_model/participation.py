@@ -43,6 +43,6 @@ def participation(session: Session, round_id: int) -> Participation:
         .select_from(Enrolment)
         .outerjoin(Submission, col(Submission.enrolment_id) == Enrolment.id)
         .where(Enrolment.round_id == round_id, col(Enrolment.is_respondent))
-        .where(or_(taking_part(), col(Submission.status) == WorkStatus.submitted))
+        .where(or_(taking_part(), Submission.is_submitted))
     ).one()
     return Participation(*(int(value) for value in row))

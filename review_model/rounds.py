@@ -30,7 +30,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.vocabulary import Language, RecommendationStatus, Stage, WorkStatus
+from review_model.vocabulary import Language, RecommendationStatus, Stage
 from review_model.withdrawal import counts_for, review_submitted, self_assessment_submitted, taking_part
 from review_model.yaml_documents import DocumentError, Problem, read_yaml_document
 
@@ -200,7 +200,7 @@ def round_progress(session: Session, round_id: int) -> RoundProgress:
         .select_from(ReviewAssignment)
         .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
         .outerjoin(Review, col(Review.assignment_id) == ReviewAssignment.id)
-        .where(ReviewAssignment.round_id == round_id, or_(taking_part(), col(Review.status) == WorkStatus.submitted))
+        .where(ReviewAssignment.round_id == round_id, or_(taking_part(), Review.is_submitted))
     )
     reviews_submitted = count(
         select(func.count()).select_from(Review).where(Review.round_id == round_id, Review.is_submitted)

@@ -55,7 +55,7 @@ def taking_part() -> ColumnElement[bool]:
 
 def self_assessment_submitted() -> ColumnElement[bool]:
     """The condition on `Enrolment` of a submitted self-assessment."""
-    return exists().where(col(Submission.enrolment_id) == Enrolment.id, col(Submission.status) == WorkStatus.submitted)
+    return exists().where(col(Submission.enrolment_id) == Enrolment.id, Submission.is_submitted)
 
 
 def review_submitted() -> ColumnElement[bool]:
@@ -63,7 +63,7 @@ def review_submitted() -> ColumnElement[bool]:
     return (
         exists()
         .where(col(ReviewAssignment.reviewer_enrolment_id) == Enrolment.id)
-        .where(col(Review.assignment_id) == ReviewAssignment.id, col(Review.status) == WorkStatus.submitted)
+        .where(col(Review.assignment_id) == ReviewAssignment.id, Review.is_submitted)
     )
 
 
