@@ -15,20 +15,19 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from review_model.participation import participation
+from review_model.rounds import round_progress
 from review_model.stage_rules import stage_deadline
 from review_model.tables import (
     AuditEvent,
     Enrolment,
     OutboxMessage,
-    Recommendation,
     Review,
-    ReviewAssignment,
     Round,
     Submission,
     SubmissionVersion,
 )
 from review_model.transitions import STAGE_EVENTS
-from review_model.vocabulary import ACTIVE_STAGES, OutboxState, RecommendationStatus, Stage
+from review_model.vocabulary import ACTIVE_STAGES, OutboxState, Stage
 
 DIGEST_KIND = "status_digest"
 # The reminder kinds of every stage, counted together as "reminded".
@@ -94,13 +93,13 @@ def digest_figures(session: Session, round_: Round, day: date, now: datetime) ->
         "bounced": people.bounced,
         "reminded": people.reminders,
     }
-    assignments = how_many(ReviewAssignment)
-    if assignments:
-        counts["reviews_due"] = assignments
-        counts["reviews_submitted"] = how_many(Review, Review.is_submitted)
-    replies = how_many(Submission, col(Submission.reply_submitted_at).is_not(None))
-    if replies:
-        counts["replies"] = replies
+    # The later stages' counts as the stage rules count them (a withdrawn reviewer's open review is not due).
+    progress = round_progress(session, round_id)
+    if progress.assignments:
+        counts["reviews_due"] = progress.reviews_due
+        counts["reviews_submitted"] = progress.reviews_submitted
+    if progress.replies_sent:
+        counts["replies"] = progress.replies_sent
 
     first_versions = select(SubmissionVersion.submission_id).where(
         SubmissionVersion.version == 1, col(SubmissionVersion.submitted_at) > since
@@ -123,9 +122,9 @@ def digest_figures(session: Session, round_: Round, day: date, now: datetime) ->
     ).all()
 
     to_do = []
-    if round_.stage is Stage.assignment and how_many(ReviewAssignment, col(ReviewAssignment.confirmed_at).is_(None)):
+    if round_.stage is Stage.assignment and progress.unconfirmed_assignments:
         to_do.append("confirm_assignment")
-    if round_.stage is Stage.drafting and how_many(Recommendation, Recommendation.status == RecommendationStatus.draft):
+    if round_.stage is Stage.drafting and progress.recommendations_draft:
         to_do.append("decide_recommendations")
     failed = how_many(OutboxMessage, OutboxMessage.state == OutboxState.failed)
     return DigestFigures(
