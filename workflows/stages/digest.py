@@ -8,7 +8,7 @@ from notifications.message_kinds import StatusDigest
 from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.round_lock import lock_round
-from review_model.status_digest import digest_day, digest_figures
+from review_model.status_digest import digest_day, digest_figures, last_digest_at
 from review_model.store import session_scope
 from workflows.stages.context import StageContext
 
@@ -16,7 +16,8 @@ from workflows.stages.context import StageContext
 def send_status_digest(context: StageContext, round_id: int) -> int:
     """Queue today's digest for the round's coordinator if it is due and not yet queued; returns 0 or 1.
 
-    The outbox's idempotency key holds the round's local day, so a second pass that day queues nothing.
+    The outbox's idempotency key holds the round's local day, so a second pass that day queues nothing; it
+    returns before counting and rendering once that day's digest is queued, as every later pass finds it.
     """
     if context.status_digest_hour is None:
         return 0
@@ -24,10 +25,11 @@ def send_status_digest(context: StageContext, round_id: int) -> int:
     with session_scope(context.engine) as session:
         round_ = lock_round(session, round_id)  # two drivers at once would both see no digest for today
         day = digest_day(round_, now, context.status_digest_hour)
-        if day is None:
+        zone = ZoneInfo(round_.time_zone)
+        previous = last_digest_at(session, round_id)
+        if day is None or (previous is not None and previous.astimezone(zone).date() >= day):
             return 0
         figures = digest_figures(session, round_, day, now)
-        zone = ZoneInfo(round_.time_zone)
         days_left = (figures.deadline.astimezone(zone).date() - day).days if figures.deadline else None
         message = compose_message(
             StatusDigest(
