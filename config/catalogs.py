@@ -25,7 +25,7 @@ MAPPING_FILE = LOCALE_DIR / "babel.cfg"
 SOURCES: dict[str, tuple[str, ...]] = {
     "review_model": ("review_model",),
     "notifications": ("notifications", "templates/emails"),
-    "portal": ("portal", "templates/forms"),
+    "portal": ("portal", "templates/forms", "templates/console"),
     "reports": ("reports", "templates/reports"),
     "workflows": ("workflows",),
 }

@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from config.settings import Settings, get_settings
 from config.translations import gettext_for
+from portal.console.routes import add_console
 from portal.failures import (
     STORE_UNAVAILABLE,
     request_language,
@@ -106,6 +107,7 @@ def create_app(
     for path, purpose in (("/a/{token}", TokenPurpose.self_assessment), ("/r/{token}", TokenPurpose.review)):
         _add_form_routes(app, portal, path, purpose)
     _add_reply_routes(app, portal)
+    add_console(app, portal)
 
     @app.get("/reports/{slug}")
     def report_home(slug: str, lang: str | None = None) -> Response:

@@ -13,12 +13,14 @@ from config.translations import LANGUAGES, gettext_for, translations
 AUTONYMS = {"de": "Deutsch", "en": "English"}
 
 
-@lru_cache(maxsize=len(LANGUAGES))
-def page_environment(language: str) -> Environment:
+@lru_cache(maxsize=2 * len(LANGUAGES))
+def page_environment(language: str, folder: str = "forms") -> Environment:
     """The templates of the portal in one language: `_`, `gettext` and `ngettext` speak it, and each template is
-    compiled once per language and kept."""
+    compiled once per language and kept. `folder` is templates/forms (participants' pages) or templates/console
+    (the staff's), which may extend the participants' layout and macros."""
+    folders = [TEMPLATES_DIR / folder] + ([TEMPLATES_DIR / "forms"] if folder != "forms" else [])
     environment = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR / "forms"),
+        loader=FileSystemLoader(folders),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -36,10 +38,12 @@ def page_language(language: str) -> str:
     return language if language in LANGUAGES else "de"
 
 
-def render_page(template: str, language: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A page from templates/forms in `language`."""
+def render_page(
+    template: str, language: str, status_code: int = 200, *, folder: str = "forms", **context: Any
+) -> HTMLResponse:
+    """A page from templates/forms (or `folder`) in `language`."""
     language = page_language(language)
-    html = page_environment(language).get_template(template).render(lang=language, **context)
+    html = page_environment(language, folder).get_template(template).render(lang=language, **context)
     return HTMLResponse(html, status_code=status_code)
 
 

@@ -128,6 +128,9 @@ class RoundFile(_Strict):
     time_zone: str | None = None
     language: str | None = Field(default=None, pattern=r"^(de|en)$")
     coordinator: Coordinator
+    # Further staff named for the round in the console, besides the coordinator: their account's role says
+    # whether they run it (coordinator) or read it (observer).
+    staff: list[EmailStr] = Field(default_factory=list, max_length=50)
     deadlines: Deadlines
     deadline_time: time = time(23, 59)
     reminders: Reminders = Field(default_factory=Reminders)

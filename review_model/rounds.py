@@ -28,6 +28,7 @@ from review_model.tables import (
     Review,
     ReviewAssignment,
     Round,
+    RoundStaff,
     Submission,
 )
 from review_model.vocabulary import Language, RecommendationStatus, Stage
@@ -141,6 +142,9 @@ def create_round_from_file(
     )
     session.add(round_)
     session.flush()
+    assert round_.id is not None
+    for email in dict.fromkeys([round_.coordinator_email, *(address.lower() for address in spec.staff)]):
+        session.add(RoundStaff(round_id=round_.id, email=email))
     record_event(session, round_.id, actor, "round created", file=path.name, questionnaire=questionnaire.id)
     return RoundCreation(round_, True, spec, questionnaire)
 

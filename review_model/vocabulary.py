@@ -220,3 +220,22 @@ class OutboxState(StrEnum):
     sending = "sending"
     sent = "sent"
     failed = "failed"
+
+
+class StaffRole(StrEnum):
+    """What a member of staff may do in the console (see review_model.staff_access)."""
+
+    admin = "admin"  # manages staff; sees and runs every round
+    coordinator = "coordinator"  # runs the rounds they are named for
+    observer = "observer"  # reads the rounds they are named for; changes nothing
+
+    def label(self, language: str) -> str:
+        """The role as the console names it."""
+        return translate(language, "review_model", _STAFF_ROLE_LABELS[self])
+
+
+_STAFF_ROLE_LABELS = {
+    StaffRole.admin: N_("Administrator"),
+    StaffRole.coordinator: N_("Coordinator"),
+    StaffRole.observer: N_("Observer"),
+}

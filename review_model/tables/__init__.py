@@ -7,6 +7,7 @@ from review_model.tables.outbox import OutboxMessage
 from review_model.tables.people import ConflictDeclaration, Organisation, Participant, ReviewPreference
 from review_model.tables.reviews import Review, ReviewAssignment
 from review_model.tables.rounds import Enrolment, Round
+from review_model.tables.staff import LoginAttempt, RoundStaff, StaffAccount, StaffPasswordLink, StaffSession
 from review_model.tables.submissions import Submission, SubmissionVersion
 from review_model.tables.tokens import AccessToken, StoreKey
 
@@ -16,6 +17,7 @@ __all__ = [
     "ConflictDeclaration",
     "Enrolment",
     "Finding",
+    "LoginAttempt",
     "Organisation",
     "OutboxMessage",
     "Participant",
@@ -26,6 +28,10 @@ __all__ = [
     "ReviewAssignment",
     "ReviewPreference",
     "Round",
+    "RoundStaff",
+    "StaffAccount",
+    "StaffPasswordLink",
+    "StaffSession",
     "StoreKey",
     "Submission",
     "SubmissionVersion",

@@ -16,6 +16,7 @@ from workflows.cli import (
     report,
     rounds,
     serve,
+    staff,
 )
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.add_typer(questionnaires.app, name="questionnaire")
 app.add_typer(mail.outbox_app, name="outbox")
 app.add_typer(assignment.app, name="assignment")
 app.add_typer(recommendations.app, name="recommendations")
+app.add_typer(staff.app, name="staff")
 app.command("demo")(demo.demo)
 app.command("report")(report.report)
 app.command("mail-server")(mail.mail_server)

@@ -1,0 +1,223 @@
+"""Logging in to the console and out again, and setting a password through a one-time link.
+
+The login form carries a CSRF token bound to a random cookie (there is no session yet to bind it to), so no
+other site can log a browser in to an account of its choosing. Every login starts a new session with a new
+token; logging out ends this session, "everywhere" ends all of the account's.
+"""
+
+import logging
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from config.translations import gettext_for
+from portal.console.access import (
+    SESSION_COOKIE,
+    Staff,
+    check_form,
+    console_cookies,
+    console_language,
+    current_staff,
+    request_address,
+    safe_next,
+)
+from portal.console.cookies import derived_token
+from portal.console.pages import console_page, done_and_go
+from portal.security import same_origin
+from review_model import clock
+from review_model.login_throttle import failures_from, login_throttled, record_login_attempt
+from review_model.moments import format_moment
+from review_model.refusals import reasons_in
+from review_model.staff import (
+    StaffRefused,
+    account_for_password_link,
+    normalised_email,
+    password_matches,
+    rehash_if_needed,
+    set_password_with_link,
+    staff_account,
+)
+from review_model.staff_sessions import close_every_session, close_staff_session, open_staff_session
+from review_model.store import reading_session, session_scope
+
+if TYPE_CHECKING:
+    from portal.app import Portal
+
+LOGIN_COOKIE = "console-login"
+log = logging.getLogger("spr.console")
+
+
+def add_login_routes(app: FastAPI, portal: "Portal") -> None:
+    """/console/login, /console/logout, /console/logout-everywhere and /console/password/<token>."""
+
+    @app.get("/console/login")
+    def login_page(request: Request, next: str | None = None) -> Response:
+        return _login_form(portal, request, safe_next(next))
+
+    @app.post("/console/login")
+    async def login_post(request: Request) -> Response:
+        values = await _form_values(request)
+        return await run_in_threadpool(_log_in, portal, request, values)
+
+    @app.post("/console/logout")
+    async def logout(request: Request) -> Response:
+        values = await _form_values(request)
+        staff = current_staff(request, portal)
+        check_form(portal, request, staff, values)
+        everywhere = "everywhere" in values
+        return await run_in_threadpool(_log_out, portal, request, staff, everywhere)
+
+    @app.get("/console/password/{token}")
+    def password_page(request: Request, token: str) -> Response:
+        language = console_language(request, portal)
+        with reading_session(portal.engine) as session:
+            try:
+                account = account_for_password_link(session, token, clock.now())
+            except StaffRefused as refused:
+                return _link_refused(portal, request, language, refused)
+        return _password_form(portal, request, language, token, account.email, [])
+
+    @app.post("/console/password/{token}")
+    async def password_post(request: Request, token: str) -> Response:
+        values = await _form_values(request)
+        return await run_in_threadpool(_set_password, portal, request, token, values)
+
+
+async def _form_values(request: Request) -> dict[str, list[str]]:
+    form = await request.form(max_files=0, max_fields=50)
+    return {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+
+
+def _first(values: Mapping[str, Sequence[str]], name: str) -> str:
+    return next(iter(values.get(name) or []), "")
+
+
+def _login_form(
+    portal: "Portal", request: Request, next_path: str, *, email: str = "", error: str | None = None, status: int = 200
+) -> Response:
+    language = console_language(request, portal)
+    cookies = console_cookies(portal)
+    nonce = cookies.read(request, LOGIN_COOKIE) or secrets.token_urlsafe(24)
+    response = console_page(
+        portal,
+        request,
+        "login.html",
+        language,
+        status_code=status,
+        next_path=next_path,
+        email=email,
+        error=error,
+        csrf=derived_token(portal.secret, "login", nonce),
+        single_sign_on=None,
+    )
+    cookies.write(response, LOGIN_COOKIE, nonce)
+    return response
+
+
+def _log_in(portal: "Portal", request: Request, values: Mapping[str, Sequence[str]]) -> Response:
+    language = console_language(request, portal)
+    _ = gettext_for(language, "portal")
+    next_path = safe_next(_first(values, "next"))
+    nonce = console_cookies(portal).read(request, LOGIN_COOKIE)
+    sent = _first(values, "csrf")
+    if not same_origin(request.headers) or nonce is None or sent != derived_token(portal.secret, "login", nonce):
+        error = _("The login form was no longer valid. Please try again.")
+        return _login_form(portal, request, next_path, error=error, status=403)
+    email, password = normalised_email(_first(values, "email"))[:254], _first(values, "password")
+    address, now = request_address(request), clock.now()
+    with session_scope(portal.engine) as session:
+        throttled = login_throttled(session, email, address, now)
+        if throttled is not None:
+            log.warning("console login held back for %s from %s (%s limit)", email, address, throttled.why)
+            until = format_moment(throttled.until, portal.settings.time_zone, language)
+            error = _("Too many failed logins. Please try again after {time}, or ask an administrator for a link "
+                      "to set a new password.").format(time=until)  # fmt: skip
+            return _login_form(portal, request, next_path, email=email, error=error, status=429)
+        account = staff_account(session, email)
+        matches = password_matches(account, password)
+        record_login_attempt(session, email, address, matches, now)
+        if not matches or account is None:
+            failures = failures_from(session, address, now)  # this one included
+            log.warning(
+                "console login failed for %s from %s (%d failures from it in the last hour)", email, address, failures
+            )
+            error = _("The email address or the password is not right.")
+            return _login_form(portal, request, next_path, email=email, error=error, status=401)
+        rehash_if_needed(account, password)
+        token = open_staff_session(session, account, address, request.headers.get("user-agent", ""), now)
+    log.info("console login of %s from %s", email, address)
+    response = RedirectResponse(next_path, status_code=303)
+    cookies = console_cookies(portal)
+    cookies.write(response, SESSION_COOKIE, token)
+    cookies.clear(response, LOGIN_COOKIE)
+    return response
+
+
+def _log_out(portal: "Portal", request: Request, staff: Staff, everywhere: bool) -> Response:
+    _ = gettext_for(staff.language, "portal")
+    token = console_cookies(portal).read(request, SESSION_COOKIE)
+    with session_scope(portal.engine) as session:
+        if everywhere:
+            ended = close_every_session(session, staff.account_id)
+            notice = _("You are logged out everywhere ({n} sessions ended).").format(n=ended)
+        else:
+            if token is not None:
+                close_staff_session(session, token)
+            notice = _("You are logged out.")
+    response = done_and_go(portal, "/console/login", notice)
+    console_cookies(portal).clear(response, SESSION_COOKIE)
+    return response
+
+
+def _password_form(
+    portal: "Portal", request: Request, language: str, token: str, email: str, errors: list[str], status: int = 200
+) -> Response:
+    return console_page(
+        portal,
+        request,
+        "password.html",
+        language,
+        status_code=status,
+        email=email,
+        errors=errors,
+        csrf=derived_token(portal.secret, "password", token),
+    )
+
+
+def _set_password(portal: "Portal", request: Request, token: str, values: Mapping[str, Sequence[str]]) -> Response:
+    language = console_language(request, portal)
+    _ = gettext_for(language, "portal")
+    if not same_origin(request.headers) or _first(values, "csrf") != derived_token(portal.secret, "password", token):
+        text = _("Please reload the page and try again.")
+        return console_page(
+            portal, request, "message.html", language, status_code=403, title=_("The request was refused"), text=text
+        )
+    now = clock.now()
+    try:
+        with session_scope(portal.engine) as session:
+            account = set_password_with_link(
+                session, token, _first(values, "password"), _first(values, "confirmation"), now
+            )
+            email = account.email
+    except StaffRefused as refused:
+        with reading_session(portal.engine) as session:
+            try:
+                account = account_for_password_link(session, token, now)
+            except StaffRefused:
+                return _link_refused(portal, request, language, refused)
+        return _password_form(
+            portal, request, language, token, account.email, reasons_in(language, refused.reasons), 400
+        )
+    log.info("console password set for %s", email)
+    return done_and_go(portal, "/console/login", _("Your password is set. Log in with it now."))
+
+
+def _link_refused(portal: "Portal", request: Request, language: str, refused: StaffRefused) -> Response:
+    _ = gettext_for(language, "portal")
+    text = refused.in_language(language) + ". " + _("Ask an administrator for a new link.")
+    return console_page(portal, request, "message.html", language, status_code=404,
+                        title=_("This link does not work"), text=text)  # fmt: skip
