@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from config.settings import Settings, get_settings
 from config.translations import gettext_for
+from portal.console.actions import ConsoleActions
 from portal.console.routes import add_console
 from portal.failures import (
     STORE_UNAVAILABLE,
@@ -46,6 +47,8 @@ class Portal:
     engine: Engine
     # Told the round's id after each submission, so the round is advanced at once (spr serve starts a flow run).
     on_submission: Callable[[int], None] | None = None
+    # The coordinator operations the console runs (as flows; `spr serve` hands them over); None: read-only.
+    actions: ConsoleActions | None = None
 
     @cached_property
     def secret(self) -> bytes:
@@ -59,16 +62,18 @@ def create_app(
     engine: Engine | None = None,
     on_submission: Callable[[int], None] | None = None,
     prefect_api_url: str | None = None,
+    console_actions: ConsoleActions | None = None,
 ) -> FastAPI:
     """The portal application, on the configured store unless an engine is given.
 
     `prefect_api_url` is the Prefect API the engine's flows use, which /health asks after; without it,
-    PREFECT_API_URL from the environment; an empty one says there is no Prefect server.
+    PREFECT_API_URL from the environment; an empty one says there is no Prefect server. `console_actions` are
+    the coordinator operations the console runs; without them the console only shows.
     """
     settings = settings or get_settings()
     prefect = PrefectCheck(prefect_api_url if prefect_api_url is not None else prefect_api_from_environment())
     engine = engine or make_engine(settings.database_url)
-    portal = Portal(settings, engine, on_submission)
+    portal = Portal(settings, engine, on_submission, console_actions)
     with suppress(*STORE_UNAVAILABLE):  # a store that is down must not keep the portal from answering 503
         portal.secret  # noqa: B018 (a missing or wrong key stops the start, as it stops every command)
 

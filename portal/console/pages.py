@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from config.translations import gettext_for
+from config.translations import gettext_for, translate
 from portal.console.access import LANGUAGE_COOKIE, Staff, console_cookies
 from portal.rendering import render_page
 
@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from portal.app import Portal
 
 NOTICE_COOKIE = "console-notice"
+# A round's pages after its dashboard, in the order of the round's work: (path after the round's, name).
+ROUND_PAGES: list[tuple[str, str]] = []
 
 
 def console_page(
@@ -28,7 +30,8 @@ def console_page(
 ) -> HTMLResponse:
     """A page from templates/console, with the notice the last POST left (shown once)."""
     cookies = console_cookies(portal)
-    notice = cookies.read(request, NOTICE_COOKIE)
+    stored = cookies.read(request, NOTICE_COOKIE)
+    notice, failed = (stored[2:], stored[0] == "!") if stored else (None, False)
     response = render_page(
         template,
         language,
@@ -36,20 +39,23 @@ def console_page(
         folder="console",
         staff=staff,
         notice=notice,
+        notice_failed=failed,
         path=request.url.path,
+        round_pages=[(target, translate(language, "portal", name)) for target, name in ROUND_PAGES],
         **context,
     )
-    if notice is not None:
+    if stored is not None:
         cookies.clear(response, NOTICE_COOKIE)
     if request.query_params.get("lang") in ("de", "en"):  # the choice holds for the pages after this one
         cookies.write(response, LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600)
     return response
 
 
-def done_and_go(portal: "Portal", location: str, notice: str) -> RedirectResponse:
-    """After a POST: back to a page (303, so a reload does not post again) that says what was done."""
+def done_and_go(portal: "Portal", location: str, notice: str, failed: bool = False) -> RedirectResponse:
+    """After a POST: back to a page (303, so a reload does not post again) that says what was done, or (`failed`)
+    why nothing was."""
     response = RedirectResponse(location, status_code=303)
-    console_cookies(portal).write(response, NOTICE_COOKIE, notice[:1500])
+    console_cookies(portal).write(response, NOTICE_COOKIE, ("! " if failed else "  ") + notice[:1500])
     return response
 
 

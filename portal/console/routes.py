@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from portal.console.access import LoginRequired, NotVisible, ReadOnly, StaleForm, console_language, login_location
 from portal.console.login_pages import add_login_routes
 from portal.console.pages import not_visible_page, read_only_page, stale_form_page
+from portal.console.round_actions import add_round_action_routes
 from portal.console.round_pages import add_round_routes
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ def add_console(app: FastAPI, portal: "Portal") -> None:
     """Serve the console under /console."""
     add_login_routes(app, portal)
     add_round_routes(app, portal)
+    add_round_action_routes(app, portal)
 
     @app.exception_handler(LoginRequired)
     async def to_login(_request: Request, error: LoginRequired) -> Response:

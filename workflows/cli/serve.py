@@ -47,6 +47,7 @@ def serve(
         from config.settings import get_settings
         from portal.app import create_app
         from workflows.cli.store_access import open_store
+        from workflows.console_actions import FlowActions
         from workflows.prefect_server import API_URL, LocalPrefectServer, PrefectApi, prefect_api, prefect_folder, using
 
         settings = get_settings()
@@ -67,7 +68,11 @@ def serve(
                 _prepare_worker(settings)
             trigger = stack.enter_context(_advance_trigger(engine)) if api.url else None
             app = create_app(
-                settings, engine, on_submission=trigger.submitted if trigger else None, prefect_api_url=api.url or ""
+                settings,
+                engine,
+                on_submission=trigger.submitted if trigger else None,
+                prefect_api_url=api.url or "",
+                console_actions=FlowActions(api, settings.time_zone),
             )
             address = f"http://{host or settings.portal_host}:{port or settings.portal_port}"
             links = str(settings.public_base_url).rstrip("/")

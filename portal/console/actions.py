@@ -1,0 +1,65 @@
+"""The coordinator operations the console runs. Each runs as the same flow run as its `spr` command, tagged
+with its round, and then starts the round's next advance, exactly as the command does; the console never
+imports Prefect, so the operations come from outside (workflows.console_actions, handed over by `spr serve`).
+
+A method returns what the operation did and what was started after it, or raises the operation's refusal
+(a review_model.refusals.Refused) with every reason.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    """What an operation did and what was started after it, each in a sentence in the staff member's language."""
+
+    said: str
+    followed: str = ""
+
+    @property
+    def notice(self) -> str:
+        return f"{self.said} {self.followed}".strip()
+
+
+class ConsoleActions(Protocol):
+    """What a coordinator can do from the console; `actor` names them in the audit trail, `language` is theirs."""
+
+    def launch(self, round_id: int, slug: str, actor: str, language: str) -> ActionDone:
+        """Check the round and launch it: the invitations go out."""
+        ...
+
+    def remind(self, round_id: int, slug: str, participant_id: int | None, actor: str, language: str) -> ActionDone:
+        """Remind now everyone the current stage waits for, or one person."""
+        ...
+
+    def close_stage(self, round_id: int, slug: str, actor: str, language: str, publish_now: bool = False) -> ActionDone:
+        """Close the current stage before its deadline."""
+        ...
+
+    def extend_deadline(self, round_id: int, slug: str, until: datetime, actor: str, language: str) -> ActionDone:
+        """Move the submission deadline and tell everyone who has not submitted."""
+        ...
+
+    def confirm_assignment(self, round_id: int, slug: str, actor: str, language: str) -> ActionDone:
+        """Check every rule again and confirm the proposed assignment: the review requests go out."""
+        ...
+
+    def decide_recommendations(
+        self, round_id: int, slug: str, ids: list[int], approve: bool, actor: str, language: str
+    ) -> ActionDone:
+        """Approve or reject drafted recommendations."""
+        ...
+
+    def revoke_links(
+        self, round_id: int, slug: str, participant_id: int, reason: str, actor: str, language: str
+    ) -> ActionDone:
+        """Make a person's personal links in the round open nothing from now on."""
+        ...
+
+    def withdraw(
+        self, round_id: int, slug: str, participant_id: int, reason: str, actor: str, language: str
+    ) -> ActionDone:
+        """Withdraw a person from the round."""
+        ...

@@ -1,0 +1,100 @@
+"""The console's actions run as the coordinator operations and their flow runs, as the commands do: launch,
+remind, extend, close a stage; an observer and a coordinator of another round change nothing."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from fastapi.testclient import TestClient
+from prefect.client.orchestration import get_client
+from sqlmodel import Session, select
+
+from config.settings import Settings
+from portal.app import create_app
+from review_model.tables import AuditEvent, OutboxMessage, Round
+from review_model.vocabulary import StaffRole, Stage
+from tests.support.commands import configure
+from tests.support.round_world import PUBLIC_BASE_URL, SECRET, RoundWorld
+from tests.support.staff import console_post, log_in, staff_member
+from workflows.console_actions import FlowActions
+from workflows.prefect_server import PrefectApi
+
+COORDINATOR = "gs@peer-review.example"  # the round file's coordinator, named for the round
+ROUND = "/console/rounds/fruehjahr-2027"
+
+
+@contextmanager
+def console(world: RoundWorld) -> Iterator[TestClient]:
+    settings = Settings(secret_key=SECRET, public_base_url=PUBLIC_BASE_URL, database_url="sqlite://")
+    app = create_app(settings, world.engine, console_actions=FlowActions(PrefectApi(None)))
+    with TestClient(app, base_url=PUBLIC_BASE_URL) as client:
+        client.get("/console/login?lang=en")
+        yield client
+
+
+@pytest.fixture
+def world(round_world: RoundWorld, configured: str, monkeypatch: pytest.MonkeyPatch) -> RoundWorld:
+    configure(monkeypatch, round_world)
+    return round_world
+
+
+def stage_of(world: RoundWorld) -> Stage:
+    with Session(world.engine) as session:
+        return session.exec(select(Round.stage)).one()
+
+
+def test_a_coordinator_launches_reminds_and_extends_from_the_console(world: RoundWorld):
+    staff_member(world.engine, COORDINATOR, StaffRole.coordinator)
+    with console(world) as client:
+        log_in(client, COORDINATOR)
+        asking = client.get(f"{ROUND}/launch")
+        assert asking.status_code == 200
+        assert "each of the 4 respondents gets their invitation" in asking.text
+        assert stage_of(world) is Stage.draft  # asking changes nothing
+
+        launched = console_post(client, f"{ROUND}/launch")
+        assert launched.status_code == 303 and launched.headers["location"] == ROUND
+        page = client.get(ROUND).text
+        assert "Round fruehjahr-2027 launched:" in page and "4 invitations queued" in page
+        assert stage_of(world) is Stage.submission
+        assert len(world.received("Einladung") + world.received("Invitation")) == 4
+
+        reminded = console_post(client, f"{ROUND}/remind")
+        assert reminded.status_code == 303
+        page = client.get(ROUND).text
+        assert "4 reminders queued (submission stage)." in page
+        assert "Round advanced here" in page  # what followed: no deployment serves the round here
+
+        refused = console_post(client, f"{ROUND}/extend", until_date="2020-01-01")
+        assert refused.status_code == 303
+        assert "The new deadline must be in the future." in client.get(ROUND).text
+    with Session(world.engine) as session:
+        actors = {event.actor for event in session.exec(select(AuditEvent))}
+        assert f"{COORDINATOR} (console)" in actors
+    with get_client(sync_client=True) as prefect:
+        names = [run.name for run in prefect.read_flow_runs()]
+    assert any(name.startswith("Round fruehjahr-2027 · launched") for name in names)
+    assert any("reminders queued for 4" in name and f"{COORDINATOR} (console)" in name for name in names)
+
+
+def test_an_observer_and_a_coordinator_of_another_round_change_nothing(world: RoundWorld):
+    staff_member(world.engine, "beobachtung@bund.example", StaffRole.observer, rounds=["fruehjahr-2027"])
+    staff_member(world.engine, "andere@land.example", StaffRole.coordinator)
+    with console(world) as client:
+        log_in(client, "beobachtung@bund.example")
+        page = client.get(f"{ROUND}/launch")
+        assert (
+            page.status_code == 200
+            and "not change anything" in page.text
+            and '<button type="submit">Launch' not in page.text
+        )
+        csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+        assert client.post(f"{ROUND}/launch", data={"csrf": csrf}).status_code == 403
+    with console(world) as client:
+        log_in(client, "andere@land.example")
+        assert client.get(ROUND).status_code == 404
+        csrf = client.get("/console").text.split('name="csrf" value="')[1].split('"')[0]
+        assert client.post(f"{ROUND}/launch", data={"csrf": csrf}).status_code == 404
+    assert stage_of(world) is Stage.draft
+    with Session(world.engine) as session:
+        assert session.exec(select(OutboxMessage)).all() == []

@@ -1,0 +1,146 @@
+"""The console's coordinator operations, run as flows: the implementation of portal.console.actions that
+`spr serve` hands the portal. Each method is what the matching `spr` command does after its checks: the
+operation's flow run, tagged with the round, then the round's next advance (workflows.follow_up); and it says
+what was done in the staff member's language."""
+
+import contextvars
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import TypeVar
+
+from config.translations import gettext_for, ngettext_for
+from portal.console.actions import ActionDone
+from review_model.moments import format_moment
+from workflows.command_language import stage_name
+from workflows.coordinator_actions import ActionRefused
+from workflows.flows import (
+    about_round,
+    close_stage_flow,
+    confirm_assignment_flow,
+    decide_recommendations_flow,
+    extend_deadline_flow,
+    launch_round_flow,
+    remind_flow,
+    revoke_links_flow,
+    withdraw_participant_flow,
+)
+from workflows.follow_up import advance_after
+from workflows.prefect_server import PrefectApi, using
+from workflows.stages.submission import ExtensionRefused
+
+Result = TypeVar("Result")
+
+
+class FlowActions:
+    """The console's operations on the Prefect API `api` (the server `spr serve` uses, or the temporary one)."""
+
+    def __init__(self, api: PrefectApi, time_zone: str = "Europe/Berlin"):
+        self.api, self.time_zone = api, time_zone
+        # Prefect keeps its settings in context variables; the console's request threads start from this one.
+        self._context = contextvars.copy_context()
+
+    def launch(self, round_id: int, slug: str, actor: str, language: str) -> ActionDone:
+        # The launch's own pass of the round driver queues the invitations: nothing to start after it.
+        report, _followed = self._run(slug, partial(launch_round_flow, round_id, slug, actor), None, round_id, language)
+        _ = gettext_for(language, "workflows")
+        return ActionDone(_("Round {slug} launched: {summary}.").format(slug=slug, summary=report.summary(language)))
+
+    def remind(self, round_id: int, slug: str, participant_id: int | None, actor: str, language: str) -> ActionDone:
+        reminding = partial(remind_flow, round_id, slug, participant_id, actor)
+        reminded, followed = self._run(slug, reminding, "reminders", round_id, language)
+        ngettext = ngettext_for(language, "workflows")
+        said = ngettext(
+            "{n} reminder queued ({stage} stage).", "{n} reminders queued ({stage} stage).", reminded.queued
+        )
+        return ActionDone(said.format(n=reminded.queued, stage=stage_name(reminded.stage, language)), followed)
+
+    def close_stage(self, round_id: int, slug: str, actor: str, language: str, publish_now: bool = False) -> ActionDone:
+        closing = partial(close_stage_flow, round_id, slug, actor, publish_now)
+        closed, followed = self._run(slug, closing, "closing a stage", round_id, language)
+        _ = gettext_for(language, "workflows")
+        said = _("The {before} stage is closed; the round is in the {after} stage now.").format(
+            before=stage_name(closed.before, language), after=stage_name(closed.after, language)
+        )
+        if closed.publication_planned:
+            said += " " + _("The report is published on its planned date.")
+        return ActionDone(said, followed)
+
+    def extend_deadline(self, round_id: int, slug: str, until: datetime, actor: str, language: str) -> ActionDone:
+        extending = partial(extend_deadline_flow, round_id, slug, until, actor)
+        try:
+            extension, followed = self._run(slug, extending, "extending the deadline", round_id, language)
+        except ExtensionRefused as refused:  # worded by the stage, one reason
+            raise ActionRefused([str(refused)]) from None
+        ngettext = ngettext_for(language, "workflows")
+        said = ngettext(
+            "The submission deadline is {deadline} now; {n} person who has not submitted was told.",
+            "The submission deadline is {deadline} now; {n} people who have not submitted were told.",
+            extension.told,
+        )
+        deadline = format_moment(extension.deadline, self.time_zone, language)
+        return ActionDone(said.format(deadline=deadline, n=extension.told), followed)
+
+    def confirm_assignment(self, round_id: int, slug: str, actor: str, language: str) -> ActionDone:
+        confirming = partial(confirm_assignment_flow, round_id, slug, actor)
+        confirmed, followed = self._run(slug, confirming, "confirming the assignment", round_id, language)
+        ngettext = ngettext_for(language, "workflows")
+        said = ngettext(
+            "The assignment is confirmed: {n} review.", "The assignment is confirmed: {n} reviews.", confirmed
+        )
+        return ActionDone(said.format(n=confirmed), followed)
+
+    def decide_recommendations(
+        self, round_id: int, slug: str, ids: list[int], approve: bool, actor: str, language: str
+    ) -> ActionDone:
+        deciding = partial(decide_recommendations_flow, round_id, slug, ids, approve, actor)
+        decided, followed = self._run(slug, deciding, "deciding recommendations", round_id, language)
+        ngettext = ngettext_for(language, "workflows")
+        if approve:
+            said = ngettext("{n} recommendation approved.", "{n} recommendations approved.", decided)
+        else:
+            said = ngettext("{n} recommendation rejected.", "{n} recommendations rejected.", decided)
+        return ActionDone(said.format(n=decided), followed)
+
+    def revoke_links(
+        self, round_id: int, slug: str, participant_id: int, reason: str, actor: str, language: str
+    ) -> ActionDone:
+        revoking = partial(revoke_links_flow, round_id, slug, participant_id, actor, reason)
+        revoked, _followed = self._run(slug, revoking, None, round_id, language)
+        ngettext = ngettext_for(language, "workflows")
+        said = ngettext("{n} personal link revoked.", "{n} personal links revoked.", revoked)
+        return ActionDone(said.format(n=revoked))
+
+    def withdraw(
+        self, round_id: int, slug: str, participant_id: int, reason: str, actor: str, language: str
+    ) -> ActionDone:
+        withdrawing = partial(withdraw_participant_flow, round_id, slug, participant_id, actor, reason)
+        withdrawn, followed = self._run(slug, withdrawing, "withdrawing a participant", round_id, language)
+        _ = gettext_for(language, "workflows")
+        person = withdrawn.withdrawal
+        said = _(
+            "{name} ({organisation}) is withdrawn from the round; {links} links revoked, {dropped} queued messages "
+            "dropped."
+        ).format(
+            name=person.name,
+            organisation=person.organisation,
+            links=withdrawn.links_revoked,
+            dropped=withdrawn.messages_dropped,
+        )
+        return ActionDone(said, followed)
+
+    def _run(
+        self, slug: str, operation: Callable[[], Result], then: str | None, round_id: int, language: str
+    ) -> tuple[Result, str]:
+        """The operation's flow run, then (when `then` names what it was) the round's next advance: its result,
+        and the sentence saying what was started after it."""
+
+        def run() -> tuple[Result, str]:
+            with using(self.api):
+                with about_round(slug):
+                    result = operation()
+                followed = advance_after(self.api, round_id, slug, then, language).line if then else ""
+            return result, followed
+
+        # A copy for each call: two requests at once cannot enter one context.
+        return self._context.copy().run(run)
