@@ -1,0 +1,1 @@
+"""The coordinator's console: staff login, a round's dashboard and its actions."""
