@@ -1,10 +1,14 @@
 """Staff sign-in through OpenID Connect, against a real provider (oidc-provider under node, on loopback)."""
 
 import asyncio
+import json
 import socket
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from portal.console.oidc import (
@@ -14,7 +18,7 @@ from portal.console.oidc import (
     PendingLogin,
     VerifiedIdentity,
 )
-from tests.support.oidc import UNVERIFIED, OidcProvider, sign_in_at_provider
+from tests.support.oidc import UNVERIFIED, OidcProvider, free_port, running_provider, sign_in_at_provider
 
 STAFF = "coordinator@example.org"
 
@@ -29,14 +33,19 @@ class Clock:
         return self.seconds
 
 
-def login_at(provider: OidcProvider, *, secret: str | None = None, clock: Clock | None = None) -> OidcLogin:
-    import time
-
+def login_at(
+    provider: OidcProvider,
+    *,
+    secret: str | None = None,
+    clock: Clock | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> OidcLogin:
     return OidcLogin(
         provider.issuer,
         provider.client_id,
         secret or provider.client_secret,
         "openid email profile",
+        http,
         clock=clock or time.time,
     )
 
@@ -117,8 +126,6 @@ def test_a_sign_in_older_than_ten_minutes_is_refused(oidc_provider):
 
 def test_a_sign_in_within_ten_minutes_is_accepted(oidc_provider):
     # The ID token's times are checked on the same clock, so this one follows the real time.
-    import time
-
     started = time.time()
     url, pending = begin(oidc_provider)
     query = sign_in_at_provider(url, STAFF)
@@ -165,6 +172,105 @@ def test_an_answer_naming_another_issuer_is_refused(oidc_provider):
     without_issuer = {name: value for name, value in query.items() if name != "iss"}
     with pytest.raises(OidcRefused, match="does not"):
         finish(oidc_provider, without_issuer, pending)
+
+
+class Recorder:
+    """An HTTP client for OidcLogin that notes the path of every request it makes to the provider."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.paths: list[str] = []
+        self.http = httpx.AsyncClient(transport=transport, event_hooks={"request": [self._note]})
+
+    async def _note(self, request: httpx.Request) -> None:
+        self.paths.append(request.url.path)
+
+
+async def sign_in(login: OidcLogin, provider: OidcProvider, account: str = STAFF) -> VerifiedIdentity:
+    url, pending = await login.begin(provider.redirect_uri)
+    query = sign_in_at_provider(url, account)
+    return await login.finish(provider.redirect_uri, query, pending)
+
+
+def test_discovery_and_keys_are_read_once_and_the_email_comes_from_userinfo(oidc_provider):
+    # oidc-provider, as the standard has it for the code flow, gives email and name at userinfo only.
+    recorder = Recorder()
+
+    async def run() -> list[VerifiedIdentity]:
+        async with recorder.http:
+            login = OidcLogin(
+                oidc_provider.issuer, oidc_provider.client_id, oidc_provider.client_secret, http=recorder.http
+            )
+            return [await sign_in(login, oidc_provider), await sign_in(login, oidc_provider, "observer@example.org")]
+
+    assert [identity.email for identity in asyncio.run(run())] == [STAFF, "observer@example.org"]
+    discovery = "/.well-known/openid-configuration"
+    assert recorder.paths == [discovery, "/token", "/jwks", "/me", "/token", "/me"]
+
+
+def test_claims_in_the_id_token_need_no_userinfo_request(tmp_path: Path):
+    recorder = Recorder()
+
+    async def run(provider: OidcProvider) -> VerifiedIdentity:
+        async with recorder.http:
+            login = login_at(provider, http=recorder.http)
+            return await sign_in(login, provider)
+
+    with running_provider(tmp_path, claims_in_id_token=True) as provider:
+        identity = asyncio.run(run(provider))
+    assert (identity.email, identity.name) == (STAFF, "Staff coordinator")
+    assert recorder.paths == ["/.well-known/openid-configuration", "/token", "/jwks"]
+
+
+def test_keys_the_provider_rotated_to_are_read_again(tmp_path: Path):
+    port = free_port()
+    recorder = Recorder()
+
+    async def run() -> list[VerifiedIdentity]:
+        async with recorder.http:
+            identities = []
+            with running_provider(tmp_path, port=port, signing_key_id="first", claims_in_id_token=True) as provider:
+                login = login_at(provider, http=recorder.http)
+                identities.append(await sign_in(login, provider))
+            # The provider starts again with a new key: the one spr read before no longer verifies its tokens.
+            with running_provider(tmp_path, port=port, signing_key_id="second", claims_in_id_token=True) as provider:
+                identities.append(await sign_in(login, provider))
+            return identities
+
+    assert [identity.email for identity in asyncio.run(run())] == [STAFF, STAFF]
+    assert recorder.paths == ["/.well-known/openid-configuration", "/token", "/jwks", "/token", "/jwks"]
+
+
+class ForgedSignature(httpx.AsyncBaseTransport):
+    """Passes requests on to the provider and changes the signature of the ID token it answers with."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path != "/token":
+            return response
+        body = json.loads(await response.aread())
+        header, payload, signature = body["id_token"].split(".")
+        body["id_token"] = ".".join([header, payload, ("A" if signature[0] != "A" else "B") + signature[1:]])
+        return httpx.Response(response.status_code, json=body)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_an_id_token_with_a_forged_signature_is_refused(oidc_provider):
+    recorder = Recorder(ForgedSignature())
+
+    async def run() -> VerifiedIdentity:
+        async with recorder.http:
+            login = OidcLogin(
+                oidc_provider.issuer, oidc_provider.client_id, oidc_provider.client_secret, http=recorder.http
+            )
+            return await sign_in(login, oidc_provider)
+
+    with pytest.raises(OidcRefused, match="signature cannot be verified: BadSignatureError"):
+        asyncio.run(run())
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,9 @@
 """A real OpenID Connect provider for the tests, and a browser that signs in at it.
 
 `oidc_provider` (session-scoped) runs the npm package oidc-provider (a certified implementation) under node on
-a free loopback port, with one confidential client; `.ci/run` installs the package into .oidc-provider/
-(OIDC_PROVIDER_MODULES points elsewhere). Without node or the package the fixture fails, saying how to
-install them: sign-in is not something to skip silently.
+a free loopback port, with one confidential client; `running_provider` starts one for a single test.
+`.ci/run` installs the package into .oidc-provider/ (OIDC_PROVIDER_MODULES points elsewhere). Without node or
+the package the fixture fails, saying how to install them: sign-in is not something to skip silently.
 
 `sign_in_at_provider` plays the browser: it follows the authorization URL, signs in on the provider's
 development login form as the given account (an email address, verified; "unverified-<email>" for an address
@@ -17,6 +17,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -46,7 +47,8 @@ class OidcProvider:
     redirect_uri: str
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on just now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -59,15 +61,18 @@ def _discovery_answers(issuer: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProvider]:
-    """oidc-provider running on loopback with one confidential client, for the whole test run."""
+@contextmanager
+def running_provider(
+    folder: Path, *, port: int | None = None, signing_key_id: str | None = None, claims_in_id_token: bool = False
+) -> Iterator[OidcProvider]:
+    """oidc-provider on loopback (on `port`, or a free one) until the block ends; `signing_key_id` gives it a
+    new signing key of that id, `claims_in_id_token` puts email and name into the ID token as Keycloak does."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not installed (apt-get install nodejs npm); the sign-in tests need it")
     if not (PROVIDER_MODULES / "oidc-provider" / "package.json").is_file():
         pytest.fail(f"oidc-provider is not installed in {PROVIDER_MODULES} ({INSTALL})")
-    port = _free_port()
+    port = port or free_port()
     provider = OidcProvider(
         issuer=f"http://127.0.0.1:{port}",
         client_id="spr-console",
@@ -81,8 +86,10 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProv
         "OIDC_CLIENT_ID": provider.client_id,
         "OIDC_CLIENT_SECRET": provider.client_secret,
         "OIDC_REDIRECT_URIS": provider.redirect_uri,
+        "OIDC_SIGNING_KEY_ID": signing_key_id or "",
+        "OIDC_CLAIMS_IN_ID_TOKEN": "1" if claims_in_id_token else "",
     }
-    log = tmp_path_factory.mktemp("oidc-provider") / "provider.log"
+    log = folder / f"oidc-provider-{port}-{time.monotonic_ns()}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [node, str(PROVIDER_SCRIPT)], env=environment, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT
@@ -101,6 +108,13 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProv
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProvider]:
+    """oidc-provider running on loopback with one confidential client, for the whole test run."""
+    with running_provider(tmp_path_factory.mktemp("oidc-provider")) as provider:
+        yield provider
 
 
 # The development interactions' forms: where they post to, and which prompt (login or consent) they answer.
