@@ -13,6 +13,7 @@ once, when an ID token names a key that is not among them (the provider rotated 
 
 import hmac
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -27,6 +28,8 @@ from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
+
+from config.settings import Settings
 
 # A sign-in not finished within this time is refused: the browser went away, or someone replays an old one.
 PENDING_LOGIN_SECONDS = 10 * 60
@@ -88,7 +91,7 @@ class PendingLogin:
         issued_at = fields["issued_at"]
         if not all(isinstance(text, str) and text for text in texts):
             raise OidcRefused("the pending login's state, nonce or code verifier is not a text")
-        if not isinstance(issued_at, int | float) or isinstance(issued_at, bool):
+        if not isinstance(issued_at, int | float) or isinstance(issued_at, bool) or not math.isfinite(issued_at):
             raise OidcRefused("the pending login's time is not a number")
         return cls(state=texts[0], nonce=texts[1], code_verifier=texts[2], issued_at=float(issued_at))
 
@@ -290,6 +293,18 @@ class OidcLogin:
             return await self._http.request(method, url, timeout=self._timeout, **arguments)
         except (httpx.HTTPError, httpx.InvalidURL) as error:
             raise OidcRefused(f"{what} at {url} cannot be reached: {error!r}") from None
+
+
+def oidc_login_from(settings: Settings) -> OidcLogin | None:
+    """The sign-in at the provider the settings name (SPR_OIDC_*), or None when single sign-on is not set up."""
+    if settings.oidc_issuer is None or settings.oidc_client_id is None or settings.oidc_client_secret is None:
+        return None
+    return OidcLogin(
+        settings.oidc_issuer,
+        settings.oidc_client_id,
+        settings.oidc_client_secret.get_secret_value(),
+        settings.oidc_scopes,
+    )
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any] | None:

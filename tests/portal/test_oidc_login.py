@@ -11,12 +11,14 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from config.settings import Settings
 from portal.console.oidc import (
     PENDING_LOGIN_SECONDS,
     OidcLogin,
     OidcRefused,
     PendingLogin,
     VerifiedIdentity,
+    oidc_login_from,
 )
 from tests.support.oidc import UNVERIFIED, OidcProvider, free_port, running_provider, sign_in_at_provider
 
@@ -277,7 +279,8 @@ def test_an_id_token_with_a_forged_signature_is_refused(oidc_provider):
     "cookie",
     ["not json", "[]", '{"state": "s", "nonce": "n", "code_verifier": "v"}',
      '{"state": "s", "nonce": 1, "code_verifier": "v", "issued_at": 1}',
-     '{"state": "s", "nonce": "n", "code_verifier": "v", "issued_at": "yesterday"}'],
+     '{"state": "s", "nonce": "n", "code_verifier": "v", "issued_at": "yesterday"}',
+     '{"state": "s", "nonce": "n", "code_verifier": "v", "issued_at": NaN}'],
 )  # fmt: skip
 def test_an_unreadable_pending_login_is_refused(cookie):
     with pytest.raises(OidcRefused, match="pending login"):
@@ -303,3 +306,25 @@ def test_an_issuer_that_does_not_answer_is_refused_after_the_timeout(silent_issu
 
     with pytest.raises(OidcRefused, match=r"discovery document .* cannot be reached: ReadTimeout"):
         asyncio.run(run())
+
+
+def test_the_settings_name_the_provider_or_turn_single_sign_on_off(oidc_provider):
+    assert oidc_login_from(Settings(_env_file=None)) is None
+    settings = Settings(
+        _env_file=None,
+        oidc_issuer=oidc_provider.issuer,
+        oidc_client_id=oidc_provider.client_id,
+        oidc_client_secret=oidc_provider.client_secret,
+        oidc_scopes="openid  email",
+    )
+
+    async def run() -> VerifiedIdentity:
+        login = oidc_login_from(settings)
+        assert login is not None and login.scopes == "openid email"
+        try:
+            return await sign_in(login, oidc_provider)
+        finally:
+            await login.aclose()
+
+    identity = asyncio.run(run())
+    assert (identity.email, identity.name) == (STAFF, None)  # no profile scope, no name
