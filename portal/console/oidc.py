@@ -158,7 +158,7 @@ class OidcLogin:
         redeem its code and verify the ID token; the identity it vouches for, or OidcRefused."""
         age = self._clock() - pending.issued_at
         if age > PENDING_LOGIN_SECONDS:
-            raise OidcRefused(f"the sign-in began {age / 60:.0f} minutes ago, more than the 10 minutes allowed")
+            raise OidcRefused(f"the sign-in began {age:.0f} seconds ago, more than the 10 minutes allowed")
         if age < -CLOCK_LEEWAY_SECONDS:
             raise OidcRefused("the pending login was issued in the future")
         # The state ties the answer to the browser that began the sign-in: anything else may be forged.
