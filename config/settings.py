@@ -5,12 +5,12 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, ValidationError, field_validator
+from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 ENV_PREFIX = "SPR_"
-_SECRET_FIELDS = {"secret_key", "smtp_password"}
+_SECRET_FIELDS = {"secret_key", "smtp_password", "oidc_client_secret"}
 
 
 class SettingsError(Exception):
@@ -116,6 +116,30 @@ class Settings(BaseSettings):
         "coordinator's action and its effect is about this plus the start of a flow run.",
     )
 
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Issuer URL of the OpenID Connect provider staff sign in to the console with, exactly as "
+        "the provider names itself (a Keycloak realm: https://id.example.org/realms/staff); spr reads "
+        "<issuer>/.well-known/openid-configuration. Unset, the console offers local passwords only. Needs "
+        "SPR_OIDC_CLIENT_ID and SPR_OIDC_CLIENT_SECRET as well.",
+    )
+    oidc_client_id: str | None = Field(
+        default=None, description="The client id spr is registered with at the OpenID Connect provider."
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="The secret of that confidential client (the provider shows it once registered)."
+    )
+    oidc_scopes: str = Field(
+        default="openid email profile",
+        description="Scopes asked for at sign-in, separated by spaces; openid and email are needed, since staff "
+        "are matched by their verified email address.",
+    )
+    oidc_display_name: str = Field(
+        default="Single sign-on",
+        description="The provider's name as the console's sign-in button shows it (e.g. the organisation's "
+        "name for its Keycloak).",
+    )
+
     time_zone: str = "Europe/Berlin"
     language: Literal["de", "en"] | None = Field(
         default=None,
@@ -149,7 +173,39 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters long")
         return value
 
-    @field_validator("smtp_user", "mail_from_name")
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the issuer's URL, starting with https://")
+        return value
+
+    @field_validator("oidc_scopes")
+    @classmethod
+    def _asks_for_email(cls, value: str) -> str:
+        scopes = value.split()
+        if "openid" not in scopes or "email" not in scopes:
+            raise ValueError("must contain openid and email (staff are matched by their verified email)")
+        return " ".join(scopes)
+
+    @model_validator(mode="after")
+    def _oidc_all_or_nothing(self) -> "Settings":
+        given = {
+            "SPR_OIDC_ISSUER": self.oidc_issuer,
+            "SPR_OIDC_CLIENT_ID": self.oidc_client_id,
+            "SPR_OIDC_CLIENT_SECRET": self.oidc_client_secret,
+        }
+        missing = [name for name, value in given.items() if not value]
+        if 0 < len(missing) < len(given):
+            raise ValueError(f"single sign-on needs {', '.join(missing)} as well (or none of the SPR_OIDC_* settings)")
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether staff can sign in to the console through OpenID Connect (issuer, client id and secret set)."""
+        return self.oidc_issuer is not None
+
+    @field_validator("smtp_user", "mail_from_name", "oidc_display_name")
     @classmethod
     def _single_line(cls, value: str | None) -> str | None:
         if value is not None and ("\r" in value or "\n" in value):
@@ -161,7 +217,10 @@ def describe_settings_error(error: ValidationError) -> str:
     """Turn a pydantic validation error into lines that name the environment variable at fault."""
     lines = []
     for problem in error.errors():
-        field = str(problem["loc"][0]) if problem["loc"] else "?"
+        if not problem["loc"]:  # a rule across settings: its message names the variables itself
+            lines.append(str(problem["msg"]))
+            continue
+        field = str(problem["loc"][0])
         given = problem.get("input")
         hidden = field in _SECRET_FIELDS or isinstance(given, dict) or given is None
         shown = "" if hidden else f" (got {given!r})"

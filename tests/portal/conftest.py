@@ -19,6 +19,7 @@ from review_model.tables import Enrolment, Finding, Participant, Reply, ReviewAs
 from review_model.tokens import issue_link
 from review_model.vocabulary import FindingScope, Stage, TokenPurpose, WorkStatus
 from tests.support.answers import csrf_of
+from tests.support.oidc import oidc_provider  # noqa: F401  (a fixture: the provider staff sign in at)
 
 HERE = Path(__file__).resolve().parent
 SECRET = "a-test-secret-that-is-long-enough-1234567890"
