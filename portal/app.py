@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from config.settings import Settings, get_settings
 from config.translations import gettext_for
 from portal.console.actions import ConsoleActions
+from portal.console.oidc import OidcLogin, oidc_login_from
 from portal.console.routes import add_console
 from portal.failures import (
     STORE_UNAVAILABLE,
@@ -51,6 +52,11 @@ class Portal:
     actions: ConsoleActions | None = None
 
     @cached_property
+    def oidc(self) -> OidcLogin | None:
+        """The console's single sign-on, when SPR_OIDC_* name a provider."""
+        return oidc_login_from(self.settings)
+
+    @cached_property
     def secret(self) -> bytes:
         """The store's secret key, read once; a portal started while its store is down reads it on the first
         request after the store is back (until then every page is the 503 page)."""
@@ -83,6 +89,8 @@ def create_app(
         # request sooner than forty taking turns, and the rest wait in order.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.portal_threads
         yield
+        if portal.oidc is not None:
+            await portal.oidc.aclose()
 
     app = FastAPI(title="spr portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, on_too_large=_too_large)

@@ -5,6 +5,7 @@ other site can log a browser in to an account of its choosing. Every login start
 token; logging out ends this session, "everywhere" ends all of the account's.
 """
 
+import json
 import logging
 import secrets
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from config.translations import gettext_for
 from portal.console.access import (
     SESSION_COOKIE,
+    NotVisible,
     Staff,
     check_form,
     console_cookies,
@@ -26,6 +28,7 @@ from portal.console.access import (
     safe_next,
 )
 from portal.console.cookies import derived_token
+from portal.console.oidc import PENDING_LOGIN_SECONDS, OidcRefused, PendingLogin
 from portal.console.pages import console_page, done_and_go
 from portal.security import same_origin
 from review_model import clock
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
     from portal.app import Portal
 
 LOGIN_COOKIE = "console-login"
+OIDC_COOKIE = "console-oidc"  # the pending single sign-on, for the 10 minutes it may take
 log = logging.getLogger("spr.console")
 
 
@@ -70,6 +74,43 @@ def add_login_routes(app: FastAPI, portal: "Portal") -> None:
         check_form(portal, request, staff, values)
         everywhere = "everywhere" in values
         return await run_in_threadpool(_log_out, portal, request, staff, everywhere)
+
+    @app.get("/console/login/oidc")
+    async def single_sign_on(request: Request, next: str | None = None) -> Response:
+        if portal.oidc is None:
+            raise NotVisible
+        try:
+            url, pending = await portal.oidc.begin(_callback_uri(portal))
+        except OidcRefused as refused:
+            log.warning("console single sign-on could not start: %s", refused.reason)
+            return _single_sign_on_failed(portal, request, safe_next(next))
+        response = RedirectResponse(url, status_code=303)
+        value = json.dumps({"pending": pending.to_cookie(), "next": safe_next(next)})
+        console_cookies(portal).write(response, OIDC_COOKIE, value, max_age=PENDING_LOGIN_SECONDS)
+        return response
+
+    @app.get("/console/login/oidc/callback")
+    async def single_sign_on_callback(request: Request) -> Response:
+        if portal.oidc is None:
+            raise NotVisible
+        cookies = console_cookies(portal)
+        kept = cookies.read(request, OIDC_COOKIE)
+        next_path = "/console"
+        try:
+            if kept is None:
+                raise OidcRefused("no sign-in was started in this browser, or it took longer than 10 minutes")
+            stored = json.loads(kept)
+            next_path = safe_next(stored.get("next"))
+            pending = PendingLogin.from_cookie(str(stored.get("pending", "")))
+            identity = await portal.oidc.finish(_callback_uri(portal), dict(request.query_params), pending)
+        except (OidcRefused, ValueError, AttributeError) as refused:
+            log.warning("console single sign-on refused from %s: %s", request_address(request), refused)
+            response = _single_sign_on_failed(portal, request, next_path)
+            cookies.clear(response, OIDC_COOKIE)
+            return response
+        response = await run_in_threadpool(_log_in_verified, portal, request, identity.email, next_path)
+        cookies.clear(response, OIDC_COOKIE)
+        return response
 
     @app.get("/console/password/{token}")
     def password_page(request: Request, token: str) -> Response:
@@ -112,7 +153,7 @@ def _login_form(
         email=email,
         error=error,
         csrf=derived_token(portal.secret, "login", nonce),
-        single_sign_on=None,
+        single_sign_on=portal.settings.oidc_display_name if portal.oidc is not None else None,
     )
     cookies.write(response, LOGIN_COOKIE, nonce)
     return response
@@ -150,6 +191,39 @@ def _log_in(portal: "Portal", request: Request, values: Mapping[str, Sequence[st
         rehash_if_needed(account, password)
         token = open_staff_session(session, account, address, request.headers.get("user-agent", ""), now)
     log.info("console login of %s from %s", email, address)
+    return _logged_in(portal, next_path, token)
+
+
+def _callback_uri(portal: "Portal") -> str:
+    """Where the provider sends the browser back: registered with the provider as is (docs/console-login.md)."""
+    return str(portal.settings.public_base_url).rstrip("/") + "/console/login/oidc/callback"
+
+
+def _single_sign_on_failed(portal: "Portal", request: Request, next_path: str) -> Response:
+    _ = gettext_for(console_language(request, portal), "portal")
+    error = _("Single sign-on did not succeed. Please try again; if it fails again, log in with your password or "
+              "ask an administrator.")  # fmt: skip
+    return _login_form(portal, request, next_path, error=error, status=401)
+
+
+def _log_in_verified(portal: "Portal", request: Request, email: str, next_path: str) -> Response:
+    """A login the provider vouched for: the staff account with that verified address, if there is one."""
+    address, now = request_address(request), clock.now()
+    with session_scope(portal.engine) as session:
+        account = staff_account(session, email)
+        if account is None:
+            log.warning("console single sign-on of %s from %s: no staff account has that address", email, address)
+            _ = gettext_for(console_language(request, portal), "portal")
+            error = _("You signed in as {email}, but no console account has that address. An administrator can "
+                      "add you.").format(email=email)  # fmt: skip
+            return _login_form(portal, request, next_path, error=error, status=403)
+        record_login_attempt(session, email, address, True, now)  # the address is known from now on
+        token = open_staff_session(session, account, address, request.headers.get("user-agent", ""), now)
+    log.info("console login of %s from %s by single sign-on", email, address)
+    return _logged_in(portal, next_path, token)
+
+
+def _logged_in(portal: "Portal", next_path: str, token: str) -> Response:
     response = RedirectResponse(next_path, status_code=303)
     cookies = console_cookies(portal)
     cookies.write(response, SESSION_COOKIE, token)
