@@ -81,6 +81,9 @@ def serve(
             )
             lines = [
                 _("Portal:    {address} (personal links start with {links})").format(address=address, links=links),
+                _("Console:   {address} (staff log in; add them with `spr staff add EMAIL --role admin`)").format(
+                    address=f"{links}/console"
+                ),
                 _("Health:    {address}").format(address=f"{address}/health"),
                 prefect,
                 _rounds_line(settings, api, worker),
