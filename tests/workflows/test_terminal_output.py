@@ -77,6 +77,7 @@ def test_launch_advance_and_serve_show_spr_output_alone_and_what_comes_next(
     assert_quiet(out)
     assert "✓ spr serve is ready." in out
     assert f"Portal:    http://127.0.0.1:{port} (personal links start with http://testserver)" in out
+    assert "Console:   http://testserver/console (staff log in; add them with `spr staff add EMAIL" in out
     assert f"Prefect:   the local Prefect server {server['url'].removesuffix('/api')}, its UI there" in out
     assert "a worker on pool spr advances every active round every 300 s" in out and f"Prefect's log in {log}" in out
     assert out.splitlines()[-1].startswith("Next: watch a round with `spr status ROUND`")
