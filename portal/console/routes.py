@@ -11,6 +11,7 @@ from portal.console.new_round_pages import add_new_round_routes
 from portal.console.pages import not_visible_page, read_only_page, stale_form_page
 from portal.console.round_actions import add_round_action_routes
 from portal.console.round_pages import add_round_routes
+from portal.console.staff_pages import add_staff_routes
 
 if TYPE_CHECKING:
     from portal.app import Portal
@@ -22,6 +23,7 @@ def add_console(app: FastAPI, portal: "Portal") -> None:
     add_new_round_routes(app, portal)  # before /console/rounds/{slug}, which would take "new" for a slug
     add_round_routes(app, portal)
     add_round_action_routes(app, portal)
+    add_staff_routes(app, portal)
 
     @app.exception_handler(LoginRequired)
     async def to_login(_request: Request, error: LoginRequired) -> Response:
