@@ -313,3 +313,37 @@ def test_the_page_speaks_german_and_english(engine: Engine):
         assert "Create a round" in client.get("/console/rounds/new").text
     with Session(engine) as session:
         assert session.exec(select(col(Round.slug))).all() == ["beispielrunde"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the pages, not the database
+def test_the_page_and_its_problems_pass_axe_at_desktop_and_phone_width(engine: Engine, tmp_path, chromium,
+                                                                       database_url):  # fmt: skip
+    from portal.background import PortalThread
+    from tests.support.browser import WIDTHS, require_axe
+    from tests.support.staff import log_in_browser, page_problems
+
+    script = require_axe()
+    staff_member(engine, COORDINATOR, StaffRole.coordinator)
+    (tmp_path / "round.yaml").write_bytes(EXAMPLE_ROUND.replace(b"max_load: 4", b"max_load: 0"))
+    rows = EXAMPLE_PEOPLE.decode().splitlines(keepends=True)
+    rows[2] = rows[2].replace("@", " at ", 1)
+    (tmp_path / "participants.csv").write_text("".join(rows), encoding="utf-8")
+    settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")
+    found: dict[str, list[str]] = {}
+    with PortalThread(create_app(settings, engine)) as portal, chromium.connect() as browser:
+        base = f"http://127.0.0.1:{portal.port}"
+        for name, (width, height) in WIDTHS.items():
+            context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+            page = context.new_page()
+            log_in_browser(page, base, COORDINATOR)
+            page.goto(base + "/console/rounds/new")
+            found[f"the form at {name}"] = page_problems(page, script, width)
+            page.set_input_files("#round_file", str(tmp_path / "round.yaml"))
+            page.set_input_files("#participants_file", str(tmp_path / "participants.csv"))
+            page.click("form[enctype='multipart/form-data'] button[type=submit]")
+            page.wait_for_selector("#errors")
+            assert len(problems_on(page.content())) == 2
+            found[f"the problems at {name}"] = page_problems(page, script, width)
+            context.close()
+    assert {page: problems for page, problems in found.items() if problems} == {}
+    assert stored_counts(engine) == (0, 0, 0, 0)

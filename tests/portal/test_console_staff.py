@@ -58,7 +58,7 @@ def account_id(engine: Engine, email: str) -> int:
 
 def link_on(page: str) -> str:
     """The path of the one-time link a page shows."""
-    found = re.search(r'value="http://testserver(/console/password/[^"]+)"', page)
+    found = re.search(r'id="password-link"[^>]*>http://testserver(/console/password/[^<]+)</textarea>', page)
     assert found, page
     return html.unescape(found.group(1))
 
@@ -221,3 +221,38 @@ def test_the_staff_pages_speak_german_and_english(engine: Engine, rounds: dict[s
         log_in(client, ADMIN)
         page = client.get("/console/staff").text
         assert "<h1>Staff</h1>" in page and "Add a member of staff" in page and "never" in page
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the pages, not the database
+def test_the_staff_pages_pass_axe_at_desktop_and_phone_width(engine: Engine, rounds: dict[str, int], chromium,
+                                                              database_url):  # fmt: skip
+    from portal.background import PortalThread
+    from tests.support.browser import WIDTHS, require_axe
+    from tests.support.staff import log_in_browser, page_problems
+
+    script = require_axe()
+    staff_member(engine, ADMIN, StaffRole.admin)
+    staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=["round-one"])
+    member = f"/console/staff/{account_id(engine, COORDINATOR)}"
+    settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")
+    found: dict[str, list[str]] = {}
+    with PortalThread(create_app(settings, engine)) as portal, chromium.connect() as browser:
+        base = f"http://127.0.0.1:{portal.port}"
+        for name, (width, height) in WIDTHS.items():
+            context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+            page = context.new_page()
+            log_in_browser(page, base, ADMIN)
+            for path in ("/console/staff", member, f"{member}/remove"):
+                page.goto(base + path)
+                found[f"{path} at {name}"] = page_problems(page, script, width)
+            page.goto(base + member)
+            page.click(f"form[action='{member}/password-link'] button")  # the page with the link
+            page.wait_for_selector("#password-link")
+            found[f"the link at {name}"] = page_problems(page, script, width)
+            page.goto(base + "/console/staff")
+            page.fill("#email", COORDINATOR)  # has an account already
+            page.click("form[action='/console/staff'] button")  # refused: the page with its reasons
+            page.wait_for_selector("#errors")
+            found[f"refused at {name}"] = page_problems(page, script, width)
+            context.close()
+    assert {page: problems for page, problems in found.items() if problems} == {}
