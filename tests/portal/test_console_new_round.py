@@ -220,7 +220,8 @@ def test_a_round_file_that_names_a_participants_file_needs_it(engine: Engine, co
     without = upload(coordinator, EXAMPLE_ROUND.replace(b"participants: participants.csv\n", b""))
     assert without.status_code == 303
     assert "with 0 participants enrolled" in coordinator.get(without.headers["location"]).text
-    assert upload(coordinator, None).status_code == 400
+    nothing = upload(coordinator, None)
+    assert nothing.status_code == 400 and "Choose the round file (YAML) to send." in nothing.text
     assert stored_counts(engine)[0] == 1
 
 
