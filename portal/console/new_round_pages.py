@@ -81,12 +81,11 @@ def add_new_round_routes(app: FastAPI, portal: "Portal") -> None:
         staff = current_staff(request, portal)
         if not staff.access.creates_rounds:  # refused before a byte of the files is read
             return _not_allowed(portal, request, staff)
-        form = await request.form(max_files=2, max_fields=10)
-        values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-        check_form(portal, request, staff, values)
-        round_file, participants_file = form.get(ROUND_FIELD), form.get(PARTICIPANTS_FIELD)
-        round_sent = await _sent_file(round_file, "round.yaml")
-        participants_sent = await _sent_file(participants_file, "participants.csv")
+        async with request.form(max_files=2, max_fields=10) as form:  # its spooled files are closed after
+            values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+            check_form(portal, request, staff, values)
+            round_sent = await _sent_file(form.get(ROUND_FIELD), "round.yaml")
+            participants_sent = await _sent_file(form.get(PARTICIPANTS_FIELD), "participants.csv")
         return await run_in_threadpool(_create, portal, request, staff, round_sent, participants_sent)
 
 
