@@ -138,7 +138,9 @@ def _create_in(
 ) -> tuple[str, int]:
     """Create the round and enrol its participants in the session's transaction, as `spr round create` does
     with its participants file; the round's slug and how many were enrolled. _NothingCreated with every
-    problem of both files otherwise (the round file's first)."""
+    problem of both files otherwise (the round file's first). The participants file is checked against the
+    store (organisations registered with another kind, unknown conflicts) once the round file is sound, as
+    the command does: an import needs its round."""
     _ = gettext_for(staff.language, "portal")
     round_name, round_raw = round_sent
     problems: list[FileProblem] = []

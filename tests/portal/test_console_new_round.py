@@ -234,6 +234,11 @@ def test_hostile_participants_are_handled_as_the_command_handles_them(engine: En
     assert problems_on(refused.text) == [
         "participants.csv:3: name: name 'Anna\\x00Keller' contains the control character U+0000 (at character 5)"
     ]
+    binary = upload(coordinator, b"\x89PNG\r\n\x1a\n\x00\x00", b"\xff\xfeA\x00")
+    assert problems_on(binary.text) == [
+        "round.yaml:whole file: not UTF-8 text (invalid start byte at byte 0)",
+        "participants.csv:whole file: not UTF-8 text (byte 0); save the file as CSV UTF-8",
+    ]
     assert stored_counts(engine) == (0, 0, 0, 0)
     created = upload(coordinator, EXAMPLE_ROUND, people.encode())
     assert created.status_code == 303
