@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from config.settings import Settings, get_settings
 from config.translations import gettext_for
 from portal.console.actions import ConsoleActions
+from portal.console.new_round_pages import UPLOAD_LIMITS
 from portal.console.oidc import OidcLogin, oidc_login_from
 from portal.console.routes import add_console
 from portal.failures import (
@@ -93,7 +94,7 @@ def create_app(
             await portal.oidc.aclose()
 
     app = FastAPI(title="spr portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, on_too_large=_too_large)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, on_too_large=_too_large, larger_for=UPLOAD_LIMITS)
     app.add_middleware(RefuseNul, on_refused=_no_such_page)
     app.add_middleware(SecurityHeaders)
 
@@ -195,7 +196,14 @@ async def _no_such_page(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    _ = gettext_for("de", "portal")
-    text = _("The entry is larger than the form accepts. Please shorten long texts.")
-    response = message_page("de", _("Too much text"), text, 413)
+    limit = UPLOAD_LIMITS.get(scope["path"])
+    if limit is not None:  # the console's upload says which limit, in the language its form was sent in
+        language = "en" if b"lang=en" in scope.get("query_string", b"") else "de"
+        _ = gettext_for(language, "portal")
+        text = _("The files are larger than the console accepts ({mib} MiB together). Nothing was created.")
+        response = message_page(language, _("The files are too large"), text.format(mib=limit // 1024**2), 413)
+    else:
+        _ = gettext_for("de", "portal")
+        text = _("The entry is larger than the form accepts. Please shorten long texts.")
+        response = message_page("de", _("Too much text"), text, 413)
     await response(scope, receive, send)

@@ -61,17 +61,20 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Refuses request bodies over `max_bytes` with 413, whether or not the client declared their length."""
+    """Refuses request bodies over `max_bytes` with 413, whether or not the client declared their length;
+    `larger_for` raises the limit for a few paths named exactly (an upload of files), and for no other."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, on_too_large: Any):
+    def __init__(self, app: ASGIApp, max_bytes: int, on_too_large: Any, larger_for: Mapping[str, int] | None = None):
         self.app, self.max_bytes, self.on_too_large = app, max_bytes, on_too_large
+        self.larger_for = dict(larger_for or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger_for.get(scope["path"], self.max_bytes)
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             await self.on_too_large(scope, receive, send)
             return
         received = 0
@@ -82,7 +85,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise BodyTooLarge
             return message
 

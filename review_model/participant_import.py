@@ -48,10 +48,11 @@ _STATE_BY_NAME = {name.casefold(): state for state, name in FEDERAL_STATE_NAMES.
 
 @dataclass(frozen=True)
 class RowError:
-    """What is wrong with one line of the file (line 0: the file as a whole)."""
+    """What is wrong with one line of the file (line 0: the file as a whole), and in which column, when one."""
 
     line: int
     message: str
+    column: str | None = None
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}" if self.line else self.message
@@ -148,9 +149,10 @@ def parse_participants(raw: bytes, source: str = "<csv>") -> list[ParticipantRow
         expected = ", ".join(REQUIRED_COLUMNS)
         message = f"missing required column(s): {', '.join(missing)} (the header row must name: {expected})"
         raise ParticipantImportError(source, [RowError(1, message)])
-    errors = [RowError(1, f"column {name!r} appears twice") for name in sorted(set(header)) if header.count(name) > 1]
+    errors = [RowError(1, f"column {name!r} appears twice", name) for name in sorted(set(header))
+              if header.count(name) > 1]  # fmt: skip
     unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS and name]
-    errors += [RowError(1, f"unknown column {name!r}") for name in unknown]
+    errors += [RowError(1, f"unknown column {name!r}", name) for name in unknown]
 
     rows: list[ParticipantRow] = []
     first_line_of: dict[str, int] = {}
@@ -163,16 +165,17 @@ def parse_participants(raw: bytes, source: str = "<csv>") -> list[ParticipantRow
                 errors.append(RowError(line, f"has {len(values)} fields, the header has {len(header)}"))
                 continue
             record = dict(zip(header, values, strict=True))
-            unreadable = _control_characters(record)
+            unreadable = _control_characters(line, record)
             if unreadable:  # checked first: the other checks would print the characters back
-                errors += [RowError(line, problem) for problem in unreadable]
+                errors += unreadable
                 continue
             row, problems = _check_row(line, record, list_separator)
-            errors += [RowError(line, problem) for problem in problems]
+            errors += problems
             if row is None:
                 continue
             if row.email in first_line_of:
-                errors.append(RowError(line, f"duplicate email {row.email} (first on line {first_line_of[row.email]})"))
+                first = first_line_of[row.email]
+                errors.append(RowError(line, f"duplicate email {row.email} (first on line {first})", "email"))
                 continue
             first_line_of[row.email] = line
             rows.append(row)
@@ -187,53 +190,55 @@ def parse_participants(raw: bytes, source: str = "<csv>") -> list[ParticipantRow
     return rows
 
 
-def _control_characters(record: dict[str, str]) -> list[str]:
+def _control_characters(line: int, record: dict[str, str]) -> list[RowError]:
     """Fields holding NUL or another control character, each named with its column."""
-    return [f"{column} {text!r} {reason}" for column, text in record.items() if (reason := control_character(text))]
+    return [RowError(line, f"{column} {text!r} {reason}", column)
+            for column, text in record.items() if (reason := control_character(text))]  # fmt: skip
 
 
-def _check_row(line: int, record: dict[str, str], separator: str) -> tuple[ParticipantRow | None, list[str]]:
-    problems: list[str] = []
+def _check_row(line: int, record: dict[str, str], separator: str) -> tuple[ParticipantRow | None, list[RowError]]:
+    problems: list[RowError] = []
     value = {key: (text or "").strip() for key, text in record.items()}
 
     email = ""
     try:
         email = validate_email(value["email"], check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        problems.append(f"bad email {value['email']!r}: {error}")
+        problems.append(RowError(line, f"bad email {value['email']!r}: {error}", "email"))
     for column in ("name", "organisation"):
         if not value[column]:
-            problems.append(f"{column} is empty")
+            problems.append(RowError(line, f"{column} is empty", column))
         elif len(value[column]) > 200:
-            problems.append(f"{column} is longer than 200 characters")
+            problems.append(RowError(line, f"{column} is longer than 200 characters", column))
         elif any(char in value[column] for char in "\r\n"):
-            problems.append(f"{column} contains a line break")
+            problems.append(RowError(line, f"{column} contains a line break", column))
 
     kind = ORGANISATION_KIND_ALIASES.get(value["organisation_kind"].casefold())
     if kind is None:
         known = ", ".join(kind.value for kind in OrganisationKind)
-        problems.append(f"unknown organisation kind {value['organisation_kind']!r} (known: {known})")
+        message = f"unknown organisation kind {value['organisation_kind']!r} (known: {known})"
+        problems.append(RowError(line, message, "organisation_kind"))
 
     state = None
     if value.get("state"):
         state = _federal_state(value["state"])
         if state is None:
-            problems.append(
-                f"unknown federal state {value['state']!r} (use a code such as BY or a name such as Bayern)"
-            )
+            message = f"unknown federal state {value['state']!r} (use a code such as BY or a name such as Bayern)"
+            problems.append(RowError(line, message, "state"))
 
     language = None
     if value.get("language"):
         try:
             language = Language(value["language"].casefold())
         except ValueError:
-            problems.append(f"unknown language {value['language']!r} (known: de, en)")
+            problems.append(RowError(line, f"unknown language {value['language']!r} (known: de, en)", "language"))
 
     named = {part.casefold() for part in _list(value.get("roles", ""), separator)}
     roles = {ROLE_ALIASES.get(role, role) for role in named} or set(ROLES)
     if roles - {*ROLES, "decision_maker"}:
         unknown = ", ".join(sorted(roles - {*ROLES, "decision_maker"}))
-        problems.append(f"unknown role(s) {unknown} (known: respondent, reviewer, decision-maker)")
+        message = f"unknown role(s) {unknown} (known: respondent, reviewer, decision-maker)"
+        problems.append(RowError(line, message, "roles"))
 
     if problems:
         return None, problems
@@ -281,6 +286,7 @@ def _organisation_disagreements(rows: list[ParticipantRow]) -> list[RowError]:
                     row.line,
                     f"organisation {row.organisation!r} is {_describe(row.organisation_kind, row.state)} here but "
                     f"{_describe(earlier.organisation_kind, earlier.state)} on line {earlier.line}",
+                    "organisation",
                 )
             )
     return errors
@@ -312,6 +318,7 @@ def import_participants(session: Session, round_: Round, rows: list[ParticipantR
                     row.line,
                     f"organisation {row.organisation!r} is registered as {_describe(known.kind, known.state)}, "
                     f"not {_describe(row.organisation_kind, row.state)}",
+                    "organisation",
                 )
             )
     named_in_file = {row.organisation for row in rows}
@@ -319,7 +326,8 @@ def import_participants(session: Session, round_: Round, rows: list[ParticipantR
         for column, names in (("conflict", row.conflicts), ("preference", row.preferences)):
             unknown = [name for name in names if name not in organisations and name not in named_in_file]
             if unknown:
-                errors.append(RowError(row.line, f"{column} with unknown organisation(s): {', '.join(unknown)}"))
+                message = f"{column} with unknown organisation(s): {', '.join(unknown)}"
+                errors.append(RowError(row.line, message, f"{column}s"))
     if errors:
         raise ParticipantImportError(source, errors)
 

@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal, Protocol, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from config.paths import QUESTIONNAIRES_DIR
+from config.translations import N_
 from review_model.exact_figures import FigureValue, exact, threshold
+from review_model.refusals import Reason
 from review_model.yaml_documents import (
     DocumentError,
     Location,
@@ -428,6 +430,34 @@ def resolve_questionnaire_path(reference: str | Path, base_dir: Path | None = No
     raise QuestionnaireError(
         str(reference), [Problem((), f"no such questionnaire file or shipped id (shipped: {known})")]
     )
+
+
+class QuestionnaireUnavailable(QuestionnaireError):
+    """A round file sent through the console names a questionnaire that is not one of those that ship with spr;
+    its one problem's message is a `Reason`, which the console shows in the staff member's language."""
+
+
+def shipped_questionnaire(reference: str) -> Questionnaire:
+    """A questionnaire that ships with spr, by its id, for a round file sent through the console.
+
+    Such a file came from someone's computer: a path in it is relative to a folder this machine does not
+    have, and an absolute one would let a web form read this machine's files. So a path is refused, saying why.
+    """
+    shipped = {path.stem: path for path in shipped_questionnaires()}
+    if reference in shipped:
+        return load_questionnaire(shipped[reference])
+    known = ", ".join(sorted(shipped))
+    if reference.endswith((".yaml", ".yml")) or any(mark in reference for mark in "/\\"):
+        reason = Reason(
+            N_("{reference} is a file path: a round file sent through the console cannot name a questionnaire "
+               "file, as there is no folder the path could be relative to. Name one that ships with spr ({known}), "
+               "or create the round with `spr round create` where the questionnaire file is."),
+            reference=reference, known=known,
+        )  # fmt: skip
+    else:
+        reason = Reason(N_("no questionnaire {reference} ships with spr (shipped: {known})"), reference=reference,
+                        known=known)  # fmt: skip
+    raise QuestionnaireUnavailable(reference, [Problem((), reason)])
 
 
 def shipped_questionnaires() -> list[Path]:

@@ -34,6 +34,8 @@ _DURATION = TypeAdapter(timedelta)
 # away is a typing error that would leave the round waiting (and a date near year 9999 cannot be computed).
 DEADLINE_HORIZON = timedelta(days=3 * 365 + 1)
 HORIZON_TEXT = "3 years"
+# Slugs the console's addresses use themselves (/console/rounds/<slug>).
+RESERVED_SLUGS = frozenset({"new"})
 
 
 def _parse_deadline(value: Any) -> datetime | date | timedelta:
@@ -138,6 +140,13 @@ class RoundFile(_Strict):
     assignment: AssignmentRules = Field(default_factory=AssignmentRules)
     previous_round: str | None = None
     participants: str | None = Field(default=None, description="A participants CSV, relative to the round file.")
+
+    @field_validator("slug")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_SLUGS:  # /console/rounds/new is the page that creates rounds
+            raise ValueError(f"{value!r} is reserved for a page of the console; choose another slug")
+        return value
 
     @field_validator("time_zone")
     @classmethod

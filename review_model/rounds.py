@@ -1,5 +1,6 @@
 """Creating rounds from round files, finding them, and reading how far they have come."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -10,7 +11,12 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from review_model.audit_trail import record_event
-from review_model.questionnaire import Questionnaire, load_questionnaire
+from review_model.questionnaire import (
+    Questionnaire,
+    QuestionnaireUnavailable,
+    load_questionnaire,
+    shipped_questionnaire,
+)
 from review_model.round_file import (
     RoundFile,
     RoundFileError,
@@ -33,7 +39,13 @@ from review_model.tables import (
 )
 from review_model.vocabulary import Language, RecommendationStatus, Stage
 from review_model.withdrawal import counts_for, review_submitted, self_assessment_submitted, taking_part
-from review_model.yaml_documents import DocumentError, Problem, read_yaml_document
+from review_model.yaml_documents import (
+    DocumentError,
+    Problem,
+    YamlDocument,
+    parse_yaml_bytes,
+    read_yaml_document,
+)
 
 
 class RoundNotFound(LookupError):
@@ -42,6 +54,13 @@ class RoundNotFound(LookupError):
 
 class RoundExists(Exception):
     """A round with this slug exists and was created from a different file."""
+
+    def __init__(self, slug: str, created_at: datetime):
+        self.slug, self.created_at = slug, created_at
+        super().__init__(
+            f"round {slug!r} exists already, created from a different file on {created_at:%Y-%m-%d}; "
+            "give the new round another slug"
+        )
 
 
 @dataclass(frozen=True)
@@ -58,27 +77,74 @@ def create_round_from_file(
     """Create the round a round file describes, in the caller's transaction.
 
     Refuses a file with invalid fields, deadlines in the past or out of order, or an invalid questionnaire,
-    naming every reason. Creating a round again from an unchanged file returns the existing round.
+    naming every reason. Creating a round again from an unchanged file returns the existing round. The
+    questionnaire is a shipped one's id or a file, relative to the round file's folder.
     """
-    document = read_yaml_document(path)
+    return create_round_from_document(
+        session,
+        read_yaml_document(path),
+        path.name,
+        lambda reference: load_questionnaire(reference, base_dir=path.parent),
+        now=now,
+        default_time_zone=default_time_zone,
+        default_language=default_language,
+        actor=actor,
+    )
+
+
+def create_round_from_upload(
+    session: Session,
+    raw: bytes,
+    file_name: str,
+    *,
+    now: datetime,
+    default_time_zone: str,
+    default_language: str,
+    actor: str,
+) -> RoundCreation:
+    """Create the round a round file sent through the console describes (its bytes, and the name it had),
+    as `create_round_from_file` does; its questionnaire can only be one that ships with spr."""
+    return create_round_from_document(
+        session,
+        parse_yaml_bytes(raw, file_name),
+        file_name,
+        shipped_questionnaire,
+        now=now,
+        default_time_zone=default_time_zone,
+        default_language=default_language,
+        actor=actor,
+    )
+
+
+def create_round_from_document(
+    session: Session,
+    document: YamlDocument,
+    file_name: str,
+    questionnaire_for: Callable[[str], Questionnaire],
+    *,
+    now: datetime,
+    default_time_zone: str,
+    default_language: str,
+    actor: str,
+) -> RoundCreation:
+    """Create the round a parsed round file describes, its questionnaire read by `questionnaire_for`; see
+    `create_round_from_file`."""
     spec = round_file_from_document(document)
     digest = spec_digest(document)
 
     existing = session.exec(select(Round).where(Round.slug == spec.slug)).first()
     if existing is not None:
         if existing.spec_digest != digest:
-            raise RoundExists(
-                f"round {spec.slug!r} exists already, created from a different file on "
-                f"{existing.created_at:%Y-%m-%d}; give the new round another slug"
-            )
+            raise RoundExists(spec.slug, existing.created_at)
         return RoundCreation(existing, False, spec, Questionnaire.model_validate(existing.questionnaire_snapshot))
 
     try:
-        questionnaire = load_questionnaire(spec.questionnaire, base_dir=path.parent)
+        questionnaire = questionnaire_for(spec.questionnaire)
     except DocumentError as error:  # the questionnaire's own problems, or a file that cannot be read as one
         line = document.line_of(("questionnaire",))
-        problems = [Problem(("questionnaire",), str(error), line)]
-        raise RoundFileError(document.source, problems) from None
+        # A questionnaire the console cannot use is said in a sentence of its own (a Reason, translatable).
+        message = error.problems[0].message if isinstance(error, QuestionnaireUnavailable) else str(error)
+        raise RoundFileError(document.source, [Problem(("questionnaire",), message, line)]) from None
 
     zone_name = spec.time_zone or default_time_zone
     zone = ZoneInfo(zone_name)
@@ -145,7 +211,7 @@ def create_round_from_file(
     assert round_.id is not None
     for email in dict.fromkeys([round_.coordinator_email, *(address.lower() for address in spec.staff)]):
         session.add(RoundStaff(round_id=round_.id, email=email))
-    record_event(session, round_.id, actor, "round created", file=path.name, questionnaire=questionnaire.id)
+    record_event(session, round_.id, actor, "round created", file=file_name, questionnaire=questionnaire.id)
     return RoundCreation(round_, True, spec, questionnaire)
 
 

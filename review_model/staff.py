@@ -50,6 +50,7 @@ class PasswordLink:
 class StaffListing:
     """One account as `spr staff list` and the console's staff page show it."""
 
+    account_id: int
     email: str
     name: str
     role: StaffRole
@@ -115,6 +116,20 @@ def name_for_round(session: Session, email: str, round_: Round, *, actor: str) -
     return True
 
 
+def unname_for_round(session: Session, email: str, round_: Round, *, actor: str) -> bool:
+    """No longer name a member of staff for a round (they stop seeing it, unless an administrator); False when
+    they were not named for it. The round's coordinator address, its contact, stays as it is."""
+    assert round_.id is not None
+    address = normalised_email(email)
+    statement = select(RoundStaff).where(RoundStaff.round_id == round_.id, RoundStaff.email == address)
+    named = session.exec(statement).first()
+    if named is None:
+        return False
+    session.delete(named)
+    record_event(session, round_.id, actor, "staff unnamed for round", email=address)
+    return True
+
+
 def list_staff(session: Session) -> list[StaffListing]:
     """Every account, by address, with the rounds each is named for."""
     named: dict[str, list[str]] = {}
@@ -125,6 +140,7 @@ def list_staff(session: Session) -> list[StaffListing]:
     accounts = session.exec(select(StaffAccount).order_by(StaffAccount.email)).all()
     return [
         StaffListing(
+            account_id=account.id,
             email=account.email,
             name=account.name,
             role=account.role,
@@ -134,6 +150,7 @@ def list_staff(session: Session) -> list[StaffListing]:
             created_at=account.created_at,
         )
         for account in accounts
+        if account.id is not None  # a stored account's key never is
     ]
 
 
@@ -152,6 +169,17 @@ def remove_staff(session: Session, email: str, *, actor: str) -> StaffAccount:
     session.delete(account)
     record_event(session, None, actor, "staff removed", email=account.email, role=account.role.value)
     return account
+
+
+def new_password_link(session: Session, email: str, *, actor: str, now: datetime) -> PasswordLink:
+    """A new one-time link for a member of staff to set their password (a forgotten one, say); links issued
+    before stop working. StaffRefused when the address has no account."""
+    account = staff_account(session, email)
+    if account is None:
+        raise StaffRefused([Reason(N_("{email} has no account"), email=normalised_email(email))])
+    link = issue_password_link(session, account, now)
+    record_event(session, None, actor, "staff password link issued", email=account.email)
+    return link
 
 
 def issue_password_link(session: Session, account: StaffAccount, now: datetime) -> PasswordLink:

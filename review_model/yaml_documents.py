@@ -72,6 +72,13 @@ def read_yaml_document(path: Path) -> YamlDocument:
         raw = read_input_file(path, MAX_YAML_BYTES)
     except InputFileError as error:
         raise DocumentError(source, [Problem((), str(error))]) from None
+    return parse_yaml_bytes(raw, source)
+
+
+def parse_yaml_bytes(raw: bytes, source: str) -> YamlDocument:
+    """Parse the bytes of a YAML file (one sent through the console, say) as `read_yaml_document` parses a file's."""
+    if len(raw) > MAX_YAML_BYTES:
+        raise DocumentError(source, [Problem((), f"is larger than {MAX_YAML_BYTES // 1024**2} MiB")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -7,9 +7,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from portal.console.access import LoginRequired, NotVisible, ReadOnly, StaleForm, console_language, login_location
 from portal.console.login_pages import add_login_routes
+from portal.console.new_round_pages import add_new_round_routes
 from portal.console.pages import not_visible_page, read_only_page, stale_form_page
 from portal.console.round_actions import add_round_action_routes
 from portal.console.round_pages import add_round_routes
+from portal.console.staff_pages import add_staff_routes
 
 if TYPE_CHECKING:
     from portal.app import Portal
@@ -18,8 +20,10 @@ if TYPE_CHECKING:
 def add_console(app: FastAPI, portal: "Portal") -> None:
     """Serve the console under /console."""
     add_login_routes(app, portal)
+    add_new_round_routes(app, portal)  # before /console/rounds/{slug}, which would take "new" for a slug
     add_round_routes(app, portal)
     add_round_action_routes(app, portal)
+    add_staff_routes(app, portal)
 
     @app.exception_handler(LoginRequired)
     async def to_login(_request: Request, error: LoginRequired) -> Response:

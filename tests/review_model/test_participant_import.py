@@ -232,3 +232,18 @@ def test_a_file_that_is_not_a_regular_file_or_too_large_is_refused_unread(tmp_pa
         path.write_bytes(b"x" * (MAX_FILE_BYTES + 1))
     with pytest.raises(ParticipantImportError, match=kind):
         read_participants_file(path)
+
+
+def test_each_bad_field_names_its_column():
+    text = (
+        HEADER
+        + "nicht-gueltig,Anna,Stadt A,Kommune,XY,fr,chef,,\n"
+        + "b@x.example,,Stadt B,Behörde,,de,reviewer,,\n"
+        + "c@x.example,C\x1bC,Stadt C,Kommune,,de,reviewer,,\n"
+    )
+    with pytest.raises(ParticipantImportError) as caught:
+        parse_participants(text.encode())
+    columns = [(error.line, error.column) for error in caught.value.errors]
+    assert columns == [(2, "email"), (2, "state"), (2, "language"), (2, "roles"), (3, "name"),
+                       (3, "organisation_kind"), (4, "name")]  # fmt: skip
+    assert str(caught.value.errors[0]).startswith("line 2: bad email 'nicht-gueltig'")  # as the command prints it

@@ -175,3 +175,43 @@ def test_a_coordinator_name_is_one_line(engine, tmp_path):
     document = round_document(coordinator={"name": "Stelle\nBcc: alle@x.example", "email": "s@x.example"})
     with Session(engine) as session, pytest.raises(RoundFileError, match=r"coordinator\.name: must be one line"):
         create(session, write_round(tmp_path, document))
+
+
+def test_a_round_file_sent_as_bytes_is_read_as_the_file_but_names_only_shipped_questionnaires(engine, tmp_path):
+    from review_model.refusals import Reason
+    from review_model.rounds import create_round_from_upload
+
+    def upload(session: Session, raw: bytes):
+        return create_round_from_upload(session, raw, "runde.yaml", now=NOW, default_time_zone="Europe/Berlin",
+                                        default_language="de", actor="test")  # fmt: skip
+
+    path = write_round(tmp_path, round_document())
+    with Session(engine) as session:
+        first = upload(session, path.read_bytes())
+        session.commit()
+        assert first.created and first.round.questionnaire_id == "smart-city-self-assessment"
+        assert not create(session, path).created  # the same file, whichever way it came
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "round created")).all()
+        assert [event.details["file"] for event in events] == ["runde.yaml"]
+    (tmp_path / "own.yaml").write_bytes((tmp_path / "round.yaml").read_bytes())
+    for reference, said in (
+        (str(tmp_path / "own.yaml"), "is a file path: a round file sent through the console cannot name"),
+        ("own.yaml", "is a file path"),
+        ("../questionnaires/spr-status", "is a file path"),
+        ("stadt-check", "no questionnaire stadt-check ships with spr (shipped: smart-city-self-assessment, spr-"),
+    ):
+        document = write_round(tmp_path, round_document(slug="anders", questionnaire=reference), "other.yaml")
+        with Session(engine) as session, pytest.raises(RoundFileError) as caught:
+            upload(session, document.read_bytes())
+        [problem] = caught.value.problems
+        assert problem.path == ("questionnaire",) and problem.line == 5 and said in problem.message
+        assert isinstance(problem.message, Reason)  # shown in the staff member's language
+    with Session(engine) as session:
+        assert len(session.exec(select(Round)).all()) == 1
+
+
+def test_the_slug_new_is_kept_for_the_consoles_page_that_creates_rounds(engine, tmp_path):
+    path = write_round(tmp_path, round_document(slug="new"))
+    with Session(engine) as session, pytest.raises(RoundFileError) as caught:
+        create(session, path)
+    assert "round.yaml:1: slug: 'new' is reserved for a page of the console" in str(caught.value)

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -12,6 +13,9 @@ from review_model import clock
 from review_model.staff import add_staff, set_password_with_link
 from review_model.tables import Round
 from review_model.vocabulary import StaffRole
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 PASSWORD = "correct horse battery staple"
 
@@ -49,3 +53,22 @@ def console_post(client: TestClient, path: str, page_path: str | None = None, **
     """POST a console form with the CSRF token of the page it is on (`page_path`, else `path`)."""
     page = client.get(page_path or path)
     return client.post(path, data={"csrf": form_csrf(page.text), **data}, follow_redirects=False)
+
+
+def log_in_browser(page: "Page", base: str, email: str, password: str = PASSWORD, language: str = "en") -> None:
+    """Log in through the login form in a real browser (Playwright's page), choosing the console's language."""
+    page.goto(f"{base}/console/login?lang={language}")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form[action='/console/login'] button[type=submit]")
+    page.wait_for_url(f"{base}/console")
+
+
+def page_problems(page: "Page", script: str, width: int) -> list[str]:
+    """What is wrong with the page a real browser shows: axe-core's WCAG 2.1 AA violations, and a document
+    wider than the window (a phone would scroll sideways)."""
+    from tests.support.browser import axe_violations
+
+    found = axe_violations(page, script)
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    return found + ([f"{wide} px wide in a window of {width} px"] if wide > width else [])

@@ -70,5 +70,7 @@ def test_the_last_administrator_cannot_be_removed_and_a_new_link_replaces_the_ol
         refused = runner.invoke(app, ["staff", "remove", "admin@land.example", "--yes"])
         assert refused.exit_code == 1 and "admin@land.example is the last administrator" in refused.output
         assert session.exec(select(StaffAccount)).one().email == "admin@land.example"
+        issued = session.exec(select(AuditEvent).where(AuditEvent.action == "staff password link issued")).one()
+        assert issued.details == {"email": "admin@land.example"}
     assert spr("staff", "password-link", "nobody@land.example").exit_code == 1
     engine.dispose()

@@ -55,18 +55,13 @@ def password_link(email: Annotated[str, typer.Argument(help="Their email address
     """Print a new one-time link for a member of staff to set their password (a forgotten one, say); links
     printed before stop working."""
     with reported_errors():
-        from config.translations import N_
         from review_model import clock
-        from review_model.refusals import Reason
-        from review_model.staff import StaffRefused, issue_password_link, normalised_email, staff_account
+        from review_model.staff import new_password_link
         from review_model.store import session_scope
         from workflows.cli.store_access import open_store
 
         with session_scope(open_store()) as session:
-            account = staff_account(session, email)
-            if account is None:
-                raise StaffRefused([Reason(N_("{email} has no account"), email=normalised_email(email))])
-            link = issue_password_link(session, account, clock.now())
+            link = new_password_link(session, email, actor=COORDINATOR, now=clock.now())
         _print_link(link)
 
 
