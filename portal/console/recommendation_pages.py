@@ -94,7 +94,7 @@ def add_recommendation_routes(app: FastAPI, portal: "Portal") -> None:
             levels = _by_level(session, round_, staff.language)
             progress = round_progress(session, round_.id)
         return console_page(portal, request, "recommendations.html", staff.language, staff=staff, round=round_,
-                            levels=levels, progress=progress, runs=_runs(portal, staff, round_),
+                            levels=levels, progress=progress, **_runs(portal, staff, round_),
                             decidable=round_.stage is Stage.drafting, has_findings=progress.findings > 0,
                             drafting=Stage.drafting.label(staff.language),
                             status_words=_status_words(staff.language))  # fmt: skip
@@ -112,7 +112,7 @@ def add_recommendation_routes(app: FastAPI, portal: "Portal") -> None:
         hidden = {"ids": ",".join(map(str, ids)), "decision": "approve" if approve else "reject"}
         return console_page(portal, request, "recommendation_decision.html", staff.language, staff=staff,
                             round=round_, confirmation=confirmation, chosen=chosen, hidden=hidden,
-                            runs=_runs(portal, staff, round_), action=request.url.path,
+                            **_runs(portal, staff, round_), action=request.url.path,
                             status_words=_status_words(staff.language))  # fmt: skip
 
     @app.post("/console/rounds/{slug}/recommendations/decide")
@@ -163,10 +163,12 @@ def add_recommendation_routes(app: FastAPI, portal: "Portal") -> None:
         return Response(document.content, media_type=document.media_type, headers=headers)
 
 
-def _runs(portal: "Portal", staff: Staff, round_: Round) -> bool:
-    """Whether this person may change the round from here (an observer reads only)."""
+def _runs(portal: "Portal", staff: Staff, round_: Round) -> dict[str, bool]:
+    """Whether this person may change the round from here (`runs`; an observer reads only), and whether they
+    may but this portal was started without the coordinator operations (`no_operations`)."""
     assert round_.id is not None
-    return staff.access.runs(round_.id) and portal.actions is not None
+    may = staff.access.runs(round_.id)
+    return {"runs": may and portal.actions is not None, "no_operations": may and portal.actions is None}
 
 
 def _status_words(language: str) -> dict[str, str]:
@@ -333,7 +335,7 @@ def _edit_form(
     ]  # fmt: skip
     return console_page(portal, request, "recommendation_edit.html", staff.language, status_code=status_code,
                         staff=staff, round=round_, rec=view, form=form, closed=closed, priorities=PRIORITIES,
-                        runs=_runs(portal, staff, round_), status_words=_status_words(staff.language))  # fmt: skip
+                        **_runs(portal, staff, round_), status_words=_status_words(staff.language))  # fmt: skip
 
 
 def _save_edit(
