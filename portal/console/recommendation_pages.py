@@ -97,6 +97,7 @@ def add_recommendation_routes(app: FastAPI, portal: "Portal") -> None:
                             levels=levels, progress=progress, **_runs(portal, staff, round_),
                             decidable=round_.stage is Stage.drafting, has_findings=progress.findings > 0,
                             drafting=Stage.drafting.label(staff.language),
+                            drafted=round_.stage in (Stage.drafting, Stage.comment, Stage.published, Stage.archived),
                             status_words=_status_words(staff.language))  # fmt: skip
 
     @app.get("/console/rounds/{slug}/recommendations/decide")
@@ -268,7 +269,8 @@ def _decision_asked(
     """From a form or a query: approve (or reject), the recommendations chosen, and every reason the decision
     cannot be taken, in the staff member's language."""
     _, ngettext = gettext_for(language, "portal"), ngettext_for(language, "portal")
-    approve = first_value(values, "decision") != "reject"
+    decision = first_value(values, "decision")
+    approve = decision == "approve"
     given = [part.strip() for value in values.get("ids") or [] for part in value.split(",") if part.strip()]
     ids = sorted({int(part) for part in given if part.isdigit() and len(part) < 10})
     reasons = []
@@ -276,6 +278,8 @@ def _decision_asked(
         reasons.append(_("Recommendations are approved or rejected in the {drafting} stage; the round is in the "
                          "{stage} stage.").format(drafting=Stage.drafting.label(language),
                                                   stage=round_.stage.label(language)))  # fmt: skip
+    if decision not in ("approve", "reject"):
+        reasons.append(_("Choose whether to approve or to reject the recommendations."))
     if not ids:
         reasons.append(_("Choose at least one recommendation (tick its box in the list)."))
     else:

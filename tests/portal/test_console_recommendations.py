@@ -142,7 +142,8 @@ def test_deciding_asks_first_with_the_chosen_listed_then_runs_the_operation(
         assert asking.status_code == 200
         main = main_of(asking.text)
         assert "These 2 recommendations are rejected" in main
-        assert f'<th scope="row" data-column="Recommendation">{first.id}</th>' in main and shown(second.text_en) in main
+        assert f'<th scope="row" data-column="Recommendation">Recommendation {first.id}</th>' in main
+        assert shown(second.text_en) in main
         assert "Reject 2 recommendations" in main
         assert f'name="ids" value="{first.id},{second.id}"' in main and 'name="decision" value="reject"' in main
         assert actions.calls == []  # asking changes nothing
@@ -165,8 +166,9 @@ def test_a_decision_is_refused_with_every_reason_when_nothing_or_an_unknown_reco
 ):
     with console(engine, actions) as client:
         log_in(client, COORDINATOR)
-        nothing = main_of(client.get(f"{PAGE}/decide", params={"decision": "approve"}).text)
-        assert "Choose at least one recommendation" in nothing and "<button" not in nothing
+        nothing = main_of(client.get(f"{PAGE}/decide").text)
+        assert "Choose whether to approve or to reject" in nothing and "Choose at least one recommendation" in nothing
+        assert "<button" not in nothing
         unknown = main_of(client.get(f"{PAGE}/decide", params={"ids": ["999", "998"], "decision": "approve"}).text)
         assert "The round has no recommendations 998, 999." in unknown and "<button" not in unknown
         refused = console_post(client, f"{PAGE}/decide", page_path=PAGE, ids="999", decision="approve")
