@@ -17,8 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from config.settings import Settings
+from config.translations import N_
 from portal.app import create_app
 from portal.console.actions import ActionDone
+from review_model.refusals import Reason, Refused
 from review_model.tables import Recommendation, Round
 from review_model.vocabulary import ActionLevel, RecommendationStatus, StaffRole, Stage
 from tests.support.answers import HOSTILE
@@ -318,3 +320,40 @@ def test_the_draft_report_of_a_round_without_findings_or_already_published(engin
             bring_round_to(engine, staged.round_id, Stage.published)
         published = client.get(f"{ROUND}/draft-report?lang=en", follow_redirects=False)
         assert published.status_code == 303 and published.headers["location"] == "/reports/staged-round?lang=en"
+
+
+class RefusingActions(RecordedActions):
+    """An operation that refuses what the page's own checks let through (the round moved on meanwhile)."""
+
+    def edit_recommendation(self, *args: object, **kwargs: object) -> ActionDone:
+        super().edit_recommendation(*args, **kwargs)
+        raise Refused([Reason(N_("no findings are consolidated yet")), "a reason worded by the operation"])
+
+
+def test_a_refusal_of_the_operation_is_shown_beside_the_form_with_what_was_typed(engine: Engine, drafted: StagedRound):
+    actions = RefusingActions()
+    target = recommendations(engine)[0]
+    edit = f"{PAGE}/{target.id}/edit"
+    with console(engine, actions, language="de") as client:
+        log_in(client, COORDINATOR)
+        typed = {"text_de": "Meine neue Fassung", "text_en": "My new wording", "priority": "2"}
+        refused = client.post(edit, data={"csrf": form_csrf(client.get(edit).text), **typed})
+    assert refused.status_code == 422 and len(actions.calls) == 1
+    reasons = main_of(refused.text).split('id="reasons"')[1].split("</div>")[0]
+    assert "es sind noch keine Ergebnisse ausgewertet" in reasons  # a domain reason, in German
+    assert "a reason worded by the operation" in reasons
+    assert ">Meine neue Fassung</textarea>" in refused.text and ">My new wording</textarea>" in refused.text
+    assert 'id="priority-2" name="priority" value="2" checked' in refused.text
+
+
+def test_a_round_whose_findings_called_for_no_recommendation_says_so(engine: Engine, actions: RecordedActions):
+    staged = round_in_stage(engine, Stage.drafting)
+    staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[staged.slug])
+    with Session(engine) as session:
+        for recommendation in session.exec(select(Recommendation)).all():
+            session.delete(recommendation)
+        session.commit()
+    with console(engine, actions) as client:
+        log_in(client, COORDINATOR)
+        main = main_of(client.get(PAGE).text)
+    assert "The round's findings called for no recommendation" in main and 'name="ids"' not in main
