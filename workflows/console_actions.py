@@ -19,6 +19,7 @@ from workflows.flows import (
     close_stage_flow,
     confirm_assignment_flow,
     decide_recommendations_flow,
+    edit_recommendation_flow,
     extend_deadline_flow,
     launch_round_flow,
     remind_flow,
@@ -144,3 +145,30 @@ class FlowActions:
 
         # A copy for each call: two requests at once cannot enter one context.
         return self._context.copy().run(run)
+
+    def edit_recommendation(
+        self,
+        round_id: int,
+        slug: str,
+        recommendation_id: int,
+        actor: str,
+        language: str,
+        *,
+        de: str | None = None,
+        en: str | None = None,
+        priority: int | None = None,
+        remove_quotes: list[int] | None = None,
+    ) -> ActionDone:
+        # As `spr recommendations edit`: an edit queues nothing and decides nothing, so no advance follows.
+        editing = partial(edit_recommendation_flow, round_id, slug, recommendation_id, actor, de, en, priority,
+                          list(remove_quotes or []))  # fmt: skip
+        edited, _followed = self._run(slug, editing, None, round_id, language)
+        _ = gettext_for(language, "workflows")
+        if not edited.changed:
+            return ActionDone(_("Recommendation {id}: nothing changed.").format(id=recommendation_id))
+        changes = "; ".join(edited.changes_in(language))
+        if edited.reopened:
+            said = _("Recommendation {id} edited ({changes}): approve it again.")
+        else:
+            said = _("Recommendation {id} edited ({changes}).")
+        return ActionDone(said.format(id=recommendation_id, changes=changes))

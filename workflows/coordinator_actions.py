@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from config.translations import gettext_for, ngettext_for
 from notifications.message_kinds import ReplyReceipt, ReviewReceipt, SubmissionReceipt
 from notifications.outbox import drop_unsent
 from review_model import clock
@@ -142,6 +143,22 @@ class RecommendationEdited:
     @property
     def changed(self) -> bool:
         return self.before != self.after
+
+    def changes_in(self, language: str) -> list[str]:
+        """What changed, in `language`: each text named whether or not it changed, so that an edit of one
+        language never passes for an edit of both; then the priority and the quotes left out, if they were."""
+        _, ngettext = gettext_for(language, "workflows"), ngettext_for(language, "workflows")
+        before, after = self.before, self.after
+        said = [
+            _("German text changed") if before["text_de"] != after["text_de"] else _("German text is unchanged"),
+            _("English text changed") if before["text_en"] != after["text_en"] else _("English text is unchanged"),
+        ]
+        if before["priority"] != after["priority"]:
+            said.append(_("priority {before} → {after}").format(before=before["priority"], after=after["priority"]))
+        if before["quotes"] != after["quotes"]:
+            left_out = len(before["quotes"]) - len(after["quotes"])
+            said.append(ngettext("{n} quote(s) left out", "{n} quote(s) left out", left_out).format(n=left_out))
+        return said
 
 
 def edit_recommendation(

@@ -63,3 +63,20 @@ class ConsoleActions(Protocol):
     ) -> ActionDone:
         """Withdraw a person from the round."""
         ...
+
+    def edit_recommendation(
+        self,
+        round_id: int,
+        slug: str,
+        recommendation_id: int,
+        actor: str,
+        language: str,
+        *,
+        de: str | None = None,
+        en: str | None = None,
+        priority: int | None = None,
+        remove_quotes: list[int] | None = None,
+    ) -> ActionDone:
+        """Change a drafted recommendation's texts (None: unchanged; an empty English text shows the German
+        one), priority or quotes (numbered from 1); an approved one goes back to draft."""
+        ...

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from config.translations import gettext_for, translate
+from config.translations import N_, gettext_for, translate
 from portal.console.access import LANGUAGE_COOKIE, Staff, console_cookies
 from portal.rendering import render_page
 
@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
 NOTICE_COOKIE = "console-notice"
 # A round's pages after its dashboard, in the order of the round's work: (path after the round's, name).
-ROUND_PAGES: list[tuple[str, str]] = []
+ROUND_PAGES: list[tuple[str, str]] = [
+    ("/recommendations", N_("Recommendations")),
+    ("/publication", N_("Right of reply and publication")),
+]
 
 
 def console_page(

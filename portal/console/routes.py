@@ -9,6 +9,8 @@ from portal.console.access import LoginRequired, NotVisible, ReadOnly, StaleForm
 from portal.console.login_pages import add_login_routes
 from portal.console.new_round_pages import add_new_round_routes
 from portal.console.pages import not_visible_page, read_only_page, stale_form_page
+from portal.console.publication_pages import add_publication_routes
+from portal.console.recommendation_pages import add_recommendation_routes
 from portal.console.round_actions import add_round_action_routes
 from portal.console.round_pages import add_round_routes
 from portal.console.staff_pages import add_staff_routes
@@ -24,6 +26,8 @@ def add_console(app: FastAPI, portal: "Portal") -> None:
     add_round_routes(app, portal)
     add_round_action_routes(app, portal)
     add_staff_routes(app, portal)
+    add_recommendation_routes(app, portal)
+    add_publication_routes(app, portal)
 
     @app.exception_handler(LoginRequired)
     async def to_login(_request: Request, error: LoginRequired) -> Response:

@@ -1,6 +1,6 @@
 """`spr recommendations`: the coordinator reviews the drafted recommendations; nothing unapproved is published."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
@@ -226,27 +226,12 @@ def edit(
         if not edited.changed:
             typer.echo(_("Nothing changed."))
             return
-        changes = "; ".join(_text_changes(edited.before, edited.after))
+        changes = "; ".join(edited.changes_in(coordinator_language()))
         if edited.reopened:
             said = _("Recommendation {id} edited ({changes}): approve it again.")
         else:
             said = _("Recommendation {id} edited ({changes}).")
         success(said.format(id=recommendation_id, changes=changes))
-
-
-def _text_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """Which texts changed and which did not, so an edit of one language never passes for an edit of both."""
-    _, ngettext = messages(), plural_messages()
-    said = [
-        _("German text changed") if before["text_de"] != after["text_de"] else _("German text is unchanged"),
-        _("English text changed") if before["text_en"] != after["text_en"] else _("English text is unchanged"),
-    ]
-    if before["priority"] != after["priority"]:
-        said.append(_("priority {before} → {after}").format(before=before["priority"], after=after["priority"]))
-    if before["quotes"] != after["quotes"]:
-        left_out = len(before["quotes"]) - len(after["quotes"])
-        said.append(ngettext("{n} quote(s) left out", "{n} quote(s) left out", left_out).format(n=left_out))
-    return said
 
 
 def _edit_in_editor(recommendation: "Recommendation") -> tuple[str, str]:

@@ -12,6 +12,7 @@ from reports.documents import FORMATS, ReportDocument, ReportRenderer
 from reports.rendering import PdfUnavailable
 from review_model import clock
 from review_model.audit_trail import record_event
+from review_model.publication import report_reader
 from review_model.round_lock import read_then_write
 from review_model.tables import (
     Enrolment,
@@ -24,7 +25,6 @@ from review_model.tables import (
 )
 from review_model.transitions import StageChange, transition
 from review_model.vocabulary import ActionLevel, Language, RecommendationStatus, Stage
-from review_model.withdrawal import taking_part
 from workflows.stages.context import StageContext
 
 # WeasyPrint needs about 0.13 s and 2.6 MB per party (1,000 parties: 130 s and 2.6 GB per language, see
@@ -114,20 +114,14 @@ def _stored(round_id: int, document: ReportDocument, now: datetime) -> Published
 
 
 def _readers(session: Session, round_id: int) -> list[Recipient]:
-    """Everyone enrolled (respondents, reviewers, decision-makers) whose address works, who did not opt out and
-    was not withdrawn."""
+    """Everyone the link goes to (review_model.publication.report_reader, which the console counts)."""
     return [
         recipient_for(person, organisation)
         for person, organisation in session.exec(
             select(Participant, Organisation)
             .join(Enrolment, col(Enrolment.participant_id) == Participant.id)
             .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-            .where(
-                Enrolment.round_id == round_id,
-                col(Enrolment.bounced_at).is_(None),
-                col(Enrolment.opted_out_at).is_(None),
-                taking_part(),
-            )
+            .where(report_reader(round_id))
             .order_by(col(Enrolment.id))
         ).all()
     ]
