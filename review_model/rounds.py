@@ -212,14 +212,16 @@ def rounds_progress(session: Session, round_ids: Collection[int] | None = None) 
         ReviewAssignment,
         select_columns(ReviewAssignment.round_id, func.count(), flag(col(ReviewAssignment.confirmed_at).is_(None))),
     )
+    # Reviews due are the assignments less the open reviews of withdrawn reviewers: counted from the few
+    # withdrawn, not by reading every review's status.
     per_round(
-        "reviews_due",
-        ReviewAssignment,
-        select_columns(ReviewAssignment.round_id, func.count())
-        .select_from(ReviewAssignment)
-        .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
+        "reviews_not_due",
+        Enrolment,
+        select_columns(Enrolment.round_id, func.count())
+        .select_from(Enrolment)
+        .join(ReviewAssignment, col(ReviewAssignment.reviewer_enrolment_id) == Enrolment.id)
         .outerjoin(Review, col(Review.assignment_id) == ReviewAssignment.id)
-        .where(or_(taking_part(), Review.is_submitted)),
+        .where(~taking_part(), or_(col(Review.status).is_(None), ~Review.is_submitted)),
     )
     per_round("reviews_submitted", Review, select_columns(Review.round_id, func.count()).where(Review.is_submitted))
     per_round("findings", Finding, select_columns(Finding.round_id, func.count()))
@@ -252,7 +254,7 @@ def _progress(figures: dict[str, int]) -> RoundProgress:
         submitted=figures.get("submitted", 0),
         assignments=figures.get("assignments", 0),
         unconfirmed_assignments=figures.get("unconfirmed_assignments", 0),
-        reviews_due=figures.get("reviews_due", 0),
+        reviews_due=figures.get("assignments", 0) - figures.get("reviews_not_due", 0),
         reviews_submitted=figures.get("reviews_submitted", 0),
         findings=figures.get("findings", 0),
         recommendations_draft=figures.get("recommendations_draft", 0),
