@@ -2,21 +2,21 @@
 
 The self-assessment's counts are `participation`'s and the counts the stage rules decide on are
 `round_progress`'s, as `spr status` shows them; only what neither counts is read here (reviews opened and
-drafted, the reviewers' reminders and bounces, the withdrawn), in one query each.
+drafted, the reviewers' reminders and bounces, the withdrawn), in a small query each.
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Integer, case, cast, exists, func, or_
+from sqlalchemy import ColumnElement, Integer, case, cast, exists, func
 from sqlalchemy.orm import QueryableAttribute
 from sqlmodel import Session, col, select
 
 from review_model.participation import Participation, participation
 from review_model.rounds import get_round, round_progress
-from review_model.stage_rules import STAGE_ORDER
+from review_model.stage_rules import STAGE_ORDER, RoundProgress
 from review_model.tables import AccessToken, Enrolment, Review, ReviewAssignment, Submission
-from review_model.vocabulary import Stage, WorkStatus
+from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
 from review_model.wide_select import select_columns
 
 
@@ -94,7 +94,7 @@ def stage_progress(session: Session, round_id: int) -> StageProgress:
         measure, done, total = ProgressMeasure.self_assessments, people.submitted, people.respondents
     if STAGE_ORDER.index(stage) >= STAGE_ORDER.index(Stage.review):
         progress = round_progress(session, round_id)
-        reviews = _review_counts(session, round_id, progress.reviews_due, progress.reviews_submitted)
+        reviews = _review_counts(session, round_id, progress)
         if stage is Stage.review:
             measure, done, total = ProgressMeasure.reviews, progress.reviews_submitted, progress.reviews_due
         if STAGE_ORDER.index(stage) >= STAGE_ORDER.index(Stage.comment):
@@ -111,18 +111,22 @@ def stage_progress(session: Session, round_id: int) -> StageProgress:
     return StageProgress(stage, measure, done, total, people, withdrawn, reviews, replies)
 
 
-def _review_counts(session: Session, round_id: int, due: int, submitted: int) -> ReviewCounts:
-    """The confirmed assignments' reviews opened and drafted, and their reviewers, in two queries."""
-    assigned, opened, drafted = session.exec(
-        select_columns(
-            func.count(),
-            _flag(or_(col(AccessToken.last_used_at).is_not(None), col(Review.id).is_not(None))),
-            _flag(col(Review.status) == WorkStatus.draft),
+def _review_counts(session: Session, round_id: int, progress: RoundProgress) -> ReviewCounts:
+    """The reviews begun (opened) and drafted, and the reviewers, in three small queries: assigned, due and
+    submitted are the stage rules' counts."""
+    begun, drafted = session.exec(
+        select_columns(func.count(), _flag(col(Review.status) == WorkStatus.draft)).where(Review.round_id == round_id)
+    ).one()
+    # A review is opened once begun, or once its link was used (a link opened, nothing saved yet).
+    opened_unbegun = session.exec(
+        select(func.count())
+        .select_from(AccessToken)
+        .where(
+            AccessToken.round_id == round_id,
+            AccessToken.purpose == TokenPurpose.review,
+            col(AccessToken.last_used_at).is_not(None),
+            ~exists().where(col(Review.assignment_id) == AccessToken.assignment_id),
         )
-        .select_from(ReviewAssignment)
-        .outerjoin(Review, col(Review.assignment_id) == ReviewAssignment.id)
-        .outerjoin(AccessToken, col(AccessToken.assignment_id) == ReviewAssignment.id)
-        .where(ReviewAssignment.round_id == round_id, col(ReviewAssignment.confirmed_at).is_not(None))
     ).one()
     has_reviews = exists().where(
         col(ReviewAssignment.reviewer_enrolment_id) == Enrolment.id, col(ReviewAssignment.confirmed_at).is_not(None)
@@ -135,5 +139,12 @@ def _review_counts(session: Session, round_id: int, due: int, submitted: int) ->
         ).where(Enrolment.round_id == round_id, has_reviews)
     ).one()
     return ReviewCounts(
-        int(assigned), int(opened), int(drafted), submitted, due, int(reviewers), int(reminders), int(bounced)
+        assigned=progress.assignments - progress.unconfirmed_assignments,
+        opened=int(begun) + opened_unbegun,
+        drafted=int(drafted),
+        submitted=progress.reviews_submitted,
+        due=progress.reviews_due,
+        reviewers=int(reviewers),
+        reminders=int(reminders),
+        bounced=int(bounced),
     )

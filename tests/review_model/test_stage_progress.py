@@ -1,10 +1,12 @@
 """The running stage's progress bar and the counts beside it."""
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from review_model import clock
 from review_model.participation import participation
 from review_model.stage_progress import ProgressMeasure, stage_progress
-from review_model.vocabulary import Stage
+from review_model.tables import AccessToken
+from review_model.vocabulary import Stage, TokenPurpose
 from tests.review_model.console_support import withdraw_person
 from tests.support.staged_rounds import round_in_stage
 
@@ -27,12 +29,22 @@ def test_in_the_review_stage_the_bar_counts_reviews_and_says_how_far_the_others_
     staged = round_in_stage(engine, Stage.review, reviewed={"anna"})
     anna = len(staged["anna"].reviews)
     with Session(engine) as session:
+        # Someone opened one of their review links and saved nothing yet.
+        link = session.exec(
+            select(AccessToken).where(
+                AccessToken.round_id == staged.round_id,
+                AccessToken.purpose == TokenPurpose.review,
+                AccessToken.enrolment_id != staged["anna"].enrolment_id,
+            )
+        ).first()
+        link.last_used_at = clock.now()
+        session.commit()
         progress = stage_progress(session, staged.round_id)
     assert progress.measure is ProgressMeasure.reviews and (progress.done, progress.total) == (anna, 8)
     reviews = progress.reviews
     assert reviews is not None
     assert (reviews.assigned, reviews.submitted, reviews.due, reviews.drafted) == (8, anna, 8, 0)
-    assert reviews.opened == anna  # a submitted review was opened; nobody else opened their link
+    assert reviews.opened == anna + 1  # a submitted review was opened, and so was the link used
     assert reviews.reviewers == sum(1 for person in staged.people.values() if person.reviews)
     assert reviews.reminders == 0 and reviews.bounced == 0
     assert progress.people.submitted == 4 and progress.replies is None
