@@ -16,7 +16,7 @@ from review_model.participation import Participation, participation
 from review_model.rounds import get_round, round_progress
 from review_model.stage_rules import STAGE_ORDER, RoundProgress
 from review_model.tables import AccessToken, Enrolment, Review, ReviewAssignment, Submission
-from review_model.vocabulary import Stage, TokenPurpose, WorkStatus
+from review_model.vocabulary import Stage, TokenPurpose
 from review_model.wide_select import select_columns
 
 
@@ -114,9 +114,8 @@ def stage_progress(session: Session, round_id: int) -> StageProgress:
 def _review_counts(session: Session, round_id: int, progress: RoundProgress) -> ReviewCounts:
     """The reviews begun (opened) and drafted, and the reviewers, in three small queries: assigned, due and
     submitted are the stage rules' counts."""
-    begun, drafted = session.exec(
-        select_columns(func.count(), _flag(col(Review.status) == WorkStatus.draft)).where(Review.round_id == round_id)
-    ).one()
+    # Counted on the round's index alone: a review begun is a draft or submitted, and the submitted are counted.
+    begun = session.exec(select(func.count()).select_from(Review).where(Review.round_id == round_id)).one()
     # A review is opened once begun, or once its link was used (a link opened, nothing saved yet).
     opened_unbegun = session.exec(
         select(func.count())
@@ -140,8 +139,8 @@ def _review_counts(session: Session, round_id: int, progress: RoundProgress) -> 
     ).one()
     return ReviewCounts(
         assigned=progress.assignments - progress.unconfirmed_assignments,
-        opened=int(begun) + opened_unbegun,
-        drafted=int(drafted),
+        opened=begun + opened_unbegun,
+        drafted=begun - progress.reviews_submitted,
         submitted=progress.reviews_submitted,
         due=progress.reviews_due,
         reviewers=int(reviewers),

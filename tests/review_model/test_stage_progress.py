@@ -4,8 +4,10 @@ from sqlmodel import Session, select
 
 from review_model import clock
 from review_model.participation import participation
+from review_model.reviews import save_review
+from review_model.rounds import get_round
 from review_model.stage_progress import ProgressMeasure, stage_progress
-from review_model.tables import AccessToken
+from review_model.tables import AccessToken, ReviewAssignment
 from review_model.vocabulary import Stage, TokenPurpose
 from tests.review_model.console_support import withdraw_person
 from tests.support.staged_rounds import round_in_stage
@@ -29,22 +31,25 @@ def test_in_the_review_stage_the_bar_counts_reviews_and_says_how_far_the_others_
     staged = round_in_stage(engine, Stage.review, reviewed={"anna"})
     anna = len(staged["anna"].reviews)
     with Session(engine) as session:
-        # Someone opened one of their review links and saved nothing yet.
-        link = session.exec(
+        others = session.exec(
             select(AccessToken).where(
                 AccessToken.round_id == staged.round_id,
                 AccessToken.purpose == TokenPurpose.review,
                 AccessToken.enrolment_id != staged["anna"].enrolment_id,
             )
-        ).first()
-        link.last_used_at = clock.now()
+        ).all()
+        # Someone opened one review link and saved nothing yet; someone saved a draft of another review.
+        others[0].last_used_at = clock.now()
+        round_ = get_round(session, staged.round_id)
+        save_review(session, round_, session.get(ReviewAssignment, others[1].assignment_id), {}, clock.now(),
+                    submit=False)  # fmt: skip
         session.commit()
         progress = stage_progress(session, staged.round_id)
     assert progress.measure is ProgressMeasure.reviews and (progress.done, progress.total) == (anna, 8)
     reviews = progress.reviews
     assert reviews is not None
-    assert (reviews.assigned, reviews.submitted, reviews.due, reviews.drafted) == (8, anna, 8, 0)
-    assert reviews.opened == anna + 1  # a submitted review was opened, and so was the link used
+    assert (reviews.assigned, reviews.submitted, reviews.due, reviews.drafted) == (8, anna, 8, 1)
+    assert reviews.opened == anna + 2  # the reviews submitted or drafted were opened, and so was the link used
     assert reviews.reviewers == sum(1 for person in staged.people.values() if person.reviews)
     assert reviews.reminders == 0 and reviews.bounced == 0
     assert progress.people.submitted == 4 and progress.replies is None
