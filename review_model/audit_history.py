@@ -22,7 +22,7 @@ from review_model.wide_select import select_columns
 
 # The actors whose entries are steps nobody took by hand.
 AUTOMATIC_ACTORS = (ROUND_DRIVER,)
-# The export's columns, as a spreadsheet heads them.
+# The export's columns, named as the other exports name theirs (reports.exports).
 CSV_HEADER = ("time", "actor", "automatic", "action", "details")
 # Rows read from the store at a time while exporting (the export of a long history holds no list of it all).
 _EXPORT_BATCH = 1000
@@ -124,9 +124,9 @@ def audit_history_csv_rows(
     until: datetime | None = None,
 ) -> Iterator[list[Any]]:
     """The filtered history as CSV rows, the header first, then every matching entry newest first: the time
-    in the round's time zone with its offset, the actor, "yes" for an automatic step, the action and the
-    details as JSON. Every cell passes the formula guard (review_model.spreadsheet_csv): an actor or a detail
-    typed as `=...` stays text in a spreadsheet."""
+    in the round's time zone with its offset, the actor, whether the step was automatic (True, False, as the
+    score exports write flags), the action and the details as JSON. Every cell passes the formula guard
+    (review_model.spreadsheet_csv): an actor or a detail typed as `=...` stays text in a spreadsheet."""
     zone = ZoneInfo(get_round(session, round_id).time_zone)
     conditions = _conditions(round_id, actor, kind, automatic, since, until)
     yield [guarded_cell(name) for name in CSV_HEADER]
@@ -140,7 +140,7 @@ def audit_history_csv_rows(
             row = [
                 at.astimezone(zone).isoformat(timespec="seconds"),
                 who,
-                "yes" if who in AUTOMATIC_ACTORS else "no",
+                who in AUTOMATIC_ACTORS,
                 action,
                 json.dumps(details, ensure_ascii=False, sort_keys=True, default=str),
             ]

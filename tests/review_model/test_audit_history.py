@@ -81,10 +81,10 @@ def test_the_csv_rows_are_guarded_against_formulas_and_give_times_in_the_rounds_
     berlin = (start + timedelta(hours=5)).astimezone(ZoneInfo("Europe/Berlin"))
     assert newest[0] == berlin.isoformat(timespec="seconds")
     assert newest[0].endswith(("+01:00", "+02:00"))
-    assert newest[1:4] == ["gs@peer-review.example", "no", "participant withdrawn"]
-    assert revoked[1] == "'" + HOSTILE and revoked[2] == "no"
-    assert rows[2][2] == "yes" and rows[2][4] == '{"hour": 4, "note": "-1"}'
+    assert newest[1:4] == ["gs@peer-review.example", False, "participant withdrawn"]
+    assert revoked[1] == "'" + HOSTILE and revoked[2] is False
+    assert rows[2][2] is True and rows[2][4] == '{"hour": 4, "note": "-1"}'
     out = io.StringIO()
     GuardedWriter(out).writerows(rows)  # guarding twice changes nothing more
     assert list(csv.reader(io.StringIO(out.getvalue())))[3][1] == "'" + HOSTILE
-    assert rows[-1][4] == '{"hour": 0, "note": "+x"}' and rows[-1][2] == "yes"
+    assert rows[-1][4] == '{"hour": 0, "note": "+x"}' and rows[-1][2] is True
