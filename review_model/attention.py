@@ -13,14 +13,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from review_model import clock
+from review_model.audit_trail import ASSIGNMENT_INFEASIBLE
 from review_model.rounds import round_progress
 from review_model.stage_rules import CLOSES_EARLY, RoundProgress, next_stage, transition_blockers
 from review_model.tables import AuditEvent, Enrolment, OutboxMessage, Round
 from review_model.vocabulary import OutboxState, Stage
 from review_model.withdrawal import taking_part
-
-# The entry the round driver records when no assignment meets the round's rules (workflows.stages.review).
-ASSIGNMENT_INFEASIBLE = "assignment infeasible"
 
 
 class AttentionKind(StrEnum):
