@@ -10,7 +10,7 @@ from review_model.audit_trail import ROUND_DRIVER, record_event
 from review_model.rounds import get_round
 from review_model.tables import ReviewAssignment
 from review_model.vocabulary import Stage
-from tests.review_model.console_support import deliver, message_to, participant_of
+from tests.support.staged_actions import deliver, message_to, participant_of
 from tests.support.staged_rounds import round_in_stage
 
 

@@ -9,7 +9,7 @@ from review_model.review_progress import review_progress
 from review_model.rounds import get_round
 from review_model.tables import Enrolment
 from review_model.vocabulary import Stage
-from tests.review_model.console_support import withdraw_person
+from tests.support.staged_actions import withdraw_person
 from tests.support.staged_rounds import round_in_stage
 
 

@@ -7,7 +7,7 @@ from sqlmodel import Session
 from review_model import clock
 from review_model.sent_messages import messages_sent_to
 from review_model.vocabulary import OutboxState, Stage
-from tests.review_model.console_support import deliver, message_to, participant_of
+from tests.support.staged_actions import deliver, message_to, participant_of
 from tests.support.staged_rounds import round_in_stage
 
 

@@ -9,7 +9,7 @@ from review_model.rounds import get_round
 from review_model.stage_progress import ProgressMeasure, stage_progress
 from review_model.tables import AccessToken, ReviewAssignment
 from review_model.vocabulary import Stage, TokenPurpose
-from tests.review_model.console_support import withdraw_person
+from tests.support.staged_actions import withdraw_person
 from tests.support.staged_rounds import round_in_stage
 
 

@@ -1,4 +1,5 @@
-"""What the console's read-model tests do to a staged round: withdraw someone, send and fail email."""
+"""What happens to a staged round besides the work of its stages: someone is withdrawn, email is queued and
+delivered, or refused by the server (failed, the address bounced)."""
 
 from datetime import datetime
 
