@@ -7,6 +7,12 @@ from sqlmodel import Session, col, select
 from review_model import clock
 from review_model.tables import AuditEvent
 
+# The actor the round driver records its own steps under (stage changes when due, reminders, proposals,
+# consolidation): the history tells them from what a person did by this name.
+ROUND_DRIVER = "round driver"
+# The action an assignment that meets no rule is recorded under, with its reasons (once per change of them).
+ASSIGNMENT_INFEASIBLE = "assignment infeasible"
+
 
 def record_event(session: Session, round_id: int | None, actor: str, action: str, **details: Any) -> AuditEvent:
     """Add an entry to a round's history, in the caller's transaction."""

@@ -1,14 +1,14 @@
 """Creating rounds from round files, finding them, and reading how far they have come."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, cast, func, or_
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, or_
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from review_model.audit_trail import record_event
 from review_model.questionnaire import (
@@ -38,6 +38,7 @@ from review_model.tables import (
     Submission,
 )
 from review_model.vocabulary import Language, RecommendationStatus, Stage
+from review_model.wide_select import select_columns
 from review_model.withdrawal import counts_for, review_submitted, self_assessment_submitted, taking_part
 from review_model.yaml_documents import (
     DocumentError,
@@ -239,71 +240,96 @@ def list_rounds(session: Session) -> list[Round]:
 
 
 def round_progress(session: Session, round_id: int) -> RoundProgress:
-    """The counts the stage rules decide on, read in a handful of aggregate queries.
+    """The counts the stage rules decide on, read in a handful of aggregate queries (see `rounds_progress`)."""
+    return rounds_progress(session, [round_id]).get(round_id, RoundProgress())
+
+
+def rounds_progress(session: Session, round_ids: Collection[int] | None = None) -> dict[int, RoundProgress]:
+    """The counts the stage rules decide on, for each of the given rounds (or every round), by round id; the
+    same handful of aggregate queries however many rounds, each grouped by round.
 
     A withdrawn person counts for what they did, never for what they still owe (review_model.withdrawal):
     a respondent withdrawn after submitting is a respondent who submitted, one withdrawn before is not
     counted at all; a withdrawn reviewer's open reviews are not due, their submitted ones are.
     """
+    counts: dict[int, dict[str, int]] = {}
 
-    def count(statement: SelectOfScalar[int]) -> int:
-        return int(session.exec(statement).one())
+    def per_round(name: str, table: Any, statement: Select[Any]) -> None:
+        """Keep the count `name` of each round, from `statement` (a count over `table`, grouped here)."""
+        if round_ids is not None:
+            statement = statement.where(col(table.round_id).in_(list(round_ids)))
+        for round_id, *values in session.execute(statement.group_by(table.round_id)).all():
+            figures = counts.setdefault(round_id, {})
+            if len(values) == 1:
+                figures[name] = int(values[0])
+            else:  # several counts in one query, named "a,b"
+                figures.update(zip(name.split(","), (int(v) for v in values), strict=True))
 
-    respondents_counted = (
-        select(func.count())
+    def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(cast(case((condition, 1), else_=0), Integer)), 0)
+
+    per_round(
+        "respondents,invited",
+        Enrolment,
+        select_columns(Enrolment.round_id, func.count(), flag(col(Enrolment.invited_at).is_not(None))).where(
+            col(Enrolment.is_respondent), counts_for(self_assessment_submitted())
+        ),
+    )
+    per_round("submitted", Submission, select_columns(Submission.round_id, func.count()).where(Submission.is_submitted))
+    per_round(
+        "assignments,unconfirmed_assignments",
+        ReviewAssignment,
+        select_columns(ReviewAssignment.round_id, func.count(), flag(col(ReviewAssignment.confirmed_at).is_(None))),
+    )
+    # Reviews due are the assignments less the open reviews of withdrawn reviewers: counted from the few
+    # withdrawn, not by reading every review's status.
+    per_round(
+        "reviews_not_due",
+        Enrolment,
+        select_columns(Enrolment.round_id, func.count())
         .select_from(Enrolment)
-        .where(Enrolment.round_id == round_id, col(Enrolment.is_respondent), counts_for(self_assessment_submitted()))
-    )
-    respondents = count(respondents_counted)
-    invited = count(respondents_counted.where(col(Enrolment.invited_at).is_not(None)))
-    submitted = count(
-        select(func.count()).select_from(Submission).where(Submission.round_id == round_id, Submission.is_submitted)
-    )
-    assignments = count(select(func.count()).select_from(ReviewAssignment).where(ReviewAssignment.round_id == round_id))
-    unconfirmed = count(
-        select(func.count())
-        .select_from(ReviewAssignment)
-        .where(ReviewAssignment.round_id == round_id, col(ReviewAssignment.confirmed_at).is_(None))
-    )
-    reviews_due = count(
-        select(func.count())
-        .select_from(ReviewAssignment)
-        .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
+        .join(ReviewAssignment, col(ReviewAssignment.reviewer_enrolment_id) == Enrolment.id)
         .outerjoin(Review, col(Review.assignment_id) == ReviewAssignment.id)
-        .where(ReviewAssignment.round_id == round_id, or_(taking_part(), Review.is_submitted))
+        .where(~taking_part(), or_(col(Review.status).is_(None), ~Review.is_submitted)),
     )
-    reviews_submitted = count(
-        select(func.count()).select_from(Review).where(Review.round_id == round_id, Review.is_submitted)
-    )
-    findings = count(select(func.count()).select_from(Finding).where(Finding.round_id == round_id))
-    parties = (
-        select(func.count())
+    per_round("reviews_submitted", Review, select_columns(Review.round_id, func.count()).where(Review.is_submitted))
+    per_round("findings", Finding, select_columns(Finding.round_id, func.count()))
+    replied = col(Submission.reply_submitted_at).is_not(None)
+    per_round(
+        "replies_sent,replies_pending",
+        Submission,
+        select_columns(Submission.round_id, flag(replied), flag(and_(~replied, taking_part())))
         .select_from(Submission)
         .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
-        .where(Submission.round_id == round_id, Submission.is_submitted)
+        .where(Submission.is_submitted),
     )
-    replies_sent = count(parties.where(col(Submission.reply_submitted_at).is_not(None)))
-    replies_pending = count(parties.where(col(Submission.reply_submitted_at).is_(None), taking_part()))
-    by_status = dict(
-        session.exec(
-            select(Recommendation.status, func.count())
-            .where(Recommendation.round_id == round_id)
-            .group_by(Recommendation.status)
-        ).all()
+    per_round(
+        "recommendations_draft,recommendations_approved",
+        Recommendation,
+        select_columns(
+            Recommendation.round_id,
+            flag(col(Recommendation.status) == RecommendationStatus.draft),
+            flag(col(Recommendation.status) == RecommendationStatus.approved),
+        ),
     )
+    return {round_id: _progress(figures) for round_id, figures in counts.items()}
+
+
+def _progress(figures: dict[str, int]) -> RoundProgress:
+    """The counts of one round as the stage rules take them (a count no row gave is 0)."""
     return RoundProgress(
-        respondents=respondents,
-        invited=invited,
-        submitted=submitted,
-        assignments=assignments,
-        unconfirmed_assignments=unconfirmed,
-        reviews_due=reviews_due,
-        reviews_submitted=reviews_submitted,
-        findings=findings,
-        recommendations_draft=by_status.get(RecommendationStatus.draft, 0),
-        recommendations_approved=by_status.get(RecommendationStatus.approved, 0),
-        replies_pending=replies_pending,
-        replies_sent=replies_sent,
+        respondents=figures.get("respondents", 0),
+        invited=figures.get("invited", 0),
+        submitted=figures.get("submitted", 0),
+        assignments=figures.get("assignments", 0),
+        unconfirmed_assignments=figures.get("unconfirmed_assignments", 0),
+        reviews_due=figures.get("assignments", 0) - figures.get("reviews_not_due", 0),
+        reviews_submitted=figures.get("reviews_submitted", 0),
+        findings=figures.get("findings", 0),
+        recommendations_draft=figures.get("recommendations_draft", 0),
+        recommendations_approved=figures.get("recommendations_approved", 0),
+        replies_pending=figures.get("replies_pending", 0),
+        replies_sent=figures.get("replies_sent", 0),
     )
 
 

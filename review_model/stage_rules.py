@@ -18,6 +18,8 @@ _NEXT: dict[Stage, Stage] = {stage: STAGE_ORDER[i + 1] for i, stage in enumerate
 
 # Stages in which people can still be enrolled: late enrolments get their invitation when the driver next runs.
 ENROLMENT_STAGES = frozenset({Stage.draft, Stage.invitation, Stage.submission})
+# The stages the coordinator may close before their deadline (`transition_blockers` with `forced`).
+CLOSES_EARLY = (Stage.submission, Stage.review, Stage.comment)
 
 
 class RoundSchedule(Protocol):

@@ -22,7 +22,7 @@ from review_model.refusals import Refused, reasons_in
 from review_model.round_assignment import AssignmentRefused, confirm_assignment
 from review_model.round_lock import lock_round
 from review_model.rounds import get_round, round_progress
-from review_model.stage_rules import next_stage, publication_waits_until, transition_blockers
+from review_model.stage_rules import CLOSES_EARLY, next_stage, publication_waits_until, transition_blockers
 from review_model.store import reading_session, session_scope
 from review_model.tables import AccessToken, Enrolment, Recommendation, Round
 from review_model.tokens import revoke_link
@@ -32,8 +32,6 @@ from review_model.withdrawal import Withdrawal, plan_withdrawal, withdraw
 from workflows.command_language import coordinator_language, coordinator_messages, coordinator_plurals, stage_name
 from workflows.round_driver import STAGE_STEPS
 from workflows.stages.context import StageContext
-
-CLOSES_EARLY = (Stage.submission, Stage.review, Stage.comment)
 
 
 class ActionRefused(Refused):

@@ -17,6 +17,7 @@ from config.translations import gettext_for, ngettext_for
 from notifications.delivery import DeliveryReport, deliver_outbox
 from notifications.event_loops import run as run_async
 from review_model import clock
+from review_model.audit_trail import ROUND_DRIVER
 from review_model.round_advances import record_advance
 from review_model.round_lock import lock_round
 from review_model.rounds import get_round, round_progress
@@ -42,7 +43,7 @@ from workflows.stages.review import (
 )
 from workflows.stages.submission import close_submission_stage, send_due_reminders
 
-ACTOR = "round driver"
+ACTOR = ROUND_DRIVER
 RunStep = Callable[..., Any]  # run_step(label, function, *arguments) -> the function's result
 
 

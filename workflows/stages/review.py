@@ -12,7 +12,7 @@ from notifications.message_kinds import ReviewReminder, ReviewRequest, ReviewTas
 from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.assignment_solver import AssignmentInfeasible
-from review_model.audit_trail import record_event, record_finding
+from review_model.audit_trail import ASSIGNMENT_INFEASIBLE, record_event, record_finding
 from review_model.reminders import Numbering, days_left
 from review_model.reviews import REVIEWED_ORGANISATION, confirmed_assignments
 from review_model.round_assignment import propose_assignment
@@ -53,7 +53,7 @@ def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
         except AssignmentInfeasible as infeasible:
             session.rollback()
             lock_round(session, round_id)  # the rollback ended the lock; record_finding compares with the latest
-            record_finding(session, round_id, actor, "assignment infeasible", reasons=infeasible.reasons)
+            record_finding(session, round_id, actor, ASSIGNMENT_INFEASIBLE, reasons=infeasible.reasons)
             session.commit()
             return 0
         record_event(session, round_id, actor, "assignment proposed", pairs=len(assignment.pairs))
