@@ -91,19 +91,19 @@ def text_problems(round_: Round, text: GroupMessageText) -> list[str]:
     for language in text.languages:
         subject, body = text.in_language(language)
         if not subject:
-            reasons.append(Reason(N_("the {language} message has no subject"), language=names[language]))
+            reasons.append(Reason(N_("the {which} message has no subject"), which=names[language]))
         if not body:
-            reasons.append(Reason(N_("the {language} message has no text"), language=names[language]))
+            reasons.append(Reason(N_("the {which} message has no text"), which=names[language]))
         if "\n" in subject:
-            reasons.append(Reason(N_("the {language} subject is more than one line"), language=names[language]))
+            reasons.append(Reason(N_("the {which} subject is more than one line"), which=names[language]))
         if len(subject) > SUBJECT_MAX_LENGTH:
-            reasons.append(Reason(N_("the {language} subject is {length} characters long; at most {most} are sent"),
-                                  language=names[language], length=len(subject), most=SUBJECT_MAX_LENGTH))  # fmt: skip
+            reasons.append(Reason(N_("the {which} subject is {length} characters long; at most {most} are sent"),
+                                  which=names[language], length=len(subject), most=SUBJECT_MAX_LENGTH))  # fmt: skip
         if len(body) > BODY_MAX_LENGTH:
-            reasons.append(Reason(N_("the {language} text is {length} characters long; at most {most} are sent"),
-                                  language=names[language], length=len(body), most=BODY_MAX_LENGTH))  # fmt: skip
+            reasons.append(Reason(N_("the {which} text is {length} characters long; at most {most} are sent"),
+                                  which=names[language], length=len(body), most=BODY_MAX_LENGTH))  # fmt: skip
         if any(ord(c) < 32 and c not in "\t\n" for c in subject + body):
-            reasons.append(Reason(N_("the {language} message holds a control character"), language=names[language]))
+            reasons.append(Reason(N_("the {which} message holds a control character"), which=names[language]))
     return reasons
 
 
