@@ -317,7 +317,9 @@ def describe_filter(people: PeopleFilter, language: str) -> str:
         return _("{items} or {last}", items=", ".join(words[:-1]), last=words[-1])
 
     roles = [role.group(language) for role in Role if role in people.roles]
-    parts = [either(roles) if roles else _("everyone")]
+    if people.is_everyone:
+        return _("everyone")
+    parts = [either(roles) if roles else _("people")]
     if people.kinds:
         parts.append(either([_(_KIND_GROUPS[kind]) for kind in OrganisationKind if kind in people.kinds]))
     if people.lands:

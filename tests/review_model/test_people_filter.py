@@ -202,6 +202,8 @@ def test_the_filter_in_words_in_english_and_german():
     assert describe_filter(wanted, "de") == "Befragte aus Kommunen in Bayern, die nicht eingereicht haben"
     assert describe_filter(PeopleFilter(), "en") == "everyone"
     assert describe_filter(PeopleFilter(), "de") == "alle"
+    assert describe_filter(PeopleFilter(states={S.bounced}), "en") == "people whose email bounced"
+    assert describe_filter(PeopleFilter(lands={FederalState.HH}), "de") == "Personen in Hamburg"
     several = PeopleFilter(roles={Role.reviewer, Role.respondent}, lands={FederalState.SN, FederalState.BW},
                            states={S.bounced, S.draft_saved}, search="Stadt")  # fmt: skip
     assert describe_filter(several, "en") == (
