@@ -169,13 +169,17 @@ def state_conditions(round_: Round, now: datetime) -> dict[PersonState, ColumnEl
     """One SQL condition per state, on `Enrolment` and the outer-joined `Submission` of a query like
     `matching`: the one definition of each state, for the filter and for the list."""
     status = col(Submission.status)
+    # Written as an anti-join (no submitted review), not as an outer join filtered on the review's status: the
+    # planners then estimate how many match, and PostgreSQL picks hash joins over nested loops.
     review_open = exists(
-        select(col(ReviewAssignment.id))
-        .outerjoin(Review, col(Review.assignment_id) == ReviewAssignment.id)
-        .where(
+        select(col(ReviewAssignment.id)).where(
             col(ReviewAssignment.reviewer_enrolment_id) == Enrolment.id,
             col(ReviewAssignment.confirmed_at).is_not(None),
-            or_(col(Review.status).is_(None), col(Review.status) != WorkStatus.submitted),
+            ~exists(
+                select(col(Review.id)).where(
+                    col(Review.assignment_id) == ReviewAssignment.id, col(Review.status) == WorkStatus.submitted
+                )
+            ),
         )
     )
     before_deadline = now < round_.review_deadline
@@ -254,21 +258,30 @@ def people_in_round(
     limit: int | None = 50,
     now: datetime | None = None,
 ) -> PeoplePage:
-    """One page of the people the filter matches, by organisation and name, with the total on every page."""
+    """One page of the people the filter matches, by organisation and name, with the total on every page.
+
+    The page is chosen first, by the enrolments' ids alone, and only its rows are read in full: the states of
+    the people skipped over are never worked out, so a page near the end costs what the first one does."""
     round_ = get_round(session, round_id)
     now = now or clock.now()
     conditions = state_conditions(round_, now)
     flags = [case((conditions[state], 1), else_=0) for state in PersonState]
-    statement = matching(
-        [Enrolment.id, Participant.id, Participant.name, Participant.email, Organisation.name, Organisation.kind,
-         Organisation.state, Enrolment.is_respondent, Enrolment.is_reviewer, Enrolment.is_decision_maker,
-         col(Enrolment.reminders_sent) + col(Enrolment.review_reminders_sent) + col(Enrolment.reply_reminders_sent),
-         *flags],
-        round_, people, now,
-    ).order_by(col(Organisation.name), col(Participant.name), col(Enrolment.id)).offset(offset)  # fmt: skip
-    if limit is not None:
-        statement = statement.limit(limit)
-    found = session.execute(statement).all()
+    columns = [
+        Enrolment.id, Participant.id, Participant.name, Participant.email, Organisation.name, Organisation.kind,
+        Organisation.state, Enrolment.is_respondent, Enrolment.is_reviewer, Enrolment.is_decision_maker,
+        col(Enrolment.reminders_sent) + col(Enrolment.review_reminders_sent) + col(Enrolment.reply_reminders_sent),
+        *flags,
+    ]  # fmt: skip
+    order = (col(Organisation.name), col(Participant.name), col(Enrolment.id))
+    if limit is None:  # everyone from `offset` on: one pass
+        found = session.execute(matching(columns, round_, people, now).order_by(*order).offset(offset)).all()
+    else:
+        page = session.execute(
+            matching([Enrolment.id], round_, people, now).order_by(*order).offset(offset).limit(limit)
+        ).scalars().all()  # fmt: skip
+        position = {enrolment_id: index for index, enrolment_id in enumerate(page)}
+        read = session.execute(matching(columns, round_, PeopleFilter(), now).where(col(Enrolment.id).in_(page)))
+        found = sorted(read.all(), key=lambda row: position[row[0]]) if page else []
     total = len(found) + offset if limit is None or (len(found) < limit and (found or offset == 0)) else None
     if total is None:
         total = count_people(session, round_id, people, now=now)
