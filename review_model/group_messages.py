@@ -74,8 +74,7 @@ class GroupMessageText:
 
     def send_id(self, round_id: int, people: PeopleFilter) -> str:
         """The id of sending this text to this group of this round: the same send retried has the same id."""
-        said = json.dumps([round_id, people.model_dump(mode="json"), self.subject_de, self.body_de, self.subject_en,
-                           self.body_en], sort_keys=True, default=sorted)  # fmt: skip
+        said = json.dumps([round_id, people.as_record(), self.subject_de, self.body_de, self.subject_en, self.body_en])
         return hashlib.sha256(said.encode()).hexdigest()[:16]
 
 

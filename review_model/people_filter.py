@@ -125,6 +125,12 @@ class PeopleFilter(BaseModel):
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
 
+    def as_record(self) -> dict[str, Any]:
+        """The filter as plain JSON values, each field's values sorted (a set's order differs from one process to
+        the next), without the fields left empty: for the audit trail and for ids that must not change."""
+        record = self.model_dump(mode="json", exclude_defaults=True)
+        return {name: sorted(value) if isinstance(value, list) else value for name, value in sorted(record.items())}
+
     @property
     def is_everyone(self) -> bool:
         """Whether the filter restricts nothing."""

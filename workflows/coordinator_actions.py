@@ -348,7 +348,7 @@ def message_group(
         queued = enqueue_messages(session, messages, now)
         if queued:
             # The group as the filter picked it, without the search text (it may be a person's name).
-            picked = people.model_dump(mode="json", exclude={"search"}, exclude_defaults=True)
+            picked = {name: value for name, value in people.as_record().items() if name != "search"}
             record_event(session, round_id, actor, "group message queued", send=send, filter=picked,
                          searched=people.search is not None, recipients=len(group.members), queued=queued,
                          languages=list(text.languages), subject_de=text.subject_de or None,

@@ -121,3 +121,33 @@ def test_resend_link_sends_the_same_link_again_and_says_why_it_cannot(round_worl
     revoked = spr("participants", "resend-link", "fruehjahr-2027", "ben@nordhaven.example")
     assert revoked.exit_code == 1 and "a revoked link is not sent again" in flat(revoked.output)
     assert len(world.received("Invitation")) == 1
+
+
+def test_the_consoles_flows_queue_failed_messages_again_and_refuse_a_swap_with_its_reasons(engine, configured):
+    import pytest
+    from sqlmodel import Session, select
+
+    from notifications.outbox import enqueue_messages
+    from review_model import clock
+    from review_model.round_assignment import AssignmentRefused
+    from review_model.tables import OutboxMessage, ReviewAssignment
+    from review_model.vocabulary import OutboxState
+    from tests.support.outgoing_mail import invitation_for
+    from tests.support.staged_rounds import round_in_stage
+    from workflows.flows import retry_failed_messages_flow, swap_reviewer_flow
+
+    staged = round_in_stage(engine, Stage.assignment, parties=4, reviewers_per_party=1)
+    with Session(engine) as session:
+        enqueue_messages(session, [invitation_for(1)], clock.now())
+        failed = session.exec(select(OutboxMessage)).one()
+        failed.state = OutboxState.failed
+        failed_id = failed.id
+        submission = session.exec(select(ReviewAssignment.submission_id)).first()
+        session.commit()
+    assert retry_failed_messages_flow(None, "coordinator (console: ada)").ids == (failed_id,)
+    with pytest.raises(AssignmentRefused) as refused:
+        swap_reviewer_flow(staged.round_id, staged.slug, submission, 999_998, 999_999, "coordinator (console: ada)")
+    assert refused.value.reasons == [
+        "participant 999998 takes no part in staged-round",
+        "participant 999999 takes no part in staged-round",
+    ]
