@@ -50,6 +50,8 @@ def test_the_list_says_the_filter_in_words_counts_and_shows_only_whom_it_picks(r
     monkeypatch.delenv("SPR_LANGUAGE")
     get_settings.cache_clear()
 
+    too_long = spr("participants", "list", "fruehjahr-2027", "--search", "x" * 201)
+    assert too_long.exit_code == 2 and "at most 200 characters, not 201" in flat(too_long.output)
     wrong = spr("participants", "list", "fruehjahr-2027", "--state", "asleep")
     assert wrong.exit_code == 2
     assert "'asleep' is none of not-invited, invited, opened" in flat(wrong.output)

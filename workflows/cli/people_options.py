@@ -36,14 +36,21 @@ def people_filter(
     search: str | None,
 ) -> "PeopleFilter":
     """The filter the options give; a value that names nothing stops the command, listing what it may be."""
-    from review_model.people_filter import PeopleFilter, PersonState, Role
+    from review_model.people_filter import SEARCH_MAX_LENGTH, PeopleFilter, PersonState, Role
     from review_model.vocabulary import FEDERAL_STATE_NAMES, ORGANISATION_KIND_ALIASES
+    from workflows.cli.output import messages
 
     land_names = {name.casefold(): land for land, name in FEDERAL_STATE_NAMES.items()}
     land_names.update({land.value.casefold(): land for land in FEDERAL_STATE_NAMES})
     known_roles = {role.value: role for role in Role} | {"decision_maker": Role.decision_maker}
     known_states = {state.value.replace("_", "-"): state for state in PersonState}
     known_kinds = sorted({kind.value for kind in ORGANISATION_KIND_ALIASES.values()})
+    if search is not None and len(search.strip()) > SEARCH_MAX_LENGTH:
+        _ = messages()
+        raise typer.BadParameter(
+            _("at most {most} characters, not {length}").format(most=SEARCH_MAX_LENGTH, length=len(search.strip())),
+            param_hint="--search",
+        )
     return PeopleFilter(
         roles=frozenset(_read("--role", roles, known_roles, [role.value for role in Role])),
         kinds=frozenset(_read("--kind", kinds, ORGANISATION_KIND_ALIASES, known_kinds)),
