@@ -9,7 +9,7 @@ coordinator operation's (workflows.coordinator_actions.message_group).
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from notifications.addressing import recipient_for, round_context
 from notifications.compose import OutgoingMessage, Recipient, RoundContext, Sender, compose_message
@@ -20,6 +20,7 @@ from review_model.group_messages import GroupMember, GroupMessageText, group_of,
 from review_model.people_filter import PeopleFilter, describe_filter
 from review_model.rounds import get_round
 from review_model.stage_links import StageLink, stage_links
+from review_model.tables import OutboxMessage
 from review_model.tokens import LINK_PATHS, derive_token, link_url
 
 # What the idempotency key says of the stage: a send is one however the round moves on while it is retried.
@@ -72,6 +73,23 @@ def compose_group_messages(
         messages.append(compose_message(content, recipient, about, sender, stage=KEY_STAGE, now=now,
                                         sequence=send_id))  # fmt: skip
     return messages
+
+
+def queued_before(session: Session, round_id: int, send_id: str) -> set[int]:
+    """The people a send with this id has queued its message for already: a retry composes nothing for them (the
+    outbox would drop what it composed, by its idempotency key, but composing 10,000 messages takes seconds)."""
+    ending = f"/{CoordinatorMessage.kind}/{send_id}"
+    return {
+        participant_id
+        for participant_id in session.exec(
+            select(OutboxMessage.recipient_participant_id).where(
+                col(OutboxMessage.round_id) == round_id,
+                col(OutboxMessage.kind) == CoordinatorMessage.kind,
+                col(OutboxMessage.idempotency_key).endswith(ending, autoescape=True),
+            )
+        ).all()
+        if participant_id is not None
+    }
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from notifications.addressing import recipient_for, round_context
 from notifications.compose import compose_message
-from notifications.group_messages import compose_group_messages
+from notifications.group_messages import compose_group_messages, queued_before
 from notifications.message_kinds import (
     Invitation,
     MessageContent,
@@ -341,8 +341,10 @@ def message_group(
         group = group_of(session, round_, people, now)
         refuse_unless_sendable(round_, text, group)
         send = send_id or text.send_id(round_id, people)
+        had_it = queued_before(session, round_id, send)
+        members = [member for member in group.members if member.participant.id not in had_it]
         messages = compose_group_messages(
-            session, round_id, text, group.members, send, sender=context.sender, secret=context.secret,
+            session, round_id, text, members, send, sender=context.sender, secret=context.secret,
             public_base_url=context.public_base_url, now=now,
         )  # fmt: skip
         queued = enqueue_messages(session, messages, now)
