@@ -174,6 +174,32 @@ class StatusDigest(MessageContent):
     to_do: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class PersonalLink:
+    """A personal link a message carries; `reviewed` names the organisation a review link is for."""
+
+    purpose: str  # a TokenPurpose value: what the link opens
+    link: str
+    reviewed: str | None = None
+
+
+@dataclass(frozen=True)
+class CoordinatorMessage(MessageContent):
+    """What the coordinator wrote to a group of people, as written (plain text), with the reader's personal
+    links of the current stage where they hold any."""
+
+    kind: ClassVar[str] = "coordinator_message"
+    subject: str
+    body: str
+    links: tuple[PersonalLink, ...] = ()
+
+    @property
+    def paragraphs(self) -> tuple[tuple[str, ...], ...]:
+        """The body's paragraphs (split at blank lines), each as its lines, for the HTML part."""
+        blocks = [block.strip("\n") for block in self.body.replace("\r\n", "\n").split("\n\n")]
+        return tuple(tuple(block.split("\n")) for block in blocks if block.strip())
+
+
 MESSAGE_KINDS: dict[str, type[MessageContent]] = {
     kind.kind: kind
     for kind in (
@@ -190,5 +216,6 @@ MESSAGE_KINDS: dict[str, type[MessageContent]] = {
         ReplyReminder,
         ReportPublished,
         StatusDigest,
+        CoordinatorMessage,
     )
 }

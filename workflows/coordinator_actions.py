@@ -11,26 +11,52 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from config.translations import gettext_for, ngettext_for
-from notifications.message_kinds import ReplyReceipt, ReviewReceipt, SubmissionReceipt
-from notifications.outbox import drop_unsent
+from notifications.addressing import recipient_for, round_context
+from notifications.compose import compose_message
+from notifications.group_messages import compose_group_messages, queued_before
+from notifications.message_kinds import (
+    Invitation,
+    MessageContent,
+    ReplyReceipt,
+    ReviewReceipt,
+    ReviewRequest,
+    ReviewTask,
+    SubmissionReceipt,
+)
+from notifications.outbox import drop_unsent, enqueue_messages, requeue_failed
 from review_model import clock
 from review_model.audit_trail import record_event
-from review_model.refusals import Refused, reasons_in
-from review_model.round_assignment import AssignmentRefused, confirm_assignment
+from review_model.group_messages import GroupMessageText, group_of, refuse_unless_sendable
+from review_model.people_filter import PeopleFilter
+from review_model.questionnaire import Questionnaire
+from review_model.refusals import Reason, Refused, reasons_in
+from review_model.round_assignment import AssignmentRefused, confirm_assignment, swap_reviewer
 from review_model.round_lock import lock_round
 from review_model.rounds import get_round, round_progress
+from review_model.stage_links import links_to_resend
 from review_model.stage_rules import CLOSES_EARLY, next_stage, publication_waits_until, transition_blockers
 from review_model.store import reading_session, session_scope
-from review_model.tables import AccessToken, Enrolment, Recommendation, Round
-from review_model.tokens import revoke_link
+from review_model.tables import (
+    AccessToken,
+    Enrolment,
+    Organisation,
+    OutboxMessage,
+    Participant,
+    Recommendation,
+    Round,
+    Submission,
+)
+from review_model.tokens import derive_token, revoke_link
 from review_model.transitions import TransitionRefused
-from review_model.vocabulary import RecommendationStatus, Stage
+from review_model.vocabulary import OutboxState, RecommendationStatus, Stage
 from review_model.withdrawal import Withdrawal, plan_withdrawal, withdraw
 from workflows.command_language import coordinator_language, coordinator_messages, coordinator_plurals, stage_name
 from workflows.round_driver import STAGE_STEPS
+from workflows.stages.comment import reply_invitations
 from workflows.stages.context import StageContext
 
 
@@ -290,3 +316,178 @@ def withdraw_participant(
         dropped = drop_unsent(session, round_id, participant_id, keep_kinds=_RECEIPTS)
         revoked = withdraw(session, planned, actor, reason, now, messages_dropped=dropped)
     return Withdrawn(planned, revoked, dropped)
+
+
+@dataclass(frozen=True)
+class GroupMessageSent:
+    send_id: str  # the send's id, in the idempotency key of each of its messages
+    recipients: int  # people the message is for
+    queued: int  # messages queued now
+    already_queued: int  # of the recipients, those this send had queued before (a retry queues nothing twice)
+    left_out: int  # matched by the filter, but withdrawn or opted out
+
+
+def message_group(
+    context: StageContext,
+    round_id: int,
+    people: PeopleFilter,
+    subject_de: str | None,
+    body_de: str | None,
+    subject_en: str | None,
+    body_en: str | None,
+    actor: str,
+    *,
+    send_id: str | None = None,
+) -> GroupMessageSent:
+    """Queue the coordinator's message to the people of the round the filter picks: each gets the text in their
+    language (or the one written), with their personal links of the current stage where they hold any, through
+    the one email layout. Withdrawn people and those who opted out get nothing.
+
+    The same send is queued once: its messages carry `send_id` in their idempotency keys (by default an id of
+    the round, the filter and the text, so a retried send, or the same message sent to the same group again,
+    queues nothing new; give another id to send it again). Raises GroupMessageRefused (a Refused) with every
+    reason: no subject or text, too long, nobody matches, a round not under way. See
+    notifications.group_messages.preview_group_message for what the coordinator confirms first.
+    """
+    now = clock.now()
+    text = GroupMessageText.of(subject_de, body_de, subject_en, body_en)
+    with session_scope(context.engine) as session:
+        round_ = lock_round(session, round_id)  # not while the driver closes the stage the links belong to
+        group = group_of(session, round_, people, now)
+        refuse_unless_sendable(round_, text, group)
+        send = send_id or text.send_id(round_id, people)
+        had_it = queued_before(session, round_id, send)
+        members = [member for member in group.members if member.participant.id not in had_it]
+        messages = compose_group_messages(
+            session, round_id, text, members, send, sender=context.sender, secret=context.secret,
+            public_base_url=context.public_base_url, now=now,
+        )  # fmt: skip
+        queued = enqueue_messages(session, messages, now)
+        if queued:
+            # The group as the filter picked it, without the search text (it may be a person's name).
+            picked = {name: value for name, value in people.as_record().items() if name != "search"}
+            record_event(session, round_id, actor, "group message queued", send=send, filter=picked,
+                         searched=people.search is not None, recipients=len(group.members), queued=queued,
+                         languages=list(text.languages), subject_de=text.subject_de or None,
+                         subject_en=text.subject_en or None)  # fmt: skip
+    return GroupMessageSent(send, len(group.members), queued, len(group.members) - queued, group.left_out)
+
+
+@dataclass(frozen=True)
+class LinkResent:
+    stage: Stage
+    kind: str  # the message sent again: invitation, review_request or comment_invitation
+    links: int  # the links it carries
+    queued: int
+
+
+def resend_link(context: StageContext, round_id: int, participant_id: int, actor: str) -> LinkResent:
+    """Send a person their personal link of the current stage again, as a new message of the stage's kind: the
+    invitation in submission, the review request in review, the invitation to reply in comment. It carries the
+    very link they hold (made again from its stored nonce), never a new one. Raises ResendRefused (a Refused)
+    with every reason: not in the round, withdrawn, opted out, a stage without links, no link held, a link
+    revoked or expired."""
+    now = clock.now()
+    with session_scope(context.engine) as session:
+        round_ = lock_round(session, round_id)
+        held = links_to_resend(session, round_, participant_id, now, Reason("participant {id}", id=participant_id))
+        links, enrolment = held.links, held.enrolment
+        recipient = recipient_for(held.participant, held.organisation)
+        urls = [context.link(link.purpose, derive_token(context.secret, link.nonce)) for link in links]
+        content: MessageContent
+        if round_.stage is Stage.review:
+            tasks = tuple(ReviewTask(link.reviewed or "", url) for link, url in zip(links, urls, strict=True))
+            content = ReviewRequest(round_.review_deadline, tasks)
+        elif round_.stage is Stage.comment:
+            submission = session.exec(select(Submission.id).where(Submission.enrolment_id == enrolment.id)).first()
+            content = reply_invitations(session, round_)(submission, urls[0])
+        else:
+            questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
+            content = Invitation(urls[0], round_.submission_deadline, questionnaire.title,
+                                 sum(1 for _ in questionnaire.items()))  # fmt: skip
+        message = compose_message(content, recipient, round_context(round_), context.sender, stage=round_.stage.value,
+                                  now=now, sequence=f"resent-{now:%Y%m%d%H%M%S}")  # fmt: skip
+        queued = enqueue_messages(session, [message], now)
+        record_event(session, round_id, actor, "link sent again", participant=participant_id, kind=content.kind,
+                     links=len(links), queued=queued)  # fmt: skip
+    return LinkResent(round_.stage, content.kind, len(links), queued)
+
+
+@dataclass(frozen=True)
+class MessagesRequeued:
+    ids: tuple[int, ...]  # the messages queued again, each to its recipient's current address
+
+
+def retry_failed_messages(
+    engine: Engine, round_id: int | None, actor: str, message_id: int | None = None
+) -> MessagesRequeued:
+    """Queue failed messages again (after an address was corrected, say): every failed message of the round (of
+    every round with None), or the one with `message_id`. Each keeps its Message-ID and goes to the recipient's
+    current address. Raises ActionRefused when the one message asked for is not a failed one that can be sent.
+    It takes the store alone (a StageContext's `engine`): nothing is composed, no link made."""
+    with session_scope(engine) as session:
+        requeued = requeue_failed(session, clock.now(), round_id=round_id, message_id=message_id)
+        if message_id is not None and not requeued:
+            raise ActionRefused(_not_requeued(session, round_id, message_id))
+        if requeued:
+            record_event(session, round_id, actor, "failed messages requeued", count=len(requeued))
+        return MessagesRequeued(tuple(m.id for m in requeued if m.id is not None))
+
+
+def _not_requeued(session: Session, round_id: int | None, message_id: int) -> list[str]:
+    """Why the message asked for cannot be sent again, in the coordinator's language."""
+    _ = coordinator_messages()
+    message = session.get(OutboxMessage, message_id)
+    if message is None or (round_id is not None and message.round_id != round_id):
+        return [_("no failed message with id {id}").format(id=message_id)]
+    if message.state is not OutboxState.failed:
+        return [_("message {id} is {state}, not failed").format(id=message_id, state=message.state.value)]
+    return [_("message {id} could not be built, so there is nothing to send again: {error}").format(
+        id=message_id, error=message.last_error or "")]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReviewerSwapped:
+    submission_id: int
+    removed: str  # the reviewer taken off (their address)
+    added: str  # the reviewer put on
+
+
+def swap_reviewer_in_round(
+    engine: Engine, round_id: int, submission_id: int, remove: int | str, add: int | str, actor: str
+) -> ReviewerSwapped:
+    """Replace one reviewer of a submission by another in the proposed assignment; each reviewer is given as a
+    participant id or an email address. Every rule of the round is checked; AssignmentRefused (a Refused) names
+    each one broken. The changed assignment is confirmed again as a whole. It takes the store alone (a
+    StageContext's `engine`): nobody is told until the assignment is confirmed."""
+    with session_scope(engine) as session:
+        round_ = lock_round(session, round_id)
+        unknown = [person for person in (remove, add) if isinstance(person, int) and session.get(Participant, person)
+                   is None]  # fmt: skip
+        if unknown:
+            # the reasons of review_model.withdrawal, in its catalog
+            raise AssignmentRefused([Reason("{who} takes no part in {slug}", who=Reason("participant {id}", id=person),
+                                            slug=round_.slug) for person in unknown])  # fmt: skip
+        removed, added = (_address(session, person) for person in (remove, add))
+        swap_reviewer(session, round_, submission_id, removed, added, clock.now())
+        record_event(session, round_id, actor, "reviewer swapped", submission=submission_id,
+                     reviewed=_organisation_of(session, submission_id), removed=removed, added=added)  # fmt: skip
+    return ReviewerSwapped(submission_id, removed, added)
+
+
+def _address(session: Session, person: int | str) -> str:
+    if isinstance(person, str):
+        return person
+    participant = session.get(Participant, person)
+    assert participant is not None  # checked by the caller
+    return participant.email
+
+
+def _organisation_of(session: Session, submission_id: int) -> str | None:
+    return session.exec(
+        select(Organisation.name)
+        .join(Participant, col(Participant.organisation_id) == Organisation.id)
+        .join(Enrolment, col(Enrolment.participant_id) == Participant.id)
+        .join(Submission, col(Submission.enrolment_id) == Enrolment.id)
+        .where(Submission.id == submission_id)
+    ).first()

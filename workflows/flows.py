@@ -22,22 +22,32 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from prefect import flow, tags, task
 from prefect.runtime import flow_run
+from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from config.settings import get_settings
+from review_model.people_filter import PeopleFilter
 from review_model.refusals import Refused
 from review_model.store import make_engine, reading_session
 from review_model.tables import Participant, Round
 from review_model.vocabulary import ACTIVE_STAGES
 from workflows.coordinator_actions import (
+    GroupMessageSent,
+    LinkResent,
+    MessagesRequeued,
     RecommendationEdited,
+    ReviewerSwapped,
     StageClosed,
     Withdrawn,
     close_stage_now,
     confirm_round_assignment,
     decide_recommendations,
     edit_recommendation,
+    message_group,
+    resend_link,
+    retry_failed_messages,
     revoke_links,
+    swap_reviewer_in_round,
     withdraw_participant,
 )
 from workflows.round_driver import AdvanceReport, advance_round
@@ -91,6 +101,16 @@ def _context() -> Iterator[StageContext]:
         yield context
     finally:
         context.engine.dispose()
+
+
+@contextmanager
+def _store() -> Iterator[Engine]:
+    """The configured store alone, for actions that neither compose a message nor make a link."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @flow(name="advance-round", flow_run_name="Round {round_slug} · advance", persist_result=False)
@@ -271,6 +291,57 @@ def withdraw_participant_flow(
     _rename_run(f"Round {round_slug} · participant {participant_id} withdrawn, {withdrawn.links_revoked} link(s) "
                 f"revoked (by {actor})")  # fmt: skip
     return withdrawn
+
+
+@flow(name="message-group", flow_run_name="Round {round_slug} · message to a group", persist_result=False)
+def message_group_flow(
+    round_id: int,
+    round_slug: str,
+    people: PeopleFilter,
+    subject_de: str | None,
+    body_de: str | None,
+    subject_en: str | None,
+    body_en: str | None,
+    actor: str,
+    send_id: str | None = None,
+) -> GroupMessageSent:
+    """Queue the coordinator's message to the people the filter picks (see coordinator_actions.message_group).
+    A retried run queues nothing twice: the send's id is in every message's idempotency key."""
+    with _context() as context:
+        sent = message_group(context, round_id, people, subject_de, body_de, subject_en, body_en, actor,
+                             send_id=send_id)  # fmt: skip
+    _rename_run(f"Round {round_slug} · message to {sent.recipients} people, {sent.queued} queued (by {actor})")
+    return sent
+
+
+@flow(name="resend-link", flow_run_name="Round {round_slug} · send a link again", persist_result=False)
+def resend_link_flow(round_id: int, round_slug: str, participant_id: int, actor: str) -> LinkResent:
+    """Send a person their personal link of the current stage again (by id: no address goes to the Prefect
+    server)."""
+    with _context() as context:
+        resent = resend_link(context, round_id, participant_id, actor)
+    _rename_run(f"Round {round_slug} · {resent.kind} sent again to participant {participant_id} (by {actor})")
+    return resent
+
+
+@flow(name="retry-failed-messages", flow_run_name="Failed messages · queue again", persist_result=False)
+def retry_failed_messages_flow(round_id: int | None, actor: str, message_id: int | None = None) -> MessagesRequeued:
+    """Queue failed messages again, of one round or all (see coordinator_actions.retry_failed_messages)."""
+    with _store() as engine:
+        requeued = retry_failed_messages(engine, round_id, actor, message_id)
+    _rename_run(f"Failed messages · {len(requeued.ids)} queued again (by {actor})")
+    return requeued
+
+
+@flow(name="swap-reviewer", flow_run_name="Round {round_slug} · swap a reviewer", persist_result=False)
+def swap_reviewer_flow(
+    round_id: int, round_slug: str, submission_id: int, remove: int, add: int, actor: str
+) -> ReviewerSwapped:
+    """Replace one reviewer of a submission by another, people by id (coordinator_actions.swap_reviewer_in_round)."""
+    with _store() as engine:
+        swapped = swap_reviewer_in_round(engine, round_id, submission_id, remove, add, actor)
+    _rename_run(f"Round {round_slug} · reviewer of submission {submission_id} swapped (by {actor})")
+    return swapped
 
 
 @contextmanager

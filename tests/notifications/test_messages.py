@@ -14,8 +14,10 @@ from notifications.delivery import run_delivery
 from notifications.message_kinds import (
     MESSAGE_KINDS,
     CommentInvitation,
+    CoordinatorMessage,
     DeadlineExtended,
     Invitation,
+    PersonalLink,
     Reminder,
     ReplyReceipt,
     ReplyReminder,
@@ -54,7 +56,28 @@ SAMPLES = {
     "reply_receipt": ReplyReceipt(LINK, NOW, DEADLINE, 2),
     "report_published": ReportPublished(LINK, NOW, 12),
     "status_digest": StatusDigest("submission", DEADLINE, 4, {"invited": 30, "submitted": 12, "bounced": 1}, 1),
+    # What the coordinator wrote, in the language the reader gets it in.
+    "coordinator_message": {
+        "de": CoordinatorMessage(
+            "Hinweis zur Frist",
+            f"die Frist endet am 15. März.\nBitte {HOSTILE} beachten.\n\nZweiter Absatz & Schluss",
+            (PersonalLink("self_assessment", LINK),),
+        ),
+        "en": CoordinatorMessage(
+            "A note on the deadline",
+            f"the deadline is 15 March.\nPlease mind {HOSTILE}.\n\nSecond paragraph & end",
+            (PersonalLink("self_assessment", LINK),),
+        ),
+    },
 }
+
+
+def sample(kind: str, language: str):
+    """The sample of a kind for a reader of `language` (the coordinator's message is written per language)."""
+    content = SAMPLES[kind]
+    return content[language] if isinstance(content, dict) else content
+
+
 # A word each language's message must contain, to show it was written in that language.
 SIGNS = {"de": ("Guten Tag", "März", "Mit freundlichen Grüßen"), "en": ("Dear", "March", "Kind regards")}
 # Per kind, part of the subject and sentences of the body, in each language, as the samples above read.
@@ -145,6 +168,10 @@ KEY_SENTENCES = {
                'here is where "Spring round 2027" stands (self-assessment stage, deadline', "4 days left):",
                "undeliverable", "1 message could not be delivered (see"),
     },
+    "coordinator_message": {
+        "de": ("Hinweis zur Frist", "die Frist endet am 15. März.", "Zweiter Absatz"),
+        "en": ("A note on the deadline", "the deadline is 15 March.", "Second paragraph"),
+    },
 }  # fmt: skip
 
 
@@ -165,7 +192,7 @@ def delivered(engine, mail_server):
                 organisation="Stadt Auenburg",
             )
             outgoing[kind, language] = compose_message(
-                SAMPLES[kind], recipient, ROUND, SENDER, stage="submission", now=NOW
+                sample(kind, language), recipient, ROUND, SENDER, stage="submission", now=NOW
             )
     with Session(engine) as session:
         assert enqueue_messages(session, list(outgoing.values()), clock.now()) == len(outgoing)
@@ -271,8 +298,9 @@ def test_counts_choose_the_singular_or_plural_of_the_reader_language(content, de
 
 
 def test_links_work_in_both_parts_and_dates_are_in_the_round_time_zone(delivered):
-    for kind, sample in SAMPLES.items():
-        if not (hasattr(sample, "link") or hasattr(sample, "tasks") or hasattr(sample, "pending")):
+    for kind in SAMPLES:
+        content = sample(kind, "de")
+        if not any(hasattr(content, name) for name in ("link", "links", "tasks", "pending")):
             continue
         _, parsed = delivered[kind, "de"]
         text, html = parts(parsed)
@@ -368,3 +396,42 @@ def test_the_published_email_names_only_the_action_levels_addressed(language, na
     text, html = parts(email.message_from_bytes(message.payload, policy=email.policy.default))
     for part in (text, html):
         assert named in part and not_named not in part
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_coordinators_text_keeps_its_lines_and_paragraphs_escaped_in_html_and_as_written_in_plain_text(
+    delivered, language
+):
+    _, parsed = delivered["coordinator_message", language]
+    text, html = parts(parsed)
+    written = sample("coordinator_message", language)
+    assert parsed["Subject"] == written.subject
+    assert written.body in text  # the plain text is what the coordinator wrote, byte for byte
+    first, second = written.body.split("\n\n")
+    line_one, line_two = first.split("\n")
+    escaped = line_two.replace("<", "&lt;").replace(">", "&gt;")
+    assert f"<p>{line_one}<br>{escaped}</p>" in html
+    assert f"<p>{second.replace('&', '&amp;')}</p>" in html and HOSTILE not in html
+    assert html.count(f'href="{LINK}"') == 2  # the personal link's button, and its address written out
+    heading, button = {"de": ("Ihr persönlicher Link:", "Zum Fragebogen"),
+                       "en": ("Your personal link:", "Open the questionnaire")}[language]  # fmt: skip
+    assert f"{heading}\n{LINK}\n" in text and f">{button}</a>" in html
+
+
+def test_a_reviewers_message_lists_each_review_link_with_the_organisation_it_is_for():
+    links = (PersonalLink("review", LINK + "1", "Stadt Elbstein"), PersonalLink("review", LINK + "2", f"Ort {HOSTILE}"))
+    content = CoordinatorMessage("Bitte um Geduld", "Die Frist bleibt.", links)
+    for language, label in (("de", "Stadt Elbstein begutachten"), ("en", "Review Stadt Elbstein")):
+        recipient = Recipient("cara@stadt.example", "Cara", language, 3, "Stadt Auenburg")
+        message = compose_message(content, recipient, ROUND, SENDER, stage="coordinator", now=NOW, sequence="s1")
+        parsed = email.message_from_bytes(message.payload, policy=email.policy.default)
+        assert parsed.defects == []
+        text, html = parts(parsed)
+        assert f"- Stadt Elbstein:\n  {LINK}1\n" in text and f"- Ort {HOSTILE}:\n  {LINK}2\n" in text
+        assert f'<a href="{LINK}1" style="color:#0b5394;">{label}</a>' in html
+        assert f'href="{LINK}2"' in html and "Ort &lt;script&gt;" in html
+        assert message.idempotency_key == "rNone/coordinator/p3/coordinator_message/s1"
+    bare = compose_message(CoordinatorMessage("Hinweis", "Kein Link.", ()), recipient, ROUND, SENDER,
+                           stage="coordinator", now=NOW)  # fmt: skip
+    text, html = parts(email.message_from_bytes(bare.payload, policy=email.policy.default))
+    assert "http://127.0.0.1:8000" not in text + html and "Your personal link" not in text

@@ -10,6 +10,7 @@ from workflows.cli import (
     db,
     demo,
     mail,
+    messaging,
     participants,
     questionnaires,
     recommendations,
@@ -32,6 +33,7 @@ app.add_typer(db.app, name="db")
 for command in (coordination.launch, coordination.advance, coordination.remind, coordination.extend):
     rounds.app.command(command.__name__)(command)
 rounds.app.command("close-stage")(coordination.close_stage)
+rounds.app.command("message")(messaging.message)
 app.add_typer(rounds.app, name="round")
 app.command("status")(coordination.status)
 app.add_typer(participants.app, name="participants")

@@ -269,33 +269,31 @@ def swap(
     declared conflicts, exclude_same_state, min_load/max_load, max_per_organisation_kind,
     forbid_mutual_review), and each one broken is named. Confirm again after."""
     with reported_errors():
-        from review_model import clock
-        from review_model.audit_trail import record_event
-        from review_model.round_assignment import AssignmentRefused, find_reviewed_submission, swap_reviewer
+        from review_model.round_assignment import AssignmentRefused, find_reviewed_submission
         from review_model.rounds import find_round
-        from review_model.store import session_scope
+        from review_model.store import reading_session
         from workflows.cli.output import COORDINATOR
         from workflows.cli.store_access import open_store
+        from workflows.coordinator_actions import swap_reviewer_in_round
 
-        with session_scope(open_store()) as session:
-            round_ = find_round(session, round_ref)
-            try:
-                submission_id = find_reviewed_submission(session, round_, reviewed)
-                swap_reviewer(session, round_, submission_id, remove, add, clock.now())
-            except AssignmentRefused as refused:
-                _ = messages()
-                fail(
-                    _("{added} cannot review {reviewed} instead of {removed}:").format(
-                        added=add, reviewed=reviewed, removed=remove
-                    )
-                    + f"\n{refusal_text(refused)}"
-                )
-            record_event(
-                session, round_.id, COORDINATOR, "reviewer swapped", reviewed=reviewed, removed=remove, added=add
-            )
         _ = messages()
+        engine = open_store()
+        try:
+            with reading_session(engine) as session:
+                round_ = find_round(session, round_ref)
+                assert round_.id is not None
+                round_id, slug = round_.id, round_.slug
+                submission_id = find_reviewed_submission(session, round_, reviewed)
+            swap_reviewer_in_round(engine, round_id, submission_id, remove, add, COORDINATOR)
+        except AssignmentRefused as refused:
+            fail(
+                _("{added} cannot review {reviewed} instead of {removed}:").format(
+                    added=add, reviewed=reviewed, removed=remove
+                )
+                + f"\n{refusal_text(refused)}"
+            )
         success(
             _(
                 "{added} now reviews {reviewed} instead of {removed}. Confirm with `spr assignment confirm {slug}`."
-            ).format(added=add, reviewed=reviewed, removed=remove, slug=round_.slug)
+            ).format(added=add, reviewed=reviewed, removed=remove, slug=slug)
         )

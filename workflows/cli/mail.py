@@ -127,27 +127,22 @@ def retry(
 ) -> None:
     """Queue failed messages again (after an address was corrected, say); each goes to the current address."""
     with reported_errors():
-        from notifications.outbox import requeue_failed
-        from review_model import clock
-        from review_model.audit_trail import record_event
         from review_model.rounds import find_round
-        from review_model.store import session_scope
+        from review_model.store import reading_session
         from workflows.cli.store_access import open_store
+        from workflows.coordinator_actions import retry_failed_messages
 
-        with session_scope(open_store()) as session:
+        engine = open_store()
+        with reading_session(engine) as session:
             round_id = find_round(session, round_ref).id if round_ref else None
-            requeued = requeue_failed(session, clock.now(), round_id=round_id, message_id=message)
-            if requeued:
-                record_event(session, round_id, COORDINATOR, "failed messages requeued", count=len(requeued))
-        _, ngettext = messages(), plural_messages()
-        if message is not None and not requeued:
-            fail(_("no failed message with id {id}").format(id=message))
+        requeued = retry_failed_messages(engine, round_id, COORDINATOR, message)
+        ngettext = plural_messages()
         said = ngettext(
             "Queued {n} failed message(s) again; they go out with the next delivery.",
             "Queued {n} failed message(s) again; they go out with the next delivery.",
-            len(requeued),
+            len(requeued.ids),
         )
-        success(said.format(n=len(requeued)))
+        success(said.format(n=len(requeued.ids)))
 
 
 @outbox_app.command("deliver")

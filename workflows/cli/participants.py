@@ -1,4 +1,5 @@
-"""`spr participants`: bring people into a round, stop a person's links, withdraw a person from a round."""
+"""`spr participants`: bring people into a round, list them, send a person's link again, stop a person's links,
+withdraw a person from a round."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -6,13 +7,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from workflows.cli.output import COORDINATOR, messages, plural_messages, reported_errors, success
+from workflows.cli.people_options import KindOption, LandOption, RoleOption, SearchOption, StateOption
 from workflows.cli.rounds import print_import_summary
 
 if TYPE_CHECKING:
     from review_model.withdrawal import Withdrawal
 
 app = typer.Typer(
-    help="Import participants into a round; revoke a person's links; withdraw a person from a round.",
+    help="Import participants into a round; list them; send a person's link again or revoke it; withdraw a person "
+    "from a round.",
     no_args_is_help=True,
 )
 
@@ -237,3 +240,96 @@ def _show_withdrawal(planned: "Withdrawal", email: str, reason: str) -> None:
     for line in lines:
         typer.echo(f"  - {line}")
     typer.echo(_("Nobody tells them by email: tell them yourself if they should know."))
+
+
+@app.command("list")
+def list_(
+    round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")],
+    role: RoleOption = None,
+    kind: KindOption = None,
+    land: LandOption = None,
+    state: StateOption = None,
+    search: SearchOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many people.")] = 200,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many people first (the next page).")] = 0,
+) -> None:
+    """The people of ROUND the options pick, by organisation: roles, where they stand, reminders, the last
+    message. Each option may be given again: its values are alternatives (--land BY --land SN), while the
+    options must all hold (--role respondent --state not-submitted)."""
+    with reported_errors():
+        from review_model.people_filter import describe_filter, people_in_round
+        from review_model.rounds import find_round
+        from review_model.store import reading_session
+        from workflows.cli.output import coordinator_language, local_time, print_table
+        from workflows.cli.people_options import people_filter
+        from workflows.cli.store_access import open_store
+
+        chosen = people_filter(role, kind, land, state, search)
+        with reading_session(open_store()) as session:
+            round_ = find_round(session, round_ref)
+            assert round_.id is not None
+            page = people_in_round(session, round_.id, chosen, offset=offset, limit=limit)
+        _, ngettext, language = messages(), plural_messages(), coordinator_language()
+        rows = [
+            (person.name, person.email, person.organisation, person.kind.label(language),
+             person.land.value if person.land else "", ", ".join(role.label(language) for role in person.roles),
+             ", ".join(state.label(language) for state in person.states), person.reminders,
+             f"{person.last_message.kind} · {local_time(person.last_message.at, round_.time_zone)}"
+             if person.last_message else "")
+            for person in page.rows
+        ]  # fmt: skip
+        columns = [_("Name"), _("Email"), _("Organisation"), _("Kind"), _("Land"), _("Roles"), _("State"),
+                   _("Reminders"), _("Last message")]  # fmt: skip
+        described = describe_filter(chosen, language)
+        print_table(described[:1].upper() + described[1:], columns, rows)
+        counted = ngettext("{n} person in {slug}", "{n} people in {slug}", page.total).format(
+            n=page.total, slug=round_.slug
+        )
+        if page.rows and len(page.rows) < page.total:
+            counted += " " + _("(shown: {first}–{last})").format(first=offset + 1, last=offset + len(page.rows))
+        typer.echo(counted)
+
+
+@app.command("resend-link")
+def resend_link(
+    round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")],
+    email: Annotated[str, typer.Argument(help="The person's email address.")],
+) -> None:
+    """Send a person their personal link of ROUND's current stage again, as a new message: the invitation in the
+    self-assessment, the review request in the peer review, the invitation to reply in the right of reply.
+
+    It is the very link they hold, not a new one. Refused, with every reason, for someone withdrawn or opted
+    out, without a link in this stage, or whose link was revoked (a reminder carries a new one) or expired.
+    """
+    with reported_errors():
+        from review_model import clock
+        from review_model.participant_import import participant_with_email
+        from review_model.rounds import find_round
+        from review_model.stage_links import links_to_resend
+        from review_model.store import reading_session
+        from workflows.cli.output import next_step
+        from workflows.cli.prefect_runs import advance_after, on_prefect
+        from workflows.cli.store_access import open_store
+        from workflows.flows import about_round, resend_link_flow
+
+        # Checked before Prefect starts (a refusal is quick, and leaves no failed run), and again under the lock.
+        with reading_session(open_store()) as session:
+            round_ = find_round(session, round_ref)
+            assert round_.id is not None
+            round_id, slug = round_.id, round_.slug
+            person = participant_with_email(session, email)
+            held = links_to_resend(session, round_, person, clock.now(), email)
+        assert person is not None  # links_to_resend refuses a stranger
+        _, ngettext = messages(), plural_messages()
+        with on_prefect() as api:
+            with about_round(slug):
+                resent = resend_link_flow(round_id, slug, person, COORDINATOR)
+            said = ngettext(
+                "{name} <{email}>: their personal link of {slug} queued again ({kind}).",
+                "{name} <{email}>: their {n} personal links of {slug} queued again ({kind}).",
+                resent.links,
+            )
+            success(said.format(name=held.participant.name, email=email, n=resent.links, slug=slug, kind=resent.kind))
+            followed = advance_after(api, round_id, slug, "sending a link again")
+            typer.echo(followed.line)
+        typer.echo(next_step(slug, followed.stage or resent.stage))

@@ -1,5 +1,6 @@
 """The comment stage: each reviewed party gets its draft findings and may reply before the deadline."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
@@ -45,23 +46,33 @@ def _invite_replies(session: Session, context: StageContext, round_: Round, acto
         planned, round_.comment_deadline = round_.comment_deadline, earliest
         record_event(session, round_id, actor, "comment deadline moved so the parties have time to reply",
                      planned=planned.isoformat(), moved_to=earliest.isoformat())  # fmt: skip
-    approved = session.exec(
-        select(func.count())
-        .select_from(Recommendation)
-        .where(Recommendation.round_id == round_id, Recommendation.status == RecommendationStatus.approved)
-    ).one()
     parties = reviewed_parties(session, round_id)
-    groups = _groups_per_submission(session, round_)
+    invitation = reply_invitations(session, round_)
     links = _reply_links(session, context, round_, parties)
     messages = [
         compose_message(
-            CommentInvitation(links[party.enrolment_id], round_.comment_deadline,
-                              groups.get(party.submission_id, 0), approved),
+            invitation(party.submission_id, links[party.enrolment_id]),
             party.recipient, round_context(round_), context.sender, stage="comment", now=now,
         )
         for party in parties
     ]  # fmt: skip
     return enqueue_messages(session, messages, now)
+
+
+def reply_invitations(session: Session, round_: Round) -> Callable[[int | None, str], CommentInvitation]:
+    """The comment stage's invitation to reply, for a party's submission and reply link: what it counts (the
+    groups of findings the party can reply to, the approved recommendations) is read once for every party."""
+    approved = session.exec(
+        select(func.count())
+        .select_from(Recommendation)
+        .where(Recommendation.round_id == round_.id, Recommendation.status == RecommendationStatus.approved)
+    ).one()
+    groups = _groups_per_submission(session, round_)
+
+    def invitation(submission_id: int | None, link: str) -> CommentInvitation:
+        return CommentInvitation(link, round_.comment_deadline, groups.get(submission_id, 0), approved)
+
+    return invitation
 
 
 def end_right_of_reply(context: StageContext, round_id: int, actor: str) -> None:
