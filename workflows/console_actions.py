@@ -12,7 +12,6 @@ from typing import TypeVar
 from config.translations import gettext_for, ngettext_for
 from portal.console.actions import ActionDone
 from review_model.moments import format_moment
-from workflows.command_language import stage_name
 from workflows.coordinator_actions import ActionRefused
 from workflows.flows import (
     about_round,
@@ -23,6 +22,7 @@ from workflows.flows import (
     extend_deadline_flow,
     launch_round_flow,
     remind_flow,
+    resend_link_flow,
     revoke_links_flow,
     withdraw_participant_flow,
 )
@@ -50,18 +50,22 @@ class FlowActions:
     def remind(self, round_id: int, slug: str, participant_id: int | None, actor: str, language: str) -> ActionDone:
         reminding = partial(remind_flow, round_id, slug, participant_id, actor)
         reminded, followed = self._run(slug, reminding, "reminders", round_id, language)
+        if participant_id is not None and not reminded.queued:
+            _ = gettext_for(language, "workflows")
+            raise ActionRefused([_("the {stage} stage does not wait for this person: no reminder was sent").format(
+                stage=reminded.stage.label(language))])  # fmt: skip
         ngettext = ngettext_for(language, "workflows")
         said = ngettext(
             "{n} reminder queued ({stage} stage).", "{n} reminders queued ({stage} stage).", reminded.queued
         )
-        return ActionDone(said.format(n=reminded.queued, stage=stage_name(reminded.stage, language)), followed)
+        return ActionDone(said.format(n=reminded.queued, stage=reminded.stage.label(language)), followed)
 
     def close_stage(self, round_id: int, slug: str, actor: str, language: str, publish_now: bool = False) -> ActionDone:
         closing = partial(close_stage_flow, round_id, slug, actor, publish_now)
         closed, followed = self._run(slug, closing, "closing a stage", round_id, language)
         _ = gettext_for(language, "workflows")
         said = _("The {before} stage is closed; the round is in the {after} stage now.").format(
-            before=stage_name(closed.before, language), after=stage_name(closed.after, language)
+            before=closed.before.label(language), after=closed.after.label(language)
         )
         if closed.publication_planned:
             said += " " + _("The report is published on its planned date.")
@@ -129,6 +133,17 @@ class FlowActions:
             dropped=withdrawn.messages_dropped,
         )
         return ActionDone(said, followed)
+
+    def resend_link(self, round_id: int, slug: str, participant_id: int, actor: str, language: str) -> ActionDone:
+        resending = partial(resend_link_flow, round_id, slug, participant_id, actor)
+        resent, followed = self._run(slug, resending, "sending a link again", round_id, language)
+        ngettext = ngettext_for(language, "workflows")
+        said = ngettext(
+            "The message of the {stage} stage went out again with the same link.",
+            "The message of the {stage} stage went out again with the same {n} links.",
+            resent.links,
+        )
+        return ActionDone(said.format(stage=resent.stage.label(language), n=resent.links), followed)
 
     def _run(
         self, slug: str, operation: Callable[[], Result], then: str | None, round_id: int, language: str

@@ -80,3 +80,7 @@ class ConsoleActions(Protocol):
         """Change a drafted recommendation's texts (None: unchanged; an empty English text shows the German
         one), priority or quotes (numbered from 1); an approved one goes back to draft."""
         ...
+
+    def resend_link(self, round_id: int, slug: str, participant_id: int, actor: str, language: str) -> ActionDone:
+        """Send a person the message of the current stage again, with the link they hold."""
+        ...

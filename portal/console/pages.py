@@ -2,6 +2,7 @@
 answers for a request that may not go on (login, not visible, read-only, stale form)."""
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 NOTICE_COOKIE = "console-notice"
 # A round's pages after its dashboard, in the order of the round's work: (path after the round's, name).
 ROUND_PAGES: list[tuple[str, str]] = [
+    ("/people", N_("People")),
     ("/recommendations", N_("Recommendations")),
     ("/publication", N_("Right of reply and publication")),
 ]
@@ -44,6 +46,7 @@ def console_page(
         notice=notice,
         notice_failed=failed,
         path=request.url.path,
+        other_language_link=_other_language_link(request, language),
         round_pages=[(target, translate(language, "portal", name)) for target, name in ROUND_PAGES],
         **context,
     )
@@ -84,3 +87,10 @@ def stale_form_page(portal: "Portal", request: Request, language: str) -> Respon
     text = _("The form was no longer valid (sent from another page, or after logging out). Nothing was changed. "
              "Please reload the page and try again.")  # fmt: skip
     return console_message(portal, request, language, _("The request was refused"), text, 403)
+
+
+def _other_language_link(request: Request, language: str) -> str:
+    """This page in the other language, with its query kept (a filtered list stays filtered)."""
+    other = "en" if language == "de" else "de"
+    query = [(name, value) for name, value in request.query_params.multi_items() if name != "lang"]
+    return request.url.path + "?" + urlencode([*query, ("lang", other)])

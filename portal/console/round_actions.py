@@ -61,7 +61,7 @@ def ask_first(
         round_ = round_seen(session, staff, slug)
         confirmation = explain(round_, staff.language)
     assert round_.id is not None
-    runs = staff.access.runs(round_.id) and portal.actions is not None
+    runs = staff.access.runs(round_.id)
     return console_page(portal, request, "confirm.html", staff.language, staff=staff, round=round_,
                         confirmation=confirmation, runs=runs, action=request.url.path, hidden=hidden or {})  # fmt: skip
 

@@ -9,6 +9,7 @@ from portal.console.access import LoginRequired, NotVisible, ReadOnly, StaleForm
 from portal.console.login_pages import add_login_routes
 from portal.console.new_round_pages import add_new_round_routes
 from portal.console.pages import not_visible_page, read_only_page, stale_form_page
+from portal.console.people_pages import add_people_routes
 from portal.console.publication_pages import add_publication_routes
 from portal.console.recommendation_pages import add_recommendation_routes
 from portal.console.round_actions import add_round_action_routes
@@ -25,6 +26,7 @@ def add_console(app: FastAPI, portal: "Portal") -> None:
     add_new_round_routes(app, portal)  # before /console/rounds/{slug}, which would take "new" for a slug
     add_round_routes(app, portal)
     add_round_action_routes(app, portal)
+    add_people_routes(app, portal)
     add_staff_routes(app, portal)
     add_recommendation_routes(app, portal)
     add_publication_routes(app, portal)

@@ -17,6 +17,9 @@ COORDINATOR = "koordination@land.example"
 # Each page a coordinator reaches, as its path; more join as the console grows.
 CONSOLE_PAGES = {
     "rounds": "/console",
+    "people": "/console/rounds/staged-round/people",
+    "person": "/console/rounds/staged-round/people/1",
+    "withdraw": "/console/rounds/staged-round/people/1/withdraw",
     "dashboard": "/console/rounds/staged-round",
     "remind": "/console/rounds/staged-round/remind",
     "close stage": "/console/rounds/staged-round/close-stage",

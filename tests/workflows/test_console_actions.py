@@ -14,6 +14,7 @@ from portal.app import create_app
 from review_model.tables import AuditEvent, OutboxMessage, Round
 from review_model.vocabulary import StaffRole, Stage
 from tests.support.commands import configure
+from tests.support.messages import link_in
 from tests.support.round_world import PUBLIC_BASE_URL, SECRET, RoundWorld
 from tests.support.staff import console_post, log_in, staff_member
 from workflows.console_actions import FlowActions
@@ -62,7 +63,7 @@ def test_a_coordinator_launches_reminds_and_extends_from_the_console(world: Roun
         reminded = console_post(client, f"{ROUND}/remind")
         assert reminded.status_code == 303
         page = client.get(ROUND).text
-        assert "4 reminders queued (submission stage)." in page
+        assert "4 reminders queued (self-assessment stage)." in page
         assert "Round advanced here" in page  # what followed: no deployment serves the round here
 
         refused = console_post(client, f"{ROUND}/extend", until_date="2020-01-01")
@@ -98,3 +99,37 @@ def test_an_observer_and_a_coordinator_of_another_round_change_nothing(world: Ro
     assert stage_of(world) is Stage.draft
     with Session(world.engine) as session:
         assert session.exec(select(OutboxMessage)).all() == []
+
+
+def test_a_coordinator_sends_a_link_again_reminds_one_person_and_withdraws_another(world: RoundWorld):
+    from review_model.tables import Enrolment, Participant
+
+    staff_member(world.engine, COORDINATOR, StaffRole.coordinator)
+    with Session(world.engine) as session:
+        ids = {p.email.split("@")[0]: p.id for p in session.exec(select(Participant))}
+    with console(world) as client:
+        log_in(client, COORDINATOR)
+        console_post(client, f"{ROUND}/launch")
+        person = f"{ROUND}/people/{ids['cara']}"
+        assert "gets the message of the self-assessment stage again, with the same personal link" in client.get(
+            f"{person}/resend-link").text  # fmt: skip
+        resent = console_post(client, f"{person}/resend-link")
+        assert resent.status_code == 303 and resent.headers["location"] == person
+        page = client.get(person).text
+        assert "The message of the self-assessment stage went out again with the same link." in page
+        invitations = [m for m in world.received() if m.recipients[0].startswith("cara")]
+        assert len(invitations) == 2 and link_in(invitations[0]) == link_in(invitations[1])
+
+        console_post(client, f"{person}/remind")
+        assert "1 reminder queued (self-assessment stage)." in client.get(person).text
+
+        dora = f"{ROUND}/people/{ids['dora']}"
+        withdrawn = console_post(client, f"{dora}/withdraw", reason="Der Landkreis ist ausgetreten")
+        assert withdrawn.status_code == 303
+        assert "Dora Roth (Landkreis Talbach) is withdrawn from the round" in client.get(dora).text
+        console_post(client, f"{dora}/remind", page_path=f"{dora}/remind")
+        assert "does not wait for this person: no reminder was sent" in client.get(dora).text
+    with Session(world.engine) as session:
+        enrolment = session.exec(select(Enrolment).where(Enrolment.participant_id == ids["dora"])).one()
+        assert enrolment.withdrawn_by == f"{COORDINATOR} (console)"
+        assert enrolment.withdrawal_reason == "Der Landkreis ist ausgetreten"

@@ -73,7 +73,7 @@ def test_publishing_now_sends_the_link_to_exactly_the_people_the_page_counted(wo
         done = client.post(f"{ROUND}/publish", data={"csrf": form_csrf(asking.text)}, follow_redirects=False)
         assert done.status_code == 303 and done.headers["location"] == f"{ROUND}/publication"
         page = client.get(f"{ROUND}/publication").text
-        assert "The comment stage is closed; the round is in the published stage now." in page
+        assert "The right of reply stage is closed; the round is in the publication stage now." in page
         assert "The report was published on" in page
         assert 'href="/reports/fruehjahr-2027/report.html?lang=de"' in page
         assert client.get("/reports/fruehjahr-2027/report.html?lang=en").status_code == 200

@@ -1,0 +1,103 @@
+"""A round's people in the console: filtered and said in words, paged, each person's page with what they were
+sent, and the actions' confirming pages (which change nothing); an observer's POST is refused."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from config.settings import Settings
+from portal.app import create_app
+from portal.console import people_pages
+from review_model.tables import Enrolment, Participant
+from review_model.vocabulary import StaffRole, Stage
+from tests.support.staff import form_csrf, log_in, staff_member
+from tests.support.staged_rounds import StagedRound, round_in_stage
+
+SECRET = "a-test-secret-that-is-long-enough-1234567890"
+COORDINATOR = "koordination@land.example"
+PEOPLE = "/console/rounds/staged-round/people"
+
+
+@pytest.fixture
+def staged(engine: Engine) -> StagedRound:
+    return round_in_stage(engine, Stage.submission, submitted=["anna", "ben"])
+
+
+@pytest.fixture
+def client(engine: Engine, staged: StagedRound) -> Iterator[TestClient]:
+    staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[staged.slug])
+    settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
+    with TestClient(create_app(settings, engine), base_url="http://testserver") as client:
+        client.get("/console/login?lang=en")
+        log_in(client, COORDINATOR)
+        yield client
+
+
+def participant_id(engine: Engine, email: str) -> int:
+    with Session(engine) as session:
+        return session.exec(select(Participant.id).where(Participant.email == email)).one()
+
+
+def test_everyone_is_listed_and_filters_combine_and_are_said_in_words(client: TestClient):
+    everyone = client.get(PEOPLE).text
+    assert "4 people" in everyone
+    for name in ("Anna Keller", "Ben Hansen", "Cara Wolf", "Dora Roth"):
+        assert name in everyone
+    regions = client.get(f"{PEOPLE}?kind=region").text
+    assert "1 person" in regions and "Dora Roth" in regions and "Anna Keller" not in regions
+    not_submitted = client.get(f"{PEOPLE}?role=respondent&kind=kommune&state=not_submitted").text
+    assert "Cara Wolf" in not_submitted and "Anna Keller" not in not_submitted and "Dora Roth" not in not_submitted
+    assert "1 person" in not_submitted
+    searched = client.get(f"{PEOPLE}?search=nordhaven").text
+    assert "Ben Hansen" in searched and "1 person" in searched
+    stale = client.get(f"{PEOPLE}?kind=no-such-kind&state=").text  # an old bookmark still opens
+    assert "4 people" in stale
+
+
+def test_the_filter_is_said_in_german_too(client: TestClient):
+    page = client.get(f"{PEOPLE}?kind=region&lang=de").text
+    assert "1 Person" in page and "Dora Roth" in page
+
+
+def test_long_lists_are_paged_and_the_pages_keep_the_filter(client: TestClient, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(people_pages, "PAGE_SIZE", 2)
+    first = client.get(f"{PEOPLE}?role=respondent").text
+    assert "Page 1 of 2" in first and 'href="?role=respondent&amp;page=2"' in first
+    second = client.get(f"{PEOPLE}?role=respondent&page=2").text
+    assert "Page 2 of 2" in second and "Previous page" in second
+
+
+def test_a_persons_page_shows_what_they_were_sent(engine: Engine, client: TestClient):
+    cara = participant_id(engine, "cara@elbstein.example")
+    page = client.get(f"{PEOPLE}/{cara}")
+    assert page.status_code == 200
+    assert "cara@elbstein.example" in page.text and "Stadt Elbstein" in page.text
+    assert "What they were sent" in page.text
+    assert client.get(f"{PEOPLE}/999999").status_code == 404
+
+
+def test_asking_before_withdrawing_says_what_happens_and_changes_nothing(engine: Engine, client: TestClient):
+    dora = participant_id(engine, "dora@talbach.example")
+    page = client.get(f"{PEOPLE}/{dora}/withdraw")
+    assert page.status_code == 200
+    assert "Dora Roth &lt;dora@talbach.example&gt; (Landkreis Talbach) leaves the round:" in page.text
+    assert "This cannot be undone." in page.text and 'name="reason"' in page.text
+    with Session(engine) as session:
+        assert session.exec(select(Enrolment.withdrawn_at).where(Enrolment.participant_id == dora)).one() is None
+
+
+def test_an_observer_sees_people_but_every_post_is_refused(engine: Engine, staged: StagedRound):
+    staff_member(engine, "beobachtung@bund.example", StaffRole.observer, rounds=[staged.slug])
+    settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
+    dora = participant_id(engine, "dora@talbach.example")
+    with TestClient(create_app(settings, engine), base_url="http://testserver") as client:
+        client.get("/console/login?lang=en")
+        log_in(client, "beobachtung@bund.example")
+        assert client.get(PEOPLE).status_code == 200
+        page = client.get(f"{PEOPLE}/{dora}/withdraw").text
+        assert "not change anything" in page and "<button" not in page.split("<main")[1]
+        answer = client.post(f"{PEOPLE}/{dora}/withdraw", data={"csrf": form_csrf(page), "reason": "weg"})
+        assert answer.status_code == 403
