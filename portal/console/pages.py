@@ -20,6 +20,7 @@ ROUND_PAGES: list[tuple[str, str]] = [
     ("/people", N_("People")),
     ("/recommendations", N_("Recommendations")),
     ("/publication", N_("Right of reply and publication")),
+    ("/history", N_("History")),
 ]
 
 

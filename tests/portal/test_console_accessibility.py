@@ -24,6 +24,7 @@ CONSOLE_PAGES = {
     "remind": "/console/rounds/staged-round/remind",
     "close stage": "/console/rounds/staged-round/close-stage",
     "extend": "/console/rounds/staged-round/extend",
+    "history": "/console/rounds/staged-round/history",
     "no such round": "/console/rounds/no-such-round",
 }
 
