@@ -44,14 +44,17 @@ class Attention:
     reasons: tuple[str, ...] = ()
 
 
-def needs_attention(session: Session, round_: Round, now: datetime | None = None) -> list[Attention]:
+def needs_attention(
+    session: Session, round_: Round, now: datetime | None = None, progress: RoundProgress | None = None
+) -> list[Attention]:
     """Everything that needs the coordinator in the round now, most pressing first: what holds the round up
     (an assignment to confirm or that cannot be made, drafts to decide), then email that did not arrive,
-    then a stage the coordinator may close before its deadline."""
+    then a stage the coordinator may close before its deadline. `progress`: the round's `round_progress`, when
+    the caller has it already."""
     now = now or clock.now()
     round_id = round_.id
     assert round_id is not None  # a round read from the store
-    progress = round_progress(session, round_id)
+    progress = progress or round_progress(session, round_id)
     items: list[Attention] = []
     if round_.stage is Stage.assignment:
         if progress.unconfirmed_assignments:

@@ -77,9 +77,10 @@ def _flag(condition: ColumnElement[bool] | QueryableAttribute[bool]) -> ColumnEl
     return func.coalesce(func.sum(cast(case((condition, 1), else_=0), Integer)), 0)
 
 
-def stage_progress(session: Session, round_id: int) -> StageProgress:
+def stage_progress(session: Session, round_id: int, progress: RoundProgress | None = None) -> StageProgress:
     """The running stage's progress: self-assessments in invitation and submission, reviews in review,
-    replies in comment, with every count the round's page shows beside the bar."""
+    replies in comment, with every count the round's page shows beside the bar. `progress` is the round's
+    `round_progress` when the caller has it already (it is the costliest count: the dashboard reads it once)."""
     round_ = get_round(session, round_id)
     stage = round_.stage
     people = participation(session, round_id)
@@ -93,7 +94,7 @@ def stage_progress(session: Session, round_id: int) -> StageProgress:
     if stage in (Stage.invitation, Stage.submission):
         measure, done, total = ProgressMeasure.self_assessments, people.submitted, people.respondents
     if STAGE_ORDER.index(stage) >= STAGE_ORDER.index(Stage.review):
-        progress = round_progress(session, round_id)
+        progress = progress or round_progress(session, round_id)
         reviews = _review_counts(session, round_id, progress)
         if stage is Stage.review:
             measure, done, total = ProgressMeasure.reviews, progress.reviews_submitted, progress.reviews_due

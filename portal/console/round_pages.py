@@ -15,8 +15,10 @@ from review_model.attention import AttentionKind, needs_attention
 from review_model.moments import format_moment
 from review_model.refusals import reasons_in
 from review_model.round_dashboard import rounds_at_a_glance
-from review_model.round_timeline import Milestone, NextDeadline, round_timeline
+from review_model.round_timeline import Milestone, NextDeadline, next_deadline, round_timeline
+from review_model.rounds import round_progress
 from review_model.stage_progress import ProgressMeasure, stage_progress
+from review_model.stage_rules import next_stage, transition_blockers
 from review_model.store import reading_session
 
 if TYPE_CHECKING:
@@ -72,9 +74,11 @@ def add_round_routes(app: FastAPI, portal: "Portal") -> None:
         with reading_session(portal.engine) as session:
             round_ = round_seen(session, staff, slug)
             assert round_.id is not None
-            progress = stage_progress(session, round_.id)
-            attention = needs_attention(session, round_, now)
-            glance = rounds_at_a_glance(session, [round_.id], now)[0]
+            counts = round_progress(session, round_.id)  # the costliest count, read once for the whole page
+            progress = stage_progress(session, round_.id, counts)
+            attention = needs_attention(session, round_, now, counts)
+            following = next_stage(round_.stage)
+            waits_for = transition_blockers(round_, following, counts, now) if following is not None else []
 
         def moment(value: datetime | None) -> str:
             return format_moment(value, round_.time_zone, language) if value is not None else ""
@@ -91,8 +95,8 @@ def add_round_routes(app: FastAPI, portal: "Portal") -> None:
             progress=progress,
             measure=translate(language, "portal", MEASURES[progress.measure]) if progress.measure else None,
             attention=[(item, ATTENTION_PAGES[item.kind], reasons_in(language, item.reasons)) for item in attention],
-            waits_for=reasons_in(language, glance.waits_for),
-            next_deadline=_deadline_words(glance.next_deadline, round_.time_zone, language),
+            waits_for=reasons_in(language, waits_for),
+            next_deadline=_deadline_words(next_deadline(round_, now), round_.time_zone, language),
             runs=staff.access.runs(round_.id),
         )
 
