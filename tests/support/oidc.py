@@ -63,10 +63,16 @@ def _discovery_answers(issuer: str) -> bool:
 
 @contextmanager
 def running_provider(
-    folder: Path, *, port: int | None = None, signing_key_id: str | None = None, claims_in_id_token: bool = False
+    folder: Path,
+    *,
+    port: int | None = None,
+    signing_key_id: str | None = None,
+    claims_in_id_token: bool = False,
+    redirect_uri: str = REDIRECT_URI,
 ) -> Iterator[OidcProvider]:
     """oidc-provider on loopback (on `port`, or a free one) until the block ends; `signing_key_id` gives it a
-    new signing key of that id, `claims_in_id_token` puts email and name into the ID token as Keycloak does."""
+    new signing key of that id, `claims_in_id_token` puts email and name into the ID token as Keycloak does;
+    `redirect_uri` is the console's callback registered for the client (a portal on another port, say)."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not installed (apt-get install nodejs npm); the sign-in tests need it")
@@ -77,7 +83,7 @@ def running_provider(
         issuer=f"http://127.0.0.1:{port}",
         client_id="spr-console",
         client_secret="a-client-secret-for-the-tests-only",
-        redirect_uri=REDIRECT_URI,
+        redirect_uri=redirect_uri,
     )
     environment = {
         **os.environ,
