@@ -18,6 +18,7 @@ NOTICE_COOKIE = "console-notice"
 ROUND_PAGES: list[tuple[str, str]] = [
     ("/recommendations", N_("Recommendations")),
     ("/publication", N_("Right of reply and publication")),
+    ("/email", N_("Email")),
 ]
 
 
