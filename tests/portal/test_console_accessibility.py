@@ -22,6 +22,10 @@ CONSOLE_PAGES = {
     "close stage": "/console/rounds/staged-round/close-stage",
     "extend": "/console/rounds/staged-round/extend",
     "no such round": "/console/rounds/no-such-round",
+    "email previews": "/console/rounds/staged-round/email",
+    "outbox": "/console/rounds/staged-round/email/outbox",
+    "send failed messages again": "/console/rounds/staged-round/email/outbox/retry",
+    "message to a group": "/console/rounds/staged-round/email/message",
 }
 
 

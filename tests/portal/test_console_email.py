@@ -320,3 +320,44 @@ def test_a_round_the_person_is_not_named_for_is_not_found(engine: Engine, action
         answers = [client.get(f"/console/rounds/other-round/email{tail}").status_code
                    for tail in ("", "/outbox", "/message", "/preview/invitation/de", "/outbox/retry")]  # fmt: skip
     assert answers == [404] * 5
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the pages, not the database
+def test_the_outbox_with_failures_and_the_message_form_and_preview_pass_axe(engine: Engine, chromium, database_url):
+    """The pages the console sweep cannot reach by address alone: the outbox listing failed messages, and the
+    message form (shown with operations to run) and its preview (a POST), at both widths in both languages."""
+    from portal.background import PortalThread
+    from tests.support.browser import WIDTHS, require_axe
+    from tests.support.staff import log_in_browser, page_problems
+
+    script = require_axe()
+    staged_round = staged(engine, Stage.submission)
+    _failed_messages(engine, staged_round)
+    settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")
+    found: dict[str, list[str]] = {}
+    app = create_app(settings, engine, console_actions=RecordedActions())
+    with PortalThread(app) as portal, chromium.connect() as browser:
+        base = f"http://127.0.0.1:{portal.port}"
+        for width_name, (width, height) in WIDTHS.items():
+            for language in ("de", "en"):
+                context = browser.new_context(viewport={"width": width, "height": height})
+                page = context.new_page()
+                log_in_browser(page, base, COORDINATOR, language=language)
+                for name, path in (("outbox", OUTBOX), ("retry one", f"{OUTBOX}/retry?message=1"), ("form", MESSAGE)):
+                    page.goto(base + path)
+                    found[f"{name} ({language}) at {width_name}"] = page_problems(page, script, width)
+                page.check("#roles-respondent")
+                page.fill("#subject_de", "Hinweis zur Frist")
+                page.fill("#body_de", "die Frist endet bald.\n\nZweiter Absatz")
+                page.fill("#subject_en", "A note on the deadline")
+                page.fill("#body_en", "the deadline is near.")
+                page.click("form[action$='/email/message/preview'] button[type=submit]")
+                page.wait_for_url(f"{base}{MESSAGE}/preview")
+                assert page.locator(".recipients").count() == 1
+                found[f"preview ({language}) at {width_name}"] = page_problems(page, script, width)
+                page.click("button[formaction$='/email/message/edit']")
+                page.wait_for_url(f"{base}{MESSAGE}/edit")
+                assert page.input_value("#subject_de") == "Hinweis zur Frist"  # nothing typed is lost
+                found[f"form again ({language}) at {width_name}"] = page_problems(page, script, width)
+                context.close()
+    assert {page: problems for page, problems in found.items() if problems} == {}
