@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
 from config.translations import N_, gettext_for, ngettext_for, translate
@@ -26,7 +27,7 @@ from notifications.addressing import sender_from_settings
 from notifications.compose import LANGUAGES
 from notifications.group_messages import GroupMessagePreview, preview_group_message
 from notifications.message_kinds import MESSAGE_KINDS
-from notifications.outbox import failed_messages, outbox_counts
+from notifications.outbox import outbox_counts
 from notifications.previews import KindPreview, preview_messages
 from portal.console.access import NotVisible, Staff, check_form, current_staff, round_run, round_seen
 from portal.console.actions import ActionDone, ConsoleActions
@@ -40,6 +41,7 @@ from review_model.refusals import Refused, reasons_in
 from review_model.store import reading_session
 from review_model.tables import OutboxMessage, Round
 from review_model.vocabulary import FederalState, OrganisationKind, OutboxState
+from review_model.wide_select import select_columns
 
 if TYPE_CHECKING:
     from portal.app import Portal
@@ -74,6 +76,8 @@ STATE_NAMES = {
     OutboxState.failed: N_("failed"),
 }
 LANGUAGE_NAMES = {"de": N_("German"), "en": N_("English")}
+# The outbox page lists the newest failed messages, as `spr outbox status` does.
+FAILED_SHOWN = 200
 
 
 @dataclass(frozen=True)
@@ -137,11 +141,10 @@ def add_email_routes(app: FastAPI, portal: "Portal") -> None:
         with reading_session(portal.engine) as session:
             round_ = round_seen(session, staff, slug)
             counts = outbox_counts(session, round_.id)
-            failed = failed_messages(session, round_.id)
-        rows = [_failed_row(message, round_, staff.language) for message in failed]
+            rows = _failed_rows(session, round_, staff.language)
         return console_page(portal, request, "email_outbox.html", staff.language, staff=staff, round=round_,
-                            counts=counts, failed=rows, **_names(staff.language),
-                            **_runs(portal, staff, round_))  # fmt: skip
+                            counts=counts, failed=rows, more_failed=counts[OutboxState.failed] - len(rows),
+                            **_names(staff.language), **_runs(portal, staff, round_))  # fmt: skip
 
     @app.get("/console/rounds/{slug}/email/outbox/retry")
     def retry_page(request: Request, slug: str) -> Response:
@@ -228,16 +231,25 @@ class FailedRow:
     sendable: bool  # False: the message could not be built, so there is nothing to send again
 
 
-def _failed_row(message: OutboxMessage, round_: Round, language: str) -> FailedRow:
-    assert message.id is not None
+def _failed_rows(session: Session, round_: Round, language: str) -> list[FailedRow]:
+    """The round's newest failed messages (FAILED_SHOWN), in one query that leaves their bytes unread."""
     zone = round_.time_zone
-    return FailedRow(
-        id=message.id, recipient=message.recipient_email, kind=message.kind, subject=message.subject,
-        attempts=message.attempts, reply=message.last_error or "",
-        queued=format_moment(message.created_at, zone, language),
-        last_try=format_moment(message.claimed_at, zone, language) if message.claimed_at else None,
-        sendable=bool(message.payload),
-    )  # fmt: skip
+    rows = session.exec(
+        select_columns(
+            OutboxMessage.id, OutboxMessage.recipient_email, OutboxMessage.kind, OutboxMessage.subject,
+            OutboxMessage.attempts, OutboxMessage.last_error, OutboxMessage.created_at, OutboxMessage.claimed_at,
+            func.length(OutboxMessage.payload) > 0,
+        )
+        .where(OutboxMessage.round_id == round_.id, OutboxMessage.state == OutboxState.failed)
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(FAILED_SHOWN)
+    ).all()  # fmt: skip
+    return [
+        FailedRow(id=id_, recipient=recipient, kind=kind, subject=subject, attempts=attempts, reply=error or "",
+                  queued=format_moment(created, zone, language),
+                  last_try=format_moment(claimed, zone, language) if claimed else None, sendable=bool(sendable))
+        for id_, recipient, kind, subject, attempts, error, created, claimed, sendable in rows
+    ]  # fmt: skip
 
 
 def _message_id(value: str) -> int | None:
@@ -247,24 +259,29 @@ def _message_id(value: str) -> int | None:
 def _explain_retry(portal: "Portal", round_: Round, message_id: int | None, language: str) -> Confirmation:
     _, ngettext = gettext_for(language, "portal"), ngettext_for(language, "portal")
     with reading_session(portal.engine) as session:
-        failed = [m for m in failed_messages(session, round_.id, limit=100_000) if m.payload]
+        sendable = session.exec(
+            select_columns(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.recipient_email).where(
+                OutboxMessage.round_id == round_.id, OutboxMessage.state == OutboxState.failed,
+                func.length(OutboxMessage.payload) > 0,
+                *([OutboxMessage.id == message_id] if message_id is not None else []),
+            )
+        ).all()  # fmt: skip
     if message_id is not None:
         title, button = _("Send a failed message again"), _("Send it again")
-        chosen = [m for m in failed if m.id == message_id]
-        if not chosen:
+        if not sendable:
             refusals = [_("Message {id} is not a failed message of this round that can be sent again.").format(
                 id=message_id)]  # fmt: skip
             return Confirmation(title, [], button, refusals=refusals)
         lines = [_("The message “{subject}” to {recipient} is queued again and goes out with the next delivery, "
-                   "to the person's current address.").format(subject=chosen[0].subject,
-                                                              recipient=chosen[0].recipient_email)]  # fmt: skip
+                   "to the person's current address.").format(subject=sendable[0][1],
+                                                              recipient=sendable[0][2])]  # fmt: skip
     else:
         title, button = _("Send the failed messages again"), _("Send them again")
-        if not failed:
+        if not sendable:
             return Confirmation(title, [], button, refusals=[_("The round has no failed message to send again.")])
         lines = [ngettext("{n} failed message is queued again and goes out with the next delivery.",
                           "{n} failed messages are queued again and go out with the next delivery.",
-                          len(failed)).format(n=len(failed))]  # fmt: skip
+                          len(sendable)).format(n=len(sendable))]  # fmt: skip
     lines.append(_("Each goes to the person's current address (correct an address first if the server refused it) "
                    "and keeps its identity, so nobody gets a message twice."))  # fmt: skip
     return Confirmation(title, lines, button)

@@ -191,6 +191,18 @@ def test_the_outbox_counts_by_state_and_lists_the_failed_with_the_servers_reply(
     assert "Fehlgeschlagene Nachrichten" in german.text and "fehlgeschlagen" in german.text
 
 
+def test_the_outbox_says_when_it_lists_only_the_newest_failed_messages(
+    engine: Engine, actions: RecordedActions, monkeypatch: pytest.MonkeyPatch
+):
+    refused, unbuildable = _failed_messages(engine, staged(engine, Stage.submission))
+    monkeypatch.setattr("portal.console.email_pages.FAILED_SHOWN", 1)
+    with console(engine, actions) as client:
+        log_in(client, COORDINATOR)
+        main = main_of(client.get(OUTBOX).text)
+    assert f'id="message-{unbuildable}"' in main and f'id="message-{refused}"' not in main
+    assert "The newest 1 failed messages are listed; 1 older ones are not" in main
+
+
 def test_sending_again_asks_first_then_runs_the_operation_for_one_or_all(engine: Engine, actions: RecordedActions):
     staged_round = staged(engine, Stage.submission)
     refused, unbuildable = _failed_messages(engine, staged_round)
