@@ -347,7 +347,8 @@ def test_the_outbox_with_failures_and_the_message_form_and_preview_pass_axe(engi
     _failed_messages(engine, staged_round)
     settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")
     found: dict[str, list[str]] = {}
-    app = create_app(settings, engine, console_actions=RecordedActions())
+    recorded = RecordedActions()
+    app = create_app(settings, engine, console_actions=recorded)
     with PortalThread(app) as portal, chromium.connect() as browser:
         base = f"http://127.0.0.1:{portal.port}"
         for width_name, (width, height) in WIDTHS.items():
@@ -370,6 +371,15 @@ def test_the_outbox_with_failures_and_the_message_form_and_preview_pass_axe(engi
                 page.click("button[formaction$='/email/message/edit']")
                 page.wait_for_url(f"{base}{MESSAGE}/edit")
                 assert page.input_value("#subject_de") == "Hinweis zur Frist"  # nothing typed is lost
+                assert page.input_value("#body_de") == "die Frist endet bald.\n\nZweiter Absatz"
                 found[f"form again ({language}) at {width_name}"] = page_problems(page, script, width)
+                page.click("form[action$='/email/message/preview'] button[type=submit]")
+                page.click("form[action$='/email/message/send'] button[type=submit]:not([formaction])")
+                page.wait_for_url(f"{base}{OUTBOX}")
                 context.close()
     assert {page: problems for page, problems in found.items() if problems} == {}
+    # The text went from the form through the preview's hidden fields to the operation, paragraphs and all.
+    sent = [args for name, args in recorded.calls if name == "message_group"]
+    assert len(sent) == 4 and {args[4].replace("\r\n", "\n") for args in sent} == {
+        "die Frist endet bald.\n\nZweiter Absatz"
+    }
