@@ -12,7 +12,7 @@ message to a group.
   shows the form again with everything typed and every reason.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -160,7 +160,12 @@ def add_email_routes(app: FastAPI, portal: "Portal") -> None:
     async def retry(request: Request, slug: str) -> Response:
         def retrying(actions: ConsoleActions, round_: Round, staff: Staff, values: FormValues) -> ActionDone:
             assert round_.id is not None
-            message_id = _message_id(first_value(values, "message"))
+            given = first_value(values, "message")
+            message_id = _message_id(given)
+            if given and message_id is None:  # never all of them for one asked for
+                _ = gettext_for(staff.language, "portal")
+                raise Refused([_("Message {id} is not a failed message of this round that can be sent again.")
+                               .format(id=given[:20])])  # fmt: skip
             return actions.retry_failed(round_.id, round_.slug, message_id, staff.actor, staff.language)
 
         return await run_action(portal, request, slug, retrying, back_to=f"/console/rounds/{slug}/email/outbox")
@@ -174,18 +179,15 @@ def add_email_routes(app: FastAPI, portal: "Portal") -> None:
 
     @app.post("/console/rounds/{slug}/email/message/edit")
     async def message_again(request: Request, slug: str) -> Response:
-        staff, round_, form = await _posted(portal, request, slug)
-        return _message_form(portal, request, staff, round_, form)
+        return await _posted(portal, request, slug, _message_form)
 
     @app.post("/console/rounds/{slug}/email/message/preview")
     async def message_preview(request: Request, slug: str) -> Response:
-        staff, round_, form = await _posted(portal, request, slug)
-        return await run_in_threadpool(_preview_page, portal, request, staff, round_, form)
+        return await _posted(portal, request, slug, _preview_page)
 
     @app.post("/console/rounds/{slug}/email/message/send")
     async def message_send(request: Request, slug: str) -> Response:
-        staff, round_, form = await _posted(portal, request, slug)
-        return await run_in_threadpool(_send, portal, request, staff, round_, form)
+        return await _posted(portal, request, slug, _send)
 
 
 def _previews(
@@ -287,15 +289,25 @@ def _explain_retry(portal: "Portal", round_: Round, message_id: int | None, lang
     return Confirmation(title, lines, button)
 
 
-async def _posted(portal: "Portal", request: Request, slug: str) -> tuple[Staff, Round, MessageForm]:
-    """A POST of the message form: checked (CSRF, origin, may run the round; an observer 403), and read."""
+async def _posted(
+    portal: "Portal",
+    request: Request,
+    slug: str,
+    answer: Callable[["Portal", Request, Staff, Round, MessageForm], Response],
+) -> Response:
+    """A POST of the message form: checked (CSRF, origin, may run the round; an observer 403), read, and
+    answered by `answer` (in a worker thread: it reads the store, and sending runs a flow)."""
     posted = await request.form(max_files=0, max_fields=200)
     values = {key: [v for v in posted.getlist(key) if isinstance(v, str)] for key in posted}
     staff = current_staff(request, portal)
     check_form(portal, request, staff, values)
-    with reading_session(portal.engine) as session:
-        round_ = round_run(session, staff, slug)
-    return staff, round_, _read_form(values, staff.language)
+
+    def answered() -> Response:
+        with reading_session(portal.engine) as session:
+            round_ = round_run(session, staff, slug)
+        return answer(portal, request, staff, round_, _read_form(values, staff.language))
+
+    return await run_in_threadpool(answered)
 
 
 def _read_form(values: FormValues, language: str) -> MessageForm:

@@ -216,6 +216,9 @@ def test_sending_again_asks_first_then_runs_the_operation_for_one_or_all(engine:
         one_sent = console_post(client, f"{OUTBOX}/retry", page_path=f"{OUTBOX}/retry?message={refused}",
                                 message=str(refused))  # fmt: skip
         after = client.get(OUTBOX).text
+        garbled = console_post(client, f"{OUTBOX}/retry", message="1; all")  # never all for one asked for
+        refusal = client.get(OUTBOX).text
+    assert garbled.status_code == 303 and "Message 1; all is not a failed message of this round" in refusal
     assert "1 failed message is queued again" in every and "<button" in every
     assert BEN in one and f'name="message" value="{refused}"' in one and "Send it again</button>" in one
     assert "is not a failed message of this round that can be sent again" in not_sendable
