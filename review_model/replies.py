@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from review_model.consolidation import status_dimensions
@@ -60,6 +61,20 @@ def reply_scope(questionnaire: Questionnaire) -> FindingScope | None:
     stored as findings of their own."""
     column_tag, _ = status_dimensions(list(questionnaire.rating_cells()))
     return ROLL_UPS.get(column_tag or "")
+
+
+def reply_groups_per_submission(session: Session, round_: Round) -> dict[int | None, int]:
+    """How many groups of findings (objectives, fields of action) each party can reply to, by submission id."""
+    scope = reply_scope(Questionnaire.model_validate(round_.questionnaire_snapshot))
+    if scope is None:
+        return {}
+    return dict(
+        session.exec(
+            select(col(Finding.submission_id), func.count(func.distinct(Finding.key)))
+            .where(Finding.round_id == round_.id, Finding.scope == scope, col(Finding.submission_id).is_not(None))
+            .group_by(col(Finding.submission_id))
+        ).all()
+    )
 
 
 def reply_targets(session: Session, questionnaire: Questionnaire, submission_id: int) -> list[ReplyTarget]:

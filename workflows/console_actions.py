@@ -12,6 +12,7 @@ from typing import TypeVar
 from config.translations import gettext_for, ngettext_for
 from portal.console.actions import ActionDone
 from review_model.moments import format_moment
+from review_model.people_filter import PeopleFilter
 from workflows.coordinator_actions import ActionRefused
 from workflows.flows import (
     about_round,
@@ -21,8 +22,10 @@ from workflows.flows import (
     edit_recommendation_flow,
     extend_deadline_flow,
     launch_round_flow,
+    message_group_flow,
     remind_flow,
     resend_link_flow,
+    retry_failed_messages_flow,
     revoke_links_flow,
     withdraw_participant_flow,
 )
@@ -187,3 +190,40 @@ class FlowActions:
         else:
             said = _("Recommendation {id} edited ({changes}).")
         return ActionDone(said.format(id=recommendation_id, changes=changes))
+
+    def retry_failed(self, round_id: int, slug: str, message_id: int | None, actor: str, language: str) -> ActionDone:
+        # As `spr outbox retry` for the round, run as its flow; the next advance then delivers them.
+        retrying = partial(retry_failed_messages_flow, round_id, actor, message_id)
+        requeued, followed = self._run(slug, retrying, "failed messages queued again", round_id, language)
+        ngettext = ngettext_for(language, "workflows")
+        said = ngettext(
+            "{n} failed message queued again.", "{n} failed messages queued again.", len(requeued.ids)
+        ).format(n=len(requeued.ids))
+        return ActionDone(said, followed)
+
+    def message_group(
+        self,
+        round_id: int,
+        slug: str,
+        people: PeopleFilter,
+        subject_de: str | None,
+        body_de: str | None,
+        subject_en: str | None,
+        body_en: str | None,
+        actor: str,
+        language: str,
+    ) -> ActionDone:
+        # As `spr round message` after its preview: the flow queues it, the next advance sends it.
+        sending = partial(message_group_flow, round_id, slug, people, subject_de, body_de, subject_en, body_en, actor)
+        sent, followed = self._run(slug, sending, "a message to a group", round_id, language)
+        ngettext = ngettext_for(language, "workflows")
+        said = ngettext("Message queued for {n} person.", "Message queued for {n} people.", sent.queued).format(
+            n=sent.queued
+        )
+        if sent.already_queued:
+            said += " " + ngettext(
+                "{n} had it from an earlier send of the same message and gets it once.",
+                "{n} had it from an earlier send of the same message and get it once.",
+                sent.already_queued,
+            ).format(n=sent.already_queued)
+        return ActionDone(said, followed)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from review_model.people_filter import PeopleFilter
+
 
 @dataclass(frozen=True)
 class ActionDone:
@@ -83,4 +85,25 @@ class ConsoleActions(Protocol):
 
     def resend_link(self, round_id: int, slug: str, participant_id: int, actor: str, language: str) -> ActionDone:
         """Send a person the message of the current stage again, with the link they hold."""
+        ...
+
+    def retry_failed(self, round_id: int, slug: str, message_id: int | None, actor: str, language: str) -> ActionDone:
+        """Queue the round's failed messages again (or the one with `message_id`), each to the person's current
+        address; the next advance sends them."""
+        ...
+
+    def message_group(
+        self,
+        round_id: int,
+        slug: str,
+        people: PeopleFilter,
+        subject_de: str | None,
+        body_de: str | None,
+        subject_en: str | None,
+        body_en: str | None,
+        actor: str,
+        language: str,
+    ) -> ActionDone:
+        """Queue the coordinator's message to the people of the round the filter picks, each in their language
+        (or the one written); the next advance sends it."""
         ...

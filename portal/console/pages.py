@@ -21,6 +21,7 @@ ROUND_PAGES: list[tuple[str, str]] = [
     ("/recommendations", N_("Recommendations")),
     ("/publication", N_("Right of reply and publication")),
     ("/history", N_("History")),
+    ("/email", N_("Email")),
 ]
 
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from portal.console.access import LoginRequired, NotVisible, ReadOnly, StaleForm, console_language, login_location
+from portal.console.email_pages import add_email_routes
 from portal.console.history_pages import add_history_routes
 from portal.console.login_pages import add_login_routes
 from portal.console.new_round_pages import add_new_round_routes
@@ -32,6 +33,7 @@ def add_console(app: FastAPI, portal: "Portal") -> None:
     add_recommendation_routes(app, portal)
     add_publication_routes(app, portal)
     add_history_routes(app, portal)
+    add_email_routes(app, portal)
 
     @app.exception_handler(LoginRequired)
     async def to_login(_request: Request, error: LoginRequired) -> Response:

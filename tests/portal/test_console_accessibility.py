@@ -35,6 +35,10 @@ CONSOLE_PAGES = {
     "publication": "/console/rounds/comment-round/publication",
     "publish": "/console/rounds/comment-round/publish",
     "create a round": "/console/rounds/new",
+    "email previews": "/console/rounds/staged-round/email",
+    "outbox": "/console/rounds/staged-round/email/outbox",
+    "send failed messages again": "/console/rounds/staged-round/email/outbox/retry",
+    "message to a group": "/console/rounds/staged-round/email/message",
 }
 # The language each width is checked in (see the module's docstring).
 CHECKED = {"desktop": "en", "phone": "de"}

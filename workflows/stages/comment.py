@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, func, select
 
 from notifications.addressing import round_context
 from notifications.compose import compose_message
@@ -11,12 +11,11 @@ from notifications.message_kinds import CommentInvitation, ReplyReminder
 from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.audit_trail import record_event
-from review_model.questionnaire import Questionnaire
 from review_model.reminders import Numbering, days_left
-from review_model.replies import reply_scope
+from review_model.replies import reply_groups_per_submission
 from review_model.round_lock import lock_round
 from review_model.store import session_scope
-from review_model.tables import Finding, Recommendation, Round
+from review_model.tables import Recommendation, Round
 from review_model.tokens import issue_links
 from review_model.vocabulary import RecommendationStatus, Stage, TokenPurpose
 from workflows.stages.context import StageContext, enter_stage_and_tell, remind_on_schedule
@@ -67,7 +66,7 @@ def reply_invitations(session: Session, round_: Round) -> Callable[[int | None, 
         .select_from(Recommendation)
         .where(Recommendation.round_id == round_.id, Recommendation.status == RecommendationStatus.approved)
     ).one()
-    groups = _groups_per_submission(session, round_)
+    groups = reply_groups_per_submission(session, round_)
 
     def invitation(submission_id: int | None, link: str) -> CommentInvitation:
         return CommentInvitation(link, round_.comment_deadline, groups.get(submission_id, 0), approved)
@@ -138,17 +137,3 @@ def _reply_links(session: Session, context: StageContext, round_: Round, parties
         purpose=TokenPurpose.reply, expires_at=context.link_expiry(round_, round_.comment_deadline),
     )  # fmt: skip
     return {enrolment_id: context.link(TokenPurpose.reply, token) for enrolment_id, token in tokens.items()}
-
-
-def _groups_per_submission(session: Session, round_: Round) -> dict[int | None, int]:
-    """How many groups of findings (objectives, fields of action) each party can reply to."""
-    scope = reply_scope(Questionnaire.model_validate(round_.questionnaire_snapshot))
-    if scope is None:
-        return {}
-    return dict(
-        session.exec(
-            select(col(Finding.submission_id), func.count(func.distinct(Finding.key)))
-            .where(Finding.round_id == round_.id, Finding.scope == scope, col(Finding.submission_id).is_not(None))
-            .group_by(col(Finding.submission_id))
-        ).all()
-    )
