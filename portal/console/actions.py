@@ -80,3 +80,10 @@ class ConsoleActions(Protocol):
         """Change a drafted recommendation's texts (None: unchanged; an empty English text shows the German
         one), priority or quotes (numbered from 1); an approved one goes back to draft."""
         ...
+
+    def swap_reviewer(
+        self, round_id: int, slug: str, submission_id: int, remove: int, add: int, actor: str, language: str
+    ) -> ActionDone:
+        """Put the reviewer `add` (a participant id) on a submission instead of `remove`; every rule of the round
+        is checked and each one broken named (an AssignmentRefused). The assignment is then confirmed again."""
+        ...

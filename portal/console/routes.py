@@ -6,11 +6,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from portal.console.access import LoginRequired, NotVisible, ReadOnly, StaleForm, console_language, login_location
+from portal.console.assignment_pages import add_assignment_routes
 from portal.console.login_pages import add_login_routes
 from portal.console.new_round_pages import add_new_round_routes
 from portal.console.pages import not_visible_page, read_only_page, stale_form_page
 from portal.console.publication_pages import add_publication_routes
 from portal.console.recommendation_pages import add_recommendation_routes
+from portal.console.review_pages import add_review_routes
 from portal.console.round_actions import add_round_action_routes
 from portal.console.round_pages import add_round_routes
 from portal.console.staff_pages import add_staff_routes
@@ -28,6 +30,8 @@ def add_console(app: FastAPI, portal: "Portal") -> None:
     add_staff_routes(app, portal)
     add_recommendation_routes(app, portal)
     add_publication_routes(app, portal)
+    add_assignment_routes(app, portal)
+    add_review_routes(app, portal)
 
     @app.exception_handler(LoginRequired)
     async def to_login(_request: Request, error: LoginRequired) -> Response:
