@@ -9,6 +9,7 @@ with each rule broken, in the staff member's language. Confirming asks first, sa
 requests go to how many reviewers, and runs `ConsoleActions.confirm_assignment` (`spr assignment confirm`).
 """
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
@@ -29,6 +30,7 @@ from review_model.assignment_overview import (
     ReviewerLoad,
     assignment_overview,
     swap_candidates,
+    with_reviewers,
 )
 from review_model.refusals import Refused, reasons_in
 from review_model.store import reading_session
@@ -48,9 +50,11 @@ def add_assignment_routes(app: FastAPI, portal: "Portal") -> None:
         with reading_session(portal.engine) as session:
             round_ = round_seen(session, staff, slug)
             overview = assignment_overview(session, round_)
+            parties = paged(overview.parties, request, "parties")
+            parties = replace(parties, rows=with_reviewers(session, round_, parties.rows))  # this page's alone
         words = _Words(staff.language)
         return console_page(portal, request, "assignment.html", staff.language, staff=staff, round=round_,
-                            overview=overview, parties=paged(overview.parties, request, "parties"),
+                            overview=overview, parties=parties,
                             reviewers=paged(overview.reviewers, request, "reviewers"), words=words,
                             changeable=round_.stage is Stage.assignment and overview.pairs > 0,
                             **_runs(portal, staff, round_))  # fmt: skip
@@ -197,9 +201,9 @@ def _swap_form(
     with reading_session(portal.engine) as session:
         round_ = round_seen(session, staff, slug)
         overview = assignment_overview(session, round_)
-        party = _party(overview, submission_id)
+        party = with_reviewers(session, round_, [_party(overview, submission_id)])[0]
         refusals = _stage_refusals(round_, overview, staff.language)
-        eligible = set(swap_candidates(session, round_, overview, submission_id)) if not refusals else set()
+        eligible = set(swap_candidates(session, round_, overview, party)) if not refusals else set()
     candidates = [reviewer for reviewer in overview.reviewers if reviewer.enrolment_id in eligible]
     return console_page(portal, request, "assignment_swap.html", staff.language, staff=staff, round=round_,
                         status_code=422 if reasons else 200, party=party, candidates=candidates, chosen=chosen,
