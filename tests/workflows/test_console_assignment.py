@@ -15,7 +15,16 @@ from sqlmodel import Session, col, select
 from config.settings import Settings
 from notifications.message_kinds import ReviewReminder, ReviewRequest
 from portal.app import create_app
-from review_model.tables import AuditEvent, Enrolment, OutboxMessage, Participant, ReviewAssignment, Round, Submission
+from review_model.tables import (
+    AuditEvent,
+    ConflictDeclaration,
+    Enrolment,
+    OutboxMessage,
+    Participant,
+    ReviewAssignment,
+    Round,
+    Submission,
+)
 from review_model.vocabulary import AssignmentOrigin, StaffRole, Stage
 from tests.support.commands import configure
 from tests.support.round_world import PUBLIC_BASE_URL, SECRET, RoundWorld
@@ -28,6 +37,7 @@ COORDINATOR = "gs@peer-review.example"  # the round file's coordinator, named fo
 OBSERVER = "beobachtung@bund.example"
 ROUND = "/console/rounds/fruehjahr-2027"
 ASSIGNMENT = f"{ROUND}/assignment"
+EMAIL_DOMAINS = {"ben": "nordhaven.example", "cara": "elbstein.example", "dora": "talbach.example"}
 
 
 @contextmanager
@@ -129,6 +139,25 @@ def test_a_swap_is_made_and_then_the_assignment_is_confirmed_with_one_request_pe
         names = [run.name for run in prefect.read_flow_runs()]
     assert any(name.startswith("Round fruehjahr-2027 · reviewer of submission") for name in names)
     assert any("review assignments confirmed" in name and f"{COORDINATOR} (console)" in name for name in names)
+
+
+def test_a_confirmation_refused_names_each_rule_broken_in_german(world: RoundWorld):
+    bring_round_to(world.engine, world.round_id, Stage.assignment, reviewers_per_party=2)
+    _submission, on = submission_of(world, "anna")
+    with Session(world.engine) as session:  # a conflict of interest declared since the proposal
+        auenburg = session.exec(select(Participant.organisation_id).where(Participant.id == people(world)["anna"][0]))
+        session.add(ConflictDeclaration(participant_id=people(world)[on[0]][0], organisation_id=auenburg.one()))
+        session.commit()
+    with console(world, "de") as client:
+        log_in(client, COORDINATOR)
+        refused = console_post(client, f"{ASSIGNMENT}/confirm")
+        assert refused.status_code == 303 and refused.headers["location"] == ASSIGNMENT
+        text = " ".join(client.get(ASSIGNMENT).text.split())
+    assert (f"erklärter Interessenkonflikt: {on[0]}@{EMAIL_DOMAINS[on[0]]} hat einen Interessenkonflikt mit Stadt "
+            "Auenburg erklärt") in text  # fmt: skip
+    assert all(a.confirmed_at is None for a in assignments(world))
+    with Session(world.engine) as session:
+        assert session.exec(select(Round.stage)).one() is Stage.assignment
 
 
 def test_reminding_one_reviewer_and_every_reviewer_with_open_reviews(world: RoundWorld):
