@@ -35,6 +35,7 @@ from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.engine import Engine, make_url
 
 from review_model import clock
+from review_model.assignment_overview import assignment_overview, with_reviewers
 from review_model.attention import needs_attention
 from review_model.audit_history import audit_history, audit_history_csv_rows
 from review_model.audit_trail import ROUND_DRIVER
@@ -177,6 +178,12 @@ def timed(engine: Engine, runs: int, read: Callable[[Any], object]) -> dict[str,
     return {"median_ms": round(statistics.median(times), 2), "p95_ms": round(p95, 2)}
 
 
+def assignment_page(session: Any, round_: Round) -> object:
+    """What the console's assignment page reads: the overview, and the reviewers of its first 50 parties."""
+    overview = assignment_overview(session, round_)
+    return with_reviewers(session, round_, overview.parties[:50])
+
+
 def measure(engine: Engine, round_id: int, runs: int) -> dict[str, dict[str, float]]:
     """Each read model of the console on the round."""
     with reading_session(engine) as session:
@@ -193,6 +200,8 @@ def measure(engine: Engine, round_id: int, runs: int) -> dict[str, dict[str, flo
         "review_progress": lambda s: review_progress(s, round_id, after_deadline),
         "party_reviews": lambda s: party_reviews(s, round_id, after_deadline),
         "reviewer_workloads": lambda s: reviewer_workloads(s, round_id, after_deadline),
+        "assignment_overview": lambda s: assignment_overview(s, get_round(s, round_id)),
+        "assignment_page": lambda s: assignment_page(s, get_round(s, round_id)),
         "messages_sent_to": lambda s: messages_sent_to(s, round_id, participant),
         "audit_history": lambda s: audit_history(s, round_id, limit=50),
         "audit_history_filtered": lambda s: audit_history(

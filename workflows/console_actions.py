@@ -27,6 +27,7 @@ from workflows.flows import (
     resend_link_flow,
     retry_failed_messages_flow,
     revoke_links_flow,
+    swap_reviewer_flow,
     withdraw_participant_flow,
 )
 from workflows.follow_up import advance_after
@@ -227,3 +228,13 @@ class FlowActions:
                 sent.already_queued,
             ).format(n=sent.already_queued)
         return ActionDone(said, followed)
+
+    def swap_reviewer(
+        self, round_id: int, slug: str, submission_id: int, remove: int, add: int, actor: str, language: str
+    ) -> ActionDone:
+        # As `spr assignment swap`: nobody is told until the assignment is confirmed, so no advance follows.
+        swapping = partial(swap_reviewer_flow, round_id, slug, submission_id, remove, add, actor)
+        swapped, _followed = self._run(slug, swapping, None, round_id, language)
+        _ = gettext_for(language, "workflows")
+        said = _("{added} reviews instead of {removed} now; confirm the assignment again to send the requests.")
+        return ActionDone(said.format(added=swapped.added, removed=swapped.removed))

@@ -129,7 +129,7 @@ def confirm_round_assignment(context: StageContext, round_id: int, actor: str) -
         try:
             confirmed = confirm_assignment(session, round_, clock.now())
         except AssignmentRefused as refused:
-            raise ActionRefused(str(refused).splitlines()) from None
+            raise ActionRefused(refused.reasons) from None  # each reason keeps its words for any language
         record_event(session, round_id, actor, "assignment confirmed", pairs=confirmed)
     return confirmed
 

@@ -107,3 +107,10 @@ class ConsoleActions(Protocol):
         """Queue the coordinator's message to the people of the round the filter picks, each in their language
         (or the one written); the next advance sends it."""
         ...
+
+    def swap_reviewer(
+        self, round_id: int, slug: str, submission_id: int, remove: int, add: int, actor: str, language: str
+    ) -> ActionDone:
+        """Put the reviewer `add` (a participant id) on a submission instead of `remove`; every rule of the round
+        is checked and each one broken named (an AssignmentRefused). The assignment is then confirmed again."""
+        ...

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from portal.console.access import LoginRequired, NotVisible, ReadOnly, StaleForm, console_language, login_location
+from portal.console.assignment_pages import add_assignment_routes
 from portal.console.email_pages import add_email_routes
 from portal.console.history_pages import add_history_routes
 from portal.console.login_pages import add_login_routes
@@ -14,6 +15,7 @@ from portal.console.pages import not_visible_page, read_only_page, stale_form_pa
 from portal.console.people_pages import add_people_routes
 from portal.console.publication_pages import add_publication_routes
 from portal.console.recommendation_pages import add_recommendation_routes
+from portal.console.review_pages import add_review_routes
 from portal.console.round_actions import add_round_action_routes
 from portal.console.round_pages import add_round_routes
 from portal.console.staff_pages import add_staff_routes
@@ -34,6 +36,8 @@ def add_console(app: FastAPI, portal: "Portal") -> None:
     add_publication_routes(app, portal)
     add_history_routes(app, portal)
     add_email_routes(app, portal)
+    add_assignment_routes(app, portal)
+    add_review_routes(app, portal)
 
     @app.exception_handler(LoginRequired)
     async def to_login(_request: Request, error: LoginRequired) -> Response:

@@ -3,12 +3,17 @@ desktop and phone width, in German and English, and none is wider than the phone
 twice: in English at desktop width and in German at phone width (the longer German words on the narrow screen),
 which covers both languages and both widths in half the time of all four."""
 
+from typing import cast
+
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from config.settings import Settings
 from portal.app import create_app
 from portal.background import PortalThread
+from portal.console.actions import ConsoleActions
+from review_model.tables import Participant
 from review_model.vocabulary import StaffRole, Stage
 from tests.support.browser import ARTIFACTS, WIDTHS, axe_violations, require_axe
 from tests.support.staff import PASSWORD, staff_member
@@ -39,6 +44,12 @@ CONSOLE_PAGES = {
     "outbox": "/console/rounds/staged-round/email/outbox",
     "send failed messages again": "/console/rounds/staged-round/email/outbox/retry",
     "message to a group": "/console/rounds/staged-round/email/message",
+    "assignment": "/console/rounds/assigned-round/assignment",
+    "swap a reviewer": "/console/rounds/assigned-round/assignment/swap?submission={submission}",
+    "confirm the assignment": "/console/rounds/assigned-round/assignment/confirm",
+    "reviews": "/console/rounds/reviewed-round/reviews",
+    "remind the reviewers": "/console/rounds/reviewed-round/reviews/remind",
+    "remind a reviewer": "/console/rounds/reviewed-round/reviews/remind/{reviewer}",
 }
 # The language each width is checked in (see the module's docstring).
 CHECKED = {"desktop": "en", "phone": "de"}
@@ -50,10 +61,17 @@ def test_every_console_page_passes_axe_at_both_widths_in_both_languages(engine: 
     round_in_stage(engine, Stage.submission)
     round_in_stage(engine, Stage.drafting, slug="drafting-round")
     round_in_stage(engine, Stage.comment, slug="comment-round")
-    staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=["staged-round", "drafting-round", "comment-round"])
+    # Rounds further on, for the pages of their stages: a proposed assignment, and reviews half done.
+    submission = round_in_stage(engine, Stage.assignment, slug="assigned-round")["anna"].submission_id
+    reviewed = round_in_stage(engine, Stage.review, slug="reviewed-round", reviewed=["anna"])
+    reviewer = _participant_id(engine, reviewed["ben"].email)
+    rounds = ["staged-round", "drafting-round", "comment-round", "assigned-round", "reviewed-round"]
+    staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=rounds)
     settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")
     found: dict[str, list[str]] = {}
-    with PortalThread(create_app(settings, engine)) as portal, chromium.connect() as browser:
+    # Operations that are never run (only pages are opened) but make the pages show their forms.
+    app = create_app(settings, engine, console_actions=cast(ConsoleActions, object()))
+    with PortalThread(app) as portal, chromium.connect() as browser:
         base = f"http://127.0.0.1:{portal.port}"
         for width_name, (width, height) in WIDTHS.items():
             for language in (CHECKED[width_name],):
@@ -66,12 +84,17 @@ def test_every_console_page_passes_axe_at_both_widths_in_both_languages(engine: 
                 page.click("form[action='/console/login'] button[type=submit]")
                 page.wait_for_url(f"{base}/console")
                 for name, path in CONSOLE_PAGES.items():
-                    answer = page.goto(base + path)
+                    answer = page.goto(base + path.format(submission=submission, reviewer=reviewer))
                     assert answer is not None and answer.status == (404 if name == "no such round" else 200), path
                     key = f"{name} ({language}) at {width_name}"
                     found[key] = _checked(page, script, width, f"{name}-{language}-{width_name}")
                 context.close()
     assert {page: problems for page, problems in found.items() if problems} == {}
+
+
+def _participant_id(engine: Engine, email: str) -> int:
+    with Session(engine) as session:
+        return session.exec(select(Participant.id).where(Participant.email == email)).one()
 
 
 def _checked(page, script: str, width: int, name: str) -> list[str]:

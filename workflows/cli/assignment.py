@@ -204,7 +204,7 @@ def confirm(round_ref: RoundArgument) -> None:
                     confirmed = confirm_assignment_flow(round_id, slug, COORDINATOR)
             except ActionRefused as refused:
                 fail(_("the assignment of {slug} cannot be confirmed:").format(slug=slug) + "\n"
-                     + reasons_text(refused.reasons, "\n"))  # fmt: skip
+                     + "  - " + reasons_text(refused.reasons, "\n  - "))  # fmt: skip
             success(_("Confirmed {n} assignments for {slug}.").format(n=confirmed, slug=slug))
             followed = advance_after(api, round_id, slug, "confirming the assignment")
             typer.echo(followed.line)
