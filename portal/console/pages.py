@@ -18,12 +18,12 @@ NOTICE_COOKIE = "console-notice"
 # A round's pages after its dashboard, in the order of the round's work: (path after the round's, name).
 ROUND_PAGES: list[tuple[str, str]] = [
     ("/people", N_("People")),
+    ("/email", N_("Email")),
     ("/assignment", N_("Assignment")),
     ("/reviews", N_("Reviews")),
     ("/recommendations", N_("Recommendations")),
     ("/publication", N_("Right of reply and publication")),
     ("/history", N_("History")),
-    ("/email", N_("Email")),
 ]
 
 
