@@ -167,13 +167,13 @@ def test_reminding_one_reviewer_and_every_reviewer_with_open_reviews(world: Roun
         log_in(client, COORDINATOR)
         one = console_post(client, f"{ROUND}/reviews/remind/{ids['ben'][0]}")
         assert one.status_code == 303 and one.headers["location"] == f"{ROUND}/reviews"
-        assert "1 reminder queued (review stage)." in client.get(f"{ROUND}/reviews").text
+        assert "1 reminder queued (peer review stage)." in client.get(f"{ROUND}/reviews").text
         assert queued(world, ReviewReminder.kind) == 1
         asking = " ".join(client.get(f"{ROUND}/reviews/remind").text.split())
         assert "A reminder goes out now to each of 3 reviewers" in asking  # everyone but Anna, who is done
         every = console_post(client, f"{ROUND}/reviews/remind")
         assert every.status_code == 303
-        assert "3 reminders queued (review stage)." in client.get(f"{ROUND}/reviews").text
+        assert "3 reminders queued (peer review stage)." in client.get(f"{ROUND}/reviews").text
         page = client.get(f"{ROUND}/reviews").text
     assert queued(world, ReviewReminder.kind) == 4
     ben = page.split("Ben Hansen")[1].split("</tr>")[0]
