@@ -150,6 +150,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("empty_database_url", DATABASES, indirect=True)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A module that sets `ONE_DATABASE = "why"` runs its tests on the first database under test only: the
+    console's pages and actions, say, whose queries and operations are tested on both databases where they
+    live (tests/review_model, tests/workflows). Running them twice took minutes and found nothing more."""
+    first = DATABASES[0] if DATABASES else None
+    skipped = []
+    for item in items:
+        module = getattr(item, "module", None)
+        callspec = getattr(item, "callspec", None)
+        one_database = module is not None and getattr(module, "ONE_DATABASE", None)
+        if one_database and callspec is not None and callspec.params.get("database_url", first) != first:
+            skipped.append(item)
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = [item for item in items if item not in set(skipped)]
+
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "config" / "examples"
 
 

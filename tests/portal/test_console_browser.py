@@ -16,6 +16,7 @@ from tests.support.oidc import running_provider
 from tests.support.staff import PASSWORD, staff_member
 from tests.support.staged_rounds import round_in_stage
 
+ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
 SECRET = "a-test-secret-that-is-long-enough-1234567890"
 COORDINATOR = "koordination@land.example"
 

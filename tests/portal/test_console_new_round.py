@@ -23,6 +23,7 @@ from tests.support.hostile_files import DEFAULTS, HOSTILE_ROUND_FILES, ROUND
 from tests.support.staff import form_csrf, log_in, staff_member
 from tests.support.staged_rounds import round_in_stage
 
+ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
 SECRET = "a-test-secret-that-is-long-enough-1234567890"
 COORDINATOR = "koordination@land.example"
 OBSERVER = "beobachtung@bund.example"

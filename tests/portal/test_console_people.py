@@ -16,6 +16,7 @@ from review_model.vocabulary import StaffRole, Stage
 from tests.support.staff import form_csrf, log_in, staff_member
 from tests.support.staged_rounds import StagedRound, round_in_stage
 
+ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
 SECRET = "a-test-secret-that-is-long-enough-1234567890"
 COORDINATOR = "koordination@land.example"
 PEOPLE = "/console/rounds/staged-round/people"

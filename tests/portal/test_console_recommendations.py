@@ -27,6 +27,7 @@ from tests.support.answers import HOSTILE
 from tests.support.staff import console_post, form_csrf, log_in, staff_member
 from tests.support.staged_rounds import StagedRound, bring_round_to, round_in_stage
 
+ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
 SECRET = "a-test-secret-that-is-long-enough-1234567890"
 COORDINATOR = "koordination@land.example"
 OBSERVER = "beobachtung@bund.example"

@@ -17,6 +17,7 @@ from review_model.vocabulary import StaffRole, Stage
 from tests.support.oidc import UNVERIFIED, OidcProvider, sign_in_at_provider
 from tests.support.staged_rounds import round_in_stage
 
+ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
 SECRET = "a-test-secret-that-is-long-enough-1234567890"
 BASE = "http://127.0.0.1:8000"  # the redirect URI the test provider has registered for the console
 COORDINATOR = "koordination@land.example"

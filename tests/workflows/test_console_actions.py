@@ -20,6 +20,7 @@ from tests.support.staff import console_post, log_in, staff_member
 from workflows.console_actions import FlowActions
 from workflows.prefect_server import PrefectApi
 
+ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
 COORDINATOR = "gs@peer-review.example"  # the round file's coordinator, named for the round
 ROUND = "/console/rounds/fruehjahr-2027"
 

@@ -22,6 +22,7 @@ from tests.support.staff import console_post, form_csrf, log_in, staff_member
 from workflows.console_actions import FlowActions
 from workflows.prefect_server import PrefectApi
 
+ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
 COORDINATOR = "gs@peer-review.example"
 OBSERVER = "beobachtung@bund.example"
 ROUND = "/console/rounds/fruehjahr-2027"

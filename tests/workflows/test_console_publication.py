@@ -24,6 +24,7 @@ from tests.support.staged_rounds import bring_round_to
 from workflows.console_actions import FlowActions
 from workflows.prefect_server import PrefectApi
 
+ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
 COORDINATOR = "gs@peer-review.example"
 ROUND = "/console/rounds/fruehjahr-2027"
 EVERYONE_REPLIED = {"anna": "Wir widersprechen.", "ben": "", "cara": "Danke.", "dora": ""}

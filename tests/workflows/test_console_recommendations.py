@@ -22,6 +22,7 @@ from workflows.console_actions import FlowActions
 from workflows.coordinator_actions import ActionRefused
 from workflows.prefect_server import PrefectApi
 
+ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
 COORDINATOR = "gs@peer-review.example"
 PAGE = "/console/rounds/fruehjahr-2027/recommendations"
 ACTOR = f"{COORDINATOR} (console)"
