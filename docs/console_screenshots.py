@@ -36,6 +36,13 @@ PAGES = [
 ]
 
 
+class ShownOnly:
+    """Stands in for the coordinator operations, so that pages show their forms; no button is pressed here."""
+
+    def __getattr__(self, name: str) -> object:
+        raise RuntimeError(f"the screenshots press no button ({name})")
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -51,7 +58,10 @@ def main() -> None:
         staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=slugs)
         settings = Settings(secret_key="a-screenshot-secret-that-is-long-enough-0123",
                             public_base_url="http://127.0.0.1", database_url="sqlite://")  # fmt: skip
-        with PortalThread(create_app(settings, engine)) as portal, sync_playwright() as playwright:
+        with (
+            PortalThread(create_app(settings, engine, console_actions=ShownOnly())) as portal,
+            sync_playwright() as playwright,
+        ):
             base = f"http://127.0.0.1:{portal.port}"
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1100, "height": 800})
