@@ -32,6 +32,7 @@ from notifications.previews import KindPreview, preview_messages
 from portal.console.access import NotVisible, Staff, check_form, current_staff, round_run, round_seen
 from portal.console.actions import ActionDone, ConsoleActions
 from portal.console.pages import console_page, done_and_go
+from portal.console.people_pages import people_filter_from
 from portal.console.round_actions import Confirmation, FormValues, ask_first, first_value, run_action
 from review_model import clock
 from review_model.group_messages import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
@@ -175,7 +176,16 @@ def add_email_routes(app: FastAPI, portal: "Portal") -> None:
         staff = current_staff(request, portal)
         with reading_session(portal.engine) as session:
             round_ = round_seen(session, staff, slug)
-        return _message_form(portal, request, staff, round_, MessageForm())
+        # Coming from the people page ("Write to them"), the form starts with its filter.
+        people = people_filter_from(request)
+        started = MessageForm(
+            roles=[value.value for value in sorted(people.roles)],
+            kinds=[value.value for value in sorted(people.kinds)],
+            lands=[value.value for value in sorted(people.lands)],
+            states=[value.value for value in sorted(people.states)],
+            search=people.search or "",
+        )
+        return _message_form(portal, request, staff, round_, started)
 
     @app.post("/console/rounds/{slug}/email/message/edit")
     async def message_again(request: Request, slug: str) -> Response:

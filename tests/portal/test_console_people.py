@@ -2,6 +2,7 @@
 sent, and the actions' confirming pages (which change nothing); an observer's POST is refused."""
 
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from sqlmodel import Session, select
 from config.settings import Settings
 from portal.app import create_app
 from portal.console import people_pages
+from portal.console.actions import ConsoleActions
 from review_model.tables import Enrolment, Participant
 from review_model.vocabulary import StaffRole, Stage
 from tests.support.staff import form_csrf, log_in, staff_member
@@ -102,3 +104,15 @@ def test_an_observer_sees_people_but_every_post_is_refused(engine: Engine, stage
         assert "not change anything" in page and "<button" not in page.split("<main")[1]
         answer = client.post(f"{PEOPLE}/{dora}/withdraw", data={"csrf": form_csrf(page), "reason": "weg"})
         assert answer.status_code == 403
+
+
+def test_writing_to_the_people_shown_starts_the_message_with_their_filter(engine: Engine, client: TestClient):
+    people = client.get(f"{PEOPLE}?kind=region&state=not_submitted").text
+    link = people.split('href="/console/rounds/staged-round/email/message?')[1].split('"')[0].replace("&amp;", "&")
+    settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
+    # with operations (never called here), so that the page shows its form
+    with TestClient(create_app(settings, engine, console_actions=cast(ConsoleActions, object()))) as writer:
+        writer.get("/console/login?lang=en")
+        log_in(writer, COORDINATOR)
+        form = writer.get(f"/console/rounds/staged-round/email/message?{link}").text
+    assert 'value="region" checked' in form and 'value="not_submitted" checked' in form
