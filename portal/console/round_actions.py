@@ -103,39 +103,33 @@ def first_value(values: FormValues, name: str) -> str:
 
 
 def add_round_action_routes(app: FastAPI, portal: "Portal") -> None:
-    """Launch, remind, close the stage, extend the submission deadline."""
+    """Launch, remind, close the stage, extend the submission deadline: each an asking page and its POST."""
+    for action, explain, operation in (
+        ("launch", _explain_launch, _launch),
+        ("remind", _explain_remind, _remind),
+        ("close-stage", _explain_close, _close),
+        ("extend", _explain_extend, _extend),
+    ):
+        add_action_route(app, portal, action, partial_explain(portal, explain), operation)
 
-    @app.get("/console/rounds/{slug}/launch")
-    def launch_page(request: Request, slug: str) -> Response:
-        return ask_first(portal, request, slug, partial_explain(portal, _explain_launch))
 
-    @app.post("/console/rounds/{slug}/launch")
-    async def launch(request: Request, slug: str) -> Response:
-        return await run_action(portal, request, slug, _launch)
+def add_action_route(
+    app: FastAPI,
+    portal: "Portal",
+    action: str,
+    explain: Callable[[Round, str], Confirmation],
+    operation: Callable[[ConsoleActions, Round, Staff, FormValues], ActionDone],
+) -> None:
+    """/console/rounds/<slug>/<action>: the page that asks first (GET) and the action itself (POST)."""
+    path = "/console/rounds/{slug}/" + action
 
-    @app.get("/console/rounds/{slug}/remind")
-    def remind_page(request: Request, slug: str) -> Response:
-        return ask_first(portal, request, slug, partial_explain(portal, _explain_remind))
+    @app.get(path, name=f"{action}-asking")
+    def asking(request: Request, slug: str) -> Response:
+        return ask_first(portal, request, slug, explain)
 
-    @app.post("/console/rounds/{slug}/remind")
-    async def remind(request: Request, slug: str) -> Response:
-        return await run_action(portal, request, slug, _remind)
-
-    @app.get("/console/rounds/{slug}/close-stage")
-    def close_page(request: Request, slug: str) -> Response:
-        return ask_first(portal, request, slug, partial_explain(portal, _explain_close))
-
-    @app.post("/console/rounds/{slug}/close-stage")
-    async def close(request: Request, slug: str) -> Response:
-        return await run_action(portal, request, slug, _close)
-
-    @app.get("/console/rounds/{slug}/extend")
-    def extend_page(request: Request, slug: str) -> Response:
-        return ask_first(portal, request, slug, partial_explain(portal, _explain_extend))
-
-    @app.post("/console/rounds/{slug}/extend")
-    async def extend(request: Request, slug: str) -> Response:
-        return await run_action(portal, request, slug, _extend)
+    @app.post(path, name=action)
+    async def doing(request: Request, slug: str) -> Response:
+        return await run_action(portal, request, slug, operation)
 
 
 def partial_explain(
