@@ -6,7 +6,9 @@ Three limits, each over a sliding window of recent failures:
 - one account from everywhere: 20 failures in an hour hold back every address except those the account
   logged in from successfully in the last 90 days, so a botnet guessing an account slows the guessing and
   not the owner at their usual desk;
-- one address guessing many accounts: 50 failures in an hour hold back the address.
+- one address guessing many accounts: 50 failures in an hour hold back the address, except for the accounts
+  that logged in from it before (staff behind one proxy or NAT share an address: a guesser among them must
+  not lock them all out).
 A throttled try is refused without checking the password, and tells until when.
 """
 
@@ -38,11 +40,12 @@ def login_throttled(session: Session, email: str, address: str, now: datetime) -
     pair = _failures(session, now - PAIR_WINDOW, email=email, address=address)
     if len(pair) >= PAIR_LIMIT:
         return Throttled(pair[-PAIR_LIMIT] + PAIR_WINDOW, "pair")
+    known = _known_address(session, email, address, now)
     from_address = _failures(session, now - ADDRESS_WINDOW, address=address)
-    if len(from_address) >= ADDRESS_LIMIT:
+    if len(from_address) >= ADDRESS_LIMIT and not known:
         return Throttled(from_address[-ADDRESS_LIMIT] + ADDRESS_WINDOW, "address")
     for_account = _failures(session, now - ACCOUNT_WINDOW, email=email)
-    if len(for_account) >= ACCOUNT_LIMIT and not _known_address(session, email, address, now):
+    if len(for_account) >= ACCOUNT_LIMIT and not known:
         return Throttled(for_account[-ACCOUNT_LIMIT] + ACCOUNT_WINDOW, "account")
     return None
 

@@ -14,11 +14,13 @@ Lists inside a field are separated by ';' (by ',' in a semicolon-separated file)
 
 import csv
 import io
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from review_model import clock
@@ -455,3 +457,19 @@ def _link_to_organisations(
 def participant_with_email(session: Session, email: str) -> int | None:
     """The id of the person with this address (stored lower-case on import, so case does not matter)."""
     return session.exec(select(Participant.id).where(Participant.email == email.strip().lower())).first()
+
+
+def enrolled_elsewhere(session: Session, emails: Sequence[str], round_ids: Collection[int]) -> int:
+    """How many of the people with these addresses take part in a round other than `round_ids`: importing
+    them changes what those rounds know of them (a person is one record across rounds)."""
+    addresses = list({email.strip().lower() for email in emails})
+    if not addresses:
+        return 0
+    statement = (
+        select(func.count(func.distinct(Participant.id)))
+        .join(Enrolment, col(Enrolment.participant_id) == Participant.id)
+        .where(col(Participant.email).in_(addresses))
+    )
+    if round_ids:
+        statement = statement.where(col(Enrolment.round_id).not_in(list(round_ids)))
+    return int(session.exec(statement).one())

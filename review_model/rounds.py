@@ -54,13 +54,14 @@ class RoundNotFound(LookupError):
 
 
 class RoundExists(Exception):
-    """A round with this slug exists and was created from a different file."""
+    """A round with this slug exists and was created from a different file (`created_at`: when; None when
+    the one asking may not know more than that the slug is taken)."""
 
-    def __init__(self, slug: str, created_at: datetime):
+    def __init__(self, slug: str, created_at: datetime | None):
         self.slug, self.created_at = slug, created_at
+        when = f" on {created_at:%Y-%m-%d}" if created_at is not None else ""
         super().__init__(
-            f"round {slug!r} exists already, created from a different file on {created_at:%Y-%m-%d}; "
-            "give the new round another slug"
+            f"round {slug!r} exists already, created from a different file{when}; give the new round another slug"
         )
 
 
@@ -102,9 +103,12 @@ def create_round_from_upload(
     default_time_zone: str,
     default_language: str,
     actor: str,
+    visible: Callable[[int], bool] = lambda _round_id: True,
 ) -> RoundCreation:
     """Create the round a round file sent through the console describes (its bytes, and the name it had),
-    as `create_round_from_file` does; its questionnaire can only be one that ships with spr."""
+    as `create_round_from_file` does; its questionnaire can only be one that ships with spr. A round the
+    sender may not see (`visible`) is as if it did not exist: it can be no previous round, and its slug is
+    refused without a word about it."""
     return create_round_from_document(
         session,
         parse_yaml_bytes(raw, file_name),
@@ -114,6 +118,7 @@ def create_round_from_upload(
         default_time_zone=default_time_zone,
         default_language=default_language,
         actor=actor,
+        visible=visible,
     )
 
 
@@ -127,14 +132,17 @@ def create_round_from_document(
     default_time_zone: str,
     default_language: str,
     actor: str,
+    visible: Callable[[int], bool] = lambda _round_id: True,
 ) -> RoundCreation:
     """Create the round a parsed round file describes, its questionnaire read by `questionnaire_for`; see
-    `create_round_from_file`."""
+    `create_round_from_file` and, for `visible`, `create_round_from_upload`."""
     spec = round_file_from_document(document)
     digest = spec_digest(document)
 
     existing = session.exec(select(Round).where(Round.slug == spec.slug)).first()
     if existing is not None:
+        if existing.id is None or not visible(existing.id):
+            raise RoundExists(spec.slug, None)
         if existing.spec_digest != digest:
             raise RoundExists(spec.slug, existing.created_at)
         return RoundCreation(existing, False, spec, Questionnaire.model_validate(existing.questionnaire_snapshot))
@@ -159,7 +167,7 @@ def create_round_from_document(
     previous_id = None
     if spec.previous_round is not None:
         previous = session.exec(select(Round).where(Round.slug == spec.previous_round)).first()
-        if previous is None:
+        if previous is None or previous.id is None or not visible(previous.id):
             problems.append(
                 Problem(
                     ("previous_round",),

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import Request
 from sqlmodel import Session, select
 
-from portal.console.cookies import ConsoleCookies, derived_token
+from portal.console.cookies import ConsoleCookies, derived_token, same_token
 from portal.security import same_origin
 from review_model import clock
 from review_model.staff_access import StaffAccess, staff_access
@@ -124,7 +124,7 @@ def current_staff(request: Request, portal: "Portal") -> Staff:
 def check_form(portal: "Portal", request: Request, staff: Staff, values: Mapping[str, Sequence[str]]) -> None:
     """Every console POST: from the console's own pages, with this session's CSRF token; StaleForm if not."""
     sent = next(iter(values.get("csrf") or []), None)
-    if not same_origin(request.headers) or sent is None or sent != staff.csrf:
+    if not same_origin(request.headers) or not same_token(sent, staff.csrf):
         raise StaleForm
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
 from config.translations import gettext_for, ngettext_for
@@ -34,7 +35,7 @@ from review_model.assignment_overview import (
 )
 from review_model.refusals import Refused, reasons_in
 from review_model.store import reading_session
-from review_model.tables import Round
+from review_model.tables import Enrolment, Round
 from review_model.vocabulary import FederalState, Stage
 
 if TYPE_CHECKING:
@@ -214,14 +215,21 @@ def _swap_form(
 def _swap(portal: "Portal", request: Request, staff: Staff, slug: str, values: FormValues) -> Response:
     """The swap form's POST: run as the coordinator operation; refused, the form again with every reason."""
     _ = gettext_for(staff.language, "portal")
+    given = {name: first_value(values, name) for name in ("submission", "remove", "add")}
     with reading_session(portal.engine) as session:
         round_ = round_run(session, staff, slug)  # an observer: 403
-    assert round_.id is not None
-    given = {name: first_value(values, name) for name in ("submission", "remove", "add")}
+        assert round_.id is not None
+        # Only this round's reviewers are named back in a refusal: an id from elsewhere is not looked up.
+        reviewers = set(
+            session.exec(
+                select(Enrolment.participant_id).where(Enrolment.round_id == round_.id, col(Enrolment.is_reviewer))
+            )
+        )
     if not _is_id(given["submission"]):
         raise NotVisible
     submission_id = int(given["submission"])
     chosen = {name: int(value) for name, value in given.items() if name != "submission" and _is_id(value)}
+    chosen = {name: value for name, value in chosen.items() if value in reviewers}
     reasons = []
     if "remove" not in chosen:
         reasons.append(_("Choose the reviewer to take off."))

@@ -25,7 +25,7 @@ class ConsoleCookies:
         if raw is None or "." not in raw:
             return None
         encoded, signature = raw.rsplit(".", 1)
-        if not hmac.compare_digest(signature, self._signature(purpose, encoded)):
+        if not same_token(signature, self._signature(purpose, encoded)):
             return None
         try:
             return base64.urlsafe_b64decode(encoded.encode() + b"=" * (-len(encoded) % 4)).decode()
@@ -57,3 +57,14 @@ class ConsoleCookies:
 def derived_token(secret: bytes, purpose: str, value: str) -> str:
     """A value bound to another one by the secret key: the CSRF token of a session, say."""
     return hmac.new(secret, f"console:{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def same_token(sent: str | None, expected: str) -> bool:
+    """Whether a token sent by the browser is the expected one, in constant time; anything that is not even
+    text of the right kind (a cookie of non-ASCII characters, say) is not."""
+    if sent is None:
+        return False
+    try:
+        return hmac.compare_digest(sent.encode(), expected.encode())
+    except UnicodeEncodeError:
+        return False

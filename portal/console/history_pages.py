@@ -89,7 +89,10 @@ def read_filters(request: Request, round_: Round, language: str) -> HistoryFilte
     for name in ("from", "to"):
         text = params.get(name, "").strip()
         try:
-            days[name] = date.fromisoformat(text) if text else None
+            day = date.fromisoformat(text) if text else None
+            if day is not None and not date(1900, 1, 1) <= day <= date(9998, 12, 31):
+                raise ValueError("a day no history has: computing with it overflows")
+            days[name] = day
         except ValueError:
             days[name] = None
             problems[name] = _("Give the day as a date, for example 2026-03-31.")
@@ -98,7 +101,7 @@ def read_filters(request: Request, round_: Round, language: str) -> HistoryFilte
         problems["to"] = _("The last day is before the first day.")
     automatic = params.get("automatic", "")
     try:
-        page = max(1, int(params.get("page", "1")))
+        page = min(max(1, int(params.get("page", "1"))), 1_000_000)  # larger: a crafted number
     except ValueError:
         page = 1
     return HistoryFilters(

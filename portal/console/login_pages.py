@@ -27,7 +27,7 @@ from portal.console.access import (
     request_address,
     safe_next,
 )
-from portal.console.cookies import derived_token
+from portal.console.cookies import derived_token, same_token
 from portal.console.oidc import PENDING_LOGIN_SECONDS, OidcRefused, PendingLogin
 from portal.console.pages import console_page, done_and_go
 from portal.security import same_origin
@@ -165,33 +165,48 @@ def _log_in(portal: "Portal", request: Request, values: Mapping[str, Sequence[st
     next_path = safe_next(_first(values, "next"))
     nonce = console_cookies(portal).read(request, LOGIN_COOKIE)
     sent = _first(values, "csrf")
-    if not same_origin(request.headers) or nonce is None or sent != derived_token(portal.secret, "login", nonce):
+    if (
+        not same_origin(request.headers)
+        or nonce is None
+        or not same_token(sent, derived_token(portal.secret, "login", nonce))
+    ):
         error = _("The login form was no longer valid. Please try again.")
         return _login_form(portal, request, next_path, error=error, status=403)
     email, password = normalised_email(_first(values, "email"))[:254], _first(values, "password")
     address, now = request_address(request), clock.now()
-    with session_scope(portal.engine) as session:
+    # The limits and the account are read, and the password checked (Argon2id: ~0.15 s, by design), outside
+    # any writing transaction: on SQLite that would hold every participant's save for as long.
+    with reading_session(portal.engine) as session:
         throttled = login_throttled(session, email, address, now)
-        if throttled is not None:
-            log.warning("console login held back for %s from %s (%s limit)", email, address, throttled.why)
-            until = format_moment(throttled.until, portal.settings.time_zone, language)
-            error = _("Too many failed logins. Please try again after {time}, or ask an administrator for a link "
-                      "to set a new password.").format(time=until)  # fmt: skip
-            return _login_form(portal, request, next_path, email=email, error=error, status=429)
-        account = staff_account(session, email)
-        matches = password_matches(account, password)
+        account = staff_account(session, email) if throttled is None else None
+    if throttled is not None:
+        log.warning("console login held back for %s from %s (%s limit)", _logged(email, account), address,
+                    throttled.why)  # fmt: skip
+        until = format_moment(throttled.until, portal.settings.time_zone, language)
+        error = _("Too many failed logins. Please try again after {time}, or ask an administrator for a link "
+                  "to set a new password.").format(time=until)  # fmt: skip
+        return _login_form(portal, request, next_path, email=email, error=error, status=429)
+    matches = password_matches(account, password)
+    with session_scope(portal.engine) as session:
         record_login_attempt(session, email, address, matches, now)
         if not matches or account is None:
             failures = failures_from(session, address, now)  # this one included
-            log.warning(
-                "console login failed for %s from %s (%d failures from it in the last hour)", email, address, failures
-            )
-            error = _("The email address or the password is not right.")
-            return _login_form(portal, request, next_path, email=email, error=error, status=401)
-        rehash_if_needed(account, password)
-        token = open_staff_session(session, account, address, request.headers.get("user-agent", ""), now)
+        else:
+            account = session.merge(account)
+            rehash_if_needed(account, password)
+            token = open_staff_session(session, account, address, request.headers.get("user-agent", ""), now)
+    if not matches or account is None:
+        log.warning("console login failed for %s from %s (%d failures from it in the last hour)",
+                    _logged(email, account), address, failures)  # fmt: skip
+        error = _("The email address or the password is not right.")
+        return _login_form(portal, request, next_path, email=email, error=error, status=401)
     log.info("console login of %s from %s", email, address)
     return _logged_in(portal, next_path, token)
+
+
+def _logged(email: str, account: object) -> str:
+    """The typed address as the log names it: an unknown one may be a password typed into the wrong field."""
+    return email if account is not None else "an address without an account"
 
 
 def _callback_uri(portal: "Portal") -> str:
@@ -265,7 +280,9 @@ def _password_form(
 def _set_password(portal: "Portal", request: Request, token: str, values: Mapping[str, Sequence[str]]) -> Response:
     language = console_language(request, portal)
     _ = gettext_for(language, "portal")
-    if not same_origin(request.headers) or _first(values, "csrf") != derived_token(portal.secret, "password", token):
+    if not same_origin(request.headers) or not same_token(
+        _first(values, "csrf"), derived_token(portal.secret, "password", token)
+    ):
         text = _("Please reload the page and try again.")
         return console_page(
             portal, request, "message.html", language, status_code=403, title=_("The request was refused"), text=text

@@ -26,6 +26,7 @@ from review_model.audit_trail import record_event
 from review_model.participant_import import (
     ParticipantImportError,
     ParticipantRow,
+    enrolled_elsewhere,
     import_participants,
     parse_participants,
 )
@@ -153,15 +154,19 @@ def _create_in(
     try:
         creation = create_round_from_upload(session, round_raw, round_name, now=clock.now(),
                                             default_time_zone=settings.time_zone,
-                                            default_language=settings.round_language, actor=staff.actor)  # fmt: skip
+                                            default_language=settings.round_language, actor=staff.actor,
+                                            visible=staff.access.sees)  # fmt: skip
     except DocumentError as error:
         language = staff.language
         found = [FileProblem(round_name, p.line or 0, _field(p.path, p.subject), reason_in(language, p.message))
                  for p in error.problems]  # fmt: skip
         raise _NothingCreated(found + problems) from None
     except RoundExists as error:
-        text = _("A round with the slug {slug} exists already, created from another file on {day}: give the new "
-                 "round another slug.").format(slug=error.slug, day=f"{error.created_at:%Y-%m-%d}")  # fmt: skip
+        if error.created_at is None:  # a round the sender may not see: nothing more than that the slug is taken
+            text = _("The slug {slug} is taken: give the new round another slug.").format(slug=error.slug)
+        else:
+            text = _("A round with the slug {slug} exists already, created from another file on {day}: give the "
+                     "new round another slug.").format(slug=error.slug, day=f"{error.created_at:%Y-%m-%d}")  # fmt: skip
         raise _NothingCreated([FileProblem(round_name, 0, "slug", text), *problems]) from None
     round_ = creation.round
     if not creation.created:
@@ -171,6 +176,8 @@ def _create_in(
         text = _("The round file names the participants file {name}: send it along with the round file.")
         problems.append(FileProblem(round_name, 0, "participants", text.format(name=creation.spec.participants)))
     summary = None
+    if rows is not None and participants_sent is not None and not problems:
+        problems += _people_of_other_rounds(session, staff, rows, participants_sent[0])
     if rows is not None and participants_sent is not None and not problems:
         try:
             summary = import_participants(session, round_, rows, participants_sent[0])
@@ -186,6 +193,24 @@ def _create_in(
                  created=summary.participants_created, updated=summary.participants_updated,
                  enrolled=summary.enrolled)  # fmt: skip
     return round_.slug, summary.enrolled
+
+
+def _people_of_other_rounds(
+    session: Session, staff: Staff, rows: list[ParticipantRow], file_name: str
+) -> list[FileProblem]:
+    """A person is one record across rounds (importing them again updates their name, organisation and
+    declared conflicts): someone may change only the people of rounds they see. Said without naming who or
+    which rounds, which the sender may not learn."""
+    visible = staff.access.visible_rounds()
+    if visible is None:
+        return []
+    elsewhere = enrolled_elsewhere(session, [row.email for row in rows], visible)
+    if not elsewhere:
+        return []
+    _ = gettext_for(staff.language, "portal")
+    text = _("{n} people in this file take part in rounds you are not named for; their details can only be changed "
+             "by an administrator, who may import this file.").format(n=elsewhere)  # fmt: skip
+    return [FileProblem(file_name, 0, "email", text)]
 
 
 def _participant_problems(file_name: str, error: ParticipantImportError) -> list[FileProblem]:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from portal.app import Portal
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # beyond any round's people; a larger number is a crafted one (and would overflow SQL)
 # The query's names of the filter's fields, as a bookmark keeps them: ?role=reviewer&state=late_reviews.
 FILTER_FIELDS = {"role": Role, "kind": OrganisationKind, "land": FederalState, "state": PersonState}
 
@@ -74,7 +75,7 @@ def add_people_routes(app: FastAPI, portal: "Portal") -> None:
     def people_page(request: Request, slug: str, page: int = 1) -> Response:
         staff = current_staff(request, portal)
         people = people_filter_from(request)
-        page = max(page, 1)
+        page = min(max(page, 1), MAX_PAGE)
         with reading_session(portal.engine) as session:
             round_ = round_seen(session, staff, slug)
             assert round_.id is not None
@@ -123,6 +124,8 @@ def _choices(language: str) -> dict[str, list[tuple[str, str]]]:
 
 def _person(session: Session, round_: Round, participant_id: int) -> Person:
     """The person with this id in the round; NotVisible (404) when they take no part in it."""
+    if not 0 < participant_id < 2**31:  # no id is larger; SQL would refuse the number
+        raise NotVisible
     row = session.exec(
         select(Participant, Organisation, Enrolment)
         .join(Organisation, col(Organisation.id) == Participant.organisation_id)
@@ -154,6 +157,8 @@ def _add_person_action(
     @app.post(path, name=f"person-{action}-post")
     async def doing(request: Request, slug: str, participant_id: int) -> Response:
         def run(actions: ConsoleActions, round_: Round, staff: Staff, values: FormValues) -> ActionDone:
+            with reading_session(portal.engine) as session:
+                _person(session, round_, participant_id)  # someone of this round, or 404
             return operation(actions, round_, staff, participant_id, values)
 
         back = f"/console/rounds/{slug}/people/{participant_id}"

@@ -6,6 +6,7 @@ saying what was done and what comes next. Other pages' actions follow the same p
 `run_action`).
 """
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from portal.app import Portal
 
 FormValues = Mapping[str, Sequence[str]]
+log = logging.getLogger("spr.console")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,11 @@ async def run_action(
             done = operation(portal.actions, round_, staff, values)
         except Refused as refused:
             return done_and_go(portal, location, refused.in_language(staff.language), failed=True)
+        except Exception as error:  # the Prefect server gone, the store down mid-way: said, not a bare 500
+            log.exception("console action on %s by %s did not finish", round_.slug, staff.actor)
+            text = _("The action did not finish ({error}). Part of it may have been done: look at the round's "
+                     "history before you try again.").format(error=type(error).__name__)  # fmt: skip
+            return done_and_go(portal, location, text, failed=True)
         return done_and_go(portal, location, done.notice)
 
     return await run_in_threadpool(run)

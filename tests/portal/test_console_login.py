@@ -232,3 +232,22 @@ def test_the_console_speaks_german_and_english(engine: Engine, client: TestClien
     assert "Bei der Konsole anmelden" in client.get("/console/login?lang=de").text
     assert "Bei der Konsole anmelden" in client.get("/console/login").text  # the choice is kept
     assert "Log in to the console" in client.get("/console/login?lang=en").text
+
+
+def test_a_guessing_address_is_held_back_except_for_the_staff_who_logged_in_from_it_before(engine: Engine):
+    """Staff behind one proxy share an address: a guesser among them must not lock them all out."""
+    from review_model.login_throttle import ADDRESS_LIMIT, login_throttled, record_login_attempt
+
+    now = clock.now()
+    with Session(engine) as session:
+        record_login_attempt(session, COORDINATOR, "10.0.0.1", True, now - timedelta(days=1))
+        for n in range(ADDRESS_LIMIT):
+            record_login_attempt(session, f"guess{n}@land.example", "10.0.0.1", False, now - timedelta(seconds=n))
+        session.commit()
+        assert login_throttled(session, "someone@land.example", "10.0.0.1", now) is not None
+        assert login_throttled(session, COORDINATOR, "10.0.0.1", now) is None
+
+
+def test_a_cookie_that_is_not_even_ascii_is_no_session(client: TestClient):
+    cookie = "spr-console=abc.é".encode()  # as a browser may send it: bytes the signature is no text of
+    assert client.get("/console", headers=[(b"cookie", cookie)], follow_redirects=False).status_code == 303

@@ -354,3 +354,22 @@ def test_the_page_and_its_problems_pass_axe_at_desktop_and_phone_width(engine: E
             context.close()
     assert {page: problems for page, problems in found.items() if problems} == {}
     assert stored_counts(engine) == (0, 0, 0, 0)
+
+
+def test_an_upload_touches_nothing_of_rounds_the_coordinator_is_not_named_for(engine: Engine, coordinator: TestClient):
+    """A person is one record across rounds, and a round can follow up an earlier one: a coordinator's upload
+    may change neither the people of another coordinator's round nor link to it, and learns nothing of it."""
+    round_in_stage(engine, Stage.submission, slug="hidden-round")  # Anna Keller of Stadt Auenburg takes part
+    mallory = HEADER + "anna@auenburg.example,Mallory Keller,Stadt Auenburg,Kommune,BY,de,respondent\n"
+    round_file = EXAMPLE_ROUND.replace(b"participants: participants.csv\n", b"")
+    page = upload(coordinator, round_file.replace(b"slug: beispielrunde", b"slug: neue-runde"), mallory.encode())
+    assert "1 people in this file take part in rounds you are not named for" in html.unescape(page.text)
+    following = round_file.replace(b"slug: beispielrunde", b"slug: folgerunde") + b"previous_round: hidden-round\n"
+    assert "no round 'hidden-round'" in html.unescape(upload(coordinator, following).text)
+    taken = upload(coordinator, round_file.replace(b"slug: beispielrunde", b"slug: hidden-round")).text
+    assert "The slug hidden-round is taken" in taken and "created from another file on" not in taken
+    with Session(engine) as session:
+        assert session.exec(select(Participant.name).where(Participant.email == "anna@auenburg.example")).one() == (
+            "Anna Keller"
+        )
+        assert session.exec(select(Round.slug)).all() == ["hidden-round"]

@@ -116,3 +116,12 @@ def test_writing_to_the_people_shown_starts_the_message_with_their_filter(engine
         log_in(writer, COORDINATOR)
         form = writer.get(f"/console/rounds/staged-round/email/message?{link}").text
     assert 'value="region" checked' in form and 'value="not_submitted" checked' in form
+
+
+def test_crafted_numbers_in_the_address_are_no_page_and_no_error(engine: Engine, client: TestClient):
+    assert client.get(f"{PEOPLE}?page={10**23}").status_code == 200
+    assert client.get(f"{PEOPLE}/{10**20}").status_code == 404
+    assert client.get("/console/rounds/staged-round/history?page=100000000000000000000000").status_code == 200
+    assert client.get("/console/rounds/staged-round/history?to=9999-12-31&from=0001-01-01").status_code == 200
+    csrf = form_csrf(client.get(PEOPLE).text)
+    assert client.post(f"{PEOPLE}/999999/remind", data={"csrf": csrf}).status_code == 404
