@@ -135,8 +135,20 @@ def plan_withdrawal(
 
 
 def _reason_problems(reason: str) -> list[str]:
+    missing = Reason(N_("say why (--reason): the round's history keeps who withdrew whom and why"))
+    return reason_problems(reason, missing)
+
+
+def revocation_reason_problems(reason: str) -> list[str]:
+    """Why the reason given for revoking a person's links cannot be kept; empty when it can."""
+    return reason_problems(reason, Reason(N_("say why: the round's history keeps who revoked whose link and why")))
+
+
+def reason_problems(reason: str, missing: str) -> list[str]:
+    """Why a coordinator's reason for an action (kept in the round's history) cannot be kept: `missing` when
+    it is empty, or too long, or with a control character."""
     if not reason.strip():
-        return [Reason(N_("say why (--reason): the round's history keeps who withdrew whom and why"))]
+        return [missing]
     problems: list[str] = []
     if len(reason.strip()) > REASON_MAX_LENGTH:
         problems.append(Reason(N_("the reason is {length} characters long; at most {most} are kept"),

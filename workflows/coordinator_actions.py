@@ -53,7 +53,7 @@ from review_model.tables import (
 from review_model.tokens import derive_token, revoke_link
 from review_model.transitions import TransitionRefused
 from review_model.vocabulary import OutboxState, RecommendationStatus, Stage
-from review_model.withdrawal import Withdrawal, plan_withdrawal, withdraw
+from review_model.withdrawal import Withdrawal, plan_withdrawal, revocation_reason_problems, withdraw
 from workflows.command_language import coordinator_language, coordinator_messages, coordinator_plurals, stage_name
 from workflows.round_driver import STAGE_STEPS
 from workflows.stages.comment import reply_invitations
@@ -278,6 +278,9 @@ def revoke_links(context: StageContext, round_id: int, participant_id: int, acto
             raise ActionRefused(
                 [_("participant {id} takes no part in {slug}").format(id=participant_id, slug=round_.slug)]
             )
+        problems = revocation_reason_problems(reason)
+        if problems:
+            raise ActionRefused(problems)
         links = session.exec(
             select(AccessToken).where(AccessToken.enrolment_id == enrolment.id, col(AccessToken.revoked_at).is_(None))
         ).all()
