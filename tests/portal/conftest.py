@@ -19,10 +19,11 @@ from review_model.tables import Enrolment, Finding, Participant, Reply, ReviewAs
 from review_model.tokens import issue_link
 from review_model.vocabulary import FindingScope, Stage, TokenPurpose, WorkStatus
 from tests.support.answers import csrf_of
+from tests.support.console import RecordedActions
 from tests.support.oidc import oidc_provider  # noqa: F401  (a fixture: the provider staff sign in at)
+from tests.support.round_world import SECRET
 
 HERE = Path(__file__).resolve().parent
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
 ANNA = "anna@auenburg.example"
 BEN = "ben@nordhaven.example"
 CARA = "cara@elbstein.example"
@@ -108,6 +109,12 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[PortalWorld]:
     settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
     with TestClient(create_app(settings, engine), base_url="http://testserver") as client:
         yield PortalWorld(engine, client, round_.id, links, enrolments, now)
+
+
+@pytest.fixture
+def actions() -> RecordedActions:
+    """The coordinator operations the console calls, recorded and answered, nothing changed."""
+    return RecordedActions()
 
 
 def assign_reviewer(session: Session, world: PortalWorld, round_: Round, submission_id: int, reviewer: str) -> str:

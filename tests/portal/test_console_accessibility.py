@@ -9,19 +9,15 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from config.settings import Settings
-from portal.app import create_app
-from portal.background import PortalThread
 from portal.console.actions import ConsoleActions
 from review_model.tables import Participant
 from review_model.vocabulary import StaffRole, Stage
 from tests.support.browser import ARTIFACTS, WIDTHS, axe_violations, require_axe
-from tests.support.staff import PASSWORD, staff_member
+from tests.support.console import console_in_browser
+from tests.support.staff import COORDINATOR, PASSWORD, staff_member
 from tests.support.staged_rounds import round_in_stage
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
-COORDINATOR = "koordination@land.example"
 # Each page a coordinator reaches, as its path; more join as the console grows.
 CONSOLE_PAGES = {
     "rounds": "/console",
@@ -68,12 +64,10 @@ def test_every_console_page_passes_axe_at_both_widths_in_both_languages(engine: 
     reviewer = _participant_id(engine, reviewed["ben"].email)
     rounds = ["staged-round", "drafting-round", "comment-round", "assigned-round", "reviewed-round"]
     staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=rounds)
-    settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")
     found: dict[str, list[str]] = {}
     # Operations that are never run (only pages are opened) but make the pages show their forms.
-    app = create_app(settings, engine, console_actions=cast(ConsoleActions, object()))
-    with PortalThread(app) as portal, chromium.connect() as browser:
-        base = f"http://127.0.0.1:{portal.port}"
+    operations = cast(ConsoleActions, object())
+    with console_in_browser(engine, chromium, actions=operations) as (base, browser):
         for width_name, (width, height) in WIDTHS.items():
             for language in (CHECKED[width_name],):
                 context = browser.new_context(viewport={"width": width, "height": height})

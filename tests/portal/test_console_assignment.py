@@ -7,59 +7,25 @@ The coordinator operations are recorded here, not run (tests/workflows/test_cons
 as flows)."""
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from config.settings import Settings
 from config.translations import N_
-from portal.app import create_app
 from portal.console import paging
-from portal.console.actions import ActionDone
 from review_model import clock
 from review_model.refusals import Reason
 from review_model.round_assignment import AssignmentRefused, propose_assignment
 from review_model.tables import Participant, ReviewAssignment, ReviewPreference, Round
 from review_model.vocabulary import StaffRole, Stage
-from tests.support.staff import console_post, form_csrf, log_in, staff_member
+from tests.support.console import RecordedActions, console_client
+from tests.support.staff import COORDINATOR, OBSERVER, console_post, form_csrf, round_staff, staff_member
 from tests.support.staged_rounds import StagedRound, round_in_stage
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
-COORDINATOR = "koordination@land.example"
-OBSERVER = "beobachtung@bund.example"
 ROUND = "/console/rounds/staged-round"
 PAGE = f"{ROUND}/assignment"
-
-
-class RecordedActions:
-    """The coordinator operations as the console calls them: recorded, answered (or refused), nothing changed."""
-
-    def __init__(self, refusal: AssignmentRefused | None = None) -> None:
-        self.calls: list[tuple[str, tuple]] = []
-        self.refusal = refusal
-
-    def swap_reviewer(self, *args: object) -> ActionDone:
-        self.calls.append(("swap_reviewer", args))
-        if self.refusal is not None:
-            raise self.refusal
-        return ActionDone("Swapped.")
-
-    def confirm_assignment(self, *args: object) -> ActionDone:
-        self.calls.append(("confirm_assignment", args))
-        return ActionDone("Confirmed.")
-
-
-@contextmanager
-def console(engine: Engine, actions: RecordedActions | None, language: str = "en") -> Iterator[TestClient]:
-    settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
-    with TestClient(create_app(settings, engine, console_actions=actions)) as client:
-        client.get(f"/console/login?lang={language}")
-        yield client
 
 
 @pytest.fixture
@@ -76,8 +42,7 @@ def proposed(engine: Engine) -> StagedRound:
         session.commit()
         propose_assignment(session, session.exec(select(Round)).one(), clock.now())
         session.commit()
-    staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[staged.slug])
-    staff_member(engine, OBSERVER, StaffRole.observer, rounds=[staged.slug])
+    round_staff(engine, staged.slug)
     return staged
 
 
@@ -93,8 +58,7 @@ def reviewers_of(engine: Engine, staged: StagedRound, who: str) -> list[str]:
 
 
 def test_the_assignment_per_party_and_per_reviewer_in_english(engine: Engine, proposed: StagedRound):
-    with console(engine, RecordedActions()) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=RecordedActions(), logged_in_as=COORDINATOR) as client:
         page = client.get(PAGE)
     assert page.status_code == 200
     text = " ".join(page.text.split())
@@ -123,8 +87,7 @@ def test_the_assignment_per_party_and_per_reviewer_in_english(engine: Engine, pr
 
 
 def test_the_assignment_in_german(engine: Engine, proposed: StagedRound):
-    with console(engine, RecordedActions(), "de") as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=RecordedActions(), language="de", logged_in_as=COORDINATOR) as client:
         text = " ".join(client.get(PAGE).text.split())
     assert "<h1>Zuordnung der Gutachtenden</h1>" in text
     assert "Vorgeschlagen, noch nicht bestätigt: 8 Gutachten, 4 begutachtete Organisationen, 3 gutachtende " \
@@ -140,16 +103,14 @@ def test_a_load_outside_its_bounds_is_marked(engine: Engine, proposed: StagedRou
     with Session(engine) as session:
         session.exec(select(Round)).one().max_reviews_per_reviewer = 1  # changed since the proposal
         session.commit()
-    with console(engine, RecordedActions()) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=RecordedActions(), logged_in_as=COORDINATOR) as client:
         text = client.get(PAGE).text
     assert text.count("(outside its bounds)") == 3 and text.count(">0 to 1</td>") == 4  # Dora has none
 
 
 def test_long_lists_come_a_page_at_a_time(engine: Engine, proposed: StagedRound, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(paging, "PAGE_SIZE", 3)
-    with console(engine, RecordedActions()) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=RecordedActions(), logged_in_as=COORDINATOR) as client:
         first = client.get(PAGE).text
         second = client.get(f"{PAGE}?parties=2&reviewers=2").text
     assert "Rows 1 to 3 of 4 (page 1 of 2)" in first and f'href="{PAGE}?parties=2#parties"' in first
@@ -160,8 +121,7 @@ def test_long_lists_come_a_page_at_a_time(engine: Engine, proposed: StagedRound,
 
 def test_the_swap_form_offers_those_who_may_review_the_party(engine: Engine, proposed: StagedRound):
     anna = proposed["anna"]
-    with console(engine, RecordedActions()) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=RecordedActions(), logged_in_as=COORDINATOR) as client:
         page = client.get(f"{PAGE}/swap?submission={anna.submission_id}")
         unknown = client.get(f"{PAGE}/swap?submission=999999")
     assert page.status_code == 200 and unknown.status_code == 404
@@ -187,11 +147,10 @@ def test_a_refused_swap_names_each_rule_in_the_staff_members_language(engine: En
                       submission="Stadt Auenburg"),
                Reason(N_("max_load: {reviewer} would have {load} reviews, at most {most}"),
                       reviewer="anna@auenburg.example", load=5, most=4)]  # fmt: skip
-    actions = RecordedActions(AssignmentRefused(reasons))
+    actions = RecordedActions(refusals={"swap_reviewer": AssignmentRefused(reasons)})
     anna, removed = proposed["anna"], reviewers_of(engine, proposed, "anna")[0]
     swap = f"{PAGE}/swap?submission={anna.submission_id}"
-    with console(engine, actions, "de") as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, language="de", logged_in_as=COORDINATOR) as client:
         refused = console_post(client, f"{PAGE}/swap", swap, submission=str(anna.submission_id),
                                remove=str(participant_id(engine, proposed[removed].email)),
                                add=str(participant_id(engine, anna.email)))  # fmt: skip
@@ -210,8 +169,7 @@ def test_a_refused_swap_names_each_rule_in_the_staff_members_language(engine: En
 def test_a_swap_is_run_with_the_people_chosen_and_returns_to_the_assignment(engine: Engine, proposed: StagedRound):
     actions = RecordedActions()
     anna = proposed["anna"]
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         missing = console_post(client, f"{PAGE}/swap", f"{PAGE}/swap?submission={anna.submission_id}",
                                submission=str(anna.submission_id), remove="", add="")  # fmt: skip
         assert missing.status_code == 422 and actions.calls == []
@@ -220,15 +178,14 @@ def test_a_swap_is_run_with_the_people_chosen_and_returns_to_the_assignment(engi
                             submission=str(anna.submission_id), remove="1", add="2")  # fmt: skip
         assert done.status_code == 303 and done.headers["location"] == PAGE
         assert "Swapped." in client.get(PAGE).text
-    ((name, args),) = actions.calls
+    ((name, args, kwargs),) = actions.calls
     assert name == "swap_reviewer" and args == (proposed.round_id, "staged-round", anna.submission_id, 1, 2,
-                                                f"{COORDINATOR} (console)", "en")  # fmt: skip
+                                                f"{COORDINATOR} (console)", "en") and kwargs == {}  # fmt: skip
 
 
 def test_confirming_asks_first_saying_how_many_requests_go_to_how_many_reviewers(engine: Engine, proposed):
     actions = RecordedActions()
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         asking = client.get(f"{PAGE}/confirm")
         assert actions.calls == []  # asking changes nothing
         text = " ".join(asking.text.split())
@@ -237,9 +194,8 @@ def test_confirming_asks_first_saying_how_many_requests_go_to_how_many_reviewers
         confirmed = console_post(client, f"{PAGE}/confirm")
         assert confirmed.status_code == 303 and confirmed.headers["location"] == PAGE
     assert actions.calls == [("confirm_assignment", (proposed.round_id, "staged-round",
-                                                     f"{COORDINATOR} (console)", "en"))]  # fmt: skip
-    with console(engine, actions, "de") as client:
-        log_in(client, COORDINATOR)
+                                                     f"{COORDINATOR} (console)", "en"), {})]  # fmt: skip
+    with console_client(engine, actions=actions, language="de", logged_in_as=COORDINATOR) as client:
         text = " ".join(client.get(f"{PAGE}/confirm").text.split())
     assert "Die Zuordnung erbittet 8 Gutachten von 3 Gutachtenden für 4 begutachtete Organisationen." in text
 
@@ -247,8 +203,7 @@ def test_confirming_asks_first_saying_how_many_requests_go_to_how_many_reviewers
 def test_after_the_assignment_stage_nothing_is_swapped_or_confirmed(engine: Engine):
     staged = round_in_stage(engine, Stage.review)
     staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[staged.slug])
-    with console(engine, RecordedActions()) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=RecordedActions(), logged_in_as=COORDINATOR) as client:
         page = client.get(PAGE).text
         swap = client.get(f"{PAGE}/swap?submission={staged['anna'].submission_id}").text
         confirm = client.get(f"{PAGE}/confirm").text
@@ -264,8 +219,7 @@ def test_after_the_assignment_stage_nothing_is_swapped_or_confirmed(engine: Engi
 def test_before_a_proposal_the_page_says_so(engine: Engine):
     staged = round_in_stage(engine, Stage.submission)
     staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[staged.slug])
-    with console(engine, RecordedActions()) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=RecordedActions(), logged_in_as=COORDINATOR) as client:
         text = client.get(PAGE).text
         confirm = client.get(f"{PAGE}/confirm").text
     assert "No reviewer is assigned yet." in text and "The round has no reviewer taking part." not in text
@@ -275,8 +229,7 @@ def test_before_a_proposal_the_page_says_so(engine: Engine):
 def test_an_observer_reads_the_assignment_but_changes_nothing(engine: Engine, proposed: StagedRound):
     actions = RecordedActions()
     anna = proposed["anna"]
-    with console(engine, actions) as client:
-        log_in(client, OBSERVER)
+    with console_client(engine, actions=actions, logged_in_as=OBSERVER) as client:
         page = client.get(PAGE)
         assert page.status_code == 200 and "Stadt Auenburg" in page.text
         assert "/swap?" not in page.text and f'href="{PAGE}/confirm"' not in page.text
@@ -293,7 +246,6 @@ def test_an_observer_reads_the_assignment_but_changes_nothing(engine: Engine, pr
 def test_a_coordinator_of_another_round_does_not_see_it(engine: Engine, proposed: StagedRound):
     other = round_in_stage(engine, Stage.draft, slug="other-round")
     staff_member(engine, "andere@land.example", StaffRole.coordinator, rounds=[other.slug])
-    with console(engine, RecordedActions()) as client:
-        log_in(client, "andere@land.example")
+    with console_client(engine, actions=RecordedActions(), logged_in_as="andere@land.example") as client:
         assert client.get(PAGE).status_code == 404
         assert client.get(f"{PAGE}/swap?submission={proposed['anna'].submission_id}").status_code == 404

@@ -6,19 +6,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from config.settings import Settings
 from notifications.dev_mail_server import free_port
 from portal.app import create_app
 from portal.background import PortalThread
 from review_model.vocabulary import StaffRole, Stage
 from tests.support.browser import require_chromium
+from tests.support.console import console_settings
 from tests.support.oidc import running_provider
-from tests.support.staff import PASSWORD, staff_member
+from tests.support.staff import COORDINATOR, PASSWORD, staff_member
 from tests.support.staged_rounds import round_in_stage
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
-COORDINATOR = "koordination@land.example"
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the browser, not the database
@@ -31,10 +29,9 @@ def test_a_coordinator_signs_in_at_the_provider_in_the_browser_and_lands_on_the_
     port = free_port("127.0.0.1")
     base = f"http://127.0.0.1:{port}"
     with running_provider(tmp_path, redirect_uri=f"{base}/console/login/oidc/callback") as provider:
-        settings = Settings(
-            secret_key=SECRET, public_base_url=base, database_url="sqlite://", oidc_issuer=provider.issuer,
-            oidc_client_id=provider.client_id, oidc_client_secret=provider.client_secret,
-            oidc_display_name="Landes-Keycloak",
+        settings = console_settings(
+            base, oidc_issuer=provider.issuer, oidc_client_id=provider.client_id,
+            oidc_client_secret=provider.client_secret, oidc_display_name="Landes-Keycloak",
         )  # fmt: skip
         with PortalThread(create_app(settings, engine), port=port), chromium.connect() as browser:
             context = browser.new_context(viewport={"width": 1200, "height": 900})

@@ -7,24 +7,18 @@ reads but changes nothing.
 The coordinator operations are recorded here, not run (tests/workflows/test_console_email.py runs them)."""
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from config.settings import Settings
 from notifications.addressing import recipient_for, round_context
 from notifications.compose import compose_message
 from notifications.delivery import run_delivery
 from notifications.dev_mail_server import DevMailServer
 from notifications.message_kinds import MESSAGE_KINDS, Invitation
 from notifications.outbox import enqueue_messages
-from portal.app import create_app
-from portal.console.actions import ActionDone
 from portal.console.email_pages import EMAIL_POLICY
 from review_model import clock
 from review_model.group_messages import GroupMessageRefused
@@ -32,16 +26,14 @@ from review_model.people_filter import PeopleFilter, PersonState, Role
 from review_model.questionnaire import Text
 from review_model.refusals import Reason
 from review_model.tables import OutboxMessage, Participant, Round
-from review_model.vocabulary import OutboxState, StaffRole, Stage
+from review_model.vocabulary import OutboxState, Stage
 from tests.support.answers import HOSTILE
+from tests.support.console import RecordedActions, console_client, console_in_browser, windows_at_every_width
 from tests.support.outgoing_mail import ENVELOPE_FROM, SENDER, fast_options, smtp_for
-from tests.support.staff import console_post, form_csrf, log_in, staff_member
+from tests.support.staff import COORDINATOR, OBSERVER, console_post, form_csrf, round_staff
 from tests.support.staged_rounds import StagedRound, round_in_stage
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
-COORDINATOR = "koordination@land.example"
-OBSERVER = "beobachtung@bund.example"
 ROUND = "/console/rounds/staged-round"
 EMAIL = f"{ROUND}/email"
 OUTBOX = f"{EMAIL}/outbox"
@@ -50,42 +42,10 @@ TOKEN = re.compile(r"/[arc]/[A-Za-z0-9_-]{43}")
 BEN = "ben@nordhaven.example"
 
 
-class RecordedActions:
-    """The coordinator operations as the console calls them: recorded, answered, and nothing changed."""
-
-    def __init__(self, refusal: Exception | None = None) -> None:
-        self.calls: list[tuple[str, tuple]] = []
-        self.refusal = refusal
-
-    def retry_failed(self, *args: object) -> ActionDone:
-        self.calls.append(("retry_failed", args))
-        return ActionDone("Queued again.")
-
-    def message_group(self, *args: object) -> ActionDone:
-        self.calls.append(("message_group", args))
-        if self.refusal is not None:
-            raise self.refusal
-        return ActionDone("Message queued.")
-
-
-@contextmanager
-def console(engine: Engine, actions: RecordedActions | None, language: str = "en") -> Iterator[TestClient]:
-    settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
-    with TestClient(create_app(settings, engine, console_actions=actions)) as client:
-        client.get(f"/console/login?lang={language}")
-        yield client
-
-
 def staged(engine: Engine, stage: Stage) -> StagedRound:
     round_ = round_in_stage(engine, stage)
-    staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[round_.slug])
-    staff_member(engine, OBSERVER, StaffRole.observer, rounds=[round_.slug])
+    round_staff(engine, round_.slug)
     return round_
-
-
-@pytest.fixture
-def actions() -> RecordedActions:
-    return RecordedActions()
 
 
 def main_of(page: str) -> str:
@@ -96,8 +56,7 @@ def test_every_kind_is_previewed_in_both_languages_before_launch_with_links_that
     engine: Engine, actions: RecordedActions
 ):
     staged(engine, Stage.draft)
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         page = client.get(EMAIL)
         german = client.get(f"{EMAIL}?lang=de")
     assert page.status_code == 200
@@ -128,8 +87,7 @@ def test_every_kind_is_previewed_in_both_languages_before_launch_with_links_that
 
 def test_the_html_part_is_served_alone_under_a_policy_that_runs_nothing(engine: Engine, actions: RecordedActions):
     staged(engine, Stage.submission)
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         english = client.get(f"{EMAIL}/preview/reminder/en")
         german = client.get(f"{EMAIL}/preview/reminder/de")
         unknown = client.get(f"{EMAIL}/preview/no_such_kind/en")
@@ -173,8 +131,7 @@ def test_the_outbox_counts_by_state_and_lists_the_failed_with_the_servers_reply(
 ):
     staged_round = staged(engine, Stage.submission)
     refused, unbuildable = _failed_messages(engine, staged_round)
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         page = client.get(OUTBOX)
         german = client.get(f"{OUTBOX}?lang=de")
     main = main_of(page.text)
@@ -197,8 +154,7 @@ def test_the_outbox_says_when_it_lists_only_the_newest_failed_messages(
 ):
     refused, unbuildable = _failed_messages(engine, staged(engine, Stage.submission))
     monkeypatch.setattr("portal.console.email_pages.FAILED_SHOWN", 1)
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         main = main_of(client.get(OUTBOX).text)
     assert f'id="message-{unbuildable}"' in main and f'id="message-{refused}"' not in main
     assert "The newest 1 failed messages are listed; 1 older ones are not" in main
@@ -207,8 +163,7 @@ def test_the_outbox_says_when_it_lists_only_the_newest_failed_messages(
 def test_sending_again_asks_first_then_runs_the_operation_for_one_or_all(engine: Engine, actions: RecordedActions):
     staged_round = staged(engine, Stage.submission)
     refused, unbuildable = _failed_messages(engine, staged_round)
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         every = main_of(client.get(f"{OUTBOX}/retry").text)
         one = main_of(client.get(f"{OUTBOX}/retry?message={refused}").text)
         not_sendable = main_of(client.get(f"{OUTBOX}/retry?message={unbuildable}").text)
@@ -227,8 +182,8 @@ def test_sending_again_asks_first_then_runs_the_operation_for_one_or_all(engine:
     assert all_sent.status_code == 303 and all_sent.headers["location"] == OUTBOX
     assert one_sent.status_code == 303 and "Queued again." in after
     assert actions.calls == [
-        ("retry_failed", (staged_round.round_id, "staged-round", None, f"{COORDINATOR} (console)", "en")),
-        ("retry_failed", (staged_round.round_id, "staged-round", refused, f"{COORDINATOR} (console)", "en")),
+        ("retry_failed", (staged_round.round_id, "staged-round", None, f"{COORDINATOR} (console)", "en"), {}),
+        ("retry_failed", (staged_round.round_id, "staged-round", refused, f"{COORDINATOR} (console)", "en"), {}),
     ]
 
 
@@ -244,8 +199,7 @@ TYPED = {
 
 def test_a_message_to_a_group_is_previewed_with_its_count_and_words_then_sent(engine: Engine, actions: RecordedActions):
     staged_round = staged(engine, Stage.submission)
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         form = client.get(MESSAGE)
         assert form.status_code == 200
         for name, value in (("roles", "respondent"), ("kinds", "kommune"), ("lands", "BY"), ("states", "submitted")):
@@ -265,8 +219,8 @@ def test_a_message_to_a_group_is_previewed_with_its_count_and_words_then_sent(en
         sent = client.post(f"{MESSAGE}/send", data={**TYPED, "csrf": hidden["csrf"]}, follow_redirects=False)
         assert sent.status_code == 303 and sent.headers["location"] == OUTBOX
         assert "Message queued." in client.get(OUTBOX).text
-    ((name, args),) = actions.calls
-    assert name == "message_group"
+    ((name, args, kwargs),) = actions.calls
+    assert name == "message_group" and kwargs == {}
     assert args == (
         staged_round.round_id, "staged-round",
         PeopleFilter(roles=frozenset({Role.respondent}), states=frozenset({PersonState.not_submitted})),
@@ -278,10 +232,9 @@ def test_a_message_to_a_group_is_previewed_with_its_count_and_words_then_sent(en
 def test_nothing_typed_is_lost_when_the_preview_or_the_send_is_refused(engine: Engine):
     staged(engine, Stage.submission)
     refusal = GroupMessageRefused([Reason("nobody in round {slug} matches the filter", slug="staged-round")])
-    actions = RecordedActions(refusal)
+    actions = RecordedActions(refusals={"message_group": refusal})
     typed = {"kinds": "unternehmen", "lands": "BY", "subject_de": "Nur ein Betreff", "body_en": "Text only"}
-    with console(engine, actions, language="de") as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, language="de", logged_in_as=COORDINATOR) as client:
         csrf = form_csrf(client.get(MESSAGE).text)
         refused = client.post(f"{MESSAGE}/preview", data={"csrf": csrf, **typed})
         send_refused = client.post(f"{MESSAGE}/send", data={"csrf": csrf, **TYPED, "kinds": "kommune"})
@@ -300,14 +253,13 @@ def test_nothing_typed_is_lost_when_the_preview_or_the_send_is_refused(engine: E
     assert "in Runde staged-round passt niemand auf den Filter" in sent_main
     assert "Hinweis zur Frist &lt;script&gt;" in sent_main and 'value="kommune" checked' in sent_main
     assert again.status_code == 200 and ">die Frist endet bald." in main_of(again.text)
-    assert [name for name, _args in actions.calls] == ["message_group"]
+    assert [name for name, _args, _kwargs in actions.calls] == ["message_group"]
 
 
 def test_an_observer_reads_the_email_pages_and_every_post_is_refused(engine: Engine, actions: RecordedActions):
     staged_round = staged(engine, Stage.submission)
     refused, _unbuildable = _failed_messages(engine, staged_round)
-    with console(engine, actions) as client:
-        log_in(client, OBSERVER)
+    with console_client(engine, actions=actions, logged_in_as=OBSERVER) as client:
         previews = client.get(EMAIL)
         outbox = client.get(OUTBOX)
         message = client.get(MESSAGE)
@@ -331,8 +283,7 @@ def test_an_observer_reads_the_email_pages_and_every_post_is_refused(engine: Eng
 def test_a_round_the_person_is_not_named_for_is_not_found(engine: Engine, actions: RecordedActions):
     staged(engine, Stage.submission)
     round_in_stage(engine, Stage.submission, slug="other-round")
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         answers = [client.get(f"/console/rounds/other-round/email{tail}").status_code
                    for tail in ("", "/outbox", "/message", "/preview/invitation/de", "/outbox/retry")]  # fmt: skip
     assert answers == [404] * 5
@@ -342,24 +293,17 @@ def test_a_round_the_person_is_not_named_for_is_not_found(engine: Engine, action
 def test_the_outbox_with_failures_and_the_message_form_and_preview_pass_axe(engine: Engine, chromium, database_url):
     """The pages the console sweep cannot reach by address alone: the outbox listing failed messages, and the
     message form (shown with operations to run) and its preview (a POST), at both widths in both languages."""
-    from portal.background import PortalThread
-    from tests.support.browser import WIDTHS, require_axe
-    from tests.support.staff import log_in_browser, page_problems
+    from tests.support.browser import require_axe
+    from tests.support.staff import page_problems
 
     script = require_axe()
     staged_round = staged(engine, Stage.submission)
     _failed_messages(engine, staged_round)
-    settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")
     found: dict[str, list[str]] = {}
     recorded = RecordedActions()
-    app = create_app(settings, engine, console_actions=recorded)
-    with PortalThread(app) as portal, chromium.connect() as browser:
-        base = f"http://127.0.0.1:{portal.port}"
-        for width_name, (width, height) in WIDTHS.items():
-            for language in ("de", "en"):
-                context = browser.new_context(viewport={"width": width, "height": height})
-                page = context.new_page()
-                log_in_browser(page, base, COORDINATOR, language=language)
+    with console_in_browser(engine, chromium, actions=recorded) as (base, browser):
+        for language in ("de", "en"):
+            for width_name, width, page in windows_at_every_width(browser, base, COORDINATOR, language):
                 for name, path in (("outbox", OUTBOX), ("retry one", f"{OUTBOX}/retry?message=1"), ("form", MESSAGE)):
                     page.goto(base + path)
                     found[f"{name} ({language}) at {width_name}"] = page_problems(page, script, width)
@@ -380,10 +324,9 @@ def test_the_outbox_with_failures_and_the_message_form_and_preview_pass_axe(engi
                 page.click("form[action$='/email/message/preview'] button[type=submit]")
                 page.click("form[action$='/email/message/send'] button[type=submit]:not([formaction])")
                 page.wait_for_url(f"{base}{OUTBOX}")
-                context.close()
     assert {page: problems for page, problems in found.items() if problems} == {}
     # The text went from the form through the preview's hidden fields to the operation, paragraphs and all.
-    sent = [args for name, args in recorded.calls if name == "message_group"]
+    sent = [args for name, args, _kwargs in recorded.calls if name == "message_group"]
     assert len(sent) == 4 and {args[4].replace("\r\n", "\n") for args in sent} == {
         "die Frist endet bald.\n\nZweiter Absatz"
     }

@@ -3,34 +3,27 @@ the filters combined and kept from page to page, the CSV export guarded against 
 
 import csv
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from html import unescape
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
-from fastapi.testclient import TestClient
 from freezegun import freeze_time
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from config.settings import Settings
-from portal.app import create_app
 from review_model import clock
 from review_model.audit_history import CSV_HEADER
 from review_model.audit_trail import ROUND_DRIVER, record_event
 from review_model.moments import format_moment
 from review_model.spreadsheet_csv import FORMULA_STARTS
 from review_model.vocabulary import StaffRole, Stage
-from tests.support.staff import log_in, staff_member
+from tests.support.console import console_client
+from tests.support.staff import COORDINATOR, OBSERVER, round_staff, staff_member
 from tests.support.staged_rounds import ACTOR, StagedRound, round_in_stage
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
 SITE = "https://peer-review.example"
-COORDINATOR = "koordination@land.example"
-OBSERVER = "beobachtung@bund.example"
 BY_HAND = f"{COORDINATOR} (console)"
 PAGE = "/console/rounds/staged-round/history"
 EXPORT = "/console/rounds/staged-round/history.csv"
@@ -39,21 +32,11 @@ HOSTILE_DETAIL = '=HYPERLINK("http://evil.example","Details")'
 HOSTILE_ACTOR = "=cmd|' /C calc'!A0"
 
 
-@contextmanager
-def console(engine: Engine, email: str = COORDINATOR, language: str = "en") -> Iterator[TestClient]:
-    settings = Settings(secret_key=SECRET, public_base_url=SITE, database_url="sqlite://")
-    with TestClient(create_app(settings, engine), base_url=SITE) as client:
-        client.get(f"/console/login?lang={language}")
-        log_in(client, email)
-        yield client
-
-
 def a_round_with_history(engine: Engine) -> tuple[StagedRound, datetime]:
     """A round in its self-assessment (the factory recorded creating and opening it), then a coordinator's and
     the round driver's steps on three days from `start` on (09:00 UTC, the same day in Berlin)."""
     staged = round_in_stage(engine, Stage.submission)
-    staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[staged.slug])
-    staff_member(engine, OBSERVER, StaffRole.observer, rounds=[staged.slug])
+    round_staff(engine, staged.slug)
     start = (clock.now() + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
     deadline = (start + timedelta(days=20)).isoformat()
     steps = [
@@ -93,7 +76,7 @@ def local_day(moment: datetime) -> str:
 
 def test_the_history_says_who_did_what_when_newest_first_in_words(engine: Engine):
     _staged, start = a_round_with_history(engine)
-    with console(engine) as client:
+    with console_client(engine, logged_in_as=COORDINATOR, public_base_url=SITE) as client:
         page = client.get(PAGE)
     assert page.status_code == 200
     assert "<h1>History</h1>" in page.text and f'href="{PAGE}" aria-current="page"' in page.text
@@ -115,7 +98,7 @@ def test_the_history_says_who_did_what_when_newest_first_in_words(engine: Engine
 
 def test_the_history_in_german(engine: Engine):
     _staged, start = a_round_with_history(engine)
-    with console(engine, language="de") as client:
+    with console_client(engine, language="de", logged_in_as=COORDINATOR, public_base_url=SITE) as client:
         page = client.get(PAGE)
     rows = rows_of(page.text)
     assert "<h1>Verlauf</h1>" in page.text and "Als CSV exportieren" in page.text
@@ -128,7 +111,7 @@ def test_the_history_in_german(engine: Engine):
 
 def test_the_round_drivers_steps_are_marked_automatic_and_no_others(engine: Engine):
     a_round_with_history(engine)
-    with console(engine) as client:
+    with console_client(engine, logged_in_as=COORDINATOR, public_base_url=SITE) as client:
         page = client.get(PAGE)
     marked = ["automatic-mark" in row for row in raw_rows_of(page.text)]
     by_driver = [row.split('data-column="Who">')[1].startswith("Round driver") for row in raw_rows_of(page.text)]
@@ -137,7 +120,7 @@ def test_the_round_drivers_steps_are_marked_automatic_and_no_others(engine: Engi
 
 def test_the_filters_combine(engine: Engine):
     _staged, start = a_round_with_history(engine)
-    with console(engine) as client:
+    with console_client(engine, logged_in_as=COORDINATOR, public_base_url=SITE) as client:
 
         def shown(query: str) -> list[str]:
             page = client.get(f"{PAGE}?{query}")
@@ -161,7 +144,7 @@ def test_the_filters_combine(engine: Engine):
 
 def test_a_day_that_is_no_date_is_named_and_not_exported(engine: Engine):
     a_round_with_history(engine)
-    with console(engine) as client:
+    with console_client(engine, logged_in_as=COORDINATOR, public_base_url=SITE) as client:
         page = client.get(f"{PAGE}?from=31.12.2026&automatic=yes")
         export = client.get(f"{EXPORT}?from=31.12.2026")
         backwards = client.get(f"{PAGE}?from=2026-03-02&to=2026-03-01")
@@ -180,7 +163,7 @@ def test_paging_keeps_the_filters(engine: Engine):
                 record_event(session, staged.round_id, BY_HAND, "link sent again", participant=number)
         session.commit()
     mine = f"actor={quote_plus(BY_HAND)}&automatic=no"
-    with console(engine) as client:
+    with console_client(engine, logged_in_as=COORDINATOR, public_base_url=SITE) as client:
         first = client.get(f"{PAGE}?{mine}")
         assert "Entries 1 to 50 of 62" in first.text and "page 1 of 2" in first.text
         assert len(rows_of(first.text)) == 50 and "Newer entries" not in first.text
@@ -199,7 +182,7 @@ def test_paging_keeps_the_filters(engine: Engine):
 
 def test_the_csv_export_keeps_the_filters_and_guards_formulas(engine: Engine):
     staged, start = a_round_with_history(engine)
-    with console(engine) as client:
+    with console_client(engine, logged_in_as=COORDINATOR, public_base_url=SITE) as client:
         page = client.get(f"{PAGE}?automatic=no&from={local_day(start)}")
         everything = client.get(EXPORT)
         filtered = client.get(f"{EXPORT}?automatic=no&from={local_day(start)}")
@@ -221,7 +204,7 @@ def test_the_csv_export_keeps_the_filters_and_guards_formulas(engine: Engine):
 
 def test_observers_read_and_export_the_history(engine: Engine):
     a_round_with_history(engine)
-    with console(engine, OBSERVER) as client:
+    with console_client(engine, logged_in_as=OBSERVER, public_base_url=SITE) as client:
         page = client.get(PAGE)
         export = client.get(EXPORT)
     assert page.status_code == 200 and "Personal links revoked" in page.text
@@ -233,7 +216,7 @@ def test_a_coordinator_of_another_round_finds_neither_page_nor_export(engine: En
     round_in_stage(engine, Stage.draft, slug="other-round")
     other = "andere@land.example"
     staff_member(engine, other, StaffRole.coordinator, rounds=["other-round"])
-    with console(engine, other) as client:
+    with console_client(engine, logged_in_as=other, public_base_url=SITE) as client:
         own = client.get("/console/rounds/other-round/history")
         page = client.get(PAGE)
         export = client.get(EXPORT)

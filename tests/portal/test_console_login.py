@@ -2,7 +2,6 @@
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -11,33 +10,20 @@ from freezegun import freeze_time
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from config.settings import Settings
-from portal.app import create_app
 from review_model import clock
 from review_model.login_throttle import PAIR_LIMIT
 from review_model.staff import add_staff
 from review_model.staff_sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from review_model.tables import StaffPasswordLink, StaffSession
 from review_model.vocabulary import StaffRole, Stage
-from tests.support.staff import PASSWORD, console_post, form_csrf, log_in, staff_member
+from tests.support.console import console_client
+from tests.support.staff import COORDINATOR, OBSERVER, PASSWORD, console_post, form_csrf, log_in, staff_member
 from tests.support.staged_rounds import round_in_stage
-
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
-COORDINATOR = "koordination@land.example"
-
-
-@contextmanager
-def _client(engine: Engine, base_url: str = "http://testserver") -> Iterator[TestClient]:
-    """A browser on the console, which has chosen English (the console's default is German)."""
-    settings = Settings(secret_key=SECRET, public_base_url=base_url, database_url="sqlite://")
-    with TestClient(create_app(settings, engine), base_url=base_url) as client:
-        client.get("/console/login?lang=en")
-        yield client
 
 
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
-    with _client(engine) as client:
+    with console_client(engine) as client:
         yield client
 
 
@@ -73,7 +59,7 @@ def test_a_coordinator_logs_in_with_a_password_and_sees_only_the_rounds_named_fo
 
 def test_the_session_cookie_is_secure_behind_tls(engine: Engine):
     staff_member(engine, COORDINATOR, StaffRole.coordinator)
-    with _client(engine, "https://peer-review.example") as client:
+    with console_client(engine, public_base_url="https://peer-review.example") as client:
         answer = log_in(client, COORDINATOR)
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith("__Host-spr-console=") and "Secure" in cookie and "HttpOnly" in cookie
@@ -103,7 +89,7 @@ def test_login_starts_a_new_session_and_an_earlier_cookie_opens_nothing(engine: 
 
 def test_log_out_ends_this_session_and_log_out_everywhere_ends_every_one(engine: Engine):
     staff_member(engine, COORDINATOR, StaffRole.coordinator)
-    with _client(engine) as desk, _client(engine) as laptop:
+    with console_client(engine) as desk, console_client(engine) as laptop:
         log_in(desk, COORDINATOR)
         log_in(laptop, COORDINATOR)
         assert console_post(desk, "/console/logout", page_path="/console").status_code == 303
@@ -163,10 +149,10 @@ def test_guessing_is_throttled_but_the_owner_at_their_usual_address_still_logs_i
     engine: Engine, caplog: pytest.LogCaptureFixture
 ):
     staff_member(engine, COORDINATOR, StaffRole.coordinator)
-    with _client(engine) as owner:
+    with console_client(engine) as owner:
         assert log_in(owner, COORDINATOR).status_code == 303  # the owner's address is known from now on
     caplog.set_level(logging.WARNING, "spr.console")
-    with _client(engine) as guesser:
+    with console_client(engine) as guesser:
         for _ in range(PAIR_LIMIT):
             assert log_in(guesser, COORDINATOR, "a wrong guess 123").status_code == 401
         held = log_in(guesser, COORDINATOR, PASSWORD)  # even the right password is not checked now
@@ -222,8 +208,8 @@ def test_an_expired_password_link_does_not_work(engine: Engine, client: TestClie
 
 
 def test_an_observer_reads_a_round_but_every_post_is_refused(engine: Engine, client: TestClient, two_rounds: None):
-    staff_member(engine, "beobachtung@bund.example", StaffRole.observer, rounds=["round-one"])
-    log_in(client, "beobachtung@bund.example")
+    staff_member(engine, OBSERVER, StaffRole.observer, rounds=["round-one"])
+    log_in(client, OBSERVER)
     assert client.get("/console/rounds/round-one").status_code == 200
     assert client.get("/console/rounds/round-two").status_code == 404
 

@@ -4,7 +4,6 @@ checks them, every problem of both files named with its file, line and field, an
 import html
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,39 +12,27 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from config.settings import Settings
-from portal.app import MAX_BODY_BYTES, create_app
+from portal.app import MAX_BODY_BYTES
 from review_model.participant_import import read_participants_file
 from review_model.tables import AuditEvent, Enrolment, Organisation, Participant, Round, RoundStaff
 from review_model.vocabulary import StaffRole, Stage
 from tests.conftest import EXAMPLES
+from tests.support.console import console_client, console_in_browser, windows_at_every_width
 from tests.support.hostile_files import DEFAULTS, HOSTILE_ROUND_FILES, ROUND
-from tests.support.staff import form_csrf, log_in, staff_member
+from tests.support.staff import COORDINATOR, OBSERVER, form_csrf, staff_member
 from tests.support.staged_rounds import round_in_stage
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
-COORDINATOR = "koordination@land.example"
-OBSERVER = "beobachtung@bund.example"
 EXAMPLE_ROUND = (EXAMPLES / "round.yaml").read_bytes()
 EXAMPLE_PEOPLE = (EXAMPLES / "participants.csv").read_bytes()
 HEADER = "email,name,organisation,organisation_kind,state,language,roles\n"
-
-
-@contextmanager
-def _client(engine: Engine, language: str = "en") -> Iterator[TestClient]:
-    settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
-    with TestClient(create_app(settings, engine), base_url="http://testserver") as client:
-        client.get(f"/console/login?lang={language}")
-        yield client
 
 
 @pytest.fixture
 def coordinator(engine: Engine) -> Iterator[TestClient]:
     """A coordinator logged in, named for no round yet, reading English."""
     staff_member(engine, COORDINATOR, StaffRole.coordinator)
-    with _client(engine) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, logged_in_as=COORDINATOR) as client:
         yield client
 
 
@@ -167,8 +154,7 @@ def test_hostile_round_files_are_refused_with_line_and_key_and_create_nothing(en
     """The round files that once broke the command; one naming a questionnaire file (a device, a pipe) is
     refused before anything is opened: an uploaded file may not name files of this machine."""
     staff_member(engine, COORDINATOR, StaffRole.coordinator)
-    with _client(engine) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, logged_in_as=COORDINATOR) as client:
         answer = upload(client, (ROUND.format(**{**DEFAULTS, **hostile.fields}) + hostile.extra).encode())
     assert answer.status_code == 400
     listed = " ".join(problems_on(answer.text))
@@ -186,15 +172,13 @@ def test_a_questionnaire_file_named_by_path_cannot_be_used_and_the_page_says_so(
         ("en", "fragen.yaml is a file path: a round file sent through the console cannot name a questionnaire"),
         ("de", "fragen.yaml ist ein Dateipfad: Eine über die Konsole gesendete Rundendatei kann keine"),
     ):
-        with _client(engine, language) as client:
-            log_in(client, COORDINATOR)
+        with console_client(engine, language=language, logged_in_as=COORDINATOR) as client:
             answer = upload(client, round_file, EXAMPLE_PEOPLE)
         assert answer.status_code == 400
         assert expected in html.unescape(answer.text)
         assert "smart-city-self-assessment, spr-status" in html.unescape(answer.text)
     unknown = EXAMPLE_ROUND.replace(b"questionnaire: smart-city-self-assessment", b"questionnaire: stadt-check")
-    with _client(engine) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, logged_in_as=COORDINATOR) as client:
         listed = problems_on(upload(client, unknown, EXAMPLE_PEOPLE).text)
     assert listed[0].startswith("round.yaml:8: questionnaire: no questionnaire stadt-check ships with spr"), listed
     assert stored_counts(engine) == (0, 0, 0, 0)
@@ -269,8 +253,7 @@ def test_an_upload_of_ten_thousand_people_passes_but_the_participants_forms_keep
 
 def test_observers_may_not_create_rounds(engine: Engine):
     staff_member(engine, OBSERVER, StaffRole.observer)
-    with _client(engine) as client:
-        log_in(client, OBSERVER)
+    with console_client(engine, logged_in_as=OBSERVER) as client:
         assert 'href="/console/rounds/new"' not in client.get("/console").text
         page = client.get("/console/rounds/new")
         assert page.status_code == 403 and "Only administrators and coordinators create rounds." in page.text
@@ -305,8 +288,7 @@ def test_the_page_speaks_german_and_english(engine: Engine):
     staff_member(engine, COORDINATOR, StaffRole.coordinator)
     rows = EXAMPLE_PEOPLE.decode().splitlines(keepends=True)
     rows[2] = rows[2].replace("@", " at ", 1)
-    with _client(engine, "de") as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, language="de", logged_in_as=COORDINATOR) as client:
         page = client.get("/console/rounds/new")
         assert "Runde anlegen" in page.text and 'enctype="multipart/form-data"' in page.text
         answer = upload(client, EXAMPLE_ROUND, "".join(rows).encode())
@@ -315,8 +297,7 @@ def test_the_page_speaks_german_and_english(engine: Engine):
         created = upload(client, EXAMPLE_ROUND, EXAMPLE_PEOPLE)
         dashboard = client.get(created.headers["location"]).text
         assert "Runde beispielrunde im Entwurf angelegt" in dashboard
-    with _client(engine, "en") as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, language="en", logged_in_as=COORDINATOR) as client:
         assert "Create a round" in client.get("/console/rounds/new").text
     with Session(engine) as session:
         assert session.exec(select(col(Round.slug))).all() == ["beispielrunde"]
@@ -325,9 +306,8 @@ def test_the_page_speaks_german_and_english(engine: Engine):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the pages, not the database
 def test_the_page_and_its_problems_pass_axe_at_desktop_and_phone_width(engine: Engine, tmp_path, chromium,
                                                                        database_url):  # fmt: skip
-    from portal.background import PortalThread
-    from tests.support.browser import WIDTHS, require_axe
-    from tests.support.staff import log_in_browser, page_problems
+    from tests.support.browser import require_axe
+    from tests.support.staff import page_problems
 
     script = require_axe()
     staff_member(engine, COORDINATOR, StaffRole.coordinator)
@@ -335,14 +315,9 @@ def test_the_page_and_its_problems_pass_axe_at_desktop_and_phone_width(engine: E
     rows = EXAMPLE_PEOPLE.decode().splitlines(keepends=True)
     rows[2] = rows[2].replace("@", " at ", 1)
     (tmp_path / "participants.csv").write_text("".join(rows), encoding="utf-8")
-    settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")
     found: dict[str, list[str]] = {}
-    with PortalThread(create_app(settings, engine)) as portal, chromium.connect() as browser:
-        base = f"http://127.0.0.1:{portal.port}"
-        for name, (width, height) in WIDTHS.items():
-            context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
-            page = context.new_page()
-            log_in_browser(page, base, COORDINATOR)
+    with console_in_browser(engine, chromium) as (base, browser):
+        for name, width, page in windows_at_every_width(browser, base, COORDINATOR):
             page.goto(base + "/console/rounds/new")
             found[f"the form at {name}"] = page_problems(page, script, width)
             page.set_input_files("#round_file", str(tmp_path / "round.yaml"))
@@ -351,7 +326,6 @@ def test_the_page_and_its_problems_pass_axe_at_desktop_and_phone_width(engine: E
             page.wait_for_selector("#errors")
             assert len(problems_on(page.content())) == 2
             found[f"the problems at {name}"] = page_problems(page, script, width)
-            context.close()
     assert {page: problems for page, problems in found.items() if problems} == {}
     assert stored_counts(engine) == (0, 0, 0, 0)
 

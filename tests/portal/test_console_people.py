@@ -9,18 +9,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from config.settings import Settings
-from portal.app import create_app
 from portal.console import people_pages
 from portal.console.actions import ConsoleActions
 from review_model.tables import Enrolment, Participant
 from review_model.vocabulary import StaffRole, Stage
-from tests.support.staff import form_csrf, log_in, staff_member
+from tests.support.console import console_client
+from tests.support.staff import COORDINATOR, OBSERVER, form_csrf, staff_member
 from tests.support.staged_rounds import StagedRound, round_in_stage
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
-COORDINATOR = "koordination@land.example"
 PEOPLE = "/console/rounds/staged-round/people"
 
 
@@ -32,10 +29,7 @@ def staged(engine: Engine) -> StagedRound:
 @pytest.fixture
 def client(engine: Engine, staged: StagedRound) -> Iterator[TestClient]:
     staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[staged.slug])
-    settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
-    with TestClient(create_app(settings, engine), base_url="http://testserver") as client:
-        client.get("/console/login?lang=en")
-        log_in(client, COORDINATOR)
+    with console_client(engine, logged_in_as=COORDINATOR) as client:
         yield client
 
 
@@ -93,12 +87,9 @@ def test_asking_before_withdrawing_says_what_happens_and_changes_nothing(engine:
 
 
 def test_an_observer_sees_people_but_every_post_is_refused(engine: Engine, staged: StagedRound):
-    staff_member(engine, "beobachtung@bund.example", StaffRole.observer, rounds=[staged.slug])
-    settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
+    staff_member(engine, OBSERVER, StaffRole.observer, rounds=[staged.slug])
     dora = participant_id(engine, "dora@talbach.example")
-    with TestClient(create_app(settings, engine), base_url="http://testserver") as client:
-        client.get("/console/login?lang=en")
-        log_in(client, "beobachtung@bund.example")
+    with console_client(engine, logged_in_as=OBSERVER) as client:
         assert client.get(PEOPLE).status_code == 200
         page = client.get(f"{PEOPLE}/{dora}/withdraw").text
         assert "not change anything" in page and "<button" not in page.split("<main")[1]
@@ -109,11 +100,9 @@ def test_an_observer_sees_people_but_every_post_is_refused(engine: Engine, stage
 def test_writing_to_the_people_shown_starts_the_message_with_their_filter(engine: Engine, client: TestClient):
     people = client.get(f"{PEOPLE}?kind=region&state=not_submitted").text
     link = people.split('href="/console/rounds/staged-round/email/message?')[1].split('"')[0].replace("&amp;", "&")
-    settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
     # with operations (never called here), so that the page shows its form
-    with TestClient(create_app(settings, engine, console_actions=cast(ConsoleActions, object()))) as writer:
-        writer.get("/console/login?lang=en")
-        log_in(writer, COORDINATOR)
+    operations = cast(ConsoleActions, object())
+    with console_client(engine, actions=operations, logged_in_as=COORDINATOR) as writer:
         form = writer.get(f"/console/rounds/staged-round/email/message?{link}").text
     assert 'value="region" checked' in form and 'value="not_submitted" checked' in form
 

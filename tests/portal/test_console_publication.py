@@ -3,62 +3,24 @@ date, the page that says what publishing sends to whom before it runs, the publi
 what. The operation is recorded here, not run (tests/workflows/test_console_publication.py runs it)."""
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
-import pytest
-from fastapi.testclient import TestClient
 from freezegun import freeze_time
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from config.settings import Settings
-from portal.app import create_app
-from portal.console.actions import ActionDone
 from review_model import clock
 from review_model.tables import Enrolment, Participant, Round
-from review_model.vocabulary import StaffRole, Stage
-from tests.support.staff import console_post, form_csrf, log_in, staff_member
-from tests.support.staged_rounds import StagedRound, bring_round_to, round_in_stage
+from review_model.vocabulary import Stage
+from tests.support.console import RecordedActions, console_client
+from tests.support.staff import COORDINATOR, OBSERVER, console_post, form_csrf, round_staff
+from tests.support.staged_rounds import bring_round_to, round_in_stage
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
 SITE = "https://peer-review.example"
-COORDINATOR = "koordination@land.example"
-OBSERVER = "beobachtung@bund.example"
 ROUND = "/console/rounds/staged-round"
 PAGE = f"{ROUND}/publication"
 EVERYONE_REPLIED = {"anna": "Wir widersprechen.", "ben": "", "cara": "Danke.", "dora": ""}
-
-
-class RecordedActions:
-    """The coordinator operations as the console calls them: recorded, answered, and nothing changed."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple, dict]] = []
-
-    def close_stage(self, *args: object, **kwargs: object) -> ActionDone:
-        self.calls.append(("close_stage", args, kwargs))
-        return ActionDone("Closed.")
-
-
-@contextmanager
-def console(engine: Engine, actions: RecordedActions | None, language: str = "en") -> Iterator[TestClient]:
-    settings = Settings(secret_key=SECRET, public_base_url=SITE, database_url="sqlite://")
-    with TestClient(create_app(settings, engine, console_actions=actions), base_url=SITE) as client:
-        client.get(f"/console/login?lang={language}")
-        yield client
-
-
-@pytest.fixture
-def actions() -> RecordedActions:
-    return RecordedActions()
-
-
-def named_staff(engine: Engine, staged: StagedRound) -> None:
-    staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[staged.slug])
-    staff_member(engine, OBSERVER, StaffRole.observer, rounds=[staged.slug])
 
 
 def main_of(page: str) -> str:
@@ -78,9 +40,8 @@ def plan_publication(engine: Engine, round_id: int, days: int) -> None:
 
 def test_the_page_shows_who_has_replied_and_when(engine: Engine, actions: RecordedActions):
     staged = round_in_stage(engine, Stage.comment, replies={"anna": "Wir widersprechen.", "ben": ""})
-    named_staff(engine, staged)
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    round_staff(engine, staged.slug)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR, public_base_url=SITE) as client:
         page = client.get(PAGE)
     assert page.status_code == 200
     main = main_of(page.text)
@@ -100,10 +61,11 @@ def test_the_page_shows_who_has_replied_and_when(engine: Engine, actions: Record
 
 def test_the_page_in_german(engine: Engine, actions: RecordedActions):
     staged = round_in_stage(engine, Stage.comment, replies={"anna": "Wir widersprechen."})
-    named_staff(engine, staged)
+    round_staff(engine, staged.slug)
     plan_publication(engine, staged.round_id, days=3)
-    with console(engine, actions, language="de") as client:
-        log_in(client, COORDINATOR)
+    with console_client(
+        engine, actions=actions, language="de", logged_in_as=COORDINATOR, public_base_url=SITE
+    ) as client:
         main = main_of(client.get(PAGE).text)
     assert "<h1>Stellungnahme und Veröffentlichung</h1>" in main
     assert "1 begutachtete Organisation hat ihre Stellungnahme gesendet; 3 noch nicht." in main
@@ -116,9 +78,8 @@ def test_publishing_while_parties_may_still_reply_is_refused_with_every_reason(
     engine: Engine, actions: RecordedActions
 ):
     staged = round_in_stage(engine, Stage.comment, replies={"anna": "Wir widersprechen."})
-    named_staff(engine, staged)
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    round_staff(engine, staged.slug)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR, public_base_url=SITE) as client:
         asking = main_of(client.get(f"{ROUND}/publish").text)
         assert "the right of reply runs until" in asking
         assert "3 reviewed parties have not replied yet" in asking and "<button" not in asking
@@ -133,14 +94,13 @@ def test_publishing_now_says_what_is_sent_to_whom_then_closes_the_stage_with_pub
     engine: Engine, actions: RecordedActions
 ):
     staged = round_in_stage(engine, Stage.comment, replies=EVERYONE_REPLIED)
-    named_staff(engine, staged)
+    round_staff(engine, staged.slug)
     plan_publication(engine, staged.round_id, days=10)
     with Session(engine) as session:  # Dora's address bounced: she gets nothing
         dora = session.exec(select(Participant.id).where(Participant.email == "dora@talbach.example")).one()
         session.exec(select(Enrolment).where(Enrolment.participant_id == dora)).one().bounced_at = clock.now()
         session.commit()
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR, public_base_url=SITE) as client:
         asking = client.get(f"{ROUND}/publish")
         main = main_of(asking.text)
         assert "An email with the report&#39;s link goes to 3 people" in main
@@ -163,9 +123,10 @@ def test_publishing_now_says_what_is_sent_to_whom_then_closes_the_stage_with_pub
 
 def test_the_confirming_page_in_german(engine: Engine, actions: RecordedActions):
     staged = round_in_stage(engine, Stage.comment, replies=EVERYONE_REPLIED)
-    named_staff(engine, staged)
-    with console(engine, actions, language="de") as client:
-        log_in(client, COORDINATOR)
+    round_staff(engine, staged.slug)
+    with console_client(
+        engine, actions=actions, language="de", logged_in_as=COORDINATOR, public_base_url=SITE
+    ) as client:
         main = main_of(client.get(f"{ROUND}/publish").text)
     assert "Eine E-Mail mit dem Link zum Bericht geht an 4 Personen" in main
     assert "Veröffentlichen und den Link zum Bericht senden" in main
@@ -175,12 +136,14 @@ def test_after_the_right_of_reply_the_report_waits_for_its_date_and_can_be_publi
     engine: Engine, actions: RecordedActions
 ):
     staged = round_in_stage(engine, Stage.comment, replies={"anna": "Wir widersprechen."})
-    named_staff(engine, staged)
+    round_staff(engine, staged.slug)
     plan_publication(engine, staged.round_id, days=10)
     with Session(engine) as session:
         deadline = session.get(Round, staged.round_id).comment_deadline
-    with freeze_time(deadline + timedelta(days=1)), console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with (
+        freeze_time(deadline + timedelta(days=1)),
+        console_client(engine, actions=actions, logged_in_as=COORDINATOR, public_base_url=SITE) as client,
+    ):
         main = main_of(client.get(PAGE).text)
         assert "The right of reply has ended; the report waits for its planned publication on" in main
         asking = client.get(f"{ROUND}/publish")
@@ -192,9 +155,8 @@ def test_after_the_right_of_reply_the_report_waits_for_its_date_and_can_be_publi
 
 def test_before_the_right_of_reply_nothing_is_published(engine: Engine, actions: RecordedActions):
     staged = round_in_stage(engine, Stage.drafting)
-    named_staff(engine, staged)
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    round_staff(engine, staged.slug)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR, public_base_url=SITE) as client:
         main = main_of(client.get(PAGE).text)
         assert "The right of reply opens once every drafted recommendation is approved or rejected" in main
         assert f"{ROUND}/publish" not in main
@@ -207,9 +169,8 @@ def test_before_the_right_of_reply_nothing_is_published(engine: Engine, actions:
 def test_once_published_the_page_links_the_published_files(engine: Engine, actions: RecordedActions):
     staged = round_in_stage(engine, Stage.comment, replies=EVERYONE_REPLIED)
     bring_round_to(engine, staged.round_id, Stage.published)
-    named_staff(engine, staged)
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    round_staff(engine, staged.slug)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR, public_base_url=SITE) as client:
         main = main_of(client.get(PAGE).text)
         assert "The report was published on" in main and f"{ROUND}/publish" not in main
         for href in (
@@ -227,9 +188,8 @@ def test_once_published_the_page_links_the_published_files(engine: Engine, actio
 
 def test_an_observer_reads_the_page_and_cannot_publish(engine: Engine, actions: RecordedActions):
     staged = round_in_stage(engine, Stage.comment, replies=EVERYONE_REPLIED)
-    named_staff(engine, staged)
-    with console(engine, actions) as client:
-        log_in(client, OBSERVER)
+    round_staff(engine, staged.slug)
+    with console_client(engine, actions=actions, logged_in_as=OBSERVER, public_base_url=SITE) as client:
         assert "Reply sent" in client.get(PAGE).text
         asking = client.get(f"{ROUND}/publish")
         assert "not change anything" in asking.text and '<button type="submit">Publish' not in asking.text

@@ -5,73 +5,36 @@ The coordinator operations are recorded here, not run (tests/workflows/test_cons
 them as flows)."""
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from freezegun import freeze_time
 from markupsafe import escape
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from config.settings import Settings
 from config.translations import N_
-from portal.app import create_app
-from portal.console.actions import ActionDone
 from review_model.refusals import Reason, Refused
 from review_model.tables import Recommendation, Round
 from review_model.vocabulary import ActionLevel, RecommendationStatus, StaffRole, Stage
 from tests.support.answers import HOSTILE
-from tests.support.staff import console_post, form_csrf, log_in, staff_member
+from tests.support.console import RecordedActions, console_client
+from tests.support.staff import COORDINATOR, OBSERVER, console_post, form_csrf, log_in, round_staff, staff_member
 from tests.support.staged_rounds import StagedRound, bring_round_to, round_in_stage
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
-COORDINATOR = "koordination@land.example"
-OBSERVER = "beobachtung@bund.example"
 ROUND = "/console/rounds/staged-round"
 PAGE = f"{ROUND}/recommendations"
 # Every peer writes the same comment beside one rating: the recommendation on mobility quotes it.
 REVIEW_COMMENTS = {"mobilitaet.teilhabe/comment": f"Kaum Beteiligung {HOSTILE}"}
 
 
-class RecordedActions:
-    """The coordinator operations as the console calls them: recorded, answered, and nothing changed."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple, dict]] = []
-
-    def decide_recommendations(self, *args: object, **kwargs: object) -> ActionDone:
-        self.calls.append(("decide_recommendations", args, kwargs))
-        return ActionDone("Decided.")
-
-    def edit_recommendation(self, *args: object, **kwargs: object) -> ActionDone:
-        self.calls.append(("edit_recommendation", args, kwargs))
-        return ActionDone("Edited.")
-
-
-@contextmanager
-def console(engine: Engine, actions: RecordedActions | None, language: str = "en") -> Iterator[TestClient]:
-    settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
-    with TestClient(create_app(settings, engine, console_actions=actions)) as client:
-        client.get(f"/console/login?lang={language}")
-        yield client
-
-
 @pytest.fixture
 def drafted(engine: Engine) -> StagedRound:
     """A round in its drafting stage with its drafts, a coordinator and an observer named for it."""
     staged = round_in_stage(engine, Stage.drafting, review_comments=REVIEW_COMMENTS)
-    staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[staged.slug])
-    staff_member(engine, OBSERVER, StaffRole.observer, rounds=[staged.slug])
+    round_staff(engine, staged.slug)
     return staged
-
-
-@pytest.fixture
-def actions() -> RecordedActions:
-    return RecordedActions()
 
 
 def recommendations(engine: Engine) -> list[Recommendation]:
@@ -97,8 +60,7 @@ def test_the_list_shows_each_recommendation_by_level_with_both_texts_and_its_evi
     engine: Engine, drafted: StagedRound, actions: RecordedActions
 ):
     stored = recommendations(engine)
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         page = client.get(PAGE)
     assert page.status_code == 200
     main = main_of(page.text)
@@ -126,8 +88,7 @@ def test_the_list_shows_each_recommendation_by_level_with_both_texts_and_its_evi
 
 
 def test_the_list_in_german(engine: Engine, drafted: StagedRound, actions: RecordedActions):
-    with console(engine, actions, language="de") as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, language="de", logged_in_as=COORDINATOR) as client:
         main = main_of(client.get(PAGE).text)
     assert "<h1>Empfehlungen</h1>" in main
     assert "Entwurfsbericht auf Deutsch" in main and "Belege" in main
@@ -139,8 +100,7 @@ def test_deciding_asks_first_with_the_chosen_listed_then_runs_the_operation(
     engine: Engine, drafted: StagedRound, actions: RecordedActions
 ):
     first, second = recommendations(engine)[:2]
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         asking = client.get(f"{PAGE}/decide", params={"ids": [first.id, second.id], "decision": "reject"})
         assert asking.status_code == 200
         main = main_of(asking.text)
@@ -167,8 +127,7 @@ def test_deciding_asks_first_with_the_chosen_listed_then_runs_the_operation(
 def test_a_decision_is_refused_with_every_reason_when_nothing_or_an_unknown_recommendation_is_chosen(
     engine: Engine, drafted: StagedRound, actions: RecordedActions
 ):
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         nothing = main_of(client.get(f"{PAGE}/decide").text)
         assert "Choose whether to approve or to reject" in nothing and "Choose at least one recommendation" in nothing
         assert "<button" not in nothing
@@ -185,8 +144,7 @@ def test_an_edit_refused_keeps_everything_typed_and_names_every_reason(
 ):
     target = quoted(engine)
     edit = f"{PAGE}/{target.id}/edit"
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         form = client.get(edit)
         assert form.status_code == 200
         assert f">{shown(target.text_de)}</textarea>" in form.text
@@ -211,8 +169,7 @@ def test_an_edit_refused_keeps_everything_typed_and_names_every_reason(
 
 def test_an_edit_runs_the_operation_with_what_was_typed(engine: Engine, drafted: StagedRound, actions: RecordedActions):
     target = quoted(engine)
-    with console(engine, actions, language="de") as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, language="de", logged_in_as=COORDINATOR) as client:
         edit = f"{PAGE}/{target.id}/edit"
         saved = client.post(edit, data={"csrf": form_csrf(client.get(edit).text), "text_de": "Zeile eins\r\nZeile zwei",
                                         "text_en": "", "priority": "3", "remove_quote": "1"},
@@ -230,8 +187,7 @@ def test_an_approved_recommendation_says_it_goes_back_to_draft_when_edited(engin
     with Session(engine) as session:
         session.get(Recommendation, target.id).status = RecommendationStatus.approved
         session.commit()
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         form = client.get(f"{PAGE}/{target.id}/edit").text
     assert "This recommendation is approved. Once changed, it goes back to draft" in form
 
@@ -240,8 +196,7 @@ def test_after_the_drafting_stage_the_recommendations_are_read_only(engine: Engi
     staged = round_in_stage(engine, Stage.comment)
     staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[staged.slug])
     target = recommendations(engine)[0]
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         main = main_of(client.get(PAGE).text)
         assert "here they can only be read" in main and 'name="ids"' not in main and "/edit" not in main
         assert "approved" in main
@@ -261,8 +216,7 @@ def test_an_observer_reads_everything_and_every_post_is_refused(
     engine: Engine, drafted: StagedRound, actions: RecordedActions
 ):
     target = quoted(engine)
-    with console(engine, actions) as client:
-        log_in(client, OBSERVER)
+    with console_client(engine, actions=actions, logged_in_as=OBSERVER) as client:
         main = main_of(client.get(PAGE).text)
         assert shown(target.text_de) in main and 'name="ids"' not in main and "/edit" not in main
         assert "not change anything" in main
@@ -281,8 +235,7 @@ def test_a_recommendation_of_another_round_is_not_found(engine: Engine, drafted:
     other = round_in_stage(engine, Stage.drafting, slug="other-round")
     with Session(engine) as session:
         foreign = session.exec(select(Recommendation.id).where(Recommendation.round_id == other.round_id)).first()
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         assert client.get(f"{PAGE}/{foreign}/edit").status_code == 404
         assert client.get("/console/rounds/other-round/recommendations").status_code == 404  # not named for it
         refused = console_post(client, f"{PAGE}/{foreign}/edit", page_path=PAGE, text_de="Neu", priority="1")
@@ -291,7 +244,7 @@ def test_a_recommendation_of_another_round_is_not_found(engine: Engine, drafted:
 
 
 def test_the_draft_report_is_the_report_as_it_stands_for_staff_only(engine: Engine, drafted: StagedRound):
-    with console(engine, None) as client:
+    with console_client(engine, actions=None) as client:
         assert client.get(f"{ROUND}/draft-report", follow_redirects=False).status_code == 303  # to the login
         log_in(client, COORDINATOR)
         english = client.get(f"{ROUND}/draft-report?lang=en")
@@ -311,8 +264,7 @@ def test_the_draft_report_of_a_round_without_findings_or_already_published(engin
     early = round_in_stage(engine, Stage.review, slug="early-round")
     staged = round_in_stage(engine, Stage.comment, replies={"anna": "Danke.", "ben": "", "cara": "", "dora": ""})
     staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[early.slug, staged.slug])
-    with console(engine, None) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=None, logged_in_as=COORDINATOR) as client:
         waiting = client.get("/console/rounds/early-round/draft-report")
         assert waiting.status_code == 404 and "The round has no findings yet" in waiting.text
         with Session(engine) as session:
@@ -323,20 +275,13 @@ def test_the_draft_report_of_a_round_without_findings_or_already_published(engin
         assert published.status_code == 303 and published.headers["location"] == "/reports/staged-round?lang=en"
 
 
-class RefusingActions(RecordedActions):
-    """An operation that refuses what the page's own checks let through (the round moved on meanwhile)."""
-
-    def edit_recommendation(self, *args: object, **kwargs: object) -> ActionDone:
-        super().edit_recommendation(*args, **kwargs)
-        raise Refused([Reason(N_("no findings are consolidated yet")), "a reason worded by the operation"])
-
-
 def test_a_refusal_of_the_operation_is_shown_beside_the_form_with_what_was_typed(engine: Engine, drafted: StagedRound):
-    actions = RefusingActions()
+    # An operation that refuses what the page's own checks let through (the round moved on meanwhile).
+    refusal = Refused([Reason(N_("no findings are consolidated yet")), "a reason worded by the operation"])
+    actions = RecordedActions(refusals={"edit_recommendation": refusal})
     target = recommendations(engine)[0]
     edit = f"{PAGE}/{target.id}/edit"
-    with console(engine, actions, language="de") as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, language="de", logged_in_as=COORDINATOR) as client:
         typed = {"text_de": "Meine neue Fassung", "text_en": "My new wording", "priority": "2"}
         refused = client.post(edit, data={"csrf": form_csrf(client.get(edit).text), **typed})
     assert refused.status_code == 422 and len(actions.calls) == 1
@@ -354,7 +299,6 @@ def test_a_round_whose_findings_called_for_no_recommendation_says_so(engine: Eng
         for recommendation in session.exec(select(Recommendation)).all():
             session.delete(recommendation)
         session.commit()
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         main = main_of(client.get(PAGE).text)
     assert "The round's findings called for no recommendation" in main and 'name="ids"' not in main

@@ -7,50 +7,23 @@ as flows)."""
 
 import re
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from freezegun import freeze_time
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from config.settings import Settings
-from portal.app import create_app
 from portal.console import paging
-from portal.console.actions import ActionDone
 from review_model.tables import Enrolment, Participant, ReviewAssignment, Round
 from review_model.vocabulary import StaffRole, Stage
-from tests.support.staff import console_post, form_csrf, log_in, staff_member
+from tests.support.console import RecordedActions, console_client
+from tests.support.staff import COORDINATOR, OBSERVER, console_post, form_csrf, round_staff, staff_member
 from tests.support.staged_rounds import StagedRound, round_in_stage
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
-COORDINATOR = "koordination@land.example"
-OBSERVER = "beobachtung@bund.example"
 ROUND = "/console/rounds/staged-round"
 PAGE = f"{ROUND}/reviews"
-
-
-class RecordedActions:
-    """The coordinator operations as the console calls them: recorded, answered, nothing changed."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple]] = []
-
-    def remind(self, *args: object) -> ActionDone:
-        self.calls.append(("remind", args))
-        return ActionDone("Reminded.")
-
-
-@contextmanager
-def console(engine: Engine, actions: RecordedActions | None, language: str = "en") -> Iterator[TestClient]:
-    settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
-    with TestClient(create_app(settings, engine, console_actions=actions)) as client:
-        client.get(f"/console/login?lang={language}")
-        yield client
 
 
 @pytest.fixture
@@ -58,8 +31,7 @@ def reviewing(engine: Engine) -> StagedRound:
     """A round in its review stage in which Anna has submitted her reviews and nobody else; a coordinator and an
     observer named for it."""
     staged = round_in_stage(engine, Stage.review, reviewed=["anna"])
-    staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[staged.slug])
-    staff_member(engine, OBSERVER, StaffRole.observer, rounds=[staged.slug])
+    round_staff(engine, staged.slug)
     return staged
 
 
@@ -88,8 +60,7 @@ def row_names(text: str, heading: str) -> list[str]:
 def test_the_reviews_per_party_and_per_reviewer_those_behind_first(engine: Engine, reviewing: StagedRound):
     asked = loads(engine)
     behind = sorted(who for who in asked if who != "anna")
-    with console(engine, RecordedActions()) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=RecordedActions(), logged_in_as=COORDINATOR) as client:
         page = client.get(PAGE)
     assert page.status_code == 200
     text = " ".join(page.text.split())
@@ -110,8 +81,7 @@ def test_the_reviews_per_party_and_per_reviewer_those_behind_first(engine: Engin
 
 
 def test_the_reviews_in_german(engine: Engine, reviewing: StagedRound):
-    with console(engine, RecordedActions(), "de") as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=RecordedActions(), language="de", logged_in_as=COORDINATOR) as client:
         text = " ".join(client.get(PAGE).text.split())
     assert "<h1>Gutachten</h1>" in text and "Je begutachteter Organisation" in text and "Je gutachtender Person" in text
     assert "nie erinnert" in text and "Begutachtungsfrist" in text
@@ -121,8 +91,7 @@ def test_the_reviews_in_german(engine: Engine, reviewing: StagedRound):
 def test_reminding_one_reviewer_asks_first_and_names_them(engine: Engine, reviewing: StagedRound):
     actions = RecordedActions()
     ben, asked = participant_id(engine, "ben"), loads(engine)["ben"]
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         asking = client.get(f"{PAGE}/remind/{ben}")
         assert actions.calls == []  # asking changes nothing
         text = " ".join(asking.text.split())
@@ -131,14 +100,15 @@ def test_reminding_one_reviewer_asks_first_and_names_them(engine: Engine, review
         done = console_post(client, f"{PAGE}/remind/{ben}")
         assert done.status_code == 303 and done.headers["location"] == PAGE
         assert "Reminded." in client.get(PAGE).text
-    assert actions.calls == [("remind", (reviewing.round_id, "staged-round", ben, f"{COORDINATOR} (console)", "en"))]
+    assert actions.calls == [
+        ("remind", (reviewing.round_id, "staged-round", ben, f"{COORDINATOR} (console)", "en"), {})
+    ]
 
 
 def test_someone_who_is_done_or_reviews_nothing_is_not_reminded(engine: Engine, reviewing: StagedRound):
     actions = RecordedActions()
     anna = participant_id(engine, "anna")
-    with console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
         assert "Anna Keller has no review open." in client.get(f"{PAGE}/remind/{anna}").text
         assert "Nobody of that number reviews in this round." in client.get(f"{PAGE}/remind/999999").text
         refused = console_post(client, f"{PAGE}/remind/{anna}", PAGE)
@@ -151,14 +121,15 @@ def test_reminding_every_reviewer_with_open_reviews_gives_the_exact_count(engine
     actions = RecordedActions()
     asked = loads(engine)
     behind = [who for who in asked if who != "anna"]
-    with console(engine, actions, "de") as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=actions, language="de", logged_in_as=COORDINATOR) as client:
         text = " ".join(client.get(f"{PAGE}/remind").text.split())
         reviews = sum(asked[who] for who in behind)
         assert (f"Jetzt geht eine Erinnerung an jede von {len(behind)} gutachtenden Personen mit zusammen {reviews} "
                 "offenen Gutachten") in text  # fmt: skip
         assert console_post(client, f"{PAGE}/remind").status_code == 303
-    assert actions.calls == [("remind", (reviewing.round_id, "staged-round", None, f"{COORDINATOR} (console)", "de"))]
+    assert actions.calls == [
+        ("remind", (reviewing.round_id, "staged-round", None, f"{COORDINATOR} (console)", "de"), {})
+    ]
 
 
 def test_after_the_review_deadline_the_late_come_first_and_nobody_is_reminded(engine: Engine, reviewing):
@@ -167,8 +138,10 @@ def test_after_the_review_deadline_the_late_come_first_and_nobody_is_reminded(en
     with Session(engine) as session:
         deadline = session.exec(select(Round.review_deadline)).one()
     ben = participant_id(engine, "ben")
-    with freeze_time(deadline + timedelta(minutes=1)), console(engine, actions) as client:
-        log_in(client, COORDINATOR)
+    with (
+        freeze_time(deadline + timedelta(minutes=1)),
+        console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client,
+    ):
         text = " ".join(client.get(PAGE).text.split())
         late = sum(asked.values()) - asked["anna"]
         assert f"{sum(asked.values())} asked for, {asked['anna']} submitted, {late} open, {late} late" in text
@@ -187,8 +160,7 @@ def test_after_the_review_deadline_the_late_come_first_and_nobody_is_reminded(en
 
 def test_long_lists_come_a_page_at_a_time(engine: Engine, reviewing: StagedRound, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(paging, "PAGE_SIZE", 1)
-    with console(engine, RecordedActions()) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=RecordedActions(), logged_in_as=COORDINATOR) as client:
         first = client.get(PAGE).text
         last = client.get(f"{PAGE}?reviewers=99").text
     reviewers = len(loads(engine))
@@ -201,8 +173,7 @@ def test_long_lists_come_a_page_at_a_time(engine: Engine, reviewing: StagedRound
 def test_an_observer_reads_the_reviews_but_reminds_nobody(engine: Engine, reviewing: StagedRound):
     actions = RecordedActions()
     ben = participant_id(engine, "ben")
-    with console(engine, actions) as client:
-        log_in(client, OBSERVER)
+    with console_client(engine, actions=actions, logged_in_as=OBSERVER) as client:
         page = client.get(PAGE)
         assert page.status_code == 200 and "Ben Hansen" in page.text and f"{PAGE}/remind" not in page.text
         csrf = form_csrf(page.text)  # the logout form's: a valid token of the observer's session
@@ -215,8 +186,7 @@ def test_an_observer_reads_the_reviews_but_reminds_nobody(engine: Engine, review
 def test_before_the_review_stage_no_review_is_asked_for(engine: Engine):
     staged = round_in_stage(engine, Stage.assignment)
     staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[staged.slug])
-    with console(engine, RecordedActions()) as client:
-        log_in(client, COORDINATOR)
+    with console_client(engine, actions=RecordedActions(), logged_in_as=COORDINATOR) as client:
         text = client.get(PAGE).text
         remind = client.get(f"{PAGE}/remind").text
     assert "No review is asked for yet" in text

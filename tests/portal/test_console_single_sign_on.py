@@ -9,29 +9,24 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from config.settings import Settings
-from portal.app import create_app
 from review_model import clock
 from review_model.staff import add_staff
 from review_model.vocabulary import StaffRole, Stage
+from tests.support.console import console_client
 from tests.support.oidc import UNVERIFIED, OidcProvider, sign_in_at_provider
+from tests.support.staff import COORDINATOR
 from tests.support.staged_rounds import round_in_stage
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
 BASE = "http://127.0.0.1:8000"  # the redirect URI the test provider has registered for the console
-COORDINATOR = "koordination@land.example"
 
 
 @pytest.fixture
 def client(engine: Engine, oidc_provider: OidcProvider) -> Iterator[TestClient]:
-    settings = Settings(
-        secret_key=SECRET, public_base_url=BASE, database_url="sqlite://", oidc_issuer=oidc_provider.issuer,
-        oidc_client_id=oidc_provider.client_id, oidc_client_secret=oidc_provider.client_secret,
-        oidc_display_name="Landes-Keycloak",
-    )  # fmt: skip
-    with TestClient(create_app(settings, engine), base_url=BASE) as client:
-        client.get("/console/login?lang=en")
+    with console_client(
+        engine, public_base_url=BASE, oidc_issuer=oidc_provider.issuer, oidc_client_id=oidc_provider.client_id,
+        oidc_client_secret=oidc_provider.client_secret, oidc_display_name="Landes-Keycloak",
+    ) as client:  # fmt: skip
         yield client
 
 
@@ -79,7 +74,6 @@ def test_no_account_an_unverified_address_or_a_tampered_answer_gets_no_session(e
 
 
 def test_without_a_provider_configured_there_is_no_single_sign_on(engine: Engine):
-    settings = Settings(secret_key=SECRET, public_base_url=BASE, database_url="sqlite://")
-    with TestClient(create_app(settings, engine), base_url=BASE) as client:
+    with console_client(engine, public_base_url=BASE) as client:
         assert "Log in with" not in client.get("/console/login?lang=en").text
         assert client.get("/console/login/oidc", follow_redirects=False).status_code == 404

@@ -4,35 +4,22 @@ link to set a password, and name them for rounds; nobody else finds the page."""
 import html
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from config.settings import Settings
-from portal.app import create_app
 from review_model.tables import AuditEvent, RoundStaff, StaffAccount, StaffSession
 from review_model.vocabulary import StaffRole, Stage
-from tests.support.staff import PASSWORD, console_post, form_csrf, log_in, staff_member
+from tests.support.console import console_client, console_in_browser, windows_at_every_width
+from tests.support.staff import COORDINATOR, OBSERVER, PASSWORD, console_post, form_csrf, log_in, staff_member
 from tests.support.staged_rounds import round_in_stage
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
 ADMIN = "verwaltung@land.example"
-COORDINATOR = "koordination@land.example"
-OBSERVER = "beobachtung@bund.example"
 NEWCOMER = "neu@kreis.example"
 ACTOR = f"{ADMIN} (console)"
-
-
-@contextmanager
-def _client(engine: Engine, language: str = "en") -> Iterator[TestClient]:
-    settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
-    with TestClient(create_app(settings, engine), base_url="http://testserver") as client:
-        client.get(f"/console/login?lang={language}")
-        yield client
 
 
 @pytest.fixture
@@ -45,8 +32,7 @@ def rounds(engine: Engine) -> dict[str, int]:
 @pytest.fixture
 def admin(engine: Engine, rounds: dict[str, int]) -> Iterator[TestClient]:
     staff_member(engine, ADMIN, StaffRole.admin)
-    with _client(engine) as client:
-        log_in(client, ADMIN)
+    with console_client(engine, logged_in_as=ADMIN) as client:
         yield client
 
 
@@ -91,7 +77,7 @@ def test_an_administrator_adds_a_member_whose_link_is_shown_once_and_works(
         ]
     assert actions_by(engine, ACTOR) == ["staff named for round", "staff added"]
 
-    with _client(engine) as newcomer:
+    with console_client(engine) as newcomer:
         page = newcomer.get(path)
         assert page.status_code == 200 and NEWCOMER in page.text
         data = {"csrf": form_csrf(page.text), "password": PASSWORD, "confirmation": PASSWORD}
@@ -124,8 +110,7 @@ def test_observers_and_coordinators_do_not_find_the_staff_pages(engine: Engine, 
     admin_id = account_id(engine, ADMIN)
     for email, role in ((OBSERVER, StaffRole.observer), (COORDINATOR, StaffRole.coordinator)):
         staff_member(engine, email, role, rounds=["round-one"])
-        with _client(engine) as client:
-            log_in(client, email)
+        with console_client(engine, logged_in_as=email) as client:
             rounds_page = client.get("/console").text
             assert 'href="/console/staff"' not in rounds_page
             for path in ("/console/staff", f"/console/staff/{admin_id}", f"/console/staff/{admin_id}/remove"):
@@ -151,7 +136,7 @@ def test_a_new_password_link_replaces_the_one_before(engine: Engine, admin: Test
     assert first.status_code == second.status_code == 200
     assert second.headers["cache-control"] == "no-store"
     assert f"A new link for {COORDINATOR}; links issued before no longer work." in second.text
-    with _client(engine) as browser:
+    with console_client(engine) as browser:
         assert browser.get(link_on(first.text)).status_code == 404
         assert browser.get(link_on(second.text)).status_code == 200
         assert log_in(browser, COORDINATOR).status_code == 303  # the password stays until they set another
@@ -182,8 +167,7 @@ def test_a_member_is_named_for_rounds_and_no_longer(engine: Engine, admin: TestC
 
 def test_removing_asks_first_and_the_last_administrator_stays(engine: Engine, admin: TestClient):
     staff_member(engine, COORDINATOR, StaffRole.coordinator)
-    with _client(engine) as coordinator:
-        log_in(coordinator, COORDINATOR)
+    with console_client(engine, logged_in_as=COORDINATOR) as coordinator:
         member = f"/console/staff/{account_id(engine, COORDINATOR)}"
         for _ in range(2):  # the page that asks changes nothing
             asking = admin.get(f"{member}/remove")
@@ -210,16 +194,14 @@ def test_removing_asks_first_and_the_last_administrator_stays(engine: Engine, ad
 
 def test_the_staff_pages_speak_german_and_english(engine: Engine, rounds: dict[str, int]):
     staff_member(engine, ADMIN, StaffRole.admin)
-    with _client(engine, "de") as client:
-        log_in(client, ADMIN)
+    with console_client(engine, language="de", logged_in_as=ADMIN) as client:
         page = client.get("/console/staff").text
         assert "<h1>Mitarbeitende</h1>" in page and "Mitarbeitende hinzufügen" in page and "Administration" in page
         answer = client.post("/console/staff", data={"csrf": form_csrf(page), "email": NEWCOMER, "role": "observer"})
         assert "Geben Sie diesen Link selbst weiter." in answer.text
         member = client.get(f"/console/staff/{account_id(engine, NEWCOMER)}").text
         assert "Neuen Link ausgeben" in member and "Beobachtung" in member
-    with _client(engine, "en") as client:
-        log_in(client, ADMIN)
+    with console_client(engine, language="en", logged_in_as=ADMIN) as client:
         page = client.get("/console/staff").text
         assert "<h1>Staff</h1>" in page and "Add a member of staff" in page and "never" in page
 
@@ -227,22 +209,16 @@ def test_the_staff_pages_speak_german_and_english(engine: Engine, rounds: dict[s
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the pages, not the database
 def test_the_staff_pages_pass_axe_at_desktop_and_phone_width(engine: Engine, rounds: dict[str, int], chromium,
                                                               database_url):  # fmt: skip
-    from portal.background import PortalThread
-    from tests.support.browser import WIDTHS, require_axe
-    from tests.support.staff import log_in_browser, page_problems
+    from tests.support.browser import require_axe
+    from tests.support.staff import page_problems
 
     script = require_axe()
     staff_member(engine, ADMIN, StaffRole.admin)
     staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=["round-one"])
     member = f"/console/staff/{account_id(engine, COORDINATOR)}"
-    settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")
     found: dict[str, list[str]] = {}
-    with PortalThread(create_app(settings, engine)) as portal, chromium.connect() as browser:
-        base = f"http://127.0.0.1:{portal.port}"
-        for name, (width, height) in WIDTHS.items():
-            context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
-            page = context.new_page()
-            log_in_browser(page, base, ADMIN)
+    with console_in_browser(engine, chromium) as (base, browser):
+        for name, width, page in windows_at_every_width(browser, base, ADMIN):
             for path in ("/console/staff", member, f"{member}/remove"):
                 page.goto(base + path)
                 found[f"{path} at {name}"] = page_problems(page, script, width)
@@ -255,5 +231,4 @@ def test_the_staff_pages_pass_axe_at_desktop_and_phone_width(engine: Engine, rou
             page.click("form[action='/console/staff'] button")  # refused: the page with its reasons
             page.wait_for_selector("#errors")
             found[f"refused at {name}"] = page_problems(page, script, width)
-            context.close()
     assert {page: problems for page, problems in found.items() if problems} == {}

@@ -15,6 +15,7 @@ from workflows.stages.context import StageContext
 
 SECRET = "a-test-secret-that-is-long-enough-1234567890"
 PUBLIC_BASE_URL = "http://testserver"
+COORDINATOR = "gs@peer-review.example"  # the round file's coordinator, named for the round
 PEOPLE = """email,name,organisation,organisation_kind,state,language
 anna@auenburg.example,Anna Keller,Stadt Auenburg,Kommune,BY,de
 ben@nordhaven.example,Ben Hansen,Hansestadt Nordhaven,Kommune,SH,en
@@ -40,7 +41,7 @@ def write_round_file(folder: Path, submission: str, review: str, comment: str, g
     path.write_text(
         "slug: fruehjahr-2027\ntitle: {de: Frühjahrsrunde 2027, en: Spring round 2027}\n"
         "questionnaire: smart-city-self-assessment\n"
-        "coordinator: {name: Geschäftsstelle, email: gs@peer-review.example}\n"
+        f"coordinator: {{name: Geschäftsstelle, email: {COORDINATOR}}}\n"
         f"deadlines: {{submission: '{submission}', review: '{review}', comment: '{comment}'}}\n"
         "reminders: {days_before: [7, 3, 1], max: 3}\n"
         f"late_submissions: {{grace_hours: {grace_hours}}}\n"

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 PASSWORD = "correct horse battery staple"
+# The coordinator and the observer the console tests log in as.
+COORDINATOR = "koordination@land.example"
+OBSERVER = "beobachtung@bund.example"
 
 
 def staff_member(
@@ -33,6 +36,12 @@ def staff_member(
         session.commit()
         assert account.id is not None
         return account.id
+
+
+def round_staff(engine: Engine, slug: str) -> None:
+    """The coordinator and the observer the console tests log in as, both named for the round with this slug."""
+    staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[slug])
+    staff_member(engine, OBSERVER, StaffRole.observer, rounds=[slug])
 
 
 def form_csrf(page: str) -> str:

@@ -1,4 +1,5 @@
-"""A round ready to launch, the development SMTP server, the portal, and the stage context tying them."""
+"""A round ready to launch, the development SMTP server, the portal, and the stage context tying them; the same
+round world with its staff, for the console's operations (`world`)."""
 
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,7 +16,18 @@ from portal.app import create_app
 from review_model import clock
 from review_model.participant_import import import_participants, parse_participants
 from review_model.rounds import create_round_from_file
-from tests.support.round_world import PEOPLE, PUBLIC_BASE_URL, SECRET, RoundWorld, stage_context, write_round_file
+from review_model.vocabulary import StaffRole
+from tests.support.commands import configure
+from tests.support.round_world import (
+    COORDINATOR,
+    PEOPLE,
+    PUBLIC_BASE_URL,
+    SECRET,
+    RoundWorld,
+    stage_context,
+    write_round_file,
+)
+from tests.support.staff import OBSERVER, staff_member
 
 
 @pytest.fixture
@@ -33,3 +45,13 @@ def round_world(engine: Engine, tmp_path: Path) -> Iterator[RoundWorld]:
     settings = Settings(secret_key=SECRET, public_base_url=PUBLIC_BASE_URL, database_url="sqlite://")
     with DevMailServer() as mail, TestClient(create_app(settings, engine)) as portal:
         yield RoundWorld(engine, stage_context(engine, mail.port), mail, portal, round_.id)
+
+
+@pytest.fixture
+def world(round_world: RoundWorld, configured: str, monkeypatch: pytest.MonkeyPatch) -> RoundWorld:
+    """The round world with the settings a coordinator's commands need (the console's operations run them), its
+    coordinator (the round file's) and an observer named for it, both with a password."""
+    configure(monkeypatch, round_world)
+    staff_member(round_world.engine, COORDINATOR, StaffRole.coordinator)
+    staff_member(round_world.engine, OBSERVER, StaffRole.observer, rounds=["fruehjahr-2027"])
+    return round_world

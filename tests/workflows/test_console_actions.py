@@ -1,43 +1,18 @@
 """The console's actions run as the coordinator operations and their flow runs, as the commands do: launch,
 remind, extend, close a stage; an observer and a coordinator of another round change nothing."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import pytest
-from fastapi.testclient import TestClient
 from prefect.client.orchestration import get_client
 from sqlmodel import Session, select
 
-from config.settings import Settings
-from portal.app import create_app
 from review_model.tables import AuditEvent, OutboxMessage, Round
 from review_model.vocabulary import StaffRole, Stage
-from tests.support.commands import configure
+from tests.support.console import flow_console
 from tests.support.messages import link_in
-from tests.support.round_world import PUBLIC_BASE_URL, SECRET, RoundWorld
-from tests.support.staff import console_post, log_in, staff_member
-from workflows.console_actions import FlowActions
-from workflows.prefect_server import PrefectApi
+from tests.support.round_world import COORDINATOR, RoundWorld
+from tests.support.staff import OBSERVER, console_post, staff_member
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-COORDINATOR = "gs@peer-review.example"  # the round file's coordinator, named for the round
 ROUND = "/console/rounds/fruehjahr-2027"
-
-
-@contextmanager
-def console(world: RoundWorld) -> Iterator[TestClient]:
-    settings = Settings(secret_key=SECRET, public_base_url=PUBLIC_BASE_URL, database_url="sqlite://")
-    app = create_app(settings, world.engine, console_actions=FlowActions(PrefectApi(None)))
-    with TestClient(app, base_url=PUBLIC_BASE_URL) as client:
-        client.get("/console/login?lang=en")
-        yield client
-
-
-@pytest.fixture
-def world(round_world: RoundWorld, configured: str, monkeypatch: pytest.MonkeyPatch) -> RoundWorld:
-    configure(monkeypatch, round_world)
-    return round_world
 
 
 def stage_of(world: RoundWorld) -> Stage:
@@ -46,9 +21,7 @@ def stage_of(world: RoundWorld) -> Stage:
 
 
 def test_a_coordinator_launches_reminds_and_extends_from_the_console(world: RoundWorld):
-    staff_member(world.engine, COORDINATOR, StaffRole.coordinator)
-    with console(world) as client:
-        log_in(client, COORDINATOR)
+    with flow_console(world, logged_in_as=COORDINATOR) as client:
         asking = client.get(f"{ROUND}/launch")
         assert asking.status_code == 200
         assert "each of the 4 respondents gets their invitation" in asking.text
@@ -80,10 +53,8 @@ def test_a_coordinator_launches_reminds_and_extends_from_the_console(world: Roun
 
 
 def test_an_observer_and_a_coordinator_of_another_round_change_nothing(world: RoundWorld):
-    staff_member(world.engine, "beobachtung@bund.example", StaffRole.observer, rounds=["fruehjahr-2027"])
     staff_member(world.engine, "andere@land.example", StaffRole.coordinator)
-    with console(world) as client:
-        log_in(client, "beobachtung@bund.example")
+    with flow_console(world, logged_in_as=OBSERVER) as client:
         page = client.get(f"{ROUND}/launch")
         assert (
             page.status_code == 200
@@ -92,8 +63,7 @@ def test_an_observer_and_a_coordinator_of_another_round_change_nothing(world: Ro
         )
         csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
         assert client.post(f"{ROUND}/launch", data={"csrf": csrf}).status_code == 403
-    with console(world) as client:
-        log_in(client, "andere@land.example")
+    with flow_console(world, logged_in_as="andere@land.example") as client:
         assert client.get(ROUND).status_code == 404
         csrf = client.get("/console").text.split('name="csrf" value="')[1].split('"')[0]
         assert client.post(f"{ROUND}/launch", data={"csrf": csrf}).status_code == 404
@@ -105,11 +75,9 @@ def test_an_observer_and_a_coordinator_of_another_round_change_nothing(world: Ro
 def test_a_coordinator_sends_a_link_again_reminds_one_person_and_withdraws_another(world: RoundWorld):
     from review_model.tables import Enrolment, Participant
 
-    staff_member(world.engine, COORDINATOR, StaffRole.coordinator)
     with Session(world.engine) as session:
         ids = {p.email.split("@")[0]: p.id for p in session.exec(select(Participant))}
-    with console(world) as client:
-        log_in(client, COORDINATOR)
+    with flow_console(world, logged_in_as=COORDINATOR) as client:
         console_post(client, f"{ROUND}/launch")
         person = f"{ROUND}/people/{ids['cara']}"
         assert "gets the message of the self-assessment stage again, with the same personal link" in client.get(

@@ -4,17 +4,10 @@ in the staff member's language and changes nothing, a swap accepted is made and 
 opens the review stage with one request per reviewer, reminding one reviewer or all with open reviews queues
 exactly the reminders the page counted; an observer changes nothing."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import pytest
-from fastapi.testclient import TestClient
 from prefect.client.orchestration import get_client
 from sqlmodel import Session, col, select
 
-from config.settings import Settings
 from notifications.message_kinds import ReviewReminder, ReviewRequest
-from portal.app import create_app
 from review_model.tables import (
     AuditEvent,
     ConflictDeclaration,
@@ -25,37 +18,16 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.vocabulary import AssignmentOrigin, StaffRole, Stage
-from tests.support.commands import configure
-from tests.support.round_world import PUBLIC_BASE_URL, SECRET, RoundWorld
-from tests.support.staff import console_post, form_csrf, log_in, staff_member
+from review_model.vocabulary import AssignmentOrigin, Stage
+from tests.support.console import flow_console
+from tests.support.round_world import COORDINATOR, RoundWorld
+from tests.support.staff import OBSERVER, console_post, form_csrf
 from tests.support.staged_rounds import bring_round_to
-from workflows.console_actions import FlowActions
-from workflows.prefect_server import PrefectApi
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-COORDINATOR = "gs@peer-review.example"  # the round file's coordinator, named for the round
-OBSERVER = "beobachtung@bund.example"
 ROUND = "/console/rounds/fruehjahr-2027"
 ASSIGNMENT = f"{ROUND}/assignment"
 EMAIL_DOMAINS = {"ben": "nordhaven.example", "cara": "elbstein.example", "dora": "talbach.example"}
-
-
-@contextmanager
-def console(world: RoundWorld, language: str = "en") -> Iterator[TestClient]:
-    settings = Settings(secret_key=SECRET, public_base_url=PUBLIC_BASE_URL, database_url="sqlite://")
-    app = create_app(settings, world.engine, console_actions=FlowActions(PrefectApi(None)))
-    with TestClient(app, base_url=PUBLIC_BASE_URL) as client:
-        client.get(f"/console/login?lang={language}")
-        yield client
-
-
-@pytest.fixture
-def world(round_world: RoundWorld, configured: str, monkeypatch: pytest.MonkeyPatch) -> RoundWorld:
-    configure(monkeypatch, round_world)
-    staff_member(round_world.engine, COORDINATOR, StaffRole.coordinator)
-    staff_member(round_world.engine, OBSERVER, StaffRole.observer, rounds=["fruehjahr-2027"])
-    return round_world
 
 
 def people(world: RoundWorld) -> dict[str, tuple[int, int]]:
@@ -93,8 +65,7 @@ def test_a_swap_refused_for_a_rule_names_it_in_german_and_changes_nothing(world:
     submission, on = submission_of(world, "anna")
     before = [(a.submission_id, a.reviewer_enrolment_id) for a in assignments(world)]
     ids = people(world)
-    with console(world, "de") as client:
-        log_in(client, COORDINATOR)
+    with flow_console(world, language="de", logged_in_as=COORDINATOR) as client:
         swap = {"submission": str(submission), "remove": str(ids[on[0]][0]), "add": str(ids["anna"][0])}
         refused = console_post(client, f"{ASSIGNMENT}/swap", f"{ASSIGNMENT}/swap?submission={submission}", **swap)
     assert refused.status_code == 422
@@ -109,8 +80,7 @@ def test_a_swap_is_made_and_then_the_assignment_is_confirmed_with_one_request_pe
     submission, on = submission_of(world, "anna")
     left = ({"ben", "cara", "dora"} - set(on)).pop()  # the one reviewer not on Anna's party yet
     ids = people(world)
-    with console(world) as client:
-        log_in(client, COORDINATOR)
+    with flow_console(world, logged_in_as=COORDINATOR) as client:
         form = client.get(f"{ASSIGNMENT}/swap?submission={submission}").text
         assert f'<option value="{ids[left][0]}">' in form  # offered
         swap = {"submission": str(submission), "remove": str(ids[on[0]][0]), "add": str(ids[left][0])}
@@ -149,8 +119,7 @@ def test_a_confirmation_refused_names_each_rule_broken_in_german(world: RoundWor
         auenburg = session.exec(select(Participant.organisation_id).where(Participant.id == people(world)["anna"][0]))
         session.add(ConflictDeclaration(participant_id=people(world)[on[0]][0], organisation_id=auenburg.one()))
         session.commit()
-    with console(world, "de") as client:
-        log_in(client, COORDINATOR)
+    with flow_console(world, language="de", logged_in_as=COORDINATOR) as client:
         refused = console_post(client, f"{ASSIGNMENT}/confirm")
         assert refused.status_code == 303 and refused.headers["location"] == ASSIGNMENT
         text = " ".join(client.get(ASSIGNMENT).text.split())
@@ -164,8 +133,7 @@ def test_a_confirmation_refused_names_each_rule_broken_in_german(world: RoundWor
 def test_reminding_one_reviewer_and_every_reviewer_with_open_reviews(world: RoundWorld):
     bring_round_to(world.engine, world.round_id, Stage.review, reviewed=["anna"])
     ids = people(world)
-    with console(world) as client:
-        log_in(client, COORDINATOR)
+    with flow_console(world, logged_in_as=COORDINATOR) as client:
         one = console_post(client, f"{ROUND}/reviews/remind/{ids['ben'][0]}")
         assert one.status_code == 303 and one.headers["location"] == f"{ROUND}/reviews"
         assert "1 reminder queued (peer review stage)." in client.get(f"{ROUND}/reviews").text
@@ -185,8 +153,7 @@ def test_an_observer_changes_nothing(world: RoundWorld):
     bring_round_to(world.engine, world.round_id, Stage.assignment, reviewers_per_party=2)
     submission, on = submission_of(world, "anna")
     before = [(a.submission_id, a.reviewer_enrolment_id, a.confirmed_at) for a in assignments(world)]
-    with console(world) as client:
-        log_in(client, OBSERVER)
+    with flow_console(world, logged_in_as=OBSERVER) as client:
         csrf = form_csrf(client.get(ASSIGNMENT).text)
         swap = {"csrf": csrf, "submission": str(submission), "remove": str(people(world)[on[0]][0]), "add": "1"}
         assert client.post(f"{ASSIGNMENT}/swap", data=swap, follow_redirects=False).status_code == 403

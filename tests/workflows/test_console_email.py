@@ -4,27 +4,17 @@ them: the people receive them, the audit trail names the staff member, Prefect s
 from the operation comes back with every reason and the form as typed."""
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-import pytest
-from fastapi.testclient import TestClient
 from prefect.client.orchestration import get_client
 from sqlmodel import Session, col, select
 
-from config.settings import Settings
-from portal.app import create_app
 from review_model.tables import AuditEvent, OutboxMessage
-from review_model.vocabulary import OutboxState, StaffRole
-from tests.support.commands import configure
-from tests.support.round_world import PUBLIC_BASE_URL, SECRET, RoundWorld
-from tests.support.staff import console_post, form_csrf, log_in, staff_member
-from workflows.console_actions import FlowActions
-from workflows.prefect_server import PrefectApi
+from review_model.vocabulary import OutboxState
+from tests.support.console import flow_console
+from tests.support.round_world import COORDINATOR, RoundWorld
+from tests.support.staff import OBSERVER, console_post, form_csrf, log_in
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-COORDINATOR = "gs@peer-review.example"
-OBSERVER = "beobachtung@bund.example"
 ROUND = "/console/rounds/fruehjahr-2027"
 OUTBOX = f"{ROUND}/email/outbox"
 MESSAGE = f"{ROUND}/email/message"
@@ -37,23 +27,6 @@ TYPED = {
     "subject_en": "A note on the deadline",
     "body_en": "the deadline is near.",
 }
-
-
-@contextmanager
-def console(world: RoundWorld, language: str = "en") -> Iterator[TestClient]:
-    settings = Settings(secret_key=SECRET, public_base_url=PUBLIC_BASE_URL, database_url="sqlite://")
-    app = create_app(settings, world.engine, console_actions=FlowActions(PrefectApi(None)))
-    with TestClient(app, base_url=PUBLIC_BASE_URL) as client:
-        client.get(f"/console/login?lang={language}")
-        yield client
-
-
-@pytest.fixture
-def world(round_world: RoundWorld, configured: str, monkeypatch: pytest.MonkeyPatch) -> RoundWorld:
-    configure(monkeypatch, round_world)
-    staff_member(round_world.engine, COORDINATOR, StaffRole.coordinator)
-    staff_member(round_world.engine, OBSERVER, StaffRole.observer, rounds=["fruehjahr-2027"])
-    return round_world
 
 
 def outbox(world: RoundWorld) -> list[OutboxMessage]:
@@ -73,8 +46,7 @@ def flow_run_names() -> list[str]:
 
 def test_a_failed_invitation_is_sent_again_from_the_outbox(world: RoundWorld):
     world.mail.catcher.fail(BEN, 550, "5.1.1 No such mailbox here", times=1)  # refused once, then taken
-    with console(world) as client:
-        log_in(client, COORDINATOR)
+    with flow_console(world, logged_in_as=COORDINATOR) as client:
         console_post(client, f"{ROUND}/launch")
         failed = [m for m in outbox(world) if m.state is OutboxState.failed]
         assert [m.recipient_email for m in failed] == [BEN]
@@ -97,8 +69,7 @@ def test_a_failed_invitation_is_sent_again_from_the_outbox(world: RoundWorld):
 
 
 def test_a_message_to_a_group_is_previewed_sent_and_not_queued_twice(world: RoundWorld):
-    with console(world) as client:
-        log_in(client, COORDINATOR)
+    with flow_console(world, logged_in_as=COORDINATOR) as client:
         console_post(client, f"{ROUND}/launch")
         before = len(world.received())
         csrf = form_csrf(client.get(MESSAGE).text)
@@ -126,8 +97,7 @@ def test_a_message_to_a_group_is_previewed_sent_and_not_queued_twice(world: Roun
 
 def test_a_refusal_from_the_operation_keeps_the_form_as_typed_in_the_staff_members_language(world: RoundWorld):
     # Not launched: the operation itself refuses (the send was not previewed first).
-    with console(world, language="de") as client:
-        log_in(client, COORDINATOR)
+    with flow_console(world, language="de", logged_in_as=COORDINATOR) as client:
         csrf = form_csrf(client.get(MESSAGE).text)
         refused = client.post(f"{MESSAGE}/send", data={"csrf": csrf, **TYPED})
         log_in(client, OBSERVER)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlmodel import Session, col, select
 
-from config.settings import Settings, get_settings
+from config.settings import get_settings
 from notifications.dev_mail_server import DevMailServer, free_port
 from portal.app import create_app
 from portal.background import PortalThread
@@ -24,14 +24,15 @@ from review_model.vocabulary import StaffRole, Stage
 from tests.conftest import EXAMPLES
 from tests.support.answers import SELF_ASSESSMENT, csrf_of
 from tests.support.browser import require_chromium
+from tests.support.console import console_settings
 from tests.support.messages import text_of
 from tests.support.oidc import running_provider
+from tests.support.round_world import SECRET
+from tests.support.staff import COORDINATOR
 from workflows.console_actions import FlowActions
 from workflows.prefect_server import PrefectApi
 
 ONE_DATABASE = "a browser journey through pages whose queries and operations are tested on both databases"
-SECRET = "a-test-secret-that-is-long-enough-1234567890"
-COORDINATOR = "koordination@land.example"
 
 
 class Participants:
@@ -123,10 +124,9 @@ def test_a_round_from_creation_to_publication_in_the_console(
     monkeypatch.setenv("SPR_PUBLIC_BASE_URL", base)  # the links in the participants' emails
     get_settings.cache_clear()
     with running_provider(tmp_path, redirect_uri=f"{base}/console/login/oidc/callback") as provider:
-        settings = Settings(
-            secret_key=SECRET, public_base_url=base, database_url=configured, oidc_issuer=provider.issuer,
-            oidc_client_id=provider.client_id, oidc_client_secret=provider.client_secret,
-            oidc_display_name="Landes-Keycloak",
+        settings = console_settings(
+            base, database_url=configured, oidc_issuer=provider.issuer, oidc_client_id=provider.client_id,
+            oidc_client_secret=provider.client_secret, oidc_display_name="Landes-Keycloak",
         )  # fmt: skip
         app = create_app(settings, engine, console_actions=FlowActions(PrefectApi(None)))
         participants = Participants(mail, base)

@@ -2,48 +2,23 @@
 close, as a flow run, with the report kept and its link queued for exactly the people the confirming page
 counted; before every party has replied, nothing is published."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
-import pytest
-from fastapi.testclient import TestClient
 from prefect.client.orchestration import get_client
 from sqlmodel import Session, select
 
-from config.settings import Settings
 from notifications.message_kinds import ReportPublished
-from portal.app import create_app
 from review_model import clock
 from review_model.tables import Enrolment, OutboxMessage, Participant, PublishedReport, Round
-from review_model.vocabulary import StaffRole, Stage
-from tests.support.commands import configure
-from tests.support.round_world import PUBLIC_BASE_URL, SECRET, RoundWorld
-from tests.support.staff import form_csrf, log_in, staff_member
+from review_model.vocabulary import Stage
+from tests.support.console import flow_console
+from tests.support.round_world import COORDINATOR, RoundWorld
+from tests.support.staff import form_csrf
 from tests.support.staged_rounds import bring_round_to
-from workflows.console_actions import FlowActions
-from workflows.prefect_server import PrefectApi
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-COORDINATOR = "gs@peer-review.example"
 ROUND = "/console/rounds/fruehjahr-2027"
 EVERYONE_REPLIED = {"anna": "Wir widersprechen.", "ben": "", "cara": "Danke.", "dora": ""}
-
-
-@contextmanager
-def console(world: RoundWorld) -> Iterator[TestClient]:
-    settings = Settings(secret_key=SECRET, public_base_url=PUBLIC_BASE_URL, database_url="sqlite://")
-    app = create_app(settings, world.engine, console_actions=FlowActions(PrefectApi(None)))
-    with TestClient(app, base_url=PUBLIC_BASE_URL) as client:
-        client.get("/console/login?lang=en")
-        yield client
-
-
-@pytest.fixture
-def world(round_world: RoundWorld, configured: str, monkeypatch: pytest.MonkeyPatch) -> RoundWorld:
-    configure(monkeypatch, round_world)
-    staff_member(round_world.engine, COORDINATOR, StaffRole.coordinator)
-    return round_world
 
 
 def stage_of(world: RoundWorld) -> Stage:
@@ -64,8 +39,7 @@ def test_publishing_now_sends_the_link_to_exactly_the_people_the_page_counted(wo
         cara = session.exec(select(Participant.id).where(Participant.email == "cara@elbstein.example")).one()
         session.exec(select(Enrolment).where(Enrolment.participant_id == cara)).one().opted_out_at = clock.now()
         session.commit()
-    with console(world) as client:
-        log_in(client, COORDINATOR)
+    with flow_console(world, logged_in_as=COORDINATOR) as client:
         asking = client.get(f"{ROUND}/publish")
         assert "An email with the report&#39;s link goes to 3 people" in asking.text
         assert "1 person of the round gets no email" in asking.text
@@ -89,8 +63,7 @@ def test_publishing_now_sends_the_link_to_exactly_the_people_the_page_counted(wo
 
 def test_nothing_is_published_while_a_party_may_still_reply(world: RoundWorld):
     bring_round_to(world.engine, world.round_id, Stage.comment, replies={"anna": "Wir widersprechen."})
-    with console(world) as client:
-        log_in(client, COORDINATOR)
+    with flow_console(world, logged_in_as=COORDINATOR) as client:
         page = client.get(f"{ROUND}/publication").text
         refused = client.post(f"{ROUND}/publish", data={"csrf": form_csrf(page)})
         assert "the right of reply runs until" in refused.text and "3 reviewed parties have not replied" in refused.text

@@ -2,48 +2,30 @@
 `spr recommendations`: the store changes, the audit trail names the staff member, Prefect shows the runs, and
 the right of reply opens once no draft is left."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from fastapi.testclient import TestClient
 from prefect.client.orchestration import get_client
 from sqlmodel import Session, col, select
 
-from config.settings import Settings
-from portal.app import create_app
 from review_model.tables import AuditEvent, Recommendation, Round
-from review_model.vocabulary import RecommendationStatus, StaffRole, Stage
-from tests.support.commands import configure
-from tests.support.round_world import PUBLIC_BASE_URL, SECRET, RoundWorld
-from tests.support.staff import console_post, form_csrf, log_in, staff_member
+from review_model.vocabulary import RecommendationStatus, Stage
+from tests.support.console import flow_console
+from tests.support.round_world import COORDINATOR, RoundWorld
+from tests.support.staff import console_post, form_csrf
 from tests.support.staged_rounds import bring_round_to
 from workflows.console_actions import FlowActions
 from workflows.coordinator_actions import ActionRefused
 from workflows.prefect_server import PrefectApi
 
 ONE_DATABASE = "the pages and actions of the console; their queries and operations are tested on both databases"
-COORDINATOR = "gs@peer-review.example"
 PAGE = "/console/rounds/fruehjahr-2027/recommendations"
 ACTOR = f"{COORDINATOR} (console)"
 
 
-@contextmanager
-def console(world: RoundWorld, language: str = "en") -> Iterator[TestClient]:
-    settings = Settings(secret_key=SECRET, public_base_url=PUBLIC_BASE_URL, database_url="sqlite://")
-    app = create_app(settings, world.engine, console_actions=FlowActions(PrefectApi(None)))
-    with TestClient(app, base_url=PUBLIC_BASE_URL) as client:
-        client.get(f"/console/login?lang={language}")
-        yield client
-
-
 @pytest.fixture
-def world(round_world: RoundWorld, configured: str, monkeypatch: pytest.MonkeyPatch) -> RoundWorld:
-    """The round in its drafting stage, with the drafts its findings call for, and its coordinator."""
-    configure(monkeypatch, round_world)
-    bring_round_to(round_world.engine, round_world.round_id, Stage.drafting)
-    staff_member(round_world.engine, COORDINATOR, StaffRole.coordinator)
-    return round_world
+def world(world: RoundWorld) -> RoundWorld:
+    """The round in its drafting stage, with the drafts its findings call for, and its staff."""
+    bring_round_to(world.engine, world.round_id, Stage.drafting)
+    return world
 
 
 def stored(world: RoundWorld) -> list[Recommendation]:
@@ -61,8 +43,7 @@ def test_a_coordinator_edits_approves_and_rejects_from_the_console(world: RoundW
     assert len(drafts) >= 3
     first, second, *rest = drafts
     edit = f"{PAGE}/{first.id}/edit"
-    with console(world) as client:
-        log_in(client, COORDINATOR)
+    with flow_console(world, logged_in_as=COORDINATOR) as client:
         typed = {"text_de": "Neue Fassung\r\nZweite Zeile", "text_en": first.text_en or "", "priority": "3"}
         saved = client.post(edit, data={"csrf": form_csrf(client.get(edit).text), **typed}, follow_redirects=False)
         assert saved.status_code == 303 and saved.headers["location"] == PAGE
@@ -106,8 +87,7 @@ def test_a_coordinator_edits_approves_and_rejects_from_the_console(world: RoundW
 def test_what_the_edit_did_is_said_in_the_staff_members_language(world: RoundWorld):
     target = stored(world)[0]
     edit = f"{PAGE}/{target.id}/edit"
-    with console(world, language="de") as client:
-        log_in(client, COORDINATOR)
+    with flow_console(world, language="de", logged_in_as=COORDINATOR) as client:
         typed = {"text_de": target.text_de, "text_en": "A new English wording", "priority": str(target.priority)}
         page = client.post(edit, data={"csrf": form_csrf(client.get(edit).text), **typed}).text  # the notice: once
         assert f"Empfehlung {target.id} bearbeitet (deutscher Text unverändert; englischer Text geändert)." in page
