@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from config.translations import N_
@@ -234,12 +234,17 @@ def set_password_with_link(
         reasons.append(Reason(N_("the two passwords differ")))
     if reasons:
         raise StaffRefused(reasons)
+    # Used up at once and only once: of two uses at the same moment, the second finds it used and is refused.
+    used = session.execute(
+        update(StaffPasswordLink)
+        .where(col(StaffPasswordLink.token_hash) == _digest(token), col(StaffPasswordLink.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if not getattr(used, "rowcount", 0):
+        raise StaffRefused([Reason(N_("this link to set a password does not work (any more)"))])
     account.password_hash = _hasher.hash(password)
     account.password_set_at = now
     session.add(account)
-    link = session.exec(select(StaffPasswordLink).where(StaffPasswordLink.token_hash == _digest(token))).one()
-    link.used_at = now
-    session.add(link)
     session.execute(delete(StaffSession).where(col(StaffSession.staff_id) == account.id))
     record_event(session, None, account.email, "staff password set", email=account.email)
     return account

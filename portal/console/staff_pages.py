@@ -79,8 +79,11 @@ def add_staff_routes(app: FastAPI, portal: "Portal") -> None:
         member = _member(portal, account_id)
 
         def issue() -> Response:
-            with session_scope(portal.engine) as session:
-                link = new_password_link(session, member.email, actor=staff.actor, now=clock.now())
+            try:
+                with session_scope(portal.engine) as session:
+                    link = new_password_link(session, member.email, actor=staff.actor, now=clock.now())
+            except StaffRefused:  # removed meanwhile
+                raise NotVisible from None
             return _link_page(portal, request, staff, link, added=False)
 
         return await run_in_threadpool(issue)
