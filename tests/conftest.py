@@ -22,6 +22,11 @@ from review_model.store import make_engine
 from review_model.tables import metadata
 from workflows.prefect_output import send_prefect_logs_to_file
 
+# pytest-xdist hands its workers the controller's terminal width (80 without a terminal); the commands' output is
+# read here as a coordinator's log file gets it, without a terminal and so without COLUMNS (workflows.cli.output).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
+
 # Prefect's own logs go to a file, as in the commands, and are set before anything imports Prefect: its
 # terminal handler would otherwise hold on to the stream of the first CliRunner that ran a flow, closed
 # by the next one.
