@@ -243,3 +243,15 @@ class LocalPrefectServer:
                 return
             except subprocess.TimeoutExpired:
                 continue
+
+
+def drain_flow_services(timeout: float = 10.0) -> None:
+    """Send what the flows run in this process still hold (their events and log lines) to the Prefect server
+    while it runs. `spr serve` runs the console's actions as flows in its own process and then stops its local
+    server; at exit Prefect would wait for that stopped server, and the process would not end (measured: still
+    running a minute after SIGTERM)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for service in (APILogWorker, EventsWorker):
+        service.drain_all(timeout=timeout)

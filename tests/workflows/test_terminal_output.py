@@ -7,14 +7,17 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from notifications.dev_mail_server import free_port
+from review_model.vocabulary import StaffRole
 from tests.support.commands import assert_quiet, environment, spr, wait_for
-from tests.support.round_world import SECRET
+from tests.support.round_world import COORDINATOR, SECRET
+from tests.support.staff import console_post, log_in, staff_member
 
 
 def completed_flow_runs(log: Path) -> int:
@@ -32,6 +35,7 @@ def test_launch_advance_and_serve_show_spr_output_alone_and_what_comes_next(
 ):
     from prefect.settings import PREFECT_API_URL
 
+    staff_member(round_world.engine, COORDINATOR, StaffRole.coordinator)  # the round file names them for it
     env = environment(
         SPR_SECRET_KEY=SECRET, SPR_SMTP_PORT=str(round_world.mail.port), SPR_PUBLIC_BASE_URL="http://testserver",
         PREFECT_API_URL=PREFECT_API_URL.value(),
@@ -69,9 +73,19 @@ def test_launch_advance_and_serve_show_spr_output_alone_and_what_comes_next(
         server = json.loads((data / "prefect" / "server.json").read_text("utf-8"))
         wait_for(lambda: completed_flow_runs(log) > runs or serving.poll() is not None, "the first pass")
         assert serving.poll() is None
+        # A console action is a flow run in spr serve's own process: SIGTERM must still stop it at once (it
+        # waited minutes for its stopped local Prefect server to take the flow run's events).
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as browser:
+            browser.get("/console/login?lang=en")
+            assert log_in(browser, COORDINATOR).status_code == 303
+            answer = console_post(browser, "/console/rounds/fruehjahr-2027/remind")
+            assert answer.status_code == 303
+            assert "reminders queued" in browser.get("/console/rounds/fruehjahr-2027").text
     finally:
         serving.send_signal(signal.SIGTERM)
+        stopping = time.monotonic()
         out, err = serving.communicate(timeout=120)
+    assert time.monotonic() - stopping < 30
     assert serving.returncode == 0, err
     assert err == ""
     assert_quiet(out)

@@ -48,7 +48,15 @@ def serve(
         from portal.app import create_app
         from workflows.cli.store_access import open_store
         from workflows.console_actions import FlowActions
-        from workflows.prefect_server import API_URL, LocalPrefectServer, PrefectApi, prefect_api, prefect_folder, using
+        from workflows.prefect_server import (
+            API_URL,
+            LocalPrefectServer,
+            PrefectApi,
+            drain_flow_services,
+            prefect_api,
+            prefect_folder,
+            using,
+        )
 
         settings = get_settings()
         engine = open_store()
@@ -95,6 +103,7 @@ def serve(
                 on_ready=lambda: _ready(lines),
                 worker=_worker_loop(settings) if worker else None,
             )
+            drain_flow_services()  # while the local Prefect server still runs
         if failure:
             fail(_("the worker stopped ({failure}), and spr serve with it; see Prefect's log").format(failure=failure))
 
