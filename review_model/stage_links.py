@@ -11,10 +11,11 @@ from datetime import datetime
 
 from sqlalchemy import null
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from config.translations import N_
 from review_model.refusals import Reason, Refused
+from review_model.round_people import person_in_round
 from review_model.tables import AccessToken, Enrolment, Organisation, Participant, ReviewAssignment, Round, Submission
 from review_model.vocabulary import Stage, TokenPurpose
 from review_model.wide_select import select_columns
@@ -156,14 +157,7 @@ class HeldLinks:
 def links_to_resend(session: Session, round_: Round, participant_id: int | None, now: datetime, who: str) -> HeldLinks:
     """The person's links of the round's current stage, to be sent to them again; ResendRefused with every reason
     when they cannot be (see `resend_problems`; `who` names the person in the reasons)."""
-    found = None
-    if participant_id is not None:
-        found = session.exec(
-            select(Enrolment, Participant, Organisation)
-            .join(Participant, col(Participant.id) == Enrolment.participant_id)
-            .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-            .where(col(Enrolment.round_id) == round_.id, col(Enrolment.participant_id) == participant_id)
-        ).first()
+    found = person_in_round(session, round_.id, participant_id) if participant_id is not None else None
     enrolment = found[0] if found is not None else None
     links = stage_links(session, round_, [enrolment.id]).get(enrolment.id, []) if enrolment and enrolment.id else []
     reasons = resend_problems(round_, enrolment, links, now, who)

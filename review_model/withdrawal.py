@@ -26,6 +26,7 @@ from config.translations import N_
 from review_model.audit_trail import record_event
 from review_model.refusals import Reason, Refused
 from review_model.reviews import REVIEWED_ORGANISATION, confirmed_assignments
+from review_model.round_people import person_in_round
 from review_model.tables import (
     AccessToken,
     Enrolment,
@@ -111,14 +112,7 @@ def plan_withdrawal(
     if round_.stage in _NO_WITHDRAWAL:
         reasons.append(Reason(N_("round {slug} is {stage}: who took part is in its report and stays so"),
                               slug=round_.slug, stage=round_.stage))  # fmt: skip
-    found = None
-    if participant_id is not None:
-        found = session.exec(
-            select(Enrolment, Participant, Organisation)
-            .join(Participant, col(Participant.id) == Enrolment.participant_id)
-            .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-            .where(Enrolment.round_id == round_.id, Enrolment.participant_id == participant_id)
-        ).first()
+    found = person_in_round(session, round_.id, participant_id) if participant_id is not None else None
     if found is None:
         reasons.append(Reason(N_("{who} takes no part in {slug}"), who=who, slug=round_.slug))
     elif found[0].withdrawn_at is not None:

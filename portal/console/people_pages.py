@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from config.translations import gettext_for
 from portal.console.access import NotVisible, Staff, current_staff, round_seen
@@ -21,6 +21,7 @@ from review_model.moments import format_moment
 from review_model.people_filter import PeopleFilter, PersonState, Role, describe_filter, people_in_round
 from review_model.refusals import Refused
 from review_model.reminders import reminder_refusals
+from review_model.round_people import person_in_round
 from review_model.sent_messages import messages_sent_to
 from review_model.stage_links import ResendRefused, links_to_resend
 from review_model.store import reading_session
@@ -126,15 +127,11 @@ def _person(session: Session, round_: Round, participant_id: int) -> Person:
     """The person with this id in the round; NotVisible (404) when they take no part in it."""
     if not 0 < participant_id < 2**31:  # no id is larger; SQL would refuse the number
         raise NotVisible
-    row = session.exec(
-        select(Participant, Organisation, Enrolment)
-        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-        .join(Enrolment, col(Enrolment.participant_id) == Participant.id)
-        .where(Participant.id == participant_id, Enrolment.round_id == round_.id)
-    ).first()
-    if row is None:
+    found = person_in_round(session, round_.id, participant_id)
+    if found is None:
         raise NotVisible
-    return Person(*row)
+    enrolment, participant, organisation = found
+    return Person(participant, organisation, enrolment)
 
 
 PersonExplain = Callable[[Session, Round, Person, str], Confirmation]
