@@ -221,13 +221,7 @@ class FlowActions:
         said = ngettext("Message queued for {n} person.", "Message queued for {n} people.", sent.queued).format(
             n=sent.queued
         )
-        if sent.already_queued:
-            said += " " + ngettext(
-                "{n} had it from an earlier send of the same message and gets it once.",
-                "{n} had it from an earlier send of the same message and get it once.",
-                sent.already_queued,
-            ).format(n=sent.already_queued)
-        return ActionDone(said, followed)
+        return ActionDone(f"{said} {sent.repeats_in(language)}".strip(), followed)
 
     def swap_reviewer(
         self, round_id: int, slug: str, submission_id: int, remove: int, add: int, actor: str, language: str

@@ -329,6 +329,17 @@ class GroupMessageSent:
     already_queued: int  # of the recipients, those this send had queued before (a retry queues nothing twice)
     left_out: int  # matched by the filter, but withdrawn or opted out
 
+    def repeats_in(self, language: str) -> str:
+        """The sentence on those an earlier send of the same message reached already, or nothing."""
+        if not self.already_queued:
+            return ""
+        ngettext = ngettext_for(language, "workflows")
+        return ngettext(
+            "{n} had it from an earlier send of the same message and gets it once.",
+            "{n} had it from an earlier send of the same message and get it once.",
+            self.already_queued,
+        ).format(n=self.already_queued)
+
 
 def message_group(
     context: StageContext,

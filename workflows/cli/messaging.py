@@ -75,13 +75,7 @@ def message(
                 sent = message_group_flow(round_id, slug, chosen, subject, body, subject_en, body_en, COORDINATOR)
             said = ngettext("Message queued for {n} person in {slug}.", "Message queued for {n} people in {slug}.",
                             sent.queued).format(n=sent.queued, slug=slug)  # fmt: skip
-            if sent.already_queued:
-                said += " " + ngettext(
-                    "{n} had it from an earlier send of the same message and gets it once.",
-                    "{n} had it from an earlier send of the same message and get it once.",
-                    sent.already_queued,
-                ).format(n=sent.already_queued)
-            success(said)
+            success(f"{said} {sent.repeats_in(coordinator_language())}".strip())
             followed = advance_after(api, round_id, slug, "a message to a group")
             typer.echo(followed.line)
         typer.echo(next_step(slug, followed.stage or round_.stage))
