@@ -17,19 +17,15 @@ The last line printed is one JSON object: per database the median and p95 of eac
 
 import argparse
 import json
-import shutil
 import statistics
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
 from console_views import make_it_a_review_round
 from consolidation import fill_store
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
+from throwaway_store import throwaway_store
 
 from config.settings import Settings
 from portal.app import create_app
@@ -107,23 +103,11 @@ def main() -> None:
     args = parser.parse_args()
 
     results: dict[str, dict[str, dict[str, float]]] = {}
-    folder = Path(tempfile.mkdtemp(prefix="spr-console-"))
-    try:
-        results["sqlite"] = measure_pages(f"sqlite:///{folder / 'store.db'}", args.participants, args.runs, False)
-    finally:
-        shutil.rmtree(folder)
+    with throwaway_store(prefix="spr_bench_pages") as url:
+        results["sqlite"] = measure_pages(url, args.participants, args.runs, False)
     if args.database_url:
-        admin = make_engine(args.database_url, isolation_level="AUTOCOMMIT")
-        name = f"spr_bench_pages_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(args.database_url).set(database=name).render_as_string(hide_password=False)
-        try:
+        with throwaway_store(args.database_url, prefix="spr_bench_pages") as url:
             results["postgresql"] = measure_pages(url, args.participants, args.runs, True)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     worst = {page: max(figures[page]["p95_ms"] for figures in results.values()) for page in ("dashboard", "people")}
     print(json.dumps({"benchmark": "console", "participants": args.participants, "runs": args.runs,
                       "goal_ms": GOAL_MS, **results, "dashboard_p95_ms": worst["dashboard"],

@@ -20,19 +20,17 @@ The last line printed is one JSON object with the figures.
 
 import argparse
 import json
-import shutil
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from consolidation import fill_store
 from sqlalchemy import delete, insert, select, text, update
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
+from throwaway_store import throwaway_store
 
 from review_model import clock
 from review_model.assignment_overview import assignment_overview, with_reviewers
@@ -224,39 +222,22 @@ def main() -> None:
     parser.add_argument("--database-url", help="a PostgreSQL server (any database on it) to measure on")
     args = parser.parse_args()
 
-    folder = None
-    admin = None
-    if args.database_url:
-        admin = make_engine(args.database_url, isolation_level="AUTOCOMMIT")
-        name = f"spr_bench_console_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(args.database_url).set(database=name).render_as_string(hide_password=False)
-    else:
-        folder = Path(tempfile.mkdtemp(prefix="spr-console-"))
-        url = f"sqlite:///{folder / 'store.db'}"
-    try:
+    postgres = args.database_url is not None
+    with throwaway_store(args.database_url, prefix="spr_bench_console") as url:
         started = time.perf_counter()
         round_id = fill_store(url, args.participants)
         engine = make_engine(url)
         make_it_a_review_round(engine, round_id)
-        if admin is not None:
+        if postgres:
             with engine.connect() as connection:
                 connection.execute(text("ANALYZE"))
                 connection.commit()
         print(f"filled a round of {args.participants:,} participants in {time.perf_counter() - started:.0f} s "
-              f"({'PostgreSQL' if admin is not None else 'SQLite'}); {args.runs} runs each:")  # fmt: skip
+              f"({'PostgreSQL' if postgres else 'SQLite'}); {args.runs} runs each:")  # fmt: skip
         figures = measure(engine, round_id, args.runs)
         engine.dispose()
-    finally:
-        if admin is not None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-        if folder is not None:
-            shutil.rmtree(folder)
     slowest = max(figure["median_ms"] for figure in figures.values())
-    print(json.dumps({"benchmark": "console_views", "db": "postgresql" if admin is not None else "sqlite",
+    print(json.dumps({"benchmark": "console_views", "db": "postgresql" if postgres else "sqlite",
                       "participants": args.participants, "runs": args.runs, "goal_ms": GOAL_MS,
                       "slowest_median_ms": slowest, **figures}))  # fmt: skip
 

@@ -16,13 +16,12 @@ import argparse
 import json
 import random
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import insert, select, text
+from throwaway_store import throwaway_store
 
 from review_model import clock
 from review_model.people_filter import PeopleFilter, PersonState, Role, count_people, people_in_round
@@ -163,19 +162,13 @@ def main() -> None:
                         help="Also on PostgreSQL (a server whose user may create databases).")  # fmt: skip
     options = parser.parse_args()
     results: dict[str, object] = {"n": options.n, "repeat": options.repeat}
-    with tempfile.TemporaryDirectory(prefix="spr-people-") as folder:
-        url = f"sqlite:///{Path(folder) / 'store.db'}"
+    with throwaway_store(prefix="spr_people") as url:
         started = time.perf_counter()
         round_id = fill_store(url, options.n)
         print(f"SQLite: {options.n} participants filled in {time.perf_counter() - started:.1f} s")
         results["sqlite"] = measure(url, round_id, options.n, options.repeat)
     if options.postgres:
-        admin = make_engine(options.postgres, isolation_level="AUTOCOMMIT")
-        name = f"spr_people_{uuid.uuid4().hex[:10]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
-        try:
+        with throwaway_store(options.postgres, prefix="spr_people") as url:
             started = time.perf_counter()
             round_id = fill_store(url, options.n)
             engine = make_engine(url)
@@ -184,10 +177,6 @@ def main() -> None:
             engine.dispose()
             print(f"PostgreSQL: {options.n} participants filled in {time.perf_counter() - started:.1f} s")
             results["postgresql"] = measure(url, round_id, options.n, options.repeat)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     print(json.dumps(results))
 
 
