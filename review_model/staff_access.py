@@ -8,9 +8,9 @@
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from review_model.tables import Round, RoundStaff, StaffAccount
+from review_model.tables import RoundStaff, StaffAccount
 from review_model.vocabulary import StaffRole
 
 
@@ -47,12 +47,3 @@ def staff_access(session: Session, account: StaffAccount) -> StaffAccess:
     """The access of an account, read from the rounds that name it."""
     rounds = session.exec(select(RoundStaff.round_id).where(RoundStaff.email == account.email)).all()
     return StaffAccess(account.email, account.role, frozenset(rounds))
-
-
-def rounds_seen(session: Session, access: StaffAccess) -> list[Round]:
-    """The rounds the person sees, newest first."""
-    statement = select(Round).order_by(col(Round.created_at).desc(), col(Round.id).desc())
-    visible = access.visible_rounds()
-    if visible is not None:
-        statement = statement.where(col(Round.id).in_(visible))
-    return list(session.exec(statement))

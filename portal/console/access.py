@@ -20,7 +20,7 @@ from review_model import clock
 from review_model.staff_access import StaffAccess, staff_access
 from review_model.staff_sessions import session_holder, session_needs_touch, touch_staff_session
 from review_model.store import reading_session, session_scope
-from review_model.tables import Round, StaffAccount
+from review_model.tables import Round
 
 if TYPE_CHECKING:
     from portal.app import Portal
@@ -155,14 +155,6 @@ def safe_next(value: str | None) -> str:
     if value and value.startswith("/console") and not value.startswith(("//", "/\\")) and "\\" not in value:
         return value
     return "/console"
-
-
-def account_of(session: Session, staff: Staff) -> StaffAccount:
-    """The account row itself, for a change to it."""
-    account = session.get(StaffAccount, staff.account_id)
-    if account is None:  # removed while the page was open; their sessions went with it
-        raise LoginRequired("/console")
-    return account
 
 
 def _path_of(request: Request) -> str:
