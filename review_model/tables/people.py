@@ -36,6 +36,9 @@ class Participant(SQLModel, table=True):
     expertise: list[str] = json_field(list)
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()
+    # Set when the person was erased (review_model.erasure): name, address and links are gone, the row stays
+    # so that what their organisation submitted and reviewed keeps its place.
+    erased_at: datetime | None = timestamp_field()
 
     organisation: Organisation = Relationship(back_populates="participants")
 

@@ -51,6 +51,14 @@ class Round(SQLModel, table=True):
     forbid_mutual_review: bool = True
     max_reviewers_per_kind: int | None = None
     open_review: bool = False
+    # When a respondent hands the form to a colleague, whether the first person's link keeps working.
+    handover_keeps_first_link: bool = False
+
+    # How long personal data is kept after publication (ISO 8601, e.g. P2Y); None keeps it until erased by hand.
+    retention: str | None = Field(default=None, max_length=32)
+    # The accessibility statement's contact and text for this round, as the round file gives them (see
+    # review_model.accessibility); empty means the installation's settings file speaks for it.
+    accessibility: dict[str, Any] = json_field()
 
     previous_round_id: int | None = Field(default=None, foreign_key="rounds.id")
     # Digest of the round file it was created from, so that creating it again is recognised as a repeat.
@@ -100,6 +108,9 @@ class Enrolment(SQLModel, table=True):
     withdrawn_at: datetime | None = timestamp_field()
     withdrawn_by: str | None = Field(default=None, max_length=200)
     withdrawal_reason: str | None = Field(default=None, max_length=500)
+    # When this respondent handed the organisation's form to a colleague; the colleague's enrolment now holds
+    # the organisation's submission.
+    handed_over_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()
 
     round: Round = Relationship(back_populates="enrolments")
