@@ -21,6 +21,8 @@ from workflows.flows import (
     decide_recommendations_flow,
     edit_recommendation_flow,
     extend_deadline_flow,
+    group_without_search,
+    kept_private,
     launch_round_flow,
     message_group_flow,
     remind_flow,
@@ -114,7 +116,7 @@ class FlowActions:
     def revoke_links(
         self, round_id: int, slug: str, participant_id: int, reason: str, actor: str, language: str
     ) -> ActionDone:
-        revoking = partial(revoke_links_flow, round_id, slug, participant_id, actor, reason)
+        revoking = partial(revoke_links_flow, round_id, slug, participant_id, actor, kept_private(reason))
         revoked, _followed = self._run(slug, revoking, None, round_id, language)
         ngettext = ngettext_for(language, "workflows")
         said = ngettext("{n} personal link revoked.", "{n} personal links revoked.", revoked)
@@ -123,7 +125,7 @@ class FlowActions:
     def withdraw(
         self, round_id: int, slug: str, participant_id: int, reason: str, actor: str, language: str
     ) -> ActionDone:
-        withdrawing = partial(withdraw_participant_flow, round_id, slug, participant_id, actor, reason)
+        withdrawing = partial(withdraw_participant_flow, round_id, slug, participant_id, actor, kept_private(reason))
         withdrawn, followed = self._run(slug, withdrawing, "withdrawing a participant", round_id, language)
         _ = gettext_for(language, "workflows")
         person = withdrawn.withdrawal
@@ -215,7 +217,8 @@ class FlowActions:
         language: str,
     ) -> ActionDone:
         # As `spr round message` after its preview: the flow queues it, the next advance sends it.
-        sending = partial(message_group_flow, round_id, slug, people, subject_de, body_de, subject_en, body_en, actor)
+        sending = partial(message_group_flow, round_id, slug, *group_without_search(people), kept_private(subject_de),
+                          kept_private(body_de), kept_private(subject_en), kept_private(body_en), actor)  # fmt: skip
         sent, followed = self._run(slug, sending, "a message to a group", round_id, language)
         ngettext = ngettext_for(language, "workflows")
         said = ngettext("Message queued for {n} person.", "Message queued for {n} people.", sent.queued).format(
