@@ -14,12 +14,14 @@ from portal.console.actions import ActionDone
 from review_model.moments import format_moment
 from review_model.people_filter import PeopleFilter
 from workflows.coordinator_actions import ActionRefused
+from workflows.erasure import PersonErased
 from workflows.flows import (
     about_round,
     close_stage_flow,
     confirm_assignment_flow,
     decide_recommendations_flow,
     edit_recommendation_flow,
+    erase_person_flow,
     extend_deadline_flow,
     group_without_search,
     kept_private,
@@ -150,6 +152,25 @@ class FlowActions:
             resent.links,
         )
         return ActionDone(said.format(stage=resent.stage.label(language), n=resent.links), followed)
+
+    def erase_person(self, participant_id: int, actor: str, language: str) -> ActionDone:
+        # As `spr people erase` once asked: one flow run over every round of the person; nothing is sent, so
+        # no advance follows (a running round they left goes on at its next advance).
+        def run() -> PersonErased:
+            with using(self.api):
+                return erase_person_flow(participant_id, actor)
+
+        done = self._context.copy().run(run)
+        ngettext = ngettext_for(language, "workflows")
+        said = ngettext(
+            "The person is erased in {n} round: {links} links deleted, {emptied} messages emptied, {reports} "
+            "published reports rendered again.",
+            "The person is erased in {n} rounds: {links} links deleted, {emptied} messages emptied, {reports} "
+            "published reports rendered again.",
+            len(done.erased.rounds),
+        ).format(n=len(done.erased.rounds), links=done.erased.links_deleted, emptied=done.erased.messages_emptied,
+                 reports=len(done.reports_rendered_again))  # fmt: skip
+        return ActionDone(said)
 
     def _run(
         self, slug: str, operation: Callable[[], Result], then: str | None, round_id: int, language: str
