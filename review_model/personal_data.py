@@ -6,27 +6,23 @@ what they answered, reviewed and replied, the conflicts and wishes recorded for 
 about them. It never holds another person's data: no co-reviewer, no reviewer of their organisation, no
 other recipient, no member of staff by name.
 
-Where personal data lives (`PERSONAL_DATA`, which the erasure of a person reads too):
+Where personal data lives (`PERSONAL_DATA` says the same for code; the erasure of a person reads it too):
 
-| table                   | columns                                                         | found by                       |
-|-------------------------|-----------------------------------------------------------------|--------------------------------|
-| participants            | email, name, language, expertise, organisation_id, created_at,  | id                             |
-|                         | updated_at, erased_at                                           |                                |
-| enrolments              | roles, invited/opened/bounced/opted-out/withdrawn/handed-over   | participant_id                 |
-|                         | times, reminder counts, withdrawal_reason, withdrawn_by         |                                |
-| access_tokens           | nonce, token_hash (the link itself), expires_at, revoked_at,    | enrolment_id                   |
-|                         | last_used_at                                                    |                                |
-| outbox_messages         | recipient_email, subject, payload (the whole message, with name | recipient_participant_id       |
-|                         | and address in its headers and working links in its body)       |                                |
-| submissions             | answers (free texts may name people), dates                     | enrolment_id                   |
-| submission_versions     | answers as submitted                                            | submission_id                  |
-| review_assignments      | which submission the person reviews                             | reviewer_enrolment_id          |
-| reviews                 | answers (ratings and comments), dates                           | assignment_id                  |
-| replies                 | text, dates                                                     | author_enrolment_id            |
-| conflict_declarations   | organisation_id, note                                           | participant_id                 |
-| review_preferences      | organisation_id                                                 | participant_id                 |
-| audit_events            | details: `participant` (an id) in the actions of                | details, by action             |
-|                         | `EVENTS_ABOUT_A_PERSON`; "reviewer swapped" names addresses     |                                |
+- participants (by id): email, name, language, expertise, organisation_id, created_at, updated_at, erased_at
+- enrolments (by participant_id): roles, the invited / opened / bounced / opted-out / withdrawn / handed-over
+  times, reminder counts, withdrawal_reason, withdrawn_by (a member of staff, not shown)
+- access_tokens (by enrolment_id): nonce and token_hash (together the working link: never shown), purpose,
+  expires_at, revoked_at, last_used_at
+- outbox_messages (by recipient_participant_id): recipient_email, subject, payload (the whole message: name
+  and address in its headers, working links in its body), state, times
+- submissions (by enrolment_id) and submission_versions (by submission_id): answers (free texts may name
+  people), times
+- review_assignments (by reviewer_enrolment_id) and reviews (by assignment_id): the party reviewed, answers
+  (ratings and comments), times
+- replies (by author_enrolment_id): text, times
+- conflict_declarations, review_preferences (by participant_id): organisation_id, note, created_at
+- audit_events (by details): `participant` (an id) in the actions of `EVENTS_ABOUT_A_PERSON`; "reviewer
+  swapped" names the removed and added reviewers by address
 
 Organisations (name, kind, Land) are bodies, not people; they are shown as the person's context. The
 published report (published_reports.content) prints each party's reply as written; it is a document of
@@ -83,12 +79,28 @@ PERSONAL_DATA: tuple[PersonalDataPlace, ...] = (
     ),
     PersonalDataPlace(
         "enrolments",
-        ("is_respondent", "is_reviewer", "is_decision_maker", "min_reviews", "max_reviews", "invited_at",
-         "first_opened_at", "bounced_at", "opted_out_at", "reminders_sent", "review_reminders_sent",
-         "reply_reminders_sent", "last_reminded_at", "withdrawn_at", "withdrawn_by", "withdrawal_reason",
-         "handed_over_at", "created_at"),
+        (
+            "is_respondent",
+            "is_reviewer",
+            "is_decision_maker",
+            "min_reviews",
+            "max_reviews",
+            "invited_at",
+            "first_opened_at",
+            "bounced_at",
+            "opted_out_at",
+            "reminders_sent",
+            "review_reminders_sent",
+            "reply_reminders_sent",
+            "last_reminded_at",
+            "withdrawn_at",
+            "withdrawn_by",
+            "withdrawal_reason",
+            "handed_over_at",
+            "created_at",
+        ),
         "participant_id",
-    ),  # fmt: skip
+    ),
     PersonalDataPlace(
         "access_tokens",
         ("nonce", "token_hash", "purpose", "expires_at", "revoked_at", "last_used_at", "created_at"),
@@ -332,9 +344,13 @@ def personal_data_of(session: Session, participant_id: int, now: datetime | None
     return PersonalData(
         exported_at=now or clock.now(),
         person=PersonRecord(
-            email=person.email, name=person.name, language=person.language.value, expertise=list(person.expertise),
-            created_at=person.created_at, updated_at=person.updated_at,
-        ),  # fmt: skip
+            email=person.email,
+            name=person.name,
+            language=person.language.value,
+            expertise=list(person.expertise),
+            created_at=person.created_at,
+            updated_at=person.updated_at,
+        ),
         organisation=OrganisationRecord(
             name=organisation.name,
             kind=organisation.kind.value,
@@ -372,17 +388,29 @@ def _round_record(enrolment: Enrolment, round_: Round) -> RoundRecord:
     roles = [name for name, held in (("respondent", enrolment.is_respondent), ("reviewer", enrolment.is_reviewer),
                                      ("decision_maker", enrolment.is_decision_maker)) if held]  # fmt: skip
     return RoundRecord(
-        round=round_.slug, title=round_.title, title_en=round_.title_en, time_zone=round_.time_zone,
-        stage=round_.stage.value, roles=roles, enrolled_at=enrolment.created_at, invited_at=enrolment.invited_at,
-        first_opened_at=enrolment.first_opened_at, bounced_at=enrolment.bounced_at,
-        opted_out_at=enrolment.opted_out_at, withdrawn_at=enrolment.withdrawn_at,
-        withdrawal_reason=enrolment.withdrawal_reason, handed_over_at=enrolment.handed_over_at,
-        min_reviews=enrolment.min_reviews, max_reviews=enrolment.max_reviews,
+        round=round_.slug,
+        title=round_.title,
+        title_en=round_.title_en,
+        time_zone=round_.time_zone,
+        stage=round_.stage.value,
+        roles=roles,
+        enrolled_at=enrolment.created_at,
+        invited_at=enrolment.invited_at,
+        first_opened_at=enrolment.first_opened_at,
+        bounced_at=enrolment.bounced_at,
+        opted_out_at=enrolment.opted_out_at,
+        withdrawn_at=enrolment.withdrawn_at,
+        withdrawal_reason=enrolment.withdrawal_reason,
+        handed_over_at=enrolment.handed_over_at,
+        min_reviews=enrolment.min_reviews,
+        max_reviews=enrolment.max_reviews,
         reminders=Reminders(
-            self_assessment=enrolment.reminders_sent, review=enrolment.review_reminders_sent,
-            reply=enrolment.reply_reminders_sent, last_at=enrolment.last_reminded_at,
+            self_assessment=enrolment.reminders_sent,
+            review=enrolment.review_reminders_sent,
+            reply=enrolment.reply_reminders_sent,
+            last_at=enrolment.last_reminded_at,
         ),
-    )  # fmt: skip
+    )
 
 
 def _messages(session: Session, participant_id: int, slugs: dict[int | None, str]) -> list[MessageRecord]:
@@ -393,10 +421,15 @@ def _messages(session: Session, participant_id: int, slugs: dict[int | None, str
     ).all()
     return [
         MessageRecord(
-            round=slugs.get(message.round_id), kind=message.kind, subject=message.subject, to=message.recipient_email,
-            state=message.state.value, queued_at=message.created_at, sent_at=message.sent_at,
+            round=slugs.get(message.round_id),
+            kind=message.kind,
+            subject=message.subject,
+            to=message.recipient_email,
+            state=message.state.value,
+            queued_at=message.created_at,
+            sent_at=message.sent_at,
             text=message_text(message.payload),
-        )  # fmt: skip
+        )
         for message in rows
     ]
 
@@ -408,7 +441,7 @@ def message_text(payload: bytes) -> str | None:
         return None
     try:
         parsed = email.message_from_bytes(payload, policy=email.policy.default)
-        body = parsed.get_body(("plain",))  # type: ignore[attr-defined]
+        body = parsed.get_body(("plain",))
         text = body.get_content() if body is not None else None
     except Exception:  # a message the parser cannot read says nothing; its subject and dates still do
         return None
@@ -433,10 +466,14 @@ def _links(session: Session, enrolment_ids: Sequence[int | None], slugs: dict[in
     ).all()
     return [
         LinkRecord(
-            round=slugs[access.round_id], purpose=access.purpose.value, reviewed_organisation=reviewed,
-            created_at=access.created_at, expires_at=access.expires_at, revoked_at=access.revoked_at,
+            round=slugs[access.round_id],
+            purpose=access.purpose.value,
+            reviewed_organisation=reviewed,
+            created_at=access.created_at,
+            expires_at=access.expires_at,
+            revoked_at=access.revoked_at,
             last_used_at=access.last_used_at,
-        )  # fmt: skip
+        )
         for access, reviewed in rows
     ]
 
@@ -458,12 +495,18 @@ def _self_assessments(
         )
     return [
         SelfAssessmentRecord(
-            round=slugs[submission.round_id], organisation=organisation, status=submission.status.value,
-            version=submission.version, late=submission.late, created_at=submission.created_at,
-            updated_at=submission.updated_at, submitted_at=submission.submitted_at,
-            reply_sent_at=submission.reply_submitted_at, answers=dict(submission.answers),
+            round=slugs[submission.round_id],
+            organisation=organisation,
+            status=submission.status.value,
+            version=submission.version,
+            late=submission.late,
+            created_at=submission.created_at,
+            updated_at=submission.updated_at,
+            submitted_at=submission.submitted_at,
+            reply_sent_at=submission.reply_submitted_at,
+            answers=dict(submission.answers),
             versions=versions.get(submission.id or 0, []),
-        )  # fmt: skip
+        )
         for submission in submissions
     ]
 
@@ -481,12 +524,17 @@ def _reviews(session: Session, enrolment_ids: Sequence[int | None], slugs: dict[
     ).all()
     return [
         ReviewRecord(
-            round=slugs[assignment.round_id], reviewed_organisation=reviewed, assigned_at=assignment.created_at,
-            confirmed_at=assignment.confirmed_at, status=review.status.value if review else None,
-            version=review.version if review else 0, created_at=review.created_at if review else None,
-            updated_at=review.updated_at if review else None, submitted_at=review.submitted_at if review else None,
+            round=slugs[assignment.round_id],
+            reviewed_organisation=reviewed,
+            assigned_at=assignment.created_at,
+            confirmed_at=assignment.confirmed_at,
+            status=review.status.value if review else None,
+            version=review.version if review else 0,
+            created_at=review.created_at if review else None,
+            updated_at=review.updated_at if review else None,
+            submitted_at=review.submitted_at if review else None,
             answers=dict(review.answers) if review else {},
-        )  # fmt: skip
+        )
         for assignment, review, reviewed in rows
     ]
 
@@ -501,9 +549,13 @@ def _replies(session: Session, enrolment_ids: Sequence[int | None], slugs: dict[
     ).all()
     return [
         ReplyRecord(
-            round=slugs[reply.round_id], about=key, text=reply.text, created_at=reply.created_at,
-            updated_at=reply.updated_at, sent_at=sent_at,
-        )  # fmt: skip
+            round=slugs[reply.round_id],
+            about=key,
+            text=reply.text,
+            created_at=reply.created_at,
+            updated_at=reply.updated_at,
+            sent_at=sent_at,
+        )
         for reply, key, sent_at in rows
     ]
 
@@ -516,10 +568,12 @@ def _events(session: Session, participant_id: int, address: str, slugs: dict[int
     ).all()
     return [
         EventRecord(
-            round=slugs.get(event.round_id), at=event.at, action=event.action,
+            round=slugs.get(event.round_id),
+            at=event.at,
+            action=event.action,
             by="round driver" if event.actor == ROUND_DRIVER else "coordinator",
             details=_details_shown(event, address),
-        )  # fmt: skip
+        )
         for event in rows
         if _is_about(event, participant_id, address)
     ]

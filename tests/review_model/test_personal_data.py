@@ -45,7 +45,9 @@ def test_the_export_holds_every_email_answer_version_review_and_reply_of_the_per
     assert all(r.status == "submitted" and r.answers for r in data.reviews)
     assert [(r.about, r.text) for r in data.replies] == [(None, ANNAS_REPLY)]
     assert {link.purpose for link in data.links} == {"self_assessment", "review", "reply"}
-    assert [(c.organisation, c.note) for c in data.conflicts] == [("Landkreis Talbach", "Kooperationsvertrag seit 2024")]
+    assert [(c.organisation, c.note) for c in data.conflicts] == [
+        ("Landkreis Talbach", "Kooperationsvertrag seit 2024")
+    ]
     assert [p.organisation for p in data.review_preferences] == ["Stadt Elbstein"]
     assert [(e.action, e.by, e.details) for e in data.audit_events] == [
         ("reviewer swapped", "coordinator", {"reviewed": "Stadt Elbstein", "you_were": "removed"}),
@@ -132,4 +134,4 @@ def test_the_inventory_names_real_tables_and_columns():
     for place in PERSONAL_DATA:
         table = metadata.tables[place.table]
         assert set(place.columns) <= set(table.columns.keys()), place.table
-        assert place.found_by in table.columns.keys(), place.table
+        assert place.found_by in table.columns, place.table
