@@ -19,11 +19,11 @@ from portal.rendering import invalid_link_page, message_page, render_page
 from review_model import clock
 from review_model.answers import FormMode, form_fields, shown_answer
 from review_model.moments import format_moment
-from review_model.personal_data import PersonalData, personal_data_of
+from review_model.personal_data import PersonalData, UnknownPerson, personal_data_of
 from review_model.personal_data_files import file_name, personal_data_csv, personal_data_json
 from review_model.questionnaire import Questionnaire
 from review_model.store import reading_session
-from review_model.tables import Round
+from review_model.tables import Participant, Round
 from review_model.tokens import LinkRefused
 from review_model.vocabulary import FederalState, OrganisationKind, TokenPurpose
 
@@ -41,8 +41,9 @@ def show_my_data(portal: "Portal", purpose: TokenPurpose, token: str, language: 
             _access, _enrolment, participant, _organisation, round_ = link_holder(session, token, purpose, now)
         except LinkRefused as refused:
             return _refused(session, refused, language)
-        assert participant.id is not None
-        data = personal_data_of(session, participant.id, now)
+        data = _data_of(session, participant, now)
+        if data is None:
+            return invalid_link_page(language or "de")
         language = language or participant.language.value
         questionnaires = _questionnaires(session, data)
         form_href = f"../{token}?lang={language}"
@@ -57,8 +58,9 @@ def download_my_data(portal: "Portal", purpose: TokenPurpose, token: str, extens
             _access, _enrolment, participant, _organisation, _round = link_holder(session, token, purpose, now)
         except LinkRefused as refused:
             return _refused(session, refused, None)
-        assert participant.id is not None
-        data = personal_data_of(session, participant.id, now)
+        data = _data_of(session, participant, now)
+    if data is None:
+        return invalid_link_page("de")
     content = personal_data_json(data) if extension == "json" else personal_data_csv(data)
     return Response(
         content.encode("utf-8"),
@@ -68,6 +70,15 @@ def download_my_data(portal: "Portal", purpose: TokenPurpose, token: str, extens
             "cache-control": "no-store",
         },
     )
+
+
+def _data_of(session: Session, participant: Participant, now: datetime) -> PersonalData | None:
+    """The person's data; None for a person erased (whose links should open nothing already)."""
+    assert participant.id is not None
+    try:
+        return personal_data_of(session, participant.id, now)
+    except UnknownPerson:
+        return None
 
 
 def _refused(session: Session, refused: LinkRefused, language: str | None) -> HTMLResponse:

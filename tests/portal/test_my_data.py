@@ -19,7 +19,16 @@ from portal.app import create_app
 from portal.background import PortalThread
 from portal.my_data_pages import readable_answers
 from review_model.questionnaire import load_questionnaire
-from review_model.tables import AccessToken, AuditEvent, Enrolment, OutboxMessage, Reply, Review, Submission
+from review_model.tables import (
+    AccessToken,
+    AuditEvent,
+    Enrolment,
+    OutboxMessage,
+    Participant,
+    Reply,
+    Review,
+    Submission,
+)
 from tests.support.browser import check_widths, require_axe
 from tests.support.personal_data import ANNAS_REPLY, TOKEN, AnnasRound, annas_round
 from tests.support.round_world import SECRET
@@ -116,11 +125,19 @@ def test_an_expired_link_names_the_coordinator_and_an_unknown_or_withdrawn_one_o
     assert client.get("/c/" + links["self_assessment"].rsplit("/", 1)[1] + "/my-data").status_code == 404
 
 
-def test_a_withdrawn_person_s_links_show_no_data(anna, client, engine):
+def test_a_withdrawn_or_erased_person_s_links_show_no_data(anna, client, engine):
     withdraw_person(engine, anna.staged, "anna")
     for path in links_of(anna).values():
         assert client.get(f"{path}/my-data").status_code == 404
         assert client.get(f"{path}/my-data.json").status_code == 404
+    ben = anna.staged["ben"]
+    assert ben.form and client.get(f"{ben.form}/my-data").status_code == 200
+    with Session(engine) as session:
+        person = session.exec(select(Participant).where(Participant.email == ben.email)).one()
+        person.erased_at = datetime.now(UTC)  # as if erased with a link left working
+        session.commit()
+    assert client.get(f"{ben.form}/my-data").status_code == 404
+    assert client.get(f"{ben.form}/my-data.csv").status_code == 404
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the page, not the database
