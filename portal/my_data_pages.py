@@ -98,7 +98,7 @@ def _refused(session: Session, refused: LinkRefused, language: str | None) -> HT
 
 def _questionnaires(session: Session, data: PersonalData) -> dict[str, Questionnaire]:
     """The questionnaire of each round the person answered or reviewed in, by slug."""
-    slugs = {record.round for record in data.self_assessments} | {record.round for record in data.reviews}
+    slugs = {record.round for records in (data.self_assessments, data.reviews, data.replies) for record in records}
     return {
         slug: Questionnaire.model_validate(snapshot)
         for slug, snapshot in session.exec(
@@ -151,6 +151,12 @@ def _page(
     def answers(slug: str, given: dict[str, Any], mode: FormMode) -> list[tuple[str, str]]:
         return readable_answers(questionnaires.get(slug), mode, given, language)
 
+    def group(slug: str, key: str) -> str:
+        """The group of findings a reply answers (an objective, a field of action), by its name in the form."""
+        questionnaire = questionnaires.get(slug)
+        labels = questionnaire.tag_labels() if questionnaire is not None else {}
+        return next((label.in_language(language) for (_tag, value), label in labels.items() if value == key), key)
+
     titles = {record.round: (record.title_en if language == "en" and record.title_en else record.title)
               for record in data.rounds}  # fmt: skip
     return render_page(
@@ -170,6 +176,7 @@ def _page(
         titles=titles,
         when=when,
         answers=answers,
+        group=group,
         form_href=form_href,
         roles={"respondent": _("Respondent"), "reviewer": _("Reviewer"), "decision_maker": _("Decision-maker")},
         purposes={"self_assessment": _("Self-assessment"), "review": _("Review"), "reply": _("Reply")},

@@ -18,6 +18,7 @@ from config.settings import Settings
 from portal.app import create_app
 from portal.background import PortalThread
 from portal.my_data_pages import readable_answers
+from portal.reply_pages import field_name
 from review_model.questionnaire import load_questionnaire
 from review_model.tables import (
     AccessToken,
@@ -168,3 +169,12 @@ def test_answers_are_named_by_section_item_row_and_column_and_read_by_their_leve
 
 def _label(questionnaire, item_id: str) -> str:
     return next(item.label.de for _, item in questionnaire.items() if item.id == item_id)
+
+
+def test_a_reply_to_a_group_of_findings_is_named_as_the_form_names_the_group(replies):
+    sent = replies.post({field_name(replies.findings["rechtlich"]): "Die Satzung kommt 2027."}, action="send")
+    assert sent.status_code == 303
+    page = replies.world.client.get(f"{replies.link}/my-data?lang=en").text
+    assert "Legal</dt>" in page and "Die Satzung kommt 2027." in page
+    document = replies.world.client.get(f"{replies.link}/my-data.json").json()
+    assert [(r["about"], r["text"]) for r in document["replies"]] == [("rechtlich", "Die Satzung kommt 2027.")]
