@@ -595,15 +595,15 @@ def _details_shown(event: AuditEvent, address: str) -> dict[str, Any]:
 
 def facts(data: PersonalData) -> Iterable[tuple[str, str, str, Any, datetime | None]]:
     """The export as facts, one per value: (section, round, field, value, at). `field` is the value's path
-    inside its record ("versions[2].answers.ratings.ampel"), `at` when the innermost record holding it
-    happened (a message queued, a version submitted), where it has such a time."""
+    inside its record ("versions[2].answers.ratings.ampel"); `at` is the moment itself for a moment ("invited_at"),
+    else when the innermost record holding the value happened (a message queued, a version submitted)."""
     dumped = data.model_dump(mode="python", exclude={"exported_at"})
     for section, content in dumped.items():
         for record in content if isinstance(content, list) else [content]:
             round_slug = record.get("round") or ""
             for field, value, at in _leaves(record, "", None):
                 if field != "round":
-                    yield section, round_slug, field, value, at
+                    yield section, round_slug, field, value, value if isinstance(value, datetime) else at
 
 
 # The time a record happened at: the first of these it has.

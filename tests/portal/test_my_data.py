@@ -63,7 +63,7 @@ def test_every_form_links_to_the_page_which_shows_the_data_in_the_person_s_langu
         found = re.search(r'href="([^"]+/my-data\?lang=de)"', form.text)
         assert found and found.group(1).startswith(path + "/"), purpose
         page = client.get(found.group(1))
-        assert page.status_code == 200
+        assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
         assert "<h1>Ihre Daten</h1>" in page.text and 'lang="de"' in page.text
         assert 'href="my-data.json"' in page.text and 'href="my-data.csv"' in page.text
         assert f'href="../{path.rsplit("/", 1)[1]}?lang=de"' in page.text  # back to the form

@@ -87,6 +87,8 @@ def test_the_json_has_stable_keys_and_utc_times_and_the_csv_one_guarded_row_per_
     assert tuple(rows[0]) == CSV_COLUMNS
     facts = {(section, field): (round_, value, at) for section, round_, field, value, at in rows[1:]}
     assert facts["person", "email"][1] == "anna@auenburg.example"
+    invited = facts["rounds", "invited_at"]
+    assert invited[1] == invited[2] == data.rounds[0].invited_at.isoformat().replace("+00:00", "Z")
     assert facts["replies", "text"] == ("staged-round", ANNAS_REPLY, facts["replies", "text"][2])
     assert facts["replies", "text"][2].endswith("Z")
     version_rows = [row for row in rows if row[0] == "self_assessments" and row[2].startswith("versions[2].answers.")]
