@@ -4,7 +4,8 @@
 part in and what happened to them there, every email written to them, their personal links (never a token),
 what they answered, reviewed and replied, the conflicts and wishes recorded for them, and the audit entries
 about them. It never holds another person's data: no co-reviewer, no reviewer of their organisation, no
-other recipient, no member of staff by name.
+other recipient, no member of staff who acted on them (the history says "coordinator"); the only other name
+is the round's coordinator, who signs the emails the person received.
 
 Where personal data lives (`PERSONAL_DATA` says the same for code; the erasure of a person reads it too):
 
@@ -30,7 +31,6 @@ record and is not taken apart per person. Staff accounts are not participants an
 """
 
 import email
-import email.policy
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -439,11 +439,13 @@ def message_text(payload: bytes) -> str | None:
     None when there is no text (a message that could not be built is stored empty)."""
     if not payload:
         return None
+    # The compat32 parser, not the default policy's: it reads a message about ten times faster (its headers
+    # are not parsed into objects), and only the text part is wanted.
     try:
-        parsed = email.message_from_bytes(payload, policy=email.policy.default)
-        body = parsed.get_body(("plain",))
-        text = body.get_content() if body is not None else None
-    except Exception:  # a message the parser cannot read says nothing; its subject and dates still do
+        part = next(p for p in email.message_from_bytes(payload).walk() if p.get_content_type() == "text/plain")
+        body = part.get_payload(decode=True)
+        text = body.decode(part.get_content_charset() or "utf-8", errors="replace") if isinstance(body, bytes) else None
+    except (StopIteration, LookupError):  # no text part, or a charset Python does not know
         return None
     return without_links(text) if isinstance(text, str) else None
 

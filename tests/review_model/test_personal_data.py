@@ -34,6 +34,7 @@ def test_the_export_holds_every_email_answer_version_review_and_reply_of_the_per
     for message in data.messages[:-1]:
         assert message.subject and message.text and "Anna Keller" in message.text
         assert LINK_REMOVED in message.text and not TOKEN.search(message.text), message.text
+    assert "Selbsteinschätzung" in data.messages[0].text  # decoded as written
     assert data.messages[-1].text is None  # it could not be built: there is no text
 
     (answers,) = data.self_assessments
