@@ -1,5 +1,6 @@
 """The portal: the FastAPI application participants and reviewers reach through their personal links."""
 
+import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from portal.health import PrefectCheck, health_report, prefect_api_from_environm
 from portal.rendering import invalid_link_page, message_page
 from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
 from portal.report_pages import published_report
+from portal.request_limits import LimitGuessing, RequestLimits
 from portal.security import BodySizeLimit, RefuseNul, SecurityHeaders
 from review_model.store import make_engine, reading_session
 from review_model.store_key import store_secret_key
@@ -96,6 +98,8 @@ def create_app(
     app = FastAPI(title="spr portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, on_too_large=_too_large, larger_for=UPLOAD_LIMITS)
     app.add_middleware(RefuseNul, on_refused=_no_such_page)
+    limits = RequestLimits(settings.portal_lookup_failures, settings.portal_requests_per_minute)
+    app.add_middleware(LimitGuessing, limits=limits, on_limited=_too_many)  # inside: its 429 has the headers
     app.add_middleware(SecurityHeaders)
 
     @app.get("/health")
@@ -193,6 +197,19 @@ def _language(value: str | None) -> str | None:
 async def _no_such_page(scope: Scope, receive: Receive, send: Send) -> None:
     response = invalid_link_page("de")
     await response(scope, receive, send)
+
+
+def _too_many(scope: Scope, wait: float) -> Response:
+    """429 for an address over a limit on guessing (portal.request_limits): the same page whatever was asked."""
+    language = "en" if b"lang=en" in scope.get("query_string", b"") else "de"
+    _ = gettext_for(language, "portal")
+    text = _(
+        "Too many requests came from your network in a short time. Please try again in a few minutes. If you "
+        "opened a link from an email, please check that you copied the whole link."
+    )
+    response = message_page(language, _("Too many requests"), text, 429)
+    response.headers["retry-after"] = str(max(1, math.ceil(wait)))
+    return response
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
