@@ -109,6 +109,13 @@ class Settings(BaseSettings):
         "it is answered 429: a ceiling no person reaches (raise it for load tests from one machine).",
     )
 
+    accessibility_statement: str | None = Field(
+        default=None,
+        description="A YAML file with the portal's accessibility statement (contact, conformity status, known "
+        "barriers, enforcement body; the keys of a round file's `accessibility:` block). A round's own block "
+        "wins on that round's pages. Read when the portal starts.",
+    )
+
     advance_interval_seconds: float = Field(
         default=300.0,
         ge=5,

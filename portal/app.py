@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from config.settings import Settings, get_settings
 from config.translations import gettext_for
+from portal.accessibility_pages import show_statement
 from portal.console.actions import ConsoleActions
 from portal.console.new_round_pages import UPLOAD_LIMITS
 from portal.console.oidc import OidcLogin, oidc_login_from
@@ -34,6 +35,7 @@ from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
 from portal.report_pages import published_report
 from portal.request_limits import LimitGuessing, RequestLimits
 from portal.security import BodySizeLimit, RefuseNul, SecurityHeaders
+from review_model.accessibility import StatementSettings, read_statement_file
 from review_model.store import make_engine, reading_session
 from review_model.store_key import store_secret_key
 from review_model.vocabulary import TokenPurpose
@@ -60,6 +62,12 @@ class Portal:
         return oidc_login_from(self.settings)
 
     @cached_property
+    def accessibility(self) -> StatementSettings | None:
+        """The installation's accessibility statement (SPR_ACCESSIBILITY_STATEMENT), read once."""
+        path = self.settings.accessibility_statement
+        return None if path is None else read_statement_file(Path(path).expanduser())
+
+    @cached_property
     def secret(self) -> bytes:
         """The store's secret key, read once; a portal started while its store is down reads it on the first
         request after the store is back (until then every page is the 503 page)."""
@@ -83,6 +91,7 @@ def create_app(
     prefect = PrefectCheck(prefect_api_url if prefect_api_url is not None else prefect_api_from_environment())
     engine = engine or make_engine(settings.database_url)
     portal = Portal(settings, engine, on_submission, console_actions)
+    portal.accessibility  # noqa: B018 (a statement file that cannot be used stops the start, naming its lines)
     with suppress(*STORE_UNAVAILABLE):  # a store that is down must not keep the portal from answering 503
         portal.secret  # noqa: B018 (a missing or wrong key stops the start, as it stops every command)
 
@@ -116,6 +125,10 @@ def create_app(
         text = _("You open this site with the personal link in your invitation.")
         return message_page(language, _("Stakeholder peer review"), text, 200)
 
+    @app.get("/accessibility")
+    def accessibility(round: str | None = None, lang: str = "de") -> Response:
+        return show_statement(portal, round, lang)
+
     @app.get("/static/portal.css")
     def stylesheet() -> Response:
         return FileResponse(
@@ -134,7 +147,7 @@ def create_app(
     @app.get("/reports/{slug}/{file_name}")
     def report_file(slug: str, file_name: str, lang: str | None = None) -> Response:
         with reading_session(portal.engine) as session:
-            return published_report(session, slug, file_name, _language(lang) or "de")
+            return published_report(session, slug, file_name, _language(lang) or "de", portal.secret)
 
     @app.exception_handler(StarletteHTTPException)
     async def friendly_errors(request: Request, error: StarletteHTTPException) -> Response:

@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from review_model.accessibility import StatementSettings
 from review_model.questionnaire import Text
 from review_model.yaml_documents import DocumentError, Problem, YamlDocument, problems_from_validation
 
@@ -140,6 +141,9 @@ class RoundFile(_Strict):
     assignment: AssignmentRules = Field(default_factory=AssignmentRules)
     previous_round: str | None = None
     participants: str | None = Field(default=None, description="A participants CSV, relative to the round file.")
+    # The accessibility statement of the round's pages, where it differs from the installation's (see
+    # review_model.accessibility): its contact, say, or the Land's enforcement body.
+    accessibility: StatementSettings | None = None
 
     @field_validator("slug")
     @classmethod
