@@ -93,6 +93,28 @@ class Settings(BaseSettings):
         description="Requests the portal works on at once; more wait their turn in order (fewer threads "
         "fighting over one interpreter answer each request sooner).",
     )
+    portal_lookup_failures: int = Field(
+        default=20,
+        ge=3,
+        le=100_000,
+        description="Failed lookups of personal links and report addresses (no such link or report, an "
+        "expired or revoked link) one client address may make in 10 minutes; beyond that the portal answers "
+        "its requests for links and reports with 429 until the window has passed. A working link never fails, "
+        "so people behind one shared address (NAT) reach this only by trying broken links.",
+    )
+    portal_requests_per_minute: int = Field(
+        default=600,
+        ge=60,
+        description="Requests for personal links and reports one client address may make per minute before "
+        "it is answered 429: a ceiling no person reaches (raise it for load tests from one machine).",
+    )
+
+    accessibility_statement: str | None = Field(
+        default=None,
+        description="A YAML file with the portal's accessibility statement (contact, conformity status, known "
+        "barriers, enforcement body; the keys of a round file's `accessibility:` block). A round's own block "
+        "wins on that round's pages. Read when the portal starts.",
+    )
 
     advance_interval_seconds: float = Field(
         default=300.0,

@@ -1,5 +1,6 @@
 """The portal: the FastAPI application participants and reviewers reach through their personal links."""
 
+import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from config.settings import Settings, get_settings
 from config.translations import gettext_for
+from portal.accessibility_pages import show_statement
 from portal.console.actions import ConsoleActions
 from portal.console.new_round_pages import UPLOAD_LIMITS
 from portal.console.oidc import OidcLogin, oidc_login_from
@@ -32,7 +34,9 @@ from portal.my_data_pages import FORMATS, download_my_data, show_my_data
 from portal.rendering import invalid_link_page, message_page
 from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
 from portal.report_pages import published_report
+from portal.request_limits import LimitGuessing, RequestLimits
 from portal.security import BodySizeLimit, RefuseNul, SecurityHeaders
+from review_model.accessibility import StatementSettings, read_statement_file
 from review_model.store import make_engine, reading_session
 from review_model.store_key import store_secret_key
 from review_model.tokens import LINK_PATHS
@@ -60,6 +64,12 @@ class Portal:
         return oidc_login_from(self.settings)
 
     @cached_property
+    def accessibility(self) -> StatementSettings | None:
+        """The installation's accessibility statement (SPR_ACCESSIBILITY_STATEMENT), read once."""
+        path = self.settings.accessibility_statement
+        return None if path is None else read_statement_file(Path(path).expanduser())
+
+    @cached_property
     def secret(self) -> bytes:
         """The store's secret key, read once; a portal started while its store is down reads it on the first
         request after the store is back (until then every page is the 503 page)."""
@@ -83,6 +93,7 @@ def create_app(
     prefect = PrefectCheck(prefect_api_url if prefect_api_url is not None else prefect_api_from_environment())
     engine = engine or make_engine(settings.database_url)
     portal = Portal(settings, engine, on_submission, console_actions)
+    portal.accessibility  # noqa: B018 (a statement file that cannot be used stops the start, naming its lines)
     with suppress(*STORE_UNAVAILABLE):  # a store that is down must not keep the portal from answering 503
         portal.secret  # noqa: B018 (a missing or wrong key stops the start, as it stops every command)
 
@@ -98,6 +109,8 @@ def create_app(
     app = FastAPI(title="spr portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, on_too_large=_too_large, larger_for=UPLOAD_LIMITS)
     app.add_middleware(RefuseNul, on_refused=_no_such_page)
+    limits = RequestLimits(settings.portal_lookup_failures, settings.portal_requests_per_minute)
+    app.add_middleware(LimitGuessing, limits=limits, on_limited=_too_many)  # inside: its 429 has the headers
     app.add_middleware(SecurityHeaders)
 
     @app.get("/health")
@@ -113,6 +126,10 @@ def create_app(
         _ = gettext_for(language, "portal")
         text = _("You open this site with the personal link in your invitation.")
         return message_page(language, _("Stakeholder peer review"), text, 200)
+
+    @app.get("/accessibility")
+    def accessibility(round: str | None = None, lang: str = "de") -> Response:
+        return show_statement(portal, round, lang)
 
     @app.get("/static/portal.css")
     def stylesheet() -> Response:
@@ -133,7 +150,7 @@ def create_app(
     @app.get("/reports/{slug}/{file_name}")
     def report_file(slug: str, file_name: str, lang: str | None = None) -> Response:
         with reading_session(portal.engine) as session:
-            return published_report(session, slug, file_name, _language(lang) or "de")
+            return published_report(session, slug, file_name, _language(lang) or "de", portal.secret)
 
     @app.exception_handler(StarletteHTTPException)
     async def friendly_errors(request: Request, error: StarletteHTTPException) -> Response:
@@ -213,6 +230,19 @@ def _language(value: str | None) -> str | None:
 async def _no_such_page(scope: Scope, receive: Receive, send: Send) -> None:
     response = invalid_link_page("de")
     await response(scope, receive, send)
+
+
+def _too_many(scope: Scope, wait: float) -> Response:
+    """429 for an address over a limit on guessing (portal.request_limits): the same page whatever was asked."""
+    language = "en" if b"lang=en" in scope.get("query_string", b"") else "de"
+    _ = gettext_for(language, "portal")
+    text = _(
+        "Too many requests came from your network in a short time. Please try again in a few minutes. If you "
+        "opened a link from an email, please check that you copied the whole link."
+    )
+    response = message_page(language, _("Too many requests"), text, 429)
+    response.headers["retry-after"] = str(max(1, math.ceil(wait)))
+    return response
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:

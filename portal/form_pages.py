@@ -20,6 +20,7 @@ from notifications.addressing import answer_summary, recipient_for, round_contex
 from notifications.compose import compose_message
 from notifications.message_kinds import ReviewReceipt, SubmissionReceipt
 from notifications.outbox import enqueue_messages
+from portal.accessibility_pages import statement_link
 from portal.failures import STORE_UNAVAILABLE, form_kept, unsaved_notice
 from portal.form_view import build_sections, stored_values
 from portal.rendering import invalid_link_page, message_page, refused_request_page, render_page
@@ -117,7 +118,7 @@ def show_form(portal: "Portal", request: FormRequest) -> Response:
             record_first_view(linked.enrolment, now)
         language = request.language or linked.participant.language.value
         if request.done == "submitted" and linked.work is not None and linked.work.is_submitted:
-            return _confirmation(linked, language)
+            return _confirmation(portal, linked, language)
         readonly = not linked.open_for_answers(now)
         answers = _answers_to_show(session, linked, readonly)
         notices = _notices(session, linked, language, request.done, readonly)
@@ -440,10 +441,11 @@ def _render(
         coordinator_name=linked.round.coordinator_name,
         coordinator_email=linked.round.coordinator_email,
         my_data_href=my_data_path(portal, linked.access, language),
+        accessibility_href=statement_link(language, portal.secret, linked.round.id),
     )
 
 
-def _confirmation(linked: LinkedForm, language: str) -> Response:
+def _confirmation(portal: "Portal", linked: LinkedForm, language: str) -> Response:
     """A short page after submitting: what arrived, and how to change it."""
     _ = gettext_for(language, "portal")
     work = linked.work
@@ -456,6 +458,7 @@ def _confirmation(linked: LinkedForm, language: str) -> Response:
         edit_href=f"?lang={language}",
         edit_label=_("View or change your answers"),
         deadline=format_moment(linked.deadline, linked.round.time_zone, language),
+        accessibility_href=statement_link(language, portal.secret, linked.round.id),
     )
 
 

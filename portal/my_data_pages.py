@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 
 from config.translations import gettext_for
+from portal.accessibility_pages import statement_link
 from portal.form_pages import link_holder
 from portal.rendering import invalid_link_page, message_page, render_page
 from review_model import clock
@@ -47,7 +48,8 @@ def show_my_data(portal: "Portal", purpose: TokenPurpose, token: str, language: 
         language = language or participant.language.value
         questionnaires = _questionnaires(session, data)
         form_href = f"../{token}?lang={language}"
-        return _page(data, round_, language, questionnaires, form_href)
+        statement = statement_link(language, portal.secret, round_.id)
+        return _page(data, round_, language, questionnaires, form_href, statement)
 
 
 def download_my_data(portal: "Portal", purpose: TokenPurpose, token: str, extension: str) -> Response:
@@ -139,7 +141,12 @@ def readable_answers(
 
 
 def _page(
-    data: PersonalData, round_: Round, language: str, questionnaires: dict[str, Questionnaire], form_href: str
+    data: PersonalData,
+    round_: Round,
+    language: str,
+    questionnaires: dict[str, Questionnaire],
+    form_href: str,
+    accessibility_href: str,
 ) -> HTMLResponse:
     _ = gettext_for(language, "portal")
 
@@ -178,6 +185,7 @@ def _page(
         answers=answers,
         group=group,
         form_href=form_href,
+        accessibility_href=accessibility_href,
         roles={"respondent": _("Respondent"), "reviewer": _("Reviewer"), "decision_maker": _("Decision-maker")},
         purposes={"self_assessment": _("Self-assessment"), "review": _("Review"), "reply": _("Reply")},
         states={"queued": _("queued"), "sending": _("being sent"), "sent": _("sent"), "failed": _("failed")},

@@ -9,6 +9,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from config.paths import TEMPLATES_DIR
 from config.translations import LANGUAGES, gettext_for, translations
 
+# The accessibility statement, which every page links to in its footer (portal.accessibility_pages).
+STATEMENT_PATH = "/accessibility"
 # Each language as its speakers name it: the link to the page in the other language says it in that language.
 AUTONYMS = {"de": "Deutsch", "en": "English"}
 
@@ -41,8 +43,10 @@ def page_language(language: str) -> str:
 def render_page(
     template: str, language: str, status_code: int = 200, *, folder: str = "forms", **context: Any
 ) -> HTMLResponse:
-    """A page from templates/forms (or `folder`) in `language`."""
+    """A page from templates/forms (or `folder`) in `language`; its footer links to the installation's
+    accessibility statement unless `accessibility_href` names a round's."""
     language = page_language(language)
+    context.setdefault("accessibility_href", f"{STATEMENT_PATH}?lang={language}")
     html = page_environment(language, folder).get_template(template).render(lang=language, **context)
     return HTMLResponse(html, status_code=status_code)
 

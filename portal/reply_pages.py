@@ -15,6 +15,7 @@ from sqlmodel import Session, func, select
 
 from config.translations import gettext_for
 from notifications.message_kinds import ReplyReceipt
+from portal.accessibility_pages import statement_link
 from portal.failures import form_kept, unsaved_notice
 from portal.form_pages import (
     _enqueue,
@@ -322,6 +323,7 @@ def _render(
         coordinator_name=linked.round.coordinator_name,
         coordinator_email=linked.round.coordinator_email,
         my_data_href=my_data_path(portal, linked.access, language),
+        accessibility_href=statement_link(language, portal.secret, linked.round.id),
     )
 
 

@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from review_model.accessibility import StatementSettings
 from review_model.questionnaire import Text
 from review_model.retention import normal_retention, retention_problem
 from review_model.yaml_documents import DocumentError, Problem, YamlDocument, problems_from_validation
@@ -143,6 +144,9 @@ class RoundFile(_Strict):
     # How long the people's data is kept after publication (ISO 8601, e.g. P2Y); see review_model.retention.
     retention: str | None = None
     participants: str | None = Field(default=None, description="A participants CSV, relative to the round file.")
+    # The accessibility statement of the round's pages, where it differs from the installation's (see
+    # review_model.accessibility): its contact, say, or the Land's enforcement body.
+    accessibility: StatementSettings | None = None
 
     @field_validator("slug")
     @classmethod

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, or_
 from sqlmodel import Session, col, select
 
+from review_model.accessibility import stored_statement
 from review_model.audit_trail import record_event
 from review_model.questionnaire import (
     Questionnaire,
@@ -212,6 +213,7 @@ def create_round_from_document(
         max_reviewers_per_kind=rules.max_per_organisation_kind,
         open_review=rules.open_review,
         retention=spec.retention,
+        accessibility=stored_statement(spec.accessibility),
         previous_round_id=previous_id,
         spec_digest=digest,
         created_at=now,

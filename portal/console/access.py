@@ -76,11 +76,6 @@ def console_cookies(portal: "Portal") -> ConsoleCookies:
     return ConsoleCookies(portal.secret, str(portal.settings.public_base_url).startswith("https://"))
 
 
-def request_address(request: Request) -> str:
-    """The client's address (uvicorn puts a trusted proxy's X-Forwarded-For here)."""
-    return request.client.host if request.client else "unknown"
-
-
 def console_language(request: Request, portal: "Portal", default: str | None = None) -> str:
     """`?lang=` if given, else the language chosen before (a cookie), else the account's, else German."""
     asked = request.query_params.get("lang")

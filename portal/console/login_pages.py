@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from config.translations import gettext_for
+from portal.client_address import request_address
 from portal.console.access import (
     SESSION_COOKIE,
     NotVisible,
@@ -24,7 +25,6 @@ from portal.console.access import (
     console_cookies,
     console_language,
     current_staff,
-    request_address,
     safe_next,
 )
 from portal.console.cookies import derived_token, same_token

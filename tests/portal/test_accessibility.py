@@ -1,12 +1,15 @@
 """Every kind of portal page passes axe-core's WCAG 2.1 AA checks in a real browser, at desktop and phone
-width: the self-assessment form, the review form, the reply page, and the unknown and expired link pages."""
+width: the self-assessment form, the review form, the reply page, the unknown and expired link pages, the 429
+page, and the accessibility statement (the installation's, and a round's with every part of it filled in)."""
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlmodel import Session, select
 
 from config.settings import Settings
+from portal.accessibility_pages import round_reference
 from portal.app import create_app
 from portal.background import PortalThread
 from review_model.rounds import get_round
@@ -38,7 +41,31 @@ def test_every_kind_of_portal_page_passes_axe(replies, chromium, database_url):
         check("reply", replies.link)
         _expire_every_link(world)
         check("expired link", replies.link)
+        check("accessibility statement", "/accessibility?lang=en")
+        _set_statement(world)
+        check(
+            "a round's accessibility statement",
+            f"/accessibility?round={round_reference(SECRET.encode(), world.round_id)}",
+        )
+        guesses = (httpx.get(f"{base}/a/{n:043d}").status_code for n in range(100))  # the pages above counted too
+        assert 429 in guesses
+        check("too many requests", "/a/" + "B" * 43)
     assert {page: v for page, v in found.items() if v} == {}
+
+
+def _set_statement(world: PortalWorld) -> None:
+    """A round's statement with a body, barriers, a phone number, a review date and its own enforcement body."""
+    with Session(world.engine) as session:
+        round_ = session.get(Round, world.round_id)
+        round_.accessibility = {
+            "body": {"de": "Bundesamt für Beispiele", "en": "Federal Office of Examples"},
+            "barriers": [{"content": {"de": "Die Karte.", "en": "The map."}, "reason": {"de": "Belastung."},
+                          "alternative": {"de": "Eine Tabelle.", "en": "A table."}}],
+            "reviewed_on": "2027-06-30",
+            "contact": {"name": "Team", "email": "team@amt.example", "phone": "+49 30 1234567"},
+            "enforcement": {"name": {"de": "Landesstelle"}, "url": "https://land.example", "email": "d@land.example"},
+        }  # fmt: skip
+        session.commit()
 
 
 def _set_stage(world: PortalWorld, stage: Stage) -> None:

@@ -65,9 +65,8 @@ def test_no_focused_control_is_hidden_under_the_save_bar(world, browser, languag
         if where is None or where["seen"]:  # past the last stop, or round again
             break
         stops += 1
-        # under the bar: overlapping it (a link in the footer, past the form and its bar, is not)
-        under = where["bottom"] > where["barTop"] and where["top"] < where["barBottom"]
-        if not where["inBar"] and (under or where["top"] < 0):
+        under_bar = where["bottom"] > where["barTop"] and where["top"] < where["barBottom"]  # the footer is below it
+        if not where["inBar"] and (under_bar or where["top"] < 0):
             covered.append((where["name"], round(where["top"]), round(where["bottom"]), round(where["barTop"])))
     assert stops > 20  # every control of the form was reached
     assert covered == [], covered
@@ -79,10 +78,9 @@ FOCUSED = """() => {
     if (!focused || focused === document.body) return null;
     const seen = focused.hasAttribute('data-tab-seen');
     focused.setAttribute('data-tab-seen', '');
-    const r = focused.getBoundingClientRect();
+    const r = focused.getBoundingClientRect(), b = bar.getBoundingClientRect();
     return {name: focused.id || focused.textContent.trim(), seen, inBar: bar.contains(focused),
-            top: r.top, bottom: r.bottom, barTop: bar.getBoundingClientRect().top,
-            barBottom: bar.getBoundingClientRect().bottom};
+            top: r.top, bottom: r.bottom, barTop: b.top, barBottom: b.bottom};
 }"""
 
 
