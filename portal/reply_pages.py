@@ -21,11 +21,11 @@ from portal.form_pages import (
     _first,
     _link,
     _questionnaire,
-    _refused,
     closed_meanwhile,
     for_organisation,
     guarded_post,
     link_holder,
+    link_refused_page,
 )
 from portal.form_view import shown_text
 from portal.rendering import invalid_link_page, refused_request_page, render_page
@@ -125,7 +125,7 @@ def show_reply_page(portal: "Portal", request: ReplyRequest) -> Response:
         try:
             linked = _load(session, request.token, now)
         except LinkRefused as refused:
-            return _refused(session, refused, request.language)
+            return link_refused_page(session, refused, request.language)
         language = request.language or linked.participant.language.value
         readonly = not accepts_replies(linked.round, now)
         saved = _saved_texts(session, linked)
@@ -148,7 +148,7 @@ def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence
         try:
             linked = _load(session, request.token, now)
         except LinkRefused as refused:
-            return _refused(session, refused, request.language)
+            return link_refused_page(session, refused, request.language)
         language = request.language or linked.participant.language.value
         _ = gettext_for(language, "portal")
         if not csrf_ok(portal.secret, linked.access.token_hash, _first(values, "csrf")):

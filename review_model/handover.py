@@ -142,8 +142,10 @@ def handover_refusals(situation: HandoverSituation, colleague: Colleague, now: d
     if other is not None:
         if other.organisation_id != person.organisation_id:
             # Nothing more is said about someone of another organisation.
-            reasons.append(Reason(N_("{email} belongs to another organisation; the form can only go to a colleague "
-                                     "of {organisation}"), email=address, organisation=situation.organisation.name))  # fmt: skip
+            reasons.append(
+                Reason(N_("{email} belongs to another organisation; the form can only go to a colleague of "
+                          "{organisation}"), email=address, organisation=situation.organisation.name)
+            )  # fmt: skip
             return reasons
         if other.erased_at is not None:
             reasons.append(Reason(N_("{email} cannot take part any more"), email=address))
@@ -176,7 +178,9 @@ def handover_situation(session: Session, round_: Round, enrolment_id: int, colle
             select(Enrolment).where(Enrolment.round_id == round_.id, Enrolment.participant_id == other.id)
         ).first()
         if taken is not None:
-            has_form = session.exec(select(Submission.id).where(Submission.enrolment_id == taken.id)).first() is not None
+            has_form = (
+                session.exec(select(Submission.id).where(Submission.enrolment_id == taken.id)).first() is not None
+            )
     return HandoverSituation(round_, enrolment, person, organisation, other, taken, has_form)
 
 
@@ -225,6 +229,7 @@ def hand_over(
     if reasons:
         raise HandoverRefused(reasons)
     first, person, organisation = situation.enrolment, situation.person, situation.organisation
+    assert organisation.id is not None
     other, created = situation.colleague, False
     if other is None:
         other = Participant(email=colleague.address, name=colleague.name.strip(), language=colleague.language,
@@ -312,8 +317,8 @@ def form_holder(session: Session, enrolment: Enrolment) -> Enrolment | None:
     at someone withdrawn, or nowhere."""
     if enrolment.handed_over_at is None:
         return enrolment
-    successor = {handover.from_enrolment_id: handover.to_enrolment_id for handover in handovers_in(session,
-                                                                                                    enrolment.round_id)}  # fmt: skip
+    handovers = handovers_in(session, enrolment.round_id)
+    successor = {handover.from_enrolment_id: handover.to_enrolment_id for handover in handovers}
     current, seen = enrolment, set()
     while current.handed_over_at is not None:
         if current.id in seen or current.id not in successor:
@@ -354,7 +359,7 @@ def handovers_of(session: Session, round_id: int, enrolment_id: int) -> list[Han
     if not mine:
         return []
     ids = {h.from_enrolment_id for h in mine} | {h.to_enrolment_id for h in mine}
-    people = {
+    people: dict[int | None, tuple[int | None, str]] = {
         enrolment_id: (participant_id, name)
         for enrolment_id, participant_id, name in session.exec(
             select(Enrolment.id, Participant.id, Participant.name)
@@ -365,6 +370,6 @@ def handovers_of(session: Session, round_id: int, enrolment_id: int) -> list[Han
     seen = []
     for handover in mine:
         giver, taker = people.get(handover.from_enrolment_id), people.get(handover.to_enrolment_id)
-        if giver is not None and taker is not None:
+        if giver is not None and taker is not None and giver[0] is not None and taker[0] is not None:
             seen.append(HandoverSeen(handover.at, giver[0], giver[1], taker[0], taker[1]))
     return seen

@@ -94,7 +94,10 @@ def test_every_reason_about_the_form_and_its_holder_is_given():
 
 
 def test_every_reason_about_the_colleague_is_given():
-    assert refused(situation(), Colleague(" ", "")) == ["give your colleague's name", "give your colleague's email address"]
+    assert refused(situation(), Colleague(" ", "")) == [
+        "give your colleague's name",
+        "give your colleague's email address",
+    ]
     assert refused(situation(), Colleague("Lena\x1b", "lena@")) == [
         "the name holds a control character", "lena@ is not an email address"]  # fmt: skip
     assert refused(situation(), Colleague("L" * 201, "lena@auenburg.example")) == [
@@ -148,7 +151,9 @@ def test_the_form_moves_to_the_colleague_with_its_draft_and_versions(engine):
     anna = staged["anna"]
     with Session(engine) as session:
         before = session.exec(select(Submission).where(Submission.enrolment_id == anna.enrolment_id)).one()
-        versions = session.exec(select(SubmissionVersion.answers).where(SubmissionVersion.submission_id == before.id)).all()
+        versions = session.exec(
+            select(SubmissionVersion.answers).where(SubmissionVersion.submission_id == before.id)
+        ).all()
     handed = _hand(engine, staged.round_id, anna.enrolment_id, LENA)
     assert handed.colleague_created and handed.submitted_version == 1 and not handed.has_draft
     with Session(engine) as session:
@@ -160,7 +165,10 @@ def test_the_form_moves_to_the_colleague_with_its_draft_and_versions(engine):
         assert taking.invited_at is not None  # the handover's message is their invitation; reminders count from it
         moved = session.exec(select(Submission).where(Submission.enrolment_id == taking.id)).one()
         assert (moved.id, moved.answers, moved.version, moved.status) == (before.id, draft, 1, before.status)
-        assert session.exec(select(SubmissionVersion.answers).where(SubmissionVersion.submission_id == moved.id)).all() == versions
+        assert (
+            session.exec(select(SubmissionVersion.answers).where(SubmissionVersion.submission_id == moved.id)).all()
+            == versions
+        )
         first = session.get(Enrolment, anna.enrolment_id)
         assert first.handed_over_at is not None and not first.is_respondent and first.is_reviewer
         links = session.exec(select(AccessToken).where(AccessToken.enrolment_id == anna.enrolment_id)).all()
@@ -213,4 +221,7 @@ def test_with_the_rule_on_the_first_link_follows_the_form_wherever_it_went(engin
         again = session.get(Enrolment, anna.enrolment_id)
         assert back.to_enrolment_id == anna.enrolment_id and again.is_respondent and again.handed_over_at is None
         assert form_holder(session, session.get(Enrolment, first.to_enrolment_id)).id == anna.enrolment_id
-        assert session.exec(select(Submission.enrolment_id).where(Submission.id == first.submission_id)).one() == anna.enrolment_id
+        assert (
+            session.exec(select(Submission.enrolment_id).where(Submission.id == first.submission_id)).one()
+            == anna.enrolment_id
+        )
