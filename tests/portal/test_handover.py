@@ -10,6 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from config.settings import Settings
+from portal.app import create_app
+from portal.background import PortalThread
 from review_model.handover import HANDED_OVER
 from review_model.tables import (
     AccessToken,
@@ -22,8 +25,9 @@ from review_model.tables import (
     SubmissionVersion,
 )
 from review_model.vocabulary import WorkStatus
-from tests.portal.conftest import ANNA, BEN, COMPLETE, PortalWorld
+from tests.portal.conftest import ANNA, BEN, COMPLETE, SECRET, PortalWorld
 from tests.support.answers import csrf_of
+from tests.support.browser import WIDTHS, axe_violations, check_widths, require_axe
 
 LENA = "lena@auenburg.example"
 LINK = re.compile(r"http://testserver(/a/[A-Za-z0-9_-]{43})")
@@ -217,3 +221,30 @@ def test_a_handover_from_another_site_or_without_the_form_token_is_refused(world
     assert foreign.status_code == 403
     assert world.client.get(world.form(BEN).replace("/a/", "/r/") + "/hand-over").status_code == 404
     assert snapshot(world) == before
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the pages, not the database
+def test_the_handover_pages_pass_axe_at_every_width(world, chromium, database_url):
+    script = require_axe()
+    settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")
+    found = {}
+    with PortalThread(create_app(settings, world.engine)) as portal, chromium.connect() as browser:
+        base = f"http://127.0.0.1:{portal.port}"
+        for width, (violations, scroll_width) in check_widths(browser, base + handover_page(world, BEN), script,
+                                                              "handover").items():  # fmt: skip
+            sideways = [f"scrolls sideways: {scroll_width}"] if scroll_width > WIDTHS[width][0] else []
+            found[f"handover at {width}"] = violations + sideways
+        page = browser.new_page(viewport={"width": 360, "height": 640})
+        page.goto(base + handover_page(world, BEN))
+        page.fill("#f-email", "lena@")
+        page.click("button[type=submit]")
+        assert page.locator("#errors").is_visible() and page.evaluate("document.activeElement.id") == "errors"
+        found["refused"] = axe_violations(page, script)
+        page.fill("#f-name", "Lena Keller")
+        page.fill("#f-email", "lena@nordhaven.example")
+        page.click("button[type=submit]")
+        assert "Lena Keller" in page.content()
+        found["handed over"] = axe_violations(page, script)
+        for width, (violations, _) in check_widths(browser, base + world.form(BEN), script, "handed-over").items():
+            found[f"old link at {width}"] = violations
+    assert {name: v for name, v in found.items() if v} == {}
