@@ -79,7 +79,7 @@ def colleague_problems(colleague: Colleague) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
     name = colleague.name.strip()
     if not name:
-        problems.setdefault("name", []).append(Reason(N_("give your colleague's name")))
+        problems.setdefault("name", []).append(Reason(N_("give the colleague's name")))
     elif len(name) > NAME_MAX_LENGTH:
         problems.setdefault("name", []).append(
             Reason(N_("the name is {length} characters long; at most {most} are kept"), length=len(name),
@@ -89,7 +89,7 @@ def colleague_problems(colleague: Colleague) -> dict[str, list[str]]:
         problems.setdefault("name", []).append(Reason(N_("the name holds a control character")))
     email = colleague.email.strip()
     if not email:
-        problems.setdefault("email", []).append(Reason(N_("give your colleague's email address")))
+        problems.setdefault("email", []).append(Reason(N_("give the colleague's email address")))
     elif len(email) > EMAIL_MAX_LENGTH or control_character(email):
         problems.setdefault("email", []).append(Reason(N_("{email} is not an email address"), email=email[:80]))
     else:
@@ -109,14 +109,16 @@ def holder_refusals(round_: Round, enrolment: Enrolment, person: Participant, no
         reasons.append(Reason(N_("the deadline for the self-assessment has passed")))
     elif not accepts_submissions(round_, now):
         reasons.append(Reason(N_("the self-assessment takes no answers now")))
+    # Said of the person, not to them: the coordinator's command reads these too. (The person's own link
+    # opens nothing once they are withdrawn or erased.)
     if person.erased_at is not None:
-        reasons.append(Reason(N_("your data was erased from the round")))
-    if enrolment.withdrawn_at is not None:
-        reasons.append(Reason(N_("you were withdrawn from the round")))
-    elif enrolment.handed_over_at is not None:
-        reasons.append(Reason(N_("you handed the form over already")))
-    elif not enrolment.is_respondent:
-        reasons.append(Reason(N_("you answer no self-assessment in this round")))
+        reasons.append(Reason(N_("the respondent's data was erased")))
+    elif enrolment.withdrawn_at is not None:
+        reasons.append(Reason(N_("{email} was withdrawn from the round"), email=person.email))
+    if enrolment.withdrawn_at is None and enrolment.handed_over_at is not None:
+        reasons.append(Reason(N_("the form was handed over already")))
+    elif enrolment.withdrawn_at is None and not enrolment.is_respondent:
+        reasons.append(Reason(N_("{email} answers no self-assessment in this round"), email=person.email))
     return reasons
 
 
@@ -136,7 +138,7 @@ def handover_refusals(situation: HandoverSituation, colleague: Colleague, now: d
         return reasons
     address = colleague.address
     if address == person.email.lower():
-        reasons.append(Reason(N_("you cannot hand the form to yourself")))
+        reasons.append(Reason(N_("the form cannot be handed to the person who holds it")))
         return reasons
     other = situation.colleague
     if other is not None:

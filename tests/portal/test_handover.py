@@ -152,7 +152,7 @@ def test_with_the_rule_on_the_first_link_keeps_opening_the_form(world):
     assert old.status_code == 200 and "Entwurf von Anna" in old.text
     assert "/hand-over" not in old.text  # the form is Lena's to hand on
     refused = world.client.get(handover_page(world))
-    assert "Sie haben das Formular bereits übergeben" in refused.text and 'name="email"' not in refused.text
+    assert "das Formular wurde bereits übergeben" in refused.text and 'name="email"' not in refused.text
     assert world.post(ANNA, {"facts.staerken": "Anna ergänzt"}).status_code == 303
     with Session(world.engine) as session:
         lena = session.exec(select(Participant).where(Participant.email == LENA)).one()
@@ -164,9 +164,9 @@ def test_with_the_rule_on_the_first_link_keeps_opening_the_form(world):
 @pytest.mark.parametrize(
     "name,address,reason",
     [
-        ("", "", "geben Sie den Namen Ihrer Kollegin oder Ihres Kollegen an"),
+        ("", "", "geben Sie den Namen der Kollegin oder des Kollegen an"),
         ("Lena", "lena@", "lena@ ist keine E-Mail-Adresse"),
-        ("Anna", ANNA, "Sie können das Formular nicht an sich selbst übergeben"),
+        ("Anna", ANNA, "das Formular kann nicht an die Person gehen, die es innehat"),
         ("Ben", BEN, "ben@nordhaven.example gehört zu einer anderen Organisation"),
     ],
 )

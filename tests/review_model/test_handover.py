@@ -83,26 +83,29 @@ def test_every_reason_about_the_form_and_its_holder_is_given():
     found = situation()
     found.enrolment.handed_over_at = NOW - timedelta(hours=1)
     found.enrolment.is_respondent = False
-    assert refused(found) == ["you handed the form over already"]
+    assert refused(found) == ["the form was handed over already"]
     found = situation()
     found.enrolment.withdrawn_at = NOW
     found.person.erased_at = NOW
-    assert refused(found) == ["your data was erased from the round", "you were withdrawn from the round"]
+    assert refused(found) == ["the respondent's data was erased"]
+    found.person.erased_at = None
+    assert refused(found) == ["anna@auenburg.example was withdrawn from the round"]
     found = situation()
     found.enrolment.is_respondent = False
-    assert refused(found) == ["you answer no self-assessment in this round"]
+    assert refused(found) == ["anna@auenburg.example answers no self-assessment in this round"]
 
 
 def test_every_reason_about_the_colleague_is_given():
     assert refused(situation(), Colleague(" ", "")) == [
-        "give your colleague's name",
-        "give your colleague's email address",
+        "give the colleague's name",
+        "give the colleague's email address",
     ]
     assert refused(situation(), Colleague("Lena\x1b", "lena@")) == [
         "the name holds a control character", "lena@ is not an email address"]  # fmt: skip
     assert refused(situation(), Colleague("L" * 201, "lena@auenburg.example")) == [
         "the name is 201 characters long; at most 200 are kept"]  # fmt: skip
-    assert refused(situation(), Colleague("Anna", "ANNA@auenburg.example")) == ["you cannot hand the form to yourself"]
+    to_herself = refused(situation(), Colleague("Anna", "ANNA@auenburg.example"))
+    assert to_herself == ["the form cannot be handed to the person who holds it"]
     elsewhere = Participant(id=3, email="lena@auenburg.example", name="Lena", organisation_id=2, language=Language.de)
     assert refused(situation(colleague=elsewhere)) == [
         "lena@auenburg.example belongs to another organisation; the form can only go to a colleague of Stadt "
@@ -196,7 +199,7 @@ def test_a_colleague_who_reviews_keeps_reviewing_and_a_second_handover_is_refuse
         assert taking.is_respondent and taking.is_reviewer
     with pytest.raises(HandoverRefused) as refusal:
         _hand(engine, staged.round_id, anna.enrolment_id, LENA)
-    assert refusal.value.reasons == ["you handed the form over already"]
+    assert refusal.value.reasons == ["the form was handed over already"]
     with pytest.raises(HandoverRefused) as refusal:  # Ben's address is known, of another organisation
         _hand(engine, staged.round_id, handed.to_enrolment_id, Colleague("Ben", "ben@nordhaven.example"))
     assert refusal.value.reasons == ["ben@nordhaven.example belongs to another organisation; the form can only go "
