@@ -5,9 +5,11 @@ the colleague, never to the first person."""
 from datetime import timedelta
 
 from freezegun import freeze_time
-from sqlmodel import Session
+from sqlmodel import Session, select
+from typer.testing import CliRunner
 
-from review_model.tables import Round
+from review_model.handover import HANDED_OVER
+from review_model.tables import AuditEvent, Round
 from tests.support.answers import SELF_ASSESSMENT, csrf_of
 from tests.support.messages import kinds_by_recipient, link_in, text_of
 from tests.support.round_world import RoundWorld
@@ -15,6 +17,7 @@ from workflows.round_driver import advance_round
 from workflows.stages.launch import open_invitation_stage
 
 LENA = "lena@auenburg.example"
+runner = CliRunner()
 
 
 def submission_deadline(world: RoundWorld):
@@ -53,3 +56,44 @@ def test_the_colleague_is_invited_and_reminded_and_the_first_person_no_longer(ro
         assert advance_round(world.context, world.round_id).reminders == 4
         added = kinds_by_recipient(world) - before
     assert added == {(local, "reminder"): 1 for local in ("ben", "cara", "dora", "lena")}
+
+
+def test_the_hand_over_command_hands_the_form_over_by_letter_and_keeps_addresses_from_prefect(
+    round_world, configured, monkeypatch
+):
+    from prefect.client.orchestration import get_client
+
+    from tests.support.commands import configure
+    from workflows.cli import app
+
+    world = round_world
+    configure(monkeypatch, world)
+    open_invitation_stage(world.context, world.round_id, "test")
+    advance_round(world.context, world.round_id)
+    command = ["participants", "hand-over", "fruehjahr-2027", "anna@auenburg.example", "Lena@Auenburg.example"]
+
+    refused = runner.invoke(app, [*command[:4], "ben@nordhaven.example", "--name", "Ben"])
+    assert refused.exit_code == 1
+    assert "ben@nordhaven.example belongs to another organisation" in " ".join(refused.output.split())
+    nameless = runner.invoke(app, [*command, "--name", " "])
+    assert nameless.exit_code == 1 and "give the colleague's name" in nameless.output
+
+    done = runner.invoke(app, [*command, "--name", "Lena Keller", "--language", "en"])
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert "The self-assessment of Stadt Auenburg went from Anna Keller to Lena Keller (lena@auenburg.example)" in said
+    assert "Anna Keller's link to the form opens nothing from now on." in said
+    assert kinds_by_recipient(world)[("lena", "handover_invitation")] == 1
+    assert kinds_by_recipient(world)[("anna", "handover_confirmation")] == 1
+    with Session(world.engine) as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == HANDED_OVER)).one()
+        assert event.actor == "coordinator (command line)"
+    with get_client(sync_client=True) as client:
+        runs = [run for run in client.read_flow_runs() if run.name.startswith("Round fruehjahr-2027 · form of")]
+    assert runs  # (the Prefect server is the test run's: runs of other tests are there too)
+    for run in runs:
+        assert set(run.parameters) >= {"participant_id", "colleague_email", "colleague_name"}
+        assert "lena" not in str(run.parameters).lower() and "Keller" not in str(run.parameters), run.parameters
+
+    again = runner.invoke(app, [*command, "--name", "Lena Keller"])
+    assert again.exit_code == 1 and "the form was handed over already" in again.output
