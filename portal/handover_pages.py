@@ -176,11 +176,8 @@ def _page(
     by_field = colleague_problems(colleague) if reasons else {}
     errors: dict[str, str | None] = {"name": None, "email": None}
     errors.update({field: reason_in(language, found[0]) for field, found in by_field.items() if found})
-    problems = [
-        Problem(reason_in(language, reason), _field_of(reason, by_field))
-        for reason in reasons
-        if reason not in standing
-    ]
+    # Once the form cannot be handed over at all, the page says why instead of showing the fields.
+    problems = [] if standing else [Problem(reason_in(language, r), _field_of(r, by_field)) for r in reasons]
     return render_page(
         "handover.html",
         language,
