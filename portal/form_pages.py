@@ -348,6 +348,9 @@ def _notices(
     _ = gettext_for(language, "portal")
     notices = []
     work = linked.work
+    if linked.mode == "self_assessment" and not linked.own_link:  # the round keeps a handed-over form's links
+        notices.append({"kind": "info", "text": _("You handed this form over to a colleague, who answers it now; "
+                                                  "your link still opens it.")})  # fmt: skip
     if done == "saved":
         notices.append({"kind": "ok", "text": _("Your draft is saved. You can continue at any time with your link.")})
     elif done == "submitted" and work is not None:

@@ -150,6 +150,7 @@ def test_with_the_rule_on_the_first_link_keeps_opening_the_form(world):
     assert "öffnet das Formular weiterhin" in text and LINK.search(text).group(1) == world.form(ANNA)
     old = world.client.get(world.form(ANNA))
     assert old.status_code == 200 and "Entwurf von Anna" in old.text
+    assert "Sie haben dieses Formular an eine Kollegin oder einen Kollegen übergeben" in old.text
     assert "/hand-over" not in old.text  # the form is Lena's to hand on
     refused = world.client.get(handover_page(world))
     assert "das Formular wurde bereits übergeben" in refused.text and 'name="email"' not in refused.text
