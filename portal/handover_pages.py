@@ -77,11 +77,6 @@ class Problem:
     target: str | None  # the field it is about
 
 
-def handover_path(token: str) -> str:
-    """The address of the handover page of a self-assessment link."""
-    return f"/a/{token}/hand-over"
-
-
 def show_handover(portal: "Portal", request: HandoverRequest) -> Response:
     now = clock.now()
     with reading_session(portal.engine) as session:  # a GET changes nothing, not even the first view
