@@ -47,6 +47,34 @@ class Invitation(MessageContent):
 
 
 @dataclass(frozen=True)
+class HandoverInvitation(MessageContent):
+    """A colleague handed the organisation's self-assessment to the reader: their own link, the deadline, and
+    what the form holds already."""
+
+    kind: ClassVar[str] = "handover_invitation"
+    link: str
+    deadline: datetime
+    questionnaire_title: Text
+    item_count: int
+    handed_over_by: str  # the colleague's name
+    submitted_version: int = 0  # the last version submitted; 0: never submitted
+    has_draft: bool = False  # answers saved and not submitted
+
+
+@dataclass(frozen=True)
+class HandoverConfirmation(MessageContent):
+    """The reader handed the organisation's self-assessment to a colleague; whether their own link still
+    opens it."""
+
+    kind: ClassVar[str] = "handover_confirmation"
+    colleague: str  # the colleague's name
+    colleague_email: str
+    handed_over_at: datetime
+    deadline: datetime
+    link: str | None = None  # the reader's link, when the round keeps it working
+
+
+@dataclass(frozen=True)
 class Reminder(MessageContent):
     kind: ClassVar[str] = "reminder"
     link: str
@@ -204,6 +232,8 @@ MESSAGE_KINDS: dict[str, type[MessageContent]] = {
     kind.kind: kind
     for kind in (
         Invitation,
+        HandoverInvitation,
+        HandoverConfirmation,
         Reminder,
         DeadlineExtended,
         SubmissionReceipt,

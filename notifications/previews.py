@@ -21,6 +21,8 @@ from notifications.message_kinds import (
     CommentInvitation,
     CoordinatorMessage,
     DeadlineExtended,
+    HandoverConfirmation,
+    HandoverInvitation,
     Invitation,
     MessageContent,
     PersonalLink,
@@ -58,6 +60,8 @@ from review_model.vocabulary import ActionLevel, RecommendationStatus, TokenPurp
 SAMPLE_PERSON = Recipient(email="erika.mustermann@example.org", name="Erika Mustermann", language="de",
                           organisation="Stadt Musterstadt")  # fmt: skip
 SAMPLE_ORGANISATION = "Landkreis Beispielhausen"
+# The colleague a form is handed to or from, in the previews of a handover's two messages.
+SAMPLE_COLLEAGUE = Recipient(email="max.mustermann@example.org", name="Max Mustermann", language="de")
 # Sample figures for what the round has not counted yet (a party's findings, a reply's parts).
 SAMPLE_FINDINGS = 12
 SAMPLE_REPLIES = 2
@@ -202,6 +206,14 @@ class _Samples:
         if kind == Invitation.kind:
             items = sum(1 for _ in self.questionnaire.items())
             return self.respondent, lambda _l: Invitation(self_link, submit, self.questionnaire.title, items)
+        if kind == HandoverInvitation.kind:
+            items = sum(1 for _ in self.questionnaire.items())
+            return self.respondent, lambda _l: HandoverInvitation(self_link, submit, self.questionnaire.title, items,
+                                                                  SAMPLE_COLLEAGUE.name)  # fmt: skip
+        if kind == HandoverConfirmation.kind:
+            at = min(now, submit)
+            return self.respondent, lambda _l: HandoverConfirmation(SAMPLE_COLLEAGUE.name, SAMPLE_COLLEAGUE.email, at,
+                                                                    submit)  # fmt: skip
         if kind == Reminder.kind:
             return self.respondent, lambda _l: Reminder(self_link, submit, 1, reminders, days_left(submit, now))
         if kind == DeadlineExtended.kind:

@@ -29,6 +29,7 @@ from portal.failures import (
     unavailable_page,
 )
 from portal.form_pages import FormRequest, handle_form_post, show_form
+from portal.handover_pages import HandoverRequest, handle_handover_post, show_handover
 from portal.health import PrefectCheck, health_report, prefect_api_from_environment
 from portal.my_data_pages import FORMATS, download_my_data, show_my_data
 from portal.rendering import invalid_link_page, message_page
@@ -139,6 +140,7 @@ def create_app(
 
     for path, purpose in (("/a/{token}", TokenPurpose.self_assessment), ("/r/{token}", TokenPurpose.review)):
         _add_form_routes(app, portal, path, purpose)
+    _add_handover_routes(app, portal)
     _add_reply_routes(app, portal)
     _add_my_data_routes(app, portal)
     add_console(app, portal)
@@ -187,6 +189,22 @@ def _add_form_routes(app: FastAPI, portal: Portal, path: str, purpose: TokenPurp
         request.state.language = language  # for the failure pages
         return await run_in_threadpool(
             handle_form_post, portal, FormRequest(purpose, token, language, None), values, request.headers
+        )
+
+
+def _add_handover_routes(app: FastAPI, portal: Portal) -> None:
+    @app.get("/a/{token}/hand-over", name="handover_form")
+    def handover_page(token: str, lang: str | None = None) -> Response:
+        return show_handover(portal, HandoverRequest(token, _language(lang)))
+
+    @app.post("/a/{token}/hand-over", name="handover_post")
+    async def handover_post(request: Request, token: str) -> Response:
+        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+        values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+        language = _language(next(iter(values.get("lang") or []), None))
+        request.state.language = language  # for the failure pages
+        return await run_in_threadpool(
+            handle_handover_post, portal, HandoverRequest(token, language), values, request.headers
         )
 
 

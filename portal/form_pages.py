@@ -28,6 +28,7 @@ from portal.security import csrf_ok, csrf_token, same_origin
 from review_model import clock
 from review_model.answers import FormField, FormMode, form_fields, read_answers
 from review_model.early_close import closed_early_at
+from review_model.handover import form_holder, handed_over_link
 from review_model.moments import format_moment
 from review_model.questionnaire import Questionnaire
 from review_model.reviews import ReviewClosed, accepts_reviews, find_review, save_review
@@ -96,6 +97,12 @@ class LinkedForm:
     assignment: ReviewAssignment | None = None
     reviewed_organisation: str | None = None
     reviewed_answers: dict[str, Any] = field(default_factory=dict)
+    token: str = ""  # the link's token, for the addresses of the link's own pages
+
+    @property
+    def own_link(self) -> bool:
+        """Whether the link is the one of the person whose form it is (not of someone who handed it over)."""
+        return self.access.enrolment_id == self.enrolment.id
 
     @property
     def deadline(self) -> datetime:
@@ -113,9 +120,9 @@ def show_form(portal: "Portal", request: FormRequest) -> Response:
         try:
             linked = _load(session, request, now)
         except LinkRefused as refused:
-            return _refused(session, refused, request.language)
-        if linked.mode == "self_assessment":  # "opened their link" in `spr status` means the invitation's
-            record_first_view(linked.enrolment, now)
+            return link_refused_page(session, refused, request.language)
+        if linked.mode == "self_assessment" and linked.own_link:  # "opened their link" in `spr status`: the
+            record_first_view(linked.enrolment, now)  # invitation's
         language = request.language or linked.participant.language.value
         if request.done == "submitted" and linked.work is not None and linked.work.is_submitted:
             return _confirmation(portal, linked, language)
@@ -160,7 +167,7 @@ def _save(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[
         try:
             linked = _load(session, request, now)
         except LinkRefused as refused:
-            return _refused(session, refused, request.language)
+            return link_refused_page(session, refused, request.language)
         language = request.language or linked.participant.language.value
         if not csrf_ok(portal.secret, linked.access.token_hash, _first(values, "csrf")):
             return refused_request_page(language)
@@ -275,9 +282,16 @@ def _load(session: Session, request: FormRequest, now: datetime) -> LinkedForm:
     assert enrolment.id is not None
     questionnaire = _questionnaire(round_)
     if request.purpose is TokenPurpose.self_assessment:
+        # A form handed over to a colleague: the link opens it where it is now, if the round keeps such links
+        # working (else it was revoked with the handover, and resolve_link refused it).
+        holder = form_holder(session, enrolment) if round_.handover_keeps_first_link else None
+        if enrolment.handed_over_at is not None and holder is None:
+            raise LinkRefused("unknown", access)
+        holder = holder or enrolment
+        assert holder.id is not None
         return LinkedForm(
-            access, round_, enrolment, participant, organisation, questionnaire, "self_assessment",
-            _fields(round_, "self_assessment"), find_submission(session, enrolment.id),
+            access, round_, holder, participant, organisation, questionnaire, "self_assessment",
+            _fields(round_, "self_assessment"), find_submission(session, holder.id), token=request.token,
         )  # fmt: skip
     found = session.exec(
         select(ReviewAssignment, Submission, Organisation)
@@ -341,6 +355,9 @@ def _notices(
     _ = gettext_for(language, "portal")
     notices = []
     work = linked.work
+    if linked.mode == "self_assessment" and not linked.own_link:  # the round keeps a handed-over form's links
+        notices.append({"kind": "info", "text": _("You handed this form over to a colleague, who answers it now; "
+                                                  "your link still opens it.")})  # fmt: skip
     if done == "saved":
         notices.append({"kind": "ok", "text": _("Your draft is saved. You can continue at any time with your link.")})
     elif done == "submitted" and work is not None:
@@ -442,7 +459,16 @@ def _render(
         coordinator_email=linked.round.coordinator_email,
         my_data_href=my_data_path(portal, linked.access, language),
         accessibility_href=statement_link(language, portal.secret, linked.round.id),
+        handover_href=_handover_href(linked, language, readonly),
     )
+
+
+def _handover_href(linked: LinkedForm, language: str, readonly: bool) -> str | None:
+    """Where the respondent hands the form to a colleague; None where they cannot (a review, a read-only form,
+    a link of someone who handed it over)."""
+    if linked.mode != "self_assessment" or readonly or not linked.own_link:
+        return None
+    return f"/a/{linked.token}/hand-over?lang={language}"
 
 
 def _confirmation(portal: "Portal", linked: LinkedForm, language: str) -> Response:
@@ -462,9 +488,22 @@ def _confirmation(portal: "Portal", linked: LinkedForm, language: str) -> Respon
     )
 
 
-def _refused(session: Session, refused: LinkRefused, language: str | None) -> Response:
+def link_refused_page(session: Session, refused: LinkRefused, language: str | None) -> Response:
+    """The page of a link that opens nothing: expired (and until when), a form handed over to a colleague,
+    or else one page for every other kind (unknown, altered, revoked, of someone withdrawn)."""
     language = language or "de"
     _ = gettext_for(language, "portal")
+    handed_over = handed_over_link(session, refused.access) if refused.access is not None else None
+    if handed_over is not None and refused.access is not None:
+        round_ = session.get(Round, refused.access.round_id)
+        if round_ is not None:
+            # The colleague is not named: a link may have travelled further than its holder.
+            text = _(
+                "On {when}, this self-assessment was handed over to a colleague, who received a personal link of "
+                "their own; this link no longer opens it. Questions? Please contact {name}: {email}."
+            ).format(when=format_moment(handed_over, round_.time_zone, language), name=round_.coordinator_name,
+                     email=round_.coordinator_email)  # fmt: skip
+            return message_page(language, _("This form was handed over"), text, 410)
     if refused.reason == "expired" and refused.access is not None:
         round_ = session.get(Round, refused.access.round_id)
         if round_ is not None:

@@ -22,11 +22,11 @@ from portal.form_pages import (
     _first,
     _link,
     _questionnaire,
-    _refused,
     closed_meanwhile,
     for_organisation,
     guarded_post,
     link_holder,
+    link_refused_page,
     my_data_path,
 )
 from portal.form_view import shown_text
@@ -127,7 +127,7 @@ def show_reply_page(portal: "Portal", request: ReplyRequest) -> Response:
         try:
             linked = _load(session, request.token, now)
         except LinkRefused as refused:
-            return _refused(session, refused, request.language)
+            return link_refused_page(session, refused, request.language)
         language = request.language or linked.participant.language.value
         readonly = not accepts_replies(linked.round, now)
         saved = _saved_texts(session, linked)
@@ -150,7 +150,7 @@ def _save(portal: "Portal", request: ReplyRequest, values: Mapping[str, Sequence
         try:
             linked = _load(session, request.token, now)
         except LinkRefused as refused:
-            return _refused(session, refused, request.language)
+            return link_refused_page(session, refused, request.language)
         language = request.language or linked.participant.language.value
         _ = gettext_for(language, "portal")
         if not csrf_ok(portal.secret, linked.access.token_hash, _first(values, "csrf")):

@@ -71,7 +71,7 @@ ERASED_DOMAIN = "erased.invalid"  # RFC 2606: a name that never resolves
 # The reason a running round's history gives for withdrawing a person who was erased.
 WITHDRAWN_FOR_ERASURE = "the person's data was erased"
 # Messages to one person that name another participant, whose bodies go when that other person is erased.
-ERASED_FROM_OTHERS_MESSAGES: frozenset[str] = frozenset()
+ERASED_FROM_OTHERS_MESSAGES = frozenset({"handover_invitation", "handover_confirmation"})
 # Stages in which the round still runs: an erased person is withdrawn from it.
 _RUNNING = frozenset(Stage) - {Stage.draft, Stage.published, Stage.archived}
 

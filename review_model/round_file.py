@@ -106,6 +106,13 @@ class LateSubmissions(_Strict):
     grace_hours: int = Field(default=0, ge=0, le=24 * 14)
 
 
+class HandoverRule(_Strict):
+    """What happens to a respondent's link when they hand the self-assessment to a colleague
+    (review_model.handover): revoked by default, or kept working with `keep_first_link`."""
+
+    keep_first_link: bool = False
+
+
 class AssignmentRules(_Strict):
     reviewers_per_submission: int = Field(default=3, ge=1, le=20)
     # Reviews per reviewer: more than 50 in one round is no review any longer.
@@ -140,6 +147,7 @@ class RoundFile(_Strict):
     reminders: Reminders = Field(default_factory=Reminders)
     late_submissions: LateSubmissions = Field(default_factory=LateSubmissions)
     assignment: AssignmentRules = Field(default_factory=AssignmentRules)
+    handover: HandoverRule = Field(default_factory=HandoverRule)
     previous_round: str | None = None
     # How long the people's data is kept after publication (ISO 8601, e.g. P2Y); see review_model.retention.
     retention: str | None = None

@@ -214,6 +214,7 @@ def create_round_from_document(
         open_review=rules.open_review,
         retention=spec.retention,
         accessibility=stored_statement(spec.accessibility),
+        handover_keeps_first_link=spec.handover.keep_first_link,
         previous_round_id=previous_id,
         spec_digest=digest,
         created_at=now,

@@ -31,7 +31,9 @@ _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 class LinkRefused(Exception):
     """A link that opens nothing. `reason` is "unknown" (also for tampered, revoked and wrong-purpose links,
-    which must not be told apart) or "expired" (then `access` says which link and until when)."""
+    which must not be told apart) or "expired" (then `access` says which link and until when). A revoked
+    link carries its `access` too: the one that was revoked because its form went to a colleague is told
+    apart (review_model.handover.handed_over_link); any other shows as unknown."""
 
     def __init__(self, reason: str, access: AccessToken | None = None):
         super().__init__(reason)
@@ -157,8 +159,10 @@ def resolve_link(session: Session, token: str, purpose: TokenPurpose, now: datet
     if not _TOKEN_SHAPE.match(token):
         raise LinkRefused("unknown")
     access = session.exec(select(AccessToken).where(AccessToken.token_hash == hash_token(token))).first()
-    if access is None or access.purpose != purpose or access.revoked_at is not None:
+    if access is None or access.purpose != purpose:
         raise LinkRefused("unknown")
+    if access.revoked_at is not None:  # shown as unknown; the access lets the portal tell a form handed over
+        raise LinkRefused("unknown", access)
     if now >= access.expires_at:
         raise LinkRefused("expired", access)
     return access

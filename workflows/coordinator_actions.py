@@ -18,6 +18,7 @@ from config.translations import gettext_for, ngettext_for
 from notifications.addressing import recipient_for, round_context
 from notifications.compose import compose_message
 from notifications.group_messages import compose_group_messages, queued_before
+from notifications.handover_messages import handover_messages
 from notifications.message_kinds import (
     Invitation,
     MessageContent,
@@ -31,6 +32,7 @@ from notifications.outbox import drop_unsent, enqueue_messages, requeue_failed
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.group_messages import GroupMessageText, group_of, refuse_unless_sendable
+from review_model.handover import Colleague, HandoverRefused, hand_over
 from review_model.people_filter import PeopleFilter
 from review_model.questionnaire import Questionnaire
 from review_model.refusals import Reason, Refused, reasons_in
@@ -52,7 +54,7 @@ from review_model.tables import (
 )
 from review_model.tokens import derive_token, revoke_link
 from review_model.transitions import TransitionRefused
-from review_model.vocabulary import OutboxState, RecommendationStatus, Stage
+from review_model.vocabulary import OutboxState, RecommendationStatus, Stage, TokenPurpose
 from review_model.withdrawal import Withdrawal, plan_withdrawal, revocation_reason_problems, withdraw
 from workflows.command_language import coordinator_language, coordinator_messages, coordinator_plurals, stage_name
 from workflows.round_driver import STAGE_STEPS
@@ -319,6 +321,54 @@ def withdraw_participant(
         dropped = drop_unsent(session, round_id, participant_id, keep_kinds=_RECEIPTS)
         revoked = withdraw(session, planned, actor, reason, now, messages_dropped=dropped)
     return Withdrawn(planned, revoked, dropped)
+
+
+@dataclass(frozen=True)
+class FormHandedOver:
+    """A self-assessment handed to a colleague by the coordinator, on the respondent's word."""
+
+    first_name: str
+    colleague_name: str
+    organisation: str
+    colleague_created: bool  # a new participant of the organisation
+    first_link_kept: bool
+    queued: int  # the colleague's invitation and the first person's confirmation
+
+
+def hand_over_form(
+    context: StageContext, round_id: int, participant_id: int, colleague: Colleague, actor: str
+) -> FormHandedOver:
+    """Hand the self-assessment the person answers for their organisation to a colleague of the same
+    organisation, as the portal's handover page does (review_model.handover says what changes): the colleague
+    gets an invitation with a link of their own, the person a confirmation; the history records it under the
+    coordinator. Raises HandoverRefused (a Refused) with every reason."""
+    now = clock.now()
+    with session_scope(context.engine) as session:
+        round_ = lock_round(session, round_id)
+        enrolment = session.exec(
+            select(Enrolment).where(Enrolment.round_id == round_id, Enrolment.participant_id == participant_id)
+        ).first()
+        if enrolment is None or enrolment.id is None:
+            raise HandoverRefused([Reason("{who} takes no part in {slug}", who=Reason("participant {id}",
+                                                                                      id=participant_id),
+                                          slug=round_.slug)])  # fmt: skip
+        first_link = session.exec(
+            select(AccessToken).where(
+                AccessToken.enrolment_id == enrolment.id,
+                AccessToken.purpose == TokenPurpose.self_assessment,
+                col(AccessToken.revoked_at).is_(None),
+            )
+        ).first()
+        expires = context.link_expiry(round_, round_.submission_deadline)
+        handed = hand_over(session, round_, enrolment.id, colleague, actor=actor, secret=context.secret,
+                           link_expires_at=expires, now=now)  # fmt: skip
+        kept = None
+        if first_link is not None:
+            kept = context.link(TokenPurpose.self_assessment, derive_token(context.secret, first_link.nonce))
+        messages = handover_messages(handed, round_, sender=context.sender, link=context.link, first_link=kept, now=now)
+        queued = enqueue_messages(session, messages, now)
+        return FormHandedOver(handed.first_person.name, handed.colleague.name, handed.organisation.name,
+                              handed.colleague_created, handed.first_link_kept, queued)  # fmt: skip
 
 
 @dataclass(frozen=True)

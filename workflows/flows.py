@@ -27,12 +27,15 @@ from sqlalchemy.engine import Engine
 
 from config.settings import get_settings
 from review_model import clock
+from review_model.handover import Colleague
 from review_model.people_filter import PeopleFilter
 from review_model.refusals import Refused
 from review_model.round_advances import rounds_to_advance
 from review_model.store import make_engine, reading_session
 from review_model.tables import Participant
+from review_model.vocabulary import Language
 from workflows.coordinator_actions import (
+    FormHandedOver,
     GroupMessageSent,
     LinkResent,
     MessagesRequeued,
@@ -44,6 +47,7 @@ from workflows.coordinator_actions import (
     confirm_round_assignment,
     decide_recommendations,
     edit_recommendation,
+    hand_over_form,
     message_group,
     resend_link,
     retry_failed_messages,
@@ -313,6 +317,25 @@ def withdraw_participant_flow(
     _rename_run(f"Round {round_slug} · participant {participant_id} withdrawn, {withdrawn.links_revoked} link(s) "
                 f"revoked (by {actor})")  # fmt: skip
     return withdrawn
+
+
+@flow(name="hand-over-form", flow_run_name="Round {round_slug} · hand a form over", persist_result=False)
+def hand_over_form_flow(
+    round_id: int,
+    round_slug: str,
+    participant_id: int,
+    colleague_name: SecretStr,
+    colleague_email: SecretStr,
+    language: Language,
+    actor: str,
+) -> FormHandedOver:
+    """Hand the person's self-assessment to a colleague. The first person goes by id; the colleague, who may
+    have none yet, by name and address as secrets, which the Prefect server keeps masked."""
+    colleague = Colleague(colleague_name.get_secret_value(), colleague_email.get_secret_value(), language)
+    with _context() as context:
+        handed = hand_over_form(context, round_id, participant_id, colleague, actor)
+    _rename_run(f"Round {round_slug} · form of participant {participant_id} handed over (by {actor})")
+    return handed
 
 
 @flow(name="message-group", flow_run_name="Round {round_slug} · message to a group", persist_result=False)

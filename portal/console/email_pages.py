@@ -56,6 +56,8 @@ EMAIL_POLICY = (
 # What each kind of message is, as the previews name it.
 KIND_NAMES = {
     "invitation": N_("Invitation to the self-assessment"),
+    "handover_invitation": N_("Self-assessment handed over to a colleague"),
+    "handover_confirmation": N_("Confirmation of a self-assessment handed over"),
     "reminder": N_("Reminder of the self-assessment"),
     "deadline_extended": N_("Submission deadline extended"),
     "submission_receipt": N_("Receipt for a self-assessment"),

@@ -18,6 +18,7 @@ from portal.console.pages import console_page
 from portal.console.round_actions import Confirmation, FormValues, ask_first, first_value, run_action
 from review_model import clock
 from review_model.erasure import ErasureRefused, plan_erasure
+from review_model.handover import handovers_of
 from review_model.moments import format_moment
 from review_model.people_filter import PeopleFilter, PersonState, Role, describe_filter, people_in_round
 from review_model.refusals import Refused
@@ -100,8 +101,11 @@ def add_people_routes(app: FastAPI, portal: "Portal") -> None:
             person = _person(session, round_, participant_id)
             assert round_.id is not None
             sent = messages_sent_to(session, round_.id, participant_id)
+            assert person.enrolment.id is not None
+            handovers = handovers_of(session, round_.id, person.enrolment.id)
         return console_page(
             portal, request, "person.html", staff.language, staff=staff, round=round_, person=person, sent=sent,
+            handovers=handovers,
             moment=lambda value: format_moment(value, round_.time_zone, staff.language) if value else "",
         )  # fmt: skip
 

@@ -16,6 +16,8 @@ from notifications.message_kinds import (
     CommentInvitation,
     CoordinatorMessage,
     DeadlineExtended,
+    HandoverConfirmation,
+    HandoverInvitation,
     Invitation,
     PersonalLink,
     Reminder,
@@ -42,6 +44,10 @@ LINK = "http://127.0.0.1:8000/f/Zm9vYmFy"
 
 SAMPLES = {
     "invitation": Invitation(LINK, DEADLINE, Text(de="Selbsteinschätzung", en="Self-assessment"), 27),
+    "handover_invitation": HandoverInvitation(
+        LINK, DEADLINE, Text(de="Selbsteinschätzung", en="Self-assessment"), 27, f"Anna {HOSTILE}", 2
+    ),
+    "handover_confirmation": HandoverConfirmation("Lena Keller", "lena@auenburg.example", NOW, DEADLINE, LINK),
     "reminder": Reminder(LINK, DEADLINE, 2, 3, 3, True),
     "submission_receipt": SubmissionReceipt(
         LINK, 2, NOW, DEADLINE, (SummarySection("Mobilität", (SummaryAnswer("Ziele", f"Stufe 3 {HOSTILE}"),)),)
@@ -89,6 +95,23 @@ KEY_SENTENCES = {
         "en": ("Invitation to the self-assessment: Spring round 2027",
                'Please complete the questionnaire "Self-assessment" (27 questions) for your organisation.',
                "Deadline: Monday 15 March 2027"),
+    },
+    "handover_invitation": {
+        "de": ("Die Selbsteinschätzung wurde Ihnen übergeben: Frühjahrsrunde 2027",
+               "Ab jetzt beantworten Sie den Fragebogen „Selbsteinschätzung“ für Ihre Organisation.",
+               "Die bisher eingereichten Antworten (Fassung 2) gehen mit dem Formular über",
+               "Einsendeschluss: Montag, 15. März 2027"),
+        "en": ("The self-assessment was handed over to you: Spring round 2027",
+               'From now on you answer the questionnaire "Self-assessment" for your organisation.',
+               "The answers submitted so far (version 2) come with the form", "Deadline: Monday 15 March 2027"),
+    },
+    "handover_confirmation": {
+        "de": ("Sie haben die Selbsteinschätzung übergeben: Frühjahrsrunde 2027",
+               "an Lena Keller (lena@auenburg.example) übergeben",
+               "Ihr eigener Link öffnet das Formular weiterhin, wie es die Regeln dieser Runde vorsehen."),
+        "en": ("You handed the self-assessment over: Spring round 2027",
+               "over to Lena Keller (lena@auenburg.example)",
+               "Your own link still opens the form, as the rules of this round provide."),
     },
     "reminder": {
         "de": ("Erinnerung (2/3): noch 3 Tage für Ihre Selbsteinschätzung",

@@ -1,6 +1,7 @@
 """A round's people in the console: filtered and said in words, paged, each person's page with what they were
 sent, and the actions' confirming pages (which change nothing); an observer's POST is refused."""
 
+import re
 from collections.abc import Iterator
 from typing import cast
 
@@ -11,7 +12,9 @@ from sqlmodel import Session, select
 
 from portal.console import people_pages
 from portal.console.actions import ConsoleActions
-from review_model.tables import Enrolment, Participant
+from review_model import clock
+from review_model.handover import Colleague, hand_over, participant_actor
+from review_model.tables import Enrolment, Participant, Round
 from review_model.vocabulary import StaffRole, Stage
 from tests.support.console import RecordedActions, console_client
 from tests.support.staff import COORDINATOR, OBSERVER, form_csrf, staff_member
@@ -74,6 +77,21 @@ def test_a_persons_page_shows_what_they_were_sent(engine: Engine, client: TestCl
     assert "cara@elbstein.example" in page.text and "Stadt Elbstein" in page.text
     assert "What they were sent" in page.text
     assert client.get(f"{PEOPLE}/999999").status_code == 404
+
+
+def test_both_peoples_pages_say_who_handed_the_form_to_whom(engine: Engine, staged: StagedRound, client: TestClient):
+    carl = Colleague("Carl Wolf", "carl@elbstein.example")
+    with Session(engine, expire_on_commit=False) as session:
+        round_ = session.get(Round, staged.round_id)
+        handed = hand_over(session, round_, staged["cara"].enrolment_id, carl, actor=participant_actor(1),
+                           secret=b"s" * 32, link_expires_at=round_.submission_deadline, now=clock.now())  # fmt: skip
+        session.commit()
+    for person in (handed.first_person.id, handed.colleague.id):
+        page = client.get(f"{PEOPLE}/{person}").text
+        assert "Form handed over" in page
+        assert re.search(r'<a href="[^"]+/people/\d+">Cara Wolf</a> handed the form over to <a href="[^"]+/people/\d+">'
+                         r"Carl Wolf</a> on ", page), page  # fmt: skip
+    assert "handed the form over" not in client.get(f"{PEOPLE}/{participant_id(engine, 'ben@nordhaven.example')}").text
 
 
 def test_asking_before_withdrawing_says_what_happens_and_changes_nothing(engine: Engine, client: TestClient):

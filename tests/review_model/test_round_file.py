@@ -70,8 +70,15 @@ def test_a_round_is_created_in_draft_with_a_questionnaire_snapshot(engine, tmp_p
         assert round_.retention is None
         assert round_.questionnaire_snapshot["id"] == "smart-city-self-assessment"
         assert find_round(session, str(round_.id)).id == round_.id
+        assert round_.handover_keeps_first_link is False  # a form handed to a colleague revokes the first link
         actions = session.exec(select(AuditEvent.action).where(AuditEvent.round_id == round_.id)).all()
         assert actions == ["round created"]
+
+
+def test_the_handover_rule_is_copied_to_the_round(engine, tmp_path):
+    path = write_round(tmp_path, round_document(handover={"keep_first_link": True}))
+    with Session(engine) as session:
+        assert create(session, path).round.handover_keeps_first_link is True
 
 
 def test_creating_the_same_file_again_changes_nothing_but_another_file_is_refused(engine, tmp_path):
@@ -112,6 +119,8 @@ def test_deadlines_out_of_order_or_in_the_past_are_refused_with_the_reason(engin
         ({"reminders": {"days_before": [3, 3]}}, "each day may appear once"),
         ({"assignment": {"min_load": 5, "max_load": 2}}, "min_load 5 is greater than max_load 2"),
         ({"colour": "blue"}, "colour: unknown field"),
+        ({"handover": {"keep_first_link": "sometimes"}}, "handover.keep_first_link: Input should be a valid boolean"),
+        ({"handover": {"keep_link": True}}, "handover.keep_link: unknown field"),
         ({"questionnaire": "missing-one"}, "no such questionnaire file or shipped id"),
         ({"previous_round": "herbst-2026"}, "no round 'herbst-2026'"),
         ({"retention": "2 years"}, "retention: '2 years' is not an ISO 8601 duration"),

@@ -150,3 +150,21 @@ def test_the_erase_command_says_what_it_does_asks_first_and_sends_no_address_to_
 
     again = runner.invoke(app, [*command, "--yes"])
     assert again.exit_code == 1 and "there is nobody with the address dora@talbach.example" in again.output
+
+
+def test_erasing_someone_who_handed_their_form_over_empties_the_colleagues_invitation_that_names_them(engine):
+    from review_model.handover import Colleague
+    from workflows.coordinator_actions import hand_over_form
+
+    staged = round_in_stage(engine, Stage.submission, submitted=[])
+    anna = participant_of(engine, staged, "anna")
+    context = factory_context(engine)
+    hand_over_form(context, staged.round_id, anna, Colleague("Lena Berg", "lena@auenburg.example"), "coordinator")
+    assert mentions(store_dump(engine), "Anna Keller")  # the colleague's invitation says who handed it over
+
+    erase_person_everywhere(context, anna, "coordinator")
+
+    assert mentions(store_dump(engine), "anna@auenburg.example", "Anna Keller") == []
+    with Session(engine) as session:
+        lena = session.exec(select(Participant).where(Participant.email == "lena@auenburg.example")).one()
+        assert lena.name == "Lena Berg" and lena.erased_at is None  # the colleague is untouched

@@ -1,5 +1,5 @@
 """`spr participants`: bring people into a round, list them, send a person's link again, stop a person's links,
-withdraw a person from a round."""
+withdraw a person from a round, hand a person's self-assessment to a colleague."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help="Import participants into a round; list them; send a person's link again or revoke it; withdraw a person "
-    "from a round.",
+    "from a round; hand a person's self-assessment to a colleague.",
     no_args_is_help=True,
 )
 
@@ -335,3 +335,80 @@ def resend_link(
             followed = advance_after(api, round_id, slug, "sending a link again")
             typer.echo(followed.line)
         typer.echo(next_step(slug, followed.stage or resent.stage))
+
+
+@app.command("hand-over")
+def hand_over(
+    round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")],
+    from_email: Annotated[str, typer.Argument(help="The address of the person who answers for their organisation.")],
+    to_email: Annotated[str, typer.Argument(help="The colleague's address (of the same organisation).")],
+    name: Annotated[str, typer.Option(help="The colleague's name (a person known already keeps theirs).")],
+    language: Annotated[
+        str | None, typer.Option(help="de or en: the colleague's messages (default: the first person's language).")
+    ] = None,
+) -> None:
+    """Hand the self-assessment FROM_EMAIL answers for their organisation to a colleague, TO_EMAIL, when they
+    ask by letter or phone; what the portal's handover page does.
+
+    The colleague becomes a participant of the same organisation (an address known already must belong to
+    it), a respondent of ROUND, and gets an email with a personal link of their own; the organisation's
+    answers, drafts and versions go with the form. The first person gets a confirmation and answers no
+    longer (a reviewer role stays); their link stops working unless the round file keeps it
+    (handover.keep_first_link). Refused, with every reason, after the deadline or when the form is closed.
+    """
+    with reported_errors():
+        from pydantic import SecretStr
+        from sqlmodel import select
+
+        from review_model import clock
+        from review_model.handover import Colleague, handover_refusals, handover_situation
+        from review_model.participant_import import participant_with_email
+        from review_model.refusals import Refused
+        from review_model.rounds import find_round
+        from review_model.store import reading_session
+        from review_model.tables import Enrolment, Participant
+        from review_model.vocabulary import Language
+        from workflows.cli.output import fail, next_step
+        from workflows.cli.prefect_runs import advance_after, on_prefect
+        from workflows.cli.store_access import open_store
+        from workflows.flows import about_round, hand_over_form_flow
+
+        _ = messages()
+        if language is not None and language not in ("de", "en"):
+            fail(_("--language is de or en, not {language}").format(language=language))
+        # Checked before the flow runs, and again under the round's lock when it is done.
+        with reading_session(open_store()) as session:
+            round_ = find_round(session, round_ref)
+            round_id, slug, stage = round_.id, round_.slug, round_.stage
+            assert round_id is not None  # a stored round
+            person = participant_with_email(session, from_email)
+            enrolment = session.exec(
+                select(Enrolment).where(Enrolment.round_id == round_id, Enrolment.participant_id == person)
+            ).first()
+            if person is None or enrolment is None or enrolment.id is None:
+                fail(_("{email} takes no part in {slug}").format(email=from_email, slug=slug))
+            first = session.get(Participant, person)
+            assert first is not None
+            chosen = Language(language) if language is not None else first.language
+            colleague = Colleague(name, to_email, chosen)
+            reasons = handover_refusals(handover_situation(session, round_, enrolment.id, colleague), colleague,
+                                        clock.now())  # fmt: skip
+        if reasons:
+            raise Refused(reasons)
+        with on_prefect() as api:
+            with about_round(slug):
+                handed = hand_over_form_flow(round_id, slug, person, SecretStr(name), SecretStr(to_email), chosen,
+                                             COORDINATOR)  # fmt: skip
+            success(
+                _("The self-assessment of {organisation} went from {first} to {colleague} ({email}); both are told "
+                  "by email.").format(organisation=handed.organisation, first=handed.first_name,
+                                      colleague=handed.colleague_name, email=colleague.address)
+            )  # fmt: skip
+            typer.echo(
+                _("{first}'s link keeps opening the form.").format(first=handed.first_name)
+                if handed.first_link_kept
+                else _("{first}'s link to the form opens nothing from now on.").format(first=handed.first_name)
+            )
+            followed = advance_after(api, round_id, slug, "handing a form over")
+            typer.echo(followed.line)
+        typer.echo(next_step(slug, followed.stage or stage))
