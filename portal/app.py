@@ -28,6 +28,7 @@ from portal.failures import (
 )
 from portal.form_pages import FormRequest, handle_form_post, show_form
 from portal.health import PrefectCheck, health_report, prefect_api_from_environment
+from portal.reminder_pages import RemindersRequest, handle_reminders_post, show_reminders_page
 from portal.rendering import invalid_link_page, message_page
 from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
 from portal.report_pages import published_report
@@ -121,6 +122,7 @@ def create_app(
     for path, purpose in (("/a/{token}", TokenPurpose.self_assessment), ("/r/{token}", TokenPurpose.review)):
         _add_form_routes(app, portal, path, purpose)
     _add_reply_routes(app, portal)
+    _add_reminder_routes(app, portal)
     add_console(app, portal)
 
     @app.get("/reports/{slug}")
@@ -183,6 +185,22 @@ def _add_reply_routes(app: FastAPI, portal: Portal) -> None:
         request.state.language = language  # for the failure pages
         return await run_in_threadpool(
             handle_reply_post, portal, ReplyRequest(token, language), values, request.headers
+        )
+
+
+def _add_reminder_routes(app: FastAPI, portal: Portal) -> None:
+    @app.get("/reminders/{token}", name="reminders_page")
+    def reminders_page(token: str, lang: str | None = None, done: str | None = None) -> Response:
+        return show_reminders_page(portal, RemindersRequest(token, _language(lang), done))
+
+    @app.post("/reminders/{token}", name="reminders_post")
+    async def reminders_post(request: Request, token: str) -> Response:
+        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+        values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+        language = _language(next(iter(values.get("lang") or []), None))
+        request.state.language = language  # for the failure pages
+        return await run_in_threadpool(
+            handle_reminders_post, portal, RemindersRequest(token, language), values, request.headers
         )
 
 
