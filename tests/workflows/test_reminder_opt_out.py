@@ -11,13 +11,22 @@ from datetime import timedelta
 from freezegun import freeze_time
 from sqlmodel import Session, col, select
 
-from review_model.reminder_opt_out import REMINDERS_RESTARTED, REMINDERS_STOPPED
+from review_model import clock
+from review_model.early_close import left_out_by_closing
+from review_model.reminder_opt_out import REMINDERS_RESTARTED, REMINDERS_STOPPED, stop_reminders
+from review_model.reminders import on_demand_numbering
+from review_model.store import session_scope
 from review_model.tables import AccessToken, AuditEvent, Enrolment, OutboxMessage, Participant, Round
+from review_model.vocabulary import Stage
 from tests.support.answers import csrf_of
 from tests.support.messages import kinds_by_recipient, link_in, text_of
 from tests.support.round_world import RoundWorld
+from tests.support.staged_rounds import bring_round_to
 from workflows.round_driver import advance_round
+from workflows.stages.comment import remind_parties
 from workflows.stages.launch import open_invitation_stage
+from workflows.stages.review import remind_reviewers
+from workflows.stages.submission import extend_submission_deadline, remind_now
 
 STOP_LINK = re.compile(r"http://testserver(/reminders/[A-Za-z0-9_-]{43})")
 
@@ -172,3 +181,68 @@ def test_a_mail_clients_one_click_stops_the_reminders_without_a_page_or_a_token_
         before = world.received()
         advance_round(world.context, world.round_id)
         assert reminded(world, before) == {"anna", "dora"}
+
+
+def stop_for(world: RoundWorld, local: str) -> None:
+    """The person stops their reminders, as the page's button does."""
+    with session_scope(world.engine) as session:
+        enrolment = session.exec(
+            select(Enrolment).join(Participant).where(col(Participant.email).startswith(f"{local}@"))
+        ).one()
+        assert stop_reminders(session, enrolment, clock.now())
+
+
+def queued(world: RoundWorld, kind: str) -> dict[str, OutboxMessage]:
+    with Session(world.engine) as session:
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == kind)).all()
+    return {row.recipient_email.split("@")[0]: row for row in rows}
+
+
+def headers_of(row: OutboxMessage):
+    return email.message_from_bytes(row.payload, policy=email.policy.default)
+
+
+def test_review_and_reply_reminders_carry_the_link_and_spare_who_stopped_them(round_world):
+    world = round_world
+    bring_round_to(world.engine, world.round_id, Stage.review, reviewed=[])
+    stop_for(world, "cara")
+    now = clock.now()
+    with session_scope(world.engine) as session:
+        round_ = session.get(Round, world.round_id)
+        assert remind_reviewers(session, world.context, round_, on_demand_numbering(None, now), now) == 3
+    reminders = queued(world, "review_reminder")
+    assert set(reminders) == {"anna", "ben", "dora"}  # Cara stopped hers (review reminders went to her before)
+    for row in reminders.values():
+        parsed = headers_of(row)
+        assert STOP_LINK.fullmatch(parsed["List-Unsubscribe"].strip("<>"))
+        assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    bring_round_to(world.engine, world.round_id, Stage.comment, replies={"anna": ""})
+    stop_for(world, "ben")
+    now = clock.now()
+    with session_scope(world.engine) as session:
+        round_ = session.get(Round, world.round_id)
+        remind_parties(session, world.context, round_, on_demand_numbering(None, now), now)
+    replies = queued(world, "reply_reminder")
+    assert set(replies) == {"dora"}  # Anna replied, Ben stopped his reminders; Cara's reminders stopped too
+    stop = STOP_LINK.fullmatch(headers_of(replies["dora"])["List-Unsubscribe"].strip("<>")).group(1)
+    assert world.portal.get(stop).status_code == 200
+
+
+def test_who_stopped_their_reminders_still_gets_a_moved_deadline_and_is_named_when_closing_early(round_world):
+    world = round_world
+    open_invitation_stage(world.context, world.round_id, "test")
+    advance_round(world.context, world.round_id)
+    stop_for(world, "anna")
+    with Session(world.engine) as session:
+        round_ = session.get(Round, world.round_id)
+        until = round_.submission_deadline + timedelta(days=3)
+        assert {left.name for left in left_out_by_closing(session, round_)} == {
+            "Anna Keller", "Ben Hansen", "Cara Wolf", "Dora Roth"
+        }  # fmt: skip
+    assert extend_submission_deadline(world.context, world.round_id, until, "test").told == 4
+    assert set(queued(world, "deadline_extended")) == {"anna", "ben", "cara", "dora"}
+    assert "List-Unsubscribe" not in headers_of(queued(world, "deadline_extended")["anna"])
+    assert remind_now(world.context, world.round_id) == 3
+    assert set(queued(world, "reminder")) == {"ben", "cara", "dora"}
+    assert remind_now(world.context, world.round_id, "anna@auenburg.example") == 0
