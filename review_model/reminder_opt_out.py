@@ -17,7 +17,9 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, false, not_
 from sqlmodel import Session, col
 
+from config.translations import N_
 from review_model.audit_trail import record_event
+from review_model.refusals import Reason
 from review_model.tables import Enrolment, Round
 
 # The kinds of message that are reminders: each carries the link that stops them, and none goes to someone
@@ -48,6 +50,15 @@ def reached_by(kind: str) -> ColumnElement[bool]:
 def opted_out_of(kind: str) -> ColumnElement[bool]:
     """The condition on `Enrolment` of someone a message of `kind` does not reach because they stopped reminders."""
     return false() if sends_to_opted_out(kind) else col(Enrolment.opted_out_at).is_not(None)
+
+
+def not_reminded(enrolment: Enrolment | None, who: str, slug: str) -> list[str]:
+    """Why a reminder to this one person is not sent although the stage may wait for them: they stopped the
+    round's reminders (`who` names them); empty when they did not."""
+    if enrolment is None or enrolment.opted_out_at is None:
+        return []
+    return [Reason(N_("{who} stopped the reminders of {slug} on {when} UTC: no reminder goes to them"), who=who,
+                   slug=slug, when=f"{enrolment.opted_out_at:%Y-%m-%d %H:%M}")]  # fmt: skip
 
 
 def person_actor(participant_id: int | None) -> str:

@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 
 from config.translations import N_
 from review_model.refusals import Reason, Refused
-from review_model.reminder_opt_out import receives
+from review_model.reminder_opt_out import not_reminded, receives
 from review_model.round_people import person_in_round
 from review_model.tables import AccessToken, Enrolment, Organisation, Participant, ReviewAssignment, Round, Submission
 from review_model.vocabulary import Stage, TokenPurpose
@@ -116,7 +116,7 @@ def resend_problems(
         reasons.append(Reason(N_("{who} was withdrawn from {slug} on {when} UTC: their links open nothing"),
                               who=who, slug=round_.slug, when=f"{enrolment.withdrawn_at:%Y-%m-%d %H:%M}"))  # fmt: skip
     if purpose is not None and not receives(enrolment, RESENT_AS[purpose]):
-        reasons.append(Reason(N_("{who} stopped the reminders of {slug}"), who=who, slug=round_.slug))
+        reasons += not_reminded(enrolment, who, round_.slug)
     if purpose is None or enrolment.withdrawn_at is not None:
         return reasons  # a withdrawn person's links are all revoked: saying so for each adds nothing
     if not links:

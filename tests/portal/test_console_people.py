@@ -11,6 +11,8 @@ from sqlmodel import Session, select
 
 from portal.console import people_pages
 from portal.console.actions import ConsoleActions
+from review_model import clock
+from review_model.reminder_opt_out import stop_reminders
 from review_model.tables import Enrolment, Participant
 from review_model.vocabulary import StaffRole, Stage
 from tests.support.console import console_client
@@ -114,3 +116,21 @@ def test_crafted_numbers_in_the_address_are_no_page_and_no_error(engine: Engine,
     assert client.get("/console/rounds/staged-round/history?to=9999-12-31&from=0001-01-01").status_code == 200
     csrf = form_csrf(client.get(PEOPLE).text)
     assert client.post(f"{PEOPLE}/999999/remind", data={"csrf": csrf}).status_code == 404
+
+
+def test_a_person_who_stopped_their_reminders_is_shown_so_and_is_not_offered_a_reminder(
+    engine: Engine, client: TestClient
+):
+    cara = participant_id(engine, "cara@elbstein.example")
+    assert "Send the reminder" in client.get(f"{PEOPLE}/{cara}/remind").text
+    with Session(engine) as session:
+        enrolment = session.exec(select(Enrolment).where(Enrolment.participant_id == cara)).one()
+        stop_reminders(session, enrolment, clock.now())
+        session.commit()
+    page = client.get(f"{PEOPLE}/{cara}").text
+    assert "Stopped reminders" in page
+    listed = client.get(f"{PEOPLE}?state=opted_out").text
+    assert "Cara Wolf" in listed and "1 person" in listed and "have stopped their reminders" in listed
+    asking = client.get(f"{PEOPLE}/{cara}/remind").text
+    assert "stopped the reminders of staged-round on" in asking and "no reminder goes to them" in asking
+    assert "Send the reminder" not in asking

@@ -246,3 +246,24 @@ def test_who_stopped_their_reminders_still_gets_a_moved_deadline_and_is_named_wh
     assert remind_now(world.context, world.round_id) == 3
     assert set(queued(world, "reminder")) == {"ben", "cara", "dora"}
     assert remind_now(world.context, world.round_id, "anna@auenburg.example") == 0
+
+
+def test_reminding_one_person_who_stopped_their_reminders_says_why_and_sends_nothing(
+    round_world, configured, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from tests.support.commands import configure
+    from workflows.cli import app
+
+    world = round_world
+    configure(monkeypatch, world)
+    open_invitation_stage(world.context, world.round_id, "test")
+    advance_round(world.context, world.round_id)
+    stop_for(world, "anna")
+    refused = CliRunner().invoke(app, ["round", "remind", "fruehjahr-2027", "--participant", "anna@auenburg.example"])
+    assert refused.exit_code == 1
+    said = " ".join(refused.output.split())
+    assert "anna@auenburg.example stopped the reminders of fruehjahr-2027 on " in said
+    assert "UTC: no reminder goes to them" in said
+    assert queued(world, "reminder") == {}
