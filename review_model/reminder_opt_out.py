@@ -14,13 +14,14 @@ number that names them to the coordinator and to nobody else.
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, false, not_
-from sqlmodel import Session, col
+from sqlalchemy import ColumnElement, false, func, not_
+from sqlmodel import Session, col, select
 
 from config.translations import N_
 from review_model.audit_trail import record_event
 from review_model.refusals import Reason
 from review_model.tables import Enrolment, Round
+from review_model.withdrawal import taking_part
 
 # The kinds of message that are reminders: each carries the link that stops them, and none goes to someone
 # who stopped them. The names are the message kinds' (notifications.message_kinds), which a test keeps in step.
@@ -59,6 +60,13 @@ def not_reminded(enrolment: Enrolment | None, who: str, slug: str) -> list[str]:
         return []
     return [Reason(N_("{who} stopped the reminders of {slug} on {when} UTC: no reminder goes to them"), who=who,
                    slug=slug, when=f"{enrolment.opted_out_at:%Y-%m-%d %H:%M}")]  # fmt: skip
+
+
+def stopped_in_round(session: Session, round_id: int) -> int:
+    """How many people taking part in the round stopped its reminders."""
+    statement = select(func.count()).select_from(Enrolment)
+    return int(session.exec(statement.where(Enrolment.round_id == round_id, col(Enrolment.opted_out_at).is_not(None),
+                                            taking_part())).one())  # fmt: skip
 
 
 def person_actor(participant_id: int | None) -> str:

@@ -134,3 +134,5 @@ def test_a_person_who_stopped_their_reminders_is_shown_so_and_is_not_offered_a_r
     asking = client.get(f"{PEOPLE}/{cara}/remind").text
     assert "stopped the reminders of staged-round on" in asking and "no reminder goes to them" in asking
     assert "Send the reminder" not in asking
+    everyone = client.get("/console/rounds/staged-round/remind").text
+    assert "1 person of the round stopped their reminders and gets none." in everyone
