@@ -97,6 +97,15 @@ def idempotency_key(round_: RoundContext, stage: str, recipient: Recipient, kind
     return f"r{round_.round_id}/{stage}/{who}/{kind}/{sequence}"
 
 
+def unsubscribe_headers(stop_link: str) -> list[tuple[str, str]]:
+    """The headers that let mail clients offer to stop a reminder's kind of message with one click (RFC 2369,
+    RFC 8058): the link that stops the round's reminders, which takes a POST of `List-Unsubscribe=One-Click`
+    alone (portal.reminder_pages). None for a message without such a link."""
+    if not stop_link:
+        return []
+    return [("List-Unsubscribe", f"<{stop_link}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+
+
 def compose_message(
     content: MessageContent,
     recipient: Recipient,
@@ -151,6 +160,7 @@ def _compose(
         ("Auto-Submitted", "auto-generated"),
         ("X-Auto-Response-Suppress", "All"),
     ]
+    headers += unsubscribe_headers(getattr(content, "stop_link", ""))
     return OutgoingMessage(
         idempotency_key=key,
         message_id=message_id,

@@ -107,7 +107,7 @@ class GroupMessagePreview:
 
     recipients: int  # exactly the messages the send queues
     matched: int  # everyone the filter matches
-    left_out: int  # matched, but withdrawn or opted out: they get nothing
+    left_out: int  # matched, but withdrawn: they get nothing
     described: str  # the filter in words, in the coordinator's language
     samples: tuple[SampleMessage, ...]  # one per language the group reads it in
     send_id: str  # the id the send of exactly this text to exactly this group has

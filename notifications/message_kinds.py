@@ -1,6 +1,9 @@
 """What each kind of message says: the facts a template needs, one dataclass per kind.
 
 Each kind has one template, templates/emails/<kind>.html, with its subject, plain text and HTML.
+
+A reminder (review_model.reminder_opt_out.REMINDER_KINDS) also carries `stop_link`, the person's link that
+stops this round's reminders: the layouts show it at the foot, and the List-Unsubscribe headers name it.
 """
 
 from dataclasses import dataclass, field
@@ -83,6 +86,7 @@ class Reminder(MessageContent):
     total: int
     days_left: int
     has_draft: bool = False
+    stop_link: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ class ReviewReminder(MessageContent):
     total: int
     days_left: int
     pending: tuple[ReviewTask, ...]
+    stop_link: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,7 @@ class ReplyReminder(MessageContent):
     number: int
     total: int
     days_left: int
+    stop_link: str = ""
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,7 @@ class _Samples:
         reminders = max(round_.max_reminders, 1)
         self_link = self.link(TokenPurpose.self_assessment)
         review_link, reply_link = self.link(TokenPurpose.review), self.link(TokenPurpose.reply)
+        stop = self.link(TokenPurpose.reminders)
         tasks = tuple(ReviewTask(name, review_link) for name in self.reviewed)
         if kind == Invitation.kind:
             items = sum(1 for _ in self.questionnaire.items())
@@ -215,7 +216,8 @@ class _Samples:
             return self.respondent, lambda _l: HandoverConfirmation(SAMPLE_COLLEAGUE.name, SAMPLE_COLLEAGUE.email, at,
                                                                     submit)  # fmt: skip
         if kind == Reminder.kind:
-            return self.respondent, lambda _l: Reminder(self_link, submit, 1, reminders, days_left(submit, now))
+            return self.respondent, lambda _l: Reminder(self_link, submit, 1, reminders, days_left(submit, now),
+                                                        stop_link=stop)  # fmt: skip
         if kind == DeadlineExtended.kind:
             # A week more, as an example: the real date is the one the coordinator picks.
             return self.respondent, lambda _l: DeadlineExtended(self_link, submit + timedelta(days=7), submit)
@@ -226,7 +228,7 @@ class _Samples:
         if kind == ReviewRequest.kind:
             return self.reviewer, lambda _l: ReviewRequest(review, tasks)
         if kind == ReviewReminder.kind:
-            return self.reviewer, lambda _l: ReviewReminder(review, 1, reminders, days_left(review, now), tasks)
+            return self.reviewer, lambda _l: ReviewReminder(review, 1, reminders, days_left(review, now), tasks, stop)
         if kind == ReviewReceipt.kind:
             return self.reviewer, lambda _l: ReviewReceipt(self.reviewed[0], now, review_link, review)
         if kind == CommentInvitation.kind:
@@ -238,7 +240,8 @@ class _Samples:
         if kind == ReplyReceipt.kind:
             return self.respondent, lambda _l: ReplyReceipt(reply_link, now, comment, SAMPLE_REPLIES)
         if kind == ReplyReminder.kind:
-            return self.respondent, lambda _l: ReplyReminder(reply_link, comment, 1, reminders, days_left(comment, now))
+            return self.respondent, lambda _l: ReplyReminder(reply_link, comment, 1, reminders, days_left(comment, now),
+                                                             stop)  # fmt: skip
         if kind == ReportPublished.kind:
             published = self._published()
             levels = tuple(level.value for level in ActionLevel if any(r.action_level is level for r in published))

@@ -32,6 +32,7 @@ from portal.form_pages import FormRequest, handle_form_post, show_form
 from portal.handover_pages import HandoverRequest, handle_handover_post, show_handover
 from portal.health import PrefectCheck, health_report, prefect_api_from_environment
 from portal.my_data_pages import FORMATS, download_my_data, show_my_data
+from portal.reminder_pages import RemindersRequest, handle_reminders_post, show_reminders_page
 from portal.rendering import invalid_link_page, message_page
 from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
 from portal.report_pages import published_report
@@ -143,6 +144,7 @@ def create_app(
     _add_handover_routes(app, portal)
     _add_reply_routes(app, portal)
     _add_my_data_routes(app, portal)
+    _add_reminder_routes(app, portal)
     add_console(app, portal)
 
     @app.get("/reports/{slug}")
@@ -225,8 +227,9 @@ def _add_reply_routes(app: FastAPI, portal: Portal) -> None:
 
 
 def _add_my_data_routes(app: FastAPI, portal: Portal) -> None:
-    for prefix, purpose in ((LINK_PATHS[p], p) for p in TokenPurpose):
-        _add_my_data_route(app, portal, prefix, purpose)
+    # The forms' links only: a link that stops reminders opens nothing else (a forwarded reminder holds it).
+    for purpose in (TokenPurpose.self_assessment, TokenPurpose.review, TokenPurpose.reply):
+        _add_my_data_route(app, portal, LINK_PATHS[purpose], purpose)
 
 
 def _add_my_data_route(app: FastAPI, portal: Portal, prefix: str, purpose: TokenPurpose) -> None:
@@ -239,6 +242,22 @@ def _add_my_data_route(app: FastAPI, portal: Portal, prefix: str, purpose: Token
         if extension not in FORMATS:
             return invalid_link_page("de")
         return download_my_data(portal, purpose, token, extension)
+
+
+def _add_reminder_routes(app: FastAPI, portal: Portal) -> None:
+    @app.get("/reminders/{token}", name="reminders_page")
+    def reminders_page(token: str, lang: str | None = None, done: str | None = None) -> Response:
+        return show_reminders_page(portal, RemindersRequest(token, _language(lang), done))
+
+    @app.post("/reminders/{token}", name="reminders_post")
+    async def reminders_post(request: Request, token: str) -> Response:
+        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+        values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+        language = _language(next(iter(values.get("lang") or []), None))
+        request.state.language = language  # for the failure pages
+        return await run_in_threadpool(
+            handle_reminders_post, portal, RemindersRequest(token, language), values, request.headers
+        )
 
 
 def _language(value: str | None) -> str | None:

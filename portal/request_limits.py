@@ -42,7 +42,8 @@ from review_model import clock
 
 log = logging.getLogger("spr.portal")
 
-GUARDED_PATHS = ("/a/", "/r/", "/c/", "/reports/")  # personal links (forms, reviews, replies) and reports
+# Personal links (forms, reviews, replies, the page that stops reminders) and reports.
+GUARDED_PATHS = ("/a/", "/r/", "/c/", "/reminders/", "/reports/")
 FAILED_LOOKUP = frozenset({404, 410})
 FAILURE_WINDOW = timedelta(minutes=10).total_seconds()
 CEILING_WINDOW = 60.0

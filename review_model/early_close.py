@@ -32,8 +32,9 @@ class LeftOut:
 
 def left_out_by_closing(session: Session, round_: Round) -> list[LeftOut]:
     """Everyone who has not submitted what the round's current stage waits for: respondents in submission
-    (invited and not opted out), reviewers with a confirmed review not submitted in review; nobody otherwise.
-    Nobody withdrawn is waited for, so nobody withdrawn is left out."""
+    (invited; those who stopped their reminders too, as the stage still takes their answers), reviewers with a
+    confirmed review not submitted in review; nobody otherwise. Nobody withdrawn is waited for, so nobody
+    withdrawn is left out."""
     if round_.stage in (Stage.invitation, Stage.submission):
         rows = session.exec(
             select(Participant.name, Organisation.name, Submission.answers)
@@ -42,7 +43,7 @@ def left_out_by_closing(session: Session, round_: Round) -> list[LeftOut]:
             .join(Organisation, col(Organisation.id) == Participant.organisation_id)
             .outerjoin(Submission, col(Submission.enrolment_id) == Enrolment.id)
             .where(Enrolment.round_id == round_.id, col(Enrolment.is_respondent),
-                   col(Enrolment.invited_at).is_not(None), col(Enrolment.opted_out_at).is_(None), taking_part())
+                   col(Enrolment.invited_at).is_not(None), taking_part())
             .where((col(Submission.status).is_(None)) | ~Submission.is_submitted)
             .order_by(Organisation.name, Participant.name)
         ).all()  # fmt: skip

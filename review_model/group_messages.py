@@ -2,10 +2,10 @@
 must keep, and who receives it.
 
 The coordinator picks the group with a `PeopleFilter` (review_model.people_filter). Of the people it matches,
-those withdrawn from the round or who opted out get nothing (a withdrawn person is asked nothing more; one who
-opted out asked for no email); the rest each get the text in their language, or in the other one where the
-coordinator wrote only one. The same send is queued once, however often it is retried: its messages carry an
-id of the send (`send_id`) in their idempotency keys.
+those withdrawn from the round get nothing (a withdrawn person is asked nothing more); someone who stopped
+their reminders gets it as everyone else, for it is no reminder (review_model.reminder_opt_out). Each gets
+the text in their language, or in the other one where the coordinator wrote only one. The same send is queued
+once, however often it is retried: its messages carry an id of the send (`send_id`) in their idempotency keys.
 """
 
 import hashlib
@@ -19,9 +19,11 @@ from sqlmodel import Session, col
 from config.translations import N_
 from review_model.people_filter import PeopleFilter, matching
 from review_model.refusals import Reason, Refused
+from review_model.reminder_opt_out import opted_out_of, reached_by
 from review_model.tables import Enrolment, Organisation, Participant, Round
 from review_model.vocabulary import ACTIVE_STAGES
 
+COORDINATOR_MESSAGE = "coordinator_message"  # the kind of message it is sent as
 SUBJECT_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 20_000
 LANGUAGES = ("de", "en")
@@ -121,7 +123,7 @@ class Group:
 
     members: list[GroupMember]
     matched: int  # everyone the filter matches, also those who get nothing
-    left_out: int  # matched, but withdrawn or opted out
+    left_out: int  # matched, but withdrawn (or stopped their reminders, were this message a reminder)
 
 
 def group_of(session: Session, round_: Round, people: PeopleFilter, now: datetime) -> Group:
@@ -130,14 +132,14 @@ def group_of(session: Session, round_: Round, people: PeopleFilter, now: datetim
     members = [
         GroupMember(enrolment_id, participant, organisation)
         for enrolment_id, participant, organisation in session.exec(
-            statement.where(col(Enrolment.withdrawn_at).is_(None), col(Enrolment.opted_out_at).is_(None)).order_by(
+            statement.where(col(Enrolment.withdrawn_at).is_(None), reached_by(COORDINATOR_MESSAGE)).order_by(
                 col(Organisation.name), col(Participant.name), col(Enrolment.id)
             )
         ).all()
     ]
     left_out = session.exec(
         matching([func.count()], round_, people, now).where(
-            or_(col(Enrolment.withdrawn_at).is_not(None), col(Enrolment.opted_out_at).is_not(None))
+            or_(col(Enrolment.withdrawn_at).is_not(None), opted_out_of(COORDINATOR_MESSAGE))
         )
     ).one()[0]
     return Group(members, len(members) + int(left_out), int(left_out))
@@ -148,8 +150,8 @@ def refuse_unless_sendable(round_: Round, text: GroupMessageText, group: Group) 
     reasons = text_problems(round_, text)
     if not group.members:
         if group.left_out:
-            reasons.append(Reason(N_("nobody to write to: the {n} people the filter matches were withdrawn or "
-                                     "opted out"), n=group.left_out))  # fmt: skip
+            reasons.append(Reason(N_("nobody to write to: everyone the filter matches ({n}) was withdrawn from the "
+                                     "round"), n=group.left_out))  # fmt: skip
         else:
             reasons.append(Reason(N_("nobody in round {slug} matches the filter"), slug=round_.slug))
     if reasons:

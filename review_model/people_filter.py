@@ -102,7 +102,7 @@ _STATE_WORDS = {
     PersonState.not_replied: (N_("no reply yet"), N_("have not sent their reply")),
     PersonState.bounced: (N_("email bounced"), N_("whose email bounced")),
     PersonState.withdrawn: (N_("withdrawn"), N_("have been withdrawn")),
-    PersonState.opted_out: (N_("opted out"), N_("have opted out")),
+    PersonState.opted_out: (N_("stopped reminders"), N_("have stopped their reminders")),
 }
 # Clauses that carry their own relative pronoun ("whose email bounced").
 _OWN_PRONOUN = {PersonState.bounced}

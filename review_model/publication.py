@@ -12,19 +12,22 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, func
 from sqlmodel import Session, col
 
+from review_model.reminder_opt_out import reached_by
 from review_model.tables import Enrolment, Organisation, Participant, Reply, Submission
 from review_model.wide_select import select_columns
 from review_model.withdrawal import taking_part
 
+REPORT_PUBLISHED = "report_published"  # the kind of message that brings the report's link
+
 
 def report_reader(round_id: int) -> ColumnElement[bool]:
     """The condition on `Enrolment` of someone the published report's link goes to: everyone enrolled in the
-    round (respondents, reviewers, decision-makers) whose address works, who did not opt out and was not
-    withdrawn."""
+    round (respondents, reviewers, decision-makers) whose address works and who was not withdrawn. Someone who
+    stopped their reminders gets it too: the report concerns them, and it is no reminder."""
     return and_(
         col(Enrolment.round_id) == round_id,
         col(Enrolment.bounced_at).is_(None),
-        col(Enrolment.opted_out_at).is_(None),
+        reached_by(REPORT_PUBLISHED),
         taking_part(),
     )
 
@@ -37,7 +40,7 @@ class ReportReaders:
     respondents: int
     reviewers: int
     decision_makers: int
-    # Enrolled and taking part, but not reached: their address bounced or they opted out.
+    # Enrolled and taking part, but not reached: their address bounced.
     unreachable: int
 
 

@@ -33,7 +33,8 @@ class PartyReviews:
 @dataclass(frozen=True, slots=True)
 class ReviewerWorkload:
     """One reviewer: reviews assigned, submitted, open and late, the reminders to review they had and when
-    they were last reminded (of anything in the round), whether their address bounced or they were withdrawn."""
+    they were last reminded (of anything in the round), whether their address bounced, they were withdrawn,
+    or they stopped their reminders."""
 
     participant_id: int
     enrolment_id: int
@@ -47,12 +48,14 @@ class ReviewerWorkload:
     last_reminded_at: datetime | None
     bounced: bool
     withdrawn: bool
+    stopped_reminders: bool = False
 
 
 @dataclass(frozen=True)
 class ReviewProgress:
     """The round's reviews: per party (by organisation name) and per reviewer (by name), the late reviewers
-    (those `remind all late ones` reaches: late, taking part, address not bounced), and the totals."""
+    (those `remind all late ones` reaches: late, taking part, address not bounced, reminders not stopped), and
+    the totals."""
 
     deadline: datetime
     deadline_passed: bool
@@ -79,7 +82,8 @@ def _confirmed() -> Select[int, int]:
 
 def reviewer_workloads(session: Session, round_id: int, now: datetime) -> list[ReviewerWorkload]:
     """Every reviewer with confirmed reviews in the round, by name: their reviews assigned, submitted, open
-    and late at `now`, their reminders, whether their address bounced or they were withdrawn."""
+    and late at `now`, their reminders, whether their address bounced, they were withdrawn or they stopped
+    their reminders."""
     passed = now >= get_round(session, round_id).review_deadline
     assignments, enrolments = table_of(ReviewAssignment), table_of(Enrolment)
     people, organisations = table_of(Participant), table_of(Organisation)
@@ -97,6 +101,7 @@ def reviewer_workloads(session: Session, round_id: int, now: datetime) -> list[R
             people.c.id, enrolments.c.id, people.c.name, organisations.c.name, by_reviewer.c.assigned,
             by_reviewer.c.submitted, enrolments.c.review_reminders_sent, enrolments.c.last_reminded_at,
             enrolments.c.bounced_at.is_not(None), enrolments.c.withdrawn_at.is_not(None),
+            enrolments.c.opted_out_at.is_not(None),
         ).select_from(
             by_reviewer.join(enrolments, enrolments.c.id == by_reviewer.c.reviewer_enrolment_id)
             .join(people, people.c.id == enrolments.c.participant_id)
@@ -104,11 +109,11 @@ def reviewer_workloads(session: Session, round_id: int, now: datetime) -> list[R
         )
     )  # fmt: skip
     reviewers = []
-    for pid, eid, name, organisation, n, done, reminders, reminded, bounced, withdrawn in rows:
+    for pid, eid, name, organisation, n, done, reminders, reminded, bounced, withdrawn, stopped in rows:
         still_open = 0 if withdrawn else n - done  # a withdrawn reviewer's open reviews are not due
         late = still_open if passed else 0
         reviewers.append(ReviewerWorkload(pid, eid, name, organisation, n, done, still_open, late,
-                                          reminders, reminded, bounced, withdrawn))  # fmt: skip
+                                          reminders, reminded, bounced, withdrawn, stopped))  # fmt: skip
     reviewers.sort(key=lambda reviewer: (reviewer.name, reviewer.enrolment_id))
     return reviewers
 
@@ -159,7 +164,9 @@ def review_progress(session: Session, round_id: int, now: datetime) -> ReviewPro
         deadline_passed=now >= deadline,
         parties=parties,
         reviewers=reviewers,
-        late_reviewers=[r for r in reviewers if r.late and not r.bounced and not r.withdrawn],
+        late_reviewers=[
+            r for r in reviewers if r.late and not r.bounced and not r.withdrawn and not r.stopped_reminders
+        ],
         assigned=sum(party.assigned for party in parties),
         submitted=sum(party.submitted for party in parties),
         open=sum(party.open for party in parties),

@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 
 from config.translations import N_
 from review_model.refusals import Reason, Refused
+from review_model.reminder_opt_out import not_reminded, receives
 from review_model.round_people import person_in_round
 from review_model.tables import AccessToken, Enrolment, Organisation, Participant, ReviewAssignment, Round, Submission
 from review_model.vocabulary import Stage, TokenPurpose
@@ -26,6 +27,12 @@ LINK_PURPOSE_IN: dict[Stage, TokenPurpose] = {
     Stage.submission: TokenPurpose.self_assessment,
     Stage.review: TokenPurpose.review,
     Stage.comment: TokenPurpose.reply,
+}
+# The kind of message a link of each purpose is sent again in (the message that first brought it).
+RESENT_AS: dict[TokenPurpose, str] = {
+    TokenPurpose.self_assessment: "invitation",
+    TokenPurpose.review: "review_request",
+    TokenPurpose.reply: "comment_invitation",
 }
 
 _REVIEWED_ENROLMENT = aliased(Enrolment, name="reviewed_enrolment")
@@ -108,8 +115,8 @@ def resend_problems(
     if enrolment.withdrawn_at is not None:
         reasons.append(Reason(N_("{who} was withdrawn from {slug} on {when} UTC: their links open nothing"),
                               who=who, slug=round_.slug, when=f"{enrolment.withdrawn_at:%Y-%m-%d %H:%M}"))  # fmt: skip
-    if enrolment.opted_out_at is not None:
-        reasons.append(Reason(N_("{who} opted out of email from {slug}"), who=who, slug=round_.slug))
+    if purpose is not None and not receives(enrolment, RESENT_AS[purpose]):
+        reasons += not_reminded(enrolment, who, round_.slug)
     if purpose is None or enrolment.withdrawn_at is not None:
         return reasons  # a withdrawn person's links are all revoked: saying so for each adds nothing
     if not links:

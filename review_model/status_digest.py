@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from review_model.participation import participation
+from review_model.reminder_opt_out import REMINDER_KINDS
 from review_model.rounds import round_progress
 from review_model.stage_rules import stage_deadline
 from review_model.tables import (
@@ -31,7 +32,6 @@ from review_model.vocabulary import ACTIVE_STAGES, OutboxState, Stage
 
 DIGEST_KIND = "status_digest"
 # The reminder kinds of every stage, counted together as "reminded".
-REMINDER_KINDS = ("reminder", "review_reminder", "reply_reminder")
 # A first digest, or one after a pause, looks back one day at most: older news is no news.
 LOOK_BACK = timedelta(days=1)
 

@@ -213,6 +213,8 @@ class TokenPurpose(StrEnum):
     self_assessment = "self_assessment"
     review = "review"
     reply = "reply"
+    # The page behind every reminder's link: stop this round's reminders, or start them again; nothing else.
+    reminders = "reminders"
 
 
 class OutboxState(StrEnum):

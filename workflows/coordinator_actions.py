@@ -377,7 +377,7 @@ class GroupMessageSent:
     recipients: int  # people the message is for
     queued: int  # messages queued now
     already_queued: int  # of the recipients, those this send had queued before (a retry queues nothing twice)
-    left_out: int  # matched by the filter, but withdrawn or opted out
+    left_out: int  # matched by the filter, but withdrawn
 
     def repeats_in(self, language: str) -> str:
         """The sentence on those an earlier send of the same message reached already, or nothing."""
@@ -405,7 +405,7 @@ def message_group(
 ) -> GroupMessageSent:
     """Queue the coordinator's message to the people of the round the filter picks: each gets the text in their
     language (or the one written), with their personal links of the current stage where they hold any, through
-    the one email layout. Withdrawn people and those who opted out get nothing.
+    the one email layout. Withdrawn people get nothing (those who stopped their reminders get it: it is no reminder).
 
     The same send is queued once: its messages carry `send_id` in their idempotency keys (by default an id of
     the round, the filter and the text, so a retried send, or the same message sent to the same group again,
@@ -449,7 +449,7 @@ def resend_link(context: StageContext, round_id: int, participant_id: int, actor
     """Send a person their personal link of the current stage again, as a new message of the stage's kind: the
     invitation in submission, the review request in review, the invitation to reply in comment. It carries the
     very link they hold (made again from its stored nonce), never a new one. Raises ResendRefused (a Refused)
-    with every reason: not in the round, withdrawn, opted out, a stage without links, no link held, a link
+    with every reason: not in the round, withdrawn, a stage without links, no link held, a link
     revoked or expired."""
     now = clock.now()
     with session_scope(context.engine) as session:

@@ -12,6 +12,7 @@ from typing import Any
 from config.translations import N_, translate
 from review_model.audit_trail import ASSIGNMENT_INFEASIBLE, ROUND_DRIVER
 from review_model.moments import format_moment
+from review_model.reminder_opt_out import REMINDERS_RESTARTED, REMINDERS_STOPPED
 
 ACTIONS: dict[str, str] = {
     "round created": N_("Round created"),
@@ -41,6 +42,8 @@ ACTIONS: dict[str, str] = {
     "report published without PDF": N_("Report published without PDF"),
     "participant withdrawn": N_("Participant withdrawn"),
     "links revoked": N_("Personal links revoked"),
+    REMINDERS_STOPPED: N_("Reminders stopped by the participant"),
+    REMINDERS_RESTARTED: N_("Reminders started again by the participant"),
     "link sent again": N_("Personal link sent again"),
     "group message queued": N_("Message to a group queued"),
     "failed messages requeued": N_("Failed messages queued again"),
@@ -72,6 +75,7 @@ DETAILS: dict[str, str] = {
     "links": N_("Links"),
     "messages": N_("Messages"),
     "moved_to": N_("Moved to"),
+    "one_click": N_("From the mail program (one click)"),
     "pairs": N_("Pairs"),
     "participant": N_("Participant (number)"),
     "planned": N_("Planned"),

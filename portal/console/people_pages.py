@@ -22,6 +22,7 @@ from review_model.handover import handovers_of
 from review_model.moments import format_moment
 from review_model.people_filter import PeopleFilter, PersonState, Role, describe_filter, people_in_round
 from review_model.refusals import Refused
+from review_model.reminder_opt_out import not_reminded
 from review_model.reminders import reminder_refusals
 from review_model.round_people import person_in_round
 from review_model.sent_messages import messages_sent_to
@@ -195,7 +196,7 @@ def _resend(actions: ConsoleActions, round_: Round, staff: Staff, person_id: int
 def _explain_remind(session: Session, round_: Round, person: Person, language: str) -> Confirmation:
     _ = gettext_for(language, "portal")
     title, button = _("Remind now"), _("Send the reminder")
-    refusals = reminder_refusals(round_.stage)
+    refusals = reminder_refusals(round_.stage) + not_reminded(person.enrolment, _who(person), round_.slug)
     if refusals:
         return Confirmation(title, [], button, refusals=[Refused(refusals).in_language(language)])
     text = _("{who} gets a reminder now, outside the round's schedule, if the {stage} stage still waits for them; "

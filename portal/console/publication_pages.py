@@ -186,8 +186,8 @@ def _explain_publish(portal: "Portal", round_: Round, language: str) -> Confirma
                                         reviewers=readers.reviewers, decision_makers=readers.decision_makers),
     ]  # fmt: skip
     if readers.unreachable:
-        lines.append(ngettext("{n} person of the round gets no email: their address bounced or they opted out.",
-                              "{n} people of the round get no email: their address bounced or they opted out.",
+        lines.append(ngettext("{n} person of the round gets no email: their address bounced.",
+                              "{n} people of the round get no email: their addresses bounced.",
                               readers.unreachable).format(n=readers.unreachable))  # fmt: skip
     lines.append(_("Anyone with the link can read the report at {address}.").format(
         address=_report_address(portal, round_)))  # fmt: skip

@@ -93,8 +93,9 @@ def add_review_routes(app: FastAPI, portal: "Portal") -> None:
 
 def _reachable(reviewers: list[ReviewerWorkload]) -> list[ReviewerWorkload]:
     """Whom the remind operation reaches in the review stage: reviewers with reviews open (a withdrawn reviewer
-    has none) whose address has not bounced."""
-    return [reviewer for reviewer in reviewers if reviewer.open and not reviewer.bounced and not reviewer.withdrawn]
+    has none) whose address has not bounced and who have not stopped their reminders."""
+    return [reviewer for reviewer in reviewers if reviewer.open and not reviewer.bounced and not reviewer.withdrawn
+            and not reviewer.stopped_reminders]  # fmt: skip
 
 
 def _refusals(round_: Round, deadline_passed: bool, language: str) -> list[str]:
@@ -145,6 +146,12 @@ def _explain_all(portal: "Portal", round_: Round, language: str) -> Confirmation
         lines.append(ngettext("{n} reviewer with open reviews is left out: their address bounced.",
                               "{n} reviewers with open reviews are left out: their addresses bounced.",
                               bounced).format(n=bounced))  # fmt: skip
+    stopped = sum(1 for reviewer in workloads if reviewer.open and not reviewer.bounced and not reviewer.withdrawn
+                  and reviewer.stopped_reminders)  # fmt: skip
+    if stopped:
+        lines.append(ngettext("{n} reviewer with open reviews is left out: they stopped their reminders.",
+                              "{n} reviewers with open reviews are left out: they stopped their reminders.",
+                              stopped).format(n=stopped))  # fmt: skip
     return Confirmation(title, lines, button)
 
 
@@ -164,6 +171,9 @@ def _explain_one(portal: "Portal", round_: Round, participant_id: int, language:
             refusals.append(_("{name}'s address bounced: a reminder would not arrive.").format(name=reviewer.name))
         elif not reviewer.open:
             refusals.append(_("{name} has no review open.").format(name=reviewer.name))
+        elif reviewer.stopped_reminders:
+            refusals.append(_("{name} stopped their reminders of this round: no reminder goes to them.").format(
+                name=reviewer.name))  # fmt: skip
     if refusals or reviewer is None:
         return Confirmation(title, [], button, refusals=refusals)
     lines = [

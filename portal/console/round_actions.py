@@ -17,13 +17,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from config.translations import gettext_for
+from config.translations import gettext_for, ngettext_for
 from portal.console.access import Staff, check_form, current_staff, round_run, round_seen
 from portal.console.actions import ActionDone, ConsoleActions
 from portal.console.pages import console_page, done_and_go
 from review_model import clock
 from review_model.moments import format_moment
 from review_model.refusals import Refused
+from review_model.reminder_opt_out import stopped_in_round
 from review_model.retention import retention_statement
 from review_model.rounds import round_progress
 from review_model.stage_rules import stage_deadline
@@ -198,6 +199,13 @@ def _explain_remind(portal: "Portal", round_: Round, language: str) -> Confirmat
         _("A reminder goes out now, outside the round's schedule, to: {whom}.").format(whom=whom.format(n=waiting)),
         _("Each reminder carries the person's personal link; the scheduled reminders still follow."),
     ]
+    assert round_.id is not None
+    with reading_session(portal.engine) as session:
+        stopped = stopped_in_round(session, round_.id)
+    if stopped:
+        lines.append(ngettext_for(language, "portal")(
+            "{n} person of the round stopped their reminders and gets none.",
+            "{n} people of the round stopped their reminders and get none.", stopped).format(n=stopped))  # fmt: skip
     return Confirmation(_("Remind now"), lines, _("Send the reminders"))
 
 

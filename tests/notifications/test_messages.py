@@ -37,10 +37,12 @@ from notifications.message_kinds import (
 from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.questionnaire import Text
+from review_model.reminder_opt_out import REMINDER_KINDS
 from tests.support.outgoing_mail import DEADLINE, ENVELOPE_FROM, NOW, ROUND, SENDER, fast_options, smtp_for
 
 HOSTILE = "<script>alert(1)</script>"
 LINK = "http://127.0.0.1:8000/f/Zm9vYmFy"
+STOP = "https://peer-review.example/reminders/c3RvcHBlZA"
 
 SAMPLES = {
     "invitation": Invitation(LINK, DEADLINE, Text(de="Selbsteinschätzung", en="Self-assessment"), 27),
@@ -48,17 +50,17 @@ SAMPLES = {
         LINK, DEADLINE, Text(de="Selbsteinschätzung", en="Self-assessment"), 27, f"Anna {HOSTILE}", 2
     ),
     "handover_confirmation": HandoverConfirmation("Lena Keller", "lena@auenburg.example", NOW, DEADLINE, LINK),
-    "reminder": Reminder(LINK, DEADLINE, 2, 3, 3, True),
+    "reminder": Reminder(LINK, DEADLINE, 2, 3, 3, True, STOP),
     "submission_receipt": SubmissionReceipt(
         LINK, 2, NOW, DEADLINE, (SummarySection("Mobilität", (SummaryAnswer("Ziele", f"Stufe 3 {HOSTILE}"),)),)
     ),
     "stage_closed": StageClosed("submission", DEADLINE, True, "assignment"),
     "deadline_extended": DeadlineExtended(LINK, DEADLINE, NOW),
     "review_request": ReviewRequest(DEADLINE, (ReviewTask(f"Stadt {HOSTILE}", LINK),)),
-    "review_reminder": ReviewReminder(DEADLINE, 1, 2, 1, (ReviewTask("Stadt Elbstein", LINK),)),
+    "review_reminder": ReviewReminder(DEADLINE, 1, 2, 1, (ReviewTask("Stadt Elbstein", LINK),), STOP),
     "review_receipt": ReviewReceipt("Stadt Elbstein", NOW, LINK, DEADLINE),
     "comment_invitation": CommentInvitation(LINK, DEADLINE, 24, 5),
-    "reply_reminder": ReplyReminder(LINK, DEADLINE, 1, 2, 3),
+    "reply_reminder": ReplyReminder(LINK, DEADLINE, 1, 2, 3, STOP),
     "reply_receipt": ReplyReceipt(LINK, NOW, DEADLINE, 2),
     "report_published": ReportPublished(LINK, NOW, 12),
     "status_digest": StatusDigest("submission", DEADLINE, 4, {"invited": 30, "submitted": 12, "bounced": 1}, 1),
@@ -333,6 +335,35 @@ def test_links_work_in_both_parts_and_dates_are_in_the_round_time_zone(delivered
     assert "Montag, 15. März 2027, 18:00 Uhr (MEZ)" in text
     text, _ = parts(delivered["invitation", "en"][1])
     assert "Monday 15 March 2027, 18:00 (CET)" in text
+
+
+def test_the_reminder_kinds_are_the_kinds_that_carry_the_link_to_stop_them():
+    carrying = {kind for kind, content in MESSAGE_KINDS.items() if "stop_link" in content.__dataclass_fields__}
+    assert carrying == REMINDER_KINDS
+
+
+STOP_SENTENCES = {
+    "de": ("Keine Erinnerungen mehr in dieser Runde? Hier abbestellen (alle anderen Nachrichten erhalten Sie "
+           "weiterhin):", "die Erinnerungen dieser Runde abbestellen</a>"),
+    "en": ("No more reminders in this round? Stop them here (nothing else you receive stops):",
+           "stop the reminders of this round</a>"),
+}  # fmt: skip
+
+
+def test_reminders_name_the_link_that_stops_them_in_both_parts_and_in_the_unsubscribe_headers(delivered):
+    """RFC 2369's List-Unsubscribe with the https link, and RFC 8058's List-Unsubscribe-Post, on reminders
+    only: a mail client offers to unsubscribe from what can be stopped, and from nothing else."""
+    for (kind, language), (_, parsed) in delivered.items():
+        text, html = parts(parsed)
+        in_text, in_html = STOP_SENTENCES[language]
+        if kind in REMINDER_KINDS:
+            assert parsed["List-Unsubscribe"] == f"<{STOP}>", kind
+            assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click", kind
+            assert f"{in_text}\n{STOP}" in text, (kind, language)
+            assert f'<a href="{STOP}"' in html and in_html in html, (kind, language)
+        else:
+            assert "List-Unsubscribe" not in parsed and "List-Unsubscribe-Post" not in parsed, kind
+            assert STOP not in text + html and in_text not in text, kind
 
 
 def test_html_escapes_hostile_names_and_answers_and_loads_nothing_remote(delivered):

@@ -1,6 +1,7 @@
 """Every kind of portal page passes axe-core's WCAG 2.1 AA checks in a real browser, at desktop and phone
-width: the self-assessment form, the review form, the reply page, the unknown and expired link pages, the 429
-page, and the accessibility statement (the installation's, and a round's with every part of it filled in)."""
+width: the self-assessment form, the review form, the reply page, the page that stops reminders (in both of its
+states), the unknown and expired link pages, the 429 page, and the accessibility statement (the installation's,
+and a round's with every part of it filled in)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -13,8 +14,9 @@ from portal.accessibility_pages import round_reference
 from portal.app import create_app
 from portal.background import PortalThread
 from review_model.rounds import get_round
-from review_model.tables import AccessToken, Round, Submission
-from review_model.vocabulary import Stage
+from review_model.tables import AccessToken, Enrolment, Round, Submission
+from review_model.tokens import issue_link
+from review_model.vocabulary import Stage, TokenPurpose
 from tests.portal.conftest import ANNA, BEN, CARA, SECRET, PortalWorld, assign_reviewer
 from tests.support.browser import check_widths, require_axe
 
@@ -39,6 +41,10 @@ def test_every_kind_of_portal_page_passes_axe(replies, chromium, database_url):
         check("review", _review_link(world))
         _set_stage(world, Stage.comment)
         check("reply", replies.link)
+        reminders = _reminders_link(world)
+        check("reminders", reminders)
+        _stop_reminders(world)
+        check("reminders stopped", reminders + "?done=stopped")
         _expire_every_link(world)
         check("expired link", replies.link)
         check("accessibility statement", "/accessibility?lang=en")
@@ -84,6 +90,22 @@ def _review_link(world: PortalWorld) -> str:
         path = assign_reviewer(session, world, round_, anna.id, CARA)
         session.commit()
     return path
+
+
+def _reminders_link(world: PortalWorld) -> str:
+    """The path of Ben's link to stop his reminders."""
+    with Session(world.engine) as session:
+        expires = datetime.now(UTC) + timedelta(days=30)
+        issued = issue_link(session, SECRET.encode(), round_id=world.round_id, enrolment_id=world.enrolments[BEN],
+                            purpose=TokenPurpose.reminders, expires_at=expires)  # fmt: skip
+        session.commit()
+    return f"/reminders/{issued.token}"
+
+
+def _stop_reminders(world: PortalWorld) -> None:
+    with Session(world.engine) as session:
+        session.get(Enrolment, world.enrolments[BEN]).opted_out_at = datetime.now(UTC)
+        session.commit()
 
 
 def _expire_every_link(world: PortalWorld) -> None:

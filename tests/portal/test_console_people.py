@@ -14,6 +14,7 @@ from portal.console import people_pages
 from portal.console.actions import ConsoleActions
 from review_model import clock
 from review_model.handover import Colleague, hand_over, participant_actor
+from review_model.reminder_opt_out import stop_reminders
 from review_model.tables import Enrolment, Participant, Round
 from review_model.vocabulary import StaffRole, Stage
 from tests.support.console import RecordedActions, console_client
@@ -177,3 +178,23 @@ def test_an_erased_persons_page_names_no_one_and_says_when(engine: Engine, clien
     page = client.get(f"{PEOPLE}/{dora}").text
     assert "<h1>Erased person</h1>" in page and "Dora" not in page and "Erased</dt>" in page
     assert "Erased person" in client.get(PEOPLE).text
+
+
+def test_a_person_who_stopped_their_reminders_is_shown_so_and_is_not_offered_a_reminder(
+    engine: Engine, client: TestClient
+):
+    cara = participant_id(engine, "cara@elbstein.example")
+    assert "Send the reminder" in client.get(f"{PEOPLE}/{cara}/remind").text
+    with Session(engine) as session:
+        enrolment = session.exec(select(Enrolment).where(Enrolment.participant_id == cara)).one()
+        stop_reminders(session, enrolment, clock.now())
+        session.commit()
+    page = client.get(f"{PEOPLE}/{cara}").text
+    assert "Stopped reminders" in page
+    listed = client.get(f"{PEOPLE}?state=opted_out").text
+    assert "Cara Wolf" in listed and "1 person" in listed and "have stopped their reminders" in listed
+    asking = client.get(f"{PEOPLE}/{cara}/remind").text
+    assert "stopped the reminders of staged-round on" in asking and "no reminder goes to them" in asking
+    assert "Send the reminder" not in asking
+    everyone = client.get("/console/rounds/staged-round/remind").text
+    assert "1 person of the round stopped their reminders and gets none." in everyone

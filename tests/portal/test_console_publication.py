@@ -105,7 +105,7 @@ def test_publishing_now_says_what_is_sent_to_whom_then_closes_the_stage_with_pub
         main = main_of(asking.text)
         assert "An email with the report&#39;s link goes to 3 people" in main
         assert "(3 respondents, 3 reviewers, 0 decision-makers;" in main
-        assert "1 person of the round gets no email: their address bounced or they opted out." in main
+        assert "1 person of the round gets no email: their address bounced." in main
         assert "https://peer-review.example/reports/staged-round" in main
         assert "the right of reply ends now instead of on" in main
         assert "published now instead of on its planned date" in main

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from portal.console import paging
+from review_model import clock
+from review_model.reminder_opt_out import stop_reminders
 from review_model.tables import Enrolment, Participant, ReviewAssignment, Round
 from review_model.vocabulary import StaffRole, Stage
 from tests.support.console import RecordedActions, console_client
@@ -191,3 +193,28 @@ def test_before_the_review_stage_no_review_is_asked_for(engine: Engine):
         remind = client.get(f"{PAGE}/remind").text
     assert "No review is asked for yet" in text
     assert "Reviewers are reminded in the peer review stage; the round is in the reviewer assignment stage." in remind
+
+
+def test_a_reviewer_who_stopped_their_reminders_is_shown_so_and_left_out_of_reminders(
+    engine: Engine, reviewing: StagedRound
+):
+    actions = RecordedActions()
+    asked = loads(engine)
+    ben = participant_id(engine, "ben")
+    with Session(engine) as session:
+        stop_reminders(session, session.exec(select(Enrolment).where(Enrolment.participant_id == ben)).one(),
+                       clock.now())  # fmt: skip
+        session.commit()
+    behind = [who for who in asked if who not in ("anna", "ben")]
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
+        page = " ".join(client.get(PAGE).text.split())
+        assert 'Ben Hansen <span class="meta">(Hansestadt Nordhaven, stopped reminders)</span>' in page
+        assert f"{PAGE}/remind/{ben}" not in page
+        one = client.get(f"{PAGE}/remind/{ben}").text
+        assert "Ben Hansen stopped their reminders of this round: no reminder goes to them." in one
+        everyone = " ".join(client.get(f"{PAGE}/remind").text.split())
+        assert len(behind) == 1 and "A reminder goes out now to 1 reviewer with" in everyone
+        assert "1 reviewer with open reviews is left out: they stopped their reminders." in everyone
+        refused = console_post(client, f"{PAGE}/remind/{ben}", PAGE)
+        assert refused.status_code == 303
+    assert actions.calls == []

@@ -35,7 +35,8 @@ def test_a_burst_of_wrong_links_is_answered_429_and_so_is_a_working_link_from_th
     assert refused.text == working.text  # the same page whether the token exists or not
     assert "Zu viele Anfragen" in refused.text and refused.headers["cache-control"] == "no-store"
     assert "Too many requests" in world.client.get(world.form(BEN) + "?lang=en").text
-    for path in ("/c/" + "y" * 43, "/r/" + "z" * 43, "/reports/portal-test", "/reports/portal-test/scores.csv"):
+    for path in ("/c/" + "y" * 43, "/r/" + "z" * 43, "/reminders/" + "w" * 43, "/reports/portal-test",
+                 "/reports/portal-test/scores.csv", UNKNOWN + "/my-data"):  # fmt: skip
         assert world.client.get(path).status_code == 429, path
     assert world.client.get("/").status_code == 200  # the home page, the console and /health are not limited
     assert world.client.get("/console/login").status_code == 200
@@ -43,7 +44,8 @@ def test_a_burst_of_wrong_links_is_answered_429_and_so_is_a_working_link_from_th
 
 def test_unknown_reports_and_expired_links_count_as_failed_lookups(world: PortalWorld):
     half = LIMIT // 2
-    assert guess(world.client, half, "/reports/no-such-round") == [404] * half
+    assert guess(world.client, 1, "/reminders/" + "w" * 43) == [404]  # the links that stop reminders too
+    assert guess(world.client, half - 1, "/reports/no-such-round") == [404] * (half - 1)
     assert guess(world.client, LIMIT - half, "/reports/portal-test/report.xyz") == [404] * (LIMIT - half)
     assert world.client.get(world.form(ANNA)).status_code == 429
 

@@ -35,13 +35,15 @@ def test_the_readers_are_everyone_taking_part_whose_address_works_counted_under_
     with Session(engine) as session:
         round_ = get_round(session, staged.round_id)
         enrolment_of(session, "cara@elbstein.example").bounced_at = clock.now()
+        enrolment_of(session, "anna@auenburg.example").opted_out_at = clock.now()  # the report is no reminder
         dora = enrolment_of(session, "dora@talbach.example")
         planned = plan_withdrawal(session, round_, dora.participant_id, "Die Organisation ist ausgetreten.")
         withdraw(session, planned, "test", "Die Organisation ist ausgetreten.", clock.now())
         session.commit()
         readers = report_readers(session, staged.round_id)
         replies = party_replies(session, staged.round_id)
-    # Anna, Ben and the ministry; Cara's address bounced; Dora, withdrawn, is neither a reader nor unreachable.
+    # Anna (who stopped her reminders), Ben and the ministry; Cara's address bounced;
+    # Dora, withdrawn, is neither a reader nor unreachable.
     assert (readers.people, readers.respondents, readers.reviewers, readers.decision_makers) == (3, 2, 2, 1)
     assert readers.unreachable == 1
     # Dora sent no reply and was withdrawn: nobody waits for it, and it is not listed.

@@ -37,7 +37,9 @@ def test_publishing_now_sends_the_link_to_exactly_the_people_the_page_counted(wo
         round_ = session.get(Round, world.round_id)
         round_.publication_at = round_.comment_deadline + timedelta(days=7)
         cara = session.exec(select(Participant.id).where(Participant.email == "cara@elbstein.example")).one()
-        session.exec(select(Enrolment).where(Enrolment.participant_id == cara)).one().opted_out_at = clock.now()
+        session.exec(select(Enrolment).where(Enrolment.participant_id == cara)).one().bounced_at = clock.now()
+        dora = session.exec(select(Participant.id).where(Participant.email == "dora@talbach.example")).one()
+        session.exec(select(Enrolment).where(Enrolment.participant_id == dora)).one().opted_out_at = clock.now()
         session.commit()
     with flow_console(world, logged_in_as=COORDINATOR) as client:
         asking = client.get(f"{ROUND}/publish")
@@ -56,6 +58,8 @@ def test_publishing_now_sends_the_link_to_exactly_the_people_the_page_counted(wo
     assert announcements(world) == 3
     with Session(world.engine) as session:
         assert session.exec(select(PublishedReport.id)).first() is not None
+        announced = select(OutboxMessage.recipient_email).where(OutboxMessage.kind == ReportPublished.kind)
+        assert "dora@talbach.example" in session.exec(announced).all()  # she stopped her reminders; the report is none
     with get_client(sync_client=True) as prefect:
         names = [run.name for run in prefect.read_flow_runs()]
     assert any("comment stage closed early" in name and f"{COORDINATOR} (console)" in name for name in names)

@@ -4,9 +4,14 @@ the flows on the session's Prefect API, the messages delivered to the developmen
 import email
 import email.policy
 
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from config.settings import get_settings
+from review_model import clock
+from review_model.reminder_opt_out import stop_reminders
+from review_model.store import session_scope
+from review_model.tables import Enrolment, Participant
 from review_model.vocabulary import Stage
 from tests.support.commands import configure
 from tests.support.messages import text_of
@@ -36,6 +41,14 @@ def test_the_list_says_the_filter_in_words_counts_and_shows_only_whom_it_picks(r
     assert "Respondents in Bayern or Sachsen who have not submitted" in output
     assert "Cara Wolf" in output and "Anna Keller" not in output and "Ben Hansen" not in output
     assert "invited, not submitted" in output and listed.output.rstrip().endswith("1 person in fruehjahr-2027")
+
+    with session_scope(world.engine) as session:  # Cara stops her reminders with the link in one
+        cara = session.exec(select(Enrolment).join(Participant).where(Participant.email == "cara@elbstein.example"))
+        stop_reminders(session, cara.one(), clock.now())
+    stopped = spr("participants", "list", "fruehjahr-2027", "--state", "opted-out")
+    assert stopped.exit_code == 0, stopped.output
+    assert "Cara Wolf" in stopped.output and "stopped reminders" in flat(stopped.output)
+    assert stopped.output.rstrip().endswith("1 person in fruehjahr-2027")
 
     everyone = spr("participants", "list", "fruehjahr-2027", "--limit", "2", "--offset", "1")
     assert everyone.exit_code == 0 and "Everyone" in everyone.output

@@ -133,7 +133,7 @@ def test_the_same_send_retried_queues_nothing_twice_and_another_send_id_sends_ag
     assert sum(key.endswith("/coordinator_message/second-wave") for key in keys) == 3
 
 
-def test_withdrawn_people_and_those_who_opted_out_get_nothing_and_are_counted_apart(engine):
+def test_withdrawn_people_get_nothing_and_are_counted_apart_and_those_who_stopped_reminders_get_it(engine):
     round_in_stage(engine, Stage.submission, parties=4)
     context = factory_context(engine)
     withdraw_participant(context, staged_round_id(engine), who(engine, "dora"), ACTOR, "left")
@@ -143,13 +143,14 @@ def test_withdrawn_people_and_those_who_opted_out_get_nothing_and_are_counted_ap
         ).one().opted_out_at = clock.now()
         session.commit()
     sent = send(engine)
-    assert (sent.recipients, sent.left_out) == (2, 2) and sorted(outbox(engine, "coordinator_message")) == [
+    assert (sent.recipients, sent.left_out) == (3, 1) and sorted(outbox(engine, "coordinator_message")) == [
         "anna",
         "ben",
+        "cara",  # a message from the coordinator is no reminder
     ]
     with pytest.raises(GroupMessageRefused) as nobody:
-        send(engine, PeopleFilter(states={PersonState.withdrawn, PersonState.opted_out}))
-    assert nobody.value.reasons == ["nobody to write to: the 2 people the filter matches were withdrawn or opted out"]
+        send(engine, PeopleFilter(states={PersonState.withdrawn}))
+    assert nobody.value.reasons == ["nobody to write to: everyone the filter matches (1) was withdrawn from the round"]
 
 
 def test_a_message_that_cannot_go_out_is_refused_with_every_reason(engine):
@@ -268,11 +269,10 @@ def test_a_link_is_not_sent_again_to_someone_withdrawn_without_one_or_whose_link
         session.exec(select(Enrolment).where(Enrolment.participant_id == anna)).one().opted_out_at = clock.now()
         session.commit()
     reasons = {}
-    for person in (anna, ben, cara, 999_999):
+    for person in (ben, cara, 999_999):
         with pytest.raises(ResendRefused) as refused:
             resend_link(context, rid, person, ACTOR)
         reasons[person] = refused.value.reasons
-    assert reasons[anna] == [f"participant {anna} opted out of email from staged-round"]
     assert len(reasons[ben]) == 1 and reasons[ben][0].startswith(f"the link of participant {ben} was revoked on ")
     assert reasons[ben][0].endswith("UTC: a revoked link is not sent again (a reminder carries a new one)")
     assert len(reasons[cara]) == 1 and f"participant {cara} was withdrawn from staged-round on " in reasons[cara][0]
@@ -286,6 +286,8 @@ def test_a_link_is_not_sent_again_to_someone_withdrawn_without_one_or_whose_link
     ]
     with Session(engine) as session:
         assert session.exec(select(OutboxMessage)).all() == []
+    # Who stopped their reminders still gets their link again: the invitation is no reminder.
+    assert resend_link(context, rid, anna, ACTOR).queued == 1
 
 
 def test_a_link_past_its_expiry_or_never_issued_is_not_sent_again(engine):

@@ -153,6 +153,9 @@ def remind(
         person = _participant_id(participant) if participant else None
         if participant and person is None:
             fail(_("{email} takes no part in {slug}").format(email=participant, slug=slug))
+        stopped = _stopped_reminders(round_id, person, participant, slug) if participant else []
+        if stopped:
+            fail(reasons_text(stopped))
         with on_prefect() as api:
             with about_round(slug):
                 reminded = remind_flow(round_id, slug, person, COORDINATOR)
@@ -212,6 +215,18 @@ def _participant_id(email: str) -> int | None:
 
     with reading_session(open_store()) as session:
         return participant_with_email(session, email)
+
+
+def _stopped_reminders(round_id: int, participant_id: int | None, email: str, slug: str) -> list[str]:
+    """Why the person gets no reminder if they stopped the round's reminders; empty otherwise."""
+    from review_model.reminder_opt_out import not_reminded
+    from review_model.round_people import person_in_round
+    from review_model.store import reading_session
+    from workflows.cli.store_access import open_store
+
+    with reading_session(open_store()) as session:
+        found = person_in_round(session, round_id, participant_id) if participant_id is not None else None
+        return not_reminded(found[0] if found is not None else None, email, slug)
 
 
 def _stage(round_id: int) -> "Stage":

@@ -105,8 +105,8 @@ def _show_preview(preview: "GroupMessagePreview") -> None:
     out.print(styled((_("To:"), "bold"), " ", f"{preview.described} — {recipients}"))
     if preview.left_out:
         out.print(ngettext(
-            "{n} more person matches but gets nothing: withdrawn from the round or opted out.",
-            "{n} more people match but get nothing: withdrawn from the round or opted out.",
+            "{n} more person matches but gets nothing: withdrawn from the round.",
+            "{n} more people match but get nothing: withdrawn from the round.",
             preview.left_out,
         ).format(n=preview.left_out))  # fmt: skip
     languages = {"de": _("German"), "en": _("English")}

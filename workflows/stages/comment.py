@@ -11,6 +11,7 @@ from notifications.message_kinds import CommentInvitation, ReplyReminder
 from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.audit_trail import record_event
+from review_model.reminder_opt_out import receives
 from review_model.reminders import Numbering, days_left
 from review_model.replies import reply_groups_per_submission
 from review_model.round_lock import lock_round
@@ -20,6 +21,7 @@ from review_model.tokens import issue_links
 from review_model.vocabulary import RecommendationStatus, Stage, TokenPurpose
 from workflows.stages.context import StageContext, enter_stage_and_tell, remind_on_schedule
 from workflows.stages.people import Respondent, respondents
+from workflows.stages.reminder_links import stop_links
 
 
 def open_comment_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
@@ -105,7 +107,7 @@ def remind_parties(
     waiting = [
         party for party in reviewed_parties(session, round_.id)
         if party.submission is not None and party.submission.reply_submitted_at is None
-        and party.enrolment.bounced_at is None and party.enrolment.opted_out_at is None
+        and party.enrolment.bounced_at is None and receives(party.enrolment, ReplyReminder.kind)
     ]  # fmt: skip
     numbered = {}
     for party in waiting:
@@ -113,11 +115,13 @@ def remind_parties(
         if chosen is not None:
             numbered[party.enrolment_id] = (party, chosen)
     links = _reply_links(session, context, round_, [party for party, _ in numbered.values()])
+    stops = stop_links(session, context, round_, list(numbered))
     messages = []
     for party, (number, sequence) in numbered.values():
         party.enrolment.reply_reminders_sent, party.enrolment.last_reminded_at = number, now
         content = ReplyReminder(links[party.enrolment_id], round_.comment_deadline, number,
-                                max(round_.max_reminders, number), days_left(round_.comment_deadline, now))  # fmt: skip
+                                max(round_.max_reminders, number), days_left(round_.comment_deadline, now),
+                                stops[party.enrolment_id])  # fmt: skip
         messages.append(compose_message(content, party.recipient, round_context(round_), context.sender,
                                         stage="comment", now=now, sequence=sequence))  # fmt: skip
     return enqueue_messages(session, messages, now)

@@ -13,6 +13,7 @@ from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.assignment_solver import AssignmentInfeasible
 from review_model.audit_trail import ASSIGNMENT_INFEASIBLE, record_event, record_finding
+from review_model.reminder_opt_out import receives
 from review_model.reminders import Numbering, days_left
 from review_model.reviews import REVIEWED_ORGANISATION, confirmed_assignments
 from review_model.round_assignment import propose_assignment
@@ -31,6 +32,7 @@ from review_model.vocabulary import Stage, TokenPurpose
 from review_model.wide_select import select_columns
 from review_model.withdrawal import taking_part
 from workflows.stages.context import StageContext, enter_stage_and_tell, remind_on_schedule
+from workflows.stages.reminder_links import stop_links
 
 
 def propose_if_missing(context: StageContext, round_id: int, actor: str) -> int:
@@ -104,14 +106,18 @@ def remind_reviewers(
         if not open_:
             continue
         reviewer = open_[0].reviewer
+        if not receives(reviewer, ReviewReminder.kind):
+            continue
         numbered = number_of(recipient.email, reviewer.review_reminders_sent)
         if numbered is None:
             continue
         number, sequence = numbered
         reviewer.review_reminders_sent, reviewer.last_reminded_at = number, now
         tasks = _review_tasks(session, context, round_, open_)
+        assert reviewer.id is not None
+        stop = stop_links(session, context, round_, [reviewer.id])[reviewer.id]
         content = ReviewReminder(round_.review_deadline, number, max(round_.max_reminders, number),
-                                 days_left(round_.review_deadline, now), tasks)  # fmt: skip
+                                 days_left(round_.review_deadline, now), tasks, stop)  # fmt: skip
         messages.append(compose_message(content, recipient, round_context(round_), context.sender,
                                         stage="review", now=now, sequence=sequence))  # fmt: skip
     return enqueue_messages(session, messages, now)

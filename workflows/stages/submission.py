@@ -11,6 +11,7 @@ from notifications.message_kinds import DeadlineExtended, Reminder, StageClosed
 from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.audit_trail import record_event
+from review_model.reminder_opt_out import receives
 from review_model.reminders import days_left, reminder_due
 from review_model.round_lock import lock_round
 from review_model.stage_rules import stage_deadline
@@ -20,18 +21,24 @@ from review_model.tokens import extend_links, issue_links
 from review_model.vocabulary import Stage, TokenPurpose
 from workflows.stages.context import StageContext, enter_stage_and_tell
 from workflows.stages.people import Respondent, respondents
+from workflows.stages.reminder_links import stop_links
 
 
 def still_to_answer(person: Respondent) -> bool:
-    """Invited, not submitted, not opted out, not withdrawn, and reachable."""
+    """Invited, not submitted, not withdrawn, and reachable (also when they stopped their reminders: a moved
+    deadline still reaches them)."""
     enrolment = person.enrolment
     return (
         enrolment.invited_at is not None
         and not person.submitted
-        and enrolment.opted_out_at is None
         and enrolment.withdrawn_at is None
         and enrolment.bounced_at is None
     )
+
+
+def to_remind(person: Respondent) -> bool:
+    """Still to answer, and has not stopped their reminders."""
+    return still_to_answer(person) and receives(person.enrolment, Reminder.kind)
 
 
 def send_due_reminders(context: StageContext, round_id: int) -> int:
@@ -46,7 +53,7 @@ def send_due_reminders(context: StageContext, round_id: int) -> int:
             return 0  # no reminder time has come yet: nobody to look at
         due = []
         for person in respondents(session, round_id):
-            if not still_to_answer(person):
+            if not to_remind(person):
                 continue
             sent, invited = person.enrolment.reminders_sent, person.enrolment.invited_at
             number = reminder_due(*policy, sent, now, since=invited)
@@ -63,7 +70,7 @@ def remind_now(context: StageContext, round_id: int, email: str | None = None) -
         chosen = [
             (person, person.enrolment.reminders_sent + 1, f"now-{now:%Y%m%d%H%M%S}")
             for person in respondents(session, round_id)
-            if still_to_answer(person) and (email is None or person.recipient.email == email.lower())
+            if to_remind(person) and (email is None or person.recipient.email == email.lower())
         ]
         return _queue_reminders(session, context, round_, chosen, now)
 
@@ -86,6 +93,7 @@ def _queue_reminders(
         purpose=TokenPurpose.self_assessment,
         expires_at=context.link_expiry(round_, round_.submission_deadline),
     )
+    stops = stop_links(session, context, round_, [person.enrolment_id for person, _, _ in due])
     about, left = round_context(round_), days_left(round_.submission_deadline, now)
     messages = []
     for person, number, sequence in due:
@@ -96,6 +104,7 @@ def _queue_reminders(
             max(round_.max_reminders, number),
             left,
             has_draft=person.submission is not None and bool(person.submission.answers),
+            stop_link=stops[person.enrolment_id],
         )
         messages.append(compose_message(content, person.recipient, about, context.sender, stage="submission",
                                         now=now, sequence=sequence))  # fmt: skip
