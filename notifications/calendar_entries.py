@@ -63,6 +63,7 @@ _WHERE_THE_LINK_IS = N_(
 _QUESTIONS = N_("Questions: {coordinator}, {email}")
 
 _UID_PLACEHOLDER = "uid-of-the-reader"
+_UID_PLACEHOLDER_LINE = f"\r\nUID:{_UID_PLACEHOLDER}\r\n".encode("ascii")
 _NOT_IN_A_FILE_NAME = re.compile(r"[^a-z0-9-]+")
 
 
@@ -106,7 +107,8 @@ def deadline_entry(
     language and moment, with this person's UID put in."""
     template = _entry_without_uid(milestone, deadline, time_zone, language, wording, now)
     uid_line = Event().content_line("UID", vText(entry_uid(round_slug, milestone, participant_id, domain)))
-    data = template.replace(f"UID:{_UID_PLACEHOLDER}".encode("ascii"), uid_line.to_ical(), 1)
+    # A line of its own (a folded line's continuation starts with a space): no title can hold it.
+    data = template.replace(_UID_PLACEHOLDER_LINE, b"\r\n" + uid_line.to_ical() + b"\r\n", 1)
     slug = _NOT_IN_A_FILE_NAME.sub("-", round_slug.lower()).strip("-") or "round"
     return Attachment(CONTENT_TYPE, f"{slug}-{milestone.value.removesuffix('_deadline')}.ics", data)
 

@@ -157,3 +157,10 @@ def test_a_long_slug_and_domain_fold_the_uid_line_and_it_reads_back_whole():
     message = compose_message(INVITATION, ANNA, replace(ROUND, slug=slug), sender, stage="test", now=NOW)
     event = event_in(parsed(message.payload))
     assert event["UID"] == f"spr.{slug}.submission_deadline.p41@geschaeftsstelle.smarte-regionen.example.org"
+
+
+def test_a_round_title_that_looks_like_a_uid_line_stays_in_the_summary():
+    hostile = replace(ROUND, title_de="Runde\r\nUID:uid-of-the-reader\r\nX: 1 UID:uid-of-the-reader")
+    event = entry_of(INVITATION, round_=hostile)
+    assert event["UID"] == "spr.fruehjahr-2027.submission_deadline.p41@spr.example.org"
+    assert "UID:uid-of-the-reader" in event["SUMMARY"] and "X" not in event
