@@ -12,8 +12,9 @@ from datetime import datetime
 from email.utils import format_datetime
 from functools import lru_cache
 
+from notifications.calendar_entries import EntryWording, deadline_entry
 from notifications.message_kinds import MessageContent
-from notifications.mime import build_alternative_message, encode_address, encode_header_value
+from notifications.mime import Attachment, build_alternative_message, encode_address, encode_header_value
 from notifications.templating import render_email
 from notifications.wire_addresses import wire_domain
 
@@ -169,5 +170,45 @@ def _compose(
         recipient_email=recipient.email,
         recipient_participant_id=recipient.participant_id,
         subject=subject[:500],
-        payload=build_alternative_message(headers, rendered.text, rendered.html, language),
+        payload=build_alternative_message(
+            headers,
+            rendered.text,
+            rendered.html,
+            language,
+            _calendar_entry(content, recipient, round_, sender, language, now),
+        ),
+    )
+
+
+def _calendar_entry(
+    content: MessageContent,
+    recipient: Recipient,
+    round_: RoundContext,
+    sender: Sender,
+    language: str,
+    now: datetime,
+) -> Attachment | None:
+    """The calendar entry for the deadline a message asks the reader to keep, if it asks for one. Only a
+    participant gets one: their number in the store makes the entry's UID, an address would put personal
+    data in it (every kind that carries an entry is sent to participants)."""
+    due = content.calendar_deadline()
+    if due is None or recipient.participant_id is None:
+        return None
+    milestone, deadline = due
+    wording = EntryWording(
+        round_title=round_.title(language),
+        sender_name=sender.name,
+        coordinator_name=round_.coordinator_name,
+        coordinator_email=round_.coordinator_email,
+    )
+    return deadline_entry(
+        milestone=milestone,
+        deadline=deadline,
+        time_zone=round_.time_zone,
+        round_slug=round_.slug,
+        participant_id=recipient.participant_id,
+        domain=sender.domain,
+        language=language,
+        wording=wording,
+        now=now,
     )

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from review_model.questionnaire import Text
+from review_model.round_timeline import Milestone
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,10 @@ class MessageContent:
     """The part of a message that differs between kinds."""
 
     kind: ClassVar[str]
+
+    def calendar_deadline(self) -> tuple[Milestone, datetime] | None:
+        """The deadline this message asks the reader to keep, which it carries as a calendar entry; None: none."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,9 @@ class Invitation(MessageContent):
     deadline: datetime
     questionnaire_title: Text
     item_count: int
+
+    def calendar_deadline(self) -> tuple[Milestone, datetime] | None:
+        return Milestone.submission_deadline, self.deadline
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,9 @@ class DeadlineExtended(MessageContent):
     deadline: datetime
     previous_deadline: datetime
 
+    def calendar_deadline(self) -> tuple[Milestone, datetime] | None:
+        return Milestone.submission_deadline, self.deadline
+
 
 @dataclass(frozen=True)
 class StageClosed(MessageContent):
@@ -123,6 +134,9 @@ class ReviewRequest(MessageContent):
     kind: ClassVar[str] = "review_request"
     deadline: datetime
     tasks: tuple[ReviewTask, ...]
+
+    def calendar_deadline(self) -> tuple[Milestone, datetime] | None:
+        return Milestone.review_deadline, self.deadline
 
 
 @dataclass(frozen=True)
@@ -154,6 +168,9 @@ class CommentInvitation(MessageContent):
     deadline: datetime
     finding_count: int
     recommendation_count: int
+
+    def calendar_deadline(self) -> tuple[Milestone, datetime] | None:
+        return Milestone.comment_deadline, self.deadline
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 import email
 import email.policy
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlmodel import Session
@@ -38,11 +38,15 @@ from notifications.outbox import enqueue_messages
 from review_model import clock
 from review_model.questionnaire import Text
 from review_model.reminder_opt_out import REMINDER_KINDS
+from review_model.tables import Organisation, Participant
+from review_model.vocabulary import Language, OrganisationKind
+from tests.support.calendar_entries import CALENDAR_KINDS, attachments, event_in
 from tests.support.outgoing_mail import DEADLINE, ENVELOPE_FROM, NOW, ROUND, SENDER, fast_options, smtp_for
 
 HOSTILE = "<script>alert(1)</script>"
 LINK = "http://127.0.0.1:8000/f/Zm9vYmFy"
 STOP = "https://peer-review.example/reminders/c3RvcHBlZA"
+LANGUAGES = ("de", "en")
 
 SAMPLES = {
     "invitation": Invitation(LINK, DEADLINE, Text(de="Selbsteinschätzung", en="Self-assessment"), 27),
@@ -207,13 +211,16 @@ def test_every_kind_has_a_sample():
 @pytest.fixture
 def delivered(engine, mail_server):
     """Compose every kind in both languages, enqueue, deliver; return the parsed messages by (kind, language)."""
+    locals_ = [f"{kind}.{language}" for kind in sorted(SAMPLES) for language in LANGUAGES]
+    participant_ids = _participants(engine, locals_)
     outgoing = {}
     for kind in sorted(SAMPLES):
-        for language in ("de", "en"):
+        for language in LANGUAGES:
             recipient = Recipient(
                 email=f"{kind}.{language}@stadt.example",
                 name=f"Anna {HOSTILE}",
                 language=language,
+                participant_id=participant_ids[f"{kind}.{language}"],
                 organisation="Stadt Auenburg",
             )
             outgoing[kind, language] = compose_message(
@@ -231,7 +238,25 @@ def delivered(engine, mail_server):
     }
 
 
+def _participants(engine, local_parts: list[str]) -> dict[str, int]:
+    """A participant of Stadt Auenburg for each local part, as every recipient of a round is (the calendar
+    entry's UID is made of the participant's id); their ids by local part."""
+    with Session(engine) as session:
+        town = Organisation(name="Stadt Auenburg", kind=OrganisationKind.kommune)
+        people = {
+            local: Participant(email=f"{local}@stadt.example", name="Anna", organisation=town, language=Language.de)
+            for local in local_parts
+        }
+        session.add_all(people.values())
+        session.commit()
+        return {local: person.id for local, person in people.items()}
+
+
 def parts(parsed):
+    """The text and the HTML of a message: its multipart/alternative, or the first part of its multipart/mixed
+    when it carries an attachment."""
+    if parsed.get_content_type() == "multipart/mixed":
+        parsed = next(parsed.iter_parts())
     assert parsed.get_content_type() == "multipart/alternative"
     text, html = parsed.iter_parts()
     assert (text.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
@@ -259,6 +284,21 @@ def test_every_kind_arrives_as_valid_mime_with_both_parts_in_the_reader_language
         assert ROUND.coordinator_email in text and ROUND.coordinator_email in html
         assert html.lstrip().startswith("<!DOCTYPE html>")
         assert f'lang="{language}"' in html
+
+
+def test_the_messages_about_a_deadline_carry_it_as_a_calendar_entry_and_the_others_carry_nothing(delivered):
+    for (kind, language), (_, parsed) in delivered.items():
+        assert parsed.defects == [], kind
+        if kind not in CALENDAR_KINDS:
+            assert parsed.get_content_type() == "multipart/alternative", kind
+            assert attachments(parsed) == [], kind
+            continue
+        event = event_in(parsed)
+        assert event.start == DEADLINE and event.start.astimezone(UTC) == DEADLINE
+        assert str(event.start.tzinfo) == ROUND.time_zone and event.start.hour == 18  # 17:00 UTC is 18:00 in Berlin
+        assert [alarm.TRIGGER for alarm in event.walk("VALARM")] == [-timedelta(days=3)], kind
+        assert ROUND.title(language) in event["SUMMARY"] and ROUND.title(language) in event["DESCRIPTION"]
+        assert LINK not in event.to_ical().decode(), kind
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
@@ -387,7 +427,7 @@ def test_messages_about_one_person_in_one_round_form_a_thread(delivered):
 
 
 def _recipient_of(message):
-    return Recipient(message.recipient_email, "Anna", "de", None, "Stadt Auenburg")
+    return Recipient(message.recipient_email, "Anna", "de", message.recipient_participant_id, "Stadt Auenburg")
 
 
 def test_line_breaks_in_names_and_subjects_cannot_inject_headers():
