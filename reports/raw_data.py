@@ -1,0 +1,314 @@
+"""The round's raw data as one workbook for the coordinator: every submitted self-assessment's answers, its
+comments, and every submitted review's ratings and comments, one sheet each (`spr report --format xlsx`).
+
+It is not part of the published report (which anyone with its address may read): the console and the command
+hand it to the coordinator only. Rows follow the score CSV's rule: what was submitted counts, a withdrawn
+person's submitted work included, a draft never. Reviewers are "Reviewer 1", "Reviewer 2", … of each party
+(numbered in the order their reviews were started) unless the round is held as open review; in a closed round
+no reviewer's name, address or organisation is even read.
+
+Every text cell goes through the CSV's formula guard (`guarded_cell`) and is written as a string, never as a
+formula; numbers are written as numbers and moments as dates in the round's time zone. XlsxWriter's
+constant-memory mode keeps one row per sheet in memory, so a round of ten thousand parties writes in tens of
+megabytes; the store is read in batches as the rows are written.
+"""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Literal
+from zoneinfo import ZoneInfo
+
+import xlsxwriter
+from sqlmodel import Session, col
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from config.translations import N_, translate
+from reports.contents import cell_labels
+from reports.scale_names import scale_name
+from review_model.answers import FormField, form_fields
+from review_model.questionnaire import MatrixItem, Questionnaire
+from review_model.rounds import get_round
+from review_model.spreadsheet_csv import guarded_cell
+from review_model.tables import (
+    Enrolment,
+    Organisation,
+    Participant,
+    Review,
+    ReviewAssignment,
+    Submission,
+    SubmissionVersion,
+)
+from review_model.vocabulary import OrganisationKind
+from review_model.wide_select import select_columns
+
+MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Rows of one sheet in every spreadsheet program that reads .xlsx, the header row included; a sheet that would
+# hold more continues on a sheet of the same name with a number ("Reviews (2)").
+SHEET_ROWS = 1_048_576
+# Rows read from the store at a time.
+BATCH = 500
+DATE_FORMATS = {"de": "dd.mm.yyyy hh:mm", "en": "yyyy-mm-dd hh:mm"}
+
+Cell = str | int | float | datetime | None
+ColumnKind = Literal["text", "number", "moment"]
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str  # an N_() message of the `reports` domain; may name the round's time zone as {zone}
+    width: float
+    kind: ColumnKind = "text"
+
+
+SELF_ASSESSMENT_SHEET = N_("Self-assessments")
+COMMENT_SHEET = N_("Comments")
+REVIEW_SHEET = N_("Reviews")
+ORGANISATION = Column(N_("Organisation"), 36)
+KIND = Column(N_("Kind"), 18)
+SUBMITTED = Column(N_("Submitted ({zone})"), 20, "moment")
+ITEM = Column(N_("Item ID"), 28)
+QUESTION = Column(N_("Question"), 60)
+SCALE = Column(N_("Scale"), 22)
+SELF_ASSESSMENT_COLUMNS = (ORGANISATION, KIND, SUBMITTED, ITEM, QUESTION, SCALE, Column(N_("Answer"), 24, "number"))
+COMMENT_COLUMNS = (ORGANISATION, KIND, SUBMITTED, ITEM, QUESTION, Column(N_("Comment"), 80))
+REVIEW_COLUMNS = (Column(N_("Reviewed organisation"), 36), KIND, Column(N_("Reviewer"), 36), SUBMITTED, ITEM,
+                  QUESTION, SCALE, Column(N_("Rating"), 10, "number"), Column(N_("Comment"), 80))  # fmt: skip
+
+
+def write_raw_data(
+    session: Session, round_id: int, language: str, target: str | Path | IO[bytes], *, sheet_rows: int = SHEET_ROWS
+) -> None:
+    """Write the round's raw data as an .xlsx workbook in `language` ("de" or "en") to `target`, a path or
+    a binary file. `sheet_rows` is the most rows a sheet holds before the next one continues it."""
+    round_ = get_round(session, round_id)
+    questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
+    form = _FormText(questionnaire, language)
+    # Written on close: a failure on the way leaves no half-written file behind.
+    book = xlsxwriter.Workbook(target, {"constant_memory": True})
+    writer = _Writer(book, language, round_.time_zone, sheet_rows)
+    with writer.table(SELF_ASSESSMENT_SHEET, SELF_ASSESSMENT_COLUMNS) as table:
+        _write_self_assessments(table, session, round_id, questionnaire, form)
+    with writer.table(COMMENT_SHEET, COMMENT_COLUMNS) as table:
+        _write_comments(table, session, round_id, questionnaire, form)
+    with writer.table(REVIEW_SHEET, REVIEW_COLUMNS) as table:
+        _write_reviews(table, session, round_id, round_.open_review, questionnaire, form)
+    book.close()
+
+
+def _write_self_assessments(
+    table: "_Table", session: Session, round_id: int, questionnaire: Questionnaire, form: "_FormText"
+) -> None:
+    """One row per party and answer, comments aside; every question of the form, answered or not."""
+    fields = [spec for spec in form_fields(questionnaire) if spec.kind != "comment"]
+    for name, kind, submitted, answers in _self_assessments(session, round_id, form.language):
+        for spec in fields:
+            table.add((name, kind, submitted, spec.key, form.question(spec.key), form.scale(spec),
+                       form.answer(spec, answers.get(spec.key))))  # fmt: skip
+
+
+def _write_comments(
+    table: "_Table", session: Session, round_id: int, questionnaire: Questionnaire, form: "_FormText"
+) -> None:
+    """One row per comment a party wrote in its self-assessment."""
+    keys = [spec.key for spec in form_fields(questionnaire) if spec.kind == "comment"]
+    for name, kind, submitted, answers in _self_assessments(session, round_id, form.language):
+        for key in keys:
+            if answers.get(key):
+                table.add((name, kind, submitted, key, form.question(key), answers[key]))
+
+
+def _write_reviews(
+    table: "_Table", session: Session, round_id: int, open_review: bool, questionnaire: Questionnaire,
+    form: "_FormText",
+) -> None:  # fmt: skip
+    """One row per review and rating, with the comment on it. A matrix row's comment stands beside the row's
+    first rating only, so that each comment is one row's."""
+    cells = list(questionnaire.rating_cells())
+    scales = {cell.key: scale_name(cell.scale, form.language) for cell in cells}
+    first_of_comment = {cell.comment_key: cell.key for cell in reversed(cells)}
+    comment_beside = {key: comment for comment, key in first_of_comment.items()}
+    reviewer_word = translate(form.language, "reports", N_("Reviewer {number}"))
+    for party, kind, reviewer, submitted, answers in _reviews(session, round_id, open_review, form.language):
+        who = reviewer_word.format(number=reviewer) if isinstance(reviewer, int) else reviewer
+        for cell in cells:
+            comment = answers.get(comment_beside[cell.key]) if cell.key in comment_beside else None
+            table.add((party, kind, who, submitted, cell.key, form.question(cell.key), scales[cell.key],
+                       answers.get(cell.key), comment or None))  # fmt: skip
+
+
+class _FormText:
+    """How the workbook names a questionnaire's answers in one language."""
+
+    def __init__(self, questionnaire: Questionnaire, language: str):
+        self.language = language
+        self.questions = cell_labels(questionnaire, language)
+        for _, item in questionnaire.items():
+            self.questions.setdefault(item.id, item.label.in_language(language))
+            self.questions[f"{item.id}/comment"] = self.questions[item.id]
+            for row in item.rows if isinstance(item, MatrixItem) else ():
+                label = f"{item.label.in_language(language)} · {row.label.in_language(language)}"
+                self.questions[f"{item.id}/{row.id}/comment"] = label
+
+    def question(self, key: str) -> str:
+        return self.questions.get(key, key)
+
+    def scale(self, spec: FormField) -> str | None:
+        if spec.kind != "scale":
+            return None
+        return scale_name(_scale_of(spec), self.language)
+
+    def answer(self, spec: FormField, value: Any) -> Cell:
+        """A rating or a number as the number it is; a choice by its options' labels; a text as it was typed."""
+        if value is None or value == "" or value == []:
+            return None
+        if spec.kind in ("single_choice", "multiple_choice"):
+            labels = {option.value: option.label.in_language(self.language) for option in spec.options}
+            return "; ".join(
+                labels.get(choice, str(choice)) for choice in (value if isinstance(value, list) else [value])
+            )
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        return str(value)
+
+
+def _scale_of(spec: FormField) -> str:
+    """The name of the scale a rating field is on: the item's, or for a matrix cell its column's."""
+    if isinstance(spec.item, MatrixItem):
+        column = spec.key.rsplit("/", 1)[1]
+        return next(c.scale_name for c in spec.item.columns if c.id == column)
+    return str(spec.item.scale_name)
+
+
+def _self_assessments(
+    session: Session, round_id: int, language: str
+) -> Iterator[tuple[str, str, datetime, dict[str, Any]]]:
+    """Every submitted self-assessment as last submitted, by organisation: (name, kind, when, answers)."""
+    statement = (
+        select_columns(Organisation.name, Organisation.kind, SubmissionVersion.submitted_at, SubmissionVersion.answers)
+        .select_from(Submission)
+        .join(SubmissionVersion, col(SubmissionVersion.submission_id) == Submission.id)
+        .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .where(Submission.round_id == round_id, Submission.is_submitted,
+               SubmissionVersion.version == Submission.version)
+        .order_by(col(Organisation.name), col(Submission.id))
+    )  # fmt: skip
+    for name, kind, submitted, answers in _streamed(session, statement):
+        yield name, OrganisationKind(kind).label(language), submitted, answers
+
+
+def _reviews(
+    session: Session, round_id: int, open_review: bool, language: str
+) -> Iterator[tuple[str, str, int | str, datetime, dict[str, Any]]]:
+    """Every submitted review, by reviewed organisation: (party, its kind, reviewer, when, answers). The reviewer
+    is a number per party in a closed round; in an open review, their organisation with their name."""
+    reviewer_enrolment = Enrolment.__table__.alias("reviewer_enrolment")  # type: ignore[attr-defined]
+    reviewer = Participant.__table__.alias("reviewer")  # type: ignore[attr-defined]
+    reviewer_organisation = Organisation.__table__.alias("reviewer_organisation")  # type: ignore[attr-defined]
+    statement = (
+        select_columns(ReviewAssignment.submission_id, Organisation.name, Organisation.kind, Review.submitted_at,
+                       Review.answers, *((reviewer_organisation.c.name, reviewer.c.name) if open_review else ()))
+        .select_from(Review)
+        .join(ReviewAssignment, col(ReviewAssignment.id) == Review.assignment_id)
+        .join(Submission, col(Submission.id) == ReviewAssignment.submission_id)
+        .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .where(ReviewAssignment.round_id == round_id, Review.is_submitted)
+        .order_by(col(Organisation.name), col(Submission.id), col(Review.id))
+    )  # fmt: skip
+    if open_review:
+        statement = (
+            statement.join(reviewer_enrolment, reviewer_enrolment.c.id == ReviewAssignment.reviewer_enrolment_id)
+            .join(reviewer, reviewer.c.id == reviewer_enrolment.c.participant_id)
+            .join(reviewer_organisation, reviewer_organisation.c.id == reviewer.c.organisation_id)
+        )
+    party, number = None, 0
+    for row in _streamed(session, statement):
+        submission_id, name, kind, submitted, answers = row[:5]
+        number = number + 1 if submission_id == party else 1
+        party = submission_id
+        yield (
+            name,
+            OrganisationKind(kind).label(language),
+            (f"{row[5]} ({row[6]})" if open_review else number),
+            submitted,
+            answers,
+        )
+
+
+def _streamed(session: Session, statement: Any) -> Iterator[Sequence[Any]]:
+    """The statement's rows, read from the store `BATCH` at a time."""
+    result = session.connection().execution_options(yield_per=BATCH).execute(statement)
+    for partition in result.partitions():
+        yield from partition
+
+
+class _Table:
+    """One table of the workbook: a frozen header row, then rows; past the sheet's last row it goes on in a
+    new sheet of the same name with a number."""
+
+    def __init__(self, writer: "_Writer", title: str, columns: Sequence[Column]):
+        self.writer, self.title, self.columns = writer, title, columns
+        self.sheets = 0
+        self._start()
+
+    def _start(self) -> None:
+        self.sheets += 1
+        name = self.title if self.sheets == 1 else f"{self.title} ({self.sheets})"
+        self.sheet: Worksheet = self.writer.book.add_worksheet(name)
+        self.row = 0
+        for number, column in enumerate(self.columns):
+            cell_format = self.writer.moment if column.kind == "moment" else None
+            self.sheet.set_column(number, number, column.width, cell_format)
+            self.sheet.write_string(0, number, self.writer.text(column.title), self.writer.header)
+        self.sheet.freeze_panes(1, 0)
+
+    def add(self, values: Sequence[Cell]) -> None:
+        if self.row + 1 >= self.writer.sheet_rows:
+            self._finish()
+            self._start()
+        self.row += 1
+        for number, value in enumerate(values):
+            self._write(number, value)
+
+    def _write(self, column: int, value: Cell) -> None:
+        if value is None:
+            return
+        if isinstance(value, str):
+            self.sheet.write_string(self.row, column, guarded_cell(value))
+        elif isinstance(value, datetime):
+            local = value.astimezone(self.writer.zone).replace(tzinfo=None)
+            self.sheet.write_datetime(self.row, column, local, self.writer.moment)
+        else:
+            self.sheet.write_number(self.row, column, value)
+
+    def _finish(self) -> None:
+        self.sheet.autofilter(0, 0, self.row, len(self.columns) - 1)
+
+    def __enter__(self) -> "_Table":
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self._finish()
+
+
+class _Writer:
+    """The workbook, its formats, and the words and time zone its sheets are written in."""
+
+    def __init__(self, book: Workbook, language: str, time_zone: str, sheet_rows: int):
+        self.book, self.language, self.time_zone, self.sheet_rows = book, language, time_zone, sheet_rows
+        self.zone = ZoneInfo(time_zone)
+        self.header: Format = book.add_format({"bold": True, "bottom": 1})
+        self.moment: Format = book.add_format({"num_format": DATE_FORMATS.get(language, DATE_FORMATS["en"])})
+
+    def text(self, message: str) -> str:
+        return translate(self.language, "reports", message, zone=self.time_zone)
+
+    def table(self, title: str, columns: Sequence[Column]) -> _Table:
+        return _Table(self, self.text(title), columns)

@@ -1,0 +1,215 @@
+"""The coordinator's workbook of a round's raw data (`spr report --format xlsx`), read back as a spreadsheet program
+reads it: its sheets and headers in the report's language, every value as the store holds it (numbers as
+numbers, moments as dates in the round's time zone), hostile text as inert text, and no reviewer named in a
+closed round."""
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from freezegun import freeze_time
+from openpyxl import load_workbook
+from openpyxl.workbook.workbook import Workbook
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from reports.raw_data import write_raw_data
+from review_model.tables import Enrolment, Organisation, Participant, Review, Round, Submission, SubmissionVersion
+from review_model.vocabulary import Stage
+from tests.support.staged_rounds import ORGANISATIONS, round_in_stage
+
+EVERY_ITEM_TYPE = Path(__file__).parents[1] / "portal" / "every_item_type.yaml"
+RATINGS = 24  # the smart-city self-assessment: 6 fields of action × 4 guidelines
+GUIDELINES = ("ziele", "teilhabe", "infrastruktur", "ressourcen")
+HYPERLINK = '=HYPERLINK("http://x","y")'
+# Text a spreadsheet would run as a formula: a link, a function, a sum with a tab in it.
+HOSTILE_COMMENTS = {
+    "mobilitaet.teilhabe/comment": HYPERLINK,
+    "verwaltung.ziele/comment": "@SUM(1)",
+    "energie_umwelt.ziele/comment": "-2+3\tund mehr",
+}
+# Summer time in Berlin: the workbook shows 12:30 for 10:30 UTC.
+MOMENT = datetime(2026, 6, 15, 10, 30, tzinfo=UTC)
+PEOPLE = [value for email, name, *_ in ORGANISATIONS for value in (email, name)]
+
+
+def workbook(engine: Engine, round_id: int, language: str = "de", **options: Any) -> Workbook:
+    out = io.BytesIO()
+    with Session(engine) as session:
+        write_raw_data(session, round_id, language, out, **options)
+    return load_workbook(io.BytesIO(out.getvalue()))
+
+
+def rows(book: Workbook, sheet: str) -> list[tuple[Any, ...]]:
+    return list(book[sheet].iter_rows(values_only=True))
+
+
+def cells(book: Workbook) -> list[Any]:
+    return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+def rating_of(key: str) -> int:
+    """A self-rating that differs from item to item (0–4 by guideline), so that values cannot line up by chance."""
+    return GUIDELINES.index(key.split(".")[1].split("/")[0]) if "." in key else 2
+
+
+def test_the_workbook_holds_every_answer_and_review_as_the_store_does(engine):
+    with freeze_time(MOMENT):
+        staged = round_in_stage(engine, Stage.drafting, parties=3, reviewers_per_party=2, self_rating=rating_of,
+                                review_comments={"mobilitaet.teilhabe/comment": "Kaum Beteiligung"})  # fmt: skip
+    book = workbook(engine, staged.round_id)
+    assert book.sheetnames == ["Selbsteinschätzungen", "Kommentare", "Gutachten"]
+    answers, comments, reviews = (rows(book, name) for name in book.sheetnames)
+    assert answers[0] == ("Organisation", "Art", "Eingereicht (Europe/Berlin)", "Frage-ID", "Frage", "Skala",
+                          "Antwort")  # fmt: skip
+    assert reviews[0] == ("Begutachtete Organisation", "Art", "Gutachter:in", "Eingereicht (Europe/Berlin)",
+                          "Frage-ID", "Frage", "Skala", "Bewertung", "Kommentar")  # fmt: skip
+    with Session(engine) as session:
+        stored = dict(
+            session.exec(
+                select(Organisation.name, SubmissionVersion.answers)
+                .join(Participant, col(Participant.organisation_id) == Organisation.id)
+                .join(Enrolment, col(Enrolment.participant_id) == Participant.id)
+                .join(Submission, col(Submission.enrolment_id) == Enrolment.id)
+                .join(SubmissionVersion, col(SubmissionVersion.submission_id) == Submission.id)
+            ).all()
+        )
+        peer_ratings = sorted(
+            rating for review in session.exec(select(Review.answers).where(Review.is_submitted)).all()
+            for key, rating in review.items() if not key.endswith("/comment")
+        )  # fmt: skip
+    parties = sorted(stored)
+    assert [row[0] for row in answers[1:]] == [name for name in parties for _ in range(RATINGS + 3)]
+    berlin = MOMENT.astimezone(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
+    for name, kind, submitted, key, _, _, answer in answers[1:]:
+        assert (kind, submitted, answer) == ("Kommune", berlin, stored[name][key]), key
+    assert answers[1][3:] == ("verwaltung.ziele", "Verwaltung · Ziele, Strategien und Strukturen", "Reifegrad", 0)
+    assert {row[6] for row in answers[1:] if row[5]} == {0, 1, 2, 3}
+    assert answers[RATINGS + 1][3:] == ("gesamtbild.staerken", "Stärken", None, "Antwort zu gesamtbild.staerken")
+    assert comments[1:] == []  # the self-assessments have no comments
+    assert len(reviews) == 1 + 3 * 2 * RATINGS
+    assert sorted(row[7] for row in reviews[1:]) == peer_ratings
+    assert [row[2] for row in reviews[1 : 1 + 2 * RATINGS : RATINGS]] == ["Gutachter:in 1", "Gutachter:in 2"]
+    commented = [row for row in reviews[1:] if row[8] is not None]
+    assert [(row[0], row[4], row[8]) for row in commented] == [
+        (name, "mobilitaet.teilhabe", "Kaum Beteiligung") for name in parties for _ in range(2)
+    ]
+
+
+def test_every_kind_of_answer_and_the_comments_of_self_assessments(engine):
+    staged = round_in_stage(engine, Stage.review, parties=2, reviewers_per_party=1, reviewed=["anna"],
+                            questionnaire=str(EVERY_ITEM_TYPE),
+                            review_comments={"ratings.matrix/technisch/comment": "Technik fehlt"})  # fmt: skip
+    with Session(engine) as session:
+        version = session.exec(
+            select(SubmissionVersion).where(SubmissionVersion.submission_id == staged["ben"].submission_id)
+        ).one()
+        version.answers = {**version.answers, "ratings.ampel/comment": HYPERLINK,
+                           "ratings.matrix/rechtlich/comment": "Rechtslage klar"}  # fmt: skip
+        session.commit()
+    book = workbook(engine, staged.round_id, "en")
+    answers = {(row[0], row[3]): row[4:] for row in rows(book, "Self-assessments")[1:]}
+    ben = "Hansestadt Nordhaven"
+    assert answers[ben, "facts.art"] == ("Kind of organisation", None, "Municipality")
+    assert answers[ben, "facts.themen"] == ("Topics", None, "Mobility; Energy")
+    assert answers[ben, "facts.einwohner"] == ("Population", None, 1)
+    assert answers[ben, "facts.budget"] == ("Budget in million euros", None, 1)
+    assert answers[ben, "ratings.matrix/technisch/fortschritt"][1] == "Implementation progress"
+    numbers = [book["Self-assessments"].cell(row, 7) for row in range(2, book["Self-assessments"].max_row + 1)]
+    assert all(cell.data_type == "n" for cell in numbers if isinstance(cell.value, int | float))
+    assert rows(book, "Comments")[1:] == [
+        (ben, "Municipality", *rows(book, "Comments")[1][2:3], "ratings.ampel/comment", "Overall status",
+         "'" + HYPERLINK),
+        (ben, "Municipality", *rows(book, "Comments")[1][2:3], "ratings.matrix/rechtlich/comment",
+         "Building block data platform · Legal", "Rechtslage klar"),
+    ]  # fmt: skip
+    # A matrix row's comment stands beside the row's first rating, once.
+    commented = [(row[4], row[8]) for row in rows(book, "Reviews")[1:] if row[8] is not None]
+    assert commented == [("ratings.matrix/technisch/status", "Technik fehlt")]
+
+
+def test_numbers_are_numbers_dates_are_dates_and_the_header_stays_in_view(engine):
+    with freeze_time(MOMENT):
+        staged = round_in_stage(engine, Stage.drafting, parties=2, reviewers_per_party=1)
+    book = workbook(engine, staged.round_id)
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert all(sheet.column_dimensions[letter].width >= 10 for letter in "ABCDEF")
+    reviews = book["Gutachten"]
+    rating, moment = reviews["H2"], reviews["D2"]
+    assert rating.data_type == "n" and rating.value in (0, 1)
+    assert (
+        moment.is_date and moment.value == datetime(2026, 6, 15, 12, 30) and moment.number_format == "dd.mm.yyyy hh:mm"
+    )
+    assert all(cell.data_type != "f" for cell in cells(book))
+
+
+def test_english_sheets_and_headers(engine):
+    staged = round_in_stage(engine, Stage.review, parties=2, reviewers_per_party=1)
+    book = workbook(engine, staged.round_id, "en")
+    assert book.sheetnames == ["Self-assessments", "Comments", "Reviews"]
+    assert rows(book, "Reviews") == [("Reviewed organisation", "Kind", "Reviewer", "Submitted (Europe/Berlin)",
+                                      "Item ID", "Question", "Scale", "Rating", "Comment")]  # fmt: skip
+    self_assessments = rows(book, "Self-assessments")
+    assert self_assessments[1][1] == "Municipality" and self_assessments[1][5] == "Maturity"
+    assert book["Self-assessments"]["C2"].number_format == "yyyy-mm-dd hh:mm"
+
+
+def test_hostile_text_comes_back_as_inert_text(engine):
+    staged = round_in_stage(engine, Stage.review, parties=2, reviewers_per_party=1)
+    with Session(engine) as session:
+        session.exec(select(Organisation).where(Organisation.name == "Stadt Auenburg")).one().name = "@SUM(1)"
+        session.commit()
+    book = workbook(engine, staged.round_id)
+    assert all(cell.data_type == "s" for cell in cells(book) if isinstance(cell.value, str))
+    names = {row[0] for row in rows(book, "Selbsteinschätzungen")[1:]}
+    assert names == {"'@SUM(1)", "Hansestadt Nordhaven"}
+
+
+def test_hostile_comments_of_reviewers_come_back_as_inert_text(engine):
+    staged = round_in_stage(engine, Stage.drafting, parties=2, reviewers_per_party=1, review_comments=HOSTILE_COMMENTS)
+    book = workbook(engine, staged.round_id)
+    comments = {row[8] for row in rows(book, "Gutachten")[1:]} - {None}
+    # The CSV's guard: an apostrophe first, which a spreadsheet shows as text and a CSV copied from it keeps.
+    assert comments == {"'" + text for text in HOSTILE_COMMENTS.values()}
+    assert not any(cell.data_type == "f" or str(cell.value).startswith(("=", "@", "+", "-")) for cell in cells(book))
+
+
+def test_a_closed_round_names_no_reviewer_anywhere_and_an_open_review_does(engine):
+    staged = round_in_stage(engine, Stage.drafting, parties=4, reviewers_per_party=2)
+    closed = [str(cell.value) for cell in cells(workbook(engine, staged.round_id))]
+    leaks = [(person, text) for person in PEOPLE for text in closed if person.lower() in text.lower()]
+    assert not leaks
+    reviewers = {row[2] for row in rows(workbook(engine, staged.round_id), "Gutachten")[1:]}
+    assert reviewers == {"Gutachter:in 1", "Gutachter:in 2"}
+    with Session(engine) as session:
+        session.get(Round, staged.round_id).open_review = True
+        session.commit()
+    named = {row[2] for row in rows(workbook(engine, staged.round_id), "Gutachten")[1:]}
+    assert named and named <= {f"{organisation} ({name})" for _, name, organisation, *_ in ORGANISATIONS}
+
+
+def test_withdrawn_peoples_submitted_work_stays_and_unsubmitted_work_never_appears(engine):
+    staged = round_in_stage(engine, Stage.review, parties=4, reviewers_per_party=1, submitted=["anna", "ben", "cara"])
+    with Session(engine) as session:
+        for who in ("cara", "dora"):
+            session.get(Enrolment, staged[who].enrolment_id).withdrawn_at = datetime.now(UTC)
+        session.commit()
+    book = workbook(engine, staged.round_id)
+    parties = {row[0] for row in rows(book, "Selbsteinschätzungen")[1:]}
+    assert parties == {"Stadt Auenburg", "Hansestadt Nordhaven", "Stadt Elbstein"}  # as the score CSV
+    assert rows(book, "Gutachten")[1:] == []  # no review submitted yet
+
+
+def test_a_sheet_too_long_for_a_spreadsheet_goes_on_in_the_next(engine):
+    staged = round_in_stage(engine, Stage.drafting, parties=2, reviewers_per_party=1)
+    whole = rows(workbook(engine, staged.round_id), "Gutachten")
+    book = workbook(engine, staged.round_id, sheet_rows=20)
+    parts = [name for name in book.sheetnames if name.startswith("Gutachten")]
+    assert parts == ["Gutachten", *(f"Gutachten ({n})" for n in range(2, 2 + len(parts) - 1))] and len(parts) == 3
+    assert all(rows(book, name)[0] == whole[0] and book[name].freeze_panes == "A2" for name in parts)
+    assert [row for name in parts for row in rows(book, name)[1:]] == whole[1:]
+    assert all(len(rows(book, name)) <= 20 for name in parts)
+    assert book.sheetnames.index("Gutachten") > book.sheetnames.index("Kommentare")
