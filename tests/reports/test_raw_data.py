@@ -213,3 +213,24 @@ def test_a_sheet_too_long_for_a_spreadsheet_goes_on_in_the_next(engine):
     assert [row for name in parts for row in rows(book, name)[1:]] == whole[1:]
     assert all(len(rows(book, name)) <= 20 for name in parts)
     assert book.sheetnames.index("Gutachten") > book.sheetnames.index("Kommentare")
+
+
+def test_the_report_command_writes_the_workbook_before_any_finding_and_to_standard_output(engine, configured, tmp_path):
+    from typer.testing import CliRunner
+
+    from workflows.cli import app
+
+    runner = CliRunner()
+    staged = round_in_stage(engine, Stage.review, parties=2, reviewers_per_party=1, reviewed=["anna"])
+    written = runner.invoke(app, ["report", staged.slug, "--format", "xlsx", "--output", str(tmp_path)])
+    assert written.exit_code == 0, written.output
+    path = tmp_path / f"{staged.slug}-raw-data-de.xlsx"
+    assert "Raw data (XLSX, de) written to" in written.output and path.name in written.output
+    book = load_workbook(path)
+    assert book.sheetnames == ["Selbsteinschätzungen", "Kommentare", "Gutachten"]
+    assert len(rows(book, "Gutachten")) == 1 + RATINGS  # anna's one review
+    english = runner.invoke(app, ["report", staged.slug, "-f", "xlsx", "--lang", "en", "-o", "-"])
+    assert english.exit_code == 0 and english.stdout_bytes.startswith(b"PK")  # a zip, as every .xlsx is
+    assert load_workbook(io.BytesIO(english.stdout_bytes)).sheetnames == ["Self-assessments", "Comments", "Reviews"]
+    unknown = runner.invoke(app, ["report", "no-such-round", "-f", "xlsx"])
+    assert unknown.exit_code == 1 and not list(tmp_path.glob("no-such-round*"))
