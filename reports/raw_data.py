@@ -1,5 +1,16 @@
-"""The round's raw data as one workbook for the coordinator: every submitted self-assessment's answers, its
-comments, and every submitted review's ratings and comments, one sheet each (`spr report --format xlsx`).
+"""The round's raw data as one workbook for the coordinator (`spr report ROUND --format xlsx`): every submitted
+self-assessment, the comments written in them, and every submitted review, one sheet each, and a sheet that
+explains the questions.
+
+- Self-assessments: one row per party, one column per question (comments aside).
+- Comments: one row per comment a party wrote in its self-assessment.
+- Reviews: one row per review, one column per rating and, after an item's (or a matrix row's) ratings, one
+  for the reviewer's comment on it.
+- Questions: each question's id, wording, scale and what its levels or options mean.
+
+One row per party or review, not per answer: a round of ten thousand parties has thirty thousand reviews of
+forty ratings, which as rows of single answers would pass the 1,048,576 rows a spreadsheet can hold and take
+minutes to write. A sheet that would hold more rows still goes on in a sheet of the same name with a number.
 
 It is not part of the published report (which anyone with its address may read): the console and the command
 hand it to the coordinator only. Rows follow the score CSV's rule: what was submitted counts, a withdrawn
@@ -9,13 +20,13 @@ no reviewer's name, address or organisation is even read.
 
 Every text cell goes through the CSV's formula guard (`guarded_cell`) and is written as a string, never as a
 formula; numbers are written as numbers and moments as dates in the round's time zone. XlsxWriter's
-constant-memory mode keeps one row per sheet in memory, so a round of ten thousand parties writes in tens of
-megabytes; the store is read in batches as the rows are written.
+constant-memory mode keeps one row per sheet in memory, and the store is read in batches as rows are written.
 """
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from math import ceil
 from pathlib import Path
 from typing import IO, Any, Literal
 from zoneinfo import ZoneInfo
@@ -55,11 +66,14 @@ DATE_FORMATS = {"de": "dd.mm.yyyy hh:mm", "en": "yyyy-mm-dd hh:mm"}
 
 Cell = str | int | float | datetime | None
 ColumnKind = Literal["text", "number", "moment"]
+LINE_HEIGHT = 15  # points, a line of the default font
+# Column widths, in characters of the default font.
+NAME_WIDTH, KIND_WIDTH, MOMENT_WIDTH, RATING_WIDTH, TEXT_WIDTH = 36, 18, 20, 14, 40
 
 
 @dataclass(frozen=True)
 class Column:
-    title: str  # an N_() message of the `reports` domain; may name the round's time zone as {zone}
+    title: str  # as shown, in the workbook's language
     width: float
     kind: ColumnKind = "text"
 
@@ -67,16 +81,12 @@ class Column:
 SELF_ASSESSMENT_SHEET = N_("Self-assessments")
 COMMENT_SHEET = N_("Comments")
 REVIEW_SHEET = N_("Reviews")
-ORGANISATION = Column(N_("Organisation"), 36)
-KIND = Column(N_("Kind"), 18)
-SUBMITTED = Column(N_("Submitted ({zone})"), 20, "moment")
-ITEM = Column(N_("Item ID"), 28)
-QUESTION = Column(N_("Question"), 60)
-SCALE = Column(N_("Scale"), 22)
-SELF_ASSESSMENT_COLUMNS = (ORGANISATION, KIND, SUBMITTED, ITEM, QUESTION, SCALE, Column(N_("Answer"), 24, "number"))
-COMMENT_COLUMNS = (ORGANISATION, KIND, SUBMITTED, ITEM, QUESTION, Column(N_("Comment"), 80))
-REVIEW_COLUMNS = (Column(N_("Reviewed organisation"), 36), KIND, Column(N_("Reviewer"), 36), SUBMITTED, ITEM,
-                  QUESTION, SCALE, Column(N_("Rating"), 10, "number"), Column(N_("Comment"), 80))  # fmt: skip
+QUESTION_SHEET = N_("Questions")
+ORGANISATION = N_("Organisation")
+KIND = N_("Kind")
+SUBMITTED = N_("Submitted ({zone})")
+ITEM = N_("Item ID")
+QUESTION = N_("Question")
 
 
 def write_raw_data(
@@ -90,54 +100,67 @@ def write_raw_data(
     # Written on close: a failure on the way leaves no half-written file behind.
     book = xlsxwriter.Workbook(target, {"constant_memory": True})
     writer = _Writer(book, language, round_.time_zone, sheet_rows)
-    with writer.table(SELF_ASSESSMENT_SHEET, SELF_ASSESSMENT_COLUMNS) as table:
-        _write_self_assessments(table, session, round_id, questionnaire, form)
-    with writer.table(COMMENT_SHEET, COMMENT_COLUMNS) as table:
-        _write_comments(table, session, round_id, questionnaire, form)
-    with writer.table(REVIEW_SHEET, REVIEW_COLUMNS) as table:
-        _write_reviews(table, session, round_id, round_.open_review, questionnaire, form)
+    _write_self_assessments(writer, session, round_id, questionnaire, form)
+    _write_comments(writer, session, round_id, questionnaire, form)
+    _write_reviews(writer, session, round_id, round_.open_review, questionnaire, form)
+    _write_questions(writer, questionnaire, form)
     book.close()
 
 
 def _write_self_assessments(
-    table: "_Table", session: Session, round_id: int, questionnaire: Questionnaire, form: "_FormText"
+    writer: "_Writer", session: Session, round_id: int, questionnaire: Questionnaire, form: "_FormText"
 ) -> None:
-    """One row per party and answer, comments aside; every question of the form, answered or not."""
+    """One row per party, one column per question of the form (comments aside), answered or not."""
     fields = [spec for spec in form_fields(questionnaire) if spec.kind != "comment"]
-    for name, kind, submitted, answers in _self_assessments(session, round_id, form.language):
-        for spec in fields:
-            table.add((name, kind, submitted, spec.key, form.question(spec.key), form.scale(spec),
-                       form.answer(spec, answers.get(spec.key))))  # fmt: skip
+    columns = [*writer.columns((ORGANISATION, NAME_WIDTH), (KIND, KIND_WIDTH), (SUBMITTED, MOMENT_WIDTH, "moment")),
+               *(form.column(spec) for spec in fields)]  # fmt: skip
+    with writer.table(SELF_ASSESSMENT_SHEET, columns) as table:
+        for name, kind, submitted, answers in _self_assessments(session, round_id, form.language):
+            table.add((name, kind, submitted, *(form.answer(spec, answers.get(spec.key)) for spec in fields)))
 
 
 def _write_comments(
-    table: "_Table", session: Session, round_id: int, questionnaire: Questionnaire, form: "_FormText"
+    writer: "_Writer", session: Session, round_id: int, questionnaire: Questionnaire, form: "_FormText"
 ) -> None:
     """One row per comment a party wrote in its self-assessment."""
     keys = [spec.key for spec in form_fields(questionnaire) if spec.kind == "comment"]
-    for name, kind, submitted, answers in _self_assessments(session, round_id, form.language):
-        for key in keys:
-            if answers.get(key):
-                table.add((name, kind, submitted, key, form.question(key), answers[key]))
+    columns = writer.columns((ORGANISATION, NAME_WIDTH), (KIND, KIND_WIDTH), (SUBMITTED, MOMENT_WIDTH, "moment"),
+                             (ITEM, 28), (QUESTION, 60), (N_("Comment"), 80))  # fmt: skip
+    with writer.table(COMMENT_SHEET, columns) as table:
+        for name, kind, submitted, answers in _self_assessments(session, round_id, form.language):
+            for key in keys:
+                if answers.get(key):
+                    table.add((name, kind, submitted, key, form.question(key), answers[key]))
 
 
 def _write_reviews(
-    table: "_Table", session: Session, round_id: int, open_review: bool, questionnaire: Questionnaire,
+    writer: "_Writer", session: Session, round_id: int, open_review: bool, questionnaire: Questionnaire,
     form: "_FormText",
 ) -> None:  # fmt: skip
-    """One row per review and rating, with the comment on it. A matrix row's comment stands beside the row's
-    first rating only, so that each comment is one row's."""
-    cells = list(questionnaire.rating_cells())
-    scales = {cell.key: scale_name(cell.scale, form.language) for cell in cells}
-    first_of_comment = {cell.comment_key: cell.key for cell in reversed(cells)}
-    comment_beside = {key: comment for comment, key in first_of_comment.items()}
+    """One row per review: a column per rating and, after an item's or a matrix row's ratings, its comment."""
+    fields = form_fields(questionnaire, "review")
+    columns = [*writer.columns((N_("Reviewed organisation"), NAME_WIDTH), (KIND, KIND_WIDTH),
+                               (N_("Reviewer"), NAME_WIDTH if open_review else KIND_WIDTH),
+                               (SUBMITTED, MOMENT_WIDTH, "moment")),
+               *(form.column(spec) for spec in fields)]  # fmt: skip
     reviewer_word = translate(form.language, "reports", N_("Reviewer {number}"))
-    for party, kind, reviewer, submitted, answers in _reviews(session, round_id, open_review, form.language):
-        who = reviewer_word.format(number=reviewer) if isinstance(reviewer, int) else reviewer
-        for cell in cells:
-            comment = answers.get(comment_beside[cell.key]) if cell.key in comment_beside else None
-            table.add((party, kind, who, submitted, cell.key, form.question(cell.key), scales[cell.key],
-                       answers.get(cell.key), comment or None))  # fmt: skip
+    with writer.table(REVIEW_SHEET, columns) as table:
+        for party, kind, reviewer, submitted, answers in _reviews(session, round_id, open_review, form.language):
+            who = reviewer_word.format(number=reviewer) if isinstance(reviewer, int) else reviewer
+            table.add((party, kind, who, submitted, *(form.answer(spec, answers.get(spec.key)) for spec in fields)))
+
+
+def _write_questions(writer: "_Writer", questionnaire: Questionnaire, form: "_FormText") -> None:
+    """What each column of the other sheets asks, and what its numbers mean."""
+    columns = writer.columns((ITEM, 28), (QUESTION, 60), (N_("Scale"), 22), (N_("Levels or options"), 80))
+    with writer.table(QUESTION_SHEET, columns) as table:
+        for spec in form_fields(questionnaire):
+            meaning = "; ".join(
+                f"{option.value} = {option.label.in_language(form.language)}" if spec.kind == "scale"
+                else option.label.in_language(form.language)
+                for option in spec.options
+            )  # fmt: skip
+            table.add((spec.key, form.question(spec.key), form.scale(spec), meaning or None))
 
 
 class _FormText:
@@ -155,6 +178,15 @@ class _FormText:
 
     def question(self, key: str) -> str:
         return self.questions.get(key, key)
+
+    def column(self, spec: FormField) -> Column:
+        """The column of one answer: headed by its question (a comment's by its question and "comment")."""
+        if spec.kind == "comment":
+            title = translate(self.language, "reports", N_("{question} (comment)"), question=self.question(spec.key))
+            return Column(title, TEXT_WIDTH)
+        if spec.kind in ("scale", "number"):
+            return Column(self.question(spec.key), RATING_WIDTH, "number")
+        return Column(self.question(spec.key), TEXT_WIDTH)
 
     def scale(self, spec: FormField) -> str | None:
         if spec.kind != "scale":
@@ -266,7 +298,11 @@ class _Table:
         for number, column in enumerate(self.columns):
             cell_format = self.writer.moment if column.kind == "moment" else None
             self.sheet.set_column(number, number, column.width, cell_format)
-            self.sheet.write_string(0, number, self.writer.text(column.title), self.writer.header)
+        # Questions head their columns: the header row is as high as the longest wraps to (at most six lines).
+        lines = max((ceil(len(column.title) / column.width) for column in self.columns), default=1)
+        self.sheet.set_row(0, LINE_HEIGHT * min(max(lines, 1), 6))
+        for number, column in enumerate(self.columns):
+            self.sheet.write_string(0, number, guarded_cell(column.title), self.writer.header)
         self.sheet.freeze_panes(1, 0)
 
     def add(self, values: Sequence[Cell]) -> None:
@@ -304,11 +340,16 @@ class _Writer:
     def __init__(self, book: Workbook, language: str, time_zone: str, sheet_rows: int):
         self.book, self.language, self.time_zone, self.sheet_rows = book, language, time_zone, sheet_rows
         self.zone = ZoneInfo(time_zone)
-        self.header: Format = book.add_format({"bold": True, "bottom": 1})
+        self.header: Format = book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
         self.moment: Format = book.add_format({"num_format": DATE_FORMATS.get(language, DATE_FORMATS["en"])})
 
     def text(self, message: str) -> str:
+        """A message of the `reports` domain in the workbook's language (`{zone}`: the round's time zone)."""
         return translate(self.language, "reports", message, zone=self.time_zone)
+
+    def columns(self, *specs: tuple[str, float] | tuple[str, float, ColumnKind]) -> list[Column]:
+        """Columns headed by messages: (message, width) or (message, width, kind)."""
+        return [Column(self.text(spec[0]), *spec[1:]) for spec in specs]
 
     def table(self, title: str, columns: Sequence[Column]) -> _Table:
         return _Table(self, self.text(title), columns)
