@@ -32,6 +32,7 @@ from typing import IO, Any, Literal
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
@@ -234,17 +235,20 @@ def _self_assessments(
         yield name, OrganisationKind(kind).label(language), submitted, answers
 
 
+# Who wrote a review, read only in an open review.
+_REVIEWER_ENROLMENT = aliased(Enrolment, name="reviewer_enrolment")
+_REVIEWER = aliased(Participant, name="reviewer")
+_REVIEWER_ORGANISATION = aliased(Organisation, name="reviewer_organisation")
+
+
 def _reviews(
     session: Session, round_id: int, open_review: bool, language: str
 ) -> Iterator[tuple[str, str, int | str, datetime, dict[str, Any]]]:
     """Every submitted review, by reviewed organisation: (party, its kind, reviewer, when, answers). The reviewer
     is a number per party in a closed round; in an open review, their organisation with their name."""
-    reviewer_enrolment = Enrolment.__table__.alias("reviewer_enrolment")  # type: ignore[attr-defined]
-    reviewer = Participant.__table__.alias("reviewer")  # type: ignore[attr-defined]
-    reviewer_organisation = Organisation.__table__.alias("reviewer_organisation")  # type: ignore[attr-defined]
     statement = (
         select_columns(ReviewAssignment.submission_id, Organisation.name, Organisation.kind, Review.submitted_at,
-                       Review.answers, *((reviewer_organisation.c.name, reviewer.c.name) if open_review else ()))
+                       Review.answers, *((_REVIEWER_ORGANISATION.name, _REVIEWER.name) if open_review else ()))
         .select_from(Review)
         .join(ReviewAssignment, col(ReviewAssignment.id) == Review.assignment_id)
         .join(Submission, col(Submission.id) == ReviewAssignment.submission_id)
@@ -256,9 +260,9 @@ def _reviews(
     )  # fmt: skip
     if open_review:
         statement = (
-            statement.join(reviewer_enrolment, reviewer_enrolment.c.id == ReviewAssignment.reviewer_enrolment_id)
-            .join(reviewer, reviewer.c.id == reviewer_enrolment.c.participant_id)
-            .join(reviewer_organisation, reviewer_organisation.c.id == reviewer.c.organisation_id)
+            statement.join(_REVIEWER_ENROLMENT, col(_REVIEWER_ENROLMENT.id) == ReviewAssignment.reviewer_enrolment_id)
+            .join(_REVIEWER, col(_REVIEWER.id) == _REVIEWER_ENROLMENT.participant_id)
+            .join(_REVIEWER_ORGANISATION, col(_REVIEWER_ORGANISATION.id) == _REVIEWER.organisation_id)
         )
     party, number = None, 0
     for row in _streamed(session, statement):
