@@ -275,5 +275,7 @@ def test_the_report_command_writes_the_workbook_before_any_finding_and_to_standa
     english = runner.invoke(app, ["report", staged.slug, "-f", "xlsx", "--lang", "en", "-o", "-"])
     assert english.exit_code == 0 and english.stdout_bytes.startswith(b"PK")  # a zip, as every .xlsx is
     assert load_workbook(io.BytesIO(english.stdout_bytes)).sheetnames[0] == "Self-assessments"
+    nowhere = runner.invoke(app, ["report", staged.slug, "-f", "xlsx", "-o", str(tmp_path / "missing" / "x.xlsx")])
+    assert nowhere.exit_code == 1 and "there is no folder" in nowhere.output and "Traceback" not in nowhere.output
     unknown = runner.invoke(app, ["report", "no-such-round", "-f", "xlsx"])
     assert unknown.exit_code == 1 and not list(tmp_path.glob("no-such-round*"))

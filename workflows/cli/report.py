@@ -101,7 +101,7 @@ def report(
 
 
 def _write_raw_data(round_ref: str, language: str, output: Path | None) -> None:
-    """The raw data workbook, written straight to its file (a large round's is tens of megabytes)."""
+    """The raw data workbook, written straight to its file (a large round's has millions of cells)."""
     with reported_errors():
         import io
 
@@ -123,6 +123,8 @@ def _write_raw_data(round_ref: str, language: str, output: Path | None) -> None:
             target = output or Path(name)
             if target.is_dir():
                 target = target / name
+            if not target.parent.is_dir():  # known before the round is read, not after
+                fail(_("there is no folder {folder} to write {file} in").format(folder=target.parent, file=target.name))
             write_raw_data(session, round_.id, language, target)
         success(
             _("Raw data (XLSX, {language}) written to {file} ({size} bytes).").format(
