@@ -19,6 +19,7 @@ from review_model import clock
 from review_model.consolidation import DISAGREEMENT_SPREAD, gap, status_dimensions
 from review_model.exact_figures import FigureValue, below, rounded
 from review_model.findings import DISAGREEMENTS_KEPT, GROUP_SCOPES, RoundGroup, party_overalls, round_findings
+from review_model.pseudonyms import reviewer_numbers, reviewer_pseudonym
 from review_model.questionnaire import MatrixItem, Questionnaire, Scale, ScaleItem, level_shown
 from review_model.replies import sent_replies
 from review_model.round_overview import (
@@ -44,7 +45,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.vocabulary import ActionLevel, FindingScope, OrganisationKind, RecommendationStatus
+from review_model.vocabulary import ActionLevel, FindingScope, OrganisationKind, RecommendationStatus, Stage
 from review_model.wide_select import select_columns
 
 ACTION_LEVEL_ORDER = list(ActionLevel)
@@ -221,7 +222,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
     labels = cell_labels(questionnaire, language)
     _add_disagreements(session, round_id, profiles, labels)
     if round_.open_review:
-        _add_reviewers(session, round_id, profiles)
+        _add_reviewers(session, round_id, profiles, language)
     round_wide = round_findings(session, round_id)
     # Consolidation keeps the most frequent disagreements, ties included, and counts the others.
     frequent = [
@@ -310,18 +311,24 @@ def _add_disagreements(
             del profile.disagreements[DISAGREEMENTS_KEPT:]
 
 
-def _add_reviewers(session: Session, round_id: int, profiles: dict[int, PartyProfile]) -> None:
-    """In an open review, each party's reviewers: those whose review was submitted."""
-    for submission_id, person, organisation in session.exec(
-        select(ReviewAssignment.submission_id, Participant.name, Organisation.name)
+def _add_reviewers(session: Session, round_id: int, profiles: dict[int, PartyProfile], language: str) -> None:
+    """In an open review, each party's reviewers: those whose review was submitted. A person who was erased,
+    and everyone once the round is archived, is named by their number for the party ("Reviewer 2")."""
+    archived = get_round(session, round_id).stage is Stage.archived
+    numbers = reviewer_numbers(session, round_id)
+    for assignment_id, submission_id, person, erased_at, organisation in session.exec(
+        select_columns(ReviewAssignment.id, ReviewAssignment.submission_id, Participant.name, Participant.erased_at,
+                       Organisation.name)
         .join(Review, col(Review.assignment_id) == ReviewAssignment.id)
         .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
         .join(Participant, col(Participant.id) == Enrolment.participant_id)
         .join(Organisation, col(Organisation.id) == Participant.organisation_id)
         .where(ReviewAssignment.round_id == round_id, Review.is_submitted)
         .order_by(col(Organisation.name))
-    ).all():
+    ).all():  # fmt: skip
         if submission_id in profiles:
+            if archived or erased_at is not None:
+                person = reviewer_pseudonym(language, numbers.get(assignment_id or 0, 0))
             profiles[submission_id].reviewers.append(f"{organisation} ({person})")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from review_model.retention import erasure_is_due
 from review_model.tables import Round
 from review_model.vocabulary import ACTIVE_STAGES, Stage
 
@@ -56,3 +57,15 @@ def active_round_advances(session: Session, now: datetime, overdue_after: timede
         RoundAdvance(slug, stage, last, now - (last or entered) > overdue_after)
         for slug, stage, last, entered in session.exec(statement)
     ]
+
+
+def rounds_to_advance(session: Session, now: datetime) -> list[tuple[int, str]]:
+    """The rounds the driver's interval run goes over (id and slug, by id): every active round, and every
+    published round whose retention period has run out (review_model.retention), which it archives. The other
+    published rounds are left alone: they have nothing due for years, and a run each would be noise."""
+    active = session.exec(select(Round.id, Round.slug).where(col(Round.stage).in_(ACTIVE_STAGES))).all()
+    kept = session.exec(
+        select(Round).where(col(Round.stage) == Stage.published, col(Round.retention).is_not(None))
+    ).all()
+    due = [(round_.id, round_.slug) for round_ in kept if erasure_is_due(round_, now)]
+    return sorted((round_id, slug) for round_id, slug in [*active, *due] if round_id is not None)

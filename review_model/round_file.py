@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from review_model.questionnaire import Text
+from review_model.retention import normal_retention, retention_problem
 from review_model.yaml_documents import DocumentError, Problem, YamlDocument, problems_from_validation
 
 _DURATION = TypeAdapter(timedelta)
@@ -139,6 +140,8 @@ class RoundFile(_Strict):
     late_submissions: LateSubmissions = Field(default_factory=LateSubmissions)
     assignment: AssignmentRules = Field(default_factory=AssignmentRules)
     previous_round: str | None = None
+    # How long the people's data is kept after publication (ISO 8601, e.g. P2Y); see review_model.retention.
+    retention: str | None = None
     participants: str | None = Field(default=None, description="A participants CSV, relative to the round file.")
 
     @field_validator("slug")
@@ -147,6 +150,16 @@ class RoundFile(_Strict):
         if value in RESERVED_SLUGS:  # /console/rounds/new is the page that creates rounds
             raise ValueError(f"{value!r} is reserved for a page of the console; choose another slug")
         return value
+
+    @field_validator("retention")
+    @classmethod
+    def _retention_period(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        problem = retention_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return normal_retention(value)
 
     @field_validator("time_zone")
     @classmethod

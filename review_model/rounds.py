@@ -211,6 +211,7 @@ def create_round_from_document(
         forbid_mutual_review=rules.forbid_mutual_review,
         max_reviewers_per_kind=rules.max_per_organisation_kind,
         open_review=rules.open_review,
+        retention=spec.retention,
         previous_round_id=previous_id,
         spec_digest=digest,
         created_at=now,

@@ -27,6 +27,11 @@ class StaffAccess:
         return self.role is StaffRole.admin
 
     @property
+    def erases_people(self) -> bool:
+        """Erasing reaches every round a person takes part in, also rounds a coordinator does not see."""
+        return self.role is StaffRole.admin
+
+    @property
     def creates_rounds(self) -> bool:
         return self.role in (StaffRole.admin, StaffRole.coordinator)
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from config.translations import N_
 from review_model.refusals import Reason
+from review_model.retention import erasure_due_at
 from review_model.vocabulary import Stage
 
 STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
@@ -32,6 +33,8 @@ class RoundSchedule(Protocol):
     publication_at: datetime | None
     late_grace_hours: int
     time_zone: str
+    stage_entered_at: datetime
+    retention: str | None
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def transition_blockers(
 
 def due_transition(round_: RoundSchedule, progress: RoundProgress, now: datetime) -> Stage | None:
     """The stage the round driver should move to now, if any (never out of draft: launching is a decision)."""
-    if round_.stage in (Stage.draft, Stage.published, Stage.archived):
+    if round_.stage in (Stage.draft, Stage.archived):
         return None
     target = next_stage(round_.stage)
     if target is None or transition_blockers(round_, target, progress, now):
@@ -200,7 +203,15 @@ def _guard_published(round_: RoundSchedule, progress: RoundProgress, now: dateti
 
 
 def _guard_archived(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
-    return [] if forced else [Reason(N_("a published round is archived only by the coordinator"))]
+    """A published round is archived when its retention period has run out, or when the coordinator says so."""
+    if forced:
+        return []
+    due = erasure_due_at(round_)
+    if due is None:
+        return [Reason(N_("the round has no retention period: its people are erased one by one, on request"))]
+    if now < due:
+        return [Reason(N_("its people's data is kept until {when}"), when=_minute(due, round_.time_zone))]
+    return []
 
 
 # The deadlines a launch needs ahead, each with the sentence saying it has passed.

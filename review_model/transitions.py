@@ -39,6 +39,7 @@ STAGE_EVENTS = {
     Stage.drafting: "drafting stage opened",
     Stage.comment: "comment stage opened",
     Stage.published: "report published",
+    Stage.archived: "round archived",
 }
 
 

@@ -14,13 +14,17 @@ from portal.console.actions import ActionDone
 from review_model.moments import format_moment
 from review_model.people_filter import PeopleFilter
 from workflows.coordinator_actions import ActionRefused
+from workflows.erasure import PersonErased
 from workflows.flows import (
     about_round,
     close_stage_flow,
     confirm_assignment_flow,
     decide_recommendations_flow,
     edit_recommendation_flow,
+    erase_person_flow,
     extend_deadline_flow,
+    group_without_search,
+    kept_private,
     launch_round_flow,
     message_group_flow,
     remind_flow,
@@ -114,7 +118,7 @@ class FlowActions:
     def revoke_links(
         self, round_id: int, slug: str, participant_id: int, reason: str, actor: str, language: str
     ) -> ActionDone:
-        revoking = partial(revoke_links_flow, round_id, slug, participant_id, actor, reason)
+        revoking = partial(revoke_links_flow, round_id, slug, participant_id, actor, kept_private(reason))
         revoked, _followed = self._run(slug, revoking, None, round_id, language)
         ngettext = ngettext_for(language, "workflows")
         said = ngettext("{n} personal link revoked.", "{n} personal links revoked.", revoked)
@@ -123,7 +127,7 @@ class FlowActions:
     def withdraw(
         self, round_id: int, slug: str, participant_id: int, reason: str, actor: str, language: str
     ) -> ActionDone:
-        withdrawing = partial(withdraw_participant_flow, round_id, slug, participant_id, actor, reason)
+        withdrawing = partial(withdraw_participant_flow, round_id, slug, participant_id, actor, kept_private(reason))
         withdrawn, followed = self._run(slug, withdrawing, "withdrawing a participant", round_id, language)
         _ = gettext_for(language, "workflows")
         person = withdrawn.withdrawal
@@ -148,6 +152,25 @@ class FlowActions:
             resent.links,
         )
         return ActionDone(said.format(stage=resent.stage.label(language), n=resent.links), followed)
+
+    def erase_person(self, participant_id: int, actor: str, language: str) -> ActionDone:
+        # As `spr people erase` once asked: one flow run over every round of the person; nothing is sent, so
+        # no advance follows (a running round they left goes on at its next advance).
+        def run() -> PersonErased:
+            with using(self.api):
+                return erase_person_flow(participant_id, actor)
+
+        done = self._context.copy().run(run)
+        ngettext = ngettext_for(language, "workflows")
+        said = ngettext(
+            "The person is erased in {n} round: {links} links deleted, {emptied} messages emptied, {reports} "
+            "published reports rendered again.",
+            "The person is erased in {n} rounds: {links} links deleted, {emptied} messages emptied, {reports} "
+            "published reports rendered again.",
+            len(done.erased.rounds),
+        ).format(n=len(done.erased.rounds), links=done.erased.links_deleted, emptied=done.erased.messages_emptied,
+                 reports=len(done.reports_rendered_again))  # fmt: skip
+        return ActionDone(said)
 
     def _run(
         self, slug: str, operation: Callable[[], Result], then: str | None, round_id: int, language: str
@@ -215,7 +238,8 @@ class FlowActions:
         language: str,
     ) -> ActionDone:
         # As `spr round message` after its preview: the flow queues it, the next advance sends it.
-        sending = partial(message_group_flow, round_id, slug, people, subject_de, body_de, subject_en, body_en, actor)
+        sending = partial(message_group_flow, round_id, slug, *group_without_search(people), kept_private(subject_de),
+                          kept_private(body_de), kept_private(subject_en), kept_private(body_en), actor)  # fmt: skip
         sent, followed = self._run(slug, sending, "a message to a group", round_id, language)
         ngettext = ngettext_for(language, "workflows")
         said = ngettext("Message queued for {n} person.", "Message queued for {n} people.", sent.queued).format(

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, overload
 from uuid import UUID
 
 # Set before Prefect reads its settings: no telemetry from an engine that runs in public administrations
@@ -22,15 +22,16 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from prefect import flow, tags, task
 from prefect.runtime import flow_run
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
 
 from config.settings import get_settings
+from review_model import clock
 from review_model.people_filter import PeopleFilter
 from review_model.refusals import Refused
+from review_model.round_advances import rounds_to_advance
 from review_model.store import make_engine, reading_session
-from review_model.tables import Participant, Round
-from review_model.vocabulary import ACTIVE_STAGES
+from review_model.tables import Participant
 from workflows.coordinator_actions import (
     GroupMessageSent,
     LinkResent,
@@ -50,6 +51,7 @@ from workflows.coordinator_actions import (
     swap_reviewer_in_round,
     withdraw_participant,
 )
+from workflows.erasure import PersonErased, erase_person_everywhere
 from workflows.round_driver import AdvanceReport, advance_round
 from workflows.stages.context import StageContext
 from workflows.stages.launch import launch_blockers, open_invitation_stage
@@ -69,6 +71,28 @@ class LaunchRefused(Refused):
 def round_tag(round_slug: str) -> str:
     """The tag of every flow run about a round."""
     return f"round:{round_slug}"
+
+
+@overload
+def kept_private(text: str) -> SecretStr: ...
+@overload
+def kept_private(text: None) -> None: ...
+@overload
+def kept_private(text: str | None) -> SecretStr | None: ...
+def kept_private(text: str | None) -> SecretStr | None:
+    """Free text (a reason, a message, a search) as a flow parameter. Prefect keeps every flow run's parameters
+    on its server, where such text has no place: it may name a person, and erasing the person could not reach
+    it there. A SecretStr is recorded as stars; the run gets the text, as it runs in the caller's process."""
+    return SecretStr(text) if text is not None else None
+
+
+def group_without_search(people: PeopleFilter) -> tuple[PeopleFilter, SecretStr | None]:
+    """A filter as `message_group_flow` takes it: without its search (a name, perhaps), which goes apart."""
+    return people.model_copy(update={"search": None}), kept_private(people.search)
+
+
+def _revealed(text: SecretStr | None) -> str | None:
+    return text.get_secret_value() if text is not None else None
 
 
 @contextmanager
@@ -152,9 +176,7 @@ def advance_active_rounds_flow() -> int:
     engine = make_engine(settings.database_url)
     try:
         with reading_session(engine) as session:
-            rounds = session.exec(
-                select(Round.id, Round.slug).where(col(Round.stage).in_(ACTIVE_STAGES)).order_by(col(Round.id))
-            ).all()
+            rounds = rounds_to_advance(session, clock.now())
     finally:
         engine.dispose()
     failed = []
@@ -273,21 +295,21 @@ def edit_recommendation_flow(
 
 
 @flow(name="revoke-links", flow_run_name="Round {round_slug} · revoke links", persist_result=False)
-def revoke_links_flow(round_id: int, round_slug: str, participant_id: int, actor: str, reason: str) -> int:
+def revoke_links_flow(round_id: int, round_slug: str, participant_id: int, actor: str, reason: SecretStr) -> int:
     """Make a person's links in the round open nothing (by id: no address goes to the Prefect server)."""
     with _context() as context:
-        revoked = revoke_links(context, round_id, participant_id, actor, reason)
+        revoked = revoke_links(context, round_id, participant_id, actor, reason.get_secret_value())
     _rename_run(f"Round {round_slug} · {revoked} link(s) of participant {participant_id} revoked (by {actor})")
     return revoked
 
 
 @flow(name="withdraw-participant", flow_run_name="Round {round_slug} · withdraw participant", persist_result=False)
 def withdraw_participant_flow(
-    round_id: int, round_slug: str, participant_id: int, actor: str, reason: str
+    round_id: int, round_slug: str, participant_id: int, actor: str, reason: SecretStr
 ) -> Withdrawn:
     """Withdraw a person from the round (by id: no address goes to the Prefect server)."""
     with _context() as context:
-        withdrawn = withdraw_participant(context, round_id, participant_id, actor, reason)
+        withdrawn = withdraw_participant(context, round_id, participant_id, actor, reason.get_secret_value())
     _rename_run(f"Round {round_slug} · participant {participant_id} withdrawn, {withdrawn.links_revoked} link(s) "
                 f"revoked (by {actor})")  # fmt: skip
     return withdrawn
@@ -298,20 +320,33 @@ def message_group_flow(
     round_id: int,
     round_slug: str,
     people: PeopleFilter,
-    subject_de: str | None,
-    body_de: str | None,
-    subject_en: str | None,
-    body_en: str | None,
+    search: SecretStr | None,
+    subject_de: SecretStr | None,
+    body_de: SecretStr | None,
+    subject_en: SecretStr | None,
+    body_en: SecretStr | None,
     actor: str,
     send_id: str | None = None,
 ) -> GroupMessageSent:
     """Queue the coordinator's message to the people the filter picks (see coordinator_actions.message_group).
-    A retried run queues nothing twice: the send's id is in every message's idempotency key."""
+    A retried run queues nothing twice: the send's id is in every message's idempotency key. The filter's
+    search comes apart from it (`group_without_search`)."""
+    people = people.model_copy(update={"search": _revealed(search)})
     with _context() as context:
-        sent = message_group(context, round_id, people, subject_de, body_de, subject_en, body_en, actor,
-                             send_id=send_id)  # fmt: skip
+        sent = message_group(context, round_id, people, _revealed(subject_de), _revealed(body_de),
+                             _revealed(subject_en), _revealed(body_en), actor, send_id=send_id)  # fmt: skip
     _rename_run(f"Round {round_slug} · message to {sent.recipients} people, {sent.queued} queued (by {actor})")
     return sent
+
+
+@flow(name="erase-person", flow_run_name="Erase a person", persist_result=False)
+def erase_person_flow(participant_id: int, actor: str) -> PersonErased:
+    """Erase a person in every round (by id: their address never goes to the Prefect server)."""
+    with _context() as context:
+        erased = erase_person_everywhere(context, participant_id, actor)
+    rounds = len(erased.erased.rounds)
+    _rename_run(f"Participant {participant_id} erased in {rounds} round(s) (by {actor})")
+    return erased
 
 
 @flow(name="resend-link", flow_run_name="Round {round_slug} · send a link again", persist_result=False)

@@ -27,6 +27,7 @@ from review_model.tables import Round
 from review_model.transitions import transition
 from review_model.vocabulary import Stage
 from workflows.command_language import stage_name
+from workflows.stages.archive import archive_round
 from workflows.stages.comment import open_comment_stage, send_due_reply_reminders
 from workflows.stages.consolidation import consolidate_round
 from workflows.stages.context import StageContext
@@ -61,6 +62,7 @@ STAGE_STEPS: dict[Stage, tuple[str, StageStep]] = {
     Stage.consolidation: ("closing the review stage", close_review_stage),
     Stage.comment: ("right of reply", open_comment_stage),
     Stage.published: ("publication", publish_round),
+    Stage.archived: ("archiving: the retention period has run out", archive_round),
 }
 
 

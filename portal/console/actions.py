@@ -60,6 +60,11 @@ class ConsoleActions(Protocol):
         """Make a person's personal links in the round open nothing from now on."""
         ...
 
+    def erase_person(self, participant_id: int, actor: str, language: str) -> ActionDone:
+        """Erase a person in every round (GDPR Art. 17): name, address, links and messages go, what their
+        organisation did stays."""
+        ...
+
     def withdraw(
         self, round_id: int, slug: str, participant_id: int, reason: str, actor: str, language: str
     ) -> ActionDone:

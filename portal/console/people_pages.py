@@ -17,6 +17,7 @@ from portal.console.actions import ActionDone, ConsoleActions
 from portal.console.pages import console_page
 from portal.console.round_actions import Confirmation, FormValues, ask_first, first_value, run_action
 from review_model import clock
+from review_model.erasure import ErasureRefused, plan_erasure
 from review_model.moments import format_moment
 from review_model.people_filter import PeopleFilter, PersonState, Role, describe_filter, people_in_round
 from review_model.refusals import Refused
@@ -111,6 +112,7 @@ def add_people_routes(app: FastAPI, portal: "Portal") -> None:
         ("withdraw", _explain_withdraw, _withdraw),
     ):
         _add_person_action(app, portal, action, explain, operation)
+    _add_erasure(app, portal)
 
 
 def _choices(language: str) -> dict[str, list[tuple[str, str]]]:
@@ -247,3 +249,65 @@ def _withdraw(actions: ConsoleActions, round_: Round, staff: Staff, person_id: i
     assert round_.id is not None
     reason = first_value(form, "reason")
     return actions.withdraw(round_.id, round_.slug, person_id, reason, staff.actor, staff.language)
+
+
+def _add_erasure(app: FastAPI, portal: "Portal") -> None:
+    """Erasing a person (GDPR Art. 17) from their page in a round; administrators only, as it reaches every
+    round the person takes part in."""
+    path = "/console/rounds/{slug}/people/{participant_id}/erase"
+
+    @app.get(path, name="person-erase")
+    def asking(request: Request, slug: str, participant_id: int) -> Response:
+        staff = current_staff(request, portal)
+
+        def explained(round_: Round, language: str) -> Confirmation:
+            with reading_session(portal.engine) as session:
+                return _explain_erase(session, round_, _person(session, round_, participant_id), staff, language)
+
+        return ask_first(portal, request, slug, explained)
+
+    @app.post(path, name="person-erase-post")
+    async def doing(request: Request, slug: str, participant_id: int) -> Response:
+        def run(actions: ConsoleActions, round_: Round, staff: Staff, _values: FormValues) -> ActionDone:
+            with reading_session(portal.engine) as session:
+                _person(session, round_, participant_id)  # someone of this round, or 404
+            if not staff.access.erases_people:
+                raise Refused([_erasing_is_for_administrators(staff.language)])
+            return actions.erase_person(participant_id, staff.actor, staff.language)
+
+        back = f"/console/rounds/{slug}/people/{participant_id}"
+        return await run_action(portal, request, slug, run, back_to=back)
+
+
+def _erasing_is_for_administrators(language: str) -> str:
+    _ = gettext_for(language, "portal")
+    return _("Only an administrator erases a person: erasing reaches every round they take part in, also rounds "
+             "you do not see.")  # fmt: skip
+
+
+def _explain_erase(session: Session, round_: Round, person: Person, staff: Staff, language: str) -> Confirmation:
+    _ = gettext_for(language, "portal")
+    title, button = _("Erase this person"), _("Erase")
+    if not staff.access.erases_people:
+        return Confirmation(title, [], button, refusals=[_erasing_is_for_administrators(language)])
+    try:
+        planned = plan_erasure(session, person.participant.id, person.participant.email)
+    except ErasureRefused as refused:
+        return Confirmation(title, [], button, refusals=[refused.in_language(language)])
+    rounds = ", ".join(part.slug for part in planned.rounds)
+    lines = [
+        _("{who} ({organisation}) is erased in every round they take part in ({rounds}), on their request "
+          "(GDPR Art. 17):").format(who=_who(person), organisation=planned.organisation, rounds=rounds),
+        _("their name and address are removed; what their organisation submitted, reviewed and replied stays, "
+          "attributed to the organisation;"),
+        _("their {links} personal links are deleted; the {messages} messages to them lose address and text, and "
+          "those not yet sent are dropped;").format(links=planned.links, messages=planned.messages),
+        _("in an open review's report they become “Reviewer N” of the party; published reports that named them "
+          "are rendered again;"),
+        _("the history records that a person was erased, not whom."),
+    ]  # fmt: skip
+    if planned.withdrawn_from:
+        lines.insert(1, _("they are withdrawn from the running rounds {slugs}: no stage waits for them;").format(
+            slugs=", ".join(planned.withdrawn_from)))  # fmt: skip
+    lines.append(_("This cannot be undone."))
+    return Confirmation(title, lines, button)

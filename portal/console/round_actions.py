@@ -24,6 +24,7 @@ from portal.console.pages import console_page, done_and_go
 from review_model import clock
 from review_model.moments import format_moment
 from review_model.refusals import Refused
+from review_model.retention import retention_statement
 from review_model.rounds import round_progress
 from review_model.stage_rules import stage_deadline
 from review_model.store import reading_session
@@ -171,6 +172,7 @@ def _explain_launch(portal: "Portal", round_: Round, language: str) -> Confirmat
             n=respondents),
         _("The self-assessment runs until {deadline}; reminders follow the round's schedule.").format(
             deadline=deadline),
+        _("The people's data: {statement}.").format(statement=retention_statement(round_, language)),
     ]  # fmt: skip
     return Confirmation(_("Launch the round"), lines, _("Launch and send the invitations"), refusals=refusals)
 

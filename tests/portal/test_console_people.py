@@ -13,7 +13,7 @@ from portal.console import people_pages
 from portal.console.actions import ConsoleActions
 from review_model.tables import Enrolment, Participant
 from review_model.vocabulary import StaffRole, Stage
-from tests.support.console import console_client
+from tests.support.console import RecordedActions, console_client
 from tests.support.staff import COORDINATOR, OBSERVER, form_csrf, staff_member
 from tests.support.staged_rounds import StagedRound, round_in_stage
 
@@ -114,3 +114,48 @@ def test_crafted_numbers_in_the_address_are_no_page_and_no_error(engine: Engine,
     assert client.get("/console/rounds/staged-round/history?to=9999-12-31&from=0001-01-01").status_code == 200
     csrf = form_csrf(client.get(PEOPLE).text)
     assert client.post(f"{PEOPLE}/999999/remind", data={"csrf": csrf}).status_code == 404
+
+
+def test_an_administrator_is_asked_before_erasing_a_person_and_the_erasure_runs_as_the_operation(
+    engine: Engine, staged: StagedRound
+):
+    staff_member(engine, "admin@peer-review.example", StaffRole.admin)
+    dora = participant_id(engine, "dora@talbach.example")
+    actions = RecordedActions()
+    with console_client(engine, actions=actions, logged_in_as="admin@peer-review.example") as admin:
+        assert f"{PEOPLE}/{dora}/erase" in admin.get(f"{PEOPLE}/{dora}").text
+        page = admin.get(f"{PEOPLE}/{dora}/erase").text
+        assert ("Dora Roth &lt;dora@talbach.example&gt; (Landkreis Talbach) is erased in every round they take "
+                "part in (staged-round), on their request (GDPR Art. 17):") in page  # fmt: skip
+        assert "they are withdrawn from the running rounds staged-round" in page and "This cannot be undone." in page
+        assert actions.calls == []  # asking changes nothing
+        done = admin.post(f"{PEOPLE}/{dora}/erase", data={"csrf": form_csrf(page)}, follow_redirects=True)
+    assert done.status_code == 200
+    assert actions.calls == [("erase_person", (dora, "admin@peer-review.example (console)", "en"), {})]
+
+
+def test_a_coordinator_may_not_erase_a_person_who_may_take_part_in_rounds_they_do_not_see(
+    engine: Engine, staged: StagedRound
+):
+    staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=[staged.slug])
+    dora = participant_id(engine, "dora@talbach.example")
+    actions = RecordedActions()
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR) as client:
+        assert f"{PEOPLE}/{dora}/erase" not in client.get(f"{PEOPLE}/{dora}").text
+        page = client.get(f"{PEOPLE}/{dora}/erase").text
+        assert "Only an administrator erases a person" in page and "<button" not in page.split("<main")[1]
+        refused = client.post(f"{PEOPLE}/{dora}/erase", data={"csrf": form_csrf(page)}, follow_redirects=True)
+    assert "Only an administrator erases a person" in refused.text and actions.calls == []
+
+
+def test_an_erased_persons_page_names_no_one_and_says_when(engine: Engine, client: TestClient, staged: StagedRound):
+    dora = participant_id(engine, "dora@talbach.example")
+    from review_model import clock
+    from review_model.erasure import erase_person, plan_erasure
+
+    with Session(engine) as session:
+        erase_person(session, plan_erasure(session, dora), "test", clock.now())
+        session.commit()
+    page = client.get(f"{PEOPLE}/{dora}").text
+    assert "<h1>Erased person</h1>" in page and "Dora" not in page and "Erased</dt>" in page
+    assert "Erased person" in client.get(PEOPLE).text

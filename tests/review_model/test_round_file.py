@@ -67,6 +67,7 @@ def test_a_round_is_created_in_draft_with_a_questionnaire_snapshot(engine, tmp_p
         assert round_.review_deadline == datetime(2027, 3, 15, 11, 0, tzinfo=UTC)
         assert round_.comment_deadline == datetime(2027, 3, 21, 22, 59, tzinfo=UTC)
         assert round_.reminder_days_before == [7, 3, 1]
+        assert round_.retention is None
         assert round_.questionnaire_snapshot["id"] == "smart-city-self-assessment"
         assert find_round(session, str(round_.id)).id == round_.id
         actions = session.exec(select(AuditEvent.action).where(AuditEvent.round_id == round_.id)).all()
@@ -113,6 +114,7 @@ def test_deadlines_out_of_order_or_in_the_past_are_refused_with_the_reason(engin
         ({"colour": "blue"}, "colour: unknown field"),
         ({"questionnaire": "missing-one"}, "no such questionnaire file or shipped id"),
         ({"previous_round": "herbst-2026"}, "no round 'herbst-2026'"),
+        ({"retention": "2 years"}, "retention: '2 years' is not an ISO 8601 duration"),
     ],
 )
 def test_invalid_round_files_say_what_and_where(engine, tmp_path, change, expected):
@@ -169,6 +171,12 @@ def test_a_yaml_file_is_refused_by_its_size_before_it_is_read(tmp_path):
         read_yaml_document(path)
     with pytest.raises(DocumentError, match=r"is not a regular file \(it is a folder\)"):
         read_yaml_document(tmp_path)
+
+
+def test_the_retention_period_is_kept_as_written_in_capitals(engine, tmp_path):
+    with Session(engine) as session:
+        created = create(session, write_round(tmp_path, round_document(retention=" p2y")))
+        assert created.round.retention == "P2Y"
 
 
 def test_a_coordinator_name_is_one_line(engine, tmp_path):

@@ -30,6 +30,8 @@ class FakeRound:
     publication_at: datetime | None = None
     late_grace_hours: int = 0
     time_zone: str = "Europe/Berlin"
+    stage_entered_at: datetime = NOW
+    retention: str | None = None
 
 
 def test_stages_follow_each_other_in_the_documented_order():
@@ -134,10 +136,23 @@ def test_publication_waits_for_the_right_of_reply_and_the_planned_date():
     assert due_transition(planned, RoundProgress(), planned.publication_at) is Stage.published
 
 
-def test_the_driver_never_launches_publishes_or_archives_by_itself():
+def test_the_driver_never_launches_by_itself_and_archives_only_when_the_retention_period_has_run_out():
     assert due_transition(FakeRound(Stage.draft), RoundProgress(respondents=3), NOW) is None
-    assert due_transition(FakeRound(Stage.published), RoundProgress(), NOW + timedelta(days=365)) is None
+    assert due_transition(FakeRound(Stage.published), RoundProgress(), NOW + timedelta(days=3650)) is None
+    assert transition_blockers(FakeRound(Stage.published), Stage.archived, RoundProgress(), NOW) == [
+        "the round has no retention period: its people are erased one by one, on request"
+    ]
     assert transition_blockers(FakeRound(Stage.published), Stage.archived, RoundProgress(), NOW, forced=True) == []
+    # Published on 1 March 2027 at 18:00 in Berlin (CET): two calendar years later, in summer time there.
+    published = datetime(2027, 3, 1, 17, 0, tzinfo=UTC)
+    kept = FakeRound(Stage.published, stage_entered_at=published, retention="P2Y")
+    due = datetime(2029, 3, 1, 17, 0, tzinfo=UTC)
+    assert transition_blockers(kept, Stage.archived, RoundProgress(), due - timedelta(minutes=1)) == [
+        "its people's data is kept until 2029-03-01 18:00 CET"
+    ]
+    assert due_transition(kept, RoundProgress(), due - timedelta(minutes=1)) is None
+    assert due_transition(kept, RoundProgress(), due) is Stage.archived
+    assert due_transition(replace(kept, stage=Stage.archived), RoundProgress(), due + timedelta(days=1)) is None
 
 
 def test_submission_window_and_lateness():

@@ -102,3 +102,23 @@ def test_a_coordinator_sends_a_link_again_reminds_one_person_and_withdraws_anoth
         enrolment = session.exec(select(Enrolment).where(Enrolment.participant_id == ids["dora"])).one()
         assert enrolment.withdrawn_by == f"{COORDINATOR} (console)"
         assert enrolment.withdrawal_reason == "Der Landkreis ist ausgetreten"
+
+
+def test_an_administrator_erases_a_person_from_the_console_as_the_command_does(world: RoundWorld):
+    from review_model.tables import Participant
+    from tests.support.store_dump import mentions, store_dump
+
+    staff_member(world.engine, "admin@peer-review.example", StaffRole.admin)
+    with Session(world.engine) as session:
+        dora = session.exec(select(Participant.id).where(Participant.email == "dora@talbach.example")).one()
+    with flow_console(world, logged_in_as="admin@peer-review.example") as client:
+        console_post(client, f"{ROUND}/launch")
+        erased = console_post(client, f"{ROUND}/people/{dora}/erase")
+        assert erased.status_code == 303
+        page = client.get(f"{ROUND}/people/{dora}").text
+        assert "The person is erased in 1 round: 1 links deleted, 1 messages emptied" in page
+        assert "<h1>Erased person</h1>" in page
+    assert mentions(store_dump(world.engine), "dora@talbach.example", "Dora Roth") == []
+    with get_client(sync_client=True) as prefect:
+        names = [run.name for run in prefect.read_flow_runs()]
+    assert f"Participant {dora} erased in 1 round(s) (by admin@peer-review.example (console))" in names

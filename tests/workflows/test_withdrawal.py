@@ -308,8 +308,13 @@ def test_the_withdraw_command_says_what_happens_asks_first_and_the_round_lists_t
     assert withdrawn.output.splitlines()[-1].startswith("Next: ")
     assert enrolment_of(world, "dora").withdrawn_by == "coordinator (command line)"
     with get_client(sync_client=True) as client:
-        names = [run.name for run in client.read_flow_runs()]
+        runs = client.read_flow_runs()
+    names = [run.name for run in runs]
     dora = person(world, "dora")
+    # The reason is free text: the Prefect server records it as stars, the round's history keeps it.
+    withdrawing = next(run for run in runs if run.name.startswith(f"Round fruehjahr-2027 · participant {dora} "))
+    assert withdrawing.parameters["reason"] == "**********" and REASON not in str(withdrawing.parameters)
+    assert enrolment_of(world, "dora").withdrawal_reason == REASON
     assert (
         f"Round fruehjahr-2027 · participant {dora} withdrawn, 1 link(s) revoked (by coordinator (command line))"
         in (names)

@@ -12,6 +12,7 @@ from workflows.cli import (
     mail,
     messaging,
     participants,
+    people,
     questionnaires,
     recommendations,
     report,
@@ -37,6 +38,7 @@ rounds.app.command("message")(messaging.message)
 app.add_typer(rounds.app, name="round")
 app.command("status")(coordination.status)
 app.add_typer(participants.app, name="participants")
+app.add_typer(people.app, name="people")
 app.add_typer(questionnaires.app, name="questionnaire")
 app.add_typer(mail.outbox_app, name="outbox")
 app.add_typer(assignment.app, name="assignment")

@@ -83,7 +83,19 @@ def launch(round_ref: RoundArgument) -> None:
                 fail(_("round {slug} cannot be launched:").format(slug=slug) + _listed(refused.reasons))
         summary = report.summary(coordinator_language())
         success(_("Round {slug} launched: {summary}.").format(slug=slug, summary=summary))
+        typer.echo(_("Personal data: {statement}.").format(statement=_retention_of(round_id)))
         typer.echo(next_step(slug, report.stage_after))
+
+
+def _retention_of(round_id: int) -> str:
+    """When the round's personal data will be erased (review_model.retention), as a coordinator reads it."""
+    from review_model.retention import retention_statement
+    from review_model.rounds import get_round
+    from review_model.store import reading_session
+    from workflows.cli.store_access import open_store
+
+    with reading_session(open_store()) as session:
+        return retention_statement(get_round(session, round_id), coordinator_language())
 
 
 def advance(

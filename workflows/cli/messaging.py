@@ -49,7 +49,7 @@ def message(
         from workflows.cli.people_options import people_filter
         from workflows.cli.prefect_runs import advance_after, on_prefect
         from workflows.cli.store_access import open_store
-        from workflows.flows import about_round, message_group_flow
+        from workflows.flows import about_round, group_without_search, kept_private, message_group_flow
 
         chosen = people_filter(role, kind, land, state, search)
         body = _read(body_file, "--body-file")
@@ -72,7 +72,10 @@ def message(
         confirm_or_stop(question.format(n=preview.recipients, slug=slug), yes, undone=_("not sent"))
         with on_prefect() as api:
             with about_round(slug):
-                sent = message_group_flow(round_id, slug, chosen, subject, body, subject_en, body_en, COORDINATOR)
+                unsearched, searched = group_without_search(chosen)
+                sent = message_group_flow(round_id, slug, unsearched, searched, kept_private(subject),
+                                          kept_private(body), kept_private(subject_en), kept_private(body_en),
+                                          COORDINATOR)  # fmt: skip
             said = ngettext("Message queued for {n} person in {slug}.", "Message queued for {n} people in {slug}.",
                             sent.queued).format(n=sent.queued, slug=slug)  # fmt: skip
             success(f"{said} {sent.repeats_in(coordinator_language())}".strip())

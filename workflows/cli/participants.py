@@ -91,7 +91,7 @@ def revoke_link(
         from workflows.cli.output import fail
         from workflows.cli.prefect_runs import on_prefect
         from workflows.cli.store_access import open_store
-        from workflows.flows import about_round, revoke_links_flow
+        from workflows.flows import about_round, kept_private, revoke_links_flow
 
         with reading_session(open_store()) as session:
             round_ = find_round(session, round_ref)
@@ -102,7 +102,7 @@ def revoke_link(
             _ = messages()
             fail(_("{email} takes no part in {slug}").format(email=email, slug=slug))
         with on_prefect(), about_round(slug):
-            revoked = revoke_links_flow(round_id, slug, person, COORDINATOR, reason)
+            revoked = revoke_links_flow(round_id, slug, person, COORDINATOR, kept_private(reason))
         _, ngettext = messages(), plural_messages()
         success(
             ngettext(
@@ -143,7 +143,7 @@ def withdraw(
         from workflows.cli.output import next_step
         from workflows.cli.prefect_runs import advance_after, on_prefect
         from workflows.cli.store_access import open_store
-        from workflows.flows import about_round, withdraw_participant_flow
+        from workflows.flows import about_round, kept_private, withdraw_participant_flow
 
         # Checked before asking, and again under the round's lock when it is done.
         with reading_session(open_store()) as session:
@@ -158,7 +158,9 @@ def withdraw(
         )
         with on_prefect() as api:
             with about_round(slug):
-                withdrawn = withdraw_participant_flow(round_id, slug, planned.participant_id, COORDINATOR, reason)
+                withdrawn = withdraw_participant_flow(
+                    round_id, slug, planned.participant_id, COORDINATOR, kept_private(reason)
+                )
             links = ngettext("{n} link revoked", "{n} links revoked", withdrawn.links_revoked)
             dropped = ngettext("{n} unsent message dropped", "{n} unsent messages dropped", withdrawn.messages_dropped)
             success(

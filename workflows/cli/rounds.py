@@ -9,6 +9,7 @@ import typer
 from workflows.cli.output import (
     COORDINATOR,
     console,
+    coordinator_language,
     describe_questionnaire,
     local_time,
     messages,
@@ -110,6 +111,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
     with reported_errors():
         from review_model import clock
         from review_model.questionnaire import Questionnaire
+        from review_model.retention import retention_statement
         from review_model.rounds import enrolment_counts, find_round, round_progress
         from review_model.stage_rules import next_stage, transition_blockers
         from review_model.store import reading_session
@@ -178,6 +180,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
                 _("accepted for {hours} h").format(hours=r.late_grace_hours) if r.late_grace_hours else _("refused"),
             ),
             (_("Assignment"), ", ".join(rules)),
+            (_("Personal data"), retention_statement(r, coordinator_language())),
             (
                 _("Enrolled"),
                 _("{enrolled} ({respondents} respondents, {reviewers} reviewers)").format(

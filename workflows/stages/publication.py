@@ -1,6 +1,7 @@
 """Publication: the report is rendered once, kept in the store, and everyone in the round gets the link."""
 
 from datetime import datetime
+from typing import cast
 
 from sqlmodel import Session, col, func, select
 
@@ -8,7 +9,7 @@ from notifications.addressing import recipient_for, round_context
 from notifications.compose import Recipient, compose_message
 from notifications.message_kinds import ReportPublished
 from notifications.outbox import enqueue_messages
-from reports.documents import FORMATS, ReportDocument, ReportRenderer
+from reports.documents import FORMATS, ReportDocument, ReportFormat, ReportRenderer
 from reports.rendering import PdfUnavailable
 from review_model import clock
 from review_model.audit_trail import record_event
@@ -106,6 +107,18 @@ def _publish(session: Session, context: StageContext, change: StageChange, docum
     change.details.update(recommendations=len(published), formats=sorted({d.format for d in documents}),
                           messages=queued)  # fmt: skip
     return queued
+
+
+def render_published_report_again(session: Session, round_id: int) -> int:
+    """Render every kept edition of a published report again, with the date it was published, in the caller's
+    transaction: after an erasure, so that it no longer names the person. Returns the editions rendered."""
+    editions = session.exec(select(PublishedReport).where(PublishedReport.round_id == round_id)).all()
+    if not editions:
+        return 0
+    renderer = ReportRenderer(session, round_id, published_at=editions[0].published_at)
+    for edition in editions:
+        edition.content = renderer.document(cast(ReportFormat, edition.format), edition.language).content
+    return len(editions)
 
 
 def _stored(round_id: int, document: ReportDocument, now: datetime) -> PublishedReport:

@@ -1,0 +1,30 @@
+"""How a reviewer is named where their name may not stand: "Gutachter:in 2" or "Reviewer 2" of the party
+they reviewed. The number is the reviewer's place among the party's confirmed reviewers, in the order they
+were assigned, so it stays the same in every page, export and edition of the report."""
+
+from sqlmodel import Session, col, select
+
+from config.translations import N_, translate
+from review_model.tables import ReviewAssignment
+
+REVIEWER = N_("Reviewer {number}")
+
+
+def reviewer_numbers(session: Session, round_id: int) -> dict[int, int]:
+    """Each confirmed assignment of the round (by id) with its reviewer's number for the party reviewed."""
+    numbers: dict[int, int] = {}
+    counted: dict[int, int] = {}
+    for assignment_id, submission_id in session.exec(
+        select(ReviewAssignment.id, ReviewAssignment.submission_id)
+        .where(ReviewAssignment.round_id == round_id, col(ReviewAssignment.confirmed_at).is_not(None))
+        .order_by(col(ReviewAssignment.submission_id), col(ReviewAssignment.id))
+    ).all():
+        assert assignment_id is not None
+        counted[submission_id] = counted.get(submission_id, 0) + 1
+        numbers[assignment_id] = counted[submission_id]
+    return numbers
+
+
+def reviewer_pseudonym(language: str, number: int) -> str:
+    """ "Reviewer 2" in `language`."""
+    return translate(language, "review_model", REVIEWER, number=number)
