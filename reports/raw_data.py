@@ -14,9 +14,10 @@ minutes to write. A sheet that would hold more rows still goes on in a sheet of 
 
 It is not part of the published report (which anyone with its address may read): the console and the command
 hand it to the coordinator only. Rows follow the score CSV's rule: what was submitted counts, a withdrawn
-person's submitted work included, a draft never. Reviewers are "Reviewer 1", "Reviewer 2", … of each party
-(numbered in the order their reviews were started) unless the round is held as open review; in a closed round
-no reviewer's name, address or organisation is even read.
+person's submitted work included, a draft never. Reviewers are named as in every page and edition of the
+report (review_model.pseudonyms): "Reviewer 1", "Reviewer 2", … of each party, numbered in the order they
+were assigned, unless the round is held as open review; in a closed round no reviewer's name, address or
+organisation is even read.
 
 Every text cell goes through the CSV's formula guard (`guarded_cell`) and is written as a string, never as a
 formula; numbers are written as numbers and moments as dates in the round's time zone. XlsxWriter's
@@ -42,6 +43,7 @@ from config.translations import N_, translate
 from reports.contents import cell_labels
 from reports.scale_names import scale_name
 from review_model.answers import FormField, form_fields
+from review_model.pseudonyms import reviewer_numbers, reviewer_pseudonym
 from review_model.questionnaire import MatrixItem, Questionnaire
 from review_model.rounds import get_round
 from review_model.spreadsheet_csv import guarded_cell
@@ -54,7 +56,7 @@ from review_model.tables import (
     Submission,
     SubmissionVersion,
 )
-from review_model.vocabulary import OrganisationKind
+from review_model.vocabulary import OrganisationKind, Stage
 from review_model.wide_select import select_columns
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -144,11 +146,11 @@ def _write_reviews(
                                (N_("Reviewer"), NAME_WIDTH if open_review else KIND_WIDTH),
                                (SUBMITTED, MOMENT_WIDTH, "moment")),
                *(form.column(spec) for spec in fields)]  # fmt: skip
-    reviewer_word = translate(form.language, "reports", N_("Reviewer {number}"))
     with writer.table(REVIEW_SHEET, columns) as table:
         for party, kind, reviewer, submitted, answers in _reviews(session, round_id, open_review, form.language):
-            who = reviewer_word.format(number=reviewer) if isinstance(reviewer, int) else reviewer
-            table.add((party, kind, who, submitted, *(form.answer(spec, answers.get(spec.key)) for spec in fields)))
+            table.add(
+                (party, kind, reviewer, submitted, *(form.answer(spec, answers.get(spec.key)) for spec in fields))
+            )
 
 
 def _write_questions(writer: "_Writer", questionnaire: Questionnaire, form: "_FormText") -> None:
@@ -243,12 +245,16 @@ _REVIEWER_ORGANISATION = aliased(Organisation, name="reviewer_organisation")
 
 def _reviews(
     session: Session, round_id: int, open_review: bool, language: str
-) -> Iterator[tuple[str, str, int | str, datetime, dict[str, Any]]]:
+) -> Iterator[tuple[str, str, str, datetime, dict[str, Any]]]:
     """Every submitted review, by reviewed organisation: (party, its kind, reviewer, when, answers). The reviewer
-    is a number per party in a closed round; in an open review, their organisation with their name."""
+    is named as everywhere else (review_model.pseudonyms): "Reviewer 2" of the party in a closed round; in an
+    open review their organisation with their name, or with "Reviewer 2" once they were erased or the round
+    archived."""
+    numbers = reviewer_numbers(session, round_id)
+    archived = get_round(session, round_id).stage is Stage.archived
     statement = (
-        select_columns(ReviewAssignment.submission_id, Organisation.name, Organisation.kind, Review.submitted_at,
-                       Review.answers, *((_REVIEWER_ORGANISATION.name, _REVIEWER.name) if open_review else ()))
+        select_columns(ReviewAssignment.id, Organisation.name, Organisation.kind, Review.submitted_at, Review.answers,
+                       *((_REVIEWER_ORGANISATION.name, _REVIEWER.name, _REVIEWER.erased_at) if open_review else ()))
         .select_from(Review)
         .join(ReviewAssignment, col(ReviewAssignment.id) == Review.assignment_id)
         .join(Submission, col(Submission.id) == ReviewAssignment.submission_id)
@@ -256,7 +262,7 @@ def _reviews(
         .join(Participant, col(Participant.id) == Enrolment.participant_id)
         .join(Organisation, col(Organisation.id) == Participant.organisation_id)
         .where(ReviewAssignment.round_id == round_id, Review.is_submitted)
-        .order_by(col(Organisation.name), col(Submission.id), col(Review.id))
+        .order_by(col(Organisation.name), col(Submission.id), col(ReviewAssignment.id))
     )  # fmt: skip
     if open_review:
         statement = (
@@ -264,18 +270,14 @@ def _reviews(
             .join(_REVIEWER, col(_REVIEWER.id) == _REVIEWER_ENROLMENT.participant_id)
             .join(_REVIEWER_ORGANISATION, col(_REVIEWER_ORGANISATION.id) == _REVIEWER.organisation_id)
         )
-    party, number = None, 0
-    for row in _streamed(session, statement):
-        submission_id, name, kind, submitted, answers = row[:5]
-        number = number + 1 if submission_id == party else 1
-        party = submission_id
-        yield (
-            name,
-            OrganisationKind(kind).label(language),
-            (f"{row[5]} ({row[6]})" if open_review else number),
-            submitted,
-            answers,
-        )
+    for assignment_id, name, kind, submitted, answers, *identity in _streamed(session, statement):
+        pseudonym = reviewer_pseudonym(language, numbers.get(assignment_id, 0))
+        if identity:
+            organisation, person, erased_at = identity
+            reviewer = f"{organisation} ({pseudonym if archived or erased_at is not None else person})"
+        else:
+            reviewer = pseudonym
+        yield name, OrganisationKind(kind).label(language), reviewer, submitted, answers
 
 
 def _streamed(session: Session, statement: Any) -> Iterator[Sequence[Any]]:

@@ -4,6 +4,7 @@ numbers, moments as dates in the round's time zone), hostile text as inert text,
 closed round."""
 
 import io
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from reports.raw_data import write_raw_data
+from review_model.erasure import erase_person, plan_erasure
 from review_model.tables import (
     Enrolment,
     Organisation,
@@ -231,6 +233,16 @@ def test_a_closed_round_names_no_reviewer_anywhere_and_an_open_review_does(engin
         session.commit()
     named = {row[2] for row in rows(workbook(engine, staged.round_id), "Gutachten")[1:]}
     assert named and named <= {f"{organisation} ({name})" for _, name, organisation, *_ in ORGANISATIONS}
+    # An erased reviewer is named by their number for the party, as in the report; the others keep their names.
+    anna = staged["anna"]
+    with Session(engine) as session:
+        person = session.exec(select(Participant).where(Participant.email == anna.email)).one()
+        erase_person(session, plan_erasure(session, person.id), "test", datetime.now(UTC))
+        session.commit()
+    after = {row[0]: row[2] for row in rows(workbook(engine, staged.round_id), "Gutachten")[1:]
+             if row[2].startswith("Stadt Auenburg")}  # fmt: skip
+    assert after and all(re.fullmatch(r"Stadt Auenburg \(Gutachter:in [12]\)", who) for who in after.values())
+    assert not any("Anna" in str(cell.value) for cell in cells(workbook(engine, staged.round_id)))
 
 
 def test_withdrawn_peoples_submitted_work_stays_and_unsubmitted_work_never_appears(engine):
