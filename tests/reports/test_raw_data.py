@@ -62,7 +62,7 @@ def cells(book: Workbook) -> list[Any]:
 
 
 def rating_of(key: str) -> int:
-    """A self-rating that differs from item to item (0–4 by guideline), so that values cannot line up by chance."""
+    """A self-rating that differs from item to item (0–3 by guideline), so that values cannot line up by chance."""
     return GUIDELINES.index(key.split(".")[1].split("/")[0]) if "." in key else 2
 
 
