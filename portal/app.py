@@ -28,12 +28,14 @@ from portal.failures import (
 )
 from portal.form_pages import FormRequest, handle_form_post, show_form
 from portal.health import PrefectCheck, health_report, prefect_api_from_environment
+from portal.my_data_pages import FORMATS, download_my_data, show_my_data
 from portal.rendering import invalid_link_page, message_page
 from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
 from portal.report_pages import published_report
 from portal.security import BodySizeLimit, RefuseNul, SecurityHeaders
 from review_model.store import make_engine, reading_session
 from review_model.store_key import store_secret_key
+from review_model.tokens import LINK_PATHS
 from review_model.vocabulary import TokenPurpose
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -121,6 +123,7 @@ def create_app(
     for path, purpose in (("/a/{token}", TokenPurpose.self_assessment), ("/r/{token}", TokenPurpose.review)):
         _add_form_routes(app, portal, path, purpose)
     _add_reply_routes(app, portal)
+    _add_my_data_routes(app, portal)
     add_console(app, portal)
 
     @app.get("/reports/{slug}")
@@ -184,6 +187,23 @@ def _add_reply_routes(app: FastAPI, portal: Portal) -> None:
         return await run_in_threadpool(
             handle_reply_post, portal, ReplyRequest(token, language), values, request.headers
         )
+
+
+def _add_my_data_routes(app: FastAPI, portal: Portal) -> None:
+    for prefix, purpose in ((LINK_PATHS[p], p) for p in TokenPurpose):
+        _add_my_data_route(app, portal, prefix, purpose)
+
+
+def _add_my_data_route(app: FastAPI, portal: Portal, prefix: str, purpose: TokenPurpose) -> None:
+    @app.get(f"/{prefix}/{{token}}/my-data", name=f"{purpose.value}_my_data")
+    def my_data(token: str, lang: str | None = None) -> Response:
+        return show_my_data(portal, purpose, token, _language(lang))
+
+    @app.get(f"/{prefix}/{{token}}/my-data.{{extension}}", name=f"{purpose.value}_my_data_file")
+    def my_data_file(token: str, extension: str) -> Response:
+        if extension not in FORMATS:
+            return invalid_link_page("de")
+        return download_my_data(portal, purpose, token, extension)
 
 
 def _language(value: str | None) -> str | None:

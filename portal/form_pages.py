@@ -51,7 +51,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
-from review_model.tokens import LinkRefused, derive_token, link_url, resolve_link
+from review_model.tokens import LINK_PATHS, LinkRefused, derive_token, link_url, resolve_link
 from review_model.vocabulary import Stage, TokenPurpose
 
 if TYPE_CHECKING:
@@ -241,6 +241,12 @@ def _link(portal: "Portal", linked: LinkOpened) -> str:
     return link_url(
         str(portal.settings.public_base_url), linked.access.purpose, derive_token(portal.secret, linked.access.nonce)
     )
+
+
+def my_data_path(portal: "Portal", access: AccessToken, language: str) -> str:
+    """The path of the "my data" page behind a personal link (see portal.my_data_pages)."""
+    token = derive_token(portal.secret, access.nonce)
+    return f"/{LINK_PATHS[access.purpose]}/{token}/my-data?lang={language}"
 
 
 def link_holder(
@@ -433,6 +439,7 @@ def _render(
         other_lang="en" if language == "de" else "de",
         coordinator_name=linked.round.coordinator_name,
         coordinator_email=linked.round.coordinator_email,
+        my_data_href=my_data_path(portal, linked.access, language),
     )
 
 

@@ -26,6 +26,7 @@ from portal.form_pages import (
     for_organisation,
     guarded_post,
     link_holder,
+    my_data_path,
 )
 from portal.form_view import shown_text
 from portal.rendering import invalid_link_page, refused_request_page, render_page
@@ -320,6 +321,7 @@ def _render(
         other_lang="en" if language == "de" else "de",
         coordinator_name=linked.round.coordinator_name,
         coordinator_email=linked.round.coordinator_email,
+        my_data_href=my_data_path(portal, linked.access, language),
     )
 
 

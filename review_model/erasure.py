@@ -1,6 +1,7 @@
 """Erasing a person (GDPR Art. 17), and a round's personal data when its retention period has run out.
 
-Where a participant's personal data lives, and what erasure does with it:
+Where a participant's personal data lives (review_model.personal_data.PERSONAL_DATA, which the right of access
+reads), and what erasure does with it (`WHAT_ERASURE_DOES`, one entry per place of that list):
 - `participants`: name and address are blanked (the address becomes `erased-<id>@erased.invalid`, which
   reaches nobody and keeps the column unique), expertise is cleared, `erased_at` set. The row stays: what
   their organisation submitted, reviewed and replied hangs on it and stays, attributed to the organisation.
@@ -49,6 +50,22 @@ from review_model.tables import (
 from review_model.vocabulary import OutboxState, Stage
 from review_model.withdrawal import plan_withdrawal, roles_of, withdraw
 
+# Each place of review_model.personal_data.PERSONAL_DATA and what becomes of it; a test holds the two together,
+# so a new place of personal data cannot be added to the one without a decision in the other.
+WHAT_ERASURE_DOES = {
+    "participants": "name and address blanked, expertise cleared, erased_at set; the row stays",
+    "enrolments": "withdrawn from running rounds; a withdrawal reason naming them rewritten",
+    "access_tokens": "deleted",
+    "outbox_messages": "address and text removed, unsent ones deleted",
+    "submissions": "kept: the organisation's self-assessment",
+    "submission_versions": "kept: the organisation's self-assessment",
+    "review_assignments": "kept: which organisation reviewed which",
+    "reviews": "kept: the reviewing organisation's ratings; named by number where a report named them",
+    "replies": "kept: the organisation's reply",
+    "conflict_declarations": "deleted",
+    "review_preferences": "deleted",
+    "audit_events": "entries naming them rewritten; the erasure itself recorded without whom",
+}
 ERASED = "erased person"  # what stands for them in the audit trail
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: a name that never resolves
 # The reason a running round's history gives for withdrawing a person who was erased.

@@ -126,3 +126,10 @@ def test_a_short_name_is_not_cut_out_of_other_words(engine):
     with Session(engine) as session:
         notes = session.exec(select(AuditEvent.details).where(AuditEvent.action == "note")).all()
     assert notes == [{"text": "Alle Unterlagen liegen vor"}]
+
+
+def test_every_place_the_right_of_access_reads_has_a_decision_in_the_erasure():
+    from review_model.erasure import WHAT_ERASURE_DOES
+    from review_model.personal_data import PERSONAL_DATA
+
+    assert [place.table for place in PERSONAL_DATA] == list(WHAT_ERASURE_DOES)

@@ -32,7 +32,7 @@ def test_help_lists_every_command_and_imports_nothing_heavy():
         """
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    for command in ("db", "round", "participants", "questionnaire"):
+    for command in ("db", "round", "participants", "people", "questionnaire"):
         assert command in result.stdout
     assert "HEAVY: []" in result.stdout
 
@@ -40,7 +40,7 @@ def test_help_lists_every_command_and_imports_nothing_heavy():
 @pytest.mark.parametrize(
     "command",
     [["db", "upgrade"], ["round", "create"], ["round", "list"], ["round", "show"], ["participants", "import"],
-     ["questionnaire", "check"]],
+     ["people", "export"], ["questionnaire", "check"]],
 )  # fmt: skip
 def test_every_command_explains_itself(command):
     result = spr(*command, "--help")
