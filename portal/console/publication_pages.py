@@ -1,5 +1,6 @@
 """A round's right of reply and publication in the console: which reviewed party has replied and when, the
-planned publication date, publishing now, and the published report's files.
+planned publication date, publishing now, the published report's files, and the round's raw data as a
+workbook for staff (never published; reports.raw_data).
 
 Publishing now is closing the comment stage with `publish_now` (`spr round close-stage`), through
 `ConsoleActions.close_stage`: in the right of reply once every party has replied, or after it while the
@@ -7,6 +8,7 @@ report waits for its planned date. Its confirming page says what is published an
 goes to, counted as the publication stage selects them (review_model.publication).
 """
 
+import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -21,6 +23,8 @@ from portal.console.actions import ActionDone, ConsoleActions
 from portal.console.pages import console_page
 from portal.console.round_actions import Confirmation, FormValues, ask_first, run_action
 from reports.documents import FILE_NAMES, FORMATS
+from reports.raw_data import MEDIA_TYPE as RAW_DATA_MEDIA_TYPE
+from reports.raw_data import write_raw_data
 from review_model import clock
 from review_model.moments import format_moment
 from review_model.publication import party_replies, report_readers
@@ -46,7 +50,8 @@ class PublishedFile:
 
 
 def add_publication_routes(app: FastAPI, portal: "Portal") -> None:
-    """/console/rounds/<slug>/publication, and publishing now (/console/rounds/<slug>/publish)."""
+    """/console/rounds/<slug>/publication, publishing now (/console/rounds/<slug>/publish), and the raw data
+    (/console/rounds/<slug>/raw-data.xlsx?lang=de)."""
 
     @app.get("/console/rounds/{slug}/publication")
     def publication_page(request: Request, slug: str) -> Response:
@@ -68,6 +73,20 @@ def add_publication_routes(app: FastAPI, portal: "Portal") -> None:
                                               for r in replies if r.sent_at is not None},
             can_publish=round_.stage is Stage.comment, report_address=_report_address(portal, round_),
         )  # fmt: skip
+
+    @app.get("/console/rounds/{slug}/raw-data.xlsx")
+    def raw_data(request: Request, slug: str, lang: str | None = None) -> Response:
+        """The workbook `spr report ROUND --format xlsx` writes, for whoever sees the round in the console."""
+        staff = current_staff(request, portal)
+        language = lang if lang in ("de", "en") else staff.language
+        out = io.BytesIO()
+        with reading_session(portal.engine) as session:
+            round_ = round_seen(session, staff, slug)
+            assert round_.id is not None
+            write_raw_data(session, round_.id, language, out)
+        headers = {"content-disposition": f'attachment; filename="{round_.slug}-raw-data-{language}.xlsx"',
+                   "cache-control": "no-store", "x-robots-tag": "noindex"}  # fmt: skip
+        return Response(out.getvalue(), media_type=RAW_DATA_MEDIA_TYPE, headers=headers)
 
     @app.get("/console/rounds/{slug}/publish")
     def publish_page(request: Request, slug: str) -> Response:

@@ -2,10 +2,12 @@
 date, the page that says what publishing sends to whom before it runs, the published files, and who may do
 what. The operation is recorded here, not run (tests/workflows/test_console_publication.py runs it)."""
 
+import io
 import re
 from datetime import timedelta
 
 from freezegun import freeze_time
+from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -195,3 +197,28 @@ def test_an_observer_reads_the_page_and_cannot_publish(engine: Engine, actions: 
         assert "not change anything" in asking.text and '<button type="submit">Publish' not in asking.text
         assert client.post(f"{ROUND}/publish", data={"csrf": form_csrf(asking.text)}).status_code == 403
     assert actions.calls == []
+
+
+def test_the_page_offers_the_raw_data_in_each_language_to_whoever_sees_the_round(
+    engine: Engine, actions: RecordedActions
+):
+    staged = round_in_stage(engine, Stage.review, reviewed=["anna"])
+    round_staff(engine, staged.slug)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR, public_base_url=SITE) as client:
+        main = main_of(client.get(PAGE).text)
+        assert "it is not published" in main
+        for language in ("de", "en"):
+            assert f'href="{ROUND}/raw-data.xlsx?lang={language}"' in main
+        workbook = client.get(f"{ROUND}/raw-data.xlsx?lang=en")
+    assert workbook.status_code == 200 and workbook.headers["content-type"].startswith("application/vnd.openxml")
+    assert 'filename="staged-round-raw-data-en.xlsx"' in workbook.headers["content-disposition"]
+    assert workbook.headers["cache-control"] == "no-store"
+    book = load_workbook(io.BytesIO(workbook.content))
+    assert book.sheetnames == ["Self-assessments", "Comments", "Reviews", "Questions"]
+    assert book["Reviews"].max_row > 1  # anna's reviews
+    with console_client(engine, actions=actions, language="de", logged_in_as=OBSERVER, public_base_url=SITE) as client:
+        german = client.get(f"{ROUND}/raw-data.xlsx")  # the console's language when none is asked for
+    assert load_workbook(io.BytesIO(german.content)).sheetnames[0] == "Selbsteinschätzungen"
+    with console_client(engine, actions=actions, public_base_url=SITE) as client:
+        stranger = client.get(f"{ROUND}/raw-data.xlsx?lang=de", follow_redirects=False)
+    assert stranger.status_code in (302, 303) and "/console/login" in stranger.headers["location"]

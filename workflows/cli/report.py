@@ -1,9 +1,10 @@
-"""`spr report`: the report for decision-makers, or the per-item scores, written to a file."""
+"""`spr report`: the report for decision-makers, the per-item scores, or the round's raw data for the coordinator,
+written to a file."""
 
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -15,6 +16,7 @@ class Format(StrEnum):
     pdf = "pdf"
     csv = "csv"
     json = "json"
+    xlsx = "xlsx"
 
 
 class ReportLanguage(StrEnum):
@@ -24,24 +26,29 @@ class ReportLanguage(StrEnum):
 
 def report(
     round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The round's slug or id.")],
-    format: Annotated[Format, typer.Option("--format", "-f", help="html, pdf, or the scores as csv or json.")] = (
-        Format.html
-    ),
+    format: Annotated[
+        Format, typer.Option("--format", "-f", help="html, pdf, the scores as csv or json, or the raw data as xlsx.")
+    ] = (Format.html),
     lang: Annotated[ReportLanguage, typer.Option("--lang", help="The report's language.")] = ReportLanguage.de,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="File or folder to write to ('-' for standard output); default: here."),
     ] = None,
 ) -> None:
-    """Write the round's report (HTML or PDF) or its per-item scores (CSV or JSON).
+    """Write the round's report (HTML or PDF), its per-item scores (CSV or JSON) or its raw data (XLSX).
 
     A published round gives the edition that was published; before that, the report is drawn from the
-    findings as they stand and marked as a draft (only approved recommendations appear in it).
+    findings as they stand and marked as a draft (only approved recommendations appear in it). The raw data,
+    for the coordinator only and never published, is one workbook of every submitted self-assessment, comment
+    and review as the store holds them now; reviewers are numbered per party unless the round is open review.
     """
+    if format is Format.xlsx:
+        _write_raw_data(round_ref, lang.value, output)
+        return
     with reported_errors():
         from sqlmodel import select
 
-        from reports.documents import ReportDocument, render_report
+        from reports.documents import ReportDocument, ReportFormat, render_report
         from reports.rendering import PdfUnavailable
         from review_model.rounds import find_round
         from review_model.store import reading_session
@@ -70,7 +77,7 @@ def report(
                 document = (
                     ReportDocument(format.value, lang.value, stored.content)
                     if stored is not None
-                    else render_report(session, round_.id, format.value, lang.value)
+                    else render_report(session, round_.id, cast(ReportFormat, format.value), lang.value)
                 )
             except PdfUnavailable as unavailable:
                 fail(str(unavailable))
@@ -89,5 +96,38 @@ def report(
         success(
             written.format(
                 format=format.value.upper(), language=lang.value, file=target, size=f"{len(document.content):,}"
+            )
+        )
+
+
+def _write_raw_data(round_ref: str, language: str, output: Path | None) -> None:
+    """The raw data workbook, written straight to its file (a large round's has millions of cells)."""
+    with reported_errors():
+        import io
+
+        from reports.raw_data import write_raw_data
+        from review_model.rounds import find_round
+        from review_model.store import reading_session
+        from workflows.cli.store_access import open_store
+
+        _ = messages()
+        with reading_session(open_store()) as session:
+            round_ = find_round(session, round_ref)
+            assert round_.id is not None
+            name = f"{round_.slug}-raw-data-{language}.xlsx"
+            if output is not None and str(output) == "-":
+                buffer = io.BytesIO()
+                write_raw_data(session, round_.id, language, buffer)
+                sys.stdout.buffer.write(buffer.getvalue())
+                return
+            target = output or Path(name)
+            if target.is_dir():
+                target = target / name
+            if not target.parent.is_dir():  # known before the round is read, not after
+                fail(_("there is no folder {folder} to write {file} in").format(folder=target.parent, file=target.name))
+            write_raw_data(session, round_.id, language, target)
+        success(
+            _("Raw data (XLSX, {language}) written to {file} ({size} bytes).").format(
+                language=language, file=target, size=f"{target.stat().st_size:,}"
             )
         )
