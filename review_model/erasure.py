@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_
 from sqlmodel import Session, col, select
 
-from config.translations import N_
+from config.translations import N_, translate
 from review_model.audit_trail import record_event
 from review_model.refusals import Reason, Refused
 from review_model.tables import (
@@ -112,6 +112,24 @@ class PlannedErasure:
     def withdrawn_from(self) -> tuple[str, ...]:
         """The running rounds they are withdrawn from."""
         return tuple(part.slug for part in self.rounds if part.stage in _RUNNING and not part.withdrawn)
+
+    def consequences(self, language: str) -> list[str]:
+        """What erasing them does, a clause a line in `language`, as the command and the console say it first."""
+        lines = [
+            N_("their name and address are removed; what their organisation submitted, reviewed and replied stays, "
+               "attributed to the organisation"),
+            N_("their {links} personal links are deleted; the {messages} messages to them lose address and text, "
+               "and those not yet sent are dropped"),
+            N_("in an open review's report they become “Reviewer N” of the party; published reports that named "
+               "them are rendered again"),
+            N_("the history records that a person was erased, not whom"),
+        ]  # fmt: skip
+        said = [translate(language, "review_model", line, links=self.links, messages=self.messages) for line in lines]
+        if self.withdrawn_from:
+            slugs = ", ".join(self.withdrawn_from)
+            withdrawn = N_("they are withdrawn from the running rounds {slugs}: no stage waits for them")
+            said.insert(0, translate(language, "review_model", withdrawn, slugs=slugs))
+        return said
 
 
 @dataclass(frozen=True)

@@ -303,16 +303,8 @@ def _explain_erase(session: Session, round_: Round, person: Person, staff: Staff
     lines = [
         _("{who} ({organisation}) is erased in every round they take part in ({rounds}), on their request "
           "(GDPR Art. 17):").format(who=_who(person), organisation=planned.organisation, rounds=rounds),
-        _("their name and address are removed; what their organisation submitted, reviewed and replied stays, "
-          "attributed to the organisation;"),
-        _("their {links} personal links are deleted; the {messages} messages to them lose address and text, and "
-          "those not yet sent are dropped;").format(links=planned.links, messages=planned.messages),
-        _("in an open review's report they become “Reviewer N” of the party; published reports that named them "
-          "are rendered again;"),
-        _("the history records that a person was erased, not whom."),
     ]  # fmt: skip
-    if planned.withdrawn_from:
-        lines.insert(1, _("they are withdrawn from the running rounds {slugs}: no stage waits for them;").format(
-            slugs=", ".join(planned.withdrawn_from)))  # fmt: skip
+    consequences = planned.consequences(language)
+    lines += [f"{line};" for line in consequences[:-1]] + [f"{consequences[-1]}."]
     lines.append(_("This cannot be undone."))
     return Confirmation(title, lines, button)

@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from workflows.cli.output import COORDINATOR, fail, messages, plural_messages, reported_errors, success
+from workflows.cli.output import (
+    COORDINATOR,
+    coordinator_language,
+    fail,
+    messages,
+    plural_messages,
+    reported_errors,
+    success,
+)
 
 if TYPE_CHECKING:
     from review_model.erasure import PlannedErasure
@@ -112,17 +120,6 @@ def _show_erasure(planned: "PlannedErasure") -> None:
         roles = ", ".join(part.roles) or _("no role")
         typer.echo("  - " + _("{slug} (stage {stage}): {roles}").format(
             slug=part.slug, stage=stage_name(part.stage), roles=roles))  # fmt: skip
-    lines = [
-        _("their name and address are removed; what their organisation submitted, reviewed and replied stays, "
-          "attributed to the organisation"),
-        _("their {links} personal links are deleted; the {messages} messages to them lose address and text, and "
-          "those not yet sent are dropped").format(links=planned.links, messages=planned.messages),
-        _("in an open review's report they become “Reviewer N” of the party; published reports that named them "
-          "are rendered again"),
-        _("the rounds' history records that a person was erased, not whom"),
-    ]  # fmt: skip
-    if planned.withdrawn_from:
-        lines.insert(0, _("they are withdrawn from the running rounds {slugs}: no stage waits for them").format(
-            slugs=", ".join(planned.withdrawn_from)))  # fmt: skip
+    lines = planned.consequences(coordinator_language())
     for line in lines:
         typer.echo(f"  - {line}")
