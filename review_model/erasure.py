@@ -28,7 +28,7 @@ from datetime import datetime
 from email import message_from_bytes, policy
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_
+from sqlalchemy import String, and_, cast, delete, func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from config.translations import N_, translate
@@ -197,7 +197,7 @@ def erase_person(session: Session, planned: PlannedErasure, actor: str, now: dat
         session.exec(delete(table).where(col(table.participant_id) == person.id))
     for enrolment in session.exec(select(Enrolment).where(Enrolment.participant_id == person.id)).all():
         if enrolment.withdrawal_reason:
-            enrolment.withdrawal_reason = _without(enrolment.withdrawal_reason, names)
+            enrolment.withdrawal_reason = names.without(enrolment.withdrawal_reason)
     dropped, emptied = _empty_messages(session, person, names, planned.round_ids)
     rewritten = _rewrite_audit(session, names, planned.round_ids)
     person.name, person.email, person.expertise = "", f"erased-{person.id}@{ERASED_DOMAIN}", []
@@ -211,37 +211,64 @@ def erase_person(session: Session, planned: PlannedErasure, actor: str, now: dat
 
 def erase_round_people(session: Session, round_id: int, actor: str, now: datetime) -> int:
     """Erase the personal data of a round whose retention period has run out, in the caller's transaction
-    (which holds the round). Returns how many people were erased.
+    (which holds the round). Returns how many people were erased entirely.
 
     A person who takes part in no other round that keeps data (one not archived) is erased entirely. One who
     still takes part in another round keeps name and address, which that round needs, but loses everything
     of this round: its links, the messages it sent them, and what its history says of them. They are erased
-    entirely when their last round is archived."""
-    erased = 0
+    entirely when their last round is archived.
+
+    The whole round at once, in a few statements: erasing its people one by one took 244 s for 1,000 people
+    (benchmarks/erasure.py), each of them reading the round's history and outbox again, all under the store's
+    write lock."""
     people = session.exec(
-        select(Participant).join(Enrolment, col(Enrolment.participant_id) == Participant.id)
+        select(Participant.id, Participant.email, Participant.name)
+        .join(Enrolment, col(Enrolment.participant_id) == Participant.id)
         .where(Enrolment.round_id == round_id, col(Participant.erased_at).is_(None))
-        .order_by(col(Participant.id))
     ).all()  # fmt: skip
-    for person in people:
-        assert person.id is not None
-        elsewhere = session.exec(
-            select(Enrolment.id)
-            .join(Round, col(Round.id) == Enrolment.round_id)
-            .where(Enrolment.participant_id == person.id, Enrolment.round_id != round_id, Round.stage != Stage.archived)
-        ).first()
-        if elsewhere is None:
-            erase_person(session, plan_erasure(session, person.id), actor, now)
-            erased += 1
-            continue
-        names = _names_of(person)
-        enrolment_ids = [e for e in session.exec(
-            select(Enrolment.id).where(Enrolment.round_id == round_id, Enrolment.participant_id == person.id)
-        ).all() if e is not None]  # fmt: skip
-        session.exec(delete(AccessToken).where(col(AccessToken.enrolment_id).in_(enrolment_ids)))
-        _empty_messages(session, person, names, [round_id], only_round=round_id)
-        _rewrite_audit(session, names, [round_id], include_unrounded=False)
-    return erased
+    if not people:
+        return 0
+    names = _Names([text for _, email, name in people for text in (email, name.strip())])
+    kept = select(Enrolment.id).join(Round, col(Round.id) == Enrolment.round_id).where(
+        col(Enrolment.participant_id) == Participant.id, Enrolment.round_id != round_id, Round.stage != Stage.archived
+    )  # fmt: skip
+    in_round = select(Enrolment.participant_id).where(Enrolment.round_id == round_id)
+    only_here = select(Participant.id).where(
+        col(Participant.id).in_(in_round), col(Participant.erased_at).is_(None), ~kept.exists()
+    )
+    session.exec(delete(AccessToken).where(col(AccessToken.round_id) == round_id))
+    session.exec(delete(OutboxMessage).where(col(OutboxMessage.round_id) == round_id,
+                                             col(OutboxMessage.state) == OutboxState.queued))  # fmt: skip
+    # Every message of the round goes to a person of it, or to its coordinator with its figures.
+    address = literal("erased-") + cast(OutboxMessage.recipient_participant_id, String) + literal(f"@{ERASED_DOMAIN}")
+    in_scope = or_(
+        col(OutboxMessage.round_id) == round_id,
+        and_(col(OutboxMessage.round_id).is_(None), col(OutboxMessage.recipient_participant_id).in_(only_here)),
+    )
+    session.exec(update(OutboxMessage).where(in_scope, col(OutboxMessage.recipient_participant_id).is_not(None))
+                 .values(recipient_email=address, payload=b""))  # fmt: skip
+    session.exec(update(OutboxMessage).where(in_scope).values(payload=b""))
+    session.exec(update(OutboxMessage).where(in_scope, col(OutboxMessage.last_error).is_not(None))
+                 .values(last_error="(the recipient was erased)"))  # fmt: skip
+    for table in (ConflictDeclaration, ReviewPreference):
+        session.exec(delete(table).where(col(table.participant_id).in_(only_here)))
+    for enrolment in session.exec(
+        select(Enrolment).where(Enrolment.round_id == round_id, col(Enrolment.withdrawal_reason).is_not(None))
+    ).all():
+        enrolment.withdrawal_reason = names.without(enrolment.withdrawal_reason or "")
+    for event in session.exec(
+        select(AuditEvent).where(or_(col(AuditEvent.round_id) == round_id, col(AuditEvent.round_id).is_(None)))
+    ).all():
+        actor_now, details = names.without(event.actor), _scrubbed(event.details, names)
+        if actor_now != event.actor or details != event.details:
+            event.actor, event.details = actor_now, details
+    erased_address = literal("erased-") + cast(Participant.id, String) + literal(f"@{ERASED_DOMAIN}")
+    erased = session.exec(
+        update(Participant).where(col(Participant.id).in_(only_here))
+        .values(name="", email=erased_address, expertise=[], erased_at=now, updated_at=now)
+    ).rowcount  # fmt: skip
+    record_event(session, round_id, actor, "people of the round erased", people=int(erased or 0))
+    return int(erased or 0)
 
 
 def rounds_whose_report_named(session: Session, round_ids: Iterable[int], participant_id: int) -> list[int]:
@@ -278,25 +305,51 @@ def _to_person(person: Participant) -> Any:
     )
 
 
-def _names_of(person: Participant) -> tuple[str, ...]:
-    """What identifies the person in text: the address, and the name where it is long enough not to match
-    inside other words by chance."""
-    return tuple(text for text in (person.email, person.name.strip()) if len(text) >= 3)
+class _Names:
+    """What identifies the people being erased in text: their addresses, and their names where long enough not
+    to match inside other words by chance; found and replaced in one pass over a text however many there are
+    (a round's thousands), case aside."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self._by_start: dict[str, list[str]] = {}
+        for text in sorted({t.strip().lower() for t in texts if len(t.strip()) >= 3}, key=len, reverse=True):
+            self._by_start.setdefault(text[:3], []).append(text)
+
+    def _matches(self, text: str) -> list[tuple[int, int]]:
+        folded = text.lower()
+        if len(folded) != len(text):  # a letter whose lower case is longer: compare as written
+            folded = text
+        found, i = [], 0
+        while i <= len(folded) - 3:
+            match = next((n for n in self._by_start.get(folded[i : i + 3], ()) if folded.startswith(n, i)), None)
+            if match:
+                found.append((i, i + len(match)))
+                i += len(match)
+            else:
+                i += 1
+        return found
+
+    def found_in(self, text: str) -> bool:
+        """Whether `text` names any of the people."""
+        return bool(self._matches(text))
+
+    def without(self, text: str) -> str:
+        """`text` with each mention of the people replaced by ERASED."""
+        parts, last = [], 0
+        for start, end in self._matches(text):
+            parts += [text[last:start], ERASED]
+            last = end
+        return "".join(parts) + text[last:] if parts else text
 
 
-def _without(text: str, names: tuple[str, ...]) -> str:
-    for name in names:
-        start = text.casefold().find(name.casefold())
-        while start >= 0:
-            text = text[:start] + ERASED + text[start + len(name) :]
-            start = text.casefold().find(name.casefold(), start + len(ERASED))
-    return text
+def _names_of(person: Participant) -> _Names:
+    return _Names([person.email, person.name])
 
 
-def _scrubbed(value: Any, names: tuple[str, ...]) -> Any:
-    """A JSON value with every string that names the person rewritten."""
+def _scrubbed(value: Any, names: _Names) -> Any:
+    """A JSON value with every string that names the people rewritten."""
     if isinstance(value, str):
-        return _without(value, names)
+        return names.without(value)
     if isinstance(value, list):
         return [_scrubbed(item, names) for item in value]
     if isinstance(value, dict):
@@ -305,7 +358,7 @@ def _scrubbed(value: Any, names: tuple[str, ...]) -> Any:
 
 
 def _empty_messages(
-    session: Session, person: Participant, names: tuple[str, ...], round_ids: list[int], only_round: int | None = None
+    session: Session, person: Participant, names: _Names, round_ids: list[int], only_round: int | None = None
 ) -> tuple[int, int]:
     """Drop the unsent messages to the person and empty the others; returns (dropped, emptied)."""
     to_them = _to_person(person)
@@ -318,8 +371,8 @@ def _empty_messages(
     for message in session.exec(select(OutboxMessage).where(to_them)).all():
         message.recipient_email = f"erased-{person.id}@{ERASED_DOMAIN}"
         message.payload = b""
-        message.subject = _without(message.subject, names)
-        message.last_error = _without(message.last_error, names) if message.last_error else message.last_error
+        message.subject = names.without(message.subject)
+        message.last_error = names.without(message.last_error) if message.last_error else message.last_error
         emptied += 1
     if ERASED_FROM_OTHERS_MESSAGES and round_ids:
         for message in session.exec(
@@ -329,32 +382,29 @@ def _empty_messages(
         ).all():
             if message.payload and _names_in_message(message.payload, names):
                 message.payload = b""
-                message.subject = _without(message.subject, names)
+                message.subject = names.without(message.subject)
                 if message.state is OutboxState.queued:  # nothing left to send: the coordinator sees it failed
                     message.state, message.last_error = OutboxState.failed, "emptied: a person it named was erased"
                 emptied += 1
     return int(dropped or 0), emptied
 
 
-def _names_in_message(payload: bytes, names: tuple[str, ...]) -> bool:
+def _names_in_message(payload: bytes, names: _Names) -> bool:
     """Whether a stored message names the person anywhere, its encoded parts decoded."""
     parsed = message_from_bytes(payload, policy=policy.default)
     texts = [str(value) for value in parsed.values()]
     texts += [str(part.get_content()) for part in parsed.walk() if part.get_content_maintype() == "text"]
-    wanted = [name.casefold() for name in names]
-    return any(name in text.casefold() for text in texts for name in wanted)
+    return any(names.found_in(text) for text in texts)
 
 
-def _rewrite_audit(
-    session: Session, names: tuple[str, ...], round_ids: list[int], *, include_unrounded: bool = True
-) -> int:
+def _rewrite_audit(session: Session, names: _Names, round_ids: list[int], *, include_unrounded: bool = True) -> int:
     """Rewrite the audit entries of these rounds (and those of no round) that name the person."""
     where: Any = col(AuditEvent.round_id).in_(round_ids)
     if include_unrounded:
         where = or_(where, col(AuditEvent.round_id).is_(None))
     rewritten = 0
     for event in session.exec(select(AuditEvent).where(where)).all():
-        actor, details = _without(event.actor, names), _scrubbed(event.details, names)
+        actor, details = names.without(event.actor), _scrubbed(event.details, names)
         if actor != event.actor or details != event.details:
             event.actor, event.details = actor, details
             rewritten += 1
