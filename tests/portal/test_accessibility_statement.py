@@ -19,6 +19,8 @@ from review_model.vocabulary import StaffRole, Stage
 from tests.portal.conftest import ANNA, BEN, CARA, SECRET, PortalWorld, ReplyWorld, assign_reviewer
 from tests.support.staff import COORDINATOR, log_in, staff_member
 
+ONE_DATABASE = "the pages; the statement's storing and choice are tested on both databases"
+
 INSTALLATION = """\
 body: {de: Bundesamt für Beispiele, en: Federal Office of Examples}
 status: partial

@@ -18,6 +18,8 @@ from portal.request_limits import FAILURE_WINDOW, RequestLimits, counting_key
 from review_model import clock
 from tests.portal.conftest import ANNA, BEN, COMPLETE, SECRET, PortalWorld
 
+ONE_DATABASE = "counters in the portal's process; the store under them is read as by every page"
+
 LIMIT = Settings.model_fields["portal_lookup_failures"].default
 UNKNOWN = "/a/" + "x" * 43
 

@@ -29,6 +29,8 @@ from tests.portal.conftest import ANNA, BEN, COMPLETE, SECRET, PortalWorld
 from tests.support.answers import csrf_of
 from tests.support.browser import WIDTHS, axe_violations, check_widths, require_axe
 
+ONE_DATABASE = "the pages behind a link; the handover itself (review_model.handover) is tested on both databases"
+
 LENA = "lena@auenburg.example"
 LINK = re.compile(r"http://testserver(/a/[A-Za-z0-9_-]{43})")
 

@@ -36,6 +36,8 @@ from tests.support.round_world import SECRET
 from tests.support.staged_actions import withdraw_person
 from tests.support.stored_answers import stored_answers
 
+ONE_DATABASE = "the pages behind a link; what they read (review_model.personal_data) is tested on both databases"
+
 
 @pytest.fixture
 def anna(engine: Engine) -> AnnasRound:

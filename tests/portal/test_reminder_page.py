@@ -14,6 +14,8 @@ from review_model.vocabulary import TokenPurpose
 from tests.portal.conftest import ANNA, BEN, CARA, SECRET, PortalWorld
 from tests.support.answers import csrf_of
 
+ONE_DATABASE = "the pages behind a link; stopping and restarting reminders is tested on both databases"
+
 
 def stop_link(world: PortalWorld, email: str, expires_in: timedelta = timedelta(days=60)) -> str:
     """The person's link to stop reminders, as a reminder would carry it."""
