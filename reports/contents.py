@@ -7,7 +7,7 @@ thousand parties assembles in a second or two.
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -165,6 +165,10 @@ class Report:
     time_zone: str
     generated_at: datetime
     published_at: datetime | None
+    # Who adopted the results, on which day, with what changes noted (review_model.adoption); None before.
+    adopted_by: str | None
+    adopted_on: date | None
+    adoption_changes: str | None
     deadlines: dict[str, datetime]
     scales: dict[str, ScaleView]
     primary_scale: str
@@ -265,6 +269,9 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         coordinator=f"{round_.coordinator_name} <{round_.coordinator_email}>",
         time_zone=round_.time_zone,
         generated_at=clock.now(),
+        adopted_by=round_.adopted_by,
+        adopted_on=round_.adopted_on,
+        adoption_changes=round_.adoption_changes,
         published_at=published_at
         or (round_.stage_entered_at if round_.stage.value in ("published", "archived") else None),
         deadlines={

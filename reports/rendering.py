@@ -1,7 +1,7 @@
 """Rendering the report: HTML from templates/reports (autoescaped, self-contained), PDF from that HTML."""
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -12,7 +12,7 @@ from reports.contents import Report
 from reports.profiles import profile_cards
 from reports.rendering_numbers import number, signed
 from reports.scale_names import scale_name
-from review_model.moments import format_moment
+from review_model.moments import format_calendar_day, format_moment
 from review_model.vocabulary import ActionLevel, Stage, action_levels_in_a_sentence
 
 
@@ -59,8 +59,11 @@ def render_html(report: Report) -> str:
     def when(moment: datetime) -> str:
         return format_moment(moment, report.time_zone, language)
 
+    def day(value: date) -> str:
+        return format_calendar_day(value, language)
+
     template = report_environment(language).get_template("report.html")
-    return template.render(r=report, lang=language, when=when, profiles=profile_cards(report))
+    return template.render(r=report, lang=language, when=when, day=day, profiles=profile_cards(report))
 
 
 def render_pdf(html: str) -> bytes:

@@ -1,7 +1,7 @@
 """Moments as the people of a round read them: in the round's time zone, in their language, with the zone
 named. Emails, portal pages and reports all write dates this way."""
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -29,5 +29,9 @@ def _german_zone(local: datetime) -> str:
 @lru_cache(maxsize=1024)
 def format_day(moment: datetime, zone: str, language: str) -> str:
     """The day of a moment, in the reader's language and time zone."""
-    local = moment.astimezone(ZoneInfo(zone))
-    return format_date(local.date(), _DATE_PATTERNS.get(language, _DATE_PATTERNS["de"]), locale=language)
+    return format_calendar_day(moment.astimezone(ZoneInfo(zone)).date(), language)
+
+
+def format_calendar_day(day: date, language: str) -> str:
+    """A calendar day (an adoption's, say), as a reader of `language` expects it."""
+    return format_date(day, _DATE_PATTERNS.get(language, _DATE_PATTERNS["de"]), locale=language)

@@ -113,6 +113,12 @@ class HandoverRule(_Strict):
     keep_first_link: bool = False
 
 
+class AdoptionRule(_Strict):
+    """Whether publication waits until a body has adopted the results (review_model.adoption)."""
+
+    required: bool = False
+
+
 class AssignmentRules(_Strict):
     reviewers_per_submission: int = Field(default=3, ge=1, le=20)
     # Reviews per reviewer: more than 50 in one round is no review any longer.
@@ -148,6 +154,7 @@ class RoundFile(_Strict):
     late_submissions: LateSubmissions = Field(default_factory=LateSubmissions)
     assignment: AssignmentRules = Field(default_factory=AssignmentRules)
     handover: HandoverRule = Field(default_factory=HandoverRule)
+    adoption: AdoptionRule = Field(default_factory=AdoptionRule)
     previous_round: str | None = None
     # How long the people's data is kept after publication (ISO 8601, e.g. P2Y); see review_model.retention.
     retention: str | None = None

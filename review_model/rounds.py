@@ -215,6 +215,7 @@ def create_round_from_document(
         retention=spec.retention,
         accessibility=stored_statement(spec.accessibility),
         handover_keeps_first_link=spec.handover.keep_first_link,
+        adoption_required=spec.adoption.required,
         previous_round_id=previous_id,
         spec_digest=digest,
         created_at=now,

@@ -5,7 +5,7 @@ for a forced step (closing a stage early), which skips the deadline but never th
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,8 @@ class RoundSchedule(Protocol):
     time_zone: str
     stage_entered_at: datetime
     retention: str | None
+    adoption_required: bool
+    adopted_on: date | None
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,8 @@ def _guard_published(round_: RoundSchedule, progress: RoundProgress, now: dateti
         reasons.append(
             Reason(N_("publication is planned for {when}"), when=_minute(round_.publication_at, round_.time_zone))
         )
+    if round_.adoption_required and round_.adopted_on is None:  # not even the coordinator publishes before it
+        reasons.append(Reason(N_("publication waits for the adoption of the results (`spr round adopt`)")))
     return reasons
 
 

@@ -8,7 +8,7 @@ starts at once.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -30,6 +30,7 @@ from notifications.message_kinds import (
 )
 from notifications.outbox import drop_unsent, enqueue_messages, requeue_failed
 from review_model import clock
+from review_model.adoption import record_adoption
 from review_model.audit_trail import record_event
 from review_model.group_messages import GroupMessageText, group_of, refuse_unless_sendable
 from review_model.handover import Colleague, HandoverRefused, hand_over
@@ -333,6 +334,16 @@ class FormHandedOver:
     colleague_created: bool  # a new participant of the organisation
     first_link_kept: bool
     queued: int  # the colleague's invitation and the first person's confirmation
+
+
+def record_round_adoption(
+    context: StageContext, round_id: int, body: str, on: date, changes: str | None, actor: str
+) -> None:
+    """Record that `body` adopted the round's results on `on`, with the changes noted (review_model.adoption);
+    a round that waits for it may then be published. Raises AdoptionRefused (a Refused) with every reason."""
+    with session_scope(context.engine) as session:
+        round_ = lock_round(session, round_id)
+        record_adoption(session, round_, body, on, changes, actor, clock.now())
 
 
 def hand_over_form(

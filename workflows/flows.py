@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, overload
 from uuid import UUID
@@ -49,6 +49,7 @@ from workflows.coordinator_actions import (
     edit_recommendation,
     hand_over_form,
     message_group,
+    record_round_adoption,
     resend_link,
     retry_failed_messages,
     revoke_links,
@@ -360,6 +361,16 @@ def message_group_flow(
                              _revealed(subject_en), _revealed(body_en), actor, send_id=send_id)  # fmt: skip
     _rename_run(f"Round {round_slug} · message to {sent.recipients} people, {sent.queued} queued (by {actor})")
     return sent
+
+
+@flow(name="record-adoption", flow_run_name="Round {round_slug} · record the adoption", persist_result=False)
+def record_adoption_flow(
+    round_id: int, round_slug: str, body: str, on: date, changes: SecretStr | None, actor: str
+) -> None:
+    """Record the adoption of the round's results (the changes noted are free text, kept as a secret)."""
+    with _context() as context:
+        record_round_adoption(context, round_id, body, on, _revealed(changes), actor)
+    _rename_run(f"Round {round_slug} · adoption by {body} on {on.isoformat()} recorded (by {actor})")
 
 
 @flow(name="erase-person", flow_run_name="Erase a person", persist_result=False)

@@ -1,6 +1,6 @@
 """A review round, and who is enrolled in it with which roles."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Field, Relationship, SQLModel, UniqueConstraint
@@ -53,6 +53,15 @@ class Round(SQLModel, table=True):
     open_review: bool = False
     # When a respondent hands the form to a colleague, whether the first person's link keeps working.
     handover_keeps_first_link: bool = False
+
+    # Whether publication waits for a body (the plenary, a steering group) to adopt the results, and the
+    # adoption as the coordinator recorded it (review_model.adoption).
+    adoption_required: bool = False
+    adopted_by: str | None = Field(default=None, max_length=200)
+    adopted_on: date | None = None
+    adoption_changes: str | None = Field(default=None, max_length=4000)
+    adoption_recorded_at: datetime | None = timestamp_field()
+    adoption_recorded_by: str | None = Field(default=None, max_length=200)
 
     # How long personal data is kept after publication (ISO 8601, e.g. P2Y); None keeps it until erased by hand.
     retention: str | None = Field(default=None, max_length=32)

@@ -182,6 +182,14 @@ def test_a_yaml_file_is_refused_by_its_size_before_it_is_read(tmp_path):
         read_yaml_document(tmp_path)
 
 
+def test_a_round_may_ask_that_publication_wait_for_the_adoption(engine, tmp_path):
+    with Session(engine) as session:
+        assert not create(session, write_round(tmp_path, round_document())).round.adoption_required
+    with Session(engine) as session:
+        document = round_document(slug="mit-verabschiedung", adoption={"required": True})
+        assert create(session, write_round(tmp_path, document, "other.yaml")).round.adoption_required
+
+
 def test_the_retention_period_is_kept_as_written_in_capitals(engine, tmp_path):
     with Session(engine) as session:
         created = create(session, write_round(tmp_path, round_document(retention=" p2y")))

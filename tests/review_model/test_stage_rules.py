@@ -1,5 +1,5 @@
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,6 +32,8 @@ class FakeRound:
     time_zone: str = "Europe/Berlin"
     stage_entered_at: datetime = NOW
     retention: str | None = None
+    adoption_required: bool = False
+    adopted_on: date | None = None
 
 
 def test_stages_follow_each_other_in_the_documented_order():
@@ -187,3 +189,14 @@ def test_reminders_count_only_times_after_the_person_was_asked():
     assert reminder_due(*policy, 0, deadline - timedelta(days=2)) == 2
     assert reminder_due(*policy, 3, deadline - timedelta(hours=1)) is None
     assert reminder_due(*policy, 0, deadline) is None
+
+
+def test_a_round_that_asks_for_adoption_is_published_only_once_it_is_adopted_even_when_closed_early():
+    waiting = FakeRound(Stage.comment, adoption_required=True)
+    after = waiting.comment_deadline + timedelta(minutes=1)
+    adoption = "publication waits for the adoption of the results (`spr round adopt`)"
+    assert transition_blockers(waiting, Stage.published, RoundProgress(), after) == [adoption]
+    assert transition_blockers(waiting, Stage.published, RoundProgress(), after, forced=True) == [adoption]
+    assert due_transition(waiting, RoundProgress(), after) is None
+    adopted = replace(waiting, adopted_on=date(2027, 1, 20))
+    assert due_transition(adopted, RoundProgress(), after) is Stage.published

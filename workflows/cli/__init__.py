@@ -34,6 +34,7 @@ app.add_typer(db.app, name="db")
 for command in (coordination.launch, coordination.advance, coordination.remind, coordination.extend):
     rounds.app.command(command.__name__)(command)
 rounds.app.command("close-stage")(coordination.close_stage)
+rounds.app.command("adopt")(coordination.adopt)
 rounds.app.command("message")(messaging.message)
 app.add_typer(rounds.app, name="round")
 app.command("status")(coordination.status)

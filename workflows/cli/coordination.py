@@ -416,6 +416,39 @@ def extend(
         typer.echo(next_step(slug, followed.stage or "submission"))
 
 
+def adopt(
+    round_ref: RoundArgument,
+    by: Annotated[str, typer.Option("--by", help="The body that adopted the results, e.g. the plenary.")],
+    on: Annotated[str, typer.Option("--on", help="The day it adopted them (2027-05-03).")],
+    changes: Annotated[
+        str | None, typer.Option("--changes", help="The changes it made or noted, as the report should say them.")
+    ] = None,
+) -> None:
+    """Record that a body adopted the round's findings and recommendations, and on which day: the report's front
+    page says so, and a round whose file asks for adoption (`adoption: {required: true}`) is published only
+    after it. Recording it again replaces the record; the round's history keeps both."""
+    with reported_errors():
+        round_id, slug = _round(round_ref)
+        from datetime import date
+
+        from workflows.cli.prefect_runs import advance_after, on_prefect
+        from workflows.flows import about_round, kept_private, record_adoption_flow
+
+        _ = messages()
+        try:
+            day = date.fromisoformat(on)
+        except ValueError:
+            fail(_("--on {value} is not a date (2027-05-03)").format(value=repr(on)))
+        with on_prefect() as api:
+            with about_round(slug):
+                record_adoption_flow(round_id, slug, by, day, kept_private(changes), COORDINATOR)
+            success(_("Adoption of {slug} by {body} on {day} recorded.").format(slug=slug, body=by.strip(),
+                                                                               day=day.isoformat()))  # fmt: skip
+            followed = advance_after(api, round_id, slug, "recording the adoption")
+            typer.echo(followed.line)
+        typer.echo(next_step(slug, followed.stage or "comment"))
+
+
 def status(round_ref: RoundArgument) -> None:
     """Where a round stands: invited, opened, drafts, submitted, bounced, reminders, days left, email; from the
     review stage on also reviews, recommendations and replies, and once published, where the report is. Who
