@@ -5,13 +5,13 @@ what was done in the staff member's language."""
 
 import contextvars
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import TypeVar
 
 from config.translations import gettext_for, ngettext_for
 from portal.console.actions import ActionDone
-from review_model.moments import format_moment
+from review_model.moments import format_calendar_day, format_moment
 from review_model.people_filter import PeopleFilter
 from workflows.coordinator_actions import ActionRefused
 from workflows.erasure import PersonErased
@@ -27,6 +27,7 @@ from workflows.flows import (
     kept_private,
     launch_round_flow,
     message_group_flow,
+    record_adoption_flow,
     remind_flow,
     resend_link_flow,
     retry_failed_messages_flow,
@@ -152,6 +153,18 @@ class FlowActions:
             resent.links,
         )
         return ActionDone(said.format(stage=resent.stage.label(language), n=resent.links), followed)
+
+    def record_adoption(
+        self, round_id: int, slug: str, body: str, on: date, changes: str | None, actor: str, language: str
+    ) -> ActionDone:
+        # As `spr round adopt`: the flow records it, the next advance publishes a round that waited for it.
+        recording = partial(record_adoption_flow, round_id, slug, body, on, kept_private(changes), actor)
+        _recorded, followed = self._run(slug, recording, "recording the adoption", round_id, language)
+        _ = gettext_for(language, "workflows")
+        said = _("The adoption by {body} on {day} is recorded.").format(
+            body=body.strip(), day=format_calendar_day(on, language)
+        )
+        return ActionDone(said, followed)
 
     def erase_person(self, participant_id: int, actor: str, language: str) -> ActionDone:
         # As `spr people erase` once asked: one flow run over every round of the person; nothing is sent, so

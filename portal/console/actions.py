@@ -7,7 +7,7 @@ A method returns what the operation did and what was started after it, or raises
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from review_model.people_filter import PeopleFilter
@@ -58,6 +58,12 @@ class ConsoleActions(Protocol):
         self, round_id: int, slug: str, participant_id: int, reason: str, actor: str, language: str
     ) -> ActionDone:
         """Make a person's personal links in the round open nothing from now on."""
+        ...
+
+    def record_adoption(
+        self, round_id: int, slug: str, body: str, on: date, changes: str | None, actor: str, language: str
+    ) -> ActionDone:
+        """Record that `body` adopted the round's results on `on`; a round that waits for it may be published."""
         ...
 
     def erase_person(self, participant_id: int, actor: str, language: str) -> ActionDone:

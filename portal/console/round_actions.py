@@ -22,7 +22,8 @@ from portal.console.access import Staff, check_form, current_staff, round_run, r
 from portal.console.actions import ActionDone, ConsoleActions
 from portal.console.pages import console_page, done_and_go
 from review_model import clock
-from review_model.moments import format_moment
+from review_model.adoption import ADOPTION_STAGES
+from review_model.moments import format_calendar_day, format_moment
 from review_model.refusals import Refused
 from review_model.reminder_opt_out import stopped_in_round
 from review_model.retention import retention_statement
@@ -118,6 +119,7 @@ def add_round_action_routes(app: FastAPI, portal: "Portal") -> None:
         ("remind", _explain_remind, _remind),
         ("close-stage", _explain_close, _close),
         ("extend", _explain_extend, _extend),
+        ("adopt", _explain_adopt, _adopt),
     ):
         add_action_route(app, portal, action, partial_explain(portal, explain), operation)
 
@@ -272,3 +274,30 @@ def _extend(actions: ConsoleActions, round_: Round, staff: Staff, values: FormVa
     if until <= clock.now():
         raise Refused([_("The new deadline must be in the future.")])
     return actions.extend_deadline(round_.id, round_.slug, until, staff.actor, staff.language)
+
+
+def _explain_adopt(portal: "Portal", round_: Round, language: str) -> Confirmation:
+    _ = gettext_for(language, "portal")
+    title, button = _("Record the adoption"), _("Record it")
+    if round_.stage not in ADOPTION_STAGES:
+        refusals = [_("The adoption is recorded after the drafting and before publication.")]
+        return Confirmation(title, [], button, refusals=refusals)
+    lines = [_("Record which body adopted the findings and recommendations, on which day, and the changes it noted: "
+               "the report's front page says so.")]  # fmt: skip
+    if round_.adopted_by and round_.adopted_on:
+        lines.append(_("Recorded so far: {body}, {day}. Recording it again replaces that; the history keeps both.")
+                     .format(body=round_.adopted_by, day=format_calendar_day(round_.adopted_on, language)))  # fmt: skip
+    if round_.adoption_required:
+        lines.append(_("This round is published only once its adoption is recorded."))
+    return Confirmation(title, lines, button, ["adoption"])
+
+
+def _adopt(actions: ConsoleActions, round_: Round, staff: Staff, values: FormValues) -> ActionDone:
+    assert round_.id is not None
+    _ = gettext_for(staff.language, "portal")
+    try:
+        day = datetime.strptime(first_value(values, "adopted_on"), "%Y-%m-%d").date()
+    except ValueError:
+        raise Refused([_("Give the day of the adoption as a date.")]) from None
+    body, changes = first_value(values, "adopted_by"), first_value(values, "changes") or None
+    return actions.record_adoption(round_.id, round_.slug, body, day, changes, staff.actor, staff.language)

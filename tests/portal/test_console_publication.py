@@ -222,3 +222,31 @@ def test_the_page_offers_the_raw_data_in_each_language_to_whoever_sees_the_round
     with console_client(engine, actions=actions, public_base_url=SITE) as client:
         stranger = client.get(f"{ROUND}/raw-data.xlsx?lang=de", follow_redirects=False)
     assert stranger.status_code in (302, 303) and "/console/login" in stranger.headers["location"]
+
+
+def test_the_adoption_is_recorded_from_the_publication_page_and_asked_for_first(
+    engine: Engine, actions: RecordedActions
+):
+    from datetime import date
+
+    staged = round_in_stage(engine, Stage.comment)
+    with Session(engine) as session:
+        session.get(Round, staged.round_id).adoption_required = True
+        session.commit()
+    round_staff(engine, staged.slug)
+    with console_client(engine, actions=actions, logged_in_as=COORDINATOR, public_base_url=SITE) as client:
+        main = main_of(client.get(PAGE).text)
+        assert "Publication waits until the adoption of the results is recorded." in main
+        assert f'href="{ROUND}/adopt"' in main
+        asking = client.get(f"{ROUND}/adopt").text
+        assert 'name="adopted_by"' in asking and 'type="date"' in asking and 'name="changes"' in asking
+        assert "This round is published only once its adoption is recorded." in asking
+        assert actions.calls == []  # asking changes nothing
+        refused = console_post(client, f"{ROUND}/adopt", adopted_by="Plenum", adopted_on="gestern")
+        assert refused.status_code == 303 and actions.calls == []
+        assert "Give the day of the adoption as a date." in client.get(refused.headers["location"]).text
+        done = console_post(client, f"{ROUND}/adopt", adopted_by="Plenum", adopted_on="2027-01-20",
+                            changes="Empfehlung 2 umformuliert.")  # fmt: skip
+        assert done.status_code == 303
+    recorded = (staged.round_id, staged.slug, "Plenum", date(2027, 1, 20), "Empfehlung 2 umformuliert.")
+    assert actions.calls == [("record_adoption", (*recorded, f"{COORDINATOR} (console)", "en"), {})]

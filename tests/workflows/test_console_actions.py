@@ -122,3 +122,19 @@ def test_an_administrator_erases_a_person_from_the_console_as_the_command_does(w
     with get_client(sync_client=True) as prefect:
         names = [run.name for run in prefect.read_flow_runs()]
     assert f"Participant {dora} erased in 1 round(s) (by admin@peer-review.example (console))" in names
+
+
+def test_a_coordinator_records_the_adoption_from_the_console_as_the_command_does(world: RoundWorld):
+    from datetime import date
+
+    from tests.support.staged_rounds import bring_round_to
+
+    bring_round_to(world.engine, world.round_id, Stage.drafting)
+    with flow_console(world, logged_in_as=COORDINATOR) as client:
+        done = console_post(client, f"{ROUND}/adopt", adopted_by="Plenum", adopted_on="2026-11-20")
+        assert done.status_code == 303
+        assert "The adoption by Plenum on Friday 20 November 2026 is recorded." in client.get(ROUND).text
+    with Session(world.engine) as session:
+        round_ = session.exec(select(Round)).one()
+        assert (round_.adopted_by, round_.adopted_on, round_.adoption_recorded_by) == (
+            "Plenum", date(2026, 11, 20), f"{COORDINATOR} (console)")  # fmt: skip
