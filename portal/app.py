@@ -178,6 +178,15 @@ def create_app(
     return app
 
 
+async def _posted(request: Request) -> tuple[dict[str, list[str]], str | None]:
+    """A participant's POST: its text fields, and the language they chose (kept for the failure pages)."""
+    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+    language = _language(next(iter(values.get("lang") or []), None))
+    request.state.language = language
+    return values, language
+
+
 def _add_form_routes(app: FastAPI, portal: Portal, path: str, purpose: TokenPurpose) -> None:
     @app.get(path, name=f"{purpose.value}_form")
     def form_page(request: Request, token: str, lang: str | None = None, done: str | None = None) -> Response:
@@ -185,10 +194,7 @@ def _add_form_routes(app: FastAPI, portal: Portal, path: str, purpose: TokenPurp
 
     @app.post(path, name=f"{purpose.value}_post")
     async def form_post(request: Request, token: str) -> Response:
-        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
-        values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-        language = _language(next(iter(values.get("lang") or []), None))
-        request.state.language = language  # for the failure pages
+        values, language = await _posted(request)
         return await run_in_threadpool(
             handle_form_post, portal, FormRequest(purpose, token, language, None), values, request.headers
         )
@@ -201,10 +207,7 @@ def _add_handover_routes(app: FastAPI, portal: Portal) -> None:
 
     @app.post("/a/{token}/hand-over", name="handover_post")
     async def handover_post(request: Request, token: str) -> Response:
-        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
-        values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-        language = _language(next(iter(values.get("lang") or []), None))
-        request.state.language = language  # for the failure pages
+        values, language = await _posted(request)
         return await run_in_threadpool(
             handle_handover_post, portal, HandoverRequest(token, language), values, request.headers
         )
@@ -217,10 +220,7 @@ def _add_reply_routes(app: FastAPI, portal: Portal) -> None:
 
     @app.post("/c/{token}", name="reply_post")
     async def reply_post(request: Request, token: str) -> Response:
-        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
-        values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-        language = _language(next(iter(values.get("lang") or []), None))
-        request.state.language = language  # for the failure pages
+        values, language = await _posted(request)
         return await run_in_threadpool(
             handle_reply_post, portal, ReplyRequest(token, language), values, request.headers
         )
@@ -251,10 +251,7 @@ def _add_reminder_routes(app: FastAPI, portal: Portal) -> None:
 
     @app.post("/reminders/{token}", name="reminders_post")
     async def reminders_post(request: Request, token: str) -> Response:
-        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
-        values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-        language = _language(next(iter(values.get("lang") or []), None))
-        request.state.language = language  # for the failure pages
+        values, language = await _posted(request)
         return await run_in_threadpool(
             handle_reminders_post, portal, RemindersRequest(token, language), values, request.headers
         )
