@@ -256,12 +256,7 @@ def erase_round_people(session: Session, round_id: int, actor: str, now: datetim
         select(Enrolment).where(Enrolment.round_id == round_id, col(Enrolment.withdrawal_reason).is_not(None))
     ).all():
         enrolment.withdrawal_reason = names.without(enrolment.withdrawal_reason or "")
-    for event in session.exec(
-        select(AuditEvent).where(or_(col(AuditEvent.round_id) == round_id, col(AuditEvent.round_id).is_(None)))
-    ).all():
-        actor_now, details = names.without(event.actor), _scrubbed(event.details, names)
-        if actor_now != event.actor or details != event.details:
-            event.actor, event.details = actor_now, details
+    _rewrite_audit(session, names, [round_id])
     erased_address = literal("erased-") + cast(Participant.id, String) + literal(f"@{ERASED_DOMAIN}")
     erased = session.exec(
         update(Participant).where(col(Participant.id).in_(only_here))
@@ -357,13 +352,9 @@ def _scrubbed(value: Any, names: _Names) -> Any:
     return value
 
 
-def _empty_messages(
-    session: Session, person: Participant, names: _Names, round_ids: list[int], only_round: int | None = None
-) -> tuple[int, int]:
+def _empty_messages(session: Session, person: Participant, names: _Names, round_ids: list[int]) -> tuple[int, int]:
     """Drop the unsent messages to the person and empty the others; returns (dropped, emptied)."""
     to_them = _to_person(person)
-    if only_round is not None:
-        to_them = and_(to_them, col(OutboxMessage.round_id) == only_round)
     dropped = session.exec(
         delete(OutboxMessage).where(to_them, col(OutboxMessage.state) == OutboxState.queued)
     ).rowcount
@@ -397,11 +388,9 @@ def _names_in_message(payload: bytes, names: _Names) -> bool:
     return any(names.found_in(text) for text in texts)
 
 
-def _rewrite_audit(session: Session, names: _Names, round_ids: list[int], *, include_unrounded: bool = True) -> int:
-    """Rewrite the audit entries of these rounds (and those of no round) that name the person."""
-    where: Any = col(AuditEvent.round_id).in_(round_ids)
-    if include_unrounded:
-        where = or_(where, col(AuditEvent.round_id).is_(None))
+def _rewrite_audit(session: Session, names: _Names, round_ids: list[int]) -> int:
+    """Rewrite the audit entries of these rounds (and those of no round) that name the people."""
+    where = or_(col(AuditEvent.round_id).in_(round_ids), col(AuditEvent.round_id).is_(None))
     rewritten = 0
     for event in session.exec(select(AuditEvent).where(where)).all():
         actor, details = names.without(event.actor), _scrubbed(event.details, names)
