@@ -20,10 +20,8 @@ import json
 import statistics
 import time
 
-from console_views import make_it_a_review_round
-from consolidation import fill_store
+from console_views import review_round_store
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 from sqlmodel import Session
 from throwaway_store import throwaway_store
 
@@ -32,7 +30,6 @@ from portal.app import create_app
 from review_model import clock
 from review_model.rounds import get_round
 from review_model.staff import add_staff, set_password_with_link
-from review_model.store import make_engine
 from review_model.vocabulary import StaffRole
 
 GOAL_MS = 300
@@ -42,14 +39,7 @@ COORDINATOR, PASSWORD = "koordination@land.example", "a benchmark password 2027"
 
 def measure_pages(url: str, participants: int, runs: int, postgres: bool) -> dict[str, dict[str, float]]:
     """Fill a store at `url`, log in as its coordinator, and time each page; medians and p95 in ms."""
-    started = time.perf_counter()
-    round_id = fill_store(url, participants)
-    engine = make_engine(url)
-    make_it_a_review_round(engine, round_id)
-    if postgres:
-        with engine.connect() as connection:
-            connection.execute(text("ANALYZE"))
-            connection.commit()
+    engine, round_id = review_round_store(url, participants, postgres)
     with Session(engine) as session:
         round_ = get_round(session, round_id)
         slug = round_.slug
@@ -57,8 +47,7 @@ def measure_pages(url: str, participants: int, runs: int, postgres: bool) -> dic
                             now=clock.now())  # fmt: skip
         set_password_with_link(session, link.token, PASSWORD, PASSWORD, clock.now())
         session.commit()
-    print(f"filled a round of {participants:,} participants in {time.perf_counter() - started:.0f} s "
-          f"({'PostgreSQL' if postgres else 'SQLite'}); {runs} requests each:")  # fmt: skip
+    print(f"{runs} requests each:")
     settings = Settings(secret_key=SECRET, public_base_url="http://testserver", database_url="sqlite://")
     pages = {
         "dashboard": f"/console/rounds/{slug}",

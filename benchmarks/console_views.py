@@ -160,6 +160,22 @@ def make_it_a_review_round(engine: Engine, round_id: int) -> None:
         )  # fmt: skip
 
 
+def review_round_store(url: str, participants: int, postgres: bool) -> tuple[Engine, int]:
+    """The store at `url` filled with the round halfway through review (set-up, not timed), its statistics
+    gathered on PostgreSQL; its engine and the round's id. Says how long filling took."""
+    started = time.perf_counter()
+    round_id = fill_store(url, participants)
+    engine = make_engine(url)
+    make_it_a_review_round(engine, round_id)
+    if postgres:
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
+    print(f"filled a round of {participants:,} participants in {time.perf_counter() - started:.0f} s "
+          f"({'PostgreSQL' if postgres else 'SQLite'})", flush=True)  # fmt: skip
+    return engine, round_id
+
+
 def timed(engine: Engine, runs: int, read: Callable[[Any], object]) -> dict[str, float]:
     """Median and 95th percentile in milliseconds of `read(session)`, each run in a fresh reading session,
     after one run untimed (the statement caches warm, as in a running console)."""
@@ -224,16 +240,8 @@ def main() -> None:
 
     postgres = args.database_url is not None
     with throwaway_store(args.database_url, prefix="spr_bench_console") as url:
-        started = time.perf_counter()
-        round_id = fill_store(url, args.participants)
-        engine = make_engine(url)
-        make_it_a_review_round(engine, round_id)
-        if postgres:
-            with engine.connect() as connection:
-                connection.execute(text("ANALYZE"))
-                connection.commit()
-        print(f"filled a round of {args.participants:,} participants in {time.perf_counter() - started:.0f} s "
-              f"({'PostgreSQL' if postgres else 'SQLite'}); {args.runs} runs each:")  # fmt: skip
+        engine, round_id = review_round_store(url, args.participants, postgres)
+        print(f"{args.runs} runs each:")
         figures = measure(engine, round_id, args.runs)
         engine.dispose()
     slowest = max(figure["median_ms"] for figure in figures.values())

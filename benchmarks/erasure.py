@@ -19,15 +19,13 @@ import statistics
 import time
 from datetime import timedelta
 
-from console_views import make_it_a_review_round
-from consolidation import fill_store
-from sqlalchemy import text, update
+from console_views import review_round_store
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 from throwaway_store import throwaway_store
 
 from config.settings import Settings
 from review_model import clock
-from review_model.store import make_engine
 from review_model.tables import Enrolment, Round
 from review_model.vocabulary import Stage
 from workflows.erasure import erase_person_everywhere
@@ -39,16 +37,7 @@ SECRET = "a-benchmark-secret-that-is-long-enough-0123456789"
 
 def measure(url: str, participants: int, people: int, postgres: bool) -> dict[str, float]:
     """Fill a store at `url`, erase `people` people one by one, then archive the round; times in ms."""
-    started = time.perf_counter()
-    round_id = fill_store(url, participants)
-    engine = make_engine(url)
-    make_it_a_review_round(engine, round_id)
-    if postgres:
-        with engine.connect() as connection:
-            connection.execute(text("ANALYZE"))
-            connection.commit()
-    print(f"filled a round of {participants:,} participants in {time.perf_counter() - started:.0f} s "
-          f"({'PostgreSQL' if postgres else 'SQLite'})", flush=True)  # fmt: skip
+    engine, round_id = review_round_store(url, participants, postgres)
     context = StageContext.from_settings(Settings(secret_key=SECRET, database_url=url), engine)
     with Session(engine) as session:
         chosen = session.exec(
