@@ -39,6 +39,7 @@ from review_model.questionnaire import Questionnaire
 from review_model.refusals import Reason, Refused, reasons_in
 from review_model.round_assignment import AssignmentRefused, confirm_assignment, swap_reviewer
 from review_model.round_lock import lock_round
+from review_model.round_people import person_in_round
 from review_model.rounds import get_round, round_progress
 from review_model.stage_links import links_to_resend
 from review_model.stage_rules import CLOSES_EARLY, next_stage, publication_waits_until, transition_blockers
@@ -356,9 +357,8 @@ def hand_over_form(
     now = clock.now()
     with session_scope(context.engine) as session:
         round_ = lock_round(session, round_id)
-        enrolment = session.exec(
-            select(Enrolment).where(Enrolment.round_id == round_id, Enrolment.participant_id == participant_id)
-        ).first()
+        found = person_in_round(session, round_id, participant_id)
+        enrolment = found[0] if found is not None else None
         if enrolment is None or enrolment.id is None:
             raise HandoverRefused([Reason("{who} takes no part in {slug}", who=Reason("participant {id}",
                                                                                       id=participant_id),
