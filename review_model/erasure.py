@@ -200,7 +200,7 @@ def erase_person(session: Session, planned: PlannedErasure, actor: str, now: dat
             enrolment.withdrawal_reason = names.without(enrolment.withdrawal_reason)
     dropped, emptied = _empty_messages(session, person, names, planned.round_ids)
     rewritten = _rewrite_audit(session, names, planned.round_ids)
-    person.name, person.email, person.expertise = "", f"erased-{person.id}@{ERASED_DOMAIN}", []
+    person.name, person.email, person.expertise = "", erased_address(person.id), []
     person.erased_at = person.updated_at = now
     for round_id in planned.round_ids:
         record_event(session, round_id, actor, "person erased")
@@ -240,7 +240,7 @@ def erase_round_people(session: Session, round_id: int, actor: str, now: datetim
     session.exec(delete(OutboxMessage).where(col(OutboxMessage.round_id) == round_id,
                                              col(OutboxMessage.state) == OutboxState.queued))  # fmt: skip
     # Every message of the round goes to a person of it, or to its coordinator with its figures.
-    address = literal("erased-") + cast(OutboxMessage.recipient_participant_id, String) + literal(f"@{ERASED_DOMAIN}")
+    address = _erased_address_of(OutboxMessage.recipient_participant_id)
     in_scope = or_(
         col(OutboxMessage.round_id) == round_id,
         and_(col(OutboxMessage.round_id).is_(None), col(OutboxMessage.recipient_participant_id).in_(only_here)),
@@ -257,10 +257,10 @@ def erase_round_people(session: Session, round_id: int, actor: str, now: datetim
     ).all():
         enrolment.withdrawal_reason = names.without(enrolment.withdrawal_reason or "")
     _rewrite_audit(session, names, [round_id])
-    erased_address = literal("erased-") + cast(Participant.id, String) + literal(f"@{ERASED_DOMAIN}")
+    new_address = _erased_address_of(Participant.id)
     erased = session.exec(
         update(Participant).where(col(Participant.id).in_(only_here))
-        .values(name="", email=erased_address, expertise=[], erased_at=now, updated_at=now)
+        .values(name="", email=new_address, expertise=[], erased_at=now, updated_at=now)
     ).rowcount  # fmt: skip
     record_event(session, round_id, actor, "people of the round erased", people=int(erased or 0))
     return int(erased or 0)
@@ -298,6 +298,16 @@ def _to_person(person: Participant) -> Any:
     return or_(
         col(OutboxMessage.recipient_participant_id) == person.id, col(OutboxMessage.recipient_email) == person.email
     )
+
+
+def erased_address(participant_id: int | None) -> str:
+    """The address that stands for an erased person: unique, as the column must be, and reaching nobody."""
+    return f"erased-{participant_id}@{ERASED_DOMAIN}"
+
+
+def _erased_address_of(participant_id: Any) -> Any:
+    """erased_address as an SQL expression over a column of participant ids, for an UPDATE of many rows."""
+    return literal("erased-") + cast(participant_id, String) + literal(f"@{ERASED_DOMAIN}")
 
 
 class _Names:
@@ -360,7 +370,7 @@ def _empty_messages(session: Session, person: Participant, names: _Names, round_
     ).rowcount
     emptied = 0
     for message in session.exec(select(OutboxMessage).where(to_them)).all():
-        message.recipient_email = f"erased-{person.id}@{ERASED_DOMAIN}"
+        message.recipient_email = erased_address(person.id)
         message.payload = b""
         message.subject = names.without(message.subject)
         message.last_error = names.without(message.last_error) if message.last_error else message.last_error
