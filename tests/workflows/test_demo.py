@@ -6,7 +6,7 @@ import subprocess
 from urllib.parse import urlsplit
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from config.settings import Settings
 from portal.app import create_app
@@ -20,66 +20,75 @@ from workflows.demo.run import DemoSummary, count_outcomes
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[DemoSummary, subprocess.CompletedProcess[str]]:
+def demo(tmp_path_factory) -> tuple[dict[str, DemoSummary], subprocess.CompletedProcess[str]]:
     """`spr demo` as a coordinator runs it: a process of its own, on Prefect's temporary local API, with
-    none of the shell's SPR_ or PREFECT_ settings; what it came to is read back from its store."""
+    none of the shell's SPR_ or PREFECT_ settings; what each round came to is read back from its store."""
     here = tmp_path_factory.mktemp("demo")
     env = {key: value for key, value in environment().items() if not key.startswith(("SPR_", "PREFECT_"))}
     result = spr("demo", "--participants", "12", "--seed", "7", "--folder", str(here / "demo"),
                  cwd=here, env=env, timeout=900)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    summary = DemoSummary(here / "demo", report_files=sorted((here / "demo" / "report").iterdir()))
-    invited = re.search(r"Invited (\d+);", result.stdout)
-    assert invited is not None, result.stdout
-    summary.invited = int(invited.group(1))
-    engine = make_engine(f"sqlite:///{summary.folder / 'spr-demo.db'}")
-    with reading_session(engine) as session:
-        round_id = session.exec(select(Round.id).where(Round.slug == "beispielrunde")).one()
-    count_outcomes(engine, round_id, summary)
+    invited = [int(n) for n in re.findall(r"Invited (\d+);", result.stdout)]
+    assert len(invited) == 2, result.stdout
+    engine = make_engine(f"sqlite:///{here / 'demo' / 'spr-demo.db'}")
+    summaries = {}
+    for slug, n in zip(("beispielrunde", "folgerunde"), invited, strict=True):
+        folder = here / "demo" / "report" / slug
+        summary = DemoSummary(here / "demo", slug=slug, report_files=sorted(folder.iterdir()), invited=n)
+        with reading_session(engine) as session:
+            round_id = session.exec(select(Round.id).where(Round.slug == slug)).one()
+        count_outcomes(engine, round_id, summary)
+        summaries[slug] = summary
     engine.dispose()
-    return summary, result
+    return summaries, result
 
 
 def test_the_demo_prints_its_story_and_no_error_or_traceback(demo):
     """An empty PREFECT_API_URL once made Prefect's events client fail on every event of the demo (130 ERROR
     lines and 51 tracebacks); Prefect's own log goes to a file in the demo's folder."""
-    summary, result = demo
+    summaries, result = demo
+    summary = summaries["beispielrunde"]
     assert result.stderr == ""
     assert "ERROR" not in result.stdout and "Traceback" not in result.stdout
-    assert "⑨ Publication: comment → published" in result.stdout
+    assert result.stdout.count("⑨ Publication: comment → published") == 2
     log = summary.folder / "prefect.log"
     assert f"Prefect's log {log}" in result.stdout
     assert "ERROR" not in log.read_text(encoding="utf-8")
 
 
-def test_the_demo_runs_the_example_round_to_publication(demo):
-    summary, result = demo
+def test_the_demo_runs_two_rounds_to_publication(demo):
+    summaries, result = demo
     said = result.stdout
     for step in "①②③④⑤⑥⑦⑧⑨":
-        assert step in said
+        assert said.count(step) == 2
     assert "taken automatically" in said  # the coordinator's steps are said to be automatic
-    assert summary.invited >= 8 and summary.submissions >= 6 and summary.reviews >= summary.submissions
-    assert summary.emails["invitation"] == summary.invited and summary.emails["report_published"] == 12
-    assert summary.recommendations_approved > 0 and summary.replies > 0
-    names = {path.name for path in summary.report_files}
-    assert {"report-de.html", "report-en.html", "scores-de.csv", "scores-en.json"} <= names
+    assert "Round 2 follows up the round before" in said
+    for summary in summaries.values():
+        assert summary.invited >= 8 and summary.submissions >= 6 and summary.reviews >= summary.submissions
+        assert summary.emails["invitation"] == summary.invited and summary.emails["report_published"] == 12
+        assert summary.recommendations_approved > 0 and summary.replies > 0
+        names = {path.name for path in summary.report_files}
+        assert {"report-de.html", "report-en.html", "scores-de.csv", "scores-en.json"} <= names
+    summary = summaries["beispielrunde"]
 
     # The recommendations come from the answers: they are the rules' drafts from this round's findings.
     engine = make_engine(f"sqlite:///{summary.folder / 'spr-demo.db'}")
     with reading_session(engine) as session:
         published = session.exec(
-            select(Recommendation).where(Recommendation.status == RecommendationStatus.published)
+            select(Recommendation)
+            .join(Round, col(Round.id) == Recommendation.round_id)
+            .where(Recommendation.status == RecommendationStatus.published, Round.slug == "beispielrunde")
         ).all()
     engine.dispose()
-    html = (summary.folder / "report" / "report-de.html").read_text(encoding="utf-8")
+    html = (summary.folder / "report" / "beispielrunde" / "report-de.html").read_text(encoding="utf-8")
     assert len(published) == summary.recommendations_approved
     assert all(r.text_de in html and r.evidence["count"] >= 1 for r in published)
-    scores = json.loads((summary.folder / "report" / "scores-en.json").read_text(encoding="utf-8"))
+    scores = json.loads((summary.folder / "report" / "beispielrunde" / "scores-en.json").read_text(encoding="utf-8"))
     assert {row["organisation"] for row in scores["items"]} and scores["round"] == "beispielrunde"
 
 
 def test_the_published_report_in_a_real_browser(demo, chromium):
-    summary, _ = demo
+    summary = demo[0]["beispielrunde"]
     database_url = f"sqlite:///{summary.folder / 'spr-demo.db'}"
     engine = make_engine(database_url)
     settings = Settings(database_url=database_url)  # the demo's secret key, kept beside its store
@@ -105,7 +114,7 @@ def test_the_published_report_in_a_real_browser(demo, chromium):
 
 def test_the_published_report_passes_axe_and_fits_a_phone(demo, chromium):
     script = require_axe()
-    summary, _ = demo
+    summary = demo[0]["beispielrunde"]
     database_url = f"sqlite:///{summary.folder / 'spr-demo.db'}"
     engine = make_engine(database_url)
     settings = Settings(database_url=database_url)  # the demo's secret key, kept beside its store

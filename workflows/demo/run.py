@@ -1,4 +1,5 @@
-"""A whole round in a minute or two: the example round, answered by simulated participants over HTTP.
+"""Two rounds in a minute or two: the example round and the round that follows it up a year later, answered by
+simulated participants over HTTP.
 
 Everything is real except the people and the calendar: a fresh SQLite store, the development SMTP server
 and the portal on loopback, the Prefect flows on Prefect's temporary local API. Participants act only on
@@ -51,7 +52,9 @@ from workflows.prefect_output import prefect_log_file, send_prefect_logs_to_file
 
 Say = Callable[[str], None]
 COORDINATOR = "demo (the coordinator's step, taken automatically)"
-# The files the demo writes into FOLDER/report (and removes again before the next run).
+# The demo's rounds, in order: each round file in config/examples, the second following up the first.
+ROUND_FILES = ("round.yaml", "follow-up-round.yaml")
+# The files the demo writes into FOLDER/report/<round> (and removes again before the next run).
 REPORT_FILES = {("html", "de"): "report-de.html", ("html", "en"): "report-en.html", ("pdf", "de"): "report-de.pdf",
                 ("pdf", "en"): "report-en.pdf", ("csv", "de"): "scores-de.csv", ("csv", "en"): "scores-en.csv",
                 ("json", "de"): "scores-de.json", ("json", "en"): "scores-en.json"}  # fmt: skip
@@ -60,9 +63,11 @@ FIELDS = ["verwaltung", "it_kommunikation", "energie_umwelt", "mobilitaet", "ges
 
 @dataclass
 class DemoSummary:
-    """What happened, for the closing lines."""
+    """What happened in one round, for the closing lines."""
 
     folder: Path
+    slug: str = ""
+    title: str = ""
     report_files: list[Path] = field(default_factory=list)
     emails: Counter[str] = field(default_factory=Counter)
     invited: int = 0
@@ -78,16 +83,22 @@ class DemoSummary:
 class _Round:
     """The demo's view of the running round: its servers, its people, and what arrived by email."""
 
-    def __init__(self, slug: str, mail: DevMailServer, engine: Engine, say: Say, rng: random.Random) -> None:
+    def __init__(
+        self, slug: str, mail: DevMailServer, engine: Engine, say: Say, rng: random.Random,
+        personas: dict[str, Persona] | None = None,
+    ) -> None:  # fmt: skip
         self.slug, self.mail, self.engine, self.say, self.rng = slug, mail, engine, say, rng
-        self.seen = 0
+        self.seen = len(mail.catcher.received())  # what an earlier round received is not this round's
         with reading_session(engine) as session:
             round_ = session.exec(select(Round).where(Round.slug == slug)).one()
             assert round_.id is not None
             self.id: int = round_.id
             people = session.exec(select(Participant)).all()
             self.organisation_of = {p.email: p.organisation.name for p in people}
-        self.personas: dict[str, Persona] = personas_for(sorted(set(self.organisation_of.values())), FIELDS, rng)
+        # The same organisations in a later round: the same personas, so their story carries on.
+        self.personas: dict[str, Persona] = personas or personas_for(
+            sorted(set(self.organisation_of.values())), FIELDS, rng
+        )
 
     def schedule(self) -> Round:
         with reading_session(self.engine) as session:
@@ -112,14 +123,15 @@ class _Round:
         self.say(f"  ⏩ {moment.astimezone(_zone(self.schedule())):%d.%m.%Y %H:%M} – {why}")
 
 
-def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027, say: Say = print) -> DemoSummary:
-    """Run the example round from creation to publication in `folder`; returns what happened."""
+def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027, say: Say = print) -> list[DemoSummary]:
+    """Run the example round and its follow-up round from creation to publication in `folder`; returns what
+    happened in each."""
     started = time.perf_counter()
     folder = folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    # An earlier demo's store (with its secret key, spr-demo.db.key), log and report go; nothing else is touched.
-    for leftover in [*folder.glob("spr-demo.db*"), folder / "prefect.log",
-                     *(folder / "report" / name for name in REPORT_FILES.values())]:  # fmt: skip
+    # An earlier demo's store (with its secret key, spr-demo.db.key), log and reports go; nothing else is touched.
+    reports = [path for path in (folder / "report").glob("**/*") if path.name in REPORT_FILES.values()]
+    for leftover in [*folder.glob("spr-demo.db*"), folder / "prefect.log", *reports]:
         leftover.unlink(missing_ok=True)
     mail_port, portal_port = free_port(), free_port()
     # The demo's settings live in the environment while it runs (the Prefect flows read them there): its
@@ -144,7 +156,7 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
     from review_model.schema_migrations import upgrade_store
     from review_model.store import make_engine
 
-    summary = DemoSummary(folder)
+    summaries: list[DemoSummary] = []
     rng = random.Random(seed)
     engine = None
     try:
@@ -156,15 +168,23 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
             logged = f" · Prefect's log {prefect_log}" if prefect_log else ""
             say(f"spr demo · store {folder / 'spr-demo.db'} · portal http://127.0.0.1:{portal_port} · "
                 f"mail server 127.0.0.1:{mail_port}{logged}")  # fmt: skip
-            slug = _create_round(engine, participants, say)
-            world = _Round(slug, mail, engine, say, rng)
-            invitations = _launch(world, summary)
-            _submission_stage(world, invitations)
-            _review_stage(world, summary)
-            _drafting(world, summary)
-            _comment_stage(world, summary)
-            _write_report(world, summary)
-            count_outcomes(engine, world.id, summary)
+            previous: _Round | None = None
+            for number, round_file in enumerate(ROUND_FILES, start=1):
+                if previous is not None:  # the next round starts a year after the one before began
+                    say(f"\nRound {number} follows up the round before (previous_round): the same organisations.")
+                    previous.travel(previous.schedule().created_at + timedelta(days=365), "a year later")
+                slug = _create_round(engine, round_file, participants, say)
+                world = _Round(slug, mail, engine, say, rng, previous.personas if previous else None)
+                summary = DemoSummary(folder, slug=slug, title=world.schedule().title)
+                invitations = _launch(world, summary)
+                _submission_stage(world, invitations)
+                _review_stage(world, summary)
+                _drafting(world, summary)
+                _comment_stage(world, summary)
+                _write_report(world, summary)
+                count_outcomes(engine, world.id, summary)
+                summaries.append(summary)
+                previous = world
     finally:
         clock.back_to_real_time()
         if engine is not None:
@@ -172,17 +192,18 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
         os.environ.clear()
         os.environ.update(previous_environment)
         get_settings.cache_clear()
-    summary.seconds = time.perf_counter() - started
-    return summary
+    for summary in summaries:
+        summary.seconds = time.perf_counter() - started
+    return summaries
 
 
-def _create_round(engine: Engine, participants: int | None, say: Say) -> str:
+def _create_round(engine: Engine, round_file: str, participants: int | None, say: Say) -> str:
     from review_model.participant_import import import_participants, read_participants_file
     from review_model.rounds import create_round_from_file
 
     with session_scope(engine) as session:
         creation = create_round_from_file(
-            session, EXAMPLES_DIR / "round.yaml", now=clock.now(), default_time_zone="Europe/Berlin",
+            session, EXAMPLES_DIR / round_file, now=clock.now(), default_time_zone="Europe/Berlin",
             default_language="de", actor="demo",
         )  # fmt: skip
         rows = read_participants_file(EXAMPLES_DIR / "participants.csv")[:participants]
@@ -313,7 +334,7 @@ def _comment_stage(world: _Round, summary: DemoSummary) -> None:
 
 
 def _write_report(world: _Round, summary: DemoSummary) -> None:
-    target = summary.folder / "report"
+    target = summary.folder / "report" / world.slug
     target.mkdir(parents=True, exist_ok=True)
     with reading_session(world.engine) as session:
         for document in session.exec(select(PublishedReport).where(PublishedReport.round_id == world.id)).all():
