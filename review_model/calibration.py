@@ -29,6 +29,7 @@ Everything is grouped arithmetic over the round's arrays (review_model.consolida
 thousand parties is calibrated in a fraction of a second.
 """
 
+import itertools
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -112,14 +113,12 @@ def scale_ranges(questionnaire: Questionnaire) -> dict[str, ScaleRange]:
     ranges = {}
     for name, scale in questionnaire.scales.items():
         values = scale.values
-        step = min(b - a for a, b in zip(values, values[1:], strict=False))
+        step = min(b - a for a, b in itertools.pairwise(values))
         ranges[name] = ScaleRange(float(values[0]), float(values[-1]), float(step))
     return ranges
 
 
-def calibrate(
-    figures: RoundFigures, reviewers: np.ndarray, ranges: Mapping[str, ScaleRange]
-) -> RoundCalibration:
+def calibrate(figures: RoundFigures, reviewers: np.ndarray, ranges: Mapping[str, ScaleRange]) -> RoundCalibration:
     """Calibrate the reviewers of a round. `reviewers` is parties × review slots, the enrolment id of the
     reviewer in each slot of `figures.peers` (NO_REVIEWER where the slot is empty)."""
     peers = figures.peers

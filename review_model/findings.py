@@ -165,8 +165,8 @@ def finding_rows(
     column_tag, row_tag = status_dimensions(figures.cells)
     for column, row_value, scale, columns in matrix_cells(figures.cells):
         own, peer = figures.exact_group_means(columns)
-        corrected = _corrected(calibration, columns, len(submission_ids)) if calibration else None
-        row = _round_group(round_id, matrix_key(column, row_value), scale, own, peer, now, corrected)
+        cell_means = _corrected(calibration, columns, len(submission_ids)) if calibration else None
+        row = _round_group(round_id, matrix_key(column, row_value), scale, own, peer, now, cell_means)
         row["details"] |= {"column_tag": column_tag, "column": column, "row_tag": row_tag, "row": row_value}
         rows.append(row)
     agreement = figures.agreement_by_scale()
@@ -194,7 +194,7 @@ def read_calibration(details: Mapping[str, Any]) -> list[ScaleSummary]:
     """The round's calibration summary as consolidation stored it."""
     return [
         ScaleSummary(entry["scale"], entry["reviewers"], entry["lenient"], entry["harsh"],
-                     tuple(entry["quartiles"]) if entry.get("quartiles") else None)  # type: ignore[arg-type]
+                     tuple(entry["quartiles"]) if entry.get("quartiles") else None)
         for entry in details.get("scales", [])
     ]  # fmt: skip
 

@@ -71,7 +71,6 @@ def test_the_lenient_and_the_harsh_reviewer_are_flagged_and_no_one_else():
 
 
 def test_too_few_compared_ratings_flag_no_one():
-    figures, reviewers = hand_made_round()
     few = RoundFigures(QUESTIONNAIRE, [{KEYS[0]: 2}], [[{KEYS[0]: 4}, {KEYS[0]: 1}]])
     calibration = calibrate(few, np.array([[1, 2]]), scale_ranges(QUESTIONNAIRE))
     assert [e.leniency for e in calibration.reviewers] == [3.0, -3.0]
@@ -94,7 +93,7 @@ def test_corrected_means_come_closer_to_the_consensus_leave_one_out():
 
 
 def test_corrected_ratings_stay_on_the_scale():
-    figures, reviewers = hand_made_round()
+    _, reviewers = hand_made_round()
     peers = [[{key: 0 for key in KEYS} if r == HARSH else {key: TRUTH[key] + BIAS[r] for key in KEYS}
               for r in panel] for panel in PANELS]  # fmt: skip
     figures = RoundFigures(QUESTIONNAIRE, [{}] * len(PANELS), peers)
