@@ -65,6 +65,7 @@ def test_the_report_ranks_by_the_corrected_means_and_names_no_reviewer(engine: E
     html = render_html(report)
     assert "corrected for each reviewer's leniency" in html and "raw" in html
     assert "<h3>Reviewer calibration</h3>" in html and "leave-one-out" in html
+    assert "Peers, corrected" in html  # each profile gives the corrected group means beside the raw ones
     assert "<h3>Kalibrierung der Gutachten</h3>" in german
     for name in ("Anna Keller", "Ben Hansen"):  # a closed round names no reviewer
         assert name not in html
@@ -81,6 +82,7 @@ def test_without_the_option_nothing_changes(engine: Engine):
         assert not session.exec(select(Finding).where(Finding.key == CALIBRATION)).first()
     html = render_html(report)
     assert not report.normalised and "Reviewer calibration" not in html and "leniency" not in html
+    assert "Peers, corrected" not in html
 
 
 @pytest.fixture
@@ -103,4 +105,17 @@ def test_the_command_prints_each_reviewer_flagged_first(command_store: Engine):
     assert "rates more kindly" in next(line for line in table if "Keller" in line)
     assert "rates more harshly" in next(line for line in table if "Hansen" in line)
     assert "reviewers flagged." in result.output
-    assert "normalise: leniency" in result.output
+    assert "`normalise: leniency` in the round file adds corrected ones" in result.output
+
+
+def test_round_show_names_the_option(command_store: Engine):
+    staged = round_in_stage(command_store, Stage.submission, parties=2)
+    shown = CliRunner().invoke(app, ["round", "show", "staged-round"], catch_exceptions=False)
+    assert shown.exit_code == 0 and "corrected for reviewer leniency" not in shown.output
+    with Session(command_store) as session:
+        round_ = session.get(Round, staged.round_id)
+        round_.normalise = "leniency"
+        session.add(round_)
+        session.commit()
+    shown = CliRunner().invoke(app, ["round", "show", "staged-round"], catch_exceptions=False)
+    assert "peer means also corrected for reviewer leniency" in " ".join(shown.output.split())
