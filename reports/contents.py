@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from config.translations import N_, translate
 from review_model import clock
+from review_model.calibration import LENIENCY_LIMIT, MIN_COMPARED, Normalisation, ScaleSummary
 from review_model.consolidation import DISAGREEMENT_SPREAD, gap, status_dimensions
 from review_model.exact_figures import FigureValue, below, rounded
 from review_model.findings import DISAGREEMENTS_KEPT, GROUP_SCOPES, RoundGroup, party_overalls, round_findings
@@ -90,6 +91,8 @@ class GroupRow(NamedTuple):
     peer_mean: FigureValue | None
     parties: int = 0
     critical_parties: int = 0
+    # The peers' mean corrected for the reviewers' leniency (a round with `normalise: leniency`).
+    corrected_peer_mean: float | None = None
 
     @property
     def gap(self) -> FigureValue | None:
@@ -189,6 +192,13 @@ class Report:
     replies: list[ReplyView]
     kinds: dict[str, int] = field(default_factory=dict)
     tag_titles: dict[str, str] = field(default_factory=dict)
+    # `normalise: leniency`: the ranking goes by the peer means corrected for the reviewers' leniency, with the
+    # raw means beside them (`ranking_raw`, by party and group); `calibration` says how the reviewers rated.
+    normalised: bool = False
+    ranking_raw: dict[tuple[str, str], FigureValue | None] = field(default_factory=dict)
+    calibration: list[ScaleSummary] = field(default_factory=list)
+    calibration_min_compared: int = MIN_COMPARED
+    calibration_limit: float = LENIENCY_LIMIT
 
     @property
     def recommendation_count(self) -> int:
@@ -239,12 +249,21 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         for pid, row in groups
         if row.tag == column_tag
     ]
+    # With `normalise: leniency` the benchmark ranks by the corrected means and shows the raw ones beside.
+    normalised = round_.normalise == Normalisation.leniency
+    ranked_groups = party_groups
+    if normalised:
+        ranked_groups = [
+            PartyGroup(profiles[pid].name, row.tag, row.key, row.scale, row.self_mean, row.corrected_peer_mean)
+            for pid, row in groups
+            if row.tag == column_tag
+        ]
     matrices = [
         _matrix_view(matrix, scales[matrix.scale], column_tag, row_tag, tag_label, language)
         for matrix in status_matrices(round_wide.matrix)
     ]
     priorities = _priorities(round_wide.groups, party_groups, column_tag, scales, tag_label)
-    ranking_columns, ranking = _ranking(party_groups, column_tag, primary_scale, tag_label)
+    ranking_columns, ranking = _ranking(ranked_groups, column_tag, primary_scale, tag_label)
     previous_name, round_progress = None, []
     if round_.previous_round_id is not None and column_tag is not None:
         previous = session.get(Round, round_.previous_round_id)
@@ -297,6 +316,11 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         replies=_replies(session, round_id, replies, profiles, groups, tag_label),
         kinds=dict(Counter(profile.kind for profile in profiles.values())),
         tag_titles={tag: translate(language, "reports", names[0]) for tag, names in TAG_TITLES.items()},
+        normalised=normalised,
+        ranking_raw={(g.party, g.value): g.peer_mean for g in party_groups if g.scale == primary_scale}
+        if normalised
+        else {},
+        calibration=round_wide.calibration,
     )
 
 
@@ -424,9 +448,15 @@ def _party_groups(
     names = names or {}
     tags = {scope: scope.value for scope in FindingScope}
     found = []
-    for submission_id, scope, key, scale, self_score, peer_mean in session.connection().execute(
+    for submission_id, scope, key, scale, self_score, peer_mean, corrected in session.connection().execute(
         select_columns(
-            Finding.submission_id, Finding.scope, Finding.key, Finding.scale, Finding.self_score, Finding.peer_mean
+            Finding.submission_id,
+            Finding.scope,
+            Finding.key,
+            Finding.scale,
+            Finding.self_score,
+            Finding.peer_mean,
+            Finding.corrected_peer_mean,
         )
         .where(Finding.round_id == round_id, col(Finding.scope).in_(GROUP_SCOPES))
         .order_by(col(Finding.id))
@@ -434,7 +464,7 @@ def _party_groups(
         if submission_id in parties:
             tag = tags[scope]
             found.append((submission_id, GroupRow(tag, key, names.get((tag, key), key), scale or "", self_score,
-                                                  peer_mean)))  # fmt: skip
+                                                  peer_mean, corrected_peer_mean=corrected)))  # fmt: skip
     return found
 
 

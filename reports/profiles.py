@@ -23,9 +23,12 @@ def profile_cards(report: Report) -> list[Markup]:
     scale_names = {name: scale_name(name, language) for name in report.scales}
     several_scales = len(report.scales) > 1
     group, self_, peers, gap = (_escaped(word) for word in (_("Group"), _("Self"), _("Peers"), _("Gap")))
+    # With `normalise: leniency`, the peers' mean corrected for their leniency stands beside the raw one.
+    corrected_word = _escaped(_("Peers, corrected"))
+    corrected = f'<th scope="col" class="num">{corrected_word}</th>' if report.normalised else ""
     head = (
         f'<thead><tr><th scope="col">{group}</th><th scope="col" class="num">{self_}</th><th scope="col" '
-        f'class="num">{peers}</th><th scope="col" class="num">{gap}</th></tr></thead>'
+        f'class="num">{peers}</th>{corrected}<th scope="col" class="num">{gap}</th></tr></thead>'
     )
     return [_card(profile, report, head, scale_names, several_scales, language) for profile in report.profiles]
 
@@ -53,20 +56,22 @@ def _card(
     caption = escape(_("Self-assessment, peers' mean and gap per group: {party}").format(party=profile.name))
     parts.append(f"<table><caption>{caption}</caption>{head}")
     heading = None
+    columns = 5 if report.normalised else 4
     # One heading per kind of group: stored in questionnaire order, a party's guidelines come between its
     # first field of action and the next.
     tag_order = {tag: i for i, tag in enumerate(dict.fromkeys(group.tag for group in profile.groups))}
     for group in sorted(profile.groups, key=lambda g: tag_order[g.tag]):
         title = report.tag_titles.get(group.tag, group.tag)
         if title != heading:
-            parts.append(("</tbody>" if heading else "") + f'<tbody><tr><th colspan="4" scope="rowgroup">'
-                         f"{_escaped(title)}</th></tr>")  # fmt: skip
+            parts.append(("</tbody>" if heading else "") + f'<tbody><tr><th colspan="{columns}" '
+                         f'scope="rowgroup">{_escaped(title)}</th></tr>')  # fmt: skip
             heading = title
         label = _escaped(group.label) + (f" ({_escaped(scale_names[group.scale])})" if several_scales else "")
         parts.append(
             f'<tr><th scope="row" class="plain">{label}</th><td class="num">{number(group.self_mean, language)}</td>'
-            f'<td class="num">{number(group.peer_mean, language)}</td><td class="num">{signed(group.gap, language)}'
-            "</td></tr>"
+            f'<td class="num">{number(group.peer_mean, language)}</td>'
+            + (f'<td class="num">{number(group.corrected_peer_mean, language)}</td>' if report.normalised else "")
+            + f'<td class="num">{signed(group.gap, language)}</td></tr>'
         )
     parts.append(("</tbody>" if heading else "") + "</table>")
     if profile.reviewers:

@@ -8,7 +8,7 @@ further disagreements, a comment that supports no rule.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, select
 
+from review_model.calibration import MIN_COMPARED, RoundCalibration, ScaleSummary, summarise
 from review_model.consolidation import (
     GroupEvidence,
     ItemDisagreement,
@@ -48,6 +49,7 @@ FREQUENT_DISAGREEMENTS_KEPT = 2 * DISAGREEMENTS_KEPT
 # the round's agreement per scale, and the items its parties disagreed on most often (scope round).
 OVERALL = "overall"
 AGREEMENT = "agreement"
+CALIBRATION = "calibration"
 DISAGREEMENTS = "disagreements"
 # A group across the round is stored as "group:<tag>=<value>", a cell of the status matrix as
 # "matrix:<column>|<row>"; a party's group finding has the group's value as its key.
@@ -108,6 +110,8 @@ class RoundFindings:
     other_disagreements: int
     groups: list[RoundGroup]
     matrix: list[MatrixCell]
+    # The reviewers' calibration per scale, in a round with `normalise: leniency`; empty otherwise.
+    calibration: list[ScaleSummary] = field(default_factory=list)
 
 
 def group_key(tag: str, value: str) -> str:
@@ -129,35 +133,70 @@ def group_of(key: str) -> tuple[str, str] | None:
 
 
 def finding_rows(
-    round_id: int, submission_ids: list[int], figures: RoundFigures, now: datetime
+    round_id: int,
+    submission_ids: list[int],
+    figures: RoundFigures,
+    now: datetime,
+    calibration: RoundCalibration | None = None,
 ) -> list[dict[str, Any]]:
     """The findings of a consolidated round, as rows for the store: each party's groups, then the round's own.
 
     Per-item figures are not stored (see review_model.round_ratings); a party's group findings carry
-    the number of items its peers disagreed on.
+    the number of items its peers disagreed on. With a `calibration` (a round with `normalise: leniency`),
+    every finding with a peer mean also carries the mean corrected for the reviewers' leniency, and the
+    round keeps a summary of its reviewers' calibration.
     """
     rows = []
     for group, columns in figures.groups(tuple(ROLL_UPS)).items():
         own, peer = figures.exact_group_means(columns)
         own_means, peer_means, gaps = (_list(m.values()) for m in (own, peer, peer.minus(own)))
+        corrected = _corrected(calibration, columns, len(submission_ids))
         disagreements = figures.disagreement[:, columns].sum(axis=1).tolist()
         evidence = figures.group_evidence(columns)
         scope = ROLL_UPS[group.tag]
         for party, submission_id in enumerate(submission_ids):
             details = GroupDetails(len(columns), gaps[party], disagreements[party], evidence[party])
             rows.append(_finding(round_id, submission_id, scope, group.value, group.scale, now, _group_json(details),
-                                 self_score=own_means[party], peer_mean=peer_means[party]))  # fmt: skip
-        rows.append(_round_group(round_id, group_key(group.tag, group.value), group.scale, own, peer, now))
-    rows += _party_rows(round_id, submission_ids, figures, now)
+                                 self_score=own_means[party], peer_mean=peer_means[party],
+                                 corrected_peer_mean=corrected[party]))  # fmt: skip
+        rows.append(_round_group(round_id, group_key(group.tag, group.value), group.scale, own, peer, now,
+                                 corrected if calibration else None))  # fmt: skip
+    rows += _party_rows(round_id, submission_ids, figures, now, calibration)
     column_tag, row_tag = status_dimensions(figures.cells)
     for column, row_value, scale, columns in matrix_cells(figures.cells):
         own, peer = figures.exact_group_means(columns)
-        row = _round_group(round_id, matrix_key(column, row_value), scale, own, peer, now)
+        cell_means = _corrected(calibration, columns, len(submission_ids)) if calibration else None
+        row = _round_group(round_id, matrix_key(column, row_value), scale, own, peer, now, cell_means)
         row["details"] |= {"column_tag": column_tag, "column": column, "row_tag": row_tag, "row": row_value}
         rows.append(row)
     agreement = figures.agreement_by_scale()
     rows.append(_finding(round_id, None, FindingScope.round, AGREEMENT, None, now, {"alpha": agreement}))
+    if calibration is not None:
+        rows.append(_finding(round_id, None, FindingScope.round, CALIBRATION, None, now,
+                             _calibration_json(summarise(calibration))))  # fmt: skip
     return rows
+
+
+def _corrected(calibration: RoundCalibration | None, columns: list[int], parties: int) -> list[float | None]:
+    """Per party, the corrected peer mean over `columns`; all None without a calibration."""
+    return [None] * parties if calibration is None else _list(calibration.corrected_group_means(columns))
+
+
+def _calibration_json(summaries: list[ScaleSummary]) -> dict[str, Any]:
+    return {
+        "min_compared": MIN_COMPARED,
+        "scales": [{"scale": s.scale, "reviewers": s.reviewers, "lenient": s.lenient, "harsh": s.harsh,
+                    "quartiles": list(s.quartiles) if s.quartiles else None} for s in summaries],
+    }  # fmt: skip
+
+
+def read_calibration(details: Mapping[str, Any]) -> list[ScaleSummary]:
+    """The round's calibration summary as consolidation stored it."""
+    return [
+        ScaleSummary(entry["scale"], entry["reviewers"], entry["lenient"], entry["harsh"],
+                     tuple(entry["quartiles"]) if entry.get("quartiles") else None)
+        for entry in details.get("scales", [])
+    ]  # fmt: skip
 
 
 def read_group_details(details: Mapping[str, Any]) -> GroupDetails:
@@ -217,6 +256,7 @@ def read_round_findings(findings: Iterable[Finding]) -> RoundFindings:
     others = 0
     groups: list[RoundGroup] = []
     matrix: list[MatrixCell] = []
+    calibration: list[ScaleSummary] = []
     for finding in findings:
         details = finding.details
         if finding.key == DISAGREEMENTS:
@@ -225,6 +265,8 @@ def read_round_findings(findings: Iterable[Finding]) -> RoundFindings:
                 for entry in details.get("items", [])
             ]
             others += details.get("others", 0)  # none in findings consolidated before further ones were counted
+        elif finding.key == CALIBRATION:
+            calibration = read_calibration(details)
         elif finding.key == AGREEMENT:
             agreement = details.get("alpha", {}) if agreement is None else agreement
         elif finding.key.startswith(_MATRIX):
@@ -233,22 +275,29 @@ def read_round_findings(findings: Iterable[Finding]) -> RoundFindings:
         elif (group := group_of(finding.key)) is not None:
             groups.append(RoundGroup(*group, finding.scale, _round_figure(finding, "self_score"),
                                      _round_figure(finding, "peer_mean")))  # fmt: skip
-    return RoundFindings(agreement or {}, frequent, others, groups, matrix)
+    return RoundFindings(agreement or {}, frequent, others, groups, matrix, calibration)
 
 
-def _party_rows(round_id: int, submission_ids: list[int], figures: RoundFigures, now: datetime) -> list[dict[str, Any]]:
+def _party_rows(
+    round_id: int,
+    submission_ids: list[int],
+    figures: RoundFigures,
+    now: datetime,
+    calibration: RoundCalibration | None = None,
+) -> list[dict[str, Any]]:
     """Per party and scale, the overall means and where its peers disagreed most; then the items the round's
     peers disagreed on most often."""
     rows = []
     for scale, columns in figures.columns_by_scale().items():
         own_means, peer_means = (_list(a) for a in figures.group_means(columns))
+        corrected = _corrected(calibration, columns, len(submission_ids))
         counts = figures.disagreement[:, columns].sum(axis=1).tolist()
         largest = figures.largest_disagreements(columns, DISAGREEMENTS_KEPT)
         for party, submission_id in enumerate(submission_ids):
             details = OverallDetails(len(columns), counts[party], tuple(largest[party]))
             rows.append(_finding(round_id, submission_id, FindingScope.party, OVERALL, scale, now,
                                  _overall_json(details), self_score=own_means[party], peer_mean=peer_means[party],
-                                 disagreement=counts[party] > 0))  # fmt: skip
+                                 corrected_peer_mean=corrected[party], disagreement=counts[party] > 0))  # fmt: skip
     disagreeing = figures.disagreement.sum(axis=0).tolist()
     rated = (figures.n_reviews >= 2).sum(axis=0).tolist()
     frequent = most_frequent_with_ties(disagreeing, FREQUENT_DISAGREEMENTS_KEPT)
@@ -277,8 +326,17 @@ def _overall_json(details: OverallDetails) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _round_group(round_id: int, key: str, scale: str, own: Means, peer: Means, now: datetime) -> dict[str, Any]:
-    """A group across the round: the mean and median over the parties' group means.
+def _round_group(
+    round_id: int,
+    key: str,
+    scale: str,
+    own: Means,
+    peer: Means,
+    now: datetime,
+    corrected: list[float | None] | None = None,
+) -> dict[str, Any]:
+    """A group across the round: the mean and median over the parties' group means (and, given the parties'
+    corrected means, their mean).
 
     Its details keep the exact means as fractions ("37/18"): over many parties their denominators grow
     beyond what a float can stand for, and the report compares them with the critical threshold.
@@ -296,7 +354,13 @@ def _round_group(round_id: int, key: str, scale: str, own: Means, peer: Means, n
         peer_median=_float((exact(measured[middle]) + exact(measured[~middle])) / 2 if measured else None),
         spread=_float(exact(measured[-1]) - exact(measured[0]) if measured else None),
         n_reviews=len(measured),
+        corrected_peer_mean=_mean_of(corrected),
     )  # fmt: skip
+
+
+def _mean_of(values: list[float | None] | None) -> float | None:
+    measured = [value for value in values or () if value is not None]
+    return sum(measured) / len(measured) if measured else None
 
 
 def _round_figure(finding: Finding, name: str) -> FigureValue | None:
@@ -322,7 +386,8 @@ def _finding(
     """A findings row; `figures` fills in whichever of the figure columns apply."""
     return {
         "round_id": round_id, "submission_id": submission_id, "scope": scope, "key": key, "scale": scale,
-        "self_score": None, "peer_median": None, "peer_mean": None, "spread": None, "n_reviews": 0,
+        "self_score": None, "peer_median": None, "peer_mean": None, "corrected_peer_mean": None, "spread": None,
+        "n_reviews": 0,
         "disagreement": False, "details": details, "computed_at": now, **figures,
     }  # fmt: skip
 

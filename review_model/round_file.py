@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from review_model.accessibility import StatementSettings
+from review_model.calibration import Normalisation
 from review_model.questionnaire import Text
 from review_model.retention import normal_retention, retention_problem
 from review_model.yaml_documents import DocumentError, Problem, YamlDocument, problems_from_validation
@@ -156,6 +157,9 @@ class RoundFile(_Strict):
     handover: HandoverRule = Field(default_factory=HandoverRule)
     adoption: AdoptionRule = Field(default_factory=AdoptionRule)
     previous_round: str | None = None
+    # `leniency`: the report gives peer means corrected for each reviewer's leniency beside the raw ones
+    # (review_model.calibration).
+    normalise: Normalisation | None = None
     # How long the people's data is kept after publication (ISO 8601, e.g. P2Y); see review_model.retention.
     retention: str | None = None
     participants: str | None = Field(default=None, description="A participants CSV, relative to the round file.")

@@ -6,11 +6,13 @@ hundreds of thousands of rows that say nothing the answers do not. The groups' f
 recommendations refer to, are stored as findings.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlmodel import Session, col, select
 
+from review_model.calibration import NO_REVIEWER
 from review_model.consolidation import RoundFigures
 from review_model.questionnaire import Questionnaire
 from review_model.submissions import submitted_answers
@@ -19,10 +21,12 @@ from review_model.tables import Review, ReviewAssignment
 
 @dataclass(frozen=True)
 class RoundRatings:
-    """Party `p` of `figures` is the submission `submission_ids[p]`."""
+    """Party `p` of `figures` is the submission `submission_ids[p]`; `reviewers[p, s]` is the enrolment id of
+    the reviewer whose ratings fill review slot `s` of `figures.peers` (NO_REVIEWER where none do)."""
 
     submission_ids: list[int]
     figures: RoundFigures
+    reviewers: np.ndarray = field(default_factory=lambda: np.full((0, 1), NO_REVIEWER, dtype=np.int64))
 
     def party(self, submission_id: int) -> int:
         return self.submission_ids.index(submission_id)
@@ -32,10 +36,11 @@ def load_round_ratings(session: Session, round_id: int, questionnaire: Questionn
     """The submitted self-assessments (as last submitted) and the submitted reviews of each, by submission id."""
     submissions = submitted_answers(session, round_id)
     peers: dict[int, list[dict[str, Any]]] = {submission_id: [] for submission_id, _ in submissions}
-    for submission_id, answers in (
+    reviewer_ids: dict[int, list[int]] = {submission_id: [] for submission_id, _ in submissions}
+    for submission_id, reviewer, answers in (
         session.connection()
         .execute(
-            select(ReviewAssignment.submission_id, Review.answers)
+            select(ReviewAssignment.submission_id, ReviewAssignment.reviewer_enrolment_id, Review.answers)
             .join(Review, col(Review.assignment_id) == ReviewAssignment.id)
             .where(ReviewAssignment.round_id == round_id, Review.is_submitted)
             .order_by(col(Review.id))
@@ -44,5 +49,9 @@ def load_round_ratings(session: Session, round_id: int, questionnaire: Questionn
     ):
         if submission_id in peers:
             peers[submission_id].append(answers)
+            reviewer_ids[submission_id].append(reviewer)
     figures = RoundFigures(questionnaire, [answers for _, answers in submissions], list(peers.values()))
-    return RoundRatings([submission_id for submission_id, _ in submissions], figures)
+    reviewers = np.full(figures.peers.shape[:2], NO_REVIEWER, dtype=np.int64)
+    for party, ids in enumerate(reviewer_ids.values()):
+        reviewers[party, : len(ids)] = ids
+    return RoundRatings([submission_id for submission_id, _ in submissions], figures, reviewers)

@@ -213,6 +213,7 @@ def create_round_from_document(
         max_reviewers_per_kind=rules.max_per_organisation_kind,
         open_review=rules.open_review,
         retention=spec.retention,
+        normalise=spec.normalise.value if spec.normalise else None,
         accessibility=stored_statement(spec.accessibility),
         handover_keeps_first_link=spec.handover.keep_first_link,
         adoption_required=spec.adoption.required,

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from portal.console.access import LoginRequired, NotVisible, ReadOnly, StaleForm, console_language, login_location
 from portal.console.assignment_pages import add_assignment_routes
+from portal.console.calibration_pages import add_calibration_routes
 from portal.console.email_pages import add_email_routes
 from portal.console.history_pages import add_history_routes
 from portal.console.login_pages import add_login_routes
@@ -38,6 +39,7 @@ def add_console(app: FastAPI, portal: "Portal") -> None:
     add_email_routes(app, portal)
     add_assignment_routes(app, portal)
     add_review_routes(app, portal)
+    add_calibration_routes(app, portal)
 
     @app.exception_handler(LoginRequired)
     async def to_login(_request: Request, error: LoginRequired) -> Response:

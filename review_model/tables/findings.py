@@ -27,6 +27,9 @@ class Finding(SQLModel, table=True):
     self_score: float | None = None
     peer_median: float | None = None
     peer_mean: float | None = None
+    # The peers' mean corrected for each reviewer's leniency (review_model.calibration), beside the raw
+    # peer_mean, in a round with `normalise: leniency`; None otherwise.
+    corrected_peer_mean: float | None = None
     spread: float | None = None
     n_reviews: int = 0
     disagreement: bool = False

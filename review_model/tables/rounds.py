@@ -63,6 +63,9 @@ class Round(SQLModel, table=True):
     adoption_recorded_at: datetime | None = timestamp_field()
     adoption_recorded_by: str | None = Field(default=None, max_length=200)
 
+    # What the report gives beside the raw peer means: "leniency" adds means corrected for each reviewer's
+    # leniency (review_model.calibration); None gives the raw means alone.
+    normalise: str | None = Field(default=None, max_length=20)
     # How long personal data is kept after publication (ISO 8601, e.g. P2Y); None keeps it until erased by hand.
     retention: str | None = Field(default=None, max_length=32)
     # The accessibility statement's contact and text for this round, as the round file gives them (see

@@ -47,6 +47,7 @@ CONSOLE_PAGES = {
     "reviews": "/console/rounds/reviewed-round/reviews",
     "remind the reviewers": "/console/rounds/reviewed-round/reviews/remind",
     "remind a reviewer": "/console/rounds/reviewed-round/reviews/remind/{reviewer}",
+    "reviewer calibration": "/console/rounds/calibrated-round/reviews/calibration",
 }
 # The language each width is checked in (see the module's docstring).
 CHECKED = {"desktop": "en", "phone": "de"}
@@ -62,7 +63,17 @@ def test_every_console_page_passes_axe_at_both_widths_in_both_languages(engine: 
     submission = round_in_stage(engine, Stage.assignment, slug="assigned-round")["anna"].submission_id
     reviewed = round_in_stage(engine, Stage.review, slug="reviewed-round", reviewed=["anna"])
     reviewer = _participant_id(engine, reviewed["ben"].email)
-    rounds = ["staged-round", "drafting-round", "comment-round", "assigned-round", "reviewed-round"]
+    # Every review in, one reviewer kinder and one harsher than the others: the calibration page's warnings.
+    round_in_stage(
+        engine,
+        Stage.review,
+        slug="calibrated-round",
+        parties=6,
+        reviewers_per_party=3,
+        peer_ratings=(3, 1, 2, 2, 2, 2),
+        reviewed=["anna", "ben", "cara", "dora", "person5", "person6"],
+    )
+    rounds = ["staged-round", "drafting-round", "comment-round", "assigned-round", "reviewed-round", "calibrated-round"]
     staff_member(engine, COORDINATOR, StaffRole.coordinator, rounds=rounds)
     found: dict[str, list[str]] = {}
     # Operations that are never run (only pages are opened) but make the pages show their forms.

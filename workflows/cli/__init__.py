@@ -16,6 +16,7 @@ from workflows.cli import (
     questionnaires,
     recommendations,
     report,
+    reviews,
     rounds,
     serve,
     staff,
@@ -44,6 +45,7 @@ app.add_typer(questionnaires.app, name="questionnaire")
 app.add_typer(mail.outbox_app, name="outbox")
 app.add_typer(assignment.app, name="assignment")
 app.add_typer(recommendations.app, name="recommendations")
+app.add_typer(reviews.app, name="reviews")
 app.add_typer(staff.app, name="staff")
 app.command("demo")(demo.demo)
 app.command("report")(report.report)

@@ -144,6 +144,8 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
         if r.max_reviewers_per_kind:
             rules.append(_("at most {n} of one kind").format(n=r.max_reviewers_per_kind))
         rules.append(_("open review") if r.open_review else _("reviewers stay anonymous"))
+        if r.normalise:
+            rules.append(_("peer means also corrected for reviewer leniency"))
         reminder_days = ", ".join(map(str, r.reminder_days_before))
         rows = [
             (_("Round"), _("{slug} (id {id})").format(slug=r.slug, id=r.id)),

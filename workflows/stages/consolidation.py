@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from review_model import clock
 from review_model.audit_trail import record_event
+from review_model.calibration import Normalisation, calibrate, scale_ranges
 from review_model.findings import finding_rows
 from review_model.questionnaire import Questionnaire
 from review_model.round_lock import read_then_write
@@ -30,7 +31,10 @@ def consolidate_round(context: StageContext, round_id: int, actor: str) -> int:
     def read(session: Session, round_: Round) -> list[dict[str, Any]]:
         questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
         ratings = load_round_ratings(session, round_id, questionnaire)
-        return finding_rows(round_id, ratings.submission_ids, ratings.figures, now)
+        calibration = None
+        if round_.normalise == Normalisation.leniency:
+            calibration = calibrate(ratings.figures, ratings.reviewers, scale_ranges(questionnaire))
+        return finding_rows(round_id, ratings.submission_ids, ratings.figures, now, calibration)
 
     def write(session: Session, round_: Round, rows: list[dict[str, Any]]) -> int:
         insert_rows(session, table_of(Finding), rows)
