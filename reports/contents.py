@@ -15,6 +15,7 @@ from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
 from config.translations import N_, translate
+from reports.follow_up import FollowUpView, follow_up_view
 from review_model import clock
 from review_model.consolidation import DISAGREEMENT_SPREAD, gap, status_dimensions
 from review_model.exact_figures import FigureValue, below, rounded
@@ -189,6 +190,8 @@ class Report:
     replies: list[ReplyView]
     kinds: dict[str, int] = field(default_factory=dict)
     tag_titles: dict[str, str] = field(default_factory=dict)
+    # What became of the previous round's recommendations (reports.follow_up); None without a previous round.
+    follow_up: FollowUpView | None = None
 
     @property
     def recommendation_count(self) -> int:
@@ -297,6 +300,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         replies=_replies(session, round_id, replies, profiles, groups, tag_label),
         kinds=dict(Counter(profile.kind for profile in profiles.values())),
         tag_titles={tag: translate(language, "reports", names[0]) for tag, names in TAG_TITLES.items()},
+        follow_up=follow_up_view(session, round_, language, {pid: p.name for pid, p in profiles.items()}),
     )
 
 
