@@ -77,6 +77,15 @@ def reason_key(recommendation_id: int) -> str:
     return f"{FIELD_PREFIX}{recommendation_id}:reason"
 
 
+def follow_up_field(name: str) -> tuple[int, str] | None:
+    """The recommendation id and the part ("status" or "reason") a form field's name stands for; None for any
+    other field (a questionnaire's answer). For whoever fills the form in by its fields, as the demo's personas do."""
+    if not name.startswith(FIELD_PREFIX):
+        return None
+    number, _, part = name.removeprefix(FIELD_PREFIX).partition(":")
+    return (int(number), part) if number.isdigit() and part in ("status", "reason") else None
+
+
 @dataclass(frozen=True)
 class FollowUpEntry:
     """What a party says about one recommendation; a draft may leave either part open."""

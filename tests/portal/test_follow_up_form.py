@@ -132,3 +132,30 @@ def test_a_draft_keeps_the_statements_and_a_submission_keeps_them_as_its_version
         late = forms.post("anna", {**complete, status_key(second): "not_started"})
         assert late.status_code in (409, 410)
     assert (second, 0, "implemented", None) in forms.rows() and (second, 1, "in_progress", None) in forms.rows()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the page, not the database
+def test_the_section_passes_axe_at_both_widths_with_and_without_errors(forms, chromium, database_url):
+    from portal.background import PortalThread
+    from tests.support.browser import WIDTHS, axe_violations, check_widths, require_axe
+
+    script = require_axe()
+    first = forms.pair.recommendations["kommunen-1"]
+    long_reason = "Donaudampfschifffahrtsgesellschaftskapitänsmützenabzeichen" * 3  # one word wider than a phone
+    assert forms.post("anna", {status_key(first): "not_pursued", reason_key(first): long_reason}).status_code == 303
+    settings = Settings(secret_key=SECRET, public_base_url="http://127.0.0.1", database_url="sqlite://")
+    with PortalThread(create_app(settings, forms.engine)) as portal, chromium.connect() as browser:
+        url = f"http://127.0.0.1:{portal.port}{forms.form('anna')}"
+        found = check_widths(browser, url, script, "follow-up")
+        width, height = WIDTHS["phone"]
+        page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+        page.goto(url)
+        page.get_by_role("button", name="Absenden").click()
+        page.wait_for_load_state()
+        assert page.locator("p.error").count() > 1  # the questionnaire's and the follow-up's
+        assert page.locator(f"[id='e-{status_key(forms.pair.recommendations['kommunen-2'])}']").count() == 1
+        with_errors = axe_violations(page, script)
+        phone_width = page.evaluate("document.documentElement.scrollWidth")
+    assert {name: violations for name, (violations, _) in found.items() if violations} == {}
+    assert with_errors == []
+    assert found["phone"][1] <= WIDTHS["phone"][0] and phone_width <= width

@@ -11,6 +11,7 @@ from review_model import clock
 from review_model.follow_up import (
     FollowUpEntry,
     FollowUpRefused,
+    follow_up_field,
     follow_up_problems,
     follow_up_questions,
     follow_up_summary,
@@ -41,6 +42,13 @@ def test_every_kind_of_organisation_has_its_action_level_or_none():
     assert ACTION_LEVEL_OF_KIND[OrganisationKind.zivilgesellschaft] is None
     # each level is some kind's: no recommendation is followed up by nobody
     assert {level for level in ACTION_LEVEL_OF_KIND.values() if level} == set(ActionLevel)
+
+
+def test_a_follow_up_field_is_told_from_a_questionnaires_by_its_name():
+    assert follow_up_field("follow-up:12:status") == (12, "status")
+    assert follow_up_field("follow-up:12:reason") == (12, "reason")
+    assert follow_up_field("mobilitaet.ziele") is None and follow_up_field("follow-up.x/1/status") is None
+    assert follow_up_field("follow-up:x:status") is None and follow_up_field("follow-up:12:other") is None
 
 
 @pytest.fixture
