@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from review_model.follow_up import follow_up_summary
 from review_model.tables import Round
-from review_model.vocabulary import FollowUpStatus
+from review_model.vocabulary import ActionLevel, FollowUpStatus
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class FollowUpView:
     previous_round: str
     status_labels: tuple[str, ...]
     levels: dict[str, list[FollowUpRow]] = field(default_factory=dict)
+    level_labels: dict[str, str] = field(default_factory=dict)  # each level's heading: "Kommunen"
 
 
 def follow_up_view(
@@ -70,6 +71,7 @@ def follow_up_view(
         previous_round=previous.title_in(language),
         status_labels=tuple(status.label(language) for status in FollowUpStatus),
         levels=levels,
+        level_labels={level: ActionLevel(level).label(language) for level in levels},
     )
 
 

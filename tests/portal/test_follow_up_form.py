@@ -135,6 +135,30 @@ def test_a_draft_keeps_the_statements_and_a_submission_keeps_them_as_its_version
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the page, not the database
+def test_the_coordinators_dashboard_counts_the_statuses_reported_so_far(forms):
+    from tests.support.console import console_client
+    from tests.support.staff import COORDINATOR, round_staff
+
+    ids = forms.pair.recommendations
+    first, second = ids["kommunen-1"], ids["kommunen-2"]
+    statements = {**SELF_ASSESSMENT, status_key(first): "implemented", status_key(second): "not_pursued",
+                  reason_key(second): "Kein Personal."}  # fmt: skip
+    assert forms.post("anna", statements, action="submit").status_code == 303
+    assert forms.post("ben", {status_key(ids["kommunen-1"]): "in_progress"}).status_code == 303  # a draft: not counted
+    round_staff(forms.engine, forms.pair.second.slug)
+    with console_client(forms.engine, language="de", logged_in_as=COORDINATOR) as client:
+        page = client.get(f"/console/rounds/{forms.pair.second.slug}").text
+    section = page[page.index("Was aus den Empfehlungen der Runde „Runde eins“ geworden ist") :]
+    section = section[: section.index("</table>", section.index("<caption>Kommunen</caption>"))]
+    assert "<caption>Länder</caption>" in section
+    row = section[section.index("1. Kommunale Datenplattformen aufbauen.") :].split("</tr>")[0]
+    assert re.findall(r">(\d+)</td>", row) == ["0", "0", "1", "0", "0"]  # not started … not pursued, no statement
+    row = section[section.index("2. Bürgerbeteiligung digital ermöglichen.") :].split("</tr>")[0]
+    assert re.findall(r">(\d+)</td>", row) == ["0", "0", "0", "1", "0"]
+    assert "Kein Personal." not in section  # the reasons are the report's
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the page, not the database
 def test_the_section_passes_axe_at_both_widths_with_and_without_errors(forms, chromium, database_url):
     from portal.background import PortalThread
     from tests.support.browser import WIDTHS, axe_violations, check_widths, require_axe
@@ -159,3 +183,29 @@ def test_the_section_passes_axe_at_both_widths_with_and_without_errors(forms, ch
     assert {name: violations for name, (violations, _) in found.items() if violations} == {}
     assert with_errors == []
     assert found["phone"][1] <= WIDTHS["phone"][0] and phone_width <= width
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the page, not the database
+def test_the_dashboards_follow_up_passes_axe_at_both_widths(forms, chromium, database_url):
+    from tests.support.browser import WIDTHS, axe_violations, require_axe
+    from tests.support.console import console_in_browser
+    from tests.support.staff import COORDINATOR, PASSWORD, round_staff
+
+    script = require_axe()
+    round_staff(forms.engine, forms.pair.second.slug)
+    found = {}
+    with console_in_browser(forms.engine, chromium) as (base, browser):
+        for (width_name, (width, height)), language in zip(WIDTHS.items(), ("en", "de"), strict=True):
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            page.goto(f"{base}/console/login?lang={language}")
+            page.fill("#email", COORDINATOR)
+            page.fill("#password", PASSWORD)
+            page.click("form[action='/console/login'] button[type=submit]")
+            page.wait_for_url(f"{base}/console")
+            page.goto(f"{base}/console/rounds/{forms.pair.second.slug}")
+            assert page.locator("caption", has_text="Kommunen" if language == "de" else "Municipalities").count() == 1
+            found[width_name] = axe_violations(page, script), page.evaluate("document.documentElement.scrollWidth")
+            context.close()
+    assert found["desktop"][0] == [] and found["phone"][0] == []
+    assert found["phone"][1] <= WIDTHS["phone"][0]
