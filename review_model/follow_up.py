@@ -359,6 +359,58 @@ class RecommendationFollowUp:
         return sum(self.counts.values())
 
 
+@dataclass(frozen=True)
+class SubmittedStatement:
+    """A party's statement on one earlier recommendation, as its self-assessment was last submitted."""
+
+    submission_id: int
+    organisation: str
+    kind: OrganisationKind
+    submitted_at: datetime | None
+    recommendation_id: int
+    status: FollowUpStatus
+    reason: str | None
+
+
+def submitted_statements(session: Session, round_id: int) -> list[SubmittedStatement]:
+    """Every statement of the round's submitted self-assessments at their last version (a draft never), by
+    organisation and recommendation."""
+    return [
+        SubmittedStatement(
+            submission_id,
+            organisation,
+            OrganisationKind(kind),
+            submitted_at,
+            recommendation_id,
+            FollowUpStatus(status),
+            reason,
+        )
+        for submission_id, organisation, kind, submitted_at, recommendation_id, status, reason in session.exec(
+            select_columns(
+                Submission.id,
+                Organisation.name,
+                Organisation.kind,
+                Submission.submitted_at,
+                FollowUpReport.recommendation_id,
+                FollowUpReport.status,
+                FollowUpReport.reason,
+            )
+            .select_from(FollowUpReport)
+            .join(Submission, col(Submission.id) == FollowUpReport.submission_id)
+            .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+            .join(Participant, col(Participant.id) == Enrolment.participant_id)
+            .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+            .where(
+                Submission.round_id == round_id,
+                Submission.is_submitted,
+                FollowUpReport.version == Submission.version,
+                col(FollowUpReport.status).is_not(None),
+            )
+            .order_by(col(Organisation.name), col(Submission.id), col(FollowUpReport.recommendation_id))
+        ).all()
+    ]
+
+
 def follow_up_summary(session: Session, round_: Round) -> list[RecommendationFollowUp]:
     """Per recommendation the previous round published: how many parties of its level report each status in
     their last submitted self-assessment, and the reasons of those that do not pursue it (in party order). A
@@ -369,28 +421,22 @@ def follow_up_summary(session: Session, round_: Round) -> list[RecommendationFol
     if not recommendations:
         return []
     parties = session.exec(
-        select(Submission.id, Submission.version, Organisation.name, Organisation.kind)
+        select(Submission.id, Organisation.name, Organisation.kind)
         .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
         .join(Participant, col(Participant.id) == Enrolment.participant_id)
         .join(Organisation, col(Organisation.id) == Participant.organisation_id)
         .where(Submission.round_id == round_.id, Submission.is_submitted)
         .order_by(col(Organisation.name), col(Submission.id))
     ).all()
-    latest = {submission_id: version for submission_id, version, _, _ in parties}
-    stated: dict[tuple[int, int], FollowUpEntry] = {}
-    for submission_id, recommendation_id, version, status, reason in session.exec(
-        select_columns(FollowUpReport.submission_id, FollowUpReport.recommendation_id, FollowUpReport.version,
-               FollowUpReport.status, FollowUpReport.reason)
-        .join(Submission, col(Submission.id) == FollowUpReport.submission_id)
-        .where(Submission.round_id == round_.id, FollowUpReport.version > 0)
-    ).all():  # fmt: skip
-        if latest.get(submission_id) == version and status is not None:
-            stated[(submission_id, recommendation_id)] = FollowUpEntry(FollowUpStatus(status), reason)
+    stated = {
+        (statement.submission_id, statement.recommendation_id): FollowUpEntry(statement.status, statement.reason)
+        for statement in submitted_statements(session, round_.id)
+    }
     summary = []
     for recommendation in recommendations:
         counts: Counter[FollowUpStatus] = Counter()
         reasons, missing = [], 0
-        for submission_id, _, organisation, kind in parties:
+        for submission_id, organisation, kind in parties:
             if action_level_of(OrganisationKind(kind)) is not recommendation.action_level:
                 continue
             entry = stated.get((submission_id or 0, recommendation.id))

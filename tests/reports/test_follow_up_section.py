@@ -1,12 +1,15 @@
 """The report's section "What became of the recommendations of the round …", on a hand-made pair of rounds: the
 first published with recommendations to the municipalities and the federal states, the second following it up."""
 
+import io
 import json
 
+from openpyxl import load_workbook
 from sqlmodel import Session
 
 from reports.contents import assemble_report
 from reports.documents import render_report
+from reports.raw_data import write_raw_data
 from review_model import clock
 from review_model.follow_up import FollowUpEntry, follow_up_questions, save_follow_ups
 from review_model.questionnaire import Questionnaire
@@ -93,6 +96,19 @@ def test_the_report_says_what_became_of_each_recommendation_per_level_and_nothin
         {"organisation": "Land Hessen", "reason": "No budget this term."}
     ]
 
+    # the coordinator's raw data workbook has a sheet of every statement
+    out = io.BytesIO()
+    with Session(engine) as session:
+        write_raw_data(session, pair.second_id, "de", out)
+    sheet = load_workbook(io.BytesIO(out.getvalue()))["Nachverfolgung"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][3:] == ["Handlungsebene", "Empfehlung", "Status", "Begründung"]
+    assert len(rows) == 1 + 9  # three municipalities and a district with two each, the Land with one
+    land = rows[3]  # by organisation: Hansestadt Nordhaven's two rows come first
+    assert [land[0], land[1], *land[3:]] == [
+        "Land Hessen", "Land", "Länder", "Förderprogramme bündeln.", "nicht weiterverfolgt", "No budget this term.",
+    ]  # fmt: skip
+
     # the same round, had it followed up no earlier round (one build of the rounds serves both: it takes seconds)
     with Session(engine) as session:
         session.get(Round, pair.second_id).previous_round_id = None
@@ -102,3 +118,7 @@ def test_the_report_says_what_became_of_each_recommendation_per_level_and_nothin
         scores = json.loads(render_report(session, pair.second_id, "json", "en").content)
     assert 'id="follow-up"' not in html and "What became of" not in html
     assert "follow_up" not in scores
+    out = io.BytesIO()
+    with Session(engine) as session:
+        write_raw_data(session, pair.second_id, "en", out)
+    assert "Follow-up" not in load_workbook(io.BytesIO(out.getvalue())).sheetnames

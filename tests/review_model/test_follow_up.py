@@ -24,6 +24,7 @@ from review_model.follow_up import (
     save_follow_ups,
     stored_follow_ups,
 )
+from review_model.personal_data import personal_data_of
 from review_model.rounds import get_round
 from review_model.submissions import SubmissionClosed, save_draft, submit_answers
 from review_model.tables import Enrolment, FollowUpReport, Round
@@ -156,6 +157,10 @@ def test_statements_are_kept_with_the_drafts_and_each_submitted_version(engine, 
         rows = session.exec(select(FollowUpReport).where(FollowUpReport.submission_id == submission.id)).all()
         assert sorted(row.version for row in rows) == [1, 1]
         session.commit()
+        # the person who answered sees the statements among their data (right of access)
+        [record] = personal_data_of(session, enrolment.participant_id).self_assessments
+        said = [(f.recommendation_id, f.version, f.status, f.reason) for f in record.follow_ups]
+        assert said == [(first.id, 1, "not_pursued", "Kein Personal."), (second.id, 1, "in_progress", None)]
         deadline = round_.submission_deadline
     with freeze_time(deadline + timedelta(minutes=1)), Session(engine) as session:
         round_ = session.get(Round, pair.second_id)
