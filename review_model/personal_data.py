@@ -54,6 +54,7 @@ from review_model.tables import (
     Organisation,
     OutboxMessage,
     Participant,
+    Recommendation,
     Reply,
     Review,
     ReviewAssignment,
@@ -241,10 +242,13 @@ class SubmittedVersion(_Record):
 
 
 class FollowUpRecord(_Record):
-    """What the self-assessment said about a recommendation of the round before: version 0 is the working copy,
-    any other the statement as submitted with that version."""
+    """What the self-assessment said about a recommendation of the round before (its text beside it, in German
+    and where there is one in English): version 0 is the working copy, any other the statement as submitted
+    with that version."""
 
     recommendation_id: int
+    recommendation: str
+    recommendation_en: str | None
     version: int
     status: str | None
     reason: str | None
@@ -517,14 +521,16 @@ def _self_assessments(
             SubmittedVersion(version=version.version, submitted_at=version.submitted_at, answers=dict(version.answers))
         )
     follow_ups: dict[int, list[FollowUpRecord]] = {}
-    for report in session.exec(
-        select(FollowUpReport)
+    for report, text, text_en in session.exec(
+        select(FollowUpReport, Recommendation.text_de, Recommendation.text_en)
+        .join(Recommendation, col(Recommendation.id) == FollowUpReport.recommendation_id)
         .where(col(FollowUpReport.submission_id).in_([s.id for s in submissions]))
         .order_by(col(FollowUpReport.version), col(FollowUpReport.recommendation_id))
     ).all():
         follow_ups.setdefault(report.submission_id, []).append(
             FollowUpRecord(
-                recommendation_id=report.recommendation_id, version=report.version,
+                recommendation_id=report.recommendation_id, recommendation=text, recommendation_en=text_en,
+                version=report.version,
                 status=report.status.value if report.status else None, reason=report.reason,
                 created_at=report.created_at, updated_at=report.updated_at,
             )

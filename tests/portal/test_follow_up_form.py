@@ -123,6 +123,10 @@ def test_a_draft_keeps_the_statements_and_a_submission_keeps_them_as_its_version
     changed = forms.post("anna", {**complete, status_key(second): "implemented"})
     assert changed.status_code == 303
     assert "noch nicht abgesendet" in forms.client.get(forms.form("anna")).text
+    mine = forms.client.get(f"{forms.form('anna')}/my-data?lang=de").text  # the right of access shows them
+    mine = mine[mine.index("Was aus den Empfehlungen der vorigen Runde geworden ist") :]
+    assert "<dt>Kommunale Datenplattformen aufbauen.</dt><dd>nicht weiterverfolgt: Kein Personal.</dd>" in mine
+    assert "<dt>Bürgerbeteiligung digital ermöglichen.</dt><dd>umgesetzt</dd>" in mine  # as the form holds it now
     with Session(forms.engine) as session:
         deadline = get_round(session, forms.pair.second_id).submission_deadline
     with freeze_time(deadline + timedelta(minutes=1)):
