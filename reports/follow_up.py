@@ -25,10 +25,6 @@ class FollowUpRow:
     without_statement: int
     reasons: tuple[tuple[str, str], ...]
 
-    @property
-    def stated(self) -> int:
-        return sum(self.counts)
-
 
 @dataclass(frozen=True)
 class FollowUpView:

@@ -354,10 +354,6 @@ class RecommendationFollowUp:
     without_statement: int
     not_pursued: list[StatedReason]
 
-    @property
-    def stated(self) -> int:
-        return sum(self.counts.values())
-
 
 @dataclass(frozen=True)
 class SubmittedStatement:
