@@ -30,6 +30,7 @@ from review_model import clock
 from review_model.answers import FormField, FormMode, form_fields, read_answers
 from review_model.early_close import closed_early_at
 from review_model.follow_up import (
+    FollowUpCheck,
     FollowUpEntry,
     FollowUpQuestions,
     follow_up_questions,
@@ -212,17 +213,10 @@ def _save(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[
 
 def _read_follow_up(
     linked: LinkedForm, values: Mapping[str, Sequence[str]], language: str, submitting: bool
-) -> "FollowUpRead":
+) -> FollowUpCheck:
     if linked.follow_up is None:
-        return FollowUpRead({}, {})
-    check = read_follow_ups(linked.follow_up.recommendations, values, language=language, final=submitting)
-    return FollowUpRead(check.entries, check.errors)
-
-
-@dataclass(frozen=True)
-class FollowUpRead:
-    entries: dict[int, FollowUpEntry]
-    errors: dict[str, str]
+        return FollowUpCheck()
+    return read_follow_ups(linked.follow_up.recommendations, values, language=language, final=submitting)
 
 
 def _unsaved(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[str]]) -> Response:
