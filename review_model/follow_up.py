@@ -175,6 +175,25 @@ def follow_up_questions(session: Session, round_: Round, kind: OrganisationKind)
     return FollowUpQuestions(previous.title, previous.title_en, recommendations)
 
 
+def follow_up_counts(session: Session, round_: Round, enrolment_ids: Sequence[int]) -> dict[int, int]:
+    """How many recommendations of the previous round the self-assessment of each of these respondents asks
+    about, by enrolment id (those asked about none left out): what their invitation announces."""
+    if round_.previous_round_id is None or not enrolment_ids:
+        return {}
+    per_level = Counter(r.action_level for r in published_recommendations(session, round_.previous_round_id))
+    counts = {}
+    for enrolment_id, kind in session.exec(
+        select(Enrolment.id, Organisation.kind)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .where(col(Enrolment.id).in_(list(enrolment_ids)))
+    ).all():
+        level = action_level_of(OrganisationKind(kind))
+        if enrolment_id is not None and level is not None and per_level[level]:
+            counts[enrolment_id] = per_level[level]
+    return counts
+
+
 def follow_up_problems(
     recommendations: Sequence[EarlierRecommendation], entries: Mapping[int, FollowUpEntry], *, final: bool
 ) -> dict[str, Reason]:
