@@ -4,6 +4,7 @@ first published with recommendations to the municipalities and the federal state
 import io
 import json
 
+import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session
 
@@ -122,3 +123,27 @@ def test_the_report_says_what_became_of_each_recommendation_per_level_and_nothin
     with Session(engine) as session:
         write_raw_data(session, pair.second_id, "en", out)
     assert "Follow-up" not in load_workbook(io.BytesIO(out.getvalue())).sheetnames
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the page, not the database
+def test_the_section_passes_axe_at_both_widths_and_widens_no_page(engine, chromium, database_url):
+    from tests.support.browser import WIDTHS, axe_violations, require_axe
+
+    script = require_axe()
+    pair = _followed_up(engine)
+    with Session(engine) as session:
+        html = render_report(session, pair.second_id, "html", "de").content.decode()
+    found = {}
+    with chromium.connect() as browser:
+        for name, (width, height) in WIDTHS.items():
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            page.set_content(html)
+            assert page.locator("#follow-up table").count() == 2
+            violations, wide = axe_violations(page, script), page.evaluate("document.documentElement.scrollWidth")
+            page.evaluate("document.getElementById('follow-up').remove()")
+            found[name] = violations, wide, page.evaluate("document.documentElement.scrollWidth")
+            context.close()
+    assert found["desktop"][0] == [] and found["phone"][0] == []
+    # the report's own width at a phone's is not this section's doing: without it, the page is as wide
+    assert found["phone"][1] == found["phone"][2] and found["desktop"][1] == found["desktop"][2] == WIDTHS["desktop"][0]
