@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from config.translations import N_
+from review_model.questionnaire import Text
 from review_model.refusals import Reason, Refused
 from review_model.stage_rules import accepts_submissions
 from review_model.submissions import SubmissionClosed
@@ -175,9 +176,31 @@ def follow_up_questions(session: Session, round_: Round, kind: OrganisationKind)
     return FollowUpQuestions(previous.title, previous.title_en, recommendations)
 
 
+@dataclass(frozen=True)
+class FollowUpAnnouncement:
+    """What an invitation to the self-assessment says about the follow-up: the previous round (None when the
+    form asks none of these people about it), and how many of its recommendations each is asked about."""
+
+    previous_round: Text | None
+    counts: dict[int, int]  # by enrolment id; those asked about none left out
+
+    def for_enrolment(self, enrolment_id: int) -> tuple[Text | None, int]:
+        """The previous round and the count, for the Invitation of one respondent."""
+        count = self.counts.get(enrolment_id, 0)
+        return (self.previous_round if count else None), count
+
+
+def follow_up_announcement(session: Session, round_: Round, enrolment_ids: Sequence[int]) -> FollowUpAnnouncement:
+    """What the invitations of these respondents announce about the previous round's recommendations."""
+    counts = follow_up_counts(session, round_, enrolment_ids)
+    previous = session.get(Round, round_.previous_round_id) if counts else None
+    title = Text(de=previous.title, en=previous.title_en) if previous is not None else None
+    return FollowUpAnnouncement(title, counts)
+
+
 def follow_up_counts(session: Session, round_: Round, enrolment_ids: Sequence[int]) -> dict[int, int]:
     """How many recommendations of the previous round the self-assessment of each of these respondents asks
-    about, by enrolment id (those asked about none left out): what their invitation announces."""
+    about, by enrolment id (those asked about none left out)."""
     if round_.previous_round_id is None or not enrolment_ids:
         return {}
     per_level = Counter(r.action_level for r in published_recommendations(session, round_.previous_round_id))

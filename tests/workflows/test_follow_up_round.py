@@ -2,7 +2,7 @@
 recommendations, and `spr round show` counts the statuses its parties reported."""
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from config.settings import get_settings
@@ -16,6 +16,7 @@ from review_model.vocabulary import FollowUpStatus, OrganisationKind
 from tests.support.follow_up_rounds import follow_up_pair
 from tests.support.staged_rounds import factory_context
 from workflows.cli import app
+from workflows.coordinator_actions import resend_link
 from workflows.stages.invitation import invite
 
 ONE_DATABASE = "what the command and the emails say; the counting is tested on both databases (tests/review_model)"
@@ -71,3 +72,14 @@ def test_the_invitation_says_how_many_earlier_recommendations_the_form_asks_abou
     )  # Ben is asked in English too, about the two to municipalities; Finn's civil society about none
     assert "2 recommendations" in " ".join(texts["ben"].split())
     assert "Fragebogen fragt auch" not in texts["finn"] and "\n\nSie können jederzeit" in texts["finn"]
+    # the invitation sent again by the coordinator says the same
+    with Session(engine) as session:
+        anna = session.get(Enrolment, people["anna"]).participant_id
+    assert resend_link(factory_context(engine), pair.second_id, anna, "test").queued == 1
+    with Session(engine) as session:
+        again = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == "invitation", OutboxMessage.recipient_participant_id == anna)
+            .order_by(col(OutboxMessage.id).desc())
+        ).first()
+        assert "fragt auch, was aus den 2 Empfehlungen" in " ".join(message_text(again.payload).split())

@@ -7,11 +7,11 @@ from notifications.compose import compose_message
 from notifications.message_kinds import Invitation
 from notifications.outbox import enqueue_messages
 from review_model import clock
-from review_model.follow_up import follow_up_counts
-from review_model.questionnaire import Questionnaire, Text
+from review_model.follow_up import follow_up_announcement
+from review_model.questionnaire import Questionnaire
 from review_model.round_lock import lock_round
 from review_model.store import session_scope
-from review_model.tables import Enrolment, Round
+from review_model.tables import Enrolment
 from review_model.tokens import issue_links
 from review_model.vocabulary import TokenPurpose
 from review_model.withdrawal import taking_part
@@ -63,9 +63,7 @@ def invite(context: StageContext, round_id: int, enrolment_ids: list[int]) -> in
         questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
         item_count = sum(1 for _ in questionnaire.items())
         about = round_context(round_)
-        follow_ups = follow_up_counts(session, round_, [p.enrolment_id for p in people])
-        previous = session.get(Round, round_.previous_round_id) if follow_ups else None
-        previous_title = Text(de=previous.title, en=previous.title_en) if previous is not None else None
+        follow_up = follow_up_announcement(session, round_, [p.enrolment_id for p in people])
         messages = [
             compose_message(
                 Invitation(
@@ -73,8 +71,7 @@ def invite(context: StageContext, round_id: int, enrolment_ids: list[int]) -> in
                     round_.submission_deadline,
                     questionnaire.title,
                     item_count,
-                    previous_title,
-                    follow_ups.get(p.enrolment_id, 0),
+                    *follow_up.for_enrolment(p.enrolment_id),
                 ),
                 p.recipient,
                 about,
