@@ -4,8 +4,9 @@ level, a status to choose and a reason (needed when it is not pursued), laid out
 from collections.abc import Mapping
 
 from config.translations import gettext_for
+from notifications.message_kinds import SummaryAnswer, SummarySection
 from portal.form_view import FormValues, InputView, ItemView, SectionView, choice_markup, shown_text
-from review_model.follow_up import REASON_MAX_LENGTH, FollowUpQuestions, read_follow_ups
+from review_model.follow_up import REASON_MAX_LENGTH, FollowUpEntry, FollowUpQuestions, read_follow_ups
 from review_model.vocabulary import FollowUpStatus
 
 # Not a questionnaire section's id (those have no colon), so the section's anchors are its own.
@@ -70,3 +71,18 @@ def follow_up_section(
         items=items,
         complete=complete,
     )
+
+
+def follow_up_receipt(
+    questions: FollowUpQuestions, entries: Mapping[int, FollowUpEntry], language: str
+) -> SummarySection:
+    """The statements as the submission's receipt lists them, after the answers: each recommendation with its
+    status and any reason."""
+    _ = gettext_for(language, "portal")
+    said = []
+    for recommendation in questions.recommendations:
+        entry = entries.get(recommendation.id, FollowUpEntry())
+        shown = entry.status.label(language) if entry.status is not None else "—"
+        said.append(SummaryAnswer(recommendation.text(language), f"{shown}: {entry.reason}" if entry.reason else shown))
+    title = _("Recommendations of the round “{round}”").format(round=questions.previous_title_in(language))
+    return SummarySection(title, tuple(said))

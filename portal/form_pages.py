@@ -22,7 +22,7 @@ from notifications.message_kinds import ReviewReceipt, SubmissionReceipt
 from notifications.outbox import enqueue_messages
 from portal.accessibility_pages import statement_link
 from portal.failures import STORE_UNAVAILABLE, form_kept, unsaved_notice
-from portal.follow_up_view import follow_up_section
+from portal.follow_up_view import follow_up_receipt, follow_up_section
 from portal.form_view import build_sections, stored_values
 from portal.rendering import invalid_link_page, message_page, refused_request_page, render_page
 from portal.security import csrf_ok, csrf_token, same_origin
@@ -245,12 +245,15 @@ def _save_self_assessment(
     _save_follow_ups(session, linked, submission, follow_ups, now, submitting)
     language = linked.participant.language.value
     closes = stage_deadline(linked.round, Stage.submission) or linked.round.submission_deadline
+    summary = answer_summary(linked.questionnaire, linked.fields, answers, language)
+    if linked.follow_up is not None:
+        summary += (follow_up_receipt(linked.follow_up, follow_ups, language),)
     receipt = SubmissionReceipt(
         link=_link(portal, linked),
         version=submission.version,
         submitted_at=now,
         editable_until=closes,
-        summary=answer_summary(linked.questionnaire, linked.fields, answers, language),
+        summary=summary,
     )
     _enqueue(session, portal, linked, receipt, "submission", submission.version, now)
 

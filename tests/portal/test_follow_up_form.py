@@ -15,8 +15,9 @@ from sqlmodel import Session, select
 from config.settings import Settings
 from portal.app import create_app
 from review_model.follow_up import reason_key, status_key
+from review_model.personal_data import message_text
 from review_model.rounds import get_round
-from review_model.tables import FollowUpReport, Round
+from review_model.tables import FollowUpReport, OutboxMessage, Round
 from tests.support.answers import SELF_ASSESSMENT, csrf_of
 from tests.support.follow_up_rounds import FollowUpPair, follow_up_pair
 from tests.support.round_world import SECRET
@@ -116,6 +117,11 @@ def test_a_draft_keeps_the_statements_and_a_submission_keeps_them_as_its_version
     complete = {**SELF_ASSESSMENT, status_key(first): "not_pursued", reason_key(first): "Kein Personal.",
                 status_key(second): "in_progress"}  # fmt: skip
     assert forms.post("anna", complete, action="submit").status_code == 303
+    with Session(forms.engine) as session:  # the receipt lists the statements after the answers
+        receipt = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "submission_receipt")).one()
+        text = " ".join(message_text(receipt.payload).split())
+    assert "Empfehlungen der Runde „Runde eins“" in text
+    assert "Kommunale Datenplattformen aufbauen.: nicht weiterverfolgt: Kein Personal." in text
     assert forms.rows() == [
         (first, 0, "not_pursued", "Kein Personal."), (first, 1, "not_pursued", "Kein Personal."),
         (second, 0, "in_progress", None), (second, 1, "in_progress", None),
