@@ -52,6 +52,10 @@ class Invitation(MessageContent):
     deadline: datetime
     questionnaire_title: Text
     item_count: int
+    # In a round that follows up an earlier one: that round, and how many of its recommendations the form asks
+    # the reader's organisation about (review_model.follow_up); 0 when it asks about none.
+    follow_up_round: Text | None = None
+    follow_up_count: int = 0
 
     def calendar_deadline(self) -> tuple[Milestone, datetime] | None:
         return Milestone.submission_deadline, self.deadline

@@ -22,12 +22,24 @@ from notifications.message_kinds import ReviewReceipt, SubmissionReceipt
 from notifications.outbox import enqueue_messages
 from portal.accessibility_pages import statement_link
 from portal.failures import STORE_UNAVAILABLE, form_kept, unsaved_notice
+from portal.follow_up_view import follow_up_receipt, follow_up_section
 from portal.form_view import build_sections, stored_values
 from portal.rendering import invalid_link_page, message_page, refused_request_page, render_page
 from portal.security import csrf_ok, csrf_token, same_origin
 from review_model import clock
 from review_model.answers import FormField, FormMode, form_fields, read_answers
 from review_model.early_close import closed_early_at
+from review_model.follow_up import (
+    FollowUpCheck,
+    FollowUpEntry,
+    FollowUpQuestions,
+    follow_up_questions,
+    follow_ups_to_show,
+    form_values,
+    has_unsubmitted_follow_ups,
+    read_follow_ups,
+    save_follow_ups,
+)
 from review_model.handover import form_holder, handed_over_link
 from review_model.moments import format_moment
 from review_model.questionnaire import Questionnaire
@@ -98,6 +110,8 @@ class LinkedForm:
     reviewed_organisation: str | None = None
     reviewed_answers: dict[str, Any] = field(default_factory=dict)
     token: str = ""  # the link's token, for the addresses of the link's own pages
+    # What the self-assessment asks about the previous round's recommendations (review_model.follow_up).
+    follow_up: FollowUpQuestions | None = None
 
     @property
     def own_link(self) -> bool:
@@ -131,7 +145,10 @@ def show_form(portal: "Portal", request: FormRequest) -> Response:
         notices = _notices(session, linked, language, request.done, readonly)
         if readonly:
             notices = _why_closed(session, linked, language, now) + notices
-        return _render(portal, linked, language, stored_values(answers, language), {}, answers, notices, readonly)
+        values = stored_values(answers, language)
+        if linked.follow_up is not None and isinstance(linked.work, Submission):
+            values.update(form_values(follow_ups_to_show(session, linked.work, readonly)))
+        return _render(portal, linked, language, values, {}, answers, notices, readonly)
 
 
 def handle_form_post(
@@ -173,11 +190,13 @@ def _save(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[
             return refused_request_page(language)
         submitting = _first(values, "action") == "submit"
         check = read_answers(linked.fields, values, language=language, final=submitting)
-        if not check.ok:
-            return _render(portal, linked, language, values, check.errors, check.answers, [], False, status_code=422)
+        follow_up = _read_follow_up(linked, values, language, submitting)
+        if not check.ok or follow_up.errors:
+            errors = {**check.errors, **follow_up.errors}
+            return _render(portal, linked, language, values, errors, check.answers, [], False, status_code=422)
         try:
             if linked.mode == "self_assessment":
-                _save_self_assessment(session, portal, linked, check.answers, now, submitting)
+                _save_self_assessment(session, portal, linked, check.answers, follow_up.entries, now, submitting)
             else:
                 _save_review(session, portal, linked, check.answers, now, submitting)
         except (SubmissionClosed, ReviewClosed):
@@ -192,6 +211,14 @@ def _save(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[
     return RedirectResponse(f"?lang={language}&done={done}", status_code=303)
 
 
+def _read_follow_up(
+    linked: LinkedForm, values: Mapping[str, Sequence[str]], language: str, submitting: bool
+) -> FollowUpCheck:
+    if linked.follow_up is None:
+        return FollowUpCheck()
+    return read_follow_ups(linked.follow_up.recommendations, values, language=language, final=submitting)
+
+
 def _unsaved(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[str]]) -> Response:
     with reading_session(portal.engine) as session:
         linked = _load(session, request, clock.now())
@@ -202,22 +229,46 @@ def _unsaved(portal: "Portal", request: FormRequest, values: Mapping[str, Sequen
 
 
 def _save_self_assessment(
-    session: Session, portal: "Portal", linked: LinkedForm, answers: dict[str, Any], now: datetime, submitting: bool
+    session: Session,
+    portal: "Portal",
+    linked: LinkedForm,
+    answers: dict[str, Any],
+    follow_ups: dict[int, FollowUpEntry],
+    now: datetime,
+    submitting: bool,
 ) -> None:
     if not submitting:
-        save_draft(session, linked.round, linked.enrolment, answers, now)
+        submission = save_draft(session, linked.round, linked.enrolment, answers, now)
+        _save_follow_ups(session, linked, submission, follow_ups, now, submitting)
         return
     submission = submit_answers(session, linked.round, linked.enrolment, answers, now)
+    _save_follow_ups(session, linked, submission, follow_ups, now, submitting)
     language = linked.participant.language.value
     closes = stage_deadline(linked.round, Stage.submission) or linked.round.submission_deadline
+    summary = answer_summary(linked.questionnaire, linked.fields, answers, language)
+    if linked.follow_up is not None:
+        summary += (follow_up_receipt(linked.follow_up, follow_ups, language),)
     receipt = SubmissionReceipt(
         link=_link(portal, linked),
         version=submission.version,
         submitted_at=now,
         editable_until=closes,
-        summary=answer_summary(linked.questionnaire, linked.fields, answers, language),
+        summary=summary,
     )
     _enqueue(session, portal, linked, receipt, "submission", submission.version, now)
+
+
+def _save_follow_ups(
+    session: Session,
+    linked: LinkedForm,
+    submission: Submission,
+    entries: dict[int, FollowUpEntry],
+    now: datetime,
+    submitting: bool,
+) -> None:
+    if linked.follow_up is not None:
+        recommendations = linked.follow_up.recommendations
+        save_follow_ups(session, linked.round, submission, recommendations, entries, now, submit=submitting)
 
 
 def _save_review(
@@ -292,6 +343,7 @@ def _load(session: Session, request: FormRequest, now: datetime) -> LinkedForm:
         return LinkedForm(
             access, round_, holder, participant, organisation, questionnaire, "self_assessment",
             _fields(round_, "self_assessment"), find_submission(session, holder.id), token=request.token,
+            follow_up=follow_up_questions(session, round_, organisation.kind),
         )  # fmt: skip
     found = session.exec(
         select(ReviewAssignment, Submission, Organisation)
@@ -378,7 +430,10 @@ def _notices(
         when = format_moment(work.submitted_at, linked.round.time_zone, language) if work.submitted_at else "—"
         text = _("Submitted on {when} (version {version}). You can change your answers until the deadline.")
         notices.append({"kind": "info", "text": text.format(when=when, version=work.version)})
-        if isinstance(work, Submission) and has_unsubmitted_changes(session, work):
+        if isinstance(work, Submission) and (
+            has_unsubmitted_changes(session, work)
+            or (linked.follow_up is not None and has_unsubmitted_follow_ups(session, work))
+        ):
             notices.append({"kind": "info", "text": _("You have saved changes that are not submitted yet.")})
     elif work is not None and work.updated_at is not None and done != "saved":
         when = format_moment(work.updated_at, linked.round.time_zone, language)
@@ -432,6 +487,8 @@ def _render(
     sections = build_sections(
         linked.questionnaire, linked.fields, linked.mode, language, values, errors, answers, linked.reviewed_answers
     )
+    if linked.follow_up is not None:
+        sections.append(follow_up_section(linked.follow_up, language, values, errors))
     if linked.mode == "self_assessment":
         heading = _("Self-assessment")
         subheading = for_organisation(linked.organisation.name, language)

@@ -26,7 +26,7 @@ from review_model.questionnaire import Questionnaire
 from review_model.store import reading_session
 from review_model.tables import Participant, Round
 from review_model.tokens import LinkRefused
-from review_model.vocabulary import FederalState, OrganisationKind, TokenPurpose
+from review_model.vocabulary import FederalState, FollowUpStatus, OrganisationKind, TokenPurpose
 
 if TYPE_CHECKING:
     from portal.app import Portal
@@ -190,6 +190,7 @@ def _page(
         purposes={"self_assessment": _("Self-assessment"), "review": _("Review"), "reply": _("Reply")},
         states={"queued": _("queued"), "sending": _("being sent"), "sent": _("sent"), "failed": _("failed")},
         statuses={"draft": _("draft"), "submitted": _("submitted")},
+        follow_up_statuses={status.value: status.label(language) for status in FollowUpStatus},
         actions={
             "participant withdrawn": _("withdrawn from the round"),
             "links revoked": _("personal links revoked"),

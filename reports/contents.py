@@ -15,6 +15,7 @@ from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
 from config.translations import N_, translate
+from reports.follow_up import FollowUpView, follow_up_view
 from review_model import clock
 from review_model.calibration import LENIENCY_LIMIT, MIN_COMPARED, Normalisation, ScaleSummary
 from review_model.consolidation import DISAGREEMENT_SPREAD, gap, status_dimensions
@@ -199,6 +200,8 @@ class Report:
     calibration: list[ScaleSummary] = field(default_factory=list)
     calibration_min_compared: int = MIN_COMPARED
     calibration_limit: float = LENIENCY_LIMIT
+    # What became of the previous round's recommendations (reports.follow_up); None without a previous round.
+    follow_up: FollowUpView | None = None
 
     @property
     def recommendation_count(self) -> int:
@@ -321,6 +324,7 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
         if normalised
         else {},
         calibration=round_wide.calibration,
+        follow_up=follow_up_view(session, round_, language, {pid: p.name for pid, p in profiles.items()}),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from reports.contents import cell_labels
+from reports.follow_up import follow_up_document
 from review_model.questionnaire import Questionnaire
 from review_model.round_ratings import RoundRatings, load_round_ratings
 from review_model.rounds import get_round
@@ -66,11 +67,14 @@ def scores_csv(session: Session, round_id: int, language: str, ratings: RoundRat
 
 
 def scores_json(session: Session, round_id: int, language: str, ratings: RoundRatings | None = None) -> str:
-    """The per-item scores as one JSON document: the round, then a list of rows."""
+    """The per-item scores as one JSON document: the round, then a list of rows; in a round that follows up an
+    earlier one, also what became of its recommendations (`follow_up`)."""
     round_ = get_round(session, round_id)
-    document = {
+    document: dict[str, object] = {
         "round": round_.slug,
         "questionnaire": {"id": round_.questionnaire_id, "version": round_.questionnaire_version},
         "items": list(item_scores(session, round_id, language, ratings)),
     }
+    if round_.previous_round_id is not None:
+        document["follow_up"] = follow_up_document(session, round_, language)
     return json.dumps(document, ensure_ascii=False, indent=1)

@@ -7,6 +7,8 @@ explains the questions.
 - Reviews: one row per review, one column per rating and, after an item's (or a matrix row's) ratings, one
   for the reviewer's comment on it.
 - Questions: each question's id, wording, scale and what its levels or options mean.
+- Follow-up (in a round that follows up an earlier one): one row per party and earlier recommendation, with
+  the status the party reported and its reason.
 
 One row per party or review, not per answer: a round of ten thousand parties has thirty thousand reviews of
 forty ratings, which as rows of single answers would pass the 1,048,576 rows a spreadsheet can hold and take
@@ -43,6 +45,7 @@ from config.translations import N_, translate
 from reports.contents import cell_labels
 from reports.scale_names import scale_name
 from review_model.answers import FormField, form_fields
+from review_model.follow_up import published_recommendations, submitted_statements
 from review_model.pseudonyms import reviewer_numbers, reviewer_pseudonym
 from review_model.questionnaire import MatrixItem, Questionnaire
 from review_model.rounds import get_round
@@ -85,6 +88,7 @@ SELF_ASSESSMENT_SHEET = N_("Self-assessments")
 COMMENT_SHEET = N_("Comments")
 REVIEW_SHEET = N_("Reviews")
 QUESTION_SHEET = N_("Questions")
+FOLLOW_UP_SHEET = N_("Follow-up")
 ORGANISATION = N_("Organisation")
 KIND = N_("Kind")
 SUBMITTED = N_("Submitted ({zone})")
@@ -107,6 +111,8 @@ def write_raw_data(
     _write_comments(writer, session, round_id, questionnaire, form)
     _write_reviews(writer, session, round_id, round_.open_review, questionnaire, form)
     _write_questions(writer, questionnaire, form)
+    if round_.previous_round_id is not None:
+        _write_follow_up(writer, session, round_id, round_.previous_round_id)
     book.close()
 
 
@@ -151,6 +157,22 @@ def _write_reviews(
             table.add(
                 (party, kind, reviewer, submitted, *(form.answer(spec, answers.get(spec.key)) for spec in fields))
             )
+
+
+def _write_follow_up(writer: "_Writer", session: Session, round_id: int, previous_round_id: int) -> None:
+    """One row per statement on a recommendation of the previous round, as last submitted."""
+    language = writer.language
+    recommendations = {r.id: r for r in published_recommendations(session, previous_round_id)}
+    columns = writer.columns((ORGANISATION, NAME_WIDTH), (KIND, KIND_WIDTH), (SUBMITTED, MOMENT_WIDTH, "moment"),
+                             (N_("Action level"), KIND_WIDTH), (N_("Recommendation"), 80), (N_("Status"), KIND_WIDTH),
+                             (N_("Reason"), 80))  # fmt: skip
+    with writer.table(FOLLOW_UP_SHEET, columns) as table:
+        for statement in submitted_statements(session, round_id):
+            recommendation = recommendations.get(statement.recommendation_id)
+            if recommendation is not None:
+                table.add((statement.organisation, statement.kind.label(language), statement.submitted_at,
+                           recommendation.action_level.label(language), recommendation.text(language),
+                           statement.status.label(language), statement.reason))  # fmt: skip
 
 
 def _write_questions(writer: "_Writer", questionnaire: Questionnaire, form: "_FormText") -> None:

@@ -14,9 +14,9 @@ reads), and what erasure does with it (`WHAT_ERASURE_DOES`, one entry per place 
 - `conflict_declarations`, `review_preferences`: deleted (they served the assignment only).
 - `audit_events`: an actor or a detail that is their address or name is replaced; the trail records that
   an erasure took place, never whom.
-- `submissions`, `reviews`, `replies`, `findings`, `recommendations`: stay. They hold what organisations
-  said; reviewers are named only in an open review's report, where an erased person becomes "Reviewer 3"
-  (review_model.pseudonyms) when the report is rendered again (workflows re-render the published
+- `submissions`, `follow_up_reports`, `reviews`, `replies`, `findings`, `recommendations`: stay. They hold
+  what organisations said; reviewers are named only in an open review's report, where an erased person becomes
+  "Reviewer 3" (review_model.pseudonyms) when the report is rendered again (workflows re-render the published
   editions, `rounds_whose_report_named`).
 Free text a person typed into an answer (their own name in a comment, say) is not searched: it is what the
 organisation said and stays as written.
@@ -59,6 +59,7 @@ WHAT_ERASURE_DOES = {
     "outbox_messages": "address and text removed, unsent ones deleted",
     "submissions": "kept: the organisation's self-assessment",
     "submission_versions": "kept: the organisation's self-assessment",
+    "follow_up_reports": "kept: the organisation's statements on earlier recommendations",
     "review_assignments": "kept: which organisation reviewed which",
     "reviews": "kept: the reviewing organisation's ratings; named by number where a report named them",
     "replies": "kept: the organisation's reply",

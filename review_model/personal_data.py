@@ -18,6 +18,8 @@ Where personal data lives (`PERSONAL_DATA` says the same for code; the erasure o
   and address in its headers, working links in its body), state, times
 - submissions (by enrolment_id) and submission_versions (by submission_id): answers (free texts may name
   people), times
+- follow_up_reports (by submission_id): the status reported for each earlier recommendation and its reason
+  (a free text, which may name people), per version, times
 - review_assignments (by reviewer_enrolment_id) and reviews (by assignment_id): the party reviewed, answers
   (ratings and comments), times
 - replies (by author_enrolment_id): text, times
@@ -48,9 +50,11 @@ from review_model.tables import (
     ConflictDeclaration,
     Enrolment,
     Finding,
+    FollowUpReport,
     Organisation,
     OutboxMessage,
     Participant,
+    Recommendation,
     Reply,
     Review,
     ReviewAssignment,
@@ -115,6 +119,11 @@ PERSONAL_DATA: tuple[PersonalDataPlace, ...] = (
     ),
     PersonalDataPlace("submissions", ("answers", "created_at", "updated_at", "submitted_at"), "enrolment_id"),
     PersonalDataPlace("submission_versions", ("answers", "submitted_at"), "submission_id"),
+    PersonalDataPlace(
+        "follow_up_reports",
+        ("recommendation_id", "version", "status", "reason", "created_at", "updated_at"),
+        "submission_id",
+    ),
     PersonalDataPlace("review_assignments", ("submission_id", "created_at", "confirmed_at"), "reviewer_enrolment_id"),
     PersonalDataPlace("reviews", ("answers", "created_at", "updated_at", "submitted_at"), "assignment_id"),
     PersonalDataPlace("replies", ("text", "created_at", "updated_at"), "author_enrolment_id"),
@@ -232,6 +241,21 @@ class SubmittedVersion(_Record):
     answers: dict[str, Any]
 
 
+class FollowUpRecord(_Record):
+    """What the self-assessment said about a recommendation of the round before (its text beside it, in German
+    and where there is one in English): version 0 is the working copy, any other the statement as submitted
+    with that version."""
+
+    recommendation_id: int
+    recommendation: str
+    recommendation_en: str | None
+    version: int
+    status: str | None
+    reason: str | None
+    created_at: datetime
+    updated_at: datetime | None
+
+
 class SelfAssessmentRecord(_Record):
     """The organisation's self-assessment where the person is its respondent: what the form holds now, and
     every version submitted."""
@@ -247,6 +271,7 @@ class SelfAssessmentRecord(_Record):
     reply_sent_at: datetime | None
     answers: dict[str, Any]
     versions: list[SubmittedVersion]
+    follow_ups: list[FollowUpRecord] = []
 
 
 class ReviewRecord(_Record):
@@ -495,6 +520,21 @@ def _self_assessments(
         versions.setdefault(version.submission_id, []).append(
             SubmittedVersion(version=version.version, submitted_at=version.submitted_at, answers=dict(version.answers))
         )
+    follow_ups: dict[int, list[FollowUpRecord]] = {}
+    for report, text, text_en in session.exec(
+        select(FollowUpReport, Recommendation.text_de, Recommendation.text_en)
+        .join(Recommendation, col(Recommendation.id) == FollowUpReport.recommendation_id)
+        .where(col(FollowUpReport.submission_id).in_([s.id for s in submissions]))
+        .order_by(col(FollowUpReport.version), col(FollowUpReport.recommendation_id))
+    ).all():
+        follow_ups.setdefault(report.submission_id, []).append(
+            FollowUpRecord(
+                recommendation_id=report.recommendation_id, recommendation=text, recommendation_en=text_en,
+                version=report.version,
+                status=report.status.value if report.status else None, reason=report.reason,
+                created_at=report.created_at, updated_at=report.updated_at,
+            )
+        )  # fmt: skip
     return [
         SelfAssessmentRecord(
             round=slugs[submission.round_id],
@@ -508,6 +548,7 @@ def _self_assessments(
             reply_sent_at=submission.reply_submitted_at,
             answers=dict(submission.answers),
             versions=versions.get(submission.id or 0, []),
+            follow_ups=follow_ups.get(submission.id or 0, []),
         )
         for submission in submissions
     ]

@@ -241,3 +241,37 @@ _STAFF_ROLE_LABELS = {
     StaffRole.coordinator: N_("Coordinator"),
     StaffRole.observer: N_("Observer"),
 }
+
+
+class FollowUpStatus(StrEnum):
+    """What became of an earlier round's recommendation, as an organisation it addressed reports it."""
+
+    not_started = "not_started"
+    in_progress = "in_progress"
+    implemented = "implemented"
+    not_pursued = "not_pursued"  # always with the organisation's reason
+
+    def label(self, language: str) -> str:
+        """The status as the form and the report name it: "in Umsetzung", "in progress"."""
+        return translate(language, "review_model", _FOLLOW_UP_STATUS_LABELS[self])
+
+
+_FOLLOW_UP_STATUS_LABELS = {
+    FollowUpStatus.not_started: N_("not started"),
+    FollowUpStatus.in_progress: N_("in progress"),
+    FollowUpStatus.implemented: N_("implemented"),
+    FollowUpStatus.not_pursued: N_("not pursued"),
+}
+
+# The action level whose recommendations an organisation of each kind answers for in the follow-up of a round.
+# A region or Landkreis is a municipal body (kommunale Gebietskörperschaft), so it shares the municipalities'
+# recommendations; civil society is addressed by no level and is asked about none.
+ACTION_LEVEL_OF_KIND: dict[OrganisationKind, ActionLevel | None] = {
+    OrganisationKind.bund: ActionLevel.bund,
+    OrganisationKind.land: ActionLevel.laender,
+    OrganisationKind.kommune: ActionLevel.kommunen,
+    OrganisationKind.region: ActionLevel.kommunen,
+    OrganisationKind.unternehmen: ActionLevel.wirtschaft,
+    OrganisationKind.wissenschaft: ActionLevel.wissenschaft,
+    OrganisationKind.zivilgesellschaft: None,
+}

@@ -32,6 +32,7 @@ from notifications.outbox import drop_unsent, enqueue_messages, requeue_failed
 from review_model import clock
 from review_model.adoption import record_adoption
 from review_model.audit_trail import record_event
+from review_model.follow_up import follow_up_announcement
 from review_model.group_messages import GroupMessageText, group_of, refuse_unless_sendable
 from review_model.handover import Colleague, HandoverRefused, hand_over
 from review_model.people_filter import PeopleFilter
@@ -478,8 +479,10 @@ def resend_link(context: StageContext, round_id: int, participant_id: int, actor
             content = reply_invitations(session, round_)(submission, urls[0])
         else:
             questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
+            assert enrolment.id is not None
+            follow_up = follow_up_announcement(session, round_, [enrolment.id]).for_enrolment(enrolment.id)
             content = Invitation(urls[0], round_.submission_deadline, questionnaire.title,
-                                 sum(1 for _ in questionnaire.items()))  # fmt: skip
+                                 sum(1 for _ in questionnaire.items()), *follow_up)  # fmt: skip
         message = compose_message(content, recipient, round_context(round_), context.sender, stage=round_.stage.value,
                                   now=now, sequence=f"resent-{now:%Y%m%d%H%M%S}")  # fmt: skip
         queued = enqueue_messages(session, [message], now)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from config.translations import N_, translate
 from portal.console.access import current_staff, round_seen
 from portal.console.pages import console_page
+from reports.follow_up import follow_up_view
 from review_model import clock
 from review_model.attention import AttentionKind, needs_attention
 from review_model.moments import format_moment
@@ -79,6 +80,7 @@ def add_round_routes(app: FastAPI, portal: "Portal") -> None:
             attention = needs_attention(session, round_, now, counts)
             following = next_stage(round_.stage)
             waits_for = transition_blockers(round_, following, counts, now) if following is not None else []
+            follow_up = follow_up_view(session, round_, language, {})
 
         def moment(value: datetime | None) -> str:
             return format_moment(value, round_.time_zone, language) if value is not None else ""
@@ -98,6 +100,7 @@ def add_round_routes(app: FastAPI, portal: "Portal") -> None:
             waits_for=reasons_in(language, waits_for),
             next_deadline=_deadline_words(next_deadline(round_, now), round_.time_zone, language),
             runs=staff.access.runs(round_.id),
+            follow_up=follow_up,
         )
 
 

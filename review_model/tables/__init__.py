@@ -3,6 +3,7 @@
 from review_model.tables.audit import AuditEvent
 from review_model.tables.base import metadata, table_of
 from review_model.tables.findings import Finding, PublishedReport, Recommendation, Reply
+from review_model.tables.follow_ups import FollowUpReport
 from review_model.tables.outbox import OutboxMessage
 from review_model.tables.people import ConflictDeclaration, Organisation, Participant, ReviewPreference
 from review_model.tables.reviews import Review, ReviewAssignment
@@ -17,6 +18,7 @@ __all__ = [
     "ConflictDeclaration",
     "Enrolment",
     "Finding",
+    "FollowUpReport",
     "LoginAttempt",
     "Organisation",
     "OutboxMessage",

@@ -24,6 +24,9 @@ from workflows.cli.output import (
 )
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from review_model.tables import Round
     from review_model.withdrawal import WithdrawnPerson
 
 app = typer.Typer(help="Create, list and inspect review rounds.", no_args_is_help=True)
@@ -124,6 +127,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
             enrolled, respondents, reviewers = enrolment_counts(session, r.id)
             progress = round_progress(session, r.id)
             withdrawn = withdrawn_participants(session, r.id)
+            follow_up = follow_up_row(session, r)
         questionnaire = Questionnaire.model_validate(r.questionnaire_snapshot)
         tz = r.time_zone
         _, ngettext = messages(), plural_messages()
@@ -191,6 +195,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
             ),
             (_("Invited / submitted"), f"{progress.invited} / {progress.submitted}"),
             *([(_("Withdrawn"), _("{n} (listed below)").format(n=len(withdrawn)))] if withdrawn else []),
+            *([follow_up] if follow_up else []),
         ]
         print_table(None, ["", ""], rows)
         print_withdrawn(withdrawn, tz)
@@ -205,6 +210,20 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
             else:
                 typer.echo(_("Ready for {stage}.").format(stage=stage_name(following)))
         typer.echo(next_step(r.slug, r.stage))
+
+
+def follow_up_row(session: "Session", round_: "Round") -> tuple[str, str] | None:
+    """The row of `spr round show` that counts the statuses reported on the previous round's recommendations;
+    None for a round that follows up no earlier round."""
+    from review_model.follow_up import reported_status_counts
+
+    previous = session.get(type(round_), round_.previous_round_id) if round_.previous_round_id is not None else None
+    if previous is None:
+        return None
+    _, language = messages(), coordinator_language()
+    counts = reported_status_counts(session, round_)
+    said = ", ".join(f"{n} {status.label(language)}" for status, n in counts.items())
+    return _("Follow-up of {round}").format(round=previous.slug), said or "—"
 
 
 def print_withdrawn(withdrawn: "Sequence[WithdrawnPerson]", zone: str) -> None:

@@ -7,6 +7,7 @@ from notifications.compose import compose_message
 from notifications.message_kinds import Invitation
 from notifications.outbox import enqueue_messages
 from review_model import clock
+from review_model.follow_up import follow_up_announcement
 from review_model.questionnaire import Questionnaire
 from review_model.round_lock import lock_round
 from review_model.store import session_scope
@@ -62,6 +63,7 @@ def invite(context: StageContext, round_id: int, enrolment_ids: list[int]) -> in
         questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
         item_count = sum(1 for _ in questionnaire.items())
         about = round_context(round_)
+        follow_up = follow_up_announcement(session, round_, [p.enrolment_id for p in people])
         messages = [
             compose_message(
                 Invitation(
@@ -69,6 +71,7 @@ def invite(context: StageContext, round_id: int, enrolment_ids: list[int]) -> in
                     round_.submission_deadline,
                     questionnaire.title,
                     item_count,
+                    *follow_up.for_enrolment(p.enrolment_id),
                 ),
                 p.recipient,
                 about,
