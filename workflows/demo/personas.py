@@ -5,6 +5,8 @@ better than that, and is rated by its peers around the truth. Seeded, so every d
 import random
 from dataclasses import dataclass
 
+from review_model.follow_up import follow_up_field
+from review_model.vocabulary import FollowUpStatus
 from workflows.demo.web_forms import FormPage
 
 STRENGTHS = [
@@ -31,6 +33,13 @@ REVIEW_COMMENTS = [
     "Zuständigkeiten sind unklar verteilt; es fehlt eine zentrale Steuerung.",
     "Die Beteiligung beschränkt sich auf Information; echte Mitgestaltung findet kaum statt.",
 ]
+NOT_PURSUED = [
+    "Der Stadtrat hat andere Schwerpunkte gesetzt; die Mittel fließen vorerst in den Breitbandausbau.",
+    "Die Empfehlung passt nicht zu unserer Größe; wir arbeiten stattdessen im interkommunalen Verbund.",
+]
+# How often an organisation reports each status of an earlier recommendation: most are under way.
+FOLLOW_UP_WEIGHTS = {FollowUpStatus.not_started: 2, FollowUpStatus.in_progress: 5, FollowUpStatus.implemented: 3,
+                     FollowUpStatus.not_pursued: 1}  # fmt: skip
 REPLIES = [
     "Wir danken für die Begutachtung. Die Einschätzung zur Steuerung teilen wir; eine zentrale "
     "Stabsstelle wird zum 1. Juli eingerichtet.",
@@ -69,8 +78,12 @@ def self_assessment_answers(page: FormPage, persona: Persona, rng: random.Random
     """How the organisation fills in its own self-assessment."""
     answers: dict[str, str | list[str]] = {}
     for name, values in {**page.radios, **page.selects}.items():
-        answers[name] = _nearest(values, persona.true_level(name) + persona.optimism + rng.gauss(0, 0.4))
+        if follow_up_field(name) is None:
+            answers[name] = _nearest(values, persona.true_level(name) + persona.optimism + rng.gauss(0, 0.4))
+    answers |= follow_up_statements(page, rng)
     for name in page.textareas:
+        if follow_up_field(name) is not None:
+            continue
         if name.endswith("/comment"):
             if rng.random() < 0.1:
                 answers[name] = rng.choice(OBSTACLES)
@@ -81,6 +94,21 @@ def self_assessment_answers(page: FormPage, persona: Persona, rng: random.Random
         else:
             answers[name] = rng.choice(PROJECTS)
     return answers
+
+
+def follow_up_statements(page: FormPage, rng: random.Random) -> dict[str, str | list[str]]:
+    """What the organisation says about each earlier recommendation the form asks about: a status, and a
+    reason where it is not pursued."""
+    statements: dict[str, str | list[str]] = {}
+    for name in page.radios:
+        field = follow_up_field(name)
+        if field is None or field[1] != "status":
+            continue
+        status = rng.choices(list(FOLLOW_UP_WEIGHTS), weights=list(FOLLOW_UP_WEIGHTS.values()))[0]
+        statements[name] = status.value
+        if status is FollowUpStatus.not_pursued:
+            statements[name.removesuffix("status") + "reason"] = rng.choice(NOT_PURSUED)
+    return statements
 
 
 def review_answers(page: FormPage, reviewed: Persona, rng: random.Random) -> dict[str, str | list[str]]:

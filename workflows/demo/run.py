@@ -249,9 +249,21 @@ def _submission_stage(world: _Round, invitations: list[ReceivedMessage]) -> None
     _self_assess(world, stragglers)
     world.say(f"  {len(reminders)} reminders arrived; {len(stragglers)} answer theirs, "
               f"{len(late) - len(stragglers)} never answer.")  # fmt: skip
+    if round_.previous_round_id is not None:
+        world.say(f"  In the same form each organisation said what became of the recommendations of the round "
+                  f"before to its level: {_follow_up_line(world)}.")  # fmt: skip
     grace = timedelta(hours=round_.late_grace_hours)
     world.travel(round_.submission_deadline + grace + timedelta(minutes=5), "the deadline (and its grace) passed")
     world.say(f"  {world.advance()}")
+
+
+def _follow_up_line(world: _Round) -> str:
+    """The statements about the earlier round's recommendations so far, by status: "3 implemented, …"."""
+    from review_model.follow_up import reported_status_counts
+
+    with reading_session(world.engine) as session:
+        counts = reported_status_counts(session, get_round(session, world.id))
+    return ", ".join(f"{n} {status.label('en')}" for status, n in counts.items() if n) or "no statement"
 
 
 def _self_assess(world: _Round, invitations: list[ReceivedMessage]) -> None:
