@@ -113,7 +113,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
         from review_model.questionnaire import Questionnaire
         from review_model.retention import retention_statement
         from review_model.rounds import enrolment_counts, find_round, round_progress
-        from review_model.stage_rules import next_stage, transition_blockers
+        from review_model.stage_rules import stage_after, transition_blockers
         from review_model.store import reading_session
         from review_model.withdrawal import withdrawn_participants
         from workflows.cli.store_access import open_store
@@ -192,7 +192,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
         ]
         print_table(None, ["", ""], rows)
         print_withdrawn(withdrawn, tz)
-        following = next_stage(r.stage)
+        following = stage_after(r)
         if following is not None:
             blockers = transition_blockers(r, following, progress, clock.now())
             if blockers:
