@@ -488,7 +488,7 @@ def _co_reviewers(linked: LinkedForm, language: str) -> CoReviewersView | None:
     if linked.mode != "review" or not isinstance(work, Review) or not work.is_submitted or linked.assignment is None:
         return None
     session = object_session(work)
-    assert session is not None  # loaded in the request's session, which is still open
+    assert isinstance(session, Session)  # loaded in the request's session, which is still open
     return co_reviewers_view(session, linked.round, linked.questionnaire, linked.assignment, language)
 
 

@@ -276,7 +276,7 @@ def _joint_assessment(linked: LinkedReply, language: str) -> AgreedAssessment | 
     """The reviewers' joint assessment of the party (review_model.consensus), where the round had a consensus
     stage and the lead submitted it."""
     session = object_session(linked.submission)
-    assert session is not None and linked.submission.id is not None  # loaded in the request's open session
+    assert isinstance(session, Session) and linked.submission.id is not None  # loaded in the request's session
     found = agreed_assessments(session, linked.round, language, linked.submission.id)
     return found.get(linked.submission.id)
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from config.translations import N_, translate
 from review_model import clock
-from review_model.co_reviewers import cell_labels
+from review_model.co_reviewers import cell_labels as cell_labels  # the report's names of items, read from here
 from review_model.consensus import AgreedAssessment, agreed_assessments
 from review_model.consolidation import DISAGREEMENT_SPREAD, gap, status_dimensions
 from review_model.exact_figures import FigureValue, below, rounded

@@ -71,7 +71,7 @@ def save_item_comment(
 ) -> DisputedItemComment | None:
     """Keep the reviewer's comment on one disputed item of their party (an empty text takes it back; None)."""
     _refuse_unless_open(session, round_, assignment, now)
-    assert assignment.id is not None
+    assert assignment.id is not None and round_.id is not None
     text = text.strip()
     reasons: list[str] = []
     if item_id not in disputed_keys(session, questionnaire, assignment.submission_id):

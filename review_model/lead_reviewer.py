@@ -5,14 +5,17 @@ first (a stable order, the same however often it is worked out). The coordinator
 party's reviewers until the consensus stage ends.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from config.translations import N_
 from review_model.refusals import Reason, Refused
-from review_model.tables import Enrolment, Participant, ReviewAssignment, Round
+from review_model.tables import Enrolment, Organisation, Participant, ReviewAssignment, Round, Submission
 from review_model.vocabulary import Stage
+from review_model.wide_select import select_columns
 
 # Until the end of the consensus stage the lead may change; afterwards the joint assessment is what it is.
 LEAD_CHANGES_IN = (Stage.assignment, Stage.review, Stage.consensus)
@@ -78,3 +81,38 @@ def change_lead(session: Session, round_: Round, submission_id: int, reviewer_em
         assignment.is_lead = assignment is chosen
     session.flush()
     return before
+
+
+@dataclass(frozen=True)
+class PartyLead:
+    """A reviewed party with its confirmed reviewers (address, name) and which of them leads."""
+
+    submission_id: int
+    organisation: str
+    reviewers: tuple[tuple[str, str], ...]
+    lead: str | None  # the lead's address
+
+
+def party_leads(session: Session, round_id: int) -> list[PartyLead]:
+    """Every reviewed party of the round with its reviewers and lead, by the party's name (the console's list)."""
+    reviewed = aliased(Organisation, name="reviewed")
+    reviewed_enrolment = aliased(Enrolment, name="reviewed_enrolment")
+    reviewed_person = aliased(Participant, name="reviewed_person")
+    rows = session.exec(
+        select_columns(ReviewAssignment.submission_id, reviewed.name, Participant.email, Participant.name,
+                       ReviewAssignment.is_lead)
+        .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Submission, col(Submission.id) == ReviewAssignment.submission_id)
+        .join(reviewed_enrolment, col(reviewed_enrolment.id) == Submission.enrolment_id)
+        .join(reviewed_person, col(reviewed_person.id) == reviewed_enrolment.participant_id)
+        .join(reviewed, col(reviewed.id) == reviewed_person.organisation_id)
+        .where(ReviewAssignment.round_id == round_id, col(ReviewAssignment.confirmed_at).is_not(None))
+        .order_by(col(reviewed.name), col(ReviewAssignment.id))
+    ).all()  # fmt: skip
+    parties: dict[int, PartyLead] = {}
+    for submission_id, organisation, email, name, is_lead in rows:
+        party = parties.get(submission_id) or PartyLead(submission_id, organisation, (), None)
+        parties[submission_id] = PartyLead(submission_id, organisation, (*party.reviewers, (email, name)),
+                                           email if is_lead else party.lead)  # fmt: skip
+    return list(parties.values())

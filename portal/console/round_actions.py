@@ -50,6 +50,7 @@ class Confirmation:
     button: str
     inputs: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)  # known before asking: the button is not offered
+    choices: list[tuple[str, str]] = field(default_factory=list)  # (value, label) of the "choice" input
 
 
 def ask_first(

@@ -8,7 +8,6 @@ Create Date: 2026-11-29
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
@@ -46,8 +45,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('assignment_id', sa.Integer(), nullable=False),
-    sa.Column('item_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('item_id', sa.String(length=100), nullable=False),
+    sa.Column('text', sa.String(length=2000), nullable=False),
     sa.Column('created_at', review_model.column_types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', review_model.column_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['assignment_id'], ['review_assignments.id'], name=op.f('fk_disputed_item_comments_assignment_id_review_assignments')),
@@ -61,8 +60,8 @@ def upgrade() -> None:
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
     sa.Column('written_by_assignment_id', sa.Integer(), nullable=False),
-    sa.Column('strengths', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
-    sa.Column('weaknesses', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+    sa.Column('strengths', sa.String(length=4000), nullable=False),
+    sa.Column('weaknesses', sa.String(length=4000), nullable=False),
     sa.Column('recommendations', _JSON, nullable=False),
     sa.Column('created_at', review_model.column_types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', review_model.column_types.UTCDateTime(), nullable=True),
@@ -79,7 +78,7 @@ def upgrade() -> None:
     sa.Column('assessment_id', sa.Integer(), nullable=False),
     sa.Column('assignment_id', sa.Integer(), nullable=False),
     sa.Column('endorses', sa.Boolean(), nullable=False),
-    sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('comment', sa.String(length=2000), nullable=False),
     sa.Column('created_at', review_model.column_types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', review_model.column_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['assessment_id'], ['joint_assessments.id'], name=op.f('fk_assessment_endorsements_assessment_id_joint_assessments')),
