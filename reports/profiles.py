@@ -102,11 +102,13 @@ def _joint_assessment(assessment: AgreedAssessment, language: str) -> str:
     """The reviewers' joint assessment of the party: strengths, weaknesses, recommendations to the party, and
     how the co-reviewers answered it (each by pseudonym, or by name in an open review)."""
     _, ngettext = gettext_for(language, "reports"), ngettext_for(language, "reports")
-    parts = [f'<div class="joint-assessment"><h4>{_escaped(_("Joint assessment"))}</h4>']
+    title = _escaped(_("Joint assessment"))
+    parts = [f'<div class="joint-assessment"><h4>{title}</h4>']
     for title, text in ((_("Strengths"), assessment.strengths), (_("Weaknesses"), assessment.weaknesses)):
         parts.append(f'<h5>{_escaped(title)}</h5><p class="written">{escape(text)}</p>')
     if assessment.recommendations:
-        parts.append(f"<h5>{_escaped(_('Recommendations to the party'))}</h5><ol>")
+        heading = _escaped(_("Recommendations to the party"))
+        parts.append(f"<h5>{heading}</h5><ol>")
         parts.extend(f'<li class="written">{escape(text)}</li>' for text in assessment.recommendations)
         parts.append("</ol>")
     endorsed = ngettext(
