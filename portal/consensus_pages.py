@@ -44,6 +44,7 @@ from review_model.consensus import (
 from review_model.moments import format_moment
 from review_model.refusals import reason_in
 from review_model.reminder_opt_out import person_actor
+from review_model.stage_rules import STAGE_ORDER
 from review_model.store import reading_session, session_scope
 from review_model.tables import (
     AccessToken,
@@ -92,15 +93,11 @@ class _Opened:
     reviewed: str
 
 
-def consensus_path(token: str, language: str) -> str:
-    """The consensus page of a review link."""
-    return f"/r/{token}/consensus?lang={language}"
-
-
 def shows_consensus(round_: Round) -> bool:
     """Whether a review link leads to the consensus page: in the round's consensus stage, and afterwards to
     read what was agreed."""
-    return round_.consensus_deadline is not None and round_.stage is not Stage.review
+    entered = STAGE_ORDER.index(round_.stage) >= STAGE_ORDER.index(Stage.consensus)
+    return round_.consensus_deadline is not None and entered
 
 
 def show_consensus(portal: "Portal", request: ConsensusRequest) -> Response:

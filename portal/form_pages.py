@@ -33,7 +33,7 @@ from review_model.handover import form_holder, handed_over_link
 from review_model.moments import format_moment
 from review_model.questionnaire import Questionnaire
 from review_model.reviews import ReviewClosed, accepts_reviews, find_review, save_review
-from review_model.stage_rules import accepts_submissions, stage_deadline
+from review_model.stage_rules import STAGE_ORDER, accepts_submissions, stage_deadline
 from review_model.store import reading_session, session_scope
 from review_model.submissions import (
     SubmissionClosed,
@@ -494,11 +494,10 @@ def _co_reviewers(linked: LinkedForm, language: str) -> CoReviewersView | None:
 
 def _consensus_href(linked: LinkedForm, language: str) -> str | None:
     """The reviewer's consensus page (portal.consensus_pages), once the round has entered its consensus stage."""
-    if linked.mode != "review" or linked.round.consensus_deadline is None or linked.round.stage is Stage.review:
+    if linked.mode != "review" or linked.round.consensus_deadline is None:
         return None
-    if linked.round.stage in (Stage.draft, Stage.invitation, Stage.submission, Stage.assignment):
-        return None
-    return f"/r/{linked.token}/consensus?lang={language}"
+    entered = STAGE_ORDER.index(linked.round.stage) >= STAGE_ORDER.index(Stage.consensus)
+    return f"/r/{linked.token}/consensus?lang={language}" if entered else None
 
 
 def _handover_href(linked: LinkedForm, language: str, readonly: bool) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from reports.contents import cell_labels
+from review_model.consensus import agreed_assessments
 from review_model.questionnaire import Questionnaire
 from review_model.round_ratings import RoundRatings, load_round_ratings
 from review_model.rounds import get_round
@@ -66,11 +67,48 @@ def scores_csv(session: Session, round_id: int, language: str, ratings: RoundRat
 
 
 def scores_json(session: Session, round_id: int, language: str, ratings: RoundRatings | None = None) -> str:
-    """The per-item scores as one JSON document: the round, then a list of rows."""
+    """The per-item scores as one JSON document: the round, then a list of rows; in a round with a consensus
+    stage, the reviewers' joint assessments after them (reviewers named as in the report)."""
     round_ = get_round(session, round_id)
-    document = {
+    document: dict[str, Any] = {
         "round": round_.slug,
         "questionnaire": {"id": round_.questionnaire_id, "version": round_.questionnaire_version},
         "items": list(item_scores(session, round_id, language, ratings)),
     }
+    assessments = joint_assessment_rows(session, round_id, language)
+    if assessments:
+        document["joint_assessments"] = assessments
     return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+def joint_assessment_rows(session: Session, round_id: int, language: str) -> list[dict[str, Any]]:
+    """Each party's submitted joint assessment (review_model.consensus), by organisation name."""
+    found = agreed_assessments(session, get_round(session, round_id), language)
+    if not found:
+        return []
+    names = dict(
+        session.exec(
+            select(Submission.id, Organisation.name)
+            .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+            .join(Participant, col(Participant.id) == Enrolment.participant_id)
+            .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+            .where(col(Submission.id).in_(list(found)))
+        ).all()
+    )
+    return sorted(
+        (
+            {
+                "organisation": names.get(submission_id, ""),
+                "strengths": agreed.strengths,
+                "weaknesses": agreed.weaknesses,
+                "recommendations": list(agreed.recommendations),
+                "co_reviewers": agreed.co_reviewers,
+                "endorsed_by": agreed.endorsed_by,
+                "answers": [
+                    {"reviewer": a.reviewer, "endorses": a.endorses, "comment": a.comment} for a in agreed.answers
+                ],
+            }
+            for submission_id, agreed in found.items()
+        ),
+        key=lambda row: str(row["organisation"]),
+    )

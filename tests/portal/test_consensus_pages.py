@@ -4,6 +4,7 @@ answers), the right-of-reply page showing the joint assessment, and every one of
 
 import email
 import email.policy
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -171,6 +172,12 @@ def test_the_report_and_the_right_of_reply_show_the_joint_assessment(consensus):
     with Session(consensus.engine) as session:
         html = render_html(assemble_report(session, staged.round_id, "en"))
     assert "<h4>Joint assessment</h4>" in html and "Endorsed by 1 of 2 co-reviewers." in html
+    from reports.exports import scores_json
+
+    with Session(consensus.engine) as session:
+        (exported,) = json.loads(scores_json(session, staged.round_id, "en"))["joint_assessments"]
+    assert exported["organisation"] == AUENBURG and exported["recommendations"] == ["Personal aufstocken"]
+    assert exported["answers"][0]["reviewer"].startswith("Reviewer ") and exported["endorsed_by"] == 1
     # after consensus the page shows what was agreed, and takes nothing more
     closed = consensus.client.get(f"{consensus.lead}/consensus?lang=de").text
     assert "Die Konsensfindung ist beendet." in closed and 'name="strengths"' not in closed
@@ -189,7 +196,7 @@ def test_the_consensus_pages_pass_axe(consensus, chromium, database_url):
         base = f"http://127.0.0.1:{portal.port}"
 
         def check(name: str, path: str) -> None:
-            for width, (violations, scroll) in check_widths(browser, base + path, script, name).items():
+            for width, (violations, _) in check_widths(browser, base + path, script, name).items():
                 found[f"{name} at {width}"] = violations
 
         check("review form with the co-reviewers", consensus.others[0])
