@@ -217,3 +217,39 @@ def test_a_review_link_opens_no_consensus_page_in_a_round_without_one(engine):
     with Session(engine) as session:
         assert session.get(Round, staged.round_id).consensus_deadline is None
     assert staged_round(engine, staged.round_id).slug == "staged-round"
+
+
+def test_the_coordinator_changes_a_lead_reviewer_after_asking_first(consensus):
+    from tests.support.console import RecordedActions, console_client
+    from tests.support.staff import COORDINATOR, OBSERVER, console_post, round_staff
+
+    round_staff(consensus.engine, consensus.staged.slug)
+    submission = consensus.staged["anna"].submission_id
+    page = f"/console/rounds/{consensus.staged.slug}/reviews"
+    actions = RecordedActions()
+    with Session(consensus.engine) as session:
+        other = session.exec(
+            select(ReviewAssignment).where(ReviewAssignment.submission_id == submission, ~col(ReviewAssignment.is_lead))
+        ).first()
+        assert other is not None
+        from review_model.tables import Enrolment, Participant
+
+        email_of_other = session.exec(
+            select(Participant.email).join(Enrolment).where(Enrolment.id == other.reviewer_enrolment_id)
+        ).one()
+    with console_client(consensus.engine, actions=actions, logged_in_as=COORDINATOR) as client:
+        listing = client.get(page).text
+        assert (
+            '<h2 id="leads">Lead reviewers</h2>' in listing and "Change the lead reviewer of Stadt Auenburg…" in listing
+        )
+        asking = client.get(f"{page}/lead/{submission}")
+        assert actions.calls == [] and "writes its joint assessment in the consensus stage" in asking.text
+        assert f'<option value="{email_of_other}">' in asking.text
+        done = console_post(client, f"{page}/lead/{submission}", choice=email_of_other)
+        assert done.status_code == 303 and done.headers["location"] == page
+    assert actions.calls == [
+        ("change_lead", (consensus.staged.round_id, consensus.staged.slug, submission, email_of_other,
+                         f"{COORDINATOR} (console)", "en"), {})
+    ]  # fmt: skip
+    with console_client(consensus.engine, actions=RecordedActions(), logged_in_as=OBSERVER) as client:
+        assert "Change the lead reviewer of" not in client.get(page).text  # an observer reads, changes nothing

@@ -112,3 +112,36 @@ def test_a_round_of_consensus_length_zero_goes_from_review_to_consolidation(engi
         closed = advance_round(context, staged.round_id, deliver=False)
     assert closed.transitions[0] == "review → consolidation"
     assert _queued(engine, "consensus_invitation") == {}
+
+
+def test_the_lead_reviewer_is_changed_on_the_command_line_and_audited(engine, configured):
+    from typer.testing import CliRunner
+
+    from workflows.cli import app
+
+    staged = round_in_stage(engine, Stage.consensus, reviewers_per_party=3, consensus_days=7)
+    party = staged["anna"].submission_id
+    with Session(engine) as session:
+        other = session.exec(
+            select(Participant.email)
+            .join(Enrolment, col(Enrolment.participant_id) == Participant.id)
+            .join(ReviewAssignment, col(ReviewAssignment.reviewer_enrolment_id) == Enrolment.id)
+            .where(ReviewAssignment.submission_id == party, ~col(ReviewAssignment.is_lead))
+        ).first()
+    assert other is not None
+    runner = CliRunner()
+    arguments = ["assignment", "lead", staged.slug, "--reviewed", "Stadt Auenburg"]
+    changed = runner.invoke(app, [*arguments, "--reviewer", other])
+    assert changed.exit_code == 0, changed.output
+    assert f"{other} is now the lead reviewer of Stadt Auenburg" in changed.output
+    refused = runner.invoke(app, [*arguments, "--reviewer", "anna@auenburg.example"])
+    assert refused.exit_code != 0 and "does not review that party" in refused.output
+    with Session(engine) as session:
+        lead = session.exec(
+            select(Participant.email)
+            .join(Enrolment, col(Enrolment.participant_id) == Participant.id)
+            .join(ReviewAssignment, col(ReviewAssignment.reviewer_enrolment_id) == Enrolment.id)
+            .where(ReviewAssignment.submission_id == party, col(ReviewAssignment.is_lead))
+        ).one()
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "lead reviewer changed")).one()
+    assert lead == other and event.details["lead"] == other and event.details["reviewed"] == "Stadt Auenburg"

@@ -160,6 +160,10 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
             ),
             (_("Submission deadline"), local_time(r.submission_deadline, tz)),
             (_("Review deadline"), local_time(r.review_deadline, tz)),
+            (
+                _("End of consensus"),
+                local_time(r.consensus_deadline, tz) if r.consensus_deadline else _("no consensus stage"),
+            ),
             (_("Comment deadline"), local_time(r.comment_deadline, tz)),
             (
                 _("Publication"),
