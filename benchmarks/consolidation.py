@@ -148,6 +148,10 @@ def fill_store(database_url: str, parties: int, normalise: bool = False) -> int:
             reviews.append({"round_id": rid, "assignment_id": aid, "status": WorkStatus.submitted, "answers": answers,
                             "version": 1, "created_at": now, "submitted_at": now})  # fmt: skip
         session.execute(insert(Review), reviews)
+        # Consolidation reads each review's last submitted version (review_model.reviews.last_submitted).
+        session.execute(text(
+            "INSERT INTO review_versions (review_id, version, answers, submitted_at) "
+            "SELECT id, version, answers, submitted_at FROM reviews WHERE round_id = :rid"), {"rid": rid})  # fmt: skip
     engine.dispose()
     return rid
 

@@ -45,11 +45,16 @@ ALARM_BEFORE = (timedelta(days=3), timedelta(days=1))
 _SUMMARIES = {
     Milestone.submission_deadline: N_("Deadline for your self-assessment: {round}"),
     Milestone.review_deadline: N_("Deadline for your peer review: {round}"),
+    Milestone.consensus_deadline: N_("End of the reviewers' consensus: {round}"),
     Milestone.comment_deadline: N_("Deadline for your reply: {round}"),
 }
 _TASKS = {
     Milestone.submission_deadline: N_('Please submit your organisation\'s self-assessment for "{round}" by then.'),
     Milestone.review_deadline: N_('Please submit your peer review for "{round}" by then.'),
+    Milestone.consensus_deadline: N_(
+        "Until then you may revise your ratings, discuss the points of disagreement and answer the joint "
+        'assessment in "{round}".'
+    ),
     Milestone.comment_deadline: N_(
         'Until then you may reply to the draft findings on your organisation in "{round}"; a reply is voluntary.'
     ),

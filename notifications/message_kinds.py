@@ -164,6 +164,53 @@ class ReviewReceipt(MessageContent):
 
 
 @dataclass(frozen=True)
+class ConsensusTask:
+    """One party whose reviewers seek consensus: the link to the reviewer's review form, whether the reader
+    writes the joint assessment, and how many points the reviewers disagree on."""
+
+    organisation: str
+    link: str
+    lead: bool
+    disputed: int
+
+
+@dataclass(frozen=True)
+class ConsensusInvitation(MessageContent):
+    """The consensus stage opened: see the co-reviewers' ratings, revise, discuss, write or answer the joint
+    assessment (review_model.consensus)."""
+
+    kind: ClassVar[str] = "consensus_invitation"
+    deadline: datetime
+    tasks: tuple[ConsensusTask, ...]
+
+    def calendar_deadline(self) -> tuple[Milestone, datetime] | None:
+        return Milestone.consensus_deadline, self.deadline
+
+
+@dataclass(frozen=True)
+class ConsensusReminder(MessageContent):
+    """A lead's joint assessment, or a co-reviewer's answer to a submitted one, is still open."""
+
+    kind: ClassVar[str] = "consensus_reminder"
+    deadline: datetime
+    number: int
+    total: int
+    days_left: int
+    pending: tuple[ConsensusTask, ...]
+    stop_link: str = ""
+
+
+@dataclass(frozen=True)
+class JointAssessmentSubmitted(MessageContent):
+    """The lead submitted the joint assessment of a party: the co-reviewers may endorse it or comment."""
+
+    kind: ClassVar[str] = "joint_assessment_submitted"
+    organisation: str
+    link: str
+    deadline: datetime
+
+
+@dataclass(frozen=True)
 class CommentInvitation(MessageContent):
     """The draft findings are ready: the reviewed party may reply before the deadline (right of reply)."""
 
@@ -268,6 +315,9 @@ MESSAGE_KINDS: dict[str, type[MessageContent]] = {
         ReviewRequest,
         ReviewReminder,
         ReviewReceipt,
+        ConsensusInvitation,
+        ConsensusReminder,
+        JointAssessmentSubmitted,
         CommentInvitation,
         ReplyReceipt,
         ReplyReminder,

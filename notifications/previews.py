@@ -19,11 +19,15 @@ from notifications.compose import LANGUAGES, Recipient, RoundContext, Sender
 from notifications.message_kinds import (
     MESSAGE_KINDS,
     CommentInvitation,
+    ConsensusInvitation,
+    ConsensusReminder,
+    ConsensusTask,
     CoordinatorMessage,
     DeadlineExtended,
     HandoverConfirmation,
     HandoverInvitation,
     Invitation,
+    JointAssessmentSubmitted,
     MessageContent,
     PersonalLink,
     Reminder,
@@ -231,6 +235,8 @@ class _Samples:
             return self.reviewer, lambda _l: ReviewReminder(review, 1, reminders, days_left(review, now), tasks, stop)
         if kind == ReviewReceipt.kind:
             return self.reviewer, lambda _l: ReviewReceipt(self.reviewed[0], now, review_link, review)
+        if kind in (ConsensusInvitation.kind, ConsensusReminder.kind, JointAssessmentSubmitted.kind):
+            return self.reviewer, self._consensus(kind, review_link, stop, reminders)
         if kind == CommentInvitation.kind:
             submission = self._submission()
             groups = reply_groups_per_submission(self.session, round_)
@@ -254,6 +260,17 @@ class _Samples:
             links = (PersonalLink(TokenPurpose.self_assessment.value, self_link),)
             return self.respondent, lambda language: CoordinatorMessage(*SAMPLE_NOTE[language], links)
         raise KeyError(kind)
+
+    def _consensus(self, kind: str, link: str, stop: str, reminders: int) -> Callable[[str], MessageContent]:
+        """The consensus stage's messages, for a round without that stage a week after its review deadline (the
+        length the example round file suggests)."""
+        ends = self.round.consensus_deadline or self.round.review_deadline + timedelta(days=7)
+        tasks = tuple(ConsensusTask(name, link, number == 0, 2) for number, name in enumerate(self.reviewed))
+        if kind == ConsensusInvitation.kind:
+            return lambda _l: ConsensusInvitation(ends, tasks)
+        if kind == ConsensusReminder.kind:
+            return lambda _l: ConsensusReminder(ends, 1, reminders, days_left(ends, self.now), tasks, stop)
+        return lambda _l: JointAssessmentSubmitted(self.reviewed[0], f"{link}/consensus", ends)
 
     def _receipt(self, link: str) -> Callable[[str], MessageContent]:
         """The receipt of the sample respondent's submission as they sent it, if they did; else of version 1."""

@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from config.settings import Settings, get_settings
 from config.translations import gettext_for
 from portal.accessibility_pages import show_statement
+from portal.consensus_pages import ConsensusRequest, handle_consensus_post, show_consensus
 from portal.console.actions import ConsoleActions
 from portal.console.new_round_pages import UPLOAD_LIMITS
 from portal.console.oidc import OidcLogin, oidc_login_from
@@ -142,6 +143,7 @@ def create_app(
     for path, purpose in (("/a/{token}", TokenPurpose.self_assessment), ("/r/{token}", TokenPurpose.review)):
         _add_form_routes(app, portal, path, purpose)
     _add_handover_routes(app, portal)
+    _add_consensus_routes(app, portal)
     _add_reply_routes(app, portal)
     _add_my_data_routes(app, portal)
     _add_reminder_routes(app, portal)
@@ -210,6 +212,19 @@ def _add_handover_routes(app: FastAPI, portal: Portal) -> None:
         values, language = await _posted(request)
         return await run_in_threadpool(
             handle_handover_post, portal, HandoverRequest(token, language), values, request.headers
+        )
+
+
+def _add_consensus_routes(app: FastAPI, portal: Portal) -> None:
+    @app.get("/r/{token}/consensus", name="consensus_page")
+    def consensus_page(token: str, lang: str | None = None, done: str | None = None) -> Response:
+        return show_consensus(portal, ConsensusRequest(token, _language(lang), done))
+
+    @app.post("/r/{token}/consensus", name="consensus_post")
+    async def consensus_post(request: Request, token: str) -> Response:
+        values, language = await _posted(request)
+        return await run_in_threadpool(
+            handle_consensus_post, portal, ConsensusRequest(token, language), values, request.headers
         )
 
 

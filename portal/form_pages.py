@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, object_session
 from sqlmodel import Session, col, select
 
 from config.translations import gettext_for
@@ -28,6 +28,7 @@ from portal.rendering import invalid_link_page, message_page, refused_request_pa
 from portal.security import csrf_ok, csrf_token, same_origin
 from review_model import clock
 from review_model.answers import FormField, FormMode, form_fields, read_answers
+from review_model.co_reviewers import CoReviewersView, co_reviewers_view
 from review_model.early_close import closed_early_at
 from review_model.follow_up import (
     FollowUpCheck,
@@ -44,7 +45,7 @@ from review_model.handover import form_holder, handed_over_link
 from review_model.moments import format_moment
 from review_model.questionnaire import Questionnaire
 from review_model.reviews import ReviewClosed, accepts_reviews, find_review, save_review
-from review_model.stage_rules import accepts_submissions, stage_deadline
+from review_model.stage_rules import STAGE_ORDER, accepts_submissions, stage_deadline
 from review_model.store import reading_session, session_scope
 from review_model.submissions import (
     SubmissionClosed,
@@ -119,13 +120,23 @@ class LinkedForm:
         return self.access.enrolment_id == self.enrolment.id
 
     @property
+    def in_consensus(self) -> bool:
+        """A submitted review in the round's consensus stage: the reviewer may revise it until its deadline."""
+        return (self.mode == "review" and self.round.stage is Stage.consensus and isinstance(self.work, Review)
+                and self.work.is_submitted)  # fmt: skip
+
+    @property
     def deadline(self) -> datetime:
-        return self.round.submission_deadline if self.mode == "self_assessment" else self.round.review_deadline
+        if self.mode == "self_assessment":
+            return self.round.submission_deadline
+        if self.in_consensus and self.round.consensus_deadline is not None:
+            return self.round.consensus_deadline
+        return self.round.review_deadline
 
     def open_for_answers(self, now: datetime) -> bool:
         if self.mode == "self_assessment":
             return accepts_submissions(self.round, now)
-        return accepts_reviews(self.round, now)
+        return accepts_reviews(self.round, now, self.work if isinstance(self.work, Review) else None)
 
 
 def show_form(portal: "Portal", request: FormRequest) -> Response:
@@ -277,7 +288,7 @@ def _save_review(
     assert linked.assignment is not None and linked.reviewed_organisation is not None
     review = save_review(session, linked.round, linked.assignment, answers, now, submit=submitting)
     if submitting:
-        receipt = ReviewReceipt(linked.reviewed_organisation, now, _link(portal, linked), linked.round.review_deadline)
+        receipt = ReviewReceipt(linked.reviewed_organisation, now, _link(portal, linked), linked.deadline)
         _enqueue(session, portal, linked, receipt, f"review-{linked.assignment.id}", review.version, now)
 
 
@@ -361,7 +372,7 @@ def _load(session: Session, request: FormRequest, now: datetime) -> LinkedForm:
     return LinkedForm(
         access, round_, enrolment, participant, organisation, questionnaire, "review", _fields(round_, "review"),
         find_review(session, assignment.id), assignment, reviewed_organisation.name,
-        dict(version.answers) if version else {},
+        dict(version.answers) if version else {}, token=request.token,
     )  # fmt: skip
 
 
@@ -463,7 +474,13 @@ def _why_closed(session: Session, linked: LinkedForm, language: str, now: dateti
     """Why the form is read-only: the coordinator closed the stage before the deadline the page shows (and
     when), or, for a self-assessment, the deadline has passed."""
     _ = gettext_for(language, "portal")
-    stage = Stage.submission if linked.mode == "self_assessment" else Stage.review
+    stage = (
+        Stage.submission
+        if linked.mode == "self_assessment"
+        else Stage.consensus
+        if linked.in_consensus
+        else Stage.review
+    )
     closed = closed_early_at(session, linked.round, stage, linked.deadline) if now < linked.deadline else None
     if closed is not None:
         when = format_moment(closed, linked.round.time_zone, language)
@@ -517,7 +534,27 @@ def _render(
         my_data_href=my_data_path(portal, linked.access, language),
         accessibility_href=statement_link(language, portal.secret, linked.round.id),
         handover_href=_handover_href(linked, language, readonly),
+        co_reviewers=_co_reviewers(linked, language),
+        consensus_href=_consensus_href(linked, language),
     )
+
+
+def _co_reviewers(linked: LinkedForm, language: str) -> CoReviewersView | None:
+    """The co-reviewers' ratings, for a reviewer who submitted their review (review_model.co_reviewers)."""
+    work = linked.work
+    if linked.mode != "review" or not isinstance(work, Review) or not work.is_submitted or linked.assignment is None:
+        return None
+    session = object_session(work)
+    assert isinstance(session, Session)  # loaded in the request's session, which is still open
+    return co_reviewers_view(session, linked.round, linked.questionnaire, linked.assignment, language)
+
+
+def _consensus_href(linked: LinkedForm, language: str) -> str | None:
+    """The reviewer's consensus page (portal.consensus_pages), once the round has entered its consensus stage."""
+    if linked.mode != "review" or linked.round.consensus_deadline is None:
+        return None
+    entered = STAGE_ORDER.index(linked.round.stage) >= STAGE_ORDER.index(Stage.consensus)
+    return f"/r/{linked.token}/consensus?lang={language}" if entered else None
 
 
 def _handover_href(linked: LinkedForm, language: str, readonly: bool) -> str | None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, func, select
 
 from config.translations import gettext_for
@@ -35,6 +36,7 @@ from portal.scale_names import scale_name
 from portal.security import csrf_ok, csrf_token
 from reports.rendering_numbers import number, signed
 from review_model import clock
+from review_model.consensus import AgreedAssessment, agreed_assessments
 from review_model.findings import read_group_details
 from review_model.moments import format_moment
 from review_model.questionnaire import Questionnaire
@@ -270,6 +272,15 @@ def _notices(
     return notices
 
 
+def _joint_assessment(linked: LinkedReply, language: str) -> AgreedAssessment | None:
+    """The reviewers' joint assessment of the party (review_model.consensus), where the round had a consensus
+    stage and the lead submitted it."""
+    session = object_session(linked.submission)
+    assert isinstance(session, Session) and linked.submission.id is not None  # loaded in the request's session
+    found = agreed_assessments(session, linked.round, language, linked.submission.id)
+    return found.get(linked.submission.id)
+
+
 def _render(
     portal: "Portal",
     linked: LinkedReply,
@@ -318,6 +329,7 @@ def _render(
         readonly=readonly,
         sent_before=linked.submission.reply_submitted_at is not None,
         max_length=MAX_REPLY_LENGTH,
+        joint_assessment=_joint_assessment(linked, language),
         csrf=csrf_token(portal.secret, linked.access.token_hash),
         other_lang="en" if language == "de" else "de",
         coordinator_name=linked.round.coordinator_name,

@@ -18,11 +18,13 @@ from config.translations import N_, translate
 from reports.follow_up import FollowUpView, follow_up_view
 from review_model import clock
 from review_model.calibration import LENIENCY_LIMIT, MIN_COMPARED, Normalisation, ScaleSummary
+from review_model.co_reviewers import cell_labels as cell_labels  # the report's names of items, read from here
+from review_model.consensus import AgreedAssessment, agreed_assessments
 from review_model.consolidation import DISAGREEMENT_SPREAD, gap, status_dimensions
 from review_model.exact_figures import FigureValue, below, rounded
 from review_model.findings import DISAGREEMENTS_KEPT, GROUP_SCOPES, RoundGroup, party_overalls, round_findings
 from review_model.pseudonyms import reviewer_numbers, reviewer_pseudonym
-from review_model.questionnaire import MatrixItem, Questionnaire, Scale, ScaleItem, level_shown
+from review_model.questionnaire import Questionnaire, Scale, level_shown
 from review_model.replies import sent_replies
 from review_model.round_overview import (
     MatrixCell,
@@ -134,6 +136,8 @@ class PartyProfile:
     progress: list[Progress] = field(default_factory=list)
     # Only in a round held as open review: who reviewed this party (organisations, with the reviewer's name).
     reviewers: list[str] = field(default_factory=list)
+    # The reviewers' joint assessment from the consensus stage, where the round had one and the lead submitted it.
+    joint_assessment: AgreedAssessment | None = None
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,9 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
     _add_disagreements(session, round_id, profiles, labels)
     if round_.open_review:
         _add_reviewers(session, round_id, profiles, language)
+    for submission_id, assessment in agreed_assessments(session, round_, language).items():
+        if submission_id in profiles:
+            profiles[submission_id].joint_assessment = assessment
     round_wide = round_findings(session, round_id)
     # Consolidation keeps the most frequent disagreements, ties included, and counts the others.
     frequent = [
@@ -365,30 +372,6 @@ def _add_reviewers(session: Session, round_id: int, profiles: dict[int, PartyPro
             if archived or erased_at is not None:
                 person = reviewer_pseudonym(language, numbers.get(assignment_id or 0, 0))
             profiles[submission_id].reviewers.append(f"{organisation} ({person})")
-
-
-def cell_labels(questionnaire: Questionnaire, language: str) -> dict[str, str]:
-    """A readable name for every rating cell: the item, and for a matrix its row and column. Where items
-    of several sections share a name (each field of action asks about the same four guidelines), the
-    section's title comes first: "Mobilität · Ziele, Strategien und Strukturen"."""
-    labels, sections = {}, {}
-    for section, item in questionnaire.items():
-        if isinstance(item, ScaleItem):
-            labels[item.id] = item.label.in_language(language)
-            sections[item.id] = section
-        elif isinstance(item, MatrixItem):
-            for row in item.rows:
-                for column in item.columns:
-                    key = f"{item.id}/{row.id}/{column.id}"
-                    labels[key] = " · ".join(
-                        text.in_language(language) for text in (item.label, row.label, column.label)
-                    )
-                    sections[key] = section
-    shared = {label for label, n in Counter(labels.values()).items() if n > 1}
-    return {
-        key: f"{sections[key].title.in_language(language)} · {label}" if label in shared else label
-        for key, label in labels.items()
-    }
 
 
 def _scale_view(name: str, scale: Scale, language: str) -> ScaleView:

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from reports.contents import cell_labels
 from reports.follow_up import follow_up_document
+from review_model.consensus import agreed_assessments
 from review_model.questionnaire import Questionnaire
 from review_model.round_ratings import RoundRatings, load_round_ratings
 from review_model.rounds import get_round
@@ -68,13 +69,50 @@ def scores_csv(session: Session, round_id: int, language: str, ratings: RoundRat
 
 def scores_json(session: Session, round_id: int, language: str, ratings: RoundRatings | None = None) -> str:
     """The per-item scores as one JSON document: the round, then a list of rows; in a round that follows up an
-    earlier one, also what became of its recommendations (`follow_up`)."""
+    earlier one, also what became of its recommendations (`follow_up`); in a round with a consensus stage, the
+    reviewers' joint assessments (reviewers named as in the report)."""
     round_ = get_round(session, round_id)
-    document: dict[str, object] = {
+    document: dict[str, Any] = {
         "round": round_.slug,
         "questionnaire": {"id": round_.questionnaire_id, "version": round_.questionnaire_version},
         "items": list(item_scores(session, round_id, language, ratings)),
     }
     if round_.previous_round_id is not None:
         document["follow_up"] = follow_up_document(session, round_, language)
+    assessments = joint_assessment_rows(session, round_id, language)
+    if assessments:
+        document["joint_assessments"] = assessments
     return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+def joint_assessment_rows(session: Session, round_id: int, language: str) -> list[dict[str, Any]]:
+    """Each party's submitted joint assessment (review_model.consensus), by organisation name."""
+    found = agreed_assessments(session, get_round(session, round_id), language)
+    if not found:
+        return []
+    names = dict(
+        session.exec(
+            select(Submission.id, Organisation.name)
+            .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+            .join(Participant, col(Participant.id) == Enrolment.participant_id)
+            .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+            .where(col(Submission.id).in_(list(found)))
+        ).all()
+    )
+    return sorted(
+        (
+            {
+                "organisation": names.get(submission_id, ""),
+                "strengths": agreed.strengths,
+                "weaknesses": agreed.weaknesses,
+                "recommendations": list(agreed.recommendations),
+                "co_reviewers": agreed.co_reviewers,
+                "endorsed_by": agreed.endorsed_by,
+                "answers": [
+                    {"reviewer": a.reviewer, "endorses": a.endorses, "comment": a.comment} for a in agreed.answers
+                ],
+            }
+            for submission_id, agreed in found.items()
+        ),
+        key=lambda row: str(row["organisation"]),
+    )

@@ -14,6 +14,7 @@ from reports.charts import profile_chart
 from reports.contents import PartyProfile, Report
 from reports.rendering_numbers import number, signed
 from reports.scale_names import scale_name
+from review_model.consensus import AgreedAssessment
 
 
 def profile_cards(report: Report) -> list[Markup]:
@@ -96,8 +97,39 @@ def _card(
                 f"<li>{_escaped(d.item)}: {self_word} {number(d.self_score, language, 0)}, {peers_word} {peers}</li>"
             )
         parts.append("</ul>")
+    if profile.joint_assessment is not None:
+        parts.append(_joint_assessment(profile.joint_assessment, language))
     parts.append("</div>")
     return Markup("".join(parts))
+
+
+def _joint_assessment(assessment: AgreedAssessment, language: str) -> str:
+    """The reviewers' joint assessment of the party: strengths, weaknesses, recommendations to the party, and
+    how the co-reviewers answered it (each by pseudonym, or by name in an open review)."""
+    _, ngettext = gettext_for(language, "reports"), ngettext_for(language, "reports")
+    title = _escaped(_("Joint assessment"))
+    parts = [f'<div class="joint-assessment"><h4>{title}</h4>']
+    for title, text in ((_("Strengths"), assessment.strengths), (_("Weaknesses"), assessment.weaknesses)):
+        parts.append(f'<h5>{_escaped(title)}</h5><p class="written">{escape(text)}</p>')
+    if assessment.recommendations:
+        heading = _escaped(_("Recommendations to the party"))
+        parts.append(f"<h5>{heading}</h5><ol>")
+        parts.extend(f'<li class="written">{escape(text)}</li>' for text in assessment.recommendations)
+        parts.append("</ol>")
+    endorsed = ngettext(
+        "Endorsed by {endorsed} of {count} co-reviewer.",
+        "Endorsed by {endorsed} of {count} co-reviewers.",
+        assessment.co_reviewers,
+    ).format(endorsed=assessment.endorsed_by, count=assessment.co_reviewers)
+    parts.append(f'<p class="muted">{escape(endorsed)}</p>')
+    if assessment.comments:
+        parts.append('<ul class="muted">')
+        for answer in assessment.comments:
+            stance = _("endorses") if answer.endorses else _("does not endorse")
+            parts.append(f"<li>{escape(answer.reviewer)} ({_escaped(stance)}): {escape(answer.comment)}</li>")
+        parts.append("</ul>")
+    parts.append("</div>")
+    return "".join(parts)
 
 
 @lru_cache(maxsize=4096)

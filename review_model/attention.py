@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from review_model import clock
 from review_model.audit_trail import ASSIGNMENT_INFEASIBLE
 from review_model.rounds import round_progress
-from review_model.stage_rules import CLOSES_EARLY, RoundProgress, next_stage, transition_blockers
+from review_model.stage_rules import CLOSES_EARLY, RoundProgress, stage_after, transition_blockers
 from review_model.tables import AuditEvent, Enrolment, OutboxMessage, Round
 from review_model.vocabulary import OutboxState, Stage
 from review_model.withdrawal import taking_part
@@ -106,7 +106,7 @@ def _infeasible_reasons(session: Session, round_: Round) -> tuple[str, ...] | No
 def _closable_early(round_: Round, progress: RoundProgress, now: datetime) -> Attention | None:
     """A stage the coordinator may close now (the rules allow it when forced) that would otherwise wait for
     its deadline, with how much of its work is in."""
-    target = next_stage(round_.stage)
+    target = stage_after(round_)
     if round_.stage not in CLOSES_EARLY or target is None:
         return None
     if transition_blockers(round_, target, progress, now, forced=True):
@@ -116,6 +116,7 @@ def _closable_early(round_: Round, progress: RoundProgress, now: datetime) -> At
     done, total = {
         Stage.submission: (progress.submitted, progress.respondents),
         Stage.review: (progress.reviews_submitted, progress.reviews_due),
+        Stage.consensus: (progress.assessments_submitted, progress.assessments_due),
         Stage.comment: (progress.replies_sent, progress.replies_sent + progress.replies_pending),
     }[round_.stage]
     figures: dict[str, int | str] = {"done": done, "total": total, "stage": round_.stage.value}

@@ -16,6 +16,7 @@ from review_model.tables import (
     Round,
     Submission,
 )
+from review_model.transitions import closing_events
 from review_model.vocabulary import Stage
 from review_model.withdrawal import taking_part
 
@@ -64,7 +65,7 @@ def closed_early_at(session: Session, round_: Round, stage: Stage, deadline: dat
     """When `stage` was closed, if that was before `deadline` (the deadline the participants were given)."""
     closed = session.exec(
         select(AuditEvent.at)
-        .where(AuditEvent.round_id == round_.id, AuditEvent.action == f"{stage.value} stage closed")
+        .where(AuditEvent.round_id == round_.id, col(AuditEvent.action).in_(closing_events(stage)))
         .order_by(col(AuditEvent.at).desc())
         .limit(1)
     ).first()

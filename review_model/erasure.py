@@ -14,9 +14,11 @@ reads), and what erasure does with it (`WHAT_ERASURE_DOES`, one entry per place 
 - `conflict_declarations`, `review_preferences`: deleted (they served the assignment only).
 - `audit_events`: an actor or a detail that is their address or name is replaced; the trail records that
   an erasure took place, never whom.
-- `submissions`, `follow_up_reports`, `reviews`, `replies`, `findings`, `recommendations`: stay. They hold
-  what organisations said; reviewers are named only in an open review's report, where an erased person becomes
-  "Reviewer 3" (review_model.pseudonyms) when the report is rendered again (workflows re-render the published
+- `submissions`, `follow_up_reports`, `reviews`, `replies`, `findings`, `recommendations`, and what reviewers
+  wrote in the consensus stage (`review_versions`, `disputed_item_comments`, `joint_assessments`,
+  `assessment_endorsements`): stay. They hold what organisations
+  said; reviewers are named only in an open review's report, where an erased person becomes "Reviewer 3"
+  (review_model.pseudonyms) when the report is rendered again (workflows re-render the published
   editions, `rounds_whose_report_named`).
 Free text a person typed into an answer (their own name in a comment, say) is not searched: it is what the
 organisation said and stays as written.
@@ -62,6 +64,10 @@ WHAT_ERASURE_DOES = {
     "follow_up_reports": "kept: the organisation's statements on earlier recommendations",
     "review_assignments": "kept: which organisation reviewed which",
     "reviews": "kept: the reviewing organisation's ratings; named by number where a report named them",
+    "review_versions": "kept: the reviewing organisation's ratings as submitted",
+    "disputed_item_comments": "kept: the reviewing organisation's comments; named by number",
+    "joint_assessments": "kept: the reviewers' joint assessment of the party",
+    "assessment_endorsements": "kept: the reviewing organisation's answer; named by number",
     "replies": "kept: the organisation's reply",
     "conflict_declarations": "deleted",
     "review_preferences": "deleted",

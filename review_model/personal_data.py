@@ -20,8 +20,11 @@ Where personal data lives (`PERSONAL_DATA` says the same for code; the erasure o
   people), times
 - follow_up_reports (by submission_id): the status reported for each earlier recommendation and its reason
   (a free text, which may name people), per version, times
-- review_assignments (by reviewer_enrolment_id) and reviews (by assignment_id): the party reviewed, answers
-  (ratings and comments), times
+- review_assignments (by reviewer_enrolment_id) and reviews (by assignment_id): the party reviewed, whether
+  they lead its reviewers, answers (ratings and comments), times; review_versions (by review_id): each
+  submitted version of a review
+- disputed_item_comments and assessment_endorsements (by assignment_id), joint_assessments (by
+  written_by_assignment_id): what a reviewer wrote in the consensus stage
 - replies (by author_enrolment_id): text, times
 - conflict_declarations, review_preferences (by participant_id): organisation_id, note, created_at
 - audit_events (by details): `participant` (an id) in the actions of `EVENTS_ABOUT_A_PERSON`; "reviewer
@@ -95,6 +98,7 @@ PERSONAL_DATA: tuple[PersonalDataPlace, ...] = (
             "opted_out_at",
             "reminders_sent",
             "review_reminders_sent",
+            "consensus_reminders_sent",
             "reply_reminders_sent",
             "last_reminded_at",
             "withdrawn_at",
@@ -124,8 +128,19 @@ PERSONAL_DATA: tuple[PersonalDataPlace, ...] = (
         ("recommendation_id", "version", "status", "reason", "created_at", "updated_at"),
         "submission_id",
     ),
-    PersonalDataPlace("review_assignments", ("submission_id", "created_at", "confirmed_at"), "reviewer_enrolment_id"),
+    PersonalDataPlace(
+        "review_assignments", ("submission_id", "is_lead", "created_at", "confirmed_at"), "reviewer_enrolment_id"
+    ),
     PersonalDataPlace("reviews", ("answers", "created_at", "updated_at", "submitted_at"), "assignment_id"),
+    PersonalDataPlace("review_versions", ("answers", "submitted_at"), "review_id"),
+    PersonalDataPlace("disputed_item_comments", ("item_id", "text", "created_at", "updated_at"), "assignment_id"),
+    PersonalDataPlace(
+        "joint_assessments",
+        ("strengths", "weaknesses", "recommendations", "created_at", "updated_at", "submitted_at"),
+        "written_by_assignment_id",
+        "written by the party's lead reviewer for all its reviewers",
+    ),
+    PersonalDataPlace("assessment_endorsements", ("endorses", "comment", "created_at", "updated_at"), "assignment_id"),
     PersonalDataPlace("replies", ("text", "created_at", "updated_at"), "author_enrolment_id"),
     PersonalDataPlace("conflict_declarations", ("organisation_id", "note", "created_at"), "participant_id"),
     PersonalDataPlace("review_preferences", ("organisation_id", "created_at"), "participant_id"),

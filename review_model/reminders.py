@@ -17,6 +17,7 @@ REMINDED_IN: dict[Stage, str] = {
     Stage.invitation: "respondents who have not submitted their self-assessment",
     Stage.submission: "respondents who have not submitted their self-assessment",
     Stage.review: "reviewers with reviews still open",
+    Stage.consensus: "reviewers whose joint assessment is still to write or to answer",
     Stage.comment: "reviewed parties that have not sent their reply",
 }
 
@@ -62,8 +63,9 @@ def reminder_refusals(stage: Stage) -> list[str]:
     return [
         Reason(
             N_("in stage {stage} nobody is waiting to answer: reminders go to respondents in {submission}, to "
-               "reviewers in {review} and to the reviewed parties in {comment}"),
-            stage=stage, submission=Stage.submission, review=Stage.review, comment=Stage.comment,
+               "reviewers in {review} and {consensus} and to the reviewed parties in {comment}"),
+            stage=stage, submission=Stage.submission, review=Stage.review, consensus=Stage.consensus,
+            comment=Stage.comment,
         )
     ]  # fmt: skip
 

@@ -7,7 +7,16 @@ from sqlalchemy import Select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from review_model.tables import Enrolment, Organisation, Participant, Review, ReviewAssignment, Round, Submission
+from review_model.tables import (
+    Enrolment,
+    Organisation,
+    Participant,
+    Review,
+    ReviewAssignment,
+    ReviewVersion,
+    Round,
+    Submission,
+)
 from review_model.vocabulary import Stage, WorkStatus
 
 # The reviewed party's organisation in a query over review assignments (see `confirmed_assignments`).
@@ -36,11 +45,18 @@ def confirmed_assignments(statement: _Statement, round_id: int) -> _Statement:
 
 
 class ReviewClosed(Exception):
-    """The round does not take reviews now (not in the review stage, or past its deadline)."""
+    """The round does not take this review now (not in the review stage, or past its deadline; in the
+    consensus stage, a review never submitted)."""
 
 
-def accepts_reviews(round_: Round, now: datetime) -> bool:
-    return round_.stage is Stage.review and now < round_.review_deadline
+def accepts_reviews(round_: Round, now: datetime, review: Review | None = None) -> bool:
+    """Whether the review may be saved now: in the review stage until its deadline, and in the consensus
+    stage until its deadline for a review submitted before (the reviewer revises their ratings)."""
+    if round_.stage is Stage.review:
+        return now < round_.review_deadline
+    if round_.stage is Stage.consensus and round_.consensus_deadline is not None:
+        return review is not None and review.is_submitted and now < round_.consensus_deadline
+    return False
 
 
 def find_review(session: Session, assignment_id: int, *, for_update: bool = False) -> Review | None:
@@ -59,11 +75,12 @@ def save_review(
     *,
     submit: bool,
 ) -> Review:
-    """Keep a reviewer's ratings as a draft, or submit them (again, until the deadline)."""
-    if not accepts_reviews(round_, now):
-        raise ReviewClosed
+    """Keep a reviewer's ratings as a draft, or submit them (again, until the deadline; in the consensus stage,
+    revised). Every submission is kept as a ReviewVersion; the review's answers are the last."""
     assert round_.id is not None and assignment.id is not None
     review = find_review(session, assignment.id, for_update=True)
+    if not accepts_reviews(round_, now, review):
+        raise ReviewClosed
     if review is None:
         review = Review(round_id=round_.id, assignment_id=assignment.id, created_at=now)
         session.add(review)
@@ -74,4 +91,16 @@ def save_review(
         review.status = WorkStatus.submitted
         review.submitted_at = now
     session.flush()
+    if submit:
+        assert review.id is not None
+        session.add(ReviewVersion(review_id=review.id, version=review.version, answers=answers, submitted_at=now))
+        session.flush()
     return review
+
+
+def last_submitted(statement: _Statement) -> _Statement:
+    """`statement` (over reviews) joined to each review's last submitted version (ReviewVersion): the ratings
+    that count, whatever draft the reviewer saved since."""
+    return statement.join(
+        ReviewVersion, (col(ReviewVersion.review_id) == Review.id) & (col(ReviewVersion.version) == Review.version)
+    )

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, delete, select
 from config.translations import N_
 from review_model.assignment_rules import assignment_rule_breaches, closest, did_you_mean
 from review_model.assignment_solver import Assignment, AssignmentProblem, solve_assignment
+from review_model.lead_reviewer import propose_leads
 from review_model.refusals import Reason, Refused, reasons_in
 from review_model.tables import (
     ConflictDeclaration,
@@ -221,6 +222,7 @@ def propose_assignment(
         for pair in assignment.pairs.tolist()
     )
     session.flush()
+    propose_leads(session, round_.id)
     return assignment
 
 
@@ -324,6 +326,7 @@ def swap_reviewer(
         if assignment is not old:
             assignment.confirmed_at = None
     session.flush()
+    propose_leads(session, round_.id)  # the party whose lead was taken off has a new one
 
 
 def confirm_assignment(session: Session, round_: Round, now: datetime) -> int:

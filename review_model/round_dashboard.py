@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from review_model import clock
 from review_model.round_timeline import NextDeadline, next_deadline
 from review_model.rounds import rounds_progress
-from review_model.stage_rules import RoundProgress, next_stage, transition_blockers
+from review_model.stage_rules import RoundProgress, stage_after, transition_blockers
 from review_model.tables import Round
 from review_model.vocabulary import Stage
 
@@ -54,7 +54,7 @@ def rounds_at_a_glance(
     for round_ in rounds:
         assert round_.id is not None  # read from the store
         counts = progress.get(round_.id, RoundProgress())
-        following = next_stage(round_.stage)
+        following = stage_after(round_)
         waits_for = transition_blockers(round_, following, counts, now) if following is not None else []
         glances.append(
             RoundGlance(

@@ -120,6 +120,13 @@ class AdoptionRule(_Strict):
     required: bool = False
 
 
+class ConsensusStage(_Strict):
+    """The consensus stage between review and consolidation (review_model.consensus): its length in days
+    after the review deadline, ending at `deadline_time`; 0 leaves the stage out."""
+
+    days: int = Field(default=0, ge=0, le=90)
+
+
 class AssignmentRules(_Strict):
     reviewers_per_submission: int = Field(default=3, ge=1, le=20)
     # Reviews per reviewer: more than 50 in one round is no review any longer.
@@ -153,6 +160,7 @@ class RoundFile(_Strict):
     deadline_time: time = time(23, 59)
     reminders: Reminders = Field(default_factory=Reminders)
     late_submissions: LateSubmissions = Field(default_factory=LateSubmissions)
+    consensus: ConsensusStage = Field(default_factory=ConsensusStage)
     assignment: AssignmentRules = Field(default_factory=AssignmentRules)
     handover: HandoverRule = Field(default_factory=HandoverRule)
     adoption: AdoptionRule = Field(default_factory=AdoptionRule)
@@ -267,6 +275,28 @@ def schedule_problems(schedule: dict[str, datetime | None], now: datetime, zone:
                 )
             )
     return problems
+
+
+def consensus_deadline(spec: RoundFile, review_deadline: datetime, zone: ZoneInfo) -> datetime | None:
+    """The end of the consensus stage: `consensus.days` calendar days after the review deadline's day, at
+    `deadline_time` in the round's zone; None when the round has no consensus stage."""
+    if spec.consensus.days == 0:
+        return None
+    day = review_deadline.astimezone(zone).date() + timedelta(days=spec.consensus.days)
+    return datetime.combine(day, spec.deadline_time, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def consensus_problems(spec: RoundFile, schedule: dict[str, datetime | None], zone: ZoneInfo) -> list[Problem]:
+    """A consensus stage that would not end before the comment deadline (the reviewed parties reply to
+    findings consolidated after it)."""
+    review, comment = schedule["review"], schedule["comment"]
+    assert review is not None and comment is not None  # a round file requires them
+    ends = consensus_deadline(spec, review, zone)
+    if ends is None or ends < comment:
+        return []
+    shown = comment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    return [Problem(("consensus", "days"), f"the consensus stage would end {ends.astimezone(zone):%Y-%m-%d %H:%M %Z}, "
+                                           f"not before deadlines.comment ({shown})")]  # fmt: skip
 
 
 def participants_path(spec: RoundFile, round_file: Path) -> Path | None:

@@ -15,8 +15,9 @@ from sqlmodel import Session, col, select
 from review_model.calibration import NO_REVIEWER
 from review_model.consolidation import RoundFigures
 from review_model.questionnaire import Questionnaire
+from review_model.reviews import last_submitted
 from review_model.submissions import submitted_answers
-from review_model.tables import Review, ReviewAssignment
+from review_model.tables import Review, ReviewAssignment, ReviewVersion
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,19 @@ class RoundRatings:
 
 
 def load_round_ratings(session: Session, round_id: int, questionnaire: Questionnaire) -> RoundRatings:
-    """The submitted self-assessments (as last submitted) and the submitted reviews of each, by submission id."""
+    """The submitted self-assessments (as last submitted) and the submitted reviews of each (as last submitted,
+    after any revision in the consensus stage), by submission id."""
     submissions = submitted_answers(session, round_id)
     peers: dict[int, list[dict[str, Any]]] = {submission_id: [] for submission_id, _ in submissions}
     reviewer_ids: dict[int, list[int]] = {submission_id: [] for submission_id, _ in submissions}
     for submission_id, reviewer, answers in (
         session.connection()
         .execute(
-            select(ReviewAssignment.submission_id, ReviewAssignment.reviewer_enrolment_id, Review.answers)
-            .join(Review, col(Review.assignment_id) == ReviewAssignment.id)
+            last_submitted(
+                select(
+                    ReviewAssignment.submission_id, ReviewAssignment.reviewer_enrolment_id, ReviewVersion.answers
+                ).join(Review, col(Review.assignment_id) == ReviewAssignment.id)
+            )
             .where(ReviewAssignment.round_id == round_id, Review.is_submitted)
             .order_by(col(Review.id))
         )

@@ -28,6 +28,7 @@ class Milestone(StrEnum):
     submission_opens = "submission_opens"
     submission_deadline = "submission_deadline"
     review_deadline = "review_deadline"
+    consensus_deadline = "consensus_deadline"
     comment_deadline = "comment_deadline"
     publication = "publication"
 
@@ -70,6 +71,7 @@ _MILESTONE_UNTIL = {
     Milestone.submission_opens: Stage.invitation,
     Milestone.submission_deadline: Stage.submission,
     Milestone.review_deadline: Stage.review,
+    Milestone.consensus_deadline: Stage.consensus,
     Milestone.comment_deadline: Stage.comment,
     Milestone.publication: Stage.comment,
 }
@@ -89,12 +91,15 @@ def round_timeline(round_: TimelineRound, now: datetime | None = None) -> list[T
     deadlines = {
         Stage.submission: round_.submission_deadline,
         Stage.review: round_.review_deadline,
+        Stage.consensus: round_.consensus_deadline,
         Stage.comment: round_.comment_deadline,
     }
     entries = []
     for index, stage in enumerate(STAGE_ORDER):
         if stage is Stage.archived and round_.stage is not Stage.archived:
             continue  # archiving is optional: shown once it happened
+        if stage is Stage.consensus and round_.consensus_deadline is None:
+            continue  # a round of consensus length 0 has no such stage
         state = StageState.past if index < current else StageState.current if index == current else StageState.future
         starts = round_.stage_entered_at if state is StageState.current else planned_start.get(stage)
         deadline = deadlines.get(stage)
@@ -113,6 +118,7 @@ def next_deadline(round_: TimelineRound, now: datetime | None = None) -> NextDea
         Milestone.submission_opens: round_.submission_opens_at,
         Milestone.submission_deadline: round_.submission_deadline,
         Milestone.review_deadline: round_.review_deadline,
+        Milestone.consensus_deadline: round_.consensus_deadline,
         Milestone.comment_deadline: round_.comment_deadline,
         Milestone.publication: round_.publication_at,
     }

@@ -21,6 +21,8 @@ from review_model.questionnaire import (
 from review_model.round_file import (
     RoundFile,
     RoundFileError,
+    consensus_deadline,
+    consensus_problems,
     horizon_problems,
     resolve_schedule,
     round_file_from_document,
@@ -31,6 +33,7 @@ from review_model.stage_rules import RoundProgress
 from review_model.tables import (
     Enrolment,
     Finding,
+    JointAssessment,
     Recommendation,
     Review,
     ReviewAssignment,
@@ -163,7 +166,7 @@ def create_round_from_document(
     problems = horizon_problems(spec, now.astimezone(zone).date())
     if not problems:
         schedule = resolve_schedule(spec, now, zone)
-        problems = schedule_problems(schedule, now, zone)
+        problems = schedule_problems(schedule, now, zone) or consensus_problems(spec, schedule, zone)
     problems = [Problem(p.path, p.message, document.line_of(p.path)) for p in problems]
     previous_id = None
     if spec.previous_round is not None:
@@ -201,6 +204,7 @@ def create_round_from_document(
         submission_deadline=submission,
         review_deadline=review,
         comment_deadline=comment,
+        consensus_deadline=consensus_deadline(spec, review, zone),
         publication_at=schedule["publication"],
         reminder_days_before=list(spec.reminders.days_before),
         max_reminders=spec.reminders.max,
@@ -308,6 +312,18 @@ def rounds_progress(session: Session, round_ids: Collection[int] | None = None) 
     )
     per_round("reviews_submitted", Review, select_columns(Review.round_id, func.count()).where(Review.is_submitted))
     per_round("findings", Finding, select_columns(Finding.round_id, func.count()))
+    per_round(
+        "assessments_due",
+        ReviewAssignment,
+        select_columns(ReviewAssignment.round_id, func.count()).where(
+            col(ReviewAssignment.is_lead), col(ReviewAssignment.confirmed_at).is_not(None)
+        ),
+    )
+    per_round(
+        "assessments_submitted",
+        JointAssessment,
+        select_columns(JointAssessment.round_id, func.count()).where(col(JointAssessment.submitted_at).is_not(None)),
+    )
     replied = col(Submission.reply_submitted_at).is_not(None)
     per_round(
         "replies_sent,replies_pending",
@@ -340,6 +356,8 @@ def _progress(figures: dict[str, int]) -> RoundProgress:
         reviews_due=figures.get("assignments", 0) - figures.get("reviews_not_due", 0),
         reviews_submitted=figures.get("reviews_submitted", 0),
         findings=figures.get("findings", 0),
+        assessments_due=figures.get("assessments_due", 0),
+        assessments_submitted=figures.get("assessments_submitted", 0),
         recommendations_draft=figures.get("recommendations_draft", 0),
         recommendations_approved=figures.get("recommendations_approved", 0),
         replies_pending=figures.get("replies_pending", 0),

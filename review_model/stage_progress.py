@@ -25,6 +25,7 @@ class ProgressMeasure(StrEnum):
 
     self_assessments = "self_assessments"
     reviews = "reviews"
+    joint_assessments = "joint_assessments"
     replies = "replies"
 
 
@@ -98,6 +99,9 @@ def stage_progress(session: Session, round_id: int, progress: RoundProgress | No
         reviews = _review_counts(session, round_id, progress)
         if stage is Stage.review:
             measure, done, total = ProgressMeasure.reviews, progress.reviews_submitted, progress.reviews_due
+        if stage is Stage.consensus:
+            measure, done, total = (ProgressMeasure.joint_assessments, progress.assessments_submitted,
+                                    progress.assessments_due)  # fmt: skip
         if STAGE_ORDER.index(stage) >= STAGE_ORDER.index(Stage.comment):
             reminded = session.exec(
                 select(func.coalesce(func.sum(Enrolment.reply_reminders_sent), 0)).where(

@@ -20,7 +20,7 @@ _NEXT: dict[Stage, Stage] = {stage: STAGE_ORDER[i + 1] for i, stage in enumerate
 # Stages in which people can still be enrolled: late enrolments get their invitation when the driver next runs.
 ENROLMENT_STAGES = frozenset({Stage.draft, Stage.invitation, Stage.submission})
 # The stages the coordinator may close before their deadline (`transition_blockers` with `forced`).
-CLOSES_EARLY = (Stage.submission, Stage.review, Stage.comment)
+CLOSES_EARLY = (Stage.submission, Stage.review, Stage.consensus, Stage.comment)
 
 
 class RoundSchedule(Protocol):
@@ -30,6 +30,7 @@ class RoundSchedule(Protocol):
     submission_deadline: datetime
     review_deadline: datetime
     comment_deadline: datetime
+    consensus_deadline: datetime | None
     publication_at: datetime | None
     late_grace_hours: int
     time_zone: str
@@ -50,6 +51,9 @@ class RoundProgress:
     unconfirmed_assignments: int = 0
     reviews_due: int = 0
     reviews_submitted: int = 0
+    # Joint assessments asked of the lead reviewers (one per reviewed party) and those submitted.
+    assessments_due: int = 0
+    assessments_submitted: int = 0
     findings: int = 0
     recommendations_draft: int = 0
     recommendations_approved: int = 0
@@ -60,8 +64,22 @@ class RoundProgress:
 
 
 def next_stage(stage: Stage) -> Stage | None:
-    """The stage after `stage`, or None at the end."""
+    """The stage after `stage` in the order of every stage, or None at the end (`stage_after` says where a
+    given round goes: a round without a consensus stage skips it)."""
     return _NEXT.get(stage)
+
+
+def has_consensus(round_: RoundSchedule) -> bool:
+    """Whether the round has a consensus stage between review and consolidation (a length of 0 skips it)."""
+    return round_.consensus_deadline is not None
+
+
+def stage_after(round_: RoundSchedule) -> Stage | None:
+    """The stage the round moves into from its current one, or None at the end."""
+    following = next_stage(round_.stage)
+    if following is Stage.consensus and not has_consensus(round_):
+        return next_stage(following)
+    return following
 
 
 def enrolment_open(stage: Stage) -> bool:
@@ -73,7 +91,8 @@ def stage_deadline(round_: RoundSchedule, stage: Stage) -> datetime | None:
     """The deadline that closes `stage`, for the stages that have one."""
     if stage is Stage.submission:
         return round_.submission_deadline + timedelta(hours=round_.late_grace_hours)
-    return {Stage.review: round_.review_deadline, Stage.comment: round_.comment_deadline}.get(stage)
+    return {Stage.review: round_.review_deadline, Stage.consensus: round_.consensus_deadline,
+            Stage.comment: round_.comment_deadline}.get(stage)  # fmt: skip
 
 
 def accepts_submissions(round_: RoundSchedule, now: datetime) -> bool:
@@ -99,8 +118,8 @@ def transition_blockers(
 
     `forced` is the coordinator closing a stage early: deadlines are waived, the work a stage needs is not.
     """
-    if target is not next_stage(round_.stage):
-        expected = next_stage(round_.stage)
+    if target is not stage_after(round_):
+        expected = stage_after(round_)
         if expected is None:
             return [Reason(N_("a round in stage {stage} can move nowhere: it is the last stage, not to {target}"),
                            stage=round_.stage, target=target)]  # fmt: skip
@@ -114,7 +133,7 @@ def due_transition(round_: RoundSchedule, progress: RoundProgress, now: datetime
     """The stage the round driver should move to now, if any (never out of draft: launching is a decision)."""
     if round_.stage in (Stage.draft, Stage.archived):
         return None
-    target = next_stage(round_.stage)
+    target = stage_after(round_)
     if target is None or transition_blockers(round_, target, progress, now):
         return None
     return target
@@ -128,7 +147,7 @@ def _guard_invitation(round_: RoundSchedule, progress: RoundProgress, now: datet
         reasons.append(Reason(N_("no respondents are enrolled (import participants first)")))
     for name, passed in _DEADLINE_PASSED.items():
         deadline = getattr(round_, name)
-        if deadline <= now:
+        if deadline is not None and deadline <= now:
             reasons.append(Reason(passed, when=_minute(deadline, round_.time_zone)))
     return reasons
 
@@ -163,6 +182,22 @@ def _guard_review(round_: RoundSchedule, progress: RoundProgress, now: datetime,
 
 
 def _guard_consolidation(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
+    """Out of review when the round has no consensus stage, else out of consensus."""
+    if round_.stage is Stage.consensus:
+        return _guard_end_of_consensus(round_, progress, now, forced)
+    return _guard_end_of_review(round_, progress, now, forced)
+
+
+def _guard_end_of_consensus(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
+    """Consensus runs until its deadline: reviewers who are done may still revise, comment and endorse, so
+    only the coordinator closes it earlier."""
+    assert round_.consensus_deadline is not None  # a round in consensus has its deadline
+    if not (forced or now >= round_.consensus_deadline):
+        return [Reason(N_("consensus is open until {when}"), when=_minute(round_.consensus_deadline, round_.time_zone))]
+    return []
+
+
+def _guard_end_of_review(round_: RoundSchedule, progress: RoundProgress, now: datetime, forced: bool) -> list[str]:
     reasons: list[str] = []
     everyone_done = progress.reviews_due > 0 and progress.reviews_submitted >= progress.reviews_due
     if not (forced or everyone_done or now >= round_.review_deadline):
@@ -222,6 +257,7 @@ def _guard_archived(round_: RoundSchedule, progress: RoundProgress, now: datetim
 _DEADLINE_PASSED = {
     "submission_deadline": N_("submission deadline {when} has passed"),
     "review_deadline": N_("review deadline {when} has passed"),
+    "consensus_deadline": N_("consensus deadline {when} has passed"),
     "comment_deadline": N_("comment deadline {when} has passed"),
 }
 
@@ -237,6 +273,7 @@ _GUARDS = {
     Stage.submission: _guard_submission,
     Stage.assignment: _guard_assignment,
     Stage.review: _guard_review,
+    Stage.consensus: _guard_end_of_review,
     Stage.consolidation: _guard_consolidation,
     Stage.drafting: _guard_drafting,
     Stage.comment: _guard_comment,

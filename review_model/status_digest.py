@@ -27,7 +27,7 @@ from review_model.tables import (
     Submission,
     SubmissionVersion,
 )
-from review_model.transitions import STAGE_EVENTS
+from review_model.transitions import ENTERED_BY
 from review_model.vocabulary import ACTIVE_STAGES, OutboxState, Stage
 
 DIGEST_KIND = "status_digest"
@@ -114,7 +114,7 @@ def digest_figures(session: Session, round_: Round, day: date, now: datetime) ->
         "reviews_submitted": how_many(Review, col(Review.submitted_at) > since),
         "replies": how_many(Submission, col(Submission.reply_submitted_at) > since),
     }
-    stage_of_event = {event: stage.value for stage, event in STAGE_EVENTS.items()}
+    stage_of_event = {event: stage.value for event, stage in ENTERED_BY.items()}
     entered = session.exec(
         select(AuditEvent.action)
         .where(AuditEvent.round_id == round_id, col(AuditEvent.action).in_(stage_of_event), col(AuditEvent.at) > since)

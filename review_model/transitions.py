@@ -25,7 +25,7 @@ from review_model.audit_trail import record_event
 from review_model.refusals import Refused
 from review_model.round_lock import lock_round
 from review_model.rounds import round_progress
-from review_model.stage_rules import next_stage, transition_blockers
+from review_model.stage_rules import stage_after, transition_blockers
 from review_model.tables import Round
 from review_model.vocabulary import Stage
 
@@ -35,12 +35,32 @@ STAGE_EVENTS = {
     Stage.submission: "submission stage opened",
     Stage.assignment: "submission stage closed",
     Stage.review: "review stage opened",
+    Stage.consensus: "consensus stage opened",
     Stage.consolidation: "review stage closed",
     Stage.drafting: "drafting stage opened",
     Stage.comment: "comment stage opened",
     Stage.published: "report published",
     Stage.archived: "round archived",
 }
+# Where the stage a round leaves is not the one STAGE_EVENTS assumes: consolidation after consensus.
+_CLOSING_EVENTS = {Stage.consensus: "consensus stage closed"}
+# The stage each entry of the history says the round entered.
+ENTERED_BY: dict[str, Stage] = {event: stage for stage, event in STAGE_EVENTS.items()} | {
+    event: Stage.consolidation for event in _CLOSING_EVENTS.values()
+}
+
+
+def stage_event(before: Stage, target: Stage) -> str:
+    """The history's entry for a round moving from `before` into `target`."""
+    return _CLOSING_EVENTS.get(before, STAGE_EVENTS[target]) if target is Stage.consolidation else STAGE_EVENTS[target]
+
+
+def closing_events(stage: Stage) -> tuple[str, ...]:
+    """The history's entries that may record the end of `stage` (review ends by opening consensus, or by
+    closing itself when the round has none)."""
+    if stage is Stage.review:
+        return ("review stage closed", STAGE_EVENTS[Stage.consensus])
+    return (_CLOSING_EVENTS.get(stage, f"{stage.value} stage closed"),)
 
 
 class TransitionRefused(Refused):
@@ -77,7 +97,7 @@ def transition(
     now = now or clock.now()
     round_ = lock_round(session, round_id)
     before = round_.stage
-    if next_stage(before) is not target:
+    if stage_after(round_) is not target:
         yield None
         return
     blockers = transition_blockers(round_, target, round_progress(session, round_id), now, forced=forced)
@@ -88,4 +108,4 @@ def transition(
         round_.launched_at = now
     change = StageChange(round_, before, {"forced": True} if forced else {})
     yield change
-    record_event(session, round_id, actor, STAGE_EVENTS[target], **change.details)
+    record_event(session, round_id, actor, stage_event(before, target), **change.details)

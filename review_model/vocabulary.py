@@ -6,13 +6,14 @@ from config.translations import N_, translate
 
 
 class Stage(StrEnum):
-    """Where a round stands. Each stage is entered once, in this order (archived is optional)."""
+    """Where a round stands. Each stage is entered once, in this order (consensus and archived are optional)."""
 
     draft = "draft"
     invitation = "invitation"
     submission = "submission"
     assignment = "assignment"
     review = "review"
+    consensus = "consensus"
     consolidation = "consolidation"
     drafting = "drafting"
     comment = "comment"
@@ -30,6 +31,7 @@ _STAGE_NAMES = {
     Stage.submission: N_("self-assessment"),
     Stage.assignment: N_("reviewer assignment"),
     Stage.review: N_("peer review"),
+    Stage.consensus: N_("consensus"),
     Stage.consolidation: N_("consolidation"),
     Stage.drafting: N_("drafting of recommendations"),
     Stage.comment: N_("right of reply"),
@@ -38,8 +40,8 @@ _STAGE_NAMES = {
 }
 
 # The stages in which the round driver has work to do: everything between launch and publication.
-ACTIVE_STAGES = (Stage.invitation, Stage.submission, Stage.assignment, Stage.review, Stage.consolidation,
-                 Stage.drafting, Stage.comment)  # fmt: skip
+ACTIVE_STAGES = (Stage.invitation, Stage.submission, Stage.assignment, Stage.review, Stage.consensus,
+                 Stage.consolidation, Stage.drafting, Stage.comment)  # fmt: skip
 
 
 class Language(StrEnum):

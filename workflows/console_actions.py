@@ -17,6 +17,7 @@ from workflows.coordinator_actions import ActionRefused
 from workflows.erasure import PersonErased
 from workflows.flows import (
     about_round,
+    change_lead_flow,
     close_stage_flow,
     confirm_assignment_flow,
     decide_recommendations_flow,
@@ -200,6 +201,15 @@ class FlowActions:
 
         # A copy for each call: two requests at once cannot enter one context.
         return self._context.copy().run(run)
+
+    def change_lead(
+        self, round_id: int, slug: str, submission_id: int, reviewer: str, actor: str, language: str
+    ) -> ActionDone:
+        # As `spr assignment lead`: the reviewers see it on their consensus page, so no advance follows.
+        changing = partial(change_lead_flow, round_id, slug, submission_id, reviewer, actor)
+        changed, _followed = self._run(slug, changing, None, round_id, language)
+        _ = gettext_for(language, "workflows")
+        return ActionDone(_("{reviewer} now writes the joint assessment of the party.").format(reviewer=changed.lead))
 
     def edit_recommendation(
         self,

@@ -35,6 +35,7 @@ from review_model.audit_trail import record_event
 from review_model.follow_up import follow_up_announcement
 from review_model.group_messages import GroupMessageText, group_of, refuse_unless_sendable
 from review_model.handover import Colleague, HandoverRefused, hand_over
+from review_model.lead_reviewer import change_lead
 from review_model.people_filter import PeopleFilter
 from review_model.questionnaire import Questionnaire
 from review_model.refusals import Reason, Refused, reasons_in
@@ -43,7 +44,7 @@ from review_model.round_lock import lock_round
 from review_model.round_people import person_in_round
 from review_model.rounds import get_round, round_progress
 from review_model.stage_links import links_to_resend
-from review_model.stage_rules import CLOSES_EARLY, next_stage, publication_waits_until, transition_blockers
+from review_model.stage_rules import CLOSES_EARLY, publication_waits_until, stage_after, transition_blockers
 from review_model.store import reading_session, session_scope
 from review_model.tables import (
     AccessToken,
@@ -89,12 +90,12 @@ class EarlyClose:
 
 def early_close(session: Session, round_: Round, now: datetime) -> EarlyClose:
     """Whether the round's current stage may close now; ActionRefused with every reason if not."""
-    stage, target = round_.stage, next_stage(round_.stage)
+    stage, target = round_.stage, stage_after(round_)
     _, language = coordinator_messages(), coordinator_language()
     if stage not in CLOSES_EARLY or target is None:
         early = {f"stage{n}": stage_name(closing, language) for n, closing in enumerate(CLOSES_EARLY, 1)}
         raise ActionRefused(
-            [_("round {slug} is in stage {stage}; only {stage1}, {stage2} and {stage3} close early").format(
+            [_("round {slug} is in stage {stage}; only {stage1}, {stage2}, {stage3} and {stage4} close early").format(
                 slug=round_.slug, stage=stage_name(stage, language), **early)]
         )  # fmt: skip
     assert round_.id is not None
@@ -109,8 +110,9 @@ def early_close(session: Session, round_: Round, now: datetime) -> EarlyClose:
 
 def close_stage_now(context: StageContext, round_id: int, actor: str, publish_now: bool = False) -> StageClosed:
     """Close the round's current stage before its deadline: submission (on to reviewer assignment), review (on
-    to consolidation) or comment (publication, once every reviewed party has replied). A comment stage closed
-    before a planned publication date ends the right of reply and publishes on that date, unless `publish_now`.
+    to consensus, or to consolidation where the round has none), consensus (on to consolidation) or comment
+    (publication, once every reviewed party has replied). A comment stage closed before a planned publication
+    date ends the right of reply and publishes on that date, unless `publish_now`.
     """
     from workflows.stages.comment import end_right_of_reply
 
@@ -551,6 +553,28 @@ def swap_reviewer_in_round(
         record_event(session, round_id, actor, "reviewer swapped", submission=submission_id,
                      reviewed=_organisation_of(session, submission_id), removed=removed, added=added)  # fmt: skip
     return ReviewerSwapped(submission_id, removed, added)
+
+
+@dataclass(frozen=True)
+class LeadChanged:
+    submission_id: int
+    lead: str  # the new lead reviewer's address
+    before: str | None  # the lead before, if there was one
+
+
+def change_lead_reviewer(
+    engine: Engine, round_id: int, submission_id: int, reviewer_email: str, actor: str
+) -> LeadChanged:
+    """Make another of a party's reviewers its lead, who writes the joint assessment in the consensus stage
+    (review_model.lead_reviewer). LeadRefused (a Refused) names every reason it cannot. It takes the store
+    alone (a StageContext's `engine`): the reviewers learn who leads from their consensus page."""
+    with session_scope(engine) as session:
+        round_ = lock_round(session, round_id)
+        before = change_lead(session, round_, submission_id, reviewer_email, clock.now())
+        record_event(session, round_id, actor, "lead reviewer changed", submission=submission_id,
+                     reviewed=_organisation_of(session, submission_id), lead=reviewer_email.lower(),
+                     before=before)  # fmt: skip
+    return LeadChanged(submission_id, reviewer_email.lower(), before)
 
 
 def _address(session: Session, person: int | str) -> str:

@@ -37,12 +37,14 @@ from review_model.vocabulary import Language
 from workflows.coordinator_actions import (
     FormHandedOver,
     GroupMessageSent,
+    LeadChanged,
     LinkResent,
     MessagesRequeued,
     RecommendationEdited,
     ReviewerSwapped,
     StageClosed,
     Withdrawn,
+    change_lead_reviewer,
     close_stage_now,
     confirm_round_assignment,
     decide_recommendations,
@@ -411,6 +413,15 @@ def swap_reviewer_flow(
         swapped = swap_reviewer_in_round(engine, round_id, submission_id, remove, add, actor)
     _rename_run(f"Round {round_slug} · reviewer of submission {submission_id} swapped (by {actor})")
     return swapped
+
+
+@flow(name="change-lead-reviewer", flow_run_name="Round {round_slug} · change a lead reviewer", persist_result=False)
+def change_lead_flow(round_id: int, round_slug: str, submission_id: int, reviewer: str, actor: str) -> LeadChanged:
+    """Make another of a party's reviewers its lead (coordinator_actions.change_lead_reviewer)."""
+    with _store() as engine:
+        changed = change_lead_reviewer(engine, round_id, submission_id, reviewer, actor)
+    _rename_run(f"Round {round_slug} · lead reviewer of submission {submission_id} changed (by {actor})")
+    return changed
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from review_model.vocabulary import Stage
 from workflows.command_language import stage_name
 from workflows.stages.archive import archive_round
 from workflows.stages.comment import open_comment_stage, send_due_reply_reminders
+from workflows.stages.consensus import open_consensus_stage, send_due_consensus_reminders
 from workflows.stages.consolidation import consolidate_round
 from workflows.stages.context import StageContext
 from workflows.stages.digest import send_status_digest
@@ -59,7 +60,8 @@ class StageStep(Protocol):
 STAGE_STEPS: dict[Stage, tuple[str, StageStep]] = {
     Stage.assignment: ("closing the submission stage", close_submission_stage),
     Stage.review: ("review requests", open_review_stage),
-    Stage.consolidation: ("closing the review stage", close_review_stage),
+    Stage.consensus: ("closing the review stage, opening consensus", open_consensus_stage),
+    Stage.consolidation: ("closing the review or consensus stage", close_review_stage),
     Stage.comment: ("right of reply", open_comment_stage),
     Stage.published: ("publication", publish_round),
     Stage.archived: ("archiving: the retention period has run out", archive_round),
@@ -160,6 +162,9 @@ def advance_round(
         elif round_.stage is Stage.review:
             label = f"Round {round_.slug} · review reminders"
             report.reminders += run_step(label, send_due_review_reminders, context, round_id)
+        elif round_.stage is Stage.consensus:
+            label = f"Round {round_.slug} · consensus reminders"
+            report.reminders += run_step(label, send_due_consensus_reminders, context, round_id)
         elif round_.stage is Stage.consolidation:
             label = f"Round {round_.slug} · consolidation"
             report.findings += run_step(label, consolidate_round, context, round_id, ACTOR)

@@ -119,6 +119,13 @@ class ConsoleActions(Protocol):
         (or the one written); the next advance sends it."""
         ...
 
+    def change_lead(
+        self, round_id: int, slug: str, submission_id: int, reviewer: str, actor: str, language: str
+    ) -> ActionDone:
+        """Make the party's reviewer with the address `reviewer` its lead, who writes the joint assessment in the
+        consensus stage (a LeadRefused names every reason it cannot)."""
+        ...
+
     def swap_reviewer(
         self, round_id: int, slug: str, submission_id: int, remove: int, add: int, actor: str, language: str
     ) -> ActionDone:

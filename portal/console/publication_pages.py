@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from portal.app import Portal
 
 _BEFORE_REPLY = (Stage.draft, Stage.invitation, Stage.submission, Stage.assignment, Stage.review,
-                 Stage.consolidation, Stage.drafting)  # fmt: skip
+                 Stage.consensus, Stage.consolidation, Stage.drafting)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from portal.console.access import Staff, current_staff, round_seen
 from portal.console.actions import ActionDone, ConsoleActions
 from portal.console.pages import console_page
 from portal.console.paging import paged
-from portal.console.round_actions import Confirmation, FormValues, ask_first, run_action
+from portal.console.round_actions import Confirmation, FormValues, ask_first, first_value, run_action
 from review_model import clock
+from review_model.lead_reviewer import LEAD_CHANGES_IN, party_leads
 from review_model.moments import format_moment
 from review_model.refusals import Refused
 from review_model.review_progress import ReviewerWorkload, review_progress, reviewer_workloads
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 
 
 def add_review_routes(app: FastAPI, portal: "Portal") -> None:
-    """/console/rounds/<slug>/reviews: the reviews' progress, reminding one reviewer or all with open reviews."""
+    """/console/rounds/<slug>/reviews: the reviews' progress, reminding one reviewer or all with open reviews,
+    and in a round with a consensus stage each party's lead reviewer, changed after asking first."""
 
     @app.get("/console/rounds/{slug}/reviews")
     def reviews_page(request: Request, slug: str) -> Response:
@@ -51,7 +53,10 @@ def add_review_routes(app: FastAPI, portal: "Portal") -> None:
                          for r in reviewers if r.last_reminded_at is not None}  # fmt: skip
         assert round_.id is not None
         may = staff.access.runs(round_.id)
+        with reading_session(portal.engine) as session:
+            leads = party_leads(session, round_.id) if round_.consensus_deadline is not None else []
         return console_page(portal, request, "reviews.html", staff.language, staff=staff, round=round_,
+                            leads=leads, leads_change=round_.stage in LEAD_CHANGES_IN,
                             progress=progress, parties=paged(parties, request, "parties"),
                             reviewers=paged(reviewers, request, "reviewers"), last_reminded=last_reminded,
                             deadline=format_moment(progress.deadline, round_.time_zone, staff.language),
@@ -74,6 +79,20 @@ def add_review_routes(app: FastAPI, portal: "Portal") -> None:
 
         return await run_action(portal, request, slug, reminding, back_to=f"/console/rounds/{slug}/reviews")
 
+    @app.get("/console/rounds/{slug}/reviews/lead/{submission_id}")
+    def lead_page(request: Request, slug: str, submission_id: int) -> Response:
+        return ask_first(portal, request, slug,
+                         lambda round_, language: _explain_lead(portal, round_, submission_id, language))  # fmt: skip
+
+    @app.post("/console/rounds/{slug}/reviews/lead/{submission_id}")
+    async def lead(request: Request, slug: str, submission_id: int) -> Response:
+        def changing(actions: ConsoleActions, round_: Round, staff: Staff, values: FormValues) -> ActionDone:
+            assert round_.id is not None
+            reviewer = first_value(values, "choice")
+            return actions.change_lead(round_.id, round_.slug, submission_id, reviewer, staff.actor, staff.language)
+
+        return await run_action(portal, request, slug, changing, back_to=f"/console/rounds/{slug}/reviews")
+
     @app.get("/console/rounds/{slug}/reviews/remind/{participant_id}")
     def remind_one_page(request: Request, slug: str, participant_id: int) -> Response:
         return ask_first(portal, request, slug,
@@ -89,6 +108,28 @@ def add_review_routes(app: FastAPI, portal: "Portal") -> None:
             return actions.remind(round_.id, round_.slug, participant_id, staff.actor, staff.language)
 
         return await run_action(portal, request, slug, reminding, back_to=f"/console/rounds/{slug}/reviews")
+
+
+def _explain_lead(portal: "Portal", round_: Round, submission_id: int, language: str) -> Confirmation:
+    """Changing a party's lead reviewer: who leads now, whom to choose, what the change does."""
+    _ = gettext_for(language, "portal")
+    title, button = _("Change the lead reviewer"), _("Change the lead reviewer")
+    assert round_.id is not None
+    with reading_session(portal.engine) as session:
+        party = next((p for p in party_leads(session, round_.id) if p.submission_id == submission_id), None)
+    if party is None:
+        return Confirmation(title, [], button, refusals=[_("That party has no confirmed reviewers.")])
+    if round_.stage not in LEAD_CHANGES_IN:
+        return Confirmation(title, [], button, refusals=[_("The lead reviewer changes only until the consensus stage "
+                                                           "ends.")])  # fmt: skip
+    lead = next((name for email, name in party.reviewers if email == party.lead), None)
+    lines = [
+        _("The lead reviewer of {party} writes its joint assessment in the consensus stage; now: {lead}.").format(
+            party=party.organisation, lead=lead or _("nobody")),
+        _("A joint assessment already written stays; the new lead may change it until the deadline."),
+    ]  # fmt: skip
+    choices = [(email, f"{name} ({email})") for email, name in party.reviewers if email != party.lead]
+    return Confirmation(title, lines, button, inputs=["choice"], choices=choices)
 
 
 def _reachable(reviewers: list[ReviewerWorkload]) -> list[ReviewerWorkload]:

@@ -28,7 +28,7 @@ from review_model.refusals import Refused
 from review_model.reminder_opt_out import stopped_in_round
 from review_model.retention import retention_statement
 from review_model.rounds import round_progress
-from review_model.stage_rules import stage_deadline
+from review_model.stage_rules import CLOSES_EARLY, stage_deadline
 from review_model.store import reading_session
 from review_model.tables import Round
 from review_model.vocabulary import Stage
@@ -50,6 +50,7 @@ class Confirmation:
     button: str
     inputs: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)  # known before asking: the button is not offered
+    choices: list[tuple[str, str]] = field(default_factory=list)  # (value, label) of the "choice" input
 
 
 def ask_first(
@@ -158,6 +159,7 @@ def _progress(portal: "Portal", round_: Round) -> tuple[int, int]:
     waiting = {
         Stage.submission: progress.respondents - progress.submitted,
         Stage.review: progress.reviews_due - progress.reviews_submitted,
+        Stage.consensus: progress.assessments_due - progress.assessments_submitted,
         Stage.comment: progress.replies_pending,
     }.get(round_.stage, 0)
     return progress.respondents, waiting
@@ -191,6 +193,10 @@ def _explain_remind(portal: "Portal", round_: Round, language: str) -> Confirmat
     whom = {
         Stage.submission: _("{n} respondents who have not submitted their self-assessment"),
         Stage.review: _("reviewers with {n} reviews still open (one reminder each, listing their open reviews)"),
+        Stage.consensus: _(
+            "lead reviewers of {n} joint assessments not yet submitted, and co-reviewers who have not "
+            "answered a submitted one"
+        ),
         Stage.comment: _("{n} reviewed parties that have not sent their reply"),
     }.get(round_.stage)
     if whom is None:
@@ -220,8 +226,8 @@ def _explain_close(portal: "Portal", round_: Round, language: str) -> Confirmati
     _ = gettext_for(language, "portal")
     _respondents, waiting = _progress(portal, round_)
     deadline = stage_deadline(round_, round_.stage)
-    if round_.stage not in (Stage.submission, Stage.review, Stage.comment) or deadline is None:
-        refusals = [_("Only the self-assessment, the review and the right of reply close early.")]
+    if round_.stage not in CLOSES_EARLY or deadline is None:
+        refusals = [_("Only the self-assessment, the review, the consensus and the right of reply close early.")]
         return Confirmation(_("Close the stage now"), [], _("Close the stage"), refusals=refusals)
     lines = [
         _("The {stage} stage closes now instead of on {deadline}; the round moves on at once.").format(

@@ -19,7 +19,7 @@ from review_model.round_dashboard import rounds_at_a_glance
 from review_model.round_timeline import Milestone, NextDeadline, next_deadline, round_timeline
 from review_model.rounds import round_progress
 from review_model.stage_progress import ProgressMeasure, stage_progress
-from review_model.stage_rules import next_stage, transition_blockers
+from review_model.stage_rules import stage_after, transition_blockers
 from review_model.store import reading_session
 
 if TYPE_CHECKING:
@@ -29,12 +29,14 @@ MILESTONES = {
     Milestone.submission_opens: N_("the self-assessment opens"),
     Milestone.submission_deadline: N_("submission deadline"),
     Milestone.review_deadline: N_("review deadline"),
+    Milestone.consensus_deadline: N_("end of the consensus stage"),
     Milestone.comment_deadline: N_("end of the right of reply"),
     Milestone.publication: N_("planned publication"),
 }
 MEASURES = {
     ProgressMeasure.self_assessments: N_("self-assessments submitted"),
     ProgressMeasure.reviews: N_("reviews submitted"),
+    ProgressMeasure.joint_assessments: N_("joint assessments submitted"),
     ProgressMeasure.replies: N_("reviewed parties that replied"),
 }
 # Where each thing that needs the coordinator is dealt with, after the round's address.
@@ -78,7 +80,7 @@ def add_round_routes(app: FastAPI, portal: "Portal") -> None:
             counts = round_progress(session, round_.id)  # the costliest count, read once for the whole page
             progress = stage_progress(session, round_.id, counts)
             attention = needs_attention(session, round_, now, counts)
-            following = next_stage(round_.stage)
+            following = stage_after(round_)
             waits_for = transition_blockers(round_, following, counts, now) if following is not None else []
             follow_up = follow_up_view(session, round_, language, {})
 

@@ -2,6 +2,7 @@
 
 from review_model.tables.audit import AuditEvent
 from review_model.tables.base import metadata, table_of
+from review_model.tables.consensus import AssessmentEndorsement, DisputedItemComment, JointAssessment, ReviewVersion
 from review_model.tables.findings import Finding, PublishedReport, Recommendation, Reply
 from review_model.tables.follow_ups import FollowUpReport
 from review_model.tables.outbox import OutboxMessage
@@ -14,11 +15,14 @@ from review_model.tables.tokens import AccessToken, StoreKey
 
 __all__ = [
     "AccessToken",
+    "AssessmentEndorsement",
     "AuditEvent",
     "ConflictDeclaration",
+    "DisputedItemComment",
     "Enrolment",
     "Finding",
     "FollowUpReport",
+    "JointAssessment",
     "LoginAttempt",
     "Organisation",
     "OutboxMessage",
@@ -29,6 +33,7 @@ __all__ = [
     "Review",
     "ReviewAssignment",
     "ReviewPreference",
+    "ReviewVersion",
     "Round",
     "RoundStaff",
     "StaffAccount",

@@ -24,6 +24,8 @@ class ReviewAssignment(SQLModel, table=True):
     affinity: float = 0.0
     origin: AssignmentOrigin = Field(default=AssignmentOrigin.solver, sa_column=enum_column(AssignmentOrigin))
     confirmed_at: datetime | None = timestamp_field()
+    # The reviewer who writes the party's joint assessment in the consensus stage (one per submission).
+    is_lead: bool = False
     created_at: datetime = created_at_field()
 
 

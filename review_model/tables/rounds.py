@@ -36,6 +36,8 @@ class Round(SQLModel, table=True):
     submission_deadline: datetime = Field(sa_type=UTCDateTime)
     review_deadline: datetime = Field(sa_type=UTCDateTime)
     comment_deadline: datetime = Field(sa_type=UTCDateTime)
+    # The end of the consensus stage after review; None: the round has none (review goes on to consolidation).
+    consensus_deadline: datetime | None = timestamp_field()
     publication_at: datetime | None = timestamp_field()
 
     # Reminders go out this many days before a deadline, at most max_reminders per person and stage.
@@ -114,6 +116,7 @@ class Enrolment(SQLModel, table=True):
     # days, numbered as the latest of them. One counter per kind, as one person may answer, review and reply.
     reminders_sent: int = 0  # reminders to submit the self-assessment
     review_reminders_sent: int = 0
+    consensus_reminders_sent: int = 0
     reply_reminders_sent: int = 0
     last_reminded_at: datetime | None = timestamp_field()
     # Withdrawn from the round by the coordinator (see review_model.withdrawal): who did it and why.

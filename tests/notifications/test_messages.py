@@ -14,11 +14,15 @@ from notifications.delivery import run_delivery
 from notifications.message_kinds import (
     MESSAGE_KINDS,
     CommentInvitation,
+    ConsensusInvitation,
+    ConsensusReminder,
+    ConsensusTask,
     CoordinatorMessage,
     DeadlineExtended,
     HandoverConfirmation,
     HandoverInvitation,
     Invitation,
+    JointAssessmentSubmitted,
     PersonalLink,
     Reminder,
     ReplyReceipt,
@@ -63,6 +67,13 @@ SAMPLES = {
     "review_request": ReviewRequest(DEADLINE, (ReviewTask(f"Stadt {HOSTILE}", LINK),)),
     "review_reminder": ReviewReminder(DEADLINE, 1, 2, 1, (ReviewTask("Stadt Elbstein", LINK),), STOP),
     "review_receipt": ReviewReceipt("Stadt Elbstein", NOW, LINK, DEADLINE),
+    "consensus_invitation": ConsensusInvitation(
+        DEADLINE, (ConsensusTask(f"Stadt {HOSTILE}", LINK, True, 3), ConsensusTask("Stadt Elbstein", LINK, False, 1))
+    ),
+    "consensus_reminder": ConsensusReminder(
+        DEADLINE, 1, 2, 1, (ConsensusTask("Stadt Elbstein", LINK, False, 1),), STOP
+    ),
+    "joint_assessment_submitted": JointAssessmentSubmitted("Stadt Elbstein", LINK, DEADLINE),
     "comment_invitation": CommentInvitation(LINK, DEADLINE, 24, 5),
     "reply_reminder": ReplyReminder(LINK, DEADLINE, 1, 2, 3, STOP),
     "reply_receipt": ReplyReceipt(LINK, NOW, DEADLINE, 2),
@@ -167,6 +178,26 @@ KEY_SENTENCES = {
                "vielen Dank: Ihre Begutachtung von Stadt Elbstein ist am Samstag, 20. Februar 2027"),
         "en": ("Receipt: your peer review of Stadt Elbstein",
                "thank you: we received your review of Stadt Elbstein on Saturday 20 February 2027"),
+    },
+    "consensus_invitation": {
+        "de": ("Konsensfindung der Gutachter:innen – Frühjahrsrunde 2027",
+               "Sie sind federführend und schreiben die gemeinsame Bewertung; 3 strittige Punkte",
+               "Stadt Elbstein: 1 strittiger Punkt", "Frist: Montag, 15. März 2027"),
+        "en": ("Consensus among the reviewers – Spring round 2027",
+               "you are the lead reviewer and write the joint assessment; 3 points to discuss",
+               "Stadt Elbstein: 1 point to discuss", "Deadline: Monday 15 March 2027"),
+    },
+    "consensus_reminder": {
+        "de": ("Erinnerung (1/2): noch 1 Tag für die Konsensfindung",
+               "Stadt Elbstein: der gemeinsamen Bewertung zustimmen oder sie kommentieren", "(noch 1 Tag)"),
+        "en": ("Reminder (1/2): 1 day left for the",
+               "Stadt Elbstein: endorse the joint assessment or comment on it", "(1 day left)"),
+    },
+    "joint_assessment_submitted": {
+        "de": ("Gemeinsame Bewertung von Stadt Elbstein: bitte zustimmen oder kommentieren",
+               "die federführende Gutachter:in hat die gemeinsame Bewertung von Stadt Elbstein abgesendet."),
+        "en": ("Joint assessment of Stadt Elbstein: please endorse or comment",
+               "the lead reviewer has submitted the joint assessment of Stadt Elbstein."),
     },
     "comment_invitation": {
         "de": ("Ihre Stellungnahme: Entwurf der Ergebnisse zu Stadt Auenburg",

@@ -4,6 +4,7 @@ get no formula, reviewers are named only in an open review, and `spr report` wri
 The rounds come from the factories (tests/support/staged_rounds.py); the round's way there, through the
 driver, the portal and the emails, is tested in tests/workflows/test_publication.py."""
 
+import re
 import shutil
 import subprocess
 from datetime import timedelta
@@ -12,12 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 from freezegun import freeze_time
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from config.settings import Settings
 from portal.app import create_app
 from reports.documents import render_report
-from review_model.tables import Organisation, PublishedReport, Round
+from review_model import clock
+from review_model.consensus import AssessmentText, save_endorsement, save_joint_assessment
+from review_model.tables import Organisation, PublishedReport, ReviewAssignment, Round
 from review_model.vocabulary import Stage
 from tests.support.answers import HOSTILE
 from tests.support.round_world import PUBLIC_BASE_URL, SECRET
@@ -104,12 +107,32 @@ def test_the_scores_csv_never_hands_a_spreadsheet_a_formula(engine):
 
 
 def test_reviewers_are_named_only_in_an_open_review(engine):
-    staged = round_in_stage(engine, Stage.drafting)
+    # Through a consensus stage: the joint assessment's answers name their reviewers as the rest of the report does.
+    staged = round_in_stage(engine, Stage.consensus, consensus_days=7, reviewers_per_party=3)
+    _joint_assessment_with_an_answer(engine, staged.round_id, staged["anna"].submission_id, "Zu milde.")
+    bring_round_to(engine, staged.round_id, Stage.drafting)
     with Session(engine) as session:
         anonymous = render_report(session, staged.round_id, "html", "de").content.decode()
         assert "Begutachtet von" not in anonymous
         assert not any(name in anonymous for name in ("Anna Keller", "Ben Hansen", "Cara Wolf", "Dora Roth"))
+        assert "<h4>Gemeinsame Bewertung</h4>" in anonymous
+        assert re.search(r"Gutachter:in \d \(stimmt nicht zu\): Zu milde\.", anonymous)
         session.get(Round, staged.round_id).open_review = True
         session.commit()
         named = render_report(session, staged.round_id, "html", "de").content.decode()
     assert "Begutachtet von (offenes Verfahren)" in named and "Anna Keller" in named
+    assert re.search(r"(Ben Hansen|Cara Wolf|Dora Roth) \(stimmt nicht zu\): Zu milde\.", named)
+
+
+def _joint_assessment_with_an_answer(engine, round_id: int, submission_id: int, comment: str) -> None:
+    """The party's lead submits a joint assessment and one co-reviewer does not endorse it, with `comment`."""
+    with Session(engine) as session:
+        round_ = session.get(Round, round_id)
+        assignments = session.exec(
+            select(ReviewAssignment).where(ReviewAssignment.submission_id == submission_id)
+            .order_by(col(ReviewAssignment.is_lead).desc())
+        ).all()  # fmt: skip
+        text = AssessmentText("Klare Ziele", "Wenig Personal", ("Personal aufstocken",))
+        save_joint_assessment(session, round_, assignments[0], text, clock.now(), submit=True)
+        save_endorsement(session, round_, assignments[1], False, comment, clock.now())
+        session.commit()

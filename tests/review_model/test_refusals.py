@@ -62,6 +62,6 @@ class _Draft:
 
     stage = Stage.draft
     submission_deadline = review_deadline = comment_deadline = datetime(2027, 6, 1, tzinfo=UTC)
-    publication_at = None
+    consensus_deadline = publication_at = None
     late_grace_hours = 0
     time_zone = "Europe/Berlin"

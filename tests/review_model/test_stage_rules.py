@@ -27,6 +27,7 @@ class FakeRound:
     submission_deadline: datetime = NOW + timedelta(days=14)
     review_deadline: datetime = NOW + timedelta(days=28)
     comment_deadline: datetime = NOW + timedelta(days=42)
+    consensus_deadline: datetime | None = None
     publication_at: datetime | None = None
     late_grace_hours: int = 0
     time_zone: str = "Europe/Berlin"
@@ -38,7 +39,7 @@ class FakeRound:
 
 def test_stages_follow_each_other_in_the_documented_order():
     assert [s.value for s in STAGE_ORDER] == [
-        "draft", "invitation", "submission", "assignment", "review",
+        "draft", "invitation", "submission", "assignment", "review", "consensus",
         "consolidation", "drafting", "comment", "published", "archived",
     ]  # fmt: skip
     assert next_stage(Stage.draft) is Stage.invitation

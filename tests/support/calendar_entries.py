@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 from icalendar import Calendar, Event
 
-CALENDAR_KINDS = {"invitation", "review_request", "comment_invitation", "deadline_extended"}
+CALENDAR_KINDS = {"invitation", "review_request", "consensus_invitation", "comment_invitation", "deadline_extended"}
 
 
 def parsed(payload: bytes) -> EmailMessage:

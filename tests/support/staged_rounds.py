@@ -30,6 +30,7 @@ from review_model.replies import save_replies
 from review_model.reviews import save_review
 from review_model.round_assignment import confirm_assignment, propose_assignment
 from review_model.rounds import create_round_from_file, get_round
+from review_model.stage_rules import stage_after
 from review_model.submissions import submit_answers
 from review_model.tables import (
     AccessToken,
@@ -53,8 +54,8 @@ from workflows.stages.drafting import draft_round
 
 ACTOR = "test factory"
 # The stages a factory can put a round into, in the order a round goes through them.
-STAGES = (Stage.draft, Stage.invitation, Stage.submission, Stage.assignment, Stage.review, Stage.consolidation,
-          Stage.drafting, Stage.comment, Stage.published)  # fmt: skip
+STAGES = (Stage.draft, Stage.invitation, Stage.submission, Stage.assignment, Stage.review, Stage.consensus,
+          Stage.consolidation, Stage.drafting, Stage.comment, Stage.published)  # fmt: skip
 # The organisations of a generated round: the four of the workflow tests first, then numbered towns.
 ORGANISATIONS = (
     ("anna@auenburg.example", "Anna Keller", "Stadt Auenburg", "Kommune", "BY", "de"),
@@ -98,11 +99,13 @@ def round_in_stage(
     reviewers_per_party: int = 2,
     questionnaire: str = "smart-city-self-assessment",
     slug: str = "staged-round",
+    consensus_days: int = 0,
     **work: Any,
 ) -> StagedRound:
     """A new round of `parties` organisations (one person each, respondent and reviewer), created from a round
     file and a participants file as a coordinator would, then brought to `stage` (see `bring_round_to`, whose
-    keywords `work` are). Its deadlines are 14, 28 and 42 days from now."""
+    keywords `work` are). Its deadlines are 14, 28 and 42 days from now; `consensus_days` after the review
+    deadline, a consensus stage (none by default)."""
     now = clock.now()
     with tempfile.TemporaryDirectory() as folder, Session(engine, expire_on_commit=False) as session:
         path = Path(folder) / "round.yaml"
@@ -112,7 +115,8 @@ def round_in_stage(
             "coordinator: {name: Geschäftsstelle, email: gs@peer-review.example}\n"
             f"deadlines: {{submission: '{deadlines[0]}', review: '{deadlines[1]}', comment: '{deadlines[2]}'}}\n"
             "reminders: {days_before: [7, 3, 1], max: 3}\n"
-            f"assignment: {{reviewers_per_submission: {reviewers_per_party}, forbid_mutual_review: false}}\n",
+            f"assignment: {{reviewers_per_submission: {reviewers_per_party}, forbid_mutual_review: false}}\n"
+            f"consensus: {{days: {consensus_days}}}\n",
             encoding="utf-8",
         )  # fmt: skip
         round_ = create_round_from_file(
@@ -230,7 +234,9 @@ def _do_the_work_of(
 
 def _move_on(context: StageContext, round_id: int, stage: Stage, approve: bool, pdf: bool, now: datetime) -> None:
     """Close `stage` and open the next, with what the next stage starts with (links, reviewers, findings, drafts)."""
-    target = STAGES[STAGES.index(stage) + 1]
+    with Session(context.engine) as session:
+        target = stage_after(get_round(session, round_id))
+    assert target is not None
     if target is Stage.published:
         kept, publication.PDF_MAX_PARTIES = publication.PDF_MAX_PARTIES, publication.PDF_MAX_PARTIES if pdf else 0
         try:
@@ -265,6 +271,12 @@ def _move_on(context: StageContext, round_id: int, stage: Stage, approve: bool, 
                 ).all():
                     _link(session, context, round_, assignment.reviewer_enrolment_id, TokenPurpose.review,
                           round_.review_deadline, assignment.id)  # fmt: skip
+            elif target is Stage.consensus:  # the review links stay open until the consensus deadline
+                for assignment in session.exec(
+                    select(ReviewAssignment).where(ReviewAssignment.round_id == round_id)
+                ).all():
+                    _link(session, context, round_, assignment.reviewer_enrolment_id, TokenPurpose.review,
+                          round_.consensus_deadline, assignment.id)  # fmt: skip
             elif target is Stage.comment:
                 for submission in session.exec(
                     select(Submission).where(Submission.round_id == round_id, col(Submission.submitted_at).is_not(None))

@@ -297,3 +297,46 @@ def swap(
                 "{added} now reviews {reviewed} instead of {removed}. Confirm with `spr assignment confirm {slug}`."
             ).format(added=add, reviewed=reviewed, removed=remove, slug=slug)
         )
+
+
+@app.command("lead")
+def lead(
+    round_ref: RoundArgument,
+    reviewed: Annotated[
+        str, typer.Option(help="The reviewed organisation (its name, as `spr assignment show` prints it).")
+    ],
+    reviewer: Annotated[str, typer.Option(help="Email of the party's reviewer who becomes its lead.")],
+) -> None:
+    """Name the lead reviewer of a party, who writes its joint assessment in the consensus stage. The
+    assignment proposes the reviewer of highest affinity; another of the party's reviewers may take over until
+    the consensus stage ends."""
+    with reported_errors():
+        from review_model.lead_reviewer import LeadRefused
+        from review_model.round_assignment import AssignmentRefused, find_reviewed_submission
+        from review_model.rounds import find_round
+        from review_model.store import reading_session
+        from workflows.cli.output import COORDINATOR
+        from workflows.cli.store_access import open_store
+        from workflows.coordinator_actions import change_lead_reviewer
+
+        _ = messages()
+        engine = open_store()
+        try:
+            with reading_session(engine) as session:
+                round_ = find_round(session, round_ref)
+                assert round_.id is not None
+                round_id = round_.id
+                submission_id = find_reviewed_submission(session, round_, reviewed)
+            changed = change_lead_reviewer(engine, round_id, submission_id, reviewer, COORDINATOR)
+        except (AssignmentRefused, LeadRefused) as refused:
+            fail(
+                _("{reviewer} cannot become the lead reviewer of {reviewed}:").format(
+                    reviewer=reviewer, reviewed=reviewed
+                )
+                + f"\n{refusal_text(refused)}"
+            )
+        success(
+            _("{reviewer} is now the lead reviewer of {reviewed} (before: {before}).").format(
+                reviewer=changed.lead, reviewed=reviewed, before=changed.before or "—"
+            )
+        )

@@ -179,6 +179,11 @@ def _reminders_queued(queued: int, stage: "Stage") -> str:
             "{n} reminder(s) queued for reviewers with reviews still open ({stage} stage).",
             queued,
         )
+    elif stage is Stage.consensus:
+        text = ngettext("{n} reminder(s) queued for reviewers whose joint assessment is still to write or to answer "
+                        "({stage} stage).",
+                        "{n} reminder(s) queued for reviewers whose joint assessment is still to write or to answer "
+                        "({stage} stage).", queued)  # fmt: skip
     elif stage is Stage.comment:
         text = ngettext("{n} reminder(s) queued for reviewed parties that have not sent their reply ({stage} stage).",
                         "{n} reminder(s) queued for reviewed parties that have not sent their reply ({stage} stage).",
@@ -199,6 +204,9 @@ def _not_reminded(email: str, slug: str, stage: "Stage") -> str:
     _ = messages()
     if stage is Stage.review:
         text = _("{email} is not among the reviewers with reviews still open in {slug} ({stage} stage)")
+    elif stage is Stage.consensus:
+        text = _("{email} is not among the reviewers whose joint assessment is still to write or to answer in {slug} "
+                 "({stage} stage)")  # fmt: skip
     elif stage is Stage.comment:
         text = _("{email} is not among the reviewed parties that have not sent their reply in {slug} ({stage} stage)")
     else:
@@ -581,6 +589,9 @@ def _later_stages(session: "Session", round_: "Round") -> _LaterStages | None:
     if round_.stage is Stage.review:
         return _LaterStages(rows, progress.reviews_submitted, progress.reviews_due,
                             N_("{done} of {total} reviews submitted ({share})"))  # fmt: skip
+    if round_.stage is Stage.consensus:
+        return _LaterStages(rows, progress.assessments_submitted, progress.assessments_due,
+                            N_("{done} of {total} joint assessments submitted ({share})"))  # fmt: skip
     if round_.stage is Stage.comment:
         return _LaterStages(rows, replies_sent, parties, N_("{done} of {total} parties replied ({share})"))
     return _LaterStages(rows, 0, 0, "")

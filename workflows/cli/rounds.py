@@ -116,7 +116,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
         from review_model.questionnaire import Questionnaire
         from review_model.retention import retention_statement
         from review_model.rounds import enrolment_counts, find_round, round_progress
-        from review_model.stage_rules import next_stage, transition_blockers
+        from review_model.stage_rules import stage_after, transition_blockers
         from review_model.store import reading_session
         from review_model.withdrawal import withdrawn_participants
         from workflows.cli.store_access import open_store
@@ -166,6 +166,10 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
             ),
             (_("Submission deadline"), local_time(r.submission_deadline, tz)),
             (_("Review deadline"), local_time(r.review_deadline, tz)),
+            (
+                _("End of consensus"),
+                local_time(r.consensus_deadline, tz) if r.consensus_deadline else _("no consensus stage"),
+            ),
             (_("Comment deadline"), local_time(r.comment_deadline, tz)),
             (
                 _("Publication"),
@@ -199,7 +203,7 @@ def show(round_ref: Annotated[str, typer.Argument(metavar="ROUND", help="The rou
         ]
         print_table(None, ["", ""], rows)
         print_withdrawn(withdrawn, tz)
-        following = next_stage(r.stage)
+        following = stage_after(r)
         if following is not None:
             blockers = transition_blockers(r, following, progress, clock.now())
             if blockers:

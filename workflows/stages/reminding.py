@@ -10,6 +10,7 @@ from review_model.rounds import get_round
 from review_model.store import reading_session
 from review_model.vocabulary import Stage
 from workflows.stages.comment import remind_parties
+from workflows.stages.consensus import remind_consensus
 from workflows.stages.context import StageContext
 from workflows.stages.review import remind_reviewers
 from workflows.stages.submission import remind_now as remind_respondents_now
@@ -29,7 +30,8 @@ class Reminded:
 def remind_waiting(context: StageContext, round_id: int, email: str | None = None) -> Reminded:
     """Remind now everyone the current stage waits for (or the one person with `email`): respondents who
     have not submitted in submission, reviewers with reviews still open in review (one reminder listing
-    their open reviews), parties without a reply in comment. Raises RemindRefused in the other stages."""
+    their open reviews), reviewers whose joint assessment is open in consensus, parties without a reply in
+    comment. Raises RemindRefused in the other stages."""
     now = clock.now()
     with reading_session(context.engine) as session:
         stage = get_round(session, round_id).stage
@@ -38,7 +40,7 @@ def remind_waiting(context: StageContext, round_id: int, email: str | None = Non
         raise RemindRefused(refusals)
     if stage in (Stage.invitation, Stage.submission):
         return Reminded(stage, REMINDED_IN[stage], remind_respondents_now(context, round_id, email))
-    remind = remind_reviewers if stage is Stage.review else remind_parties
+    remind = {Stage.review: remind_reviewers, Stage.consensus: remind_consensus}.get(stage, remind_parties)
     queued = read_then_write(
         context.engine,
         round_id,

@@ -124,7 +124,8 @@ def remind_reviewers(
 
 
 def close_review_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:
-    """Move to consolidation and tell each reviewer the review stage has closed."""
+    """Move to consolidation and tell each reviewer the stage before it has closed: review, or consensus where
+    the round has that stage."""
     return enter_stage_and_tell(
         context, round_id, Stage.consolidation, actor, _tell_reviewers_the_stage_closed, forced=forced
     )
@@ -132,18 +133,22 @@ def close_review_stage(context: StageContext, round_id: int, actor: str, *, forc
 
 def _tell_reviewers_the_stage_closed(session: Session, context: StageContext, round_: Round, now: datetime) -> int:
     """Queue the "stage closed" message for every reviewer, saying whether they finished; returns how many.
-    It carries no link, so none is issued."""
+    It carries no link, so none is issued. A round with a consensus stage always passes through it, so the
+    stage that closed here is consensus whenever the round has one."""
     assert round_.id is not None
+    closed = Stage.consensus if round_.consensus_deadline is not None else Stage.review
+    deadline = round_.consensus_deadline or round_.review_deadline
     messages = [
         compose_message(
-            StageClosed("review", min(now, round_.review_deadline), not any(r.open for r in reviews), "consolidation"),
+            StageClosed(closed.value, min(now, deadline), not any(r.open for r in reviews), "consolidation"),
             recipient,
             round_context(round_),
             context.sender,
-            stage="review",
+            stage=closed.value,
             now=now,
         )
         for recipient, reviews in _reviews_by_reviewer(session, round_.id).items()
+        if closed is Stage.review or not all(r.open for r in reviews)  # who submitted nothing heard at review's end
     ]
     return enqueue_messages(session, messages, now)
 
