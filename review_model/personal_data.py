@@ -21,6 +21,8 @@ Where personal data lives (`PERSONAL_DATA` says the same for code; the erasure o
 - review_assignments (by reviewer_enrolment_id) and reviews (by assignment_id): the party reviewed, answers
   (ratings and comments), times
 - replies (by author_enrolment_id): text, times
+- review_questions (by assignment_id for the reviewer who asked, by answered_by_enrolment_id for the party's
+  person who answered): question and answer texts, times
 - conflict_declarations, review_preferences (by participant_id): organisation_id, note, created_at
 - audit_events (by details): `participant` (an id) in the actions of `EVENTS_ABOUT_A_PERSON`; "reviewer
   swapped" names the removed and added reviewers by address
@@ -118,6 +120,12 @@ PERSONAL_DATA: tuple[PersonalDataPlace, ...] = (
     PersonalDataPlace("review_assignments", ("submission_id", "created_at", "confirmed_at"), "reviewer_enrolment_id"),
     PersonalDataPlace("reviews", ("answers", "created_at", "updated_at", "submitted_at"), "assignment_id"),
     PersonalDataPlace("replies", ("text", "created_at", "updated_at"), "author_enrolment_id"),
+    PersonalDataPlace(
+        "review_questions",
+        ("text", "asked_at", "answer", "answered_at"),
+        "answered_by_enrolment_id",
+        "the asker is found by assignment_id (their review assignment), the answerer by answered_by_enrolment_id",
+    ),
     PersonalDataPlace("conflict_declarations", ("organisation_id", "note", "created_at"), "participant_id"),
     PersonalDataPlace("review_preferences", ("organisation_id", "created_at"), "participant_id"),
     PersonalDataPlace(

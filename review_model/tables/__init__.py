@@ -5,6 +5,7 @@ from review_model.tables.base import metadata, table_of
 from review_model.tables.findings import Finding, PublishedReport, Recommendation, Reply
 from review_model.tables.outbox import OutboxMessage
 from review_model.tables.people import ConflictDeclaration, Organisation, Participant, ReviewPreference
+from review_model.tables.questions import ReviewQuestion
 from review_model.tables.reviews import Review, ReviewAssignment
 from review_model.tables.rounds import Enrolment, Round
 from review_model.tables.staff import LoginAttempt, RoundStaff, StaffAccount, StaffPasswordLink, StaffSession
@@ -27,6 +28,7 @@ __all__ = [
     "Review",
     "ReviewAssignment",
     "ReviewPreference",
+    "ReviewQuestion",
     "Round",
     "RoundStaff",
     "StaffAccount",
