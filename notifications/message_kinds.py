@@ -198,6 +198,32 @@ class ReplyReminder(MessageContent):
 
 
 @dataclass(frozen=True)
+class QuestionsAsked(MessageContent):
+    """Reviewers asked the reader's organisation questions about its self-assessment. The message carries
+    no question and no asker: they are behind the link, where the party answers (the message may be
+    forwarded, and one message covers the questions of the hour; see portal.question_pages)."""
+
+    kind: ClassVar[str] = "questions_asked"
+    link: str
+    deadline: datetime  # until when answers can be given
+    waiting: int  # the party's questions not answered yet
+
+
+@dataclass(frozen=True)
+class QuestionReminder(MessageContent):
+    """The review closes soon and reviewers' questions to the reader's organisation are still unanswered."""
+
+    kind: ClassVar[str] = "question_reminder"
+    link: str
+    deadline: datetime
+    number: int
+    total: int
+    days_left: int
+    waiting: int
+    stop_link: str = ""
+
+
+@dataclass(frozen=True)
 class ReportPublished(MessageContent):
     kind: ClassVar[str] = "report_published"
     link: str
@@ -267,6 +293,8 @@ MESSAGE_KINDS: dict[str, type[MessageContent]] = {
         CommentInvitation,
         ReplyReceipt,
         ReplyReminder,
+        QuestionsAsked,
+        QuestionReminder,
         ReportPublished,
         StatusDigest,
         CoordinatorMessage,
