@@ -26,10 +26,10 @@ from notifications.message_kinds import (
     Invitation,
     MessageContent,
     PersonalLink,
-    Reminder,
-    ReplyReceipt,
     QuestionReminder,
     QuestionsAsked,
+    Reminder,
+    ReplyReceipt,
     ReplyReminder,
     ReportPublished,
     ReviewReceipt,
@@ -250,8 +250,9 @@ class _Samples:
             return self.respondent, lambda _l: QuestionsAsked(questions_link, review, SAMPLE_QUESTIONS)
         if kind == QuestionReminder.kind:
             questions_link = self.link(TokenPurpose.questions)
-            return self.respondent, lambda _l: QuestionReminder(questions_link, review, 1, reminders,
-                                                                days_left(review, now), SAMPLE_QUESTIONS, stop)  # fmt: skip
+            left = days_left(review, now)
+            return self.respondent, lambda _l: QuestionReminder(questions_link, review, 1, reminders, left,
+                                                                SAMPLE_QUESTIONS, stop)  # fmt: skip
         if kind == ReportPublished.kind:
             published = self._published()
             levels = tuple(level.value for level in ActionLevel if any(r.action_level is level for r in published))

@@ -32,9 +32,9 @@ from portal.form_pages import FormRequest, handle_form_post, show_form
 from portal.handover_pages import HandoverRequest, handle_handover_post, show_handover
 from portal.health import PrefectCheck, health_report, prefect_api_from_environment
 from portal.my_data_pages import FORMATS, download_my_data, show_my_data
+from portal.question_pages import QuestionsRequest, handle_questions_post, show_questions_page
 from portal.reminder_pages import RemindersRequest, handle_reminders_post, show_reminders_page
 from portal.rendering import invalid_link_page, message_page
-from portal.question_pages import QuestionsRequest, handle_questions_post, show_questions_page
 from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
 from portal.report_pages import published_report
 from portal.request_limits import LimitGuessing, RequestLimits

@@ -15,9 +15,9 @@ reads), and what erasure does with it (`WHAT_ERASURE_DOES`, one entry per place 
 - `audit_events`: an actor or a detail that is their address or name is replaced; the trail records that
   an erasure took place, never whom.
 - `submissions`, `reviews`, `replies`, `review_questions`, `findings`, `recommendations`: stay. They hold
-  what organisations said; reviewers are named only in an open review's report, where an erased person becomes "Reviewer 3"
-  (review_model.pseudonyms) when the report is rendered again (workflows re-render the published
-  editions, `rounds_whose_report_named`).
+  what organisations said; reviewers are named only in an open review's report, where an erased person
+  becomes "Reviewer 3" (review_model.pseudonyms) when the report is rendered again (workflows re-render the
+  published editions, `rounds_whose_report_named`).
 Free text a person typed into an answer (their own name in a comment, say) is not searched: it is what the
 organisation said and stays as written.
 """

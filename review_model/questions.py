@@ -14,17 +14,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, type_coerce
 from sqlmodel import Session, col, select
 
 from config.translations import N_
 from review_model.audit_trail import record_event
+from review_model.column_types import UTCDateTime
 from review_model.pseudonyms import reviewer_numbers, reviewer_pseudonym
 from review_model.questionnaire import Questionnaire
 from review_model.refusals import Reason, Refused
 from review_model.reminder_opt_out import person_actor
+from review_model.reminders import reminder_times
 from review_model.tables import (
     Enrolment,
+    Organisation,
     Participant,
     ReviewAssignment,
     ReviewQuestion,
@@ -247,6 +250,59 @@ def askers(session: Session, round_: Round, questions: Iterable[ReviewQuestion],
         else:
             shown[question.id] = reviewer_pseudonym(language, numbers.get(question.assignment_id, 0))
     return shown
+
+
+@dataclass(frozen=True)
+class WaitingParty:
+    """A reviewed party with questions not answered yet: its respondent, and since when the oldest waits."""
+
+    submission_id: int
+    enrolment: Enrolment
+    participant: Participant
+    organisation: Organisation
+    waiting: int
+    oldest: datetime
+
+
+def parties_waiting(session: Session, round_id: int) -> list[WaitingParty]:
+    """The round's parties with unanswered questions whose respondent takes part and whose address works."""
+    statement = (
+        select(
+            ReviewQuestion.submission_id,
+            Enrolment,
+            Participant,
+            Organisation,
+            func.count(),
+            # The aggregate keeps the column's type, so SQLite's text comes back as a moment in UTC.
+            type_coerce(func.min(col(ReviewQuestion.asked_at)), UTCDateTime),
+        )
+        .join(Submission, col(Submission.id) == ReviewQuestion.submission_id)
+        .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .where(ReviewQuestion.round_id == round_id, col(ReviewQuestion.answer).is_(None))
+        .where(col(Enrolment.withdrawn_at).is_(None), col(Enrolment.bounced_at).is_(None))
+        .group_by(col(ReviewQuestion.submission_id), col(Enrolment.id), col(Participant.id), col(Organisation.id))
+        .order_by(col(ReviewQuestion.submission_id))
+    )
+    return [
+        WaitingParty(submission_id, enrolment, participant, organisation, int(waiting), oldest)
+        for submission_id, enrolment, participant, organisation, waiting, oldest in session.exec(statement).all()
+    ]
+
+
+def question_reminder_number(round_: Round, oldest: datetime, now: datetime) -> int | None:
+    """The number of the reminder due now to a party whose oldest unanswered question was asked at `oldest`,
+    or None. The round's reminder days before the questions close are the reminder times; a party is reminded
+    at a time only if a question waited before it (a question asked minutes ago is not reminded at once), and
+    each number goes out once per party (its message's key holds it), at most the round's `max_reminders`."""
+    closes = questions_close_at(round_)
+    if closes is None or now >= closes:
+        return None
+    passed = [moment for moment in reminder_times(closes, round_.reminder_days_before) if moment <= now]
+    if not passed or passed[-1] <= oldest:
+        return None
+    return min(len(passed), round_.max_reminders) or None
 
 
 def party_respondent(session: Session, submission_id: int) -> tuple[Submission, Enrolment, Participant]:

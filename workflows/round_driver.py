@@ -36,6 +36,7 @@ from workflows.stages.drafting import draft_round
 from workflows.stages.invitation import BATCH_SIZE, invite, uninvited
 from workflows.stages.people import batches
 from workflows.stages.publication import publish_round
+from workflows.stages.questions import send_due_question_reminders
 from workflows.stages.review import (
     close_review_stage,
     open_review_stage,
@@ -160,6 +161,8 @@ def advance_round(
         elif round_.stage is Stage.review:
             label = f"Round {round_.slug} · review reminders"
             report.reminders += run_step(label, send_due_review_reminders, context, round_id)
+            label = f"Round {round_.slug} · question reminders"
+            report.reminders += run_step(label, send_due_question_reminders, context, round_id)
         elif round_.stage is Stage.consolidation:
             label = f"Round {round_.slug} · consolidation"
             report.findings += run_step(label, consolidate_round, context, round_id, ACTOR)

@@ -20,10 +20,10 @@ from notifications.message_kinds import (
     HandoverInvitation,
     Invitation,
     PersonalLink,
-    Reminder,
-    ReplyReceipt,
     QuestionReminder,
     QuestionsAsked,
+    Reminder,
+    ReplyReceipt,
     ReplyReminder,
     ReportPublished,
     ReviewReceipt,
@@ -199,7 +199,8 @@ KEY_SENTENCES = {
     },
     "question_reminder": {
         "de": ("Erinnerung (1/3): noch 2 Tage, um die Fragen der Gutachter:innen zu beantworten",
-               "1 Frage der Gutachter:innen von „Frühjahrsrunde 2027“ an Ihre Organisation wartet noch auf eine Antwort.",
+               "1 Frage der Gutachter:innen von „Frühjahrsrunde 2027“ an Ihre Organisation wartet noch auf eine "
+               "Antwort.",
                "(noch 2 Tage)"),
         "en": ("Reminder (1/3): 2 days left to answer the reviewers' questions",
                '1 question of the peer reviewers of "Spring round 2027" to your organisation is still waiting',

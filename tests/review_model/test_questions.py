@@ -81,7 +81,7 @@ def test_a_reviewer_asks_and_the_party_answers_and_changes_its_answer_until_the_
 
 def test_asking_is_refused_with_every_reason(engine, staged):
     with Session(engine) as session:
-        round_, submission, anna, assignments = _anna_and_a_reviewer(session, staged)
+        round_, _submission, _anna, assignments = _anna_and_a_reviewer(session, staged)
         assignment, reviewer = assignments[0]
         reviewer.withdrawn_at = clock.now()
         with pytest.raises(QuestionRefused) as refused:
@@ -121,7 +121,7 @@ def test_questions_close_with_the_review_stage_and_its_deadline(engine, staged):
 
 def test_only_the_reviewed_partys_respondent_answers(engine, staged):
     with Session(engine) as session:
-        round_, submission, anna, assignments = _anna_and_a_reviewer(session, staged)
+        round_, submission, _anna, assignments = _anna_and_a_reviewer(session, staged)
         assignment, reviewer = assignments[0]
         question = ask_question(session, round_, assignment, reviewer, None, "Frage?", clock.now())
         with pytest.raises(QuestionRefused) as refused:
@@ -132,7 +132,7 @@ def test_only_the_reviewed_partys_respondent_answers(engine, staged):
 
 def test_the_asker_is_a_number_of_the_party_in_a_closed_round_and_named_in_an_open_review(engine, staged):
     with Session(engine) as session:
-        round_, submission, anna, assignments = _anna_and_a_reviewer(session, staged)
+        round_, _submission, _anna, assignments = _anna_and_a_reviewer(session, staged)
         (first, first_reviewer), (second, second_reviewer) = assignments
         with freeze_time(clock.now()):
             asked = [
