@@ -21,6 +21,7 @@ from review_model.exact_figures import FigureValue, below, rounded
 from review_model.findings import DISAGREEMENTS_KEPT, GROUP_SCOPES, RoundGroup, party_overalls, round_findings
 from review_model.pseudonyms import reviewer_numbers, reviewer_pseudonym
 from review_model.questionnaire import MatrixItem, Questionnaire, Scale, ScaleItem, level_shown
+from review_model.questions import question_counts
 from review_model.replies import sent_replies
 from review_model.round_overview import (
     MatrixCell,
@@ -562,7 +563,7 @@ def _ranking(
 
 def _participation(session: Session, round_id: int, replied: int) -> dict[str, int]:
     """The round's participation figures: who was enrolled, and who actually submitted or replied
-    (`replied`: the parties whose sent reply has some text)."""
+    (`replied`: the parties whose sent reply has some text), and the questions asked during the review."""
     progress = round_progress(session, round_id)
     _, _, reviewers = enrolment_counts(session, round_id)
     reviewing = session.exec(
@@ -571,6 +572,7 @@ def _participation(session: Session, round_id: int, replied: int) -> dict[str, i
         .where(ReviewAssignment.round_id == round_id, Review.is_submitted)
     ).one()
     sent = progress.replies_sent
+    questions = question_counts(session, round_id)
     # A party that sent its reply form empty said it has nothing to add: that is not a reply in the report.
     return {
         "respondents": progress.respondents,
@@ -582,6 +584,10 @@ def _participation(session: Session, round_id: int, replied: int) -> dict[str, i
         "replies": replied,
         "nothing_to_add": sent - replied,
         "disagreement_spread": DISAGREEMENT_SPREAD,
+        # Questions the reviewers asked the reviewed parties during the review (review_model.questions).
+        "questions_asked": sum(counts.asked for counts in questions.values()),
+        "questions_answered": sum(counts.answered for counts in questions.values()),
+        "parties_asked": len(questions),
     }
 
 

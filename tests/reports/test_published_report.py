@@ -20,6 +20,7 @@ from reports.documents import render_report
 from review_model.tables import Organisation, PublishedReport, Round
 from review_model.vocabulary import Stage
 from tests.support.answers import HOSTILE
+from tests.support.review_questions import ask_every_party
 from tests.support.round_world import PUBLIC_BASE_URL, SECRET
 from tests.support.staged_rounds import StagedRound, bring_round_to, round_in_stage
 
@@ -105,9 +106,12 @@ def test_the_scores_csv_never_hands_a_spreadsheet_a_formula(engine):
 
 def test_reviewers_are_named_only_in_an_open_review(engine):
     staged = round_in_stage(engine, Stage.drafting)
+    asked = ask_every_party(engine, staged.round_id)  # counted in the method section, askers named nowhere
     with Session(engine) as session:
         anonymous = render_report(session, staged.round_id, "html", "de").content.decode()
         assert "Begutachtet von" not in anonymous
+        assert "<h3>Fragen und Antworten</h3>" in anonymous
+        assert f'Von Gutachter:innen gestellte Fragen</th><td class="num">{asked}</td>' in anonymous
         assert not any(name in anonymous for name in ("Anna Keller", "Ben Hansen", "Cara Wolf", "Dora Roth"))
         session.get(Round, staged.round_id).open_review = True
         session.commit()
