@@ -35,6 +35,7 @@ from review_model.tables import (
     Submission,
 )
 from review_model.vocabulary import Stage
+from review_model.wide_select import select_columns
 
 MAX_QUESTION_LENGTH = 2000
 MAX_ANSWER_LENGTH = 5000
@@ -218,6 +219,23 @@ def question_counts(session: Session, round_id: int) -> dict[int, QuestionCounts
     }
 
 
+def question_counts_by_organisation(session: Session, round_id: int) -> dict[int, QuestionCounts]:
+    """Each reviewed organisation's questions asked and answered, by organisation id (as the console lists
+    the parties)."""
+    return {
+        organisation_id: QuestionCounts(int(asked), int(answered or 0))
+        for organisation_id, asked, answered in session.exec(
+            select(Participant.organisation_id, func.count(), func.count(col(ReviewQuestion.answered_at)))
+            .select_from(ReviewQuestion)
+            .join(Submission, col(Submission.id) == ReviewQuestion.submission_id)
+            .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+            .join(Participant, col(Participant.id) == Enrolment.participant_id)
+            .where(ReviewQuestion.round_id == round_id)
+            .group_by(col(Participant.organisation_id))
+        ).all()
+    }
+
+
 def round_question_counts(session: Session, round_id: int) -> QuestionCounts:
     """The round's questions asked and answered, for the report's method section."""
     counts = question_counts(session, round_id).values()
@@ -267,7 +285,7 @@ class WaitingParty:
 def parties_waiting(session: Session, round_id: int) -> list[WaitingParty]:
     """The round's parties with unanswered questions whose respondent takes part and whose address works."""
     statement = (
-        select(
+        select_columns(
             ReviewQuestion.submission_id,
             Enrolment,
             Participant,
@@ -276,6 +294,7 @@ def parties_waiting(session: Session, round_id: int) -> list[WaitingParty]:
             # The aggregate keeps the column's type, so SQLite's text comes back as a moment in UTC.
             type_coerce(func.min(col(ReviewQuestion.asked_at)), UTCDateTime),
         )
+        .select_from(ReviewQuestion)
         .join(Submission, col(Submission.id) == ReviewQuestion.submission_id)
         .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
         .join(Participant, col(Participant.id) == Enrolment.participant_id)
