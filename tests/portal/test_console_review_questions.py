@@ -5,6 +5,8 @@ import re
 
 from sqlalchemy.engine import Engine
 
+from portal.console.history_words import action_in_words, details_in_words
+from review_model.questions import QUESTION_ANSWERED, QUESTION_ASKED
 from review_model.vocabulary import Stage
 from tests.support.console import RecordedActions, console_client
 from tests.support.review_questions import ask_every_party
@@ -27,3 +29,10 @@ def test_the_reviews_page_counts_each_partys_questions_asked_and_answered(engine
         assert re.search(r'data-column="Questions answered" class="number"><strong>0</strong></td>', row)
     with console_client(engine, actions=RecordedActions(), language="de", logged_in_as=COORDINATOR) as client:
         assert f"{asked} gestellt, 0 beantwortet" in " ".join(client.get(PAGE).text.split())
+
+
+def test_the_history_words_the_questions_in_both_languages():
+    assert action_in_words(QUESTION_ASKED, "de") == "Frage an eine begutachtete Organisation gestellt"
+    assert action_in_words(QUESTION_ANSWERED, "en") == "Question answered by the reviewed party"
+    details = details_in_words({"question": 4, "submission": 2, "changed": True}, "Europe/Berlin", "de")
+    assert details == [("Frage (Nummer)", "4"), ("Einreichung (Nummer)", "2"), ("Antwort geändert", "ja")]
