@@ -207,6 +207,7 @@ class QuestionsAsked(MessageContent):
     link: str
     deadline: datetime  # until when answers can be given
     waiting: int  # the party's questions not answered yet
+    open_review: bool = False  # the round names its reviewers: the page shows who asked
 
 
 @dataclass(frozen=True)

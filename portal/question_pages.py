@@ -217,6 +217,7 @@ def _render(
         deadline=format_moment(closes, linked.round.time_zone, language),
         notices=notices,
         questions=questions,
+        open_review=linked.round.open_review,
         readonly=readonly,
         max_length=MAX_ANSWER_LENGTH,
         csrf=csrf_token(portal.secret, linked.access.token_hash),

@@ -113,6 +113,7 @@ class ReviewFormQuestions:
     boxes: dict[str | None, AskBox] = field(default_factory=dict)
     may_ask: bool = False
     max_length: int = MAX_QUESTION_LENGTH
+    open_review: bool = False  # the round names its reviewers, askers included
 
     def box(self, key: str | None) -> AskBox:
         return self.boxes.get(key) or AskBox(key, "")
@@ -175,7 +176,7 @@ def review_form_questions(
     labels = item_labels(questionnaire, language)
     views = question_views(session, round_, questions_to(session, submission_id), labels, language,
                            own_assignment=assignment_id)  # fmt: skip
-    shown = ReviewFormQuestions(may_ask=takes_questions(round_, now))
+    shown = ReviewFormQuestions(may_ask=takes_questions(round_, now), open_review=round_.open_review)
     for view, question in zip(views, questions_to(session, submission_id), strict=True):
         shown.by_item.setdefault(question.item_id, []).append(view)
     _ = gettext_for(language, "portal")
@@ -234,7 +235,7 @@ def tell_party_of_questions(
     if enrolment.withdrawn_at is not None or closes is None or enrolment.id is None:
         return 0
     link = questions_link(session, portal, round_, enrolment.id, closes)
-    content = QuestionsAsked(link, closes, unanswered_count(session, submission_id))
+    content = QuestionsAsked(link, closes, unanswered_count(session, submission_id), round_.open_review)
     message = compose_message(content, recipient_for(person, organisation), round_context(round_),
                               sender_from_settings(portal.settings), stage="questions", now=now,
                               sequence=f"{submission.id}-{now:%Y%m%d%H}")  # fmt: skip

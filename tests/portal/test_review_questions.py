@@ -141,3 +141,15 @@ def test_a_submitted_review_with_a_question_typed_asks_it_too(world, review_link
     assert response.status_code == 303 and "done=submitted" in response.headers["location"]
     with Session(world.engine) as session:
         assert session.exec(select(ReviewQuestion.text)).all() == ["Noch eine Frage?"]
+
+
+def test_in_an_open_review_the_asker_is_named_on_the_pages_and_the_message_says_so(world, review_links):
+    with Session(world.engine) as session:
+        get_round(session, world.round_id).open_review = True
+        session.commit()
+    ask(world, review_links[CARA], {"question-general": "Wie viele Stellen gibt es?"})
+    assert "Cara Wolf asked on" in world.client.get(review_links[BEN]).text
+    page = world.client.get(questions_link(world)).text
+    assert "Cara Wolf fragte am" in page and "offenes Verfahren" in page
+    body = email.message_from_bytes(notices(world)[0].payload, policy=email.policy.default)
+    assert "zeigt die Seite, wer gefragt hat" in body.get_body(("plain",)).get_content()
