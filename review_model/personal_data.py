@@ -40,6 +40,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from review_model import clock
@@ -57,6 +58,7 @@ from review_model.tables import (
     Review,
     ReviewAssignment,
     ReviewPreference,
+    ReviewQuestion,
     Round,
     Submission,
     SubmissionVersion,
@@ -283,6 +285,20 @@ class ReplyRecord(_Record):
     sent_at: datetime | None  # when the party sent its replies; None: a draft
 
 
+class QuestionRecord(_Record):
+    """A question during the review the person asked as a reviewer (`asked`), or answered for their
+    organisation (`answered`); never who else asked or answered."""
+
+    round: str
+    role: str  # "asked" or "answered"
+    reviewed_organisation: str
+    about: str | None  # the item asked about; None: the self-assessment as a whole
+    question: str
+    asked_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+
+
 class ConflictRecord(_Record):
     organisation: str
     note: str | None
@@ -316,6 +332,7 @@ class PersonalData(_Record):
     self_assessments: list[SelfAssessmentRecord]
     reviews: list[ReviewRecord]
     replies: list[ReplyRecord]
+    review_questions: list[QuestionRecord]
     conflicts: list[ConflictRecord]
     review_preferences: list[PreferenceRecord]
     audit_events: list[EventRecord]
@@ -370,6 +387,7 @@ def personal_data_of(session: Session, participant_id: int, now: datetime | None
         self_assessments=_self_assessments(session, enrolment_ids, slugs, organisation.name),
         reviews=_reviews(session, enrolment_ids, slugs),
         replies=_replies(session, enrolment_ids, slugs),
+        review_questions=_review_questions(session, enrolment_ids, slugs),
         conflicts=[
             ConflictRecord(organisation=name, note=declared.note, created_at=declared.created_at)
             for declared, name in session.exec(
@@ -601,6 +619,34 @@ def _details_shown(event: AuditEvent, address: str) -> dict[str, Any]:
     if event.action == "reviewer swapped":
         shown["you_were"] = "removed" if event.details.get("removed") == address else "added"
     return shown
+
+
+def _review_questions(
+    session: Session, enrolment_ids: Sequence[int | None], slugs: dict[int | None, str]
+) -> list[QuestionRecord]:
+    """The questions the person asked through their review assignments, and those they answered."""
+    party = (
+        select(ReviewQuestion, ReviewAssignment.reviewer_enrolment_id, Organisation.name)
+        .join(ReviewAssignment, col(ReviewAssignment.id) == ReviewQuestion.assignment_id)
+        .join(Submission, col(Submission.id) == ReviewQuestion.submission_id)
+        .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .where(or_(col(ReviewAssignment.reviewer_enrolment_id).in_(enrolment_ids),
+                   col(ReviewQuestion.answered_by_enrolment_id).in_(enrolment_ids)))
+        .order_by(col(ReviewQuestion.id))
+    )  # fmt: skip
+    records = []
+    for question, asker, reviewed in session.exec(party).all():
+        roles = ["asked"] if asker in enrolment_ids else []
+        roles += ["answered"] if question.answered_by_enrolment_id in enrolment_ids else []
+        records += [
+            QuestionRecord(round=slugs[question.round_id], role=role, reviewed_organisation=reviewed,
+                           about=question.item_id, question=question.text, asked_at=question.asked_at,
+                           answer=question.answer, answered_at=question.answered_at)
+            for role in roles
+        ]  # fmt: skip
+    return records
 
 
 def facts(data: PersonalData) -> Iterable[tuple[str, str, str, Any, datetime | None]]:

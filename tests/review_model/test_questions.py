@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from review_model import clock
+from review_model.personal_data import personal_data_of
 from review_model.questions import (
     MAX_QUESTION_LENGTH,
     QUESTION_ANSWERED,
@@ -146,3 +147,18 @@ def test_the_asker_is_a_number_of_the_party_in_a_closed_round_and_named_in_an_op
         named = askers(session, round_, asked, "en")
         names = {staged[who].enrolment_id: staged[who].name for who in ("anna", "ben", "cara")}
         assert named[asked[0].id] == names[second_reviewer.id]
+
+
+def test_the_right_of_access_shows_the_questions_a_person_asked_and_answered(engine, staged):
+    with Session(engine) as session:
+        round_, submission, anna, assignments = _anna_and_a_reviewer(session, staged)
+        assignment, reviewer = assignments[0]
+        question = ask_question(session, round_, assignment, reviewer, ITEM, "Wie viele Stellen?", clock.now())
+        answer_question(session, round_, submission, anna, question, "Zwölf.", clock.now())
+        session.commit()
+        asked = personal_data_of(session, reviewer.participant_id).review_questions
+        answered = personal_data_of(session, anna.participant_id).review_questions
+    assert [(q.role, q.reviewed_organisation, q.question, q.answer) for q in asked] == [
+        ("asked", "Stadt Auenburg", "Wie viele Stellen?", "Zwölf.")
+    ]
+    assert [(q.role, q.about) for q in answered] == [("answered", ITEM)]
