@@ -68,6 +68,8 @@ KIND_NAMES = {
     "comment_invitation": N_("Invitation to reply to the draft findings"),
     "reply_receipt": N_("Receipt for a reply"),
     "reply_reminder": N_("Reminder of the right of reply"),
+    "questions_asked": N_("Reviewers' questions to a reviewed party"),
+    "question_reminder": N_("Reminder of unanswered reviewers' questions"),
     "report_published": N_("Report published"),
     "status_digest": N_("Status digest for the coordinator"),
     "coordinator_message": N_("Message from the coordinator to a group"),
