@@ -11,6 +11,7 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
+from config.settings import Settings
 from review_model.rounds import get_round
 from review_model.tables import AccessToken, OutboxMessage, Review, ReviewAssignment, ReviewQuestion
 from review_model.vocabulary import Stage, TokenPurpose
@@ -19,6 +20,7 @@ from tests.support.answers import csrf_of
 
 ONE_DATABASE = "pages over the questions' rules and queries, which tests/review_model/test_questions.py runs on both"
 ITEM = "ratings.ampel"
+LIMIT = Settings.model_fields["portal_lookup_failures"].default
 
 
 @pytest.fixture
@@ -153,3 +155,11 @@ def test_in_an_open_review_the_asker_is_named_on_the_pages_and_the_message_says_
     assert "Cara Wolf fragte am" in page and "offenes Verfahren" in page
     body = email.message_from_bytes(notices(world)[0].payload, policy=email.policy.default)
     assert "zeigt die Seite, wer gefragt hat" in body.get_body(("plain",)).get_content()
+
+
+def test_guessing_questions_links_is_limited_like_every_personal_link(world, review_links):
+    ask(world, review_links[CARA], {"question-general": "Frage?"})
+    link = questions_link(world)
+    wrong = [world.client.get(f"/q/{'x' * 40}{n:03d}").status_code for n in range(LIMIT)]
+    assert wrong == [404] * LIMIT
+    assert world.client.get(link).status_code == 429  # the working link too: nothing tells them apart
