@@ -211,6 +211,17 @@ class QuestionsAsked(MessageContent):
 
 
 @dataclass(frozen=True)
+class QuestionAnswered(MessageContent):
+    """The reviewed party answered the reader's question(s); the answers are beside the items of the review
+    form. Like QuestionsAsked, one message covers an hour's answers and quotes none."""
+
+    kind: ClassVar[str] = "question_answered"
+    organisation: str  # the reviewed party
+    link: str  # the reader's review form
+    deadline: datetime
+
+
+@dataclass(frozen=True)
 class QuestionReminder(MessageContent):
     """The review closes soon and reviewers' questions to the reader's organisation are still unanswered."""
 
@@ -295,6 +306,7 @@ MESSAGE_KINDS: dict[str, type[MessageContent]] = {
         ReplyReceipt,
         ReplyReminder,
         QuestionsAsked,
+        QuestionAnswered,
         QuestionReminder,
         ReportPublished,
         StatusDigest,

@@ -26,6 +26,7 @@ from notifications.message_kinds import (
     Invitation,
     MessageContent,
     PersonalLink,
+    QuestionAnswered,
     QuestionReminder,
     QuestionsAsked,
     Reminder,
@@ -248,6 +249,8 @@ class _Samples:
         if kind == QuestionsAsked.kind:
             questions_link = self.link(TokenPurpose.questions)
             return self.respondent, lambda _l: QuestionsAsked(questions_link, review, SAMPLE_QUESTIONS)
+        if kind == QuestionAnswered.kind:
+            return self.reviewer, lambda _l: QuestionAnswered(self.reviewed[0], review_link, review)
         if kind == QuestionReminder.kind:
             questions_link = self.link(TokenPurpose.questions)
             left = days_left(review, now)

@@ -28,7 +28,7 @@ from portal.form_pages import (
     my_data_path,
 )
 from portal.rendering import invalid_link_page, refused_request_page, render_page
-from portal.review_questions import ANSWER_FIELD, item_labels, question_views
+from portal.review_questions import ANSWER_FIELD, item_labels, question_views, tell_askers_of_answers
 from portal.security import csrf_ok, csrf_token
 from review_model import clock
 from review_model.moments import format_moment
@@ -116,16 +116,19 @@ def _save(portal: "Portal", request: QuestionsRequest, values: Mapping[str, Sequ
         errors = _answer_problems(typed, language)
         if errors:
             return _render(portal, session, linked, language, [], False, typed, errors, status_code=422)
+        answered = []
         for question_id, text in typed.items():
             question = questions[question_id]
             if not clean_text(text):
                 continue  # an empty box: no answer yet (a given answer is changed, never taken back)
             try:
-                answer_question(session, linked.round, linked.submission, linked.enrolment, question, text, now)
+                if answer_question(session, linked.round, linked.submission, linked.enrolment, question, text, now):
+                    answered.append(question.assignment_id)
             except QuestionRefused:
                 session.rollback()
                 notice = [{"kind": "error", "text": closed_meanwhile(language, early=False)}]
                 return _render(portal, session, linked, language, notice, True, typed, status_code=409)
+        tell_askers_of_answers(session, portal, linked.round, linked.organisation.name, answered, now)
         linked.access.last_used_at = now
     return RedirectResponse(f"?lang={language}&done=saved", status_code=303)
 

@@ -10,9 +10,11 @@ questions, here is the link"). So the message names neither question nor asker, 
 answer, and its idempotency key holds the hour it was asked in: the first question of an hour brings a
 message, the others of that hour are already behind its link. A question asked in a later hour brings a new
 one. Whatever is still unanswered is reminded on the round's reminder days (workflows.stages.questions).
+Answers reach the reviewer who asked the same way ("question_answered", an hour's answers in one message,
+with the link to their review form, where the answers stand beside the items).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -22,7 +24,7 @@ from sqlmodel import Session, col, select
 from config.translations import gettext_for
 from notifications.addressing import recipient_for, round_context, sender_from_settings
 from notifications.compose import compose_message
-from notifications.message_kinds import QuestionsAsked
+from notifications.message_kinds import QuestionAnswered, QuestionsAsked
 from notifications.outbox import enqueue_messages
 from portal.form_view import shown_text
 from review_model.moments import format_moment
@@ -40,6 +42,7 @@ from review_model.tables import (
     Enrolment,
     Organisation,
     Participant,
+    ReviewAssignment,
     ReviewQuestion,
     Round,
     Submission,
@@ -240,6 +243,37 @@ def tell_party_of_questions(
                               sender_from_settings(portal.settings), stage="questions", now=now,
                               sequence=f"{submission.id}-{now:%Y%m%d%H}")  # fmt: skip
     return enqueue_messages(session, [message], now)
+
+
+def tell_askers_of_answers(
+    session: Session, portal: "Portal", round_: Round, party: str, assignment_ids: Iterable[int], now: datetime
+) -> int:
+    """Queue the "question_answered" message to each reviewer whose question the party (named `party`)
+    answered, with the link to their review form, in the caller's transaction; at most one per review and
+    hour, as with the questions. Returns how many were queued."""
+    closes = questions_close_at(round_)
+    wanted = sorted(set(assignment_ids))
+    if round_.id is None or closes is None or not wanted:
+        return 0
+    expires = closes + timedelta(hours=round_.late_grace_hours, days=portal.settings.link_grace_days)
+    messages = []
+    for assignment_id, enrolment, person, organisation in session.exec(
+        select(ReviewAssignment.id, Enrolment, Participant, Organisation)
+        .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .where(col(ReviewAssignment.id).in_(wanted), col(Enrolment.withdrawn_at).is_(None))
+        .order_by(col(ReviewAssignment.id))
+    ).all():
+        assert enrolment.id is not None
+        issued = issue_link(session, portal.secret, round_id=round_.id, enrolment_id=enrolment.id,
+                            purpose=TokenPurpose.review, expires_at=expires, assignment_id=assignment_id)  # fmt: skip
+        link = link_url(str(portal.settings.public_base_url), TokenPurpose.review, issued.token)
+        messages.append(compose_message(QuestionAnswered(party, link, closes), recipient_for(person, organisation),
+                                        round_context(round_), sender_from_settings(portal.settings),
+                                        stage="questions", now=now,
+                                        sequence=f"{assignment_id}-{now:%Y%m%d%H}"))  # fmt: skip
+    return enqueue_messages(session, messages, now)
 
 
 def questions_link(session: Session, portal: "Portal", round_: Round, enrolment_id: int, closes: datetime) -> str:

@@ -69,6 +69,7 @@ KIND_NAMES = {
     "reply_receipt": N_("Receipt for a reply"),
     "reply_reminder": N_("Reminder of the right of reply"),
     "questions_asked": N_("Reviewers' questions to a reviewed party"),
+    "question_answered": N_("Answers of a reviewed party to a reviewer's questions"),
     "question_reminder": N_("Reminder of unanswered reviewers' questions"),
     "report_published": N_("Report published"),
     "status_digest": N_("Status digest for the coordinator"),

@@ -20,6 +20,7 @@ from notifications.message_kinds import (
     HandoverInvitation,
     Invitation,
     PersonalLink,
+    QuestionAnswered,
     QuestionReminder,
     QuestionsAsked,
     Reminder,
@@ -69,6 +70,7 @@ SAMPLES = {
     "reply_reminder": ReplyReminder(LINK, DEADLINE, 1, 2, 3, STOP),
     "reply_receipt": ReplyReceipt(LINK, NOW, DEADLINE, 2),
     "questions_asked": QuestionsAsked(LINK, DEADLINE, 2),
+    "question_answered": QuestionAnswered("Stadt Elbstein", LINK, DEADLINE),
     "question_reminder": QuestionReminder(LINK, DEADLINE, 1, 3, 2, 1, STOP),
     "report_published": ReportPublished(LINK, NOW, 12),
     "status_digest": StatusDigest("submission", DEADLINE, 4, {"invited": 30, "submitted": 12, "bounced": 1}, 1),
@@ -196,6 +198,12 @@ KEY_SENTENCES = {
         "en": ('Questions from the reviewers: "Spring round 2027"',
                "have questions for your organisation (2 questions waiting for an answer).",
                "you do not learn who asked.", "Answers can be given and changed until Monday 15 March 2027"),
+    },
+    "question_answered": {
+        "de": ("Antworten von Stadt Elbstein auf Ihre Fragen",
+               "hat Ihre Fragen zu ihrer Selbsteinschätzung beantwortet.", "Frist: Montag, 15. März 2027"),
+        "en": ("Answers from Stadt Elbstein to your questions",
+               "has answered your questions about its self-assessment.", "Deadline: Monday 15 March 2027"),
     },
     "question_reminder": {
         "de": ("Erinnerung (1/3): noch 2 Tage, um die Fragen der Gutachter:innen zu beantworten",

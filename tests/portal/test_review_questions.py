@@ -86,6 +86,11 @@ def test_every_reviewer_sees_the_questions_beside_the_items_by_number_and_the_pa
     saved = world.client.post(link, data={"csrf": csrf_of(page.text), f"answer-{question_id}": "Zwölf Stellen."},
                               follow_redirects=False)  # fmt: skip
     assert saved.status_code == 303
+    with Session(world.engine) as session:
+        told = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "question_answered")).all()
+    assert [message.recipient_email for message in told] == [CARA]  # the asker, with her review link
+    text = email.message_from_bytes(told[0].payload, policy=email.policy.default).get_body(("plain",)).get_content()
+    assert f"http://testserver{review_links[CARA]}" in text and "Zwölf" not in text
     assert "The organisation answered on" in world.client.get(review_links[BEN]).text
     assert "Zwölf Stellen." in world.client.get(review_links[BEN]).text
     english = world.client.get(link + "?lang=en").text
