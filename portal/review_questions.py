@@ -177,10 +177,10 @@ def review_form_questions(
 ) -> ReviewFormQuestions:
     """The questions beside the review form's items, and the boxes to ask more (with what was typed)."""
     labels = item_labels(questionnaire, language)
-    views = question_views(session, round_, questions_to(session, submission_id), labels, language,
-                           own_assignment=assignment_id)  # fmt: skip
+    questions = questions_to(session, submission_id)
+    views = question_views(session, round_, questions, labels, language, own_assignment=assignment_id)
     shown = ReviewFormQuestions(may_ask=takes_questions(round_, now), open_review=round_.open_review)
-    for view, question in zip(views, questions_to(session, submission_id), strict=True):
+    for view, question in zip(views, questions, strict=True):
         shown.by_item.setdefault(question.item_id, []).append(view)
     _ = gettext_for(language, "portal")
     for key, text in (typed or {}).items():

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from config.translations import N_
 from review_model.audit_trail import record_event
 from review_model.column_types import UTCDateTime
-from review_model.pseudonyms import reviewer_numbers, reviewer_pseudonym
+from review_model.pseudonyms import reviewer_pseudonym
 from review_model.questionnaire import Questionnaire
 from review_model.refusals import Reason, Refused
 from review_model.reminder_opt_out import person_actor
@@ -243,10 +243,14 @@ def round_question_counts(session: Session, round_id: int) -> QuestionCounts:
 
 
 def askers(session: Session, round_: Round, questions: Iterable[ReviewQuestion], language: str) -> dict[int, str]:
-    """How each question's asker is shown, by question id: "Reviewer 2" of the party, or in an open review
-    the reviewer's name (an erased reviewer by their number, as the report names them)."""
-    assert round_.id is not None
-    numbers = reviewer_numbers(session, round_.id)
+    """How each question's asker is shown, by question id: "Reviewer 2" of the party (the number
+    review_model.pseudonyms gives), or in an open review the reviewer's name (an erased reviewer by their
+    number, as the report names them). Reads the assignments of the parties asked only: the review form, a
+    page read often, shows one party's questions."""
+    asked = list(questions)
+    if not asked:
+        return {}
+    numbers = _reviewer_numbers_of(session, {question.submission_id for question in asked})
     names: dict[int, tuple[str, datetime | None]] = {}
     if round_.open_review:
         names = {
@@ -255,12 +259,12 @@ def askers(session: Session, round_: Round, questions: Iterable[ReviewQuestion],
                 select(ReviewAssignment.id, Participant.name, Participant.erased_at)
                 .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
                 .join(Participant, col(Participant.id) == Enrolment.participant_id)
-                .where(ReviewAssignment.round_id == round_.id)
+                .where(col(ReviewAssignment.id).in_(sorted({question.assignment_id for question in asked})))
             ).all()
             if assignment_id is not None
         }
     shown: dict[int, str] = {}
-    for question in questions:
+    for question in asked:
         assert question.id is not None
         name, erased_at = names.get(question.assignment_id, ("", None))
         if name and erased_at is None:
@@ -268,6 +272,25 @@ def askers(session: Session, round_: Round, questions: Iterable[ReviewQuestion],
         else:
             shown[question.id] = reviewer_pseudonym(language, numbers.get(question.assignment_id, 0))
     return shown
+
+
+def _reviewer_numbers_of(session: Session, submission_ids: set[int]) -> dict[int, int]:
+    """review_model.pseudonyms.reviewer_numbers for these parties alone: each confirmed assignment's place
+    among its party's, in the order they were assigned."""
+    numbers: dict[int, int] = {}
+    counted: dict[int, int] = {}
+    for assignment_id, submission_id in session.exec(
+        select(ReviewAssignment.id, ReviewAssignment.submission_id)
+        .where(
+            col(ReviewAssignment.submission_id).in_(sorted(submission_ids)),
+            col(ReviewAssignment.confirmed_at).is_not(None),
+        )
+        .order_by(col(ReviewAssignment.submission_id), col(ReviewAssignment.id))
+    ).all():
+        assert assignment_id is not None
+        counted[submission_id] = counted.get(submission_id, 0) + 1
+        numbers[assignment_id] = counted[submission_id]
+    return numbers
 
 
 @dataclass(frozen=True)
