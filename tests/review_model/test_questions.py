@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from review_model import clock
 from review_model.personal_data import personal_data_of
+from review_model.pseudonyms import reviewer_numbers
 from review_model.questions import (
     MAX_QUESTION_LENGTH,
     QUESTION_ANSWERED,
@@ -142,6 +143,8 @@ def test_the_asker_is_a_number_of_the_party_in_a_closed_round_and_named_in_an_op
             ]
         shown = askers(session, round_, asked, "en")
         assert [shown[q.id] for q in asked] == ["Reviewer 2", "Reviewer 1"]
+        numbers = reviewer_numbers(session, staged.round_id)  # the numbers the report and the sheets give
+        assert shown[asked[0].id] == f"Reviewer {numbers[second.id]}"
         assert askers(session, round_, asked, "de")[asked[0].id] == "Gutachter:in 2"
         round_.open_review = True
         named = askers(session, round_, asked, "en")
