@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from review_model import clock
+from review_model.erasure import erase_person, plan_erasure
 from review_model.personal_data import personal_data_of
 from review_model.pseudonyms import reviewer_numbers
 from review_model.questions import (
@@ -165,3 +166,17 @@ def test_the_right_of_access_shows_the_questions_a_person_asked_and_answered(eng
         ("asked", "Stadt Auenburg", "Wie viele Stellen?", "Zwölf.")
     ]
     assert [(q.role, q.about) for q in answered] == [("answered", ITEM)]
+
+
+def test_an_erased_asker_is_shown_by_number_even_in_an_open_review_and_the_question_stays(engine, staged):
+    with Session(engine, expire_on_commit=False) as session:
+        round_, _submission, _anna, assignments = _anna_and_a_reviewer(session, staged)
+        assignment, reviewer = assignments[0]
+        question = ask_question(session, round_, assignment, reviewer, None, "Frage?", clock.now())
+        round_.open_review = True
+        session.commit()
+        erase_person(session, plan_erasure(session, reviewer.participant_id), "test", clock.now())
+        session.commit()
+        kept = session.get(ReviewQuestion, question.id)
+        assert kept is not None and kept.text == "Frage?"
+        assert askers(session, get_round(session, staged.round_id), [kept], "en") == {question.id: "Reviewer 1"}
