@@ -31,6 +31,7 @@ from portal.rendering import invalid_link_page, refused_request_page, render_pag
 from portal.review_questions import ANSWER_FIELD, item_labels, question_views, tell_askers_of_answers
 from portal.security import csrf_ok, csrf_token
 from review_model import clock
+from review_model.answers import form_fields, shown_answer
 from review_model.moments import format_moment
 from review_model.questionnaire import Questionnaire
 from review_model.questions import (
@@ -43,7 +44,7 @@ from review_model.questions import (
     takes_questions,
 )
 from review_model.store import reading_session, session_scope
-from review_model.submissions import find_submission
+from review_model.submissions import find_submission, latest_version
 from review_model.tables import AccessToken, Enrolment, Organisation, Participant, Round, Submission
 from review_model.tokens import LinkRefused
 from review_model.vocabulary import TokenPurpose
@@ -210,6 +211,7 @@ def _render(
         item_labels(linked.questionnaire, language), language, typed=typed, errors=errors,
     )  # fmt: skip
     closes = questions_close_at(linked.round) or linked.round.review_deadline
+    own = _own_answers(session, linked, language)
     return render_page(
         "questions.html",
         language,
@@ -220,6 +222,7 @@ def _render(
         deadline=format_moment(closes, linked.round.time_zone, language),
         notices=notices,
         questions=questions,
+        own=own,
         open_review=linked.round.open_review,
         readonly=readonly,
         max_length=MAX_ANSWER_LENGTH,
@@ -230,3 +233,17 @@ def _render(
         my_data_href=my_data_path(portal, linked.access, language),
         accessibility_href=statement_link(language, portal.secret, linked.round.id),
     )
+
+
+def _own_answers(session: Session, linked: LinkedQuestions, language: str) -> dict[str, str]:
+    """What the party answered to each item, as last submitted and as the reviewers saw it, by item id: the
+    question beside it is about that answer."""
+    assert linked.submission.id is not None
+    version = latest_version(session, linked.submission.id)
+    answers = dict(version.answers) if version else {}
+    shown: dict[str, list[str]] = {}
+    for spec in form_fields(linked.questionnaire):
+        if spec.kind == "comment" or answers.get(spec.key) in (None, "", []):
+            continue
+        shown.setdefault(spec.item.id, []).append(shown_answer(spec, answers[spec.key], language))
+    return {item_id: "; ".join(parts) for item_id, parts in shown.items()}

@@ -65,6 +65,7 @@ class QuestionView:
     id: int
     asker: str
     about: str | None  # the item's label; None for a question about the self-assessment as a whole
+    item_id: str | None
     text: str
     asked: str
     answer: str | None
@@ -156,8 +157,9 @@ def question_views(
         views.append(
             QuestionView(
                 question.id, asker, labels.get(question.item_id, question.item_id) if question.item_id else None,
-                question.text, format_moment(question.asked_at, round_.time_zone, language), question.answer,
-                answered, mine, shown_text(typed_answer if typed_answer is not None else question.answer or ""),
+                question.item_id, question.text, format_moment(question.asked_at, round_.time_zone, language),
+                question.answer, answered, mine,
+                shown_text(typed_answer if typed_answer is not None else question.answer or ""),
                 (errors or {}).get(question.id),
             )
         )  # fmt: skip

@@ -81,6 +81,7 @@ def test_every_reviewer_sees_the_questions_beside_the_items_by_number_and_the_pa
     page = world.client.get(link)
     assert page.status_code == 200 and "Wie viele Stellen gibt es?" in page.text
     assert "Gutachter:in 1" in page.text and "Cara" not in page.text and "Elbstein" not in page.text
+    assert "<span>Ihre Selbsteinschätzung:</span> 2 – weitere Maßnahmen erforderlich" in page.text  # asked about
     with Session(world.engine) as session:
         question_id = session.exec(select(ReviewQuestion.id)).one()
     saved = world.client.post(link, data={"csrf": csrf_of(page.text), f"answer-{question_id}": "Zwölf Stellen."},
