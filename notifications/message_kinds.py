@@ -249,6 +249,44 @@ class ReplyReminder(MessageContent):
 
 
 @dataclass(frozen=True)
+class QuestionsAsked(MessageContent):
+    """Reviewers asked the reader's organisation questions about its self-assessment. The message carries
+    no question and no asker: they are behind the link, where the party answers (the message may be
+    forwarded, and one message covers the questions of the hour; see portal.question_pages)."""
+
+    kind: ClassVar[str] = "questions_asked"
+    link: str
+    deadline: datetime  # until when answers can be given
+    waiting: int  # the party's questions not answered yet
+    open_review: bool = False  # the round names its reviewers: the page shows who asked
+
+
+@dataclass(frozen=True)
+class QuestionAnswered(MessageContent):
+    """The reviewed party answered the reader's question(s); the answers are beside the items of the review
+    form. Like QuestionsAsked, one message covers an hour's answers and quotes none."""
+
+    kind: ClassVar[str] = "question_answered"
+    organisation: str  # the reviewed party
+    link: str  # the reader's review form
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class QuestionReminder(MessageContent):
+    """The review closes soon and reviewers' questions to the reader's organisation are still unanswered."""
+
+    kind: ClassVar[str] = "question_reminder"
+    link: str
+    deadline: datetime
+    number: int
+    total: int
+    days_left: int
+    waiting: int
+    stop_link: str = ""
+
+
+@dataclass(frozen=True)
 class ReportPublished(MessageContent):
     kind: ClassVar[str] = "report_published"
     link: str
@@ -321,6 +359,9 @@ MESSAGE_KINDS: dict[str, type[MessageContent]] = {
         CommentInvitation,
         ReplyReceipt,
         ReplyReminder,
+        QuestionsAsked,
+        QuestionAnswered,
+        QuestionReminder,
         ReportPublished,
         StatusDigest,
         CoordinatorMessage,

@@ -30,6 +30,9 @@ from notifications.message_kinds import (
     JointAssessmentSubmitted,
     MessageContent,
     PersonalLink,
+    QuestionAnswered,
+    QuestionReminder,
+    QuestionsAsked,
     Reminder,
     ReplyReceipt,
     ReplyReminder,
@@ -69,6 +72,7 @@ SAMPLE_COLLEAGUE = Recipient(email="max.mustermann@example.org", name="Max Muste
 # Sample figures for what the round has not counted yet (a party's findings, a reply's parts).
 SAMPLE_FINDINGS = 12
 SAMPLE_REPLIES = 2
+SAMPLE_QUESTIONS = 2
 # The coordinator's message stands in with a text of its own: the message-to-a-group page shows the real one.
 SAMPLE_NOTE = {
     "de": ("Hinweis der Koordination", "hier steht Ihre Nachricht an eine Gruppe der Runde.\n\nZweiter Absatz."),
@@ -248,6 +252,16 @@ class _Samples:
         if kind == ReplyReminder.kind:
             return self.respondent, lambda _l: ReplyReminder(reply_link, comment, 1, reminders, days_left(comment, now),
                                                              stop)  # fmt: skip
+        if kind == QuestionsAsked.kind:
+            questions_link = self.link(TokenPurpose.questions)
+            return self.respondent, lambda _l: QuestionsAsked(questions_link, review, SAMPLE_QUESTIONS)
+        if kind == QuestionAnswered.kind:
+            return self.reviewer, lambda _l: QuestionAnswered(self.reviewed[0], review_link, review)
+        if kind == QuestionReminder.kind:
+            questions_link = self.link(TokenPurpose.questions)
+            left = days_left(review, now)
+            return self.respondent, lambda _l: QuestionReminder(questions_link, review, 1, reminders, left,
+                                                                SAMPLE_QUESTIONS, stop)  # fmt: skip
         if kind == ReportPublished.kind:
             published = self._published()
             levels = tuple(level.value for level in ActionLevel if any(r.action_level is level for r in published))

@@ -33,6 +33,7 @@ from portal.form_pages import FormRequest, handle_form_post, show_form
 from portal.handover_pages import HandoverRequest, handle_handover_post, show_handover
 from portal.health import PrefectCheck, health_report, prefect_api_from_environment
 from portal.my_data_pages import FORMATS, download_my_data, show_my_data
+from portal.question_pages import QuestionsRequest, handle_questions_post, show_questions_page
 from portal.reminder_pages import RemindersRequest, handle_reminders_post, show_reminders_page
 from portal.rendering import invalid_link_page, message_page
 from portal.reply_pages import ReplyRequest, handle_reply_post, show_reply_page
@@ -145,6 +146,7 @@ def create_app(
     _add_handover_routes(app, portal)
     _add_consensus_routes(app, portal)
     _add_reply_routes(app, portal)
+    _add_question_routes(app, portal)
     _add_my_data_routes(app, portal)
     _add_reminder_routes(app, portal)
     add_console(app, portal)
@@ -241,9 +243,22 @@ def _add_reply_routes(app: FastAPI, portal: Portal) -> None:
         )
 
 
+def _add_question_routes(app: FastAPI, portal: Portal) -> None:
+    @app.get("/q/{token}", name="questions_page")
+    def questions_page(token: str, lang: str | None = None, done: str | None = None) -> Response:
+        return show_questions_page(portal, QuestionsRequest(token, _language(lang), done))
+
+    @app.post("/q/{token}", name="questions_post")
+    async def questions_post(request: Request, token: str) -> Response:
+        values, language = await _posted(request)
+        return await run_in_threadpool(
+            handle_questions_post, portal, QuestionsRequest(token, language), values, request.headers
+        )
+
+
 def _add_my_data_routes(app: FastAPI, portal: Portal) -> None:
     # The forms' links only: a link that stops reminders opens nothing else (a forwarded reminder holds it).
-    for purpose in (TokenPurpose.self_assessment, TokenPurpose.review, TokenPurpose.reply):
+    for purpose in (TokenPurpose.self_assessment, TokenPurpose.review, TokenPurpose.reply, TokenPurpose.questions):
         _add_my_data_route(app, portal, LINK_PATHS[purpose], purpose)
 
 

@@ -25,6 +25,13 @@ from portal.failures import STORE_UNAVAILABLE, form_kept, unsaved_notice
 from portal.follow_up_view import follow_up_receipt, follow_up_section
 from portal.form_view import build_sections, stored_values
 from portal.rendering import invalid_link_page, message_page, refused_request_page, render_page
+from portal.review_questions import (
+    ReviewFormQuestions,
+    question_problems,
+    review_form_questions,
+    tell_party_of_questions,
+    typed_questions,
+)
 from portal.security import csrf_ok, csrf_token, same_origin
 from review_model import clock
 from review_model.answers import FormField, FormMode, form_fields, read_answers
@@ -44,6 +51,7 @@ from review_model.follow_up import (
 from review_model.handover import form_holder, handed_over_link
 from review_model.moments import format_moment
 from review_model.questionnaire import Questionnaire
+from review_model.questions import QuestionRefused, ask_question, clean_text
 from review_model.reviews import ReviewClosed, accepts_reviews, find_review, save_review
 from review_model.stage_rules import STAGE_ORDER, accepts_submissions, stage_deadline
 from review_model.store import reading_session, session_scope
@@ -159,7 +167,8 @@ def show_form(portal: "Portal", request: FormRequest) -> Response:
         values = stored_values(answers, language)
         if linked.follow_up is not None and isinstance(linked.work, Submission):
             values.update(form_values(follow_ups_to_show(session, linked.work, readonly)))
-        return _render(portal, linked, language, values, {}, answers, notices, readonly)
+        qa = _questions(session, linked, language, now)
+        return _render(portal, linked, language, values, {}, answers, notices, readonly, qa=qa)
 
 
 def handle_form_post(
@@ -202,23 +211,30 @@ def _save(portal: "Portal", request: FormRequest, values: Mapping[str, Sequence[
         submitting = _first(values, "action") == "submit"
         check = read_answers(linked.fields, values, language=language, final=submitting)
         follow_up = _read_follow_up(linked, values, language, submitting)
-        if not check.ok or follow_up.errors:
+        # Questions typed on a review form are asked whichever button sent it, so that nothing typed is lost.
+        asking = _typed_questions(linked, values)
+        problems = question_problems(asking, language)
+        if not check.ok or follow_up.errors or problems:
             errors = {**check.errors, **follow_up.errors}
-            return _render(portal, linked, language, values, errors, check.answers, [], False, status_code=422)
+            qa = _questions(session, linked, language, now, asking, problems)
+            return _render(portal, linked, language, values, errors, check.answers, [], False, qa=qa,
+                           status_code=422)  # fmt: skip
         try:
             if linked.mode == "self_assessment":
                 _save_self_assessment(session, portal, linked, check.answers, follow_up.entries, now, submitting)
             else:
                 _save_review(session, portal, linked, check.answers, now, submitting)
-        except (SubmissionClosed, ReviewClosed):
+                _ask(session, portal, linked, asking, now)
+        except (SubmissionClosed, ReviewClosed, QuestionRefused):
             session.rollback()
             notice = [{"kind": "error", "text": closed_meanwhile(language, early=now < linked.deadline)}]
-            return _render(portal, linked, language, values, {}, check.answers, notice, True, status_code=409)
+            qa = _questions(session, linked, language, now, asking)
+            return _render(portal, linked, language, values, {}, check.answers, notice, True, qa=qa, status_code=409)
         linked.access.last_used_at = now
         round_id = linked.round.id
     if submitting and portal.on_submission is not None and round_id is not None:
         portal.on_submission(round_id)
-    done = "submitted" if submitting else "saved"
+    done = "submitted" if submitting else "asked" if asking else "saved"
     return RedirectResponse(f"?lang={language}&done={done}", status_code=303)
 
 
@@ -236,7 +252,9 @@ def _unsaved(portal: "Portal", request: FormRequest, values: Mapping[str, Sequen
         language = request.language or linked.participant.language.value
         answers = read_answers(linked.fields, values, language=language, final=False).answers
         notices = unsaved_notice(language)
-        return form_kept(_render(portal, linked, language, values, {}, answers, notices, False, status_code=503))
+        qa = _questions(session, linked, language, clock.now(), _typed_questions(linked, values))
+        return form_kept(_render(portal, linked, language, values, {}, answers, notices, False, qa=qa,
+                                 status_code=503))  # fmt: skip
 
 
 def _save_self_assessment(
@@ -290,6 +308,40 @@ def _save_review(
     if submitting:
         receipt = ReviewReceipt(linked.reviewed_organisation, now, _link(portal, linked), linked.deadline)
         _enqueue(session, portal, linked, receipt, f"review-{linked.assignment.id}", review.version, now)
+
+
+def _typed_questions(linked: "LinkedForm", values: Mapping[str, Sequence[str]]) -> dict[str | None, str]:
+    """The questions a review form brought (boxes left empty are none)."""
+    if linked.mode != "review":
+        return {}
+    return {key: text for key, text in typed_questions(values, linked.questionnaire).items() if clean_text(text)}
+
+
+def _ask(
+    session: Session, portal: "Portal", linked: "LinkedForm", asking: Mapping[str | None, str], now: datetime
+) -> None:
+    """Ask the reviewed party the questions typed, and tell it (review_model.questions has the rules)."""
+    if not asking:
+        return
+    assert linked.assignment is not None
+    for item_id, text in asking.items():
+        ask_question(session, linked.round, linked.assignment, linked.enrolment, item_id, text, now)
+    tell_party_of_questions(session, portal, linked.round, linked.assignment.submission_id, now)
+
+
+def _questions(
+    session: Session,
+    linked: "LinkedForm",
+    language: str,
+    now: datetime,
+    typed: Mapping[str | None, str] | None = None,
+    errors: Mapping[str | None, str] | None = None,
+) -> ReviewFormQuestions | None:
+    """The questions a review form shows beside its items; None on a self-assessment."""
+    if linked.assignment is None or linked.assignment.id is None:
+        return None
+    return review_form_questions(session, linked.round, linked.assignment.submission_id, linked.assignment.id,
+                                 linked.questionnaire, language, now, typed, errors)  # fmt: skip
 
 
 def _enqueue(
@@ -423,6 +475,9 @@ def _notices(
                                                   "your link still opens it.")})  # fmt: skip
     if done == "saved":
         notices.append({"kind": "ok", "text": _("Your draft is saved. You can continue at any time with your link.")})
+    elif done == "asked":
+        notices.append({"kind": "ok", "text": _("Your question was passed on to the organisation, and your draft is "
+                                                "saved. The answer will appear beside the question.")})  # fmt: skip
     elif done == "submitted" and work is not None:
         notices.append({"kind": "ok", "text": _received(linked.mode, work.version, language)})
     if readonly and linked.mode == "self_assessment":
@@ -499,6 +554,7 @@ def _render(
     notices: list[dict[str, str]],
     readonly: bool,
     status_code: int = 200,
+    qa: ReviewFormQuestions | None = None,
 ) -> HTMLResponse:
     _ = gettext_for(language, "portal")
     sections = build_sections(
@@ -536,6 +592,7 @@ def _render(
         handover_href=_handover_href(linked, language, readonly),
         co_reviewers=_co_reviewers(linked, language),
         consensus_href=_consensus_href(linked, language),
+        qa=qa,
     )
 
 

@@ -187,7 +187,12 @@ def _page(
         form_href=form_href,
         accessibility_href=accessibility_href,
         roles={"respondent": _("Respondent"), "reviewer": _("Reviewer"), "decision_maker": _("Decision-maker")},
-        purposes={"self_assessment": _("Self-assessment"), "review": _("Review"), "reply": _("Reply")},
+        purposes={
+            "self_assessment": _("Self-assessment"),
+            "review": _("Review"),
+            "reply": _("Reply"),
+            "questions": _("Questions from the reviewers"),
+        },
         states={"queued": _("queued"), "sending": _("being sent"), "sent": _("sent"), "failed": _("failed")},
         statuses={"draft": _("draft"), "submitted": _("submitted")},
         follow_up_statuses={status.value: status.label(language) for status in FollowUpStatus},

@@ -1,7 +1,7 @@
 """Limits on guessing personal links and report addresses (BSI IT-Grundschutz APP.3.1): a burst of guesses
 from one address is answered 429, a participant using their own link never is.
 
-Two limits per client address, over the requests to personal links (/a/, /r/, /c/) and reports (/reports/):
+Two limits per client address, over the requests to personal links (/a/, /r/, /c/, /q/) and reports (/reports/):
 - Failed lookups. A request answered 404 (no such link, report or file; a revoked link) or 410 (an expired
   link) is a failed lookup. An address with `failure_limit` of them in FAILURE_WINDOW is answered 429 on every
   such request, working links included (a guesser must not learn that a token exists by being let through),
@@ -42,8 +42,8 @@ from review_model import clock
 
 log = logging.getLogger("spr.portal")
 
-# Personal links (forms, reviews, replies, the page that stops reminders) and reports.
-GUARDED_PATHS = ("/a/", "/r/", "/c/", "/reminders/", "/reports/")
+# Personal links (forms, reviews, replies, questions, the page that stops reminders) and reports.
+GUARDED_PATHS = ("/a/", "/r/", "/c/", "/q/", "/reminders/", "/reports/")
 FAILED_LOOKUP = frozenset({404, 410})
 FAILURE_WINDOW = timedelta(minutes=10).total_seconds()
 CEILING_WINDOW = 60.0

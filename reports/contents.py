@@ -25,6 +25,7 @@ from review_model.exact_figures import FigureValue, below, rounded
 from review_model.findings import DISAGREEMENTS_KEPT, GROUP_SCOPES, RoundGroup, party_overalls, round_findings
 from review_model.pseudonyms import reviewer_numbers, reviewer_pseudonym
 from review_model.questionnaire import Questionnaire, Scale, level_shown
+from review_model.questions import question_counts
 from review_model.replies import sent_replies
 from review_model.round_overview import (
     MatrixCell,
@@ -579,7 +580,7 @@ def _ranking(
 
 def _participation(session: Session, round_id: int, replied: int) -> dict[str, int]:
     """The round's participation figures: who was enrolled, and who actually submitted or replied
-    (`replied`: the parties whose sent reply has some text)."""
+    (`replied`: the parties whose sent reply has some text), and the questions asked during the review."""
     progress = round_progress(session, round_id)
     _, _, reviewers = enrolment_counts(session, round_id)
     reviewing = session.exec(
@@ -588,6 +589,7 @@ def _participation(session: Session, round_id: int, replied: int) -> dict[str, i
         .where(ReviewAssignment.round_id == round_id, Review.is_submitted)
     ).one()
     sent = progress.replies_sent
+    questions = question_counts(session, round_id)
     # A party that sent its reply form empty said it has nothing to add: that is not a reply in the report.
     return {
         "respondents": progress.respondents,
@@ -599,6 +601,10 @@ def _participation(session: Session, round_id: int, replied: int) -> dict[str, i
         "replies": replied,
         "nothing_to_add": sent - replied,
         "disagreement_spread": DISAGREEMENT_SPREAD,
+        # Questions the reviewers asked the reviewed parties during the review (review_model.questions).
+        "questions_asked": sum(counts.asked for counts in questions.values()),
+        "questions_answered": sum(counts.answered for counts in questions.values()),
+        "parties_asked": len(questions),
     }
 
 

@@ -9,6 +9,7 @@ explains the questions.
 - Questions: each question's id, wording, scale and what its levels or options mean.
 - Follow-up (in a round that follows up an earlier one): one row per party and earlier recommendation, with
   the status the party reported and its reason.
+- Review questions: one row per question a reviewer asked a reviewed party during the review, with its answer.
 
 One row per party or review, not per answer: a round of ten thousand parties has thirty thousand reviews of
 forty ratings, which as rows of single answers would pass the 1,048,576 rows a spreadsheet can hold and take
@@ -56,6 +57,7 @@ from review_model.tables import (
     Participant,
     Review,
     ReviewAssignment,
+    ReviewQuestion,
     Submission,
     SubmissionVersion,
 )
@@ -89,6 +91,8 @@ COMMENT_SHEET = N_("Comments")
 REVIEW_SHEET = N_("Reviews")
 QUESTION_SHEET = N_("Questions")
 FOLLOW_UP_SHEET = N_("Follow-up")
+# The questions reviewers asked the reviewed parties during the review (not the questionnaire's questions).
+REVIEW_QUESTION_SHEET = N_("Review questions")
 ORGANISATION = N_("Organisation")
 KIND = N_("Kind")
 SUBMITTED = N_("Submitted ({zone})")
@@ -113,6 +117,7 @@ def write_raw_data(
     _write_questions(writer, questionnaire, form)
     if round_.previous_round_id is not None:
         _write_follow_up(writer, session, round_id, round_.previous_round_id)
+    _write_review_questions(writer, session, round_id, round_.open_review, form)
     book.close()
 
 
@@ -186,6 +191,55 @@ def _write_questions(writer: "_Writer", questionnaire: Questionnaire, form: "_Fo
                 for option in spec.options
             )  # fmt: skip
             table.add((spec.key, form.question(spec.key), form.scale(spec), meaning or None))
+
+
+def _write_review_questions(
+    writer: "_Writer", session: Session, round_id: int, open_review: bool, form: "_FormText"
+) -> None:
+    """One row per question a reviewer asked a party during the review, with the party's answer."""
+    columns = writer.columns((N_("Reviewed organisation"), NAME_WIDTH), (N_("Reviewer"), NAME_WIDTH if open_review
+                             else KIND_WIDTH), (ITEM, 28), (QUESTION, 40), (N_("Asked ({zone})"), MOMENT_WIDTH,
+                             "moment"), (N_("Review question"), 60), (N_("Answered ({zone})"), MOMENT_WIDTH, "moment"),
+                             (N_("Answer"), 60))  # fmt: skip
+    numbers = reviewer_numbers(session, round_id)
+    archived = get_round(session, round_id).stage is Stage.archived
+    statement = (
+        select_columns(ReviewQuestion.assignment_id, Organisation.name, ReviewQuestion.item_id, ReviewQuestion.asked_at,
+                       ReviewQuestion.text, ReviewQuestion.answered_at, ReviewQuestion.answer,
+                       *((_REVIEWER_ORGANISATION.name, _REVIEWER.name, _REVIEWER.erased_at) if open_review else ()))
+        .select_from(ReviewQuestion)
+        .join(Submission, col(Submission.id) == ReviewQuestion.submission_id)
+        .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .where(ReviewQuestion.round_id == round_id)
+        .order_by(col(Organisation.name), col(Submission.id), col(ReviewQuestion.asked_at), col(ReviewQuestion.id))
+    )  # fmt: skip
+    if open_review:
+        statement = (
+            statement.join(ReviewAssignment, col(ReviewAssignment.id) == ReviewQuestion.assignment_id)
+            .join(_REVIEWER_ENROLMENT, col(_REVIEWER_ENROLMENT.id) == ReviewAssignment.reviewer_enrolment_id)
+            .join(_REVIEWER, col(_REVIEWER.id) == _REVIEWER_ENROLMENT.participant_id)
+            .join(_REVIEWER_ORGANISATION, col(_REVIEWER_ORGANISATION.id) == _REVIEWER.organisation_id)
+        )
+    with writer.table(REVIEW_QUESTION_SHEET, columns) as table:
+        for assignment_id, party, item_id, asked, text, answered, answer, *identity in _streamed(session, statement):
+            reviewer = _reviewer_named(numbers, assignment_id, identity, archived, form.language)
+            about = form.question(item_id) if item_id else None
+            table.add((party, reviewer, item_id, about, asked, text, answered, answer))
+
+
+def _reviewer_named(
+    numbers: dict[int, int], assignment_id: int, identity: Sequence[Any], archived: bool, language: str
+) -> str:
+    """A reviewer as the workbook names them: "Reviewer 2" of the party; in an open review (`identity` is their
+    organisation, name and erasure) their organisation with their name, or with "Reviewer 2" once erased or
+    the round archived."""
+    pseudonym = reviewer_pseudonym(language, numbers.get(assignment_id, 0))
+    if not identity:
+        return pseudonym
+    organisation, person, erased_at = identity
+    return f"{organisation} ({pseudonym if archived or erased_at is not None else person})"
 
 
 class _FormText:
@@ -293,12 +347,7 @@ def _reviews(
             .join(_REVIEWER_ORGANISATION, col(_REVIEWER_ORGANISATION.id) == _REVIEWER.organisation_id)
         )
     for assignment_id, name, kind, submitted, answers, *identity in _streamed(session, statement):
-        pseudonym = reviewer_pseudonym(language, numbers.get(assignment_id, 0))
-        if identity:
-            organisation, person, erased_at = identity
-            reviewer = f"{organisation} ({pseudonym if archived or erased_at is not None else person})"
-        else:
-            reviewer = pseudonym
+        reviewer = _reviewer_named(numbers, assignment_id, identity, archived, language)
         yield name, OrganisationKind(kind).label(language), reviewer, submitted, answers
 
 

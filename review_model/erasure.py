@@ -14,10 +14,10 @@ reads), and what erasure does with it (`WHAT_ERASURE_DOES`, one entry per place 
 - `conflict_declarations`, `review_preferences`: deleted (they served the assignment only).
 - `audit_events`: an actor or a detail that is their address or name is replaced; the trail records that
   an erasure took place, never whom.
-- `submissions`, `follow_up_reports`, `reviews`, `replies`, `findings`, `recommendations`, and what reviewers
-  wrote in the consensus stage (`review_versions`, `disputed_item_comments`, `joint_assessments`,
-  `assessment_endorsements`): stay. They hold what organisations
-  said; reviewers are named only in an open review's report, where an erased person becomes "Reviewer 3"
+- `submissions`, `follow_up_reports`, `reviews`, `replies`, `review_questions`, `findings`, `recommendations`,
+  and what reviewers wrote in the consensus stage (`review_versions`, `disputed_item_comments`,
+  `joint_assessments`, `assessment_endorsements`): stay. They hold what organisations said; reviewers are
+  named only in an open review's report, where an erased person becomes "Reviewer 3"
   (review_model.pseudonyms) when the report is rendered again (workflows re-render the published
   editions, `rounds_whose_report_named`).
 Free text a person typed into an answer (their own name in a comment, say) is not searched: it is what the
@@ -69,6 +69,7 @@ WHAT_ERASURE_DOES = {
     "joint_assessments": "kept: the reviewers' joint assessment of the party",
     "assessment_endorsements": "kept: the reviewing organisation's answer; named by number",
     "replies": "kept: the organisation's reply",
+    "review_questions": "kept: the organisations' question and answer; the asker is shown by number only",
     "conflict_declarations": "deleted",
     "review_preferences": "deleted",
     "audit_events": "entries naming them rewritten; the erasure itself recorded without whom",

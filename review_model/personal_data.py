@@ -26,6 +26,8 @@ Where personal data lives (`PERSONAL_DATA` says the same for code; the erasure o
 - disputed_item_comments and assessment_endorsements (by assignment_id), joint_assessments (by
   written_by_assignment_id): what a reviewer wrote in the consensus stage
 - replies (by author_enrolment_id): text, times
+- review_questions (by assignment_id for the reviewer who asked, by answered_by_enrolment_id for the party's
+  person who answered): question and answer texts, times
 - conflict_declarations, review_preferences (by participant_id): organisation_id, note, created_at
 - audit_events (by details): `participant` (an id) in the actions of `EVENTS_ABOUT_A_PERSON`; "reviewer
   swapped" names the removed and added reviewers by address
@@ -43,6 +45,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from review_model import clock
@@ -62,6 +65,7 @@ from review_model.tables import (
     Review,
     ReviewAssignment,
     ReviewPreference,
+    ReviewQuestion,
     Round,
     Submission,
     SubmissionVersion,
@@ -142,6 +146,12 @@ PERSONAL_DATA: tuple[PersonalDataPlace, ...] = (
     ),
     PersonalDataPlace("assessment_endorsements", ("endorses", "comment", "created_at", "updated_at"), "assignment_id"),
     PersonalDataPlace("replies", ("text", "created_at", "updated_at"), "author_enrolment_id"),
+    PersonalDataPlace(
+        "review_questions",
+        ("text", "asked_at", "answer", "answered_at"),
+        "answered_by_enrolment_id",
+        "the asker is found by assignment_id (their review assignment), the answerer by answered_by_enrolment_id",
+    ),
     PersonalDataPlace("conflict_declarations", ("organisation_id", "note", "created_at"), "participant_id"),
     PersonalDataPlace("review_preferences", ("organisation_id", "created_at"), "participant_id"),
     PersonalDataPlace(
@@ -315,6 +325,20 @@ class ReplyRecord(_Record):
     sent_at: datetime | None  # when the party sent its replies; None: a draft
 
 
+class QuestionRecord(_Record):
+    """A question during the review the person asked as a reviewer (`asked`), or answered for their
+    organisation (`answered`); never who else asked or answered."""
+
+    round: str
+    role: str  # "asked" or "answered"
+    reviewed_organisation: str
+    about: str | None  # the item asked about; None: the self-assessment as a whole
+    question: str
+    asked_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+
+
 class ConflictRecord(_Record):
     organisation: str
     note: str | None
@@ -348,6 +372,7 @@ class PersonalData(_Record):
     self_assessments: list[SelfAssessmentRecord]
     reviews: list[ReviewRecord]
     replies: list[ReplyRecord]
+    review_questions: list[QuestionRecord]
     conflicts: list[ConflictRecord]
     review_preferences: list[PreferenceRecord]
     audit_events: list[EventRecord]
@@ -402,6 +427,7 @@ def personal_data_of(session: Session, participant_id: int, now: datetime | None
         self_assessments=_self_assessments(session, enrolment_ids, slugs, organisation.name),
         reviews=_reviews(session, enrolment_ids, slugs),
         replies=_replies(session, enrolment_ids, slugs),
+        review_questions=_review_questions(session, enrolment_ids, slugs),
         conflicts=[
             ConflictRecord(organisation=name, note=declared.note, created_at=declared.created_at)
             for declared, name in session.exec(
@@ -649,6 +675,34 @@ def _details_shown(event: AuditEvent, address: str) -> dict[str, Any]:
     if event.action == "reviewer swapped":
         shown["you_were"] = "removed" if event.details.get("removed") == address else "added"
     return shown
+
+
+def _review_questions(
+    session: Session, enrolment_ids: Sequence[int | None], slugs: dict[int | None, str]
+) -> list[QuestionRecord]:
+    """The questions the person asked through their review assignments, and those they answered."""
+    party = (
+        select(ReviewQuestion, ReviewAssignment.reviewer_enrolment_id, Organisation.name)
+        .join(ReviewAssignment, col(ReviewAssignment.id) == ReviewQuestion.assignment_id)
+        .join(Submission, col(Submission.id) == ReviewQuestion.submission_id)
+        .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
+        .join(Participant, col(Participant.id) == Enrolment.participant_id)
+        .join(Organisation, col(Organisation.id) == Participant.organisation_id)
+        .where(or_(col(ReviewAssignment.reviewer_enrolment_id).in_(enrolment_ids),
+                   col(ReviewQuestion.answered_by_enrolment_id).in_(enrolment_ids)))
+        .order_by(col(ReviewQuestion.id))
+    )  # fmt: skip
+    records = []
+    for question, asker, reviewed in session.exec(party).all():
+        roles = ["asked"] if asker in enrolment_ids else []
+        roles += ["answered"] if question.answered_by_enrolment_id in enrolment_ids else []
+        records += [
+            QuestionRecord(round=slugs[question.round_id], role=role, reviewed_organisation=reviewed,
+                           about=question.item_id, question=question.text, asked_at=question.asked_at,
+                           answer=question.answer, answered_at=question.answered_at)
+            for role in roles
+        ]  # fmt: skip
+    return records
 
 
 def facts(data: PersonalData) -> Iterable[tuple[str, str, str, Any, datetime | None]]:

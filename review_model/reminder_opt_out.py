@@ -25,7 +25,9 @@ from review_model.withdrawal import taking_part
 
 # The kinds of message that are reminders: each carries the link that stops them, and none goes to someone
 # who stopped them. The names are the message kinds' (notifications.message_kinds), which a test keeps in step.
-REMINDER_KINDS: frozenset[str] = frozenset({"reminder", "review_reminder", "consensus_reminder", "reply_reminder"})
+REMINDER_KINDS: frozenset[str] = frozenset(
+    {"reminder", "review_reminder", "question_reminder", "consensus_reminder", "reply_reminder"}
+)
 
 # The audit trail's actions for the person's two steps.
 REMINDERS_STOPPED = "reminders stopped"

@@ -20,12 +20,14 @@ from sqlmodel import Session, col, select
 from review_model.tables import AccessToken
 from review_model.vocabulary import TokenPurpose
 
-# Short path segments for each purpose: /a/<token> (self-assessment), /r/<token> (review), /c/<token> (reply);
+# Short path segments for each purpose: /a/<token> (self-assessment), /r/<token> (review), /c/<token> (reply),
+# /q/<token> (the reviewers' questions to a reviewed party);
 # /reminders/<token> (stop or restart reminders) says what it does to whoever reads it at the foot of a reminder.
 LINK_PATHS: dict[TokenPurpose, str] = {
     TokenPurpose.self_assessment: "a",
     TokenPurpose.review: "r",
     TokenPurpose.reply: "c",
+    TokenPurpose.questions: "q",
     TokenPurpose.reminders: "reminders",
 }
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")

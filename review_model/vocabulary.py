@@ -215,6 +215,8 @@ class TokenPurpose(StrEnum):
     self_assessment = "self_assessment"
     review = "review"
     reply = "reply"
+    # The reviewed party's page of the reviewers' questions, where it answers them (during the review).
+    questions = "questions"
     # The page behind every reminder's link: stop this round's reminders, or start them again; nothing else.
     reminders = "reminders"
 

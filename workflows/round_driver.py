@@ -37,6 +37,7 @@ from workflows.stages.drafting import draft_round
 from workflows.stages.invitation import BATCH_SIZE, invite, uninvited
 from workflows.stages.people import batches
 from workflows.stages.publication import publish_round
+from workflows.stages.questions import send_due_question_reminders
 from workflows.stages.review import (
     close_review_stage,
     open_review_stage,
@@ -162,6 +163,8 @@ def advance_round(
         elif round_.stage is Stage.review:
             label = f"Round {round_.slug} · review reminders"
             report.reminders += run_step(label, send_due_review_reminders, context, round_id)
+            label = f"Round {round_.slug} · question reminders"
+            report.reminders += run_step(label, send_due_question_reminders, context, round_id)
         elif round_.stage is Stage.consensus:
             label = f"Round {round_.slug} · consensus reminders"
             report.reminders += run_step(label, send_due_consensus_reminders, context, round_id)

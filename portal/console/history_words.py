@@ -12,6 +12,7 @@ from typing import Any
 from config.translations import N_, translate
 from review_model.audit_trail import ASSIGNMENT_INFEASIBLE, ROUND_DRIVER
 from review_model.moments import format_moment
+from review_model.questions import QUESTION_ANSWERED, QUESTION_ASKED
 from review_model.reminder_opt_out import REMINDERS_RESTARTED, REMINDERS_STOPPED
 
 ACTIONS: dict[str, str] = {
@@ -26,6 +27,8 @@ ACTIONS: dict[str, str] = {
     "assignment confirmed": N_("Reviewer assignment confirmed"),
     "review stage opened": N_("Peer review opened"),
     "reviewer swapped": N_("Reviewer swapped"),
+    QUESTION_ASKED: N_("Question asked of a reviewed party"),
+    QUESTION_ANSWERED: N_("Question answered by the reviewed party"),
     "review stage closed": N_("Peer review closed"),
     "consensus stage opened": N_("Peer review closed, consensus among the reviewers opened"),
     "consensus stage closed": N_("Consensus among the reviewers closed"),
@@ -66,7 +69,9 @@ ACTIONS: dict[str, str] = {
 DETAILS: dict[str, str] = {
     "added": N_("Added"),
     "after": N_("After"),
+    "assignment": N_("Review assignment (number)"),
     "before": N_("Before"),
+    "changed": N_("Answer changed"),
     "count": N_("Number"),
     "created": N_("Created"),
     "deadline": N_("Deadline"),
@@ -96,6 +101,7 @@ DETAILS: dict[str, str] = {
     "previous": N_("Previous"),
     "publication": N_("Publication"),
     "queued": N_("Queued"),
+    "question": N_("Question (number)"),
     "questionnaire": N_("Questionnaire"),
     "reason": N_("Reason"),
     "reasons": N_("Reasons"),

@@ -24,6 +24,7 @@ from portal.console.round_actions import Confirmation, FormValues, ask_first, fi
 from review_model import clock
 from review_model.lead_reviewer import LEAD_CHANGES_IN, party_leads
 from review_model.moments import format_moment
+from review_model.questions import question_counts_by_organisation
 from review_model.refusals import Refused
 from review_model.review_progress import ReviewerWorkload, review_progress, reviewer_workloads
 from review_model.store import reading_session
@@ -46,6 +47,7 @@ def add_review_routes(app: FastAPI, portal: "Portal") -> None:
             round_ = round_seen(session, staff, slug)
             assert round_.id is not None
             progress = review_progress(session, round_.id, now)
+            questions = question_counts_by_organisation(session, round_.id)
         # Those behind first: the late, then those with open reviews, then by name (the lists come by name).
         parties = sorted(progress.parties, key=lambda party: (-party.late, -party.open))
         reviewers = sorted(progress.reviewers, key=lambda reviewer: (-reviewer.late, -reviewer.open))
@@ -62,7 +64,9 @@ def add_review_routes(app: FastAPI, portal: "Portal") -> None:
                             deadline=format_moment(progress.deadline, round_.time_zone, staff.language),
                             reminding=not _refusals(round_, progress.deadline_passed, staff.language),
                             reachable=len(_reachable(progress.reviewers)), runs=may and portal.actions is not None,
-                            no_operations=may and portal.actions is None)  # fmt: skip
+                            no_operations=may and portal.actions is None, questions=questions,
+                            questions_asked=sum(c.asked for c in questions.values()),
+                            questions_answered=sum(c.answered for c in questions.values()))  # fmt: skip
 
     @app.get("/console/rounds/{slug}/reviews/remind")
     def remind_open_page(request: Request, slug: str) -> Response:

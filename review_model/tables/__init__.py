@@ -7,6 +7,7 @@ from review_model.tables.findings import Finding, PublishedReport, Recommendatio
 from review_model.tables.follow_ups import FollowUpReport
 from review_model.tables.outbox import OutboxMessage
 from review_model.tables.people import ConflictDeclaration, Organisation, Participant, ReviewPreference
+from review_model.tables.questions import ReviewQuestion
 from review_model.tables.reviews import Review, ReviewAssignment
 from review_model.tables.rounds import Enrolment, Round
 from review_model.tables.staff import LoginAttempt, RoundStaff, StaffAccount, StaffPasswordLink, StaffSession
@@ -33,6 +34,7 @@ __all__ = [
     "Review",
     "ReviewAssignment",
     "ReviewPreference",
+    "ReviewQuestion",
     "ReviewVersion",
     "Round",
     "RoundStaff",

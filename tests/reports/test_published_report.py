@@ -23,6 +23,7 @@ from review_model.consensus import AssessmentText, save_endorsement, save_joint_
 from review_model.tables import Organisation, PublishedReport, ReviewAssignment, Round
 from review_model.vocabulary import Stage
 from tests.support.answers import HOSTILE
+from tests.support.review_questions import ask_every_party
 from tests.support.round_world import PUBLIC_BASE_URL, SECRET
 from tests.support.staged_rounds import StagedRound, bring_round_to, round_in_stage
 
@@ -111,9 +112,12 @@ def test_reviewers_are_named_only_in_an_open_review(engine):
     staged = round_in_stage(engine, Stage.consensus, consensus_days=7, reviewers_per_party=3)
     _joint_assessment_with_an_answer(engine, staged.round_id, staged["anna"].submission_id, "Zu milde.")
     bring_round_to(engine, staged.round_id, Stage.drafting)
+    asked = ask_every_party(engine, staged.round_id)  # counted in the method section, askers named nowhere
     with Session(engine) as session:
         anonymous = render_report(session, staged.round_id, "html", "de").content.decode()
         assert "Begutachtet von" not in anonymous
+        assert "<h3>Fragen und Antworten</h3>" in anonymous
+        assert f'Von Gutachter:innen gestellte Fragen</th><td class="num">{asked}</td>' in anonymous
         assert not any(name in anonymous for name in ("Anna Keller", "Ben Hansen", "Cara Wolf", "Dora Roth"))
         assert "<h4>Gemeinsame Bewertung</h4>" in anonymous
         assert re.search(r"Gutachter:in \d \(stimmt nicht zu\): Zu milde\.", anonymous)

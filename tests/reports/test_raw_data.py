@@ -29,6 +29,7 @@ from review_model.tables import (
     SubmissionVersion,
 )
 from review_model.vocabulary import Stage
+from tests.support.review_questions import ask_every_party
 from tests.support.staged_rounds import ORGANISATIONS, round_in_stage
 
 EVERY_ITEM_TYPE = Path(__file__).parents[1] / "portal" / "every_item_type.yaml"
@@ -85,7 +86,7 @@ def test_the_workbook_holds_every_answer_and_review_as_the_store_does(engine):
         staged = round_in_stage(engine, Stage.drafting, parties=3, reviewers_per_party=2, self_rating=rating_of,
                                 review_comments={"mobilitaet.teilhabe/comment": "Kaum Beteiligung"})  # fmt: skip
     book = workbook(engine, staged.round_id)
-    assert book.sheetnames == ["Selbsteinschätzungen", "Kommentare", "Gutachten", "Fragen"]
+    assert book.sheetnames == ["Selbsteinschätzungen", "Kommentare", "Gutachten", "Fragen", "Rückfragen"]
     assert rows(book, "Selbsteinschätzungen")[0][:4] == ("Organisation", "Art", "Eingereicht (Europe/Berlin)",
                                                          "Verwaltung · Ziele, Strategien und Strukturen")  # fmt: skip
     assert rows(book, "Gutachten")[0][:6] == ("Begutachtete Organisation", "Art", "Gutachter:in",
@@ -150,7 +151,7 @@ def test_numbers_are_numbers_dates_are_dates_and_the_header_stays_in_view(engine
 def test_english_sheets_and_headers(engine):
     staged = round_in_stage(engine, Stage.review, parties=2, reviewers_per_party=1)
     book = workbook(engine, staged.round_id, "en")
-    assert book.sheetnames == ["Self-assessments", "Comments", "Reviews", "Questions"]
+    assert book.sheetnames == ["Self-assessments", "Comments", "Reviews", "Questions", "Review questions"]
     header = rows(book, "Reviews")[0]
     assert header[:6] == ("Reviewed organisation", "Kind", "Reviewer", "Submitted (Europe/Berlin)",
                           "Administration · Goals, strategies and structures",
@@ -223,16 +224,21 @@ def test_hostile_comments_of_reviewers_come_back_as_inert_text(engine):
 
 def test_a_closed_round_names_no_reviewer_anywhere_and_an_open_review_does(engine):
     staged = round_in_stage(engine, Stage.drafting, parties=4, reviewers_per_party=2)
+    ask_every_party(engine, staged.round_id)  # the questions of the review name their askers the same way
     closed = [str(cell.value) for cell in cells(workbook(engine, staged.round_id))]
     leaks = [(person, text) for person in PEOPLE for text in closed if person.lower() in text.lower()]
     assert not leaks
     reviewers = {row[2] for row in rows(workbook(engine, staged.round_id), "Gutachten")[1:]}
     assert reviewers == {"Gutachter:in 1", "Gutachter:in 2"}
+    askers = {row[1] for row in rows(workbook(engine, staged.round_id), "Rückfragen")[1:]}
+    assert askers == {"Gutachter:in 1", "Gutachter:in 2"}
     with Session(engine) as session:
         session.get(Round, staged.round_id).open_review = True
         session.commit()
     named = {row[2] for row in rows(workbook(engine, staged.round_id), "Gutachten")[1:]}
     assert named and named <= {f"{organisation} ({name})" for _, name, organisation, *_ in ORGANISATIONS}
+    named_askers = {row[1] for row in rows(workbook(engine, staged.round_id), "Rückfragen")[1:]}
+    assert named_askers == named
     # An erased reviewer is named by their number for the party, as in the report; the others keep their names.
     anna = staged["anna"]
     with Session(engine) as session:
@@ -282,7 +288,7 @@ def test_the_report_command_writes_the_workbook_before_any_finding_and_to_standa
     path = tmp_path / f"{staged.slug}-raw-data-de.xlsx"
     assert "Raw data (XLSX, de) written to" in written.output and path.name in written.output
     book = load_workbook(path)
-    assert book.sheetnames == ["Selbsteinschätzungen", "Kommentare", "Gutachten", "Fragen"]
+    assert book.sheetnames == ["Selbsteinschätzungen", "Kommentare", "Gutachten", "Fragen", "Rückfragen"]
     assert len(rows(book, "Gutachten")) == 2  # anna's one review
     english = runner.invoke(app, ["report", staged.slug, "-f", "xlsx", "--lang", "en", "-o", "-"])
     assert english.exit_code == 0 and english.stdout_bytes.startswith(b"PK")  # a zip, as every .xlsx is

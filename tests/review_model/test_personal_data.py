@@ -77,7 +77,8 @@ def test_the_json_has_stable_keys_and_utc_times_and_the_csv_one_guarded_row_per_
         data = personal_data_of(session, world.anna)
     document = json.loads(personal_data_json(data))
     assert list(document) == ["exported_at", "person", "organisation", "rounds", "messages", "links",
-                              "self_assessments", "reviews", "replies", "conflicts", "review_preferences",
+                              "self_assessments", "reviews", "replies", "review_questions", "conflicts",
+                              "review_preferences",
                               "audit_events"]  # fmt: skip
     assert document["exported_at"].endswith("Z") and document["messages"][0]["queued_at"].endswith("Z")
     assert document["rounds"][0]["time_zone"] == "Europe/Berlin"

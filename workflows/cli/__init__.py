@@ -14,6 +14,7 @@ from workflows.cli import (
     participants,
     people,
     questionnaires,
+    questions,
     recommendations,
     report,
     reviews,
@@ -37,6 +38,7 @@ for command in (coordination.launch, coordination.advance, coordination.remind, 
 rounds.app.command("close-stage")(coordination.close_stage)
 rounds.app.command("adopt")(coordination.adopt)
 rounds.app.command("message")(messaging.message)
+rounds.app.command("questions")(questions.questions)
 app.add_typer(rounds.app, name="round")
 app.command("status")(coordination.status)
 app.add_typer(participants.app, name="participants")
