@@ -69,6 +69,27 @@ def test_the_demo_runs_two_rounds_to_publication(demo):
         assert summary.recommendations_approved > 0 and summary.replies > 0
         names = {path.name for path in summary.report_files}
         assert {"report-de.html", "report-en.html", "scores-de.csv", "scores-en.json"} <= names
+    # The questions, the consensus (in the follow-up round) and the follow-up of the first round's
+    # recommendations happen through the emails and pages, as participants meet them.
+    assert re.search(r"[1-9]\d* reviewers asked the organisation they review a question", said)
+    assert re.search(r"[1-9]\d* organisations were told of questions; [1-9]\d* answer them", said)
+    assert "review → consensus" in said and "consensus → drafting" in said
+    assert re.search(r"[1-9]\d* lead reviewers submit the joint assessment", said)
+    assert re.search(r"what became of the recommendations of the round before to its level: [1-9]", said)
+    assert "adopts the results; the coordinator records it" in said
+    follow_up = summaries["folgerunde"]
+    for kind in ("questions_asked", "question_answered", "consensus_invitation", "joint_assessment_submitted"):
+        assert follow_up.emails[kind] > 0, kind
+    assert summaries["beispielrunde"].emails["consensus_invitation"] == 0  # the example round has no consensus
+    headings = {
+        "en": ("Questions and answers", "Joint assessment", "Reviewer calibration", "Adopted by",
+               "What became of the recommendations of the round"),
+        "de": ("Fragen und Antworten", "Gemeinsame Bewertung", "Kalibrierung der Gutachten", "Verabschiedet von",
+               "Was aus den Empfehlungen der Runde"),
+    }  # fmt: skip
+    for language, expected in headings.items():
+        html = (follow_up.folder / "report" / "folgerunde" / f"report-{language}.html").read_text(encoding="utf-8")
+        assert [heading for heading in expected if heading not in html] == []
     summary = summaries["beispielrunde"]
 
     # The recommendations come from the answers: they are the rules' drafts from this round's findings.
@@ -113,15 +134,17 @@ def test_the_published_report_in_a_real_browser(demo, chromium):
 
 
 def test_the_published_report_passes_axe_and_fits_a_phone(demo, chromium):
+    """The follow-up round's report: it has every section (questions, joint assessments, calibration, the
+    follow-up of the first round, the adoption)."""
     script = require_axe()
-    summary = demo[0]["beispielrunde"]
+    summary = demo[0]["folgerunde"]
     database_url = f"sqlite:///{summary.folder / 'spr-demo.db'}"
     engine = make_engine(database_url)
     settings = Settings(database_url=database_url)  # the demo's secret key, kept beside its store
     found, widths = {}, {}
     with PortalThread(create_app(settings, engine)) as portal, chromium.connect() as browser:
         for language in ("de", "en"):
-            url = f"http://127.0.0.1:{portal.port}/reports/beispielrunde/report.html?lang={language}"
+            url = f"http://127.0.0.1:{portal.port}/reports/folgerunde/report.html?lang={language}"
             for width, (violations, document_width) in check_widths(browser, url, script, f"report-{language}").items():
                 found[f"report ({language}) at {width}"] = violations
                 widths[f"report ({language}) at {width}"] = document_width

@@ -37,9 +37,35 @@ NOT_PURSUED = [
     "Der Stadtrat hat andere Schwerpunkte gesetzt; die Mittel fließen vorerst in den Breitbandausbau.",
     "Die Empfehlung passt nicht zu unserer Größe; wir arbeiten stattdessen im interkommunalen Verbund.",
 ]
+# The review form's boxes for questions to the reviewed organisation (portal.review_questions).
+QUESTION_BOX = "question-"
 # How often an organisation reports each status of an earlier recommendation: most are under way.
 FOLLOW_UP_WEIGHTS = {FollowUpStatus.not_started: 2, FollowUpStatus.in_progress: 5, FollowUpStatus.implemented: 3,
                      FollowUpStatus.not_pursued: 1}  # fmt: skip
+QUESTIONS = [
+    "Gibt es für dieses Vorhaben Kennzahlen, an denen Sie den Fortschritt messen?",
+    "Ist der Betrieb nach dem Ende der Förderung finanziert?",
+    "Wer ist in Ihrer Verwaltung für die Umsetzung verantwortlich?",
+]
+ANSWERS = [
+    "Ja: Wir berichten dem Rat halbjährlich über fünf Kennzahlen; der letzte Bericht ist im Ratsinformationssystem.",
+    "Der Betrieb ist bis 2029 im Haushalt gesichert; danach soll ein Zweckverband ihn übernehmen.",
+    "Die Stabsstelle Digitalisierung im Büro der Oberbürgermeisterin, mit zwei Vollzeitstellen.",
+]
+DISCUSSION = [
+    "Die Selbsteinschätzung stützt sich hier auf Pläne; umgesetzt ist erst ein Pilot. Ich bleibe bei meiner Bewertung.",
+    "Nach der Antwort auf unsere Rückfrage halte ich eine Stufe höher für vertretbar.",
+]
+STRENGTHS_JOINT = "Eine klare Strategie mit messbaren Zielen und eine Verwaltung, die offen über Hemmnisse spricht."
+WEAKNESSES_JOINT = "Viele Vorhaben sind Piloten ohne gesicherte Finanzierung; die Beteiligung bleibt bei Information."
+JOINT_RECOMMENDATIONS = [
+    "Die erfolgreichen Piloten in den Regelbetrieb überführen und ihre Finanzierung im Haushalt sichern.",
+    "Einen Beteiligungsprozess mit echter Mitgestaltung für die Fortschreibung der Strategie aufsetzen.",
+]
+ENDORSEMENT_COMMENTS = [
+    "Die Finanzierung würde ich noch stärker betonen.",
+    "Die Stärken sind zu wohlwollend beschrieben; der Pilot ist noch kein Regelbetrieb.",
+]
 REPLIES = [
     "Wir danken für die Begutachtung. Die Einschätzung zur Steuerung teilen wir; eine zentrale "
     "Stabsstelle wird zum 1. Juli eingerichtet.",
@@ -118,9 +144,45 @@ def review_answers(page: FormPage, reviewed: Persona, rng: random.Random) -> dic
     for name, values in {**page.radios, **page.selects}.items():
         answers[name] = _nearest(values, reviewed.true_level(name) - harshness + rng.gauss(0, 0.7))
     for name in page.textareas:
-        if rng.random() < 0.15:
+        if not name.startswith(QUESTION_BOX) and rng.random() < 0.15:
             answers[name] = rng.choice(REVIEW_COMMENTS)
     return answers
+
+
+def review_question(page: FormPage, rng: random.Random) -> dict[str, str | list[str]]:
+    """Now and then a reviewer asks the reviewed organisation a question about one item of the form."""
+    boxes = [name for name in page.textareas if name.startswith(QUESTION_BOX)]
+    if not boxes or rng.random() > 0.25:
+        return {}
+    return {rng.choice(boxes): rng.choice(QUESTIONS)}
+
+
+def answers_to_questions(page: FormPage, rng: random.Random) -> dict[str, str | list[str]]:
+    """The organisation answers the questions waiting on its questions page."""
+    return {name: rng.choice(ANSWERS) for name in page.textareas}
+
+
+def consensus_comments(page: FormPage, rng: random.Random) -> dict[str, str | list[str]]:
+    """A reviewer's comments on some of the points to discuss."""
+    return {
+        name: rng.choice(DISCUSSION) for name in page.textareas if name.startswith("comment-") and rng.random() < 0.5
+    }
+
+
+def joint_assessment(rng: random.Random) -> dict[str, str | list[str]]:
+    """What a lead reviewer writes for the reviewers of one party."""
+    first, second = rng.sample(JOINT_RECOMMENDATIONS, 2)
+    return {"strengths": STRENGTHS_JOINT, "weaknesses": WEAKNESSES_JOINT, "recommendation-1": first,
+            "recommendation-2": second}  # fmt: skip
+
+
+def endorsement(rng: random.Random) -> dict[str, str | list[str]]:
+    """A co-reviewer's answer to the joint assessment: mostly endorsed, now and then with a comment."""
+    endorses = rng.random() < 0.8
+    return {
+        "endorses": "yes" if endorses else "no",
+        "endorsement": "" if endorses else rng.choice(ENDORSEMENT_COMMENTS),
+    }
 
 
 def reply_text(rng: random.Random) -> str:

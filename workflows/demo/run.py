@@ -46,7 +46,18 @@ from review_model.tables import (
     Submission,
 )
 from review_model.vocabulary import RecommendationStatus, Stage
-from workflows.demo.personas import Persona, personas_for, reply_text, review_answers, self_assessment_answers
+from workflows.demo.personas import (
+    Persona,
+    answers_to_questions,
+    consensus_comments,
+    endorsement,
+    joint_assessment,
+    personas_for,
+    reply_text,
+    review_answers,
+    review_question,
+    self_assessment_answers,
+)
 from workflows.demo.web_forms import open_form, send_form
 from workflows.prefect_output import prefect_log_file, send_prefect_logs_to_file
 
@@ -294,25 +305,85 @@ def _review_stage(world: _Round, summary: DemoSummary) -> None:
     world.say(f"⑤ Peer review: {len(requests)} reviewers get their requests and rate the same points.")
     round_ = world.schedule()
     world.travel(round_.stage_entered_at + timedelta(days=3), "three days into the review stage")
-    done = sum(_review(world, message, leave_one=world.rng.random() > 0.85) for message in requests)
-    world.say(f"  {done} of {len(pairs)} reviews submitted.")
+    asked: list[int] = []
+    done = sum(_review(world, message, leave_one=world.rng.random() > 0.85, asked=asked) for message in requests)
+    world.say(f"  {done} of {len(pairs)} reviews submitted; {sum(asked)} reviewers asked the organisation they "
+              "review a question on the form.")  # fmt: skip
+    _questions_answered(world)
     world.travel(round_.review_deadline - timedelta(days=3) + timedelta(minutes=5), "three days before the deadline")
     world.say(f"  {world.advance()}")
     reminders = [m for m in world.new_mail() if _review_tasks(m)]  # receipts carry a link, but no task list
     late = sum(_review(world, message, leave_one=False) for message in reminders[::2])
     world.say(f"  {len(reminders)} review reminders arrived; {late} more reviews follow them.")
     world.travel(round_.review_deadline + timedelta(minutes=5), "the review deadline passed")
+    if round_.consensus_deadline is not None:
+        world.say("  The reviewers of each organisation now seek a common view (the consensus stage).")
+        world.say(f"  {world.advance()}")
+        _consensus_stage(world, round_.consensus_deadline)
+        world.travel(round_.consensus_deadline + timedelta(minutes=5), "the consensus stage ended")
     world.say("⑥ Consolidation and drafting: findings per party and group, recommendations drafted by the rules.")
     world.say(f"  {world.advance()}")
 
 
-def _review(world: _Round, message: ReceivedMessage, *, leave_one: bool) -> int:
-    """A reviewer works through the links in a request or reminder; returns the reviews submitted."""
+def _questions_answered(world: _Round) -> None:
+    """A day later the organisations asked find their reviewers' questions behind the link in their email, and
+    all but one answer them; the reviewers are told."""
+    world.travel(clock.now() + timedelta(days=1), "the next day")
+    world.say(f"  {world.advance()}")
+    notices = [m for m in world.new_mail() if _links(m, "q")]
+    for message in notices[1:]:  # one organisation leaves its questions for a reminder
+        page = open_form(_links(message, "q")[0])
+        _check(send_form(page, {**answers_to_questions(page, world.rng), "action": "save"}), "answers to questions")
+    world.say(f"  {len(notices)} organisations were told of questions; {max(len(notices) - 1, 0)} answer them on "
+              "their questions page, and the reviewers who asked are told.")  # fmt: skip
+
+
+def _consensus_stage(world: _Round, deadline: datetime) -> None:
+    """Each reviewer sees the co-reviewers' ratings by number, some revise their own and comment on the points
+    to discuss; each party's lead reviewer writes the joint assessment, the others endorse or comment on it."""
+    invitations = [m for m in world.new_mail() if _consensus_tasks(m)]
+    revised = commented = written = 0
+    for message in invitations:
+        for organisation, link, lead in _consensus_tasks(message):
+            if world.rng.random() < 0.3:  # the co-reviewers' view changed their mind on some points
+                page = open_form(link)
+                answers = review_answers(page, world.personas[organisation], world.rng)
+                _check(send_form(page, {**answers, "action": "submit"}), "a revised review")
+                revised += 1
+            page = open_form(f"{link}/consensus")
+            comments = consensus_comments(page, world.rng)
+            if comments:
+                _check(send_form(page, {**comments, "action": "comments"}), "comments on points to discuss")
+                commented += 1
+            if lead:
+                _check(send_form(page, {**joint_assessment(world.rng), "action": "assessment-submit"}),
+                       "a joint assessment")  # fmt: skip
+                written += 1
+    world.say(f"  {len(invitations)} reviewers see their co-reviewers' ratings; {revised} reviews revised, "
+              f"{commented} times a reviewer comments on points to discuss, {written} lead reviewers submit the joint "
+              "assessment.")  # fmt: skip
+    world.travel(clock.now() + timedelta(days=2), "two days later")
+    world.say(f"  {world.advance()}")
+    told = [m for m in world.new_mail() if _consensus_links(m)]
+    for message in told:
+        page = open_form(_consensus_links(message)[0])
+        _check(send_form(page, {**endorsement(world.rng), "action": "endorse"}), "an answer to a joint assessment")
+    world.say(f"  {len(told)} co-reviewers answer the joint assessments (endorse, or say why not).")
+    world.travel(deadline - timedelta(days=1) + timedelta(minutes=5), "a day before the consensus deadline")
+    world.say(f"  {world.advance()}")
+
+
+def _review(world: _Round, message: ReceivedMessage, *, leave_one: bool, asked: list[int] | None = None) -> int:
+    """A reviewer works through the links in a request or reminder, now and then asking a question (counted in
+    `asked`); returns the reviews submitted."""
     tasks = _review_tasks(message)
     for organisation, link in tasks[:-1] if leave_one else tasks:
         page = open_form(link)
         answers = review_answers(page, world.personas[organisation], world.rng)
-        _check(send_form(page, {**answers, "action": "submit"}), "a review")
+        question = review_question(page, world.rng) if asked is not None else {}
+        _check(send_form(page, {**answers, **question, "action": "submit"}), "a review")
+        if asked is not None:
+            asked.append(len(question))
     return len(tasks) - 1 if leave_one else len(tasks)
 
 
@@ -340,9 +411,23 @@ def _comment_stage(world: _Round, summary: DemoSummary) -> None:
     round_ = world.schedule()
     world.travel(round_.comment_deadline - timedelta(days=3) + timedelta(minutes=5), "three days before the deadline")
     world.say(f"  {world.advance()}")
+    if round_.adoption_required:
+        _adopt(world)
     publication = max(round_.comment_deadline, round_.publication_at or round_.comment_deadline)
     world.travel(publication + timedelta(minutes=5), "the right of reply ended; publication day")
     world.say(f"⑨ Publication: {world.advance()}")
+
+
+def _adopt(world: _Round) -> None:
+    """The round file asks for adoption: the plenary adopts the results, and the coordinator records it."""
+    from review_model.adoption import record_adoption
+
+    body = "Plenum des Stakeholder Peer Review"
+    with session_scope(world.engine) as session:
+        round_ = get_round(session, world.id)
+        now = clock.now()
+        record_adoption(session, round_, body, now.astimezone(_zone(round_)).date(), None, COORDINATOR, now)
+    world.say(f"  The {body} adopts the results; the coordinator records it (taken automatically).")
 
 
 def _write_report(world: _Round, summary: DemoSummary) -> None:
@@ -378,8 +463,11 @@ def count_outcomes(engine: Engine, round_id: int, summary: DemoSummary) -> None:
         raise RuntimeError(f"the demo round ended in stage {stage}, not published")
 
 
-_LINK = re.compile(r"(https?://\S+/(a|r|c)/[A-Za-z0-9_-]{43})")
+_LINK = re.compile(r"(https?://\S+/(a|r|c|q)/[A-Za-z0-9_-]{43})")
 _TASK = re.compile(r"^- (.+):\n\s+(https?://\S+/r/[A-Za-z0-9_-]{43})", re.MULTILINE)
+# A consensus invitation's lines: "- Organisation: you are the lead reviewer …; 2 points to discuss" and its link.
+_CONSENSUS_TASK = re.compile(r"^- ([^:\n]+): (.+)\n\s+(https?://\S+/r/[A-Za-z0-9_-]{43})$", re.MULTILINE)
+_CONSENSUS_LINK = re.compile(r"(https?://\S+/r/[A-Za-z0-9_-]{43}/consensus)")
 
 
 def _text(message: ReceivedMessage) -> str:
@@ -397,6 +485,17 @@ def _links(message: ReceivedMessage, kind: str) -> list[str]:
 def _review_tasks(message: ReceivedMessage) -> list[tuple[str, str]]:
     """(reviewed organisation, link) for each review a request asks for."""
     return [(organisation.strip(), link) for organisation, link in _TASK.findall(_text(message))]
+
+
+def _consensus_tasks(message: ReceivedMessage) -> list[tuple[str, str, bool]]:
+    """(reviewed organisation, review link, whether the reader leads its reviewers) for each party a consensus
+    invitation names."""
+    return [(organisation.strip(), link, "lead reviewer" in said or "federführend" in said)
+            for organisation, said, link in _CONSENSUS_TASK.findall(_text(message))]  # fmt: skip
+
+
+def _consensus_links(message: ReceivedMessage) -> list[str]:
+    return _CONSENSUS_LINK.findall(_text(message))
 
 
 def _zone(round_: Round) -> ZoneInfo:
