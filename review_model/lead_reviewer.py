@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 
 from config.translations import N_
 from review_model.refusals import Reason, Refused
-from review_model.tables import Enrolment, Organisation, Participant, ReviewAssignment, Round, Submission
-from review_model.vocabulary import Stage
+from review_model.tables import Enrolment, Organisation, Participant, Review, ReviewAssignment, Round, Submission
+from review_model.vocabulary import Stage, WorkStatus
 from review_model.wide_select import select_columns
 
 # Until the end of the consensus stage the lead may change; afterwards the joint assessment is what it is.
@@ -46,6 +46,38 @@ def propose_leads(session: Session, round_id: int) -> int:
         marked += 1
     session.flush()
     return marked
+
+
+def hand_leads_to_submitted_reviewers(session: Session, round_id: int) -> dict[int, int]:
+    """As the consensus stage opens: where a party's lead submitted no review (or was withdrawn), its reviewer
+    of highest affinity who submitted one leads instead, ties by enrolment as in `propose_leads` (a lead
+    without a review takes no part in the consensus, so nobody would write the joint assessment). A party
+    none of whose reviewers submitted keeps its lead. Returns the new lead's assignment id by submission id."""
+    rows = session.exec(
+        select(ReviewAssignment, Review.status, Enrolment.withdrawn_at)
+        .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
+        .outerjoin(Review, col(Review.assignment_id) == ReviewAssignment.id)
+        .where(ReviewAssignment.round_id == round_id, col(ReviewAssignment.confirmed_at).is_not(None))
+        .order_by(col(ReviewAssignment.submission_id), col(ReviewAssignment.reviewer_enrolment_id))
+    ).all()
+    by_party: dict[int, list[tuple[ReviewAssignment, bool]]] = {}
+    for assignment, status, withdrawn_at in rows:
+        taking_part = status is WorkStatus.submitted and withdrawn_at is None
+        by_party.setdefault(assignment.submission_id, []).append((assignment, taking_part))
+    handed: dict[int, int] = {}
+    for submission_id, reviewers in by_party.items():
+        if any(assignment.is_lead and taking_part for assignment, taking_part in reviewers):
+            continue
+        candidates = [assignment for assignment, taking_part in reviewers if taking_part]
+        if not candidates:
+            continue
+        lead = max(candidates, key=lambda assignment: assignment.affinity)
+        for assignment, _ in reviewers:
+            assignment.is_lead = assignment is lead
+        assert lead.id is not None
+        handed[submission_id] = lead.id
+    session.flush()
+    return handed
 
 
 def lead_of(session: Session, submission_id: int) -> ReviewAssignment | None:

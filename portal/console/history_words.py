@@ -33,6 +33,7 @@ ACTIONS: dict[str, str] = {
     "consensus stage opened": N_("Peer review closed, consensus among the reviewers opened"),
     "consensus stage closed": N_("Consensus among the reviewers closed"),
     "lead reviewer changed": N_("Lead reviewer changed"),
+    "lead reviewers handed on": N_("Leads without a submitted review handed on to a reviewer who submitted"),
     "disputed items commented": N_("A reviewer commented on points to discuss"),
     "joint assessment submitted": N_("Joint assessment submitted by the lead reviewer"),
     "joint assessment answered": N_("Joint assessment endorsed or commented on"),

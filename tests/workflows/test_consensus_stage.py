@@ -145,3 +145,37 @@ def test_the_lead_reviewer_is_changed_on_the_command_line_and_audited(engine, co
         ).one()
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "lead reviewer changed")).one()
     assert lead == other and event.details["lead"] == other and event.details["reviewed"] == "Stadt Auenburg"
+
+
+def test_a_lead_who_submitted_no_review_hands_the_lead_to_a_reviewer_who_did(engine):
+    """Dora leads a party but submitted no review: she takes no part in the consensus, so as it opens the lead
+    goes to the party's reviewer of highest affinity who submitted, and the history says so."""
+    staged = round_in_stage(engine, Stage.review, reviewers_per_party=3, peer_ratings=(0, 2), consensus_days=7,
+                            reviewed=["anna", "ben", "cara"])  # fmt: skip
+    with Session(engine) as session:
+        doras = session.exec(
+            select(ReviewAssignment)
+            .join(Enrolment, col(Enrolment.id) == ReviewAssignment.reviewer_enrolment_id)
+            .join(Participant, col(Participant.id) == Enrolment.participant_id)
+            .where(Participant.email == "dora@talbach.example")
+        ).first()
+        assert doras is not None
+        party = doras.submission_id
+        reviewers = session.exec(select(ReviewAssignment).where(ReviewAssignment.submission_id == party)).all()
+        for assignment in reviewers:
+            assignment.is_lead = assignment.id == doras.id
+            assignment.affinity = {doras.id: 9.0}.get(assignment.id, float(assignment.id or 0))
+        expected = max((a for a in reviewers if a.id != doras.id), key=lambda a: a.affinity).id
+        session.commit()
+        review_deadline = get_round(session, staged.round_id).review_deadline
+    with freeze_time(review_deadline + timedelta(minutes=1)):
+        advance_round(factory_context(engine), staged.round_id, deliver=False)
+    with Session(engine) as session:
+        leads = session.exec(
+            select(ReviewAssignment.id).where(ReviewAssignment.submission_id == party, col(ReviewAssignment.is_lead))
+        ).all()
+        handed = session.exec(select(AuditEvent).where(AuditEvent.action == "lead reviewers handed on")).one()
+    assert leads == [expected]
+    assert handed.details == {"parties": [party], "assignments": [expected]}
+    new_lead_text = [text for text in _queued(engine, "consensus_invitation").values() if "lead reviewer" in text]
+    assert len(new_lead_text) >= 1

@@ -12,7 +12,9 @@ from notifications.addressing import recipient_for, round_context
 from notifications.compose import Recipient, compose_message
 from notifications.message_kinds import ConsensusInvitation, ConsensusReminder, ConsensusTask, StageClosed
 from notifications.outbox import enqueue_messages
+from review_model.audit_trail import ROUND_DRIVER, record_event
 from review_model.co_reviewers import disputed_keys
+from review_model.lead_reviewer import hand_leads_to_submitted_reviewers
 from review_model.questionnaire import Questionnaire
 from review_model.reminder_opt_out import receives
 from review_model.reminders import Numbering, days_left
@@ -58,6 +60,10 @@ def open_consensus_stage(context: StageContext, round_id: int, actor: str, *, fo
 
 def _invite(session: Session, context: StageContext, round_: Round, now: datetime) -> int:
     assert round_.id is not None and round_.consensus_deadline is not None
+    handed = hand_leads_to_submitted_reviewers(session, round_.id)
+    if handed:
+        record_event(session, round_.id, ROUND_DRIVER, "lead reviewers handed on", parties=sorted(handed),
+                     assignments=[handed[party] for party in sorted(handed)])  # fmt: skip
     questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
     messages = []
     for recipient, parties in _parties_by_reviewer(session, round_.id).items():
