@@ -214,7 +214,7 @@ def test_the_page_offers_the_raw_data_in_each_language_to_whoever_sees_the_round
     assert 'filename="staged-round-raw-data-en.xlsx"' in workbook.headers["content-disposition"]
     assert workbook.headers["cache-control"] == "no-store"
     book = load_workbook(io.BytesIO(workbook.content))
-    assert book.sheetnames == ["Self-assessments", "Comments", "Reviews", "Questions"]
+    assert book.sheetnames == ["Self-assessments", "Comments", "Reviews", "Questions", "Review questions"]
     assert book["Reviews"].max_row > 1  # anna's reviews
     with console_client(engine, actions=actions, language="de", logged_in_as=OBSERVER, public_base_url=SITE) as client:
         german = client.get(f"{ROUND}/raw-data.xlsx")  # the console's language when none is asked for

@@ -83,7 +83,7 @@ def test_a_round_is_created_shown_and_refused_in_german(german):
     assert refused.exit_code == 1
     assert refused.output.strip() == (
         "Fehler: Die Runde beispielrunde ist in der Phase „Vorbereitung“; vorzeitig abschließen lassen sich nur die "
-        "Phasen „Selbsteinschätzung“, „Peer Review“ und „Stellungnahme“."
+        "Phasen „Selbsteinschätzung“, „Peer Review“, „Konsensfindung“ und „Stellungnahme“."
     )
     no_assignment = spr("assignment", "show", "beispielrunde")
     assert no_assignment.exit_code == 1 and "Noch keine Zuordnung" in no_assignment.output

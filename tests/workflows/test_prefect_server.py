@@ -94,8 +94,9 @@ def test_a_submission_through_the_portal_advances_the_round_on_the_worker_at_onc
             portal_host.send_signal(signal.SIGTERM)
             _, portal_err = portal_host.communicate(timeout=60)
         runs = _flow_runs(server.url)
-    # Without waiting for the interval (an hour here): the portal started advance-round, a worker ran it.
-    assert took < 15, f"{took:.1f} s from the last submission to the reviewers' proposal"
+    # Without waiting for the interval (an hour here): the portal started advance-round, a worker ran it. Seconds,
+    # not the hour: about 5 s on a quiet machine, 16 s once on a loaded one, so the bound is far from both.
+    assert took < 60, f"{took:.1f} s from the last submission to the reviewers' proposal"
     assert worker.returncode == 0 and stopped_within < 25, worker_err
     assert_quiet(worker_out)
     assert "Worker on pool spr" in worker_out and worker_out.splitlines()[-1] == "Worker stopped."
