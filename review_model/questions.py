@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from config.translations import N_
 from review_model.audit_trail import record_event
 from review_model.column_types import UTCDateTime
-from review_model.pseudonyms import reviewer_pseudonym
+from review_model.pseudonyms import reviewer_numbers_of, reviewer_pseudonym
 from review_model.questionnaire import Questionnaire
 from review_model.refusals import Reason, Refused
 from review_model.reminder_opt_out import person_actor
@@ -250,7 +250,7 @@ def askers(session: Session, round_: Round, questions: Iterable[ReviewQuestion],
     asked = list(questions)
     if not asked:
         return {}
-    numbers = _reviewer_numbers_of(session, {question.submission_id for question in asked})
+    numbers = reviewer_numbers_of(session, {question.submission_id for question in asked})
     names: dict[int, tuple[str, datetime | None]] = {}
     if round_.open_review:
         names = {
@@ -272,25 +272,6 @@ def askers(session: Session, round_: Round, questions: Iterable[ReviewQuestion],
         else:
             shown[question.id] = reviewer_pseudonym(language, numbers.get(question.assignment_id, 0))
     return shown
-
-
-def _reviewer_numbers_of(session: Session, submission_ids: set[int]) -> dict[int, int]:
-    """review_model.pseudonyms.reviewer_numbers for these parties alone: each confirmed assignment's place
-    among its party's, in the order they were assigned."""
-    numbers: dict[int, int] = {}
-    counted: dict[int, int] = {}
-    for assignment_id, submission_id in session.exec(
-        select(ReviewAssignment.id, ReviewAssignment.submission_id)
-        .where(
-            col(ReviewAssignment.submission_id).in_(sorted(submission_ids)),
-            col(ReviewAssignment.confirmed_at).is_not(None),
-        )
-        .order_by(col(ReviewAssignment.submission_id), col(ReviewAssignment.id))
-    ).all():
-        assert assignment_id is not None
-        counted[submission_id] = counted.get(submission_id, 0) + 1
-        numbers[assignment_id] = counted[submission_id]
-    return numbers
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from workflows.cli.output import (
     stage_name,
     success,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 app = typer.Typer(help="Assign peer reviewers without conflicts of interest.", no_args_is_help=True)
 
@@ -256,6 +259,19 @@ def _assignment_rows(round_ref: str) -> list[tuple[str, str, str, str, bool]]:
     return [(r[0], r[1], r[2], f"{r[3]:.3f}", r[4] is not None) for r in rows]
 
 
+def _round_and_party(engine: "Engine", round_ref: str, reviewed: str) -> tuple[int, str, int]:
+    """The round's id and slug, and the submission of the reviewed organisation named as `spr assignment show`
+    prints it (AssignmentRefused when the round reviews no such organisation)."""
+    from review_model.round_assignment import find_reviewed_submission
+    from review_model.rounds import find_round
+    from review_model.store import reading_session
+
+    with reading_session(engine) as session:
+        round_ = find_round(session, round_ref)
+        assert round_.id is not None
+        return round_.id, round_.slug, find_reviewed_submission(session, round_, reviewed)
+
+
 @app.command("swap")
 def swap(
     round_ref: RoundArgument,
@@ -269,9 +285,7 @@ def swap(
     declared conflicts, exclude_same_state, min_load/max_load, max_per_organisation_kind,
     forbid_mutual_review), and each one broken is named. Confirm again after."""
     with reported_errors():
-        from review_model.round_assignment import AssignmentRefused, find_reviewed_submission
-        from review_model.rounds import find_round
-        from review_model.store import reading_session
+        from review_model.round_assignment import AssignmentRefused
         from workflows.cli.output import COORDINATOR
         from workflows.cli.store_access import open_store
         from workflows.coordinator_actions import swap_reviewer_in_round
@@ -279,11 +293,7 @@ def swap(
         _ = messages()
         engine = open_store()
         try:
-            with reading_session(engine) as session:
-                round_ = find_round(session, round_ref)
-                assert round_.id is not None
-                round_id, slug = round_.id, round_.slug
-                submission_id = find_reviewed_submission(session, round_, reviewed)
+            round_id, slug, submission_id = _round_and_party(engine, round_ref, reviewed)
             swap_reviewer_in_round(engine, round_id, submission_id, remove, add, COORDINATOR)
         except AssignmentRefused as refused:
             fail(
@@ -312,9 +322,7 @@ def lead(
     the consensus stage ends."""
     with reported_errors():
         from review_model.lead_reviewer import LeadRefused
-        from review_model.round_assignment import AssignmentRefused, find_reviewed_submission
-        from review_model.rounds import find_round
-        from review_model.store import reading_session
+        from review_model.round_assignment import AssignmentRefused
         from workflows.cli.output import COORDINATOR
         from workflows.cli.store_access import open_store
         from workflows.coordinator_actions import change_lead_reviewer
@@ -322,11 +330,7 @@ def lead(
         _ = messages()
         engine = open_store()
         try:
-            with reading_session(engine) as session:
-                round_ = find_round(session, round_ref)
-                assert round_.id is not None
-                round_id = round_.id
-                submission_id = find_reviewed_submission(session, round_, reviewed)
+            round_id, _slug, submission_id = _round_and_party(engine, round_ref, reviewed)
             changed = change_lead_reviewer(engine, round_id, submission_id, reviewer, COORDINATOR)
         except (AssignmentRefused, LeadRefused) as refused:
             fail(
