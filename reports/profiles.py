@@ -55,7 +55,9 @@ def _card(
         ).format(party=profile.name, scale=scale_names[name], column=column)
         parts.append(profile_chart(shown, scale, language, alt))
     caption = escape(_("Self-assessment, peers' mean and gap per group: {party}").format(party=profile.name))
-    parts.append(f"<table><caption>{caption}</caption>{head}")
+    # The corrected column makes the table wider than a phone: it scrolls on its own, as the wide tables do.
+    scrolls = f'<div class="scroll" tabindex="0" role="region" aria-label="{caption}">' if report.normalised else ""
+    parts.append(f"{scrolls}<table><caption>{caption}</caption>{head}")
     heading = None
     columns = 5 if report.normalised else 4
     # One heading per kind of group: stored in questionnaire order, a party's guidelines come between its
@@ -74,7 +76,7 @@ def _card(
             + (f'<td class="num">{number(group.corrected_peer_mean, language)}</td>' if report.normalised else "")
             + f'<td class="num">{signed(group.gap, language)}</td></tr>'
         )
-    parts.append(("</tbody>" if heading else "") + "</table>")
+    parts.append(("</tbody>" if heading else "") + "</table>" + ("</div>" if scrolls else ""))
     if profile.reviewers:
         names = "; ".join(_escaped(name) for name in profile.reviewers)
         reviewed_by = _escaped(_("Reviewed by (open review)"))
