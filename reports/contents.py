@@ -21,6 +21,7 @@ from review_model.calibration import LENIENCY_LIMIT, MIN_COMPARED, Normalisation
 from review_model.co_reviewers import cell_labels as cell_labels  # the report's names of items, read from here
 from review_model.consensus import AgreedAssessment, agreed_assessments
 from review_model.consolidation import DISAGREEMENT_SPREAD, gap, status_dimensions
+from review_model.cycle_collection import cycle_collection_paused
 from review_model.exact_figures import FigureValue, below, rounded
 from review_model.findings import DISAGREEMENTS_KEPT, GROUP_SCOPES, RoundGroup, party_overalls, round_findings
 from review_model.pseudonyms import reviewer_numbers, reviewer_pseudonym
@@ -223,6 +224,11 @@ def assemble_report(session: Session, round_id: int, language: str, *, published
 
     `published_at` marks the published edition; a round already published keeps its publication date.
     """
+    with cycle_collection_paused():  # a large round's report builds a million objects without a cycle
+        return _assembled(session, round_id, language, published_at)
+
+
+def _assembled(session: Session, round_id: int, language: str, published_at: datetime | None) -> Report:
     round_ = get_round(session, round_id)
     questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
     cells = list(questionnaire.rating_cells())

@@ -10,8 +10,10 @@ from config.paths import TEMPLATES_DIR
 from config.translations import LANGUAGES, translations
 from reports.contents import Report
 from reports.profiles import profile_cards
+from reports.ranking_table import ranking_rows
 from reports.rendering_numbers import number, signed
 from reports.scale_names import scale_name
+from review_model.cycle_collection import cycle_collection_paused
 from review_model.moments import format_calendar_day, format_moment
 from review_model.vocabulary import ActionLevel, Stage, action_levels_in_a_sentence
 
@@ -63,7 +65,15 @@ def render_html(report: Report) -> str:
         return format_calendar_day(value, language)
 
     template = report_environment(language).get_template("report.html")
-    return template.render(r=report, lang=language, when=when, day=day, profiles=profile_cards(report))
+    with cycle_collection_paused():  # see reports.contents.assemble_report
+        return template.render(
+            r=report,
+            lang=language,
+            when=when,
+            day=day,
+            profiles=profile_cards(report),
+            ranking_rows=ranking_rows(report),
+        )
 
 
 def render_pdf(html: str) -> bytes:

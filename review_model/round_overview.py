@@ -7,6 +7,7 @@ the same logic without a store. Thresholds and ties are decided on exact values 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from operator import itemgetter
 from typing import NamedTuple
 
 from review_model.exact_figures import FigureValue, below, difference, mean, ordered
@@ -113,12 +114,15 @@ def benchmark_ranking(groups: Iterable[PartyGroup], tag: str, scale: str) -> dic
             by_value.setdefault(group.value, []).append(group)
     ranking = {}
     for value, members in by_value.items():
-        in_order = sorted(members, key=lambda g: (-ordered(g.peer_mean), g.party))
+        # Each key once: leniency-corrected means take as many values as there are parties, past the cache.
+        keyed = sorted((((-ordered(g.peer_mean), g.party), g) for g in members), key=itemgetter(0))
         ranked: list[Ranked] = []
-        for position, group in enumerate(in_order, 1):
+        previous_key = None
+        for position, ((key, _), group) in enumerate(keyed, 1):
             assert group.peer_mean is not None  # only rated groups were kept
-            tied = ranked and ordered(ranked[-1].peer_mean) == ordered(group.peer_mean)
+            tied = ranked and key == previous_key
             ranked.append(Ranked(group.party, group.peer_mean, ranked[-1].rank if tied else position))
+            previous_key = key
         ranking[value] = ranked
     return ranking
 

@@ -33,3 +33,23 @@ def test_insert_rows_round_trips_timestamps_json_and_enums(engine):
         raw = session.connection().exec_driver_sql("SELECT computed_at FROM findings ORDER BY id").all()
         assert raw[0] == raw[1]  # stored exactly as the ORM stores it
         assert fast.key == "k\\ü\t"
+
+
+def test_insert_rows_converts_a_value_every_row_shares_once_and_keeps_each_rows_own(engine):
+    with Session(engine) as session:
+        round_ = Round(slug="r", title="R", coordinator_name="C", coordinator_email="c@x.example",
+                       questionnaire_id="q", submission_deadline=MOMENT, review_deadline=MOMENT,
+                       comment_deadline=MOMENT, spec_digest="d")  # fmt: skip
+        session.add(round_)
+        session.commit()
+        shared = {"same": "for all"}
+        rows = [{"round_id": round_.id, "scope": FindingScope.party, "key": f"k{i}", "peer_mean": i / 4, "n_reviews": 3,
+                 "disagreement": False, "details": shared if i % 2 else {i: "own"}, "computed_at": MOMENT}
+                for i in range(5)]  # fmt: skip
+        insert_rows(session, Finding.__table__, rows)
+        session.commit()
+    with reading_session(engine) as session:
+        stored = session.exec(select(Finding).order_by(Finding.id)).all()
+    assert [(f.key, f.peer_mean, f.details, f.computed_at) for f in stored] == [
+        (f"k{i}", i / 4, shared if i % 2 else {str(i): "own"}, MOMENT) for i in range(5)
+    ]

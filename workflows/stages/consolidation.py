@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.calibration import Normalisation, calibrate, scale_ranges
+from review_model.cycle_collection import cycle_collection_paused
 from review_model.findings import finding_rows
 from review_model.questionnaire import Questionnaire
 from review_model.round_lock import read_then_write
@@ -41,7 +42,8 @@ def consolidate_round(context: StageContext, round_id: int, actor: str) -> int:
         record_event(session, round_id, actor, "findings consolidated", findings=len(rows))
         return len(rows)
 
-    return read_then_write(context.engine, round_id, due=due, read=read, write=write) or 0
+    with cycle_collection_paused():
+        return read_then_write(context.engine, round_id, due=due, read=read, write=write) or 0
 
 
 def _has_findings(session: Session, round_id: int) -> bool:

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.consolidation import gap
+from review_model.cycle_collection import cycle_collection_paused
 from review_model.questionnaire import Questionnaire
 from review_model.recommendation_rules import Draft, GroupFinding, RuleSet, draft_recommendations, load_rules
 from review_model.round_lock import read_then_write
@@ -74,7 +75,8 @@ def draft_round(context: StageContext, round_id: int, actor: str, rules: RuleSet
         record_event(session, round_id, actor, DRAFTED, drafts=len(drafts))
         return len(drafts)
 
-    return read_then_write(context.engine, round_id, due=due, read=read, write=write) or 0
+    with cycle_collection_paused():
+        return read_then_write(context.engine, round_id, due=due, read=read, write=write) or 0
 
 
 def _drafted(session: Session, round_id: int) -> bool:
