@@ -19,6 +19,7 @@ from portal.form_pages import link_holder
 from portal.rendering import invalid_link_page, message_page, render_page
 from review_model import clock
 from review_model.answers import FormMode, form_fields, shown_answer
+from review_model.co_reviewers import cell_labels
 from review_model.moments import format_moment
 from review_model.personal_data import PersonalData, UnknownPerson, personal_data_of
 from review_model.personal_data_files import file_name, personal_data_csv, personal_data_json
@@ -164,6 +165,11 @@ def _page(
         labels = questionnaire.tag_labels() if questionnaire is not None else {}
         return next((label.in_language(language) for (_tag, value), label in labels.items() if value == key), key)
 
+    def item(slug: str, key: str) -> str:
+        """An item a reviewer commented on in the consensus stage, by its name in the form."""
+        questionnaire = questionnaires.get(slug)
+        return cell_labels(questionnaire, language).get(key, key) if questionnaire is not None else key
+
     titles = {record.round: (record.title_en if language == "en" and record.title_en else record.title)
               for record in data.rounds}  # fmt: skip
     return render_page(
@@ -184,6 +190,7 @@ def _page(
         when=when,
         answers=answers,
         group=group,
+        item=item,
         form_href=form_href,
         accessibility_href=accessibility_href,
         roles={"respondent": _("Respondent"), "reviewer": _("Reviewer"), "decision_maker": _("Decision-maker")},

@@ -52,11 +52,14 @@ from review_model import clock
 from review_model.audit_trail import ROUND_DRIVER
 from review_model.tables import (
     AccessToken,
+    AssessmentEndorsement,
     AuditEvent,
     ConflictDeclaration,
+    DisputedItemComment,
     Enrolment,
     Finding,
     FollowUpReport,
+    JointAssessment,
     Organisation,
     OutboxMessage,
     Participant,
@@ -66,6 +69,7 @@ from review_model.tables import (
     ReviewAssignment,
     ReviewPreference,
     ReviewQuestion,
+    ReviewVersion,
     Round,
     Submission,
     SubmissionVersion,
@@ -299,19 +303,55 @@ class SelfAssessmentRecord(_Record):
     follow_ups: list[FollowUpRecord] = []
 
 
+class ConsensusCommentRecord(_Record):
+    """What the person wrote in the consensus stage on a point to discuss (an item the reviewers disagreed on)."""
+
+    item: str
+    text: str
+    created_at: datetime
+    updated_at: datetime | None
+
+
+class JointAssessmentRecord(_Record):
+    """The joint assessment of the reviewed party the person wrote as its lead reviewer."""
+
+    strengths: str
+    weaknesses: str
+    recommendations: list[str]
+    created_at: datetime
+    updated_at: datetime | None
+    submitted_at: datetime | None  # None: a draft
+
+
+class EndorsementRecord(_Record):
+    """The person's answer to the lead reviewer's joint assessment of the party they review."""
+
+    endorses: bool
+    comment: str
+    created_at: datetime
+    updated_at: datetime | None
+
+
 class ReviewRecord(_Record):
-    """A review the person was asked for (the party they review; never who else reviews it)."""
+    """A review the person was asked for (the party they review; never who else reviews it): what it holds now,
+    every version submitted (the first and each revision in the consensus stage), and what the person wrote
+    in the consensus stage; never what the co-reviewers wrote."""
 
     round: str
     reviewed_organisation: str
     assigned_at: datetime
     confirmed_at: datetime | None
+    leads_reviewers: bool = False
     status: str | None  # None: not begun
     version: int
     created_at: datetime | None
     updated_at: datetime | None
     submitted_at: datetime | None
     answers: dict[str, Any]
+    versions: list[SubmittedVersion] = []
+    consensus_comments: list[ConsensusCommentRecord] = []
+    joint_assessment: JointAssessmentRecord | None = None
+    endorsement: EndorsementRecord | None = None
 
 
 class ReplyRecord(_Record):
@@ -606,18 +646,62 @@ def _reviews(session: Session, enrolment_ids: Sequence[int | None], slugs: dict[
         .where(col(ReviewAssignment.reviewer_enrolment_id).in_(enrolment_ids))
         .order_by(col(ReviewAssignment.id))
     ).all()
+    assignment_ids = [assignment.id for assignment, _, _ in rows]
+    versions: dict[int | None, list[SubmittedVersion]] = {}
+    for version in session.exec(
+        select(ReviewVersion)
+        .where(col(ReviewVersion.review_id).in_([review.id for _, review, _ in rows if review is not None]))
+        .order_by(col(ReviewVersion.review_id), col(ReviewVersion.version))
+    ).all():
+        versions.setdefault(version.review_id, []).append(
+            SubmittedVersion(version=version.version, submitted_at=version.submitted_at, answers=dict(version.answers))
+        )
+    comments: dict[int | None, list[ConsensusCommentRecord]] = {}
+    for comment in session.exec(
+        select(DisputedItemComment)
+        .where(col(DisputedItemComment.assignment_id).in_(assignment_ids))
+        .order_by(col(DisputedItemComment.id))
+    ).all():
+        comments.setdefault(comment.assignment_id, []).append(
+            ConsensusCommentRecord(item=comment.item_id, text=comment.text, created_at=comment.created_at,
+                                   updated_at=comment.updated_at)
+        )  # fmt: skip
+    assessments: dict[int | None, JointAssessmentRecord] = {
+        assessment.written_by_assignment_id: JointAssessmentRecord(
+            strengths=assessment.strengths, weaknesses=assessment.weaknesses,
+            recommendations=list(assessment.recommendations), created_at=assessment.created_at,
+            updated_at=assessment.updated_at, submitted_at=assessment.submitted_at,
+        )
+        for assessment in session.exec(
+            select(JointAssessment).where(col(JointAssessment.written_by_assignment_id).in_(assignment_ids))
+        ).all()
+    }  # fmt: skip
+    endorsements: dict[int | None, EndorsementRecord] = {
+        endorsement.assignment_id: EndorsementRecord(
+            endorses=endorsement.endorses, comment=endorsement.comment, created_at=endorsement.created_at,
+            updated_at=endorsement.updated_at,
+        )
+        for endorsement in session.exec(
+            select(AssessmentEndorsement).where(col(AssessmentEndorsement.assignment_id).in_(assignment_ids))
+        ).all()
+    }  # fmt: skip
     return [
         ReviewRecord(
             round=slugs[assignment.round_id],
             reviewed_organisation=reviewed,
             assigned_at=assignment.created_at,
             confirmed_at=assignment.confirmed_at,
+            leads_reviewers=assignment.is_lead,
             status=review.status.value if review else None,
             version=review.version if review else 0,
             created_at=review.created_at if review else None,
             updated_at=review.updated_at if review else None,
             submitted_at=review.submitted_at if review else None,
             answers=dict(review.answers) if review else {},
+            versions=versions.get(review.id, []) if review else [],
+            consensus_comments=comments.get(assignment.id, []),
+            joint_assessment=assessments.get(assignment.id),
+            endorsement=endorsements.get(assignment.id),
         )
         for assignment, review, reviewed in rows
     ]

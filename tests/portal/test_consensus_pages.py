@@ -153,6 +153,13 @@ def test_the_lead_submits_the_joint_assessment_and_the_others_are_told_and_answe
     lead_view = consensus.client.get(f"{consensus.lead}/consensus?lang=de").text
     assert "stimmt nicht zu" in lead_view and "Zu milde." in lead_view
     assert not any(name in lead_view for name in NAMES)
+    # each reviewer's own data shows what they wrote in the consensus stage (right of access)
+    leads_data = consensus.client.get(f"{consensus.lead}/my-data?lang=de").text
+    assert "Die gemeinsame Bewertung, die Sie geschrieben haben" in leads_data and "Daten öffnen" in leads_data
+    assert "Sie leiten die Gutachter:innen dieser Organisation" in leads_data and "Zu milde." not in leads_data
+    others_data = consensus.client.get(f"{consensus.others[0]}/my-data?lang=en").text
+    assert "You did not endorse it." in others_data and "Zu milde." in others_data
+    assert "Klare Ziele" not in others_data
 
 
 def test_the_report_and_the_right_of_reply_show_the_joint_assessment(consensus):

@@ -17,6 +17,8 @@ from review_model.consensus import (
     save_joint_assessment,
 )
 from review_model.lead_reviewer import LeadRefused, change_lead, lead_of
+from review_model.personal_data import personal_data_of
+from review_model.personal_data_files import personal_data_json
 from review_model.questionnaire import Questionnaire
 from review_model.reviews import ReviewClosed, find_review, save_review
 from review_model.round_ratings import load_round_ratings
@@ -218,3 +220,47 @@ def test_the_lead_writes_the_joint_assessment_and_the_others_endorse_or_comment(
     assert [(a.reviewer.startswith("Reviewer "), a.endorses, a.comment) for a in agreed.comments] == [
         (True, False, "Zu milde formuliert.")
     ]
+
+
+def _export_of(session: Session, assignment: ReviewAssignment) -> str:
+    enrolment = session.get(Enrolment, assignment.reviewer_enrolment_id)
+    assert enrolment is not None
+    return personal_data_json(personal_data_of(session, enrolment.participant_id))
+
+
+def test_each_reviewers_data_holds_what_they_wrote_in_the_consensus_stage_and_nothing_the_others_wrote(engine):
+    staged = _round(engine)
+    now = clock.now()
+    with Session(engine) as session:
+        round_ = get_round(session, staged.round_id)
+        questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
+        party = staged["anna"].submission_id
+        lead = lead_of(session, party)
+        assert lead is not None
+        first, second = [a for a in _assignments(session, staged.round_id, party) if not a.is_lead]
+        key = next(iter(questionnaire.rating_cells())).key
+        save_review(session, round_, lead, stored_answers(questionnaire, 4, mode="review"), now, submit=True)
+        save_item_comment(session, round_, questionnaire, lead, key, "Die Leitung sieht mehr Fortschritt.", now)
+        save_item_comment(session, round_, questionnaire, first, key, "Der Bericht nennt keine Zahlen.", now)
+        text = AssessmentText("Klare Strategie", "Wenig Personal", ("Personal aufstocken",))
+        save_joint_assessment(session, round_, lead, text, now, submit=True)
+        save_endorsement(session, round_, second, False, "Zu milde formuliert.", now)
+        session.commit()
+        exports = {name: _export_of(session, a) for name, a in (("lead", lead), ("first", first), ("second", second))}
+        enrolment = session.get(Enrolment, lead.reviewer_enrolment_id)
+        assert enrolment is not None
+        leads = [r for r in personal_data_of(session, enrolment.participant_id).reviews if r.leads_reviewers]
+        enrolment = session.get(Enrolment, second.reviewer_enrolment_id)
+        assert enrolment is not None
+        answered = [r.endorsement for r in personal_data_of(session, enrolment.participant_id).reviews if r.endorsement]
+    (review,) = leads
+    assert [v.version for v in review.versions] == [1, 2] and review.answers == review.versions[-1].answers
+    assert [(c.item, c.text) for c in review.consensus_comments] == [(key, "Die Leitung sieht mehr Fortschritt.")]
+    assert review.joint_assessment is not None and review.joint_assessment.recommendations == ["Personal aufstocken"]
+    assert review.joint_assessment.submitted_at is not None and review.endorsement is None
+    assert [(e.endorses, e.comment) for e in answered] == [(False, "Zu milde formuliert.")]
+    written = {"lead": ["Die Leitung sieht", "Klare Strategie"], "first": ["Der Bericht nennt"],
+               "second": ["Zu milde formuliert"]}  # fmt: skip
+    for name, export in exports.items():
+        for author, texts in written.items():
+            assert all((text in export) == (author == name) for text in texts), (name, author)
