@@ -222,10 +222,10 @@ def test_the_lead_writes_the_joint_assessment_and_the_others_endorse_or_comment(
     ]
 
 
-def _export_of(session: Session, assignment: ReviewAssignment) -> str:
+def _reviewer_of(session: Session, assignment: ReviewAssignment) -> int:
     enrolment = session.get(Enrolment, assignment.reviewer_enrolment_id)
     assert enrolment is not None
-    return personal_data_json(personal_data_of(session, enrolment.participant_id))
+    return enrolment.participant_id
 
 
 def test_each_reviewers_data_holds_what_they_wrote_in_the_consensus_stage_and_nothing_the_others_wrote(engine):
@@ -246,13 +246,11 @@ def test_each_reviewers_data_holds_what_they_wrote_in_the_consensus_stage_and_no
         save_joint_assessment(session, round_, lead, text, now, submit=True)
         save_endorsement(session, round_, second, False, "Zu milde formuliert.", now)
         session.commit()
-        exports = {name: _export_of(session, a) for name, a in (("lead", lead), ("first", first), ("second", second))}
-        enrolment = session.get(Enrolment, lead.reviewer_enrolment_id)
-        assert enrolment is not None
-        leads = [r for r in personal_data_of(session, enrolment.participant_id).reviews if r.leads_reviewers]
-        enrolment = session.get(Enrolment, second.reviewer_enrolment_id)
-        assert enrolment is not None
-        answered = [r.endorsement for r in personal_data_of(session, enrolment.participant_id).reviews if r.endorsement]
+        data = {name: personal_data_of(session, _reviewer_of(session, assignment))
+                for name, assignment in (("lead", lead), ("first", first), ("second", second))}  # fmt: skip
+    exports = {name: personal_data_json(found) for name, found in data.items()}
+    leads = [review for review in data["lead"].reviews if review.leads_reviewers]
+    answered = [review.endorsement for review in data["second"].reviews if review.endorsement]
     (review,) = leads
     assert [v.version for v in review.versions] == [1, 2] and review.answers == review.versions[-1].answers
     assert [(c.item, c.text) for c in review.consensus_comments] == [(key, "Die Leitung sieht mehr Fortschritt.")]

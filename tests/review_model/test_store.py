@@ -13,13 +13,26 @@ MOMENT = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
 DETAILS = {"ü": [1, None, 2.5], "comment": 'Tab\there, line\nbreak\r\n, back\\slash, "quoted" \\N'}
 
 
+def _round(session: Session) -> Round:
+    round_ = Round(
+        slug="r",
+        title="R",
+        coordinator_name="C",
+        coordinator_email="c@x.example",
+        questionnaire_id="q",
+        submission_deadline=MOMENT,
+        review_deadline=MOMENT,
+        comment_deadline=MOMENT,
+        spec_digest="d",
+    )
+    session.add(round_)
+    session.commit()
+    return round_
+
+
 def test_insert_rows_round_trips_timestamps_json_and_enums(engine):
     with Session(engine) as session:
-        round_ = Round(slug="r", title="R", coordinator_name="C", coordinator_email="c@x.example",
-                       questionnaire_id="q", submission_deadline=MOMENT, review_deadline=MOMENT,
-                       comment_deadline=MOMENT, spec_digest="d")  # fmt: skip
-        session.add(round_)
-        session.commit()
+        round_ = _round(session)
         row = {"round_id": round_.id, "submission_id": None, "scope": FindingScope.round, "key": "k\\ü\t",
                "scale": "maturity", "self_score": 1.5, "peer_median": None, "peer_mean": 2.0, "spread": None,
                "n_reviews": 2, "disagreement": True, "details": DETAILS, "computed_at": MOMENT}  # fmt: skip
@@ -37,11 +50,7 @@ def test_insert_rows_round_trips_timestamps_json_and_enums(engine):
 
 def test_insert_rows_converts_a_value_every_row_shares_once_and_keeps_each_rows_own(engine):
     with Session(engine) as session:
-        round_ = Round(slug="r", title="R", coordinator_name="C", coordinator_email="c@x.example",
-                       questionnaire_id="q", submission_deadline=MOMENT, review_deadline=MOMENT,
-                       comment_deadline=MOMENT, spec_digest="d")  # fmt: skip
-        session.add(round_)
-        session.commit()
+        round_ = _round(session)
         shared = {"same": "for all"}
         rows = [{"round_id": round_.id, "scope": FindingScope.party, "key": f"k{i}", "peer_mean": i / 4, "n_reviews": 3,
                  "disagreement": False, "details": shared if i % 2 else {i: "own"}, "computed_at": MOMENT}
