@@ -16,7 +16,7 @@ Numbering = Callable[[str, int], tuple[int, str] | None]
 REMINDED_IN: dict[Stage, str] = {
     Stage.invitation: "respondents who have not submitted their self-assessment",
     Stage.submission: "respondents who have not submitted their self-assessment",
-    Stage.review: "reviewers with reviews still open",
+    Stage.review: "reviewers with reviews still open and reviewed parties with questions to answer",
     Stage.consensus: "reviewers whose joint assessment is still to write or to answer",
     Stage.comment: "reviewed parties that have not sent their reply",
 }

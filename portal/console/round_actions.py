@@ -24,6 +24,7 @@ from portal.console.pages import console_page, done_and_go
 from review_model import clock
 from review_model.adoption import ADOPTION_STAGES
 from review_model.moments import format_calendar_day, format_moment
+from review_model.questions import parties_waiting
 from review_model.refusals import Refused
 from review_model.reminder_opt_out import stopped_in_round
 from review_model.retention import retention_statement
@@ -210,8 +211,15 @@ def _explain_remind(portal: "Portal", round_: Round, language: str) -> Confirmat
     assert round_.id is not None
     with reading_session(portal.engine) as session:
         stopped = stopped_in_round(session, round_.id)
+        asked = len(parties_waiting(session, round_.id)) if round_.stage is Stage.review else 0
+    ngettext = ngettext_for(language, "portal")
+    if asked:
+        lines.insert(1, ngettext(
+            "{n} reviewed party with reviewers' questions still to answer is reminded of them too.",
+            "{n} reviewed parties with reviewers' questions still to answer are reminded of them too.",
+            asked).format(n=asked))  # fmt: skip
     if stopped:
-        lines.append(ngettext_for(language, "portal")(
+        lines.append(ngettext(
             "{n} person of the round stopped their reminders and gets none.",
             "{n} people of the round stopped their reminders and get none.", stopped).format(n=stopped))  # fmt: skip
     return Confirmation(_("Remind now"), lines, _("Send the reminders"))

@@ -16,6 +16,7 @@ from review_model.tables import Enrolment, OutboxMessage, ReviewAssignment, Revi
 from review_model.vocabulary import Stage
 from tests.support.staged_rounds import factory_context, round_in_stage
 from workflows.stages.questions import send_due_question_reminders
+from workflows.stages.reminding import remind_waiting
 
 KIND = "question_reminder"
 
@@ -84,3 +85,24 @@ def test_a_party_that_stopped_its_reminders_is_not_reminded_of_questions(engine)
     _ask_anna(engine, staged)
     with freeze_time(deadline - timedelta(days=6)):
         assert send_due_question_reminders(factory_context(engine), staged.round_id) == 0
+
+
+def test_remind_now_in_the_review_also_reminds_a_party_of_its_unanswered_questions_and_the_schedule_counts_it(
+    engine,
+):
+    staged = round_in_stage(engine, Stage.review, parties=3, reviewers_per_party=2)
+    context = factory_context(engine)
+    with Session(engine) as session:
+        deadline = get_round(session, staged.round_id).review_deadline
+    _ask_anna(engine, staged)
+    with freeze_time(deadline - timedelta(days=8)):  # before the first reminder time
+        reminded = remind_waiting(context, staged.round_id)
+        assert reminded.questions == 1 and reminded.queued > 1  # the reviewers with open reviews as well
+        assert remind_waiting(context, staged.round_id).questions == 0  # once per moment
+    with freeze_time(deadline - timedelta(days=6)):  # the first reminder time: the one sent counts as the first
+        assert send_due_question_reminders(context, staged.round_id) == 0
+        only_anna = remind_waiting(context, staged.round_id, staged["anna"].email)
+        assert (only_anna.questions, remind_waiting(context, staged.round_id, staged["ben"].email).questions) == (1, 0)
+    with freeze_time(deadline - timedelta(days=2)):  # the second reminder time: the third question reminder
+        assert send_due_question_reminders(context, staged.round_id) == 0
+    assert len(_reminders(engine)) == 2

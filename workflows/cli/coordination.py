@@ -161,7 +161,13 @@ def remind(
                 reminded = remind_flow(round_id, slug, person, COORDINATOR)
             if participant and not reminded.queued:
                 fail(_not_reminded(participant, slug, reminded.stage))
-            success(_reminders_queued(reminded.queued, reminded.stage))
+            success(_reminders_queued(reminded.queued - reminded.questions, reminded.stage))
+            if reminded.questions:
+                ngettext = plural_messages()
+                success(ngettext(
+                    "{n} reminder queued for a reviewed party with reviewers' questions still to answer.",
+                    "{n} reminders queued for reviewed parties with reviewers' questions still to answer.",
+                    reminded.questions).format(n=reminded.questions))  # fmt: skip
             what = f"{reminded.queued} reminder{'' if reminded.queued == 1 else 's'}"
             followed = advance_after(api, round_id, slug, what)
             typer.echo(followed.line)
