@@ -17,7 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from reports.raw_data import write_raw_data
+from review_model import clock
+from review_model.consensus import AssessmentText, save_endorsement, save_joint_assessment
 from review_model.erasure import erase_person, plan_erasure
+from review_model.lead_reviewer import lead_of
 from review_model.tables import (
     Enrolment,
     Organisation,
@@ -297,3 +300,28 @@ def test_the_report_command_writes_the_workbook_before_any_finding_and_to_standa
     assert nowhere.exit_code == 1 and "there is no folder" in nowhere.output and "Traceback" not in nowhere.output
     unknown = runner.invoke(app, ["report", "no-such-round", "-f", "xlsx"])
     assert unknown.exit_code == 1 and not list(tmp_path.glob("no-such-round*"))
+
+
+def test_a_round_with_a_consensus_stage_has_the_joint_assessments_with_the_co_reviewers_answers_by_number(engine):
+    staged = round_in_stage(engine, Stage.consensus, reviewers_per_party=3, peer_ratings=(0, 2), consensus_days=7)
+    now = clock.now()
+    with Session(engine) as session:
+        round_ = session.get(Round, staged.round_id)
+        party = staged["anna"].submission_id
+        lead = lead_of(session, party)
+        others = session.exec(select(ReviewAssignment).where(ReviewAssignment.submission_id == party,
+                                                             ReviewAssignment.id != lead.id)).all()  # fmt: skip
+        text = AssessmentText("Klare Strategie", "Wenig Personal", ("Personal aufstocken", "=HYPERLINK(1)"))
+        save_joint_assessment(session, round_, lead, text, now, submit=True)
+        save_endorsement(session, round_, others[0], True, "", now)
+        save_endorsement(session, round_, others[1], False, "Zu milde.", now)
+        session.commit()
+    book = workbook(engine, staged.round_id)
+    assert book.sheetnames[-2:] == ["Rückfragen", "Gemeinsame Bewertungen"]
+    header, row = rows(book, "Gemeinsame Bewertungen")
+    assert header[:2] == ("Begutachtete Organisation", "Stärken")
+    assert row[:3] == ("Stadt Auenburg", "Klare Strategie", "Wenig Personal")
+    assert row[3] == "Personal aufstocken\n=HYPERLINK(1)" and row[4:6] == (1, 2)
+    assert re.fullmatch(r"Gutachter:in \d: stimmt zu\nGutachter:in \d: stimmt nicht zu – Zu milde\.", row[6])
+    assert not [person for person in PEOPLE for cell in cells(book) if person.lower() in str(cell.value).lower()]
+    assert rows(workbook(engine, staged.round_id, "en"), "Joint assessments")[0][4] == "Endorsed by"
