@@ -47,6 +47,7 @@ from notifications.message_kinds import (
 )
 from notifications.templating import RenderedEmail, render_email
 from review_model.answers import form_fields
+from review_model.follow_up import follow_up_announcement
 from review_model.questionnaire import Questionnaire
 from review_model.reminders import days_left
 from review_model.replies import reply_groups_per_submission
@@ -214,7 +215,13 @@ class _Samples:
         tasks = tuple(ReviewTask(name, review_link) for name in self.reviewed)
         if kind == Invitation.kind:
             items = sum(1 for _ in self.questionnaire.items())
-            return self.respondent, lambda _l: Invitation(self_link, submit, self.questionnaire.title, items)
+            # In a round that follows up an earlier one, the sentence on its recommendations, as this reader gets it.
+            enrolment = self.respondent.enrolment_id
+            announced = follow_up_announcement(self.session, round_, [enrolment] if enrolment is not None else [])
+            follow_up = announced.for_enrolment(enrolment) if enrolment is not None else (None, 0)
+            return self.respondent, lambda _l: Invitation(
+                self_link, submit, self.questionnaire.title, items, *follow_up
+            )
         if kind == HandoverInvitation.kind:
             items = sum(1 for _ in self.questionnaire.items())
             return self.respondent, lambda _l: HandoverInvitation(self_link, submit, self.questionnaire.title, items,

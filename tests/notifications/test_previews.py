@@ -15,6 +15,7 @@ from review_model.replies import reply_groups_per_submission
 from review_model.rounds import get_round
 from review_model.tables import Enrolment, Recommendation
 from review_model.vocabulary import RecommendationStatus, Stage
+from tests.support.follow_up_rounds import follow_up_pair
 from tests.support.outgoing_mail import SENDER
 from tests.support.staged_rounds import StagedRound, round_in_stage
 
@@ -92,3 +93,13 @@ def test_a_round_with_nobody_in_a_role_is_previewed_for_a_sample_person(engine: 
     # A respondent of the round stands in as the organisation to review.
     assert "Stadt Auenburg" in shown["review_request"].emails["de"].text
     assert not shown["invitation"].sample_recipient
+
+
+def test_the_invitation_of_a_follow_up_round_announces_the_earlier_recommendations_as_its_reader_gets_it(engine):
+    pair = follow_up_pair(engine)
+    invitation = previews(engine, pair.second, kinds=["invitation"])["invitation"]
+    # The sample reader is the round's first respondent, a municipality: asked about the two to municipalities.
+    assert "Runde eins" in invitation.emails["de"].text and "Round one" in invitation.emails["en"].text
+    assert 'the 2 recommendations the round "Round one" made' in " ".join(invitation.emails["en"].text.split())
+    plain = previews(engine, round_in_stage(engine, Stage.submission, slug="ohne"), kinds=["invitation"])
+    assert "Runde eins" not in plain["invitation"].emails["de"].text
