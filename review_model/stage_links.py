@@ -1,5 +1,6 @@
 """The personal links people hold in a round's current stage: the self-assessment's while it is collected,
-each review's in the review stage, the reply's in the comment stage.
+each review's in the review stage (in the consensus stage, each submitted review's: its form leads to the
+consensus page), the reply's in the comment stage.
 
 They are read, never issued here: a message that carries "their link" (the coordinator's message to a group,
 a link sent again) carries the very link the stage sent, made again from its stored nonce with the secret
@@ -17,7 +18,16 @@ from config.translations import N_
 from review_model.refusals import Reason, Refused
 from review_model.reminder_opt_out import not_reminded, receives
 from review_model.round_people import person_in_round
-from review_model.tables import AccessToken, Enrolment, Organisation, Participant, ReviewAssignment, Round, Submission
+from review_model.tables import (
+    AccessToken,
+    Enrolment,
+    Organisation,
+    Participant,
+    Review,
+    ReviewAssignment,
+    Round,
+    Submission,
+)
 from review_model.vocabulary import Stage, TokenPurpose
 from review_model.wide_select import select_columns
 
@@ -26,6 +36,7 @@ LINK_PURPOSE_IN: dict[Stage, TokenPurpose] = {
     Stage.invitation: TokenPurpose.self_assessment,
     Stage.submission: TokenPurpose.self_assessment,
     Stage.review: TokenPurpose.review,
+    Stage.consensus: TokenPurpose.review,
     Stage.comment: TokenPurpose.reply,
 }
 # The kind of message a link of each purpose is sent again in (the message that first brought it).
@@ -86,6 +97,10 @@ def stage_links(session: Session, round_: Round, enrolment_ids: list[int]) -> di
             .join(_REVIEWED_ORGANISATION, col(_REVIEWED_ORGANISATION.id) == _REVIEWED_PERSON.organisation_id)
             .where(col(ReviewAssignment.confirmed_at).is_not(None))
         )
+        if round_.stage is Stage.consensus:  # only the reviews that take part: those submitted
+            statement = statement.join(Review, col(Review.assignment_id) == ReviewAssignment.id).where(
+                Review.is_submitted
+            )
     links: dict[int, list[StageLink]] = {}
     for enrolment_id, nonce, expires_at, revoked_at, reviewed in session.exec(statement).all():
         links.setdefault(enrolment_id, []).append(
@@ -110,8 +125,9 @@ def resend_problems(
     purpose = LINK_PURPOSE_IN.get(round_.stage)
     if purpose is None:
         reasons.append(Reason(N_("round {slug} is in stage {stage}: personal links are sent in {submission}, "
-                                 "{review} and {comment}"), slug=round_.slug, stage=round_.stage,
-                              submission=Stage.submission, review=Stage.review, comment=Stage.comment))  # fmt: skip
+                                 "{review}, {consensus} and {comment}"), slug=round_.slug, stage=round_.stage,
+                              submission=Stage.submission, review=Stage.review, consensus=Stage.consensus,
+                              comment=Stage.comment))  # fmt: skip
     if enrolment.withdrawn_at is not None:
         reasons.append(Reason(N_("{who} was withdrawn from {slug} on {when} UTC: their links open nothing"),
                               who=who, slug=round_.slug, when=f"{enrolment.withdrawn_at:%Y-%m-%d %H:%M}"))  # fmt: skip
@@ -145,6 +161,9 @@ def _no_link(round_: Round, enrolment: Enrolment, purpose: TokenPurpose, who: st
                           who=who, slug=round_.slug)  # fmt: skip
         return Reason(N_("{who} has not been invited to {slug} yet: the invitation brings their link"),
                       who=who, slug=round_.slug)  # fmt: skip
+    if purpose is TokenPurpose.review and round_.stage is Stage.consensus:
+        return Reason(N_("{who} takes no part in the consensus of {slug}: they submitted no review"), who=who,
+                      slug=round_.slug)  # fmt: skip
     if purpose is TokenPurpose.review:
         return Reason(N_("{who} has no review to write in {slug}"), who=who, slug=round_.slug)
     return Reason(N_("{who} has no draft findings to reply to in {slug}: their self-assessment was not "

@@ -63,6 +63,7 @@ from review_model.withdrawal import Withdrawal, plan_withdrawal, revocation_reas
 from workflows.command_language import coordinator_language, coordinator_messages, coordinator_plurals, stage_name
 from workflows.round_driver import STAGE_STEPS
 from workflows.stages.comment import reply_invitations
+from workflows.stages.consensus import consensus_invitation_for
 from workflows.stages.context import StageContext
 
 
@@ -454,14 +455,15 @@ def message_group(
 @dataclass(frozen=True)
 class LinkResent:
     stage: Stage
-    kind: str  # the message sent again: invitation, review_request or comment_invitation
+    kind: str  # the message sent again: invitation, review_request, consensus_invitation or comment_invitation
     links: int  # the links it carries
     queued: int
 
 
 def resend_link(context: StageContext, round_id: int, participant_id: int, actor: str) -> LinkResent:
     """Send a person their personal link of the current stage again, as a new message of the stage's kind: the
-    invitation in submission, the review request in review, the invitation to reply in comment. It carries the
+    invitation in submission, the review request in review, the invitation to the consensus (with the links of
+    the reviews they submitted) in consensus, the invitation to reply in comment. It carries the
     very link they hold (made again from its stored nonce), never a new one. Raises ResendRefused (a Refused)
     with every reason: not in the round, withdrawn, a stage without links, no link held, a link
     revoked or expired."""
@@ -476,6 +478,9 @@ def resend_link(context: StageContext, round_id: int, participant_id: int, actor
         if round_.stage is Stage.review:
             tasks = tuple(ReviewTask(link.reviewed or "", url) for link, url in zip(links, urls, strict=True))
             content = ReviewRequest(round_.review_deadline, tasks)
+        elif round_.stage is Stage.consensus:
+            assert enrolment.id is not None
+            content = consensus_invitation_for(session, context, round_, enrolment.id)
         elif round_.stage is Stage.comment:
             submission = session.exec(select(Submission.id).where(Submission.enrolment_id == enrolment.id)).first()
             content = reply_invitations(session, round_)(submission, urls[0])

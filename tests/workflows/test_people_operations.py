@@ -29,7 +29,7 @@ from review_model.tables import (
 from review_model.vocabulary import FederalState, OutboxState, Stage
 from tests.support.outgoing_mail import invitation_for
 from tests.support.round_world import PUBLIC_BASE_URL
-from tests.support.staged_rounds import factory_context, round_in_stage, staged_round
+from tests.support.staged_rounds import bring_round_to, factory_context, round_in_stage, staged_round
 from workflows.coordinator_actions import (
     ActionRefused,
     message_group,
@@ -282,7 +282,7 @@ def test_a_link_is_not_sent_again_to_someone_withdrawn_without_one_or_whose_link
     with pytest.raises(ResendRefused) as early:
         resend_link(context, drafted.round_id, anna, ACTOR)
     assert early.value.reasons == [
-        "round draft-round is in stage draft: personal links are sent in submission, review and comment"
+        "round draft-round is in stage draft: personal links are sent in submission, review, consensus and comment"
     ]
     with Session(engine) as session:
         assert session.exec(select(OutboxMessage)).all() == []
@@ -360,3 +360,20 @@ def test_a_reviewer_is_swapped_by_participant_ids_and_an_unknown_id_is_refused(e
         emails = {p.id: p.email for p in session.exec(select(Participant)).all()}
     assert now_reviewing == [other] and swapped.added == emails[other] and swapped.removed == emails[reviewer]
     assert event.actor == ACTOR and event.details["submission"] == submission.id
+
+
+def test_a_link_sent_again_in_the_consensus_is_its_invitation_with_the_submitted_reviews_only(engine):
+    staged = round_in_stage(engine, Stage.review, reviewers_per_party=3, consensus_days=7, reviewed=["anna"])
+    staged = bring_round_to(engine, staged.round_id, Stage.consensus, reviewed=["anna"])
+    context = factory_context(engine)
+    resent = resend_link(context, staged.round_id, who(engine, "anna"), ACTOR)
+    assert (resent.stage, resent.kind, resent.links) == (Stage.consensus, "consensus_invitation", 3)
+    text, _ = text_and_html(outbox(engine, "consensus_invitation")["anna"][-1])
+    for organisation, path in staged["anna"].reviews.items():
+        assert organisation in text and f"{PUBLIC_BASE_URL}{path}" in text  # the very links she holds
+    with pytest.raises(ResendRefused) as refused:
+        resend_link(context, staged.round_id, who(engine, "ben"), ACTOR)  # Ben submitted no review
+    assert refused.value.reasons == [
+        "participant {id} takes no part in the consensus of staged-round: they submitted no review".format(
+            id=who(engine, "ben"))
+    ]  # fmt: skip

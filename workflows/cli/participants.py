@@ -298,7 +298,8 @@ def resend_link(
     email: Annotated[str, typer.Argument(help="The person's email address.")],
 ) -> None:
     """Send a person their personal link of ROUND's current stage again, as a new message: the invitation in the
-    self-assessment, the review request in the peer review, the invitation to reply in the right of reply.
+    self-assessment, the review request in the peer review, the invitation to the consensus (with the reviews
+    they submitted), the invitation to reply in the right of reply.
 
     It is the very link they hold, not a new one. Refused, with every reason, for someone withdrawn or opted
     out, without a link in this stage, or whose link was revoked (a reminder carries a new one) or expired.

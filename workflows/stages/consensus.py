@@ -121,9 +121,23 @@ def remind_consensus(
     return enqueue_messages(session, messages, now)
 
 
-def _parties_by_reviewer(session: Session, round_id: int) -> dict[Recipient, list[_Party]]:
-    """Each reviewer's confirmed assignments, in assignment order, with what is open in consensus; withdrawn
-    reviewers have none."""
+def consensus_invitation_for(
+    session: Session, context: StageContext, round_: Round, enrolment_id: int
+) -> ConsensusInvitation:
+    """The invitation to the consensus one reviewer got, as it stands now (a link sent again): the parties
+    whose review they submitted, with the link to each review form."""
+    assert round_.id is not None and round_.consensus_deadline is not None
+    questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
+    mine = [party for parties in _parties_by_reviewer(session, round_.id, enrolment_id).values() for party in parties]
+    tasks = _tasks(session, context, round_, questionnaire, [party for party in mine if party.submitted])
+    return ConsensusInvitation(round_.consensus_deadline, tasks)
+
+
+def _parties_by_reviewer(
+    session: Session, round_id: int, enrolment_id: int | None = None
+) -> dict[Recipient, list[_Party]]:
+    """Each reviewer's confirmed assignments (or only those of the reviewer `enrolment_id`), in assignment order,
+    with what is open in consensus; withdrawn reviewers have none."""
     assessed = select(JointAssessment.submission_id).where(
         JointAssessment.round_id == round_id, col(JointAssessment.submitted_at).is_not(None)
     )
@@ -140,6 +154,8 @@ def _parties_by_reviewer(session: Session, round_id: int) -> dict[Recipient, lis
         .where(taking_part())
         .order_by(col(ReviewAssignment.id))
     )  # fmt: skip
+    if enrolment_id is not None:
+        statement = statement.where(ReviewAssignment.reviewer_enrolment_id == enrolment_id)
     parties: dict[Recipient, list[_Party]] = defaultdict(list)
     for (assignment_id, submission_id, lead, enrolment, person, organisation, reviewed, submitted, has_assessment,
          has_answer) in session.exec(statement).all():  # fmt: skip
