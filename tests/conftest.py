@@ -188,13 +188,16 @@ def postgres_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
-    """One temporary Prefect API and database for the whole run (flow heartbeats stay off, as by default)."""
+    """One temporary Prefect API and database for the whole run, flow heartbeats off (as on any temporary API:
+    see workflows.prefect_server.flow_heartbeats_off)."""
     import os
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    from workflows.prefect_server import flow_heartbeats_off
+
+    with prefect_test_harness(server_startup_timeout=60), flow_heartbeats_off():
         yield
 
 

@@ -97,7 +97,8 @@ def using(api: PrefectApi) -> Iterator[PrefectApi]:
     """Run the flows inside the block on `api` (Prefect reads its settings once, at import, so they are
     overridden here for the block rather than in the environment)."""
     if api.url is None:
-        yield api
+        with flow_heartbeats_off():
+            yield api
         return
     previous = os.environ.get(API_URL)
     os.environ[API_URL] = api.url  # for child processes (the flow runs a worker starts), and a first import
@@ -111,6 +112,18 @@ def using(api: PrefectApi) -> Iterator[PrefectApi]:
             os.environ.pop(API_URL, None)
         else:
             os.environ[API_URL] = previous
+
+
+@contextmanager
+def flow_heartbeats_off() -> Iterator[None]:
+    """Flow runs inside the block send Prefect no heartbeats. Prefect sends one every 180 s by default, so
+    that a server can mark a run whose process died as crashed; on the temporary in-process API nothing
+    outlives the process to do that, and ending each run waits up to a second for the heartbeat thread (it
+    sleeps in whole seconds): `spr demo` spent 15 of its 64 s there."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 def _recorded_server(folder: Path) -> str | None:

@@ -4,10 +4,13 @@ in the staff member's language and changes nothing, a swap accepted is made and 
 opens the review stage with one request per reviewer, reminding one reviewer or all with open reviews queues
 exactly the reminders the page counted; an observer changes nothing."""
 
+from datetime import timedelta
+
 from prefect.client.orchestration import get_client
 from sqlmodel import Session, col, select
 
 from notifications.message_kinds import ReviewReminder, ReviewRequest
+from review_model import clock
 from review_model.tables import (
     AuditEvent,
     ConflictDeclaration,
@@ -133,17 +136,22 @@ def test_a_confirmation_refused_names_each_rule_broken_in_german(world: RoundWor
 def test_reminding_one_reviewer_and_every_reviewer_with_open_reviews(world: RoundWorld):
     bring_round_to(world.engine, world.round_id, Stage.review, reviewed=["anna"])
     ids = people(world)
-    with flow_console(world, logged_in_as=COORDINATOR) as client:
-        one = console_post(client, f"{ROUND}/reviews/remind/{ids['ben'][0]}")
-        assert one.status_code == 303 and one.headers["location"] == f"{ROUND}/reviews"
-        assert "1 reminder queued (peer review stage)." in client.get(f"{ROUND}/reviews").text
-        assert queued(world, ReviewReminder.kind) == 1
-        asking = " ".join(client.get(f"{ROUND}/reviews/remind").text.split())
-        assert "A reminder goes out now to each of 3 reviewers" in asking  # everyone but Anna, who is done
-        every = console_post(client, f"{ROUND}/reviews/remind")
-        assert every.status_code == 303
-        assert "3 reminders queued (peer review stage)." in client.get(f"{ROUND}/reviews").text
-        page = client.get(f"{ROUND}/reviews").text
+    try:
+        with flow_console(world, logged_in_as=COORDINATOR) as client:
+            one = console_post(client, f"{ROUND}/reviews/remind/{ids['ben'][0]}")
+            assert one.status_code == 303 and one.headers["location"] == f"{ROUND}/reviews"
+            assert "1 reminder queued (peer review stage)." in client.get(f"{ROUND}/reviews").text
+            assert queued(world, ReviewReminder.kind) == 1
+            # A second later: a reminder on demand goes out once per moment (Ben's would be the same one again).
+            clock.travel_to(clock.now() + timedelta(seconds=1))
+            asking = " ".join(client.get(f"{ROUND}/reviews/remind").text.split())
+            assert "A reminder goes out now to each of 3 reviewers" in asking  # everyone but Anna, who is done
+            every = console_post(client, f"{ROUND}/reviews/remind")
+            assert every.status_code == 303
+            assert "3 reminders queued (peer review stage)." in client.get(f"{ROUND}/reviews").text
+            page = client.get(f"{ROUND}/reviews").text
+    finally:
+        clock.back_to_real_time()
     assert queued(world, ReviewReminder.kind) == 4
     ben = page.split("Ben Hansen")[1].split("</tr>")[0]
     assert "2 reminders to review; last reminded on" in ben

@@ -60,6 +60,7 @@ from workflows.demo.personas import (
 )
 from workflows.demo.web_forms import open_form, send_form
 from workflows.prefect_output import prefect_log_file, send_prefect_logs_to_file
+from workflows.prefect_server import flow_heartbeats_off
 
 Say = Callable[[str], None]
 COORDINATOR = "demo (the coordinator's step, taken automatically)"
@@ -175,7 +176,11 @@ def run_demo(folder: Path, *, participants: int | None = None, seed: int = 2027,
         settings = get_settings()
         engine = make_engine(settings.database_url)
         upgrade_store(engine)
-        with DevMailServer(port=mail_port) as mail, PortalThread(create_app(settings, engine), portal_port):
+        with (
+            DevMailServer(port=mail_port) as mail,
+            PortalThread(create_app(settings, engine), portal_port),
+            flow_heartbeats_off(),  # the demo's flows run on Prefect's temporary API
+        ):
             logged = f" · Prefect's log {prefect_log}" if prefect_log else ""
             say(f"spr demo · store {folder / 'spr-demo.db'} · portal http://127.0.0.1:{portal_port} · "
                 f"mail server 127.0.0.1:{mail_port}{logged}")  # fmt: skip
