@@ -82,6 +82,20 @@ def test_the_reviews_per_party_and_per_reviewer_those_behind_first(engine: Engin
     assert "never reminded" in text
 
 
+def test_a_reviewer_reminded_only_of_their_self_assessment_is_never_reminded_to_review(
+    engine: Engine, reviewing: StagedRound
+):
+    who = next(who for who in sorted(loads(engine)) if who != "anna")
+    with Session(engine) as session:
+        enrolment = session.get(Enrolment, reviewing[who].enrolment_id)
+        enrolment.reminders_sent, enrolment.last_reminded_at = 1, clock.now() - timedelta(days=20)
+        session.commit()
+    with console_client(engine, actions=RecordedActions(), logged_in_as=COORDINATOR) as client:
+        text = " ".join(client.get(PAGE).text.split())
+    row = text.split(f">{reviewing[who].name}")[1].split("</tr>")[0]
+    assert "never reminded" in row and "reminders to review" not in row
+
+
 def test_the_reviews_in_german(engine: Engine, reviewing: StagedRound):
     with console_client(engine, actions=RecordedActions(), language="de", logged_in_as=COORDINATOR) as client:
         text = " ".join(client.get(PAGE).text.split())
