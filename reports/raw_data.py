@@ -37,16 +37,16 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from config.translations import N_, translate
 from reports.contents import cell_labels
+from reports.exports import joint_assessment_rows
 from reports.scale_names import scale_name
 from review_model.answers import FormField, form_fields
-from review_model.consensus import agreed_assessments
 from review_model.follow_up import published_recommendations, submitted_statements
 from review_model.pseudonyms import reviewer_numbers, reviewer_pseudonym
 from review_model.questionnaire import MatrixItem, Questionnaire
@@ -59,7 +59,6 @@ from review_model.tables import (
     Review,
     ReviewAssignment,
     ReviewQuestion,
-    Round,
     Submission,
     SubmissionVersion,
 )
@@ -122,7 +121,7 @@ def write_raw_data(
         _write_follow_up(writer, session, round_id, round_.previous_round_id)
     _write_review_questions(writer, session, round_id, round_.open_review, form)
     if round_.consensus_deadline is not None:
-        _write_joint_assessments(writer, session, round_)
+        _write_joint_assessments(writer, session, round_id)
     book.close()
 
 
@@ -234,33 +233,22 @@ def _write_review_questions(
             table.add((party, reviewer, item_id, about, asked, text, answered, answer))
 
 
-def _write_joint_assessments(writer: "_Writer", session: Session, round_: Round) -> None:
+def _write_joint_assessments(writer: "_Writer", session: Session, round_id: int) -> None:
     """One row per party whose lead reviewer submitted the joint assessment: its text, how many co-reviewers
-    endorsed it, and their answers (each reviewer as the report names them)."""
-    agreed = agreed_assessments(session, round_, writer.language)
-    names = dict(
-        session.exec(
-            select(Submission.id, Organisation.name)
-            .join(Enrolment, col(Enrolment.id) == Submission.enrolment_id)
-            .join(Participant, col(Participant.id) == Enrolment.participant_id)
-            .join(Organisation, col(Organisation.id) == Participant.organisation_id)
-            .where(col(Submission.id).in_(list(agreed)))
-        ).all()
-    )
+    endorsed it, and their answers (each reviewer as the report names them), as the JSON scores hold them."""
     columns = writer.columns((N_("Reviewed organisation"), NAME_WIDTH), (N_("Strengths"), 60), (N_("Weaknesses"), 60),
                              (N_("Recommendations to the organisation"), 60), (N_("Endorsed by"), 12),
                              (N_("Co-reviewers"), 12), (N_("Co-reviewers' answers"), 60))  # fmt: skip
     endorses, does_not = writer.text(N_("endorses")), writer.text(N_("does not endorse"))
     with writer.table(JOINT_ASSESSMENT_SHEET, columns) as table:
-        for submission_id, assessment in sorted(agreed.items(), key=lambda item: (names.get(item[0], ""), item[0])):
+        for row in joint_assessment_rows(session, round_id, writer.language):
             answers = "\n".join(
-                f"{answer.reviewer}: {endorses if answer.endorses else does_not}"
-                + (f" – {answer.comment}" if answer.comment else "")
-                for answer in assessment.answers
+                f"{answer['reviewer']}: {endorses if answer['endorses'] else does_not}"
+                + (f" – {answer['comment']}" if answer["comment"] else "")
+                for answer in row["answers"]
             )
-            table.add((names.get(submission_id, ""), assessment.strengths, assessment.weaknesses,
-                       "\n".join(assessment.recommendations), assessment.endorsed_by, assessment.co_reviewers,
-                       answers or None))  # fmt: skip
+            table.add((row["organisation"], row["strengths"], row["weaknesses"], "\n".join(row["recommendations"]),
+                       row["endorsed_by"], row["co_reviewers"], answers or None))  # fmt: skip
 
 
 def _reviewer_named(
