@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Literal
 
 from config.translations import N_
 from review_model.refusals import Reason
@@ -11,6 +12,9 @@ from review_model.vocabulary import Stage
 # they had (Enrolment.reminders_sent and its siblings), the number of the reminder and the sequence that
 # makes its message unique, or None for no reminder.
 Numbering = Callable[[str, int], tuple[int, str] | None]
+
+# The count of an enrolment's reminders of one kind (the number of the latest it had).
+ReminderCount = Literal["reminders_sent", "review_reminders_sent", "consensus_reminders_sent", "reply_reminders_sent"]
 
 # Who a reminder on demand goes to, by the stage that waits for them.
 REMINDED_IN: dict[Stage, str] = {

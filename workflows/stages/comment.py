@@ -6,17 +6,17 @@ from datetime import datetime
 from sqlmodel import Session, func, select
 
 from notifications.addressing import round_context
-from notifications.compose import compose_message
+from notifications.compose import OutgoingMessage, compose_message
 from notifications.message_kinds import CommentInvitation, ReplyReminder
-from notifications.outbox import enqueue_messages
+from notifications.outbox import enqueue_messages, enqueue_reminders
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.reminder_opt_out import receives
-from review_model.reminders import Numbering, days_left
+from review_model.reminders import Numbering, ReminderCount, days_left
 from review_model.replies import reply_groups_per_submission
 from review_model.round_lock import lock_round
 from review_model.store import session_scope
-from review_model.tables import Recommendation, Round
+from review_model.tables import Enrolment, Recommendation, Round
 from review_model.tokens import issue_links
 from review_model.vocabulary import RecommendationStatus, Stage, TokenPurpose
 from workflows.stages.context import StageContext, enter_stage_and_tell, remind_on_schedule
@@ -116,15 +116,15 @@ def remind_parties(
             numbered[party.enrolment_id] = (party, chosen)
     links = _reply_links(session, context, round_, [party for party, _ in numbered.values()])
     stops = stop_links(session, context, round_, list(numbered))
-    messages = []
+    reminders: list[tuple[OutgoingMessage, Enrolment, ReminderCount, int]] = []
     for party, (number, sequence) in numbered.values():
-        party.enrolment.reply_reminders_sent, party.enrolment.last_reminded_at = number, now
         content = ReplyReminder(links[party.enrolment_id], round_.comment_deadline, number,
                                 max(round_.max_reminders, number), days_left(round_.comment_deadline, now),
                                 stops[party.enrolment_id])  # fmt: skip
-        messages.append(compose_message(content, party.recipient, round_context(round_), context.sender,
-                                        stage="comment", now=now, sequence=sequence))  # fmt: skip
-    return enqueue_messages(session, messages, now)
+        message = compose_message(content, party.recipient, round_context(round_), context.sender, stage="comment",
+                                  now=now, sequence=sequence)  # fmt: skip
+        reminders.append((message, party.enrolment, "reply_reminders_sent", number))
+    return enqueue_reminders(session, reminders, now)
 
 
 def reviewed_parties(session: Session, round_id: int) -> list[Respondent]:

@@ -9,15 +9,15 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from notifications.addressing import recipient_for, round_context
-from notifications.compose import Recipient, compose_message
+from notifications.compose import OutgoingMessage, Recipient, compose_message
 from notifications.message_kinds import ConsensusInvitation, ConsensusReminder, ConsensusTask, StageClosed
-from notifications.outbox import enqueue_messages
+from notifications.outbox import enqueue_messages, enqueue_reminders
 from review_model.audit_trail import ROUND_DRIVER, record_event
 from review_model.co_reviewers import disputed_keys
 from review_model.lead_reviewer import hand_leads_to_submitted_reviewers
 from review_model.questionnaire import Questionnaire
 from review_model.reminder_opt_out import receives
-from review_model.reminders import Numbering, days_left
+from review_model.reminders import Numbering, ReminderCount, days_left
 from review_model.reviews import REVIEWED_ORGANISATION, confirmed_assignments
 from review_model.tables import (
     AssessmentEndorsement,
@@ -98,7 +98,7 @@ def remind_consensus(
     given the reviewer and the consensus reminders they had); never to someone who stopped their reminders."""
     assert round_.id is not None and round_.consensus_deadline is not None
     questionnaire = Questionnaire.model_validate(round_.questionnaire_snapshot)
-    messages = []
+    reminders: list[tuple[OutgoingMessage, Enrolment, ReminderCount, int]] = []
     for recipient, parties in _parties_by_reviewer(session, round_.id).items():
         pending = [party for party in parties if party.submitted and party.open]
         if not pending:
@@ -110,15 +110,15 @@ def remind_consensus(
         if numbered is None:
             continue
         number, sequence = numbered
-        reviewer.consensus_reminders_sent, reviewer.last_reminded_at = number, now
         assert reviewer.id is not None
         stop = stop_links(session, context, round_, [reviewer.id])[reviewer.id]
         content = ConsensusReminder(round_.consensus_deadline, number, max(round_.max_reminders, number),
                                     days_left(round_.consensus_deadline, now),
                                     _tasks(session, context, round_, questionnaire, pending), stop)  # fmt: skip
-        messages.append(compose_message(content, recipient, round_context(round_), context.sender,
-                                        stage="consensus", now=now, sequence=sequence))  # fmt: skip
-    return enqueue_messages(session, messages, now)
+        message = compose_message(content, recipient, round_context(round_), context.sender, stage="consensus",
+                                  now=now, sequence=sequence)  # fmt: skip
+        reminders.append((message, reviewer, "consensus_reminders_sent", number))
+    return enqueue_reminders(session, reminders, now)
 
 
 def consensus_invitation_for(

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from notifications.addressing import recipient_for, round_context
-from notifications.compose import Recipient, compose_message
+from notifications.compose import OutgoingMessage, Recipient, compose_message
 from notifications.message_kinds import ReviewReminder, ReviewRequest, ReviewTask, StageClosed
-from notifications.outbox import enqueue_messages
+from notifications.outbox import enqueue_messages, enqueue_reminders
 from review_model import clock
 from review_model.assignment_solver import AssignmentInfeasible
 from review_model.audit_trail import ASSIGNMENT_INFEASIBLE, record_event, record_finding
 from review_model.reminder_opt_out import receives
-from review_model.reminders import Numbering, days_left
+from review_model.reminders import Numbering, ReminderCount, days_left
 from review_model.reviews import REVIEWED_ORGANISATION, confirmed_assignments
 from review_model.round_assignment import propose_assignment
 from review_model.round_lock import lock_round
@@ -100,7 +100,7 @@ def remind_reviewers(
     """Queue a review reminder, listing their open reviews, to each reviewer with reviews still open that
     `number_of` gives a number and a sequence (it is given the reviewer and the review reminders they had)."""
     assert round_.id is not None
-    messages = []
+    reminders: list[tuple[OutgoingMessage, Enrolment, ReminderCount, int]] = []
     for recipient, reviews in _reviews_by_reviewer(session, round_.id).items():
         open_ = [review for review in reviews if review.open]
         if not open_:
@@ -112,15 +112,15 @@ def remind_reviewers(
         if numbered is None:
             continue
         number, sequence = numbered
-        reviewer.review_reminders_sent, reviewer.last_reminded_at = number, now
         tasks = _review_tasks(session, context, round_, open_)
         assert reviewer.id is not None
         stop = stop_links(session, context, round_, [reviewer.id])[reviewer.id]
         content = ReviewReminder(round_.review_deadline, number, max(round_.max_reminders, number),
                                  days_left(round_.review_deadline, now), tasks, stop)  # fmt: skip
-        messages.append(compose_message(content, recipient, round_context(round_), context.sender,
-                                        stage="review", now=now, sequence=sequence))  # fmt: skip
-    return enqueue_messages(session, messages, now)
+        message = compose_message(content, recipient, round_context(round_), context.sender, stage="review", now=now,
+                                  sequence=sequence)  # fmt: skip
+        reminders.append((message, reviewer, "review_reminders_sent", number))
+    return enqueue_reminders(session, reminders, now)
 
 
 def close_review_stage(context: StageContext, round_id: int, actor: str, *, forced: bool = False) -> int:

@@ -6,17 +6,17 @@ from datetime import datetime
 from sqlmodel import Session
 
 from notifications.addressing import round_context
-from notifications.compose import compose_message
+from notifications.compose import OutgoingMessage, compose_message
 from notifications.message_kinds import DeadlineExtended, Reminder, StageClosed
-from notifications.outbox import enqueue_messages
+from notifications.outbox import enqueue_messages, enqueue_reminders
 from review_model import clock
 from review_model.audit_trail import record_event
 from review_model.reminder_opt_out import receives
-from review_model.reminders import days_left, reminder_due
+from review_model.reminders import ReminderCount, days_left, reminder_due
 from review_model.round_lock import lock_round
 from review_model.stage_rules import stage_deadline
 from review_model.store import session_scope
-from review_model.tables import Round
+from review_model.tables import Enrolment, Round
 from review_model.tokens import extend_links, issue_links
 from review_model.vocabulary import Stage, TokenPurpose
 from workflows.stages.context import StageContext, enter_stage_and_tell
@@ -95,7 +95,7 @@ def _queue_reminders(
     )
     stops = stop_links(session, context, round_, [person.enrolment_id for person, _, _ in due])
     about, left = round_context(round_), days_left(round_.submission_deadline, now)
-    messages = []
+    reminders: list[tuple[OutgoingMessage, Enrolment, ReminderCount, int]] = []
     for person, number, sequence in due:
         content = Reminder(
             context.link(TokenPurpose.self_assessment, tokens[person.enrolment_id]),
@@ -106,12 +106,10 @@ def _queue_reminders(
             has_draft=person.submission is not None and bool(person.submission.answers),
             stop_link=stops[person.enrolment_id],
         )
-        messages.append(compose_message(content, person.recipient, about, context.sender, stage="submission",
-                                        now=now, sequence=sequence))  # fmt: skip
-        person.enrolment.reminders_sent = number
-        person.enrolment.last_reminded_at = now
-        session.add(person.enrolment)
-    return enqueue_messages(session, messages, now)
+        message = compose_message(content, person.recipient, about, context.sender, stage="submission", now=now,
+                                  sequence=sequence)  # fmt: skip
+        reminders.append((message, person.enrolment, "reminders_sent", number))
+    return enqueue_reminders(session, reminders, now)
 
 
 class ExtensionRefused(Exception):
