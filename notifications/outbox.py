@@ -42,8 +42,28 @@ def enqueue_messages(session: Session, messages: Sequence[OutgoingMessage], now:
     A message whose idempotency key is already in the outbox is skipped, so a stage that runs again after
     a crash enqueues nothing twice. A message that could not be built goes in as failed, with its reason.
     """
+    return len(_enqueued_keys(session, messages, now))
+
+
+def enqueue_reminders(
+    session: Session, reminders: Sequence[tuple[OutgoingMessage, Enrolment, ReminderCount, int]], now: datetime
+) -> int:
+    """Queue reminders, each with the enrolment, count and number it is: the count becomes the number (and the
+    enrolment's last reminder now) only for a message that is new. A reminder asked for twice in one moment is
+    the same message (its key holds the moment), and the second must not count a reminder that never went out."""
+    new = _enqueued_keys(session, [message for message, *_ in reminders], now)
+    for message, enrolment, count, number in reminders:
+        if message.idempotency_key in new:
+            setattr(enrolment, count, number)
+            enrolment.last_reminded_at = now
+            session.add(enrolment)
+    return len(new)
+
+
+def _enqueued_keys(session: Session, messages: Sequence[OutgoingMessage], now: datetime) -> set[str]:
+    """Insert the messages whose idempotency key the outbox does not hold yet; returns the keys inserted."""
     if not messages:
-        return 0
+        return set()
     rows = [
         {
             "idempotency_key": m.idempotency_key,
@@ -64,34 +84,10 @@ def enqueue_messages(session: Session, messages: Sequence[OutgoingMessage], now:
     ]
     connection = session.connection()
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(_table).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_table.c.id)
-    return len(connection.execute(statement, rows).all())
-
-
-def enqueue_reminders(
-    session: Session, reminders: Sequence[tuple[OutgoingMessage, Enrolment, ReminderCount, int]], now: datetime
-) -> int:
-    """Queue reminders, each with the enrolment, count and number it is: the count becomes the number (and the
-    enrolment's last reminder now) only for a message that is new. A reminder asked for twice in one moment is
-    the same message (its key holds the moment), and the second must not count a reminder that never went out."""
-    messages = [message for message, *_ in reminders]
-    present = _present_keys(session, [message.idempotency_key for message in messages])
-    for message, enrolment, count, number in reminders:
-        if message.idempotency_key not in present:
-            setattr(enrolment, count, number)
-            enrolment.last_reminded_at = now
-            session.add(enrolment)
-    return enqueue_messages(session, messages, now)
-
-
-def _present_keys(session: Session, keys: list[str]) -> set[str]:
-    """Which of these idempotency keys the outbox holds already (in chunks SQLite's parameter limit allows)."""
-    present: set[str] = set()
-    for start in range(0, len(keys), 900):
-        chunk = keys[start : start + 900]
-        chosen = select(_table.c.idempotency_key).where(_table.c.idempotency_key.in_(chunk))
-        present.update(session.connection().execute(chosen).scalars().all())
-    return present
+    statement = (
+        insert(_table).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_table.c.idempotency_key)
+    )
+    return set(connection.execute(statement, rows).scalars().all())
 
 
 def claim_batch(engine: Engine, worker: str, limit: int, now: datetime) -> list[ClaimedMessage]:
