@@ -48,10 +48,11 @@ def remind_unanswered(session: Session, context: StageContext, round_: Round) ->
     return _queue_question_reminders(session, context, round_, due, now)
 
 
-def remind_unanswered_now(session: Session, context: StageContext, round_: Round, email: str | None) -> int:
+def remind_unanswered_now(
+    session: Session, context: StageContext, round_: Round, email: str | None, now: datetime
+) -> int:
     """The coordinator's "remind now" in the review stage: a reminder to each party with unanswered questions
-    (or to the one whose respondent has `email`), outside the schedule, once per moment."""
-    now = clock.now()
+    (or to the one whose respondent has `email`), outside the schedule, once per moment (`now`)."""
     if round_.id is None:
         return 0
     waiting = [party for party in parties_waiting(session, round_.id)

@@ -50,7 +50,7 @@ def remind_waiting(context: StageContext, round_id: int, email: str | None = Non
 
     def write(session: Session, round_: Round, numbering: Numbering) -> tuple[int, int]:
         queued = remind(session, context, round_, numbering, now)
-        questions = remind_unanswered_now(session, context, round_, email) if stage is Stage.review else 0
+        questions = remind_unanswered_now(session, context, round_, email, now) if stage is Stage.review else 0
         return queued + questions, questions
 
     queued, questions = read_then_write(
