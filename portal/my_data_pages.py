@@ -165,10 +165,11 @@ def _page(
         labels = questionnaire.tag_labels() if questionnaire is not None else {}
         return next((label.in_language(language) for (_tag, value), label in labels.items() if value == key), key)
 
+    item_labels = {slug: cell_labels(questionnaire, language) for slug, questionnaire in questionnaires.items()}
+
     def item(slug: str, key: str) -> str:
         """An item a reviewer commented on in the consensus stage, by its name in the form."""
-        questionnaire = questionnaires.get(slug)
-        return cell_labels(questionnaire, language).get(key, key) if questionnaire is not None else key
+        return item_labels.get(slug, {}).get(key, key)
 
     titles = {record.round: (record.title_en if language == "en" and record.title_en else record.title)
               for record in data.rounds}  # fmt: skip
